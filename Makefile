@@ -1,0 +1,118 @@
+# isconf: peer-to-peer journaled change replicator.
+#
+#   make            install missing packages (as root), build
+#   make check      build, run every test, then again under ASan+UBSan
+#   make demo       three hosts on loopback, one change replicated
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Honours CFLAGS+=, PREFIX, DESTDIR, V=1, SANITIZE=address,undefined,
+# BUILD=dir (object and binary directory).
+
+PREFIX	?= /usr/local
+BUILD	?= build
+SANITIZE ?=
+PKGS	 = libsodium libevent sqlite3 libmicrohttpd zlib
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf -Ijournal -Icache
+ifneq ($(SANITIZE),)
+CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c
+CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
+	     conf/maincf.c conf/conf.c
+JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
+CACHE_SRC  = cache/cache.c cache/chunker.c
+DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
+	     daemon/hostkey.c daemon/state.c daemon/txn.c daemon/snap.c \
+	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
+	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
+	     daemon/bundle_apply.c
+CMD_SRC	   = cmd/isconf.c
+UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
+
+CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
+	     $(JOURNAL_SRC) $(CACHE_SRC))
+DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
+CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
+UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
+
+.PHONY: all build deps check test test-unit test-e2e check-sanitize \
+	demo install clean
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory build
+
+deps:
+	$(Q)sh mk/deps.sh
+
+build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/isconf: $(CMD_OBJ) $(CORE_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) \
+	    -lcmocka $(LDFLAGS)
+
+# Tests: TAP under prove.  ISCONF_BUILD tells the shell tests which
+# binaries to run.
+test-unit: build
+	$(Q)CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(UNIT_BIN)
+
+test-e2e: build
+	$(Q)ISCONF_BUILD=$(CURDIR)/$(BUILD) prove --exec /bin/sh t/t[0-9]*.sh
+
+test: test-unit test-e2e
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory check-sanitize
+
+# The whole suite again with AddressSanitizer and UBSan, in its own
+# build directory.  Leak checking is left to the unit tests: the
+# daemon and client exit through exit() with live allocations.
+check-sanitize:
+	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) --no-print-directory BUILD=build-asan \
+	    SANITIZE=address,undefined CFLAGS="-O1 -g" test
+
+demo: all
+	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(BUILD)/isconf $(DESTDIR)$(PREFIX)/bin/isconf
+	install -m 755 $(BUILD)/isconfd $(DESTDIR)$(PREFIX)/sbin/isconfd
+	install -m 644 doc/isconf.8 doc/isconfd.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 doc/main.cf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build build-asan

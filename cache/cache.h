@@ -1,0 +1,59 @@
+/*
+ * cache/: the content-addressed chunk store.  A chunk's address is the
+ * BLAKE2b-256 of its plain bytes; it is stored zlib-compressed (level 1)
+ * when that saves at least an eighth, raw otherwise, and checked against
+ * its address every time it is read.  Files are cut into chunks at
+ * content-defined boundaries, so a changed region of a large file only
+ * adds the chunks around it.  Depends on lib/ only.
+ */
+#ifndef CACHE_H
+#define CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define CACHE_HASH_LEN		32
+#define CHUNK_MIN		(64 * 1024)
+#define CHUNK_AVG_BITS		18		/* 256 KiB on average */
+#define CHUNK_MAX		(1024 * 1024)
+
+struct cache;
+
+struct cache_chunk {
+	uint8_t		hash[CACHE_HASH_LEN];
+	uint32_t	len;
+};
+
+/* What cache_put_fd read and stored. */
+struct cache_file {
+	uint8_t			 hash[CACHE_HASH_LEN];	/* whole content */
+	uint64_t		 size;
+	struct cache_chunk	*chunks;
+	size_t			 nchunks;
+	uint64_t		 new_bytes;	/* plain bytes not already held */
+};
+
+int	cache_open(const char *path, struct cache **, char **cause);
+void	cache_close(struct cache *);
+/* Store one chunk; *hash receives its address.  *added: 1 if new. */
+int	cache_put(struct cache *, const void *, size_t, uint8_t *hash,
+	    int *added, char **cause);
+/* 0 and the plain bytes in out; 1 if absent; -1 if corrupt or error. */
+int	cache_get(struct cache *, const uint8_t *hash, struct buf *out,
+	    char **cause);
+int	cache_has(struct cache *, const uint8_t *hash);
+/* Read fd to its end, chunking and storing in one transaction. */
+int	cache_put_fd(struct cache *, int fd, struct cache_file *,
+	    char **cause);
+void	cache_file_free(struct cache_file *);
+int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes);
+/* Group many puts into one transaction (bundle apply, snap). */
+int	cache_begin(struct cache *, char **cause);
+int	cache_commit(struct cache *, char **cause);
+void	cache_rollback(struct cache *);
+/* Find the boundaries of data (exposed for tests and benchmarks). */
+size_t	cache_chunk_boundary(const uint8_t *, size_t);
+
+#endif

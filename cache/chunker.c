@@ -1,0 +1,142 @@
+/*
+ * Content-defined chunking (a gear rolling hash, as in FastCDC): a
+ * boundary falls where the hash of the last bytes has CHUNK_AVG_BITS zero
+ * bits, between CHUNK_MIN and CHUNK_MAX.  Inserting or changing bytes
+ * moves only the boundaries near the change.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+static uint64_t gear[256];
+
+static void
+gear_init(void)
+{
+	uint64_t	x = 0x9e3779b97f4a7c15ULL;
+	int		i;
+
+	if (gear[0] != 0)
+		return;
+	for (i = 0; i < 256; i++) {	/* splitmix64: fixed, portable */
+		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		gear[i] = z ^ (z >> 31);
+	}
+}
+
+size_t
+cache_chunk_boundary(const uint8_t *p, size_t len)
+{
+	const uint64_t	mask = ((1ULL << CHUNK_AVG_BITS) - 1) << (64 -
+			    CHUNK_AVG_BITS);
+	uint64_t	h = 0;
+	size_t		i;
+
+	gear_init();
+	if (len <= CHUNK_MIN)
+		return len;
+	if (len > CHUNK_MAX)
+		len = CHUNK_MAX;
+	for (i = CHUNK_MIN; i < len; i++) {
+		h = (h << 1) + gear[p[i]];
+		if ((h & mask) == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+void
+cache_file_free(struct cache_file *f)
+{
+	free(f->chunks);
+	memset(f, 0, sizeof *f);
+}
+
+static ssize_t
+read_full(int fd, uint8_t *p, size_t want)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < want) {
+		n = read(fd, p + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int
+put_chunks(struct cache *c, int fd, struct cache_file *f,
+    crypto_generichash_state *st, char **cause)
+{
+	uint8_t		*win = xmalloc(2 * CHUNK_MAX);
+	size_t		 have = 0, cut;
+	ssize_t		 n;
+	int		 added, eof = 0, rv = -1;
+
+	for (;;) {
+		if (!eof && have < CHUNK_MAX) {
+			if ((n = read_full(fd, win + have, 2 * CHUNK_MAX -
+			    have)) == -1) {
+				set_cause(cause, "read: %s", strerror(errno));
+				goto out;
+			}
+			eof = (size_t)n < 2 * CHUNK_MAX - have;
+			crypto_generichash_update(st, win + have, (size_t)n);
+			have += (size_t)n;
+		}
+		if (have == 0)
+			break;
+		cut = cache_chunk_boundary(win, have);
+		f->chunks = xreallocarray(f->chunks, f->nchunks + 1,
+		    sizeof *f->chunks);
+		if (cache_put(c, win, cut, f->chunks[f->nchunks].hash, &added,
+		    cause) == -1)
+			goto out;
+		f->chunks[f->nchunks++].len = (uint32_t)cut;
+		f->size += cut;
+		if (added)
+			f->new_bytes += cut;
+		memmove(win, win + cut, have - cut);
+		have -= cut;
+	}
+	rv = 0;
+out:
+	free(win);
+	return rv;
+}
+
+int
+cache_put_fd(struct cache *c, int fd, struct cache_file *f, char **cause)
+{
+	crypto_generichash_state	st;
+
+	memset(f, 0, sizeof *f);
+	crypto_generichash_init(&st, NULL, 0, CACHE_HASH_LEN);
+	if (cache_begin(c, cause) == -1)
+		return -1;
+	if (put_chunks(c, fd, f, &st, cause) == -1) {
+		cache_rollback(c);
+		cache_file_free(f);
+		return -1;
+	}
+	if (cache_commit(c, cause) == -1) {
+		cache_rollback(c);
+		cache_file_free(f);
+		return -1;
+	}
+	crypto_generichash_final(&st, f->hash, CACHE_HASH_LEN);
+	return 0;
+}

@@ -1,0 +1,236 @@
+/*
+ * A host's configuration: IS_* variables from the environment, overridden
+ * by main.cf (manual: ENVIRONMENT), defaults filled in, and the derived
+ * values written back so every exec sees the same IS_* set.
+ */
+#include <sys/stat.h>
+
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "conf.h"
+
+extern char **environ;
+
+static const char *
+maincf_path(const char *override)
+{
+	const char	*p;
+	struct stat	 sb;
+
+	if (override != NULL)
+		return override;
+	if ((p = getenv("IS_MAINCF")) != NULL && *p != '\0')
+		return p;
+	if (stat(IS_MAINCF_DEFAULT, &sb) == 0)
+		return IS_MAINCF_DEFAULT;
+	if (stat(IS_MAINCF_LEGACY, &sb) == 0)
+		return IS_MAINCF_LEGACY;
+	return NULL;
+}
+
+static void
+host_names(struct conf_env *env, char **host, char **fqdn)
+{
+	const char	*h = env_get(env, "IS_HOSTNAME");
+	const char	*f = env_get(env, "IS_FQDN");
+	struct addrinfo	 hints, *res;
+	char		 buf[256];
+
+	if (h == NULL || *h == '\0') {
+		if (gethostname(buf, sizeof buf) == -1)
+			xstrlcpy(buf, "localhost", sizeof buf);
+		buf[sizeof buf - 1] = '\0';
+		h = buf;
+	}
+	*host = xstrndup(h, strcspn(h, "."));
+	if (f != NULL && *f != '\0')
+		*fqdn = xstrdup(f);
+	else if (strchr(h, '.') != NULL || env_get(env, "IS_HOSTNAME"))
+		*fqdn = xstrdup(h);
+	else {
+		memset(&hints, 0, sizeof hints);
+		hints.ai_flags = AI_CANONNAME;
+		if (getaddrinfo(h, NULL, &hints, &res) == 0) {
+			*fqdn = xstrdup(res->ai_canonname ? res->ai_canonname :
+			    h);
+			freeaddrinfo(res);
+		} else
+			*fqdn = xstrdup(h);
+	}
+}
+
+static int
+env_int(struct conf_env *env, const char *name, int def, int *out,
+    char **cause)
+{
+	const char	*v = env_get(env, name);
+	char		*end;
+	long		 l;
+
+	*out = def;
+	if (v == NULL || *v == '\0')
+		return 0;
+	l = strtol(v, &end, 10);
+	if (*end != '\0' || l < 1 || l > 65535)
+		return set_cause(cause, "%s=%s: not a port number", name, v);
+	*out = (int)l;
+	return 0;
+}
+
+static char *
+env_default(struct conf_env *env, const char *name, const char *def)
+{
+	const char	*v = env_get(env, name);
+
+	if (v == NULL || *v == '\0')
+		env_set(env, name, def);
+	return xstrdup(env_get(env, name));
+}
+
+static int
+load_domain(struct conf *c, char **cause)
+{
+	const char	*d = env_get(&c->env, "IS_DOMAIN");
+	char		*path;
+	int		 rv;
+
+	if (d != NULL && *d != '\0')
+		c->domain = xstrdup(d);
+	else {
+		path = path_join(c->home, "conf/domain");
+		rv = file_read_line(path, &c->domain, cause);
+		free(path);
+		if (rv == -1)
+			return -1;
+		if (rv == 1)
+			c->domain = xstrdup("default");
+		env_set(&c->env, "IS_DOMAIN", c->domain);
+	}
+	if (!name_valid(c->domain))
+		return set_cause(cause, "domain '%s' is not a valid name "
+		    "(\\w+[-\\w.]+)", c->domain);
+	return 0;
+}
+
+static int
+derive(struct conf *c, char **cause)
+{
+	char	*def;
+
+	c->home = env_default(&c->env, "IS_HOME", IS_HOME_DEFAULT);
+	c->root = env_default(&c->env, "IS_ROOT", "/");
+	host_names(&c->env, &c->hostname, &c->fqdn);
+	env_set(&c->env, "IS_HOSTNAME", c->hostname);
+	def = path_join(c->home, "conf/hmac_keys");
+	c->hmac_keys = env_default(&c->env, "IS_HMAC_KEYS", def);
+	free(def);
+	def = path_join(c->home, "conf/nets");
+	c->nets = env_default(&c->env, "IS_NETS", def);
+	free(def);
+	c->reboot_cmd = env_default(&c->env, "IS_REBOOT_CMD",
+	    IS_REBOOT_CMD_DEFAULT);
+	c->bind = env_get(&c->env, "IS_BIND") ?
+	    xstrdup(env_get(&c->env, "IS_BIND")) : NULL;
+	c->nobroadcast = env_get(&c->env, "IS_NOBROADCAST") != NULL &&
+	    *env_get(&c->env, "IS_NOBROADCAST") != '\0';
+	if (c->home[0] != '/' || c->root[0] != '/')
+		return set_cause(cause, "IS_HOME and IS_ROOT must be absolute "
+		    "paths");
+	if (env_int(&c->env, "IS_PORT", IS_PORT_DEFAULT, &c->port,
+	    cause) == -1 ||
+	    env_int(&c->env, "IS_HTTP_PORT", IS_HTTP_PORT_DEFAULT,
+	    &c->http_port, cause) == -1)
+		return -1;
+	return load_domain(c, cause);
+}
+
+int
+conf_load(struct conf *c, const char *override, char **cause)
+{
+	struct maincf	*m = NULL;
+	const char	*path;
+	char		**e, *host = NULL, *fqdn = NULL;
+	int		 rv = -1;
+
+	memset(c, 0, sizeof *c);
+	for (e = environ; *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+		if (strncmp(*e, "IS_", 3) != 0 || eq == NULL)
+			continue;
+		char *name = xstrndup(*e, (size_t)(eq - *e));
+		env_set(&c->env, name, eq + 1);
+		free(name);
+	}
+	if ((path = maincf_path(override)) != NULL) {
+		c->maincf = xstrdup(path);
+		if (maincf_load(path, &m, cause) == -1)
+			goto out;
+		/* main.cf may set IS_HOSTNAME itself, but matches on the
+		 * name from the environment, as ISconf 4 did. */
+		host_names(&c->env, &host, &fqdn);
+		if (maincf_resolve(m, host, fqdn, &c->env, cause) == -1)
+			goto out;
+	}
+	rv = derive(c, cause);
+out:
+	free(host);
+	free(fqdn);
+	maincf_free(m);
+	return rv;
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->maincf);
+	free(c->home);
+	free(c->root);
+	free(c->hostname);
+	free(c->fqdn);
+	free(c->domain);
+	free(c->hmac_keys);
+	free(c->nets);
+	free(c->reboot_cmd);
+	free(c->bind);
+	env_free(&c->env);
+	memset(c, 0, sizeof *c);
+}
+
+char **
+conf_envp(const struct conf *c)
+{
+	char	**envp;
+	size_t	  i, n = 0;
+
+	envp = xcalloc(c->env.n + 4, sizeof *envp);
+	xasprintf(&envp[n++], "PATH=%s", IS_STD_PATH);
+	xasprintf(&envp[n++], "HOME=/");
+	for (i = 0; i < c->env.n; i++) {
+		if (strcmp(c->env.v[i].name, "PATH") == 0 ||
+		    strcmp(c->env.v[i].name, "HOME") == 0) {
+			free(envp[strcmp(c->env.v[i].name, "PATH") ? 1 : 0]);
+			xasprintf(&envp[strcmp(c->env.v[i].name, "PATH") ?
+			    1 : 0], "%s=%s", c->env.v[i].name,
+			    c->env.v[i].value);
+			continue;
+		}
+		xasprintf(&envp[n++], "%s=%s", c->env.v[i].name,
+		    c->env.v[i].value);
+	}
+	envp[n] = NULL;
+	return envp;
+}
+
+void
+conf_envp_free(char **envp)
+{
+	char	**e;
+
+	for (e = envp; *e != NULL; e++)
+		free(*e);
+	free(envp);
+}

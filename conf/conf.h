@@ -1,0 +1,96 @@
+/*
+ * conf/: configuration.  main.cf (the ISconf 4 stanza format), the
+ * environment it overrides, the domain, hmac_keys and nets files, and
+ * name validation.  Depends on lib/ only.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#define IS_MAINCF_DEFAULT	"/etc/isconf/main.cf"
+#define IS_MAINCF_LEGACY	"/etc/is/main.cf"
+#define IS_HOME_DEFAULT		"/var/lib/isconf"
+#define IS_PORT_DEFAULT		65027
+#define IS_HTTP_PORT_DEFAULT	65028
+#define IS_REBOOT_CMD_DEFAULT	"shutdown -r now"
+#define IS_STD_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* An ordered name=value list; setting a name again replaces its value. */
+struct conf_var {
+	char	*name;
+	char	*value;
+};
+struct conf_env {
+	struct conf_var	*v;
+	size_t		 n;
+};
+void		 env_set(struct conf_env *, const char *, const char *);
+const char	*env_get(const struct conf_env *, const char *);
+void		 env_free(struct conf_env *);
+
+/* names.c: domain and branch names match \w+[-\w\.]+ entirely. */
+int	name_valid(const char *);
+
+/* maincf.c */
+struct maincf;
+/* Parse text read from path (path only names errors: "path:line: ..."). */
+int	maincf_parse(const char *path, const char *text, struct maincf **,
+	    char **cause);
+int	maincf_load(const char *path, struct maincf **, char **cause);
+/*
+ * Variables for a host: DEFAULT, then the first stanza whose target
+ * matches (hostname, FQDN when the target has dots, regex on the FQDN when
+ * it starts with ^), each after its includes; later settings win.
+ */
+int	maincf_resolve(const struct maincf *, const char *host,
+	    const char *fqdn, struct conf_env *, char **cause);
+void	maincf_free(struct maincf *);
+
+/* keys.c: hmac_keys, one key a line; +ANY+ disables checking. */
+struct hmac_keys {
+	char	**keys;
+	size_t	  n;
+	int	  any;
+};
+int	hmac_keys_parse(const char *path, const char *text, struct hmac_keys *,
+	    char **cause);
+int	hmac_keys_load(const char *path, struct hmac_keys *, char **cause);
+void	hmac_keys_free(struct hmac_keys *);
+
+/* nets.c: host and broadcast addresses, one a line. */
+struct nets {
+	char	**addrs;
+	size_t	  n;
+};
+int	nets_parse(const char *path, const char *text, struct nets *,
+	    char **cause);
+int	nets_load(const char *path, struct nets *, char **cause);
+void	nets_free(struct nets *);
+
+/* conf.c: everything a host's daemon and client need to know. */
+struct conf {
+	char		*maincf;	/* path read, or NULL */
+	char		*home;
+	char		*root;
+	char		*hostname;	/* short name */
+	char		*fqdn;
+	char		*domain;
+	char		*hmac_keys;	/* path */
+	char		*nets;		/* path */
+	char		*reboot_cmd;
+	char		*bind;
+	int		 port;
+	int		 http_port;
+	int		 nobroadcast;
+	struct conf_env	 env;		/* IS_* and main.cf variables */
+};
+/* Load from the environment and main.cf (maincf may be NULL: default). */
+int	 conf_load(struct conf *, const char *maincf, char **cause);
+void	 conf_free(struct conf *);
+/* NULL-terminated "name=value" array for exec; caller frees with
+ * conf_envp_free. */
+char	**conf_envp(const struct conf *);
+void	 conf_envp_free(char **);
+
+#endif

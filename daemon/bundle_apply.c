@@ -1,0 +1,304 @@
+/*
+ * isconf bundle apply FILE: check a bundle completely, then store its
+ * chunks and the entries this host lacks.  Nothing is changed unless
+ * every check passes; an entry that disagrees with the local journal at
+ * the same place is a fork and is refused, naming both ids.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+#include "bundle.h"
+
+struct bundle_in {
+	char		*domain;
+	char		*branch;
+	struct entry	*es;
+	size_t		 n;
+	uint8_t		 digest[HASH_LEN];
+};
+
+static void
+bundle_in_free(struct bundle_in *bi)
+{
+	free(bi->domain);
+	free(bi->branch);
+	journal_entries_free(bi->es, bi->n);
+	memset(bi, 0, sizeof *bi);
+}
+
+static int
+check_signed(struct isconfd *d, const struct entry *e, char **cause)
+{
+	struct sig_info	si;
+	int		rv = 0;
+
+	if (sig_decode(&e->payload, &si) == -1)
+		return set_cause(cause, "entry %llu: bad signer",
+		    (unsigned long long)e->seq);
+	if (hostkey_verify(e, si.pubkey) != 0)
+		rv = set_cause(cause, "entry %llu: bad signature",
+		    (unsigned long long)e->seq);
+	else if (hostkey_trusted(d, si.pubkey, cause) == -1)
+		rv = -1;
+	free(si.parent_branch);
+	return rv;
+}
+
+static int
+read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
+    char **cause)
+{
+	struct buf	raw;
+	uint8_t		prev[HASH_LEN] = { 0 }, has;
+	uint64_t	n = bio_u64(b), i;
+	struct entry	*e;
+
+	if (b->err || n > 100000000)
+		return set_cause(cause, "truncated or malformed");
+	buf_init(&raw);
+	for (i = 0; i < n; i++) {
+		if (bio_blob(b, &raw, BUNDLE_MAX_BLOB) == -1)
+			goto bad;
+		bi->es = xreallocarray(bi->es, bi->n + 1, sizeof *bi->es);
+		e = &bi->es[bi->n];
+		if (entry_decode(raw.data, raw.len, e, cause) == -1)
+			goto fail;
+		bi->n++;
+		bio_read(b, &has, 1);
+		if (has)
+			bio_read(b, e->sig, SIG_LEN);
+		e->has_sig = has == 1;
+		if (b->err)
+			goto bad;
+		if (e->seq != i + 1 || memcmp(e->parent, prev, HASH_LEN) != 0) {
+			set_cause(cause, "hash chain broken at entry %llu",
+			    (unsigned long long)(i + 1));
+			goto fail;
+		}
+		if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK ||
+		    e->has_sig) && check_signed(d, e, cause) == -1)
+			goto fail;
+		memcpy(prev, e->id, HASH_LEN);
+	}
+	buf_free(&raw);
+	if (bi->n > 0 && !bi->es[bi->n - 1].has_sig)
+		return set_cause(cause, "the last entry is not signed");
+	return 0;
+bad:
+	set_cause(cause, "truncated or malformed");
+fail:
+	buf_free(&raw);
+	return -1;
+}
+
+/* Read the chunks: checked always, stored when store is set. */
+static int
+read_chunks(struct isconfd *d, struct bio *b, int store, char **cause)
+{
+	struct buf	data;
+	uint8_t		hash[HASH_LEN], check[HASH_LEN];
+	uint64_t	m = bio_u64(b), i;
+	int		added, rv = -1;
+
+	buf_init(&data);
+	if (b->err)
+		goto bad;
+	for (i = 0; i < m; i++) {
+		if (bio_read(b, hash, HASH_LEN) == -1 ||
+		    bio_blob(b, &data, BUNDLE_MAX_BLOB) == -1)
+			goto bad;
+		if (store) {
+			if (cache_put(d->cache, data.data, data.len, check,
+			    &added, cause) == -1)
+				goto out;
+		} else
+			crypto_generichash(check, HASH_LEN, data.data,
+			    data.len, NULL, 0);
+		if (memcmp(hash, check, HASH_LEN) != 0) {
+			set_cause(cause, "chunk %llu does not match its hash",
+			    (unsigned long long)i);
+			goto out;
+		}
+	}
+	rv = 0;
+	goto out;
+bad:
+	set_cause(cause, "truncated or malformed");
+out:
+	buf_free(&data);
+	return rv;
+}
+
+static int
+check_mac(struct isconfd *d, struct bio *b, const uint8_t *digest,
+    char **cause)
+{
+	struct hmac_keys	keys;
+	uint8_t			has = 0, mac[32], want[32];
+	size_t			i;
+	int			rv = -1;
+
+	if (gzread(b->gz, &has, 1) != 1 || (has && gzread(b->gz, mac,
+	    sizeof mac) != (int)sizeof mac))
+		return set_cause(cause, "truncated (no trailer)");
+	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
+		return -1;
+	if (keys.n == 0 || keys.any) {
+		rv = 0;
+		goto out;
+	}
+	for (i = 0; has && i < keys.n && rv == -1; i++) {
+		bundle_mac(d, digest, keys.keys[i], want);
+		if (sodium_memcmp(mac, want, sizeof mac) == 0)
+			rv = 0;
+	}
+	if (rv == -1)
+		set_cause(cause, has ? "HMAC does not match any key in %s" :
+		    "not authenticated, and %s requires it", d->conf.hmac_keys);
+out:
+	hmac_keys_free(&keys);
+	return rv;
+}
+
+static int
+bundle_read(struct isconfd *d, const char *path, int store,
+    struct bundle_in *bi, char **cause)
+{
+	struct bio	b;
+	char		magic[sizeof BUNDLE_MAGIC - 1];
+	uint8_t		v[4], digest[HASH_LEN];
+	int		rv = -1;
+
+	memset(&b, 0, sizeof b);
+	if ((b.gz = gzopen(path, "rb")) == NULL)
+		return set_cause(cause, "%s", strerror(errno));
+	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
+	if (bio_read(&b, magic, sizeof magic) == -1 ||
+	    memcmp(magic, BUNDLE_MAGIC, sizeof magic) != 0 ||
+	    bio_read(&b, v, 4) == -1 || get_u32(v) != BUNDLE_VERSION) {
+		set_cause(cause, "not an isconf bundle (version %d)",
+		    BUNDLE_VERSION);
+		goto out;
+	}
+	free(bi->domain);
+	free(bi->branch);
+	if (bio_str(&b, &bi->domain) == -1 || bio_str(&b, &bi->branch) == -1) {
+		set_cause(cause, "truncated or malformed header");
+		goto out;
+	}
+	if (strcmp(bi->domain, d->conf.domain) != 0) {
+		set_cause(cause, "bundle is for domain %s; this host is in %s",
+		    bi->domain, d->conf.domain);
+		goto out;
+	}
+	if (!name_valid(bi->branch)) {
+		set_cause(cause, "bad branch name in bundle");
+		goto out;
+	}
+	if (!store) {
+		if (read_entries(d, &b, bi, cause) == -1)
+			goto out;
+	} else {
+		struct bundle_in skip;
+		memset(&skip, 0, sizeof skip);
+		rv = read_entries(d, &b, &skip, cause);
+		bundle_in_free(&skip);
+		if (rv == -1)
+			goto out;
+		rv = -1;
+	}
+	if (read_chunks(d, &b, store, cause) == -1)
+		goto out;
+	crypto_generichash_final(&b.st, digest, HASH_LEN);
+	if (check_mac(d, &b, digest, cause) == -1)
+		goto out;
+	if (store && memcmp(digest, bi->digest, HASH_LEN) != 0) {
+		set_cause(cause, "the file changed while it was applied");
+		goto out;
+	}
+	memcpy(bi->digest, digest, HASH_LEN);
+	rv = 0;
+out:
+	gzclose(b.gz);
+	return rv;
+}
+
+/* Compare with the local journal; *from receives the first new index. */
+static int
+bundle_agree(struct isconfd *d, struct bundle_in *bi, size_t *from,
+    char **cause)
+{
+	struct jhead	h;
+	struct entry	e;
+	char		a[13], b[13];
+	size_t		i;
+
+	journal_head(d->journal, bi->branch, &h);
+	for (i = 0; i < bi->n && i < h.seq; i++) {
+		if (journal_get(d->journal, bi->branch, i + 1, &e, cause) != 0)
+			return -1;
+		if (memcmp(e.id, bi->es[i].id, HASH_LEN) != 0) {
+			id_short(a, e.id);
+			id_short(b, bi->es[i].id);
+			entry_free(&e);
+			return set_cause(cause, "fork: entry %zu of %s is %s "
+			    "here but %s in the bundle; nothing applied",
+			    i + 1, bi->branch, a, b);
+		}
+		entry_free(&e);
+	}
+	*from = i;
+	return 0;
+}
+
+static int
+store_all(struct isconfd *d, const char *path, struct bundle_in *bi,
+    size_t from, char **cause)
+{
+	if (cache_begin(d->cache, cause) == -1)
+		return -1;
+	if (bundle_read(d, path, 1, bi, cause) == -1) {
+		cache_rollback(d->cache);
+		return -1;
+	}
+	if (cache_commit(d->cache, cause) == -1)
+		return -1;
+	if (from >= bi->n)
+		return 0;
+	return journal_append(d->journal, bi->branch, bi->es + from,
+	    bi->n - from, 0, cause);
+}
+
+void
+bundle_apply(struct client *c)
+{
+	struct isconfd		*d = c->d;
+	struct bundle_in	 bi;
+	char			*path, *cause = NULL;
+	size_t			 from = 0;
+
+	memset(&bi, 0, sizeof bi);
+	path = client_path(c, c->req.argv[2]);
+	if (bundle_read(d, path, 0, &bi, &cause) == -1 ||
+	    bundle_agree(d, &bi, &from, &cause) == -1 ||
+	    store_all(d, path, &bi, from, &cause) == -1) {
+		client_err(c, "bundle apply %s: %s", c->req.argv[2], cause);
+		client_exit(c, 1);
+		goto out;
+	}
+	if (from >= bi.n)
+		client_info(c, "bundle holds nothing new for %s (%zu entries)",
+		    bi.branch, bi.n);
+	else
+		client_info(c, "applied bundle: %zu new entries on %s, head "
+		    "%zu%s", bi.n - from, bi.branch, bi.n,
+		    strcmp(bi.branch, d->branch) == 0 ? "; run 'isconf up'" :
+		    "");
+	client_exit(c, 0);
+out:
+	bundle_in_free(&bi);
+	free(path);
+	free(cause);
+}

@@ -1,0 +1,230 @@
+/*
+ * isconf bundle create FILE [BRANCH]: write a branch's journal and every
+ * chunk its snaps need, MAC'd with the first hmac key when there is one.
+ * The file is written under a temporary name and renamed when complete.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+#include "bundle.h"
+
+struct hashset {
+	uint8_t	(*h)[HASH_LEN];
+	size_t	  n;
+};
+
+static int
+hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_LEN);
+}
+
+/* Collect the distinct chunks that the branch's snaps reference. */
+static int
+collect_chunks(struct isconfd *d, const char *branch, uint64_t head,
+    struct hashset *hs, char **cause)
+{
+	struct snap_info	s;
+	struct entry		e;
+	uint64_t		seq;
+	size_t			i, o;
+
+	for (seq = 1; seq <= head; seq++) {
+		if (journal_get(d->journal, branch, seq, &e, cause) != 0)
+			return set_cause(cause, "reading entry %llu: %s",
+			    (unsigned long long)seq, *cause ? *cause : "gone");
+		if (e.kind == ENTRY_SNAP && snap_decode(&e.payload, &s) == 0) {
+			hs->h = xreallocarray(hs->h, hs->n + s.nchunks,
+			    HASH_LEN);
+			for (i = 0; i < s.nchunks; i++)
+				memcpy(hs->h[hs->n++], s.chunks[i].hash,
+				    HASH_LEN);
+			snap_info_free(&s);
+		}
+		entry_free(&e);
+	}
+	if (hs->n == 0)
+		return 0;
+	qsort(hs->h, hs->n, HASH_LEN, hash_cmp);
+	for (i = 1, o = 1; i < hs->n; i++)
+		if (memcmp(hs->h[i], hs->h[o - 1], HASH_LEN) != 0)
+			memcpy(hs->h[o++], hs->h[i], HASH_LEN);
+	hs->n = o;
+	return 0;
+}
+
+static int
+write_entries(struct isconfd *d, struct bio *b, const char *branch,
+    uint64_t head, char **cause)
+{
+	struct buf	tmp, raw;
+	struct entry	e;
+	uint64_t	seq;
+
+	buf_init(&tmp);
+	buf_init(&raw);
+	buf_add_u64(&tmp, head);
+	bio_wbuf(b, &tmp);
+	for (seq = 1; seq <= head; seq++) {
+		if (journal_get(d->journal, branch, seq, &e, cause) != 0)
+			return -1;
+		buf_reset(&raw);
+		entry_encode(&e, &raw);
+		buf_add_blob(&tmp, raw.data, raw.len);
+		buf_add_u8(&tmp, e.has_sig);
+		if (e.has_sig)
+			buf_add(&tmp, e.sig, SIG_LEN);
+		bio_wbuf(b, &tmp);
+		entry_free(&e);
+	}
+	buf_free(&tmp);
+	buf_free(&raw);
+	return 0;
+}
+
+static int
+write_chunks(struct isconfd *d, struct bio *b, struct hashset *hs,
+    char **cause)
+{
+	struct buf	tmp, data;
+	size_t		i;
+	int		rv = -1;
+
+	buf_init(&tmp);
+	buf_init(&data);
+	buf_add_u64(&tmp, hs->n);
+	bio_wbuf(b, &tmp);
+	for (i = 0; i < hs->n; i++) {
+		if (cache_get(d->cache, hs->h[i], &data, cause) != 0) {
+			if (*cause == NULL)
+				set_cause(cause, "a chunk is missing from "
+				    "this host's cache");
+			goto out;
+		}
+		buf_add(&tmp, hs->h[i], HASH_LEN);
+		buf_add_blob(&tmp, data.data, data.len);
+		bio_wbuf(b, &tmp);
+	}
+	rv = 0;
+out:
+	buf_free(&tmp);
+	buf_free(&data);
+	return rv;
+}
+
+static int
+write_trailer(struct isconfd *d, struct bio *b, char **cause)
+{
+	struct hmac_keys	keys;
+	uint8_t			digest[HASH_LEN], mac[32], has;
+
+	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
+		return -1;
+	crypto_generichash_final(&b->st, digest, HASH_LEN);
+	has = keys.n > 0;
+	if (gzwrite(b->gz, &has, 1) != 1)
+		b->err = 1;
+	if (has) {
+		bundle_mac(d, digest, keys.keys[0], mac);
+		if (gzwrite(b->gz, mac, sizeof mac) != (int)sizeof mac)
+			b->err = 1;
+	}
+	hmac_keys_free(&keys);
+	return 0;
+}
+
+static int
+bundle_write(struct isconfd *d, const char *path, const char *branch,
+    char **cause)
+{
+	struct bio	b;
+	struct hashset	hs = { NULL, 0 };
+	struct jhead	h;
+	struct buf	tmp;
+	int		rv = -1;
+
+	memset(&b, 0, sizeof b);
+	journal_head(d->journal, branch, &h);
+	if (collect_chunks(d, branch, h.seq, &hs, cause) == -1)
+		goto out;
+	if ((b.gz = gzopen(path, "wb1")) == NULL) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
+	buf_init(&tmp);
+	buf_add(&tmp, BUNDLE_MAGIC, strlen(BUNDLE_MAGIC));
+	buf_add_u32(&tmp, BUNDLE_VERSION);
+	buf_add_str(&tmp, d->conf.domain);
+	buf_add_str(&tmp, branch);
+	bio_wbuf(&b, &tmp);
+	buf_free(&tmp);
+	if (write_entries(d, &b, branch, h.seq, cause) == -1 ||
+	    write_chunks(d, &b, &hs, cause) == -1 ||
+	    write_trailer(d, &b, cause) == -1)
+		goto out;
+	if (gzclose(b.gz) != Z_OK || b.err) {
+		b.gz = NULL;
+		set_cause(cause, "%s: write failed", path);
+		goto out;
+	}
+	b.gz = NULL;
+	rv = 0;
+out:
+	if (b.gz != NULL)
+		gzclose(b.gz);
+	free(hs.h);
+	return rv;
+}
+
+static void
+bundle_create(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
+	char		*path, *tmp, *cause = NULL;
+	struct jhead	 h;
+
+	if (!journal_branch_exists(d->journal, branch)) {
+		client_err(c, "bundle create: no branch %s is known here",
+		    branch);
+		client_exit(c, 1);
+		return;
+	}
+	path = client_path(c, c->req.argv[2]);
+	xasprintf(&tmp, "%s.tmp", path);
+	if (bundle_write(d, tmp, branch, &cause) == -1 ||
+	    rename(tmp, path) == -1) {
+		client_err(c, "bundle create %s: %s", c->req.argv[2],
+		    cause ? cause : strerror(errno));
+		unlink(tmp);
+		client_exit(c, 1);
+	} else {
+		journal_head(d->journal, branch, &h);
+		client_info(c, "wrote bundle %s: branch %s, %llu entries",
+		    path, branch, (unsigned long long)h.seq);
+		client_exit(c, 0);
+	}
+	free(path);
+	free(tmp);
+	free(cause);
+}
+
+
+void
+verb_bundle(struct client *c)
+{
+	if (strcmp(c->req.argv[1], "create") == 0)
+		bundle_create(c);
+	else if (strcmp(c->req.argv[1], "apply") == 0 && c->req.argc == 3) {
+		if (client_claim(c) == 0)
+			bundle_apply(c);
+	} else {
+		client_err(c, "usage: isconf bundle create FILE [BRANCH] | "
+		    "bundle apply FILE");
+		client_exit(c, EXIT_USAGE);
+	}
+}

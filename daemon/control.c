@@ -1,0 +1,482 @@
+/*
+ * The control socket: accepts local clients (same uid or root, checked
+ * with SO_PEERCRED), receives one request with the client's stdout and
+ * stderr attached, dispatches it to a verb, and streams answers back.
+ * Each client gets only its own messages.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+
+#define CTL_MAX_CLIENTS	64
+
+struct verb_handler {
+	const char	*name;
+	void		(*fn)(struct client *);
+	int		 changes;	/* claims the host while it runs */
+};
+
+static void	verb_ping(struct client *);
+static void	verb_stop(struct client *);
+
+static const struct verb_handler handlers[] = {
+	{ "bundle", verb_bundle, 1 },
+	{ "ci", verb_ci, 1 },
+	{ "exec", verb_exec, 1 },
+	{ "fork", verb_fork, 1 },
+	{ "key", verb_key, 0 },
+	{ "lock", verb_lock, 1 },
+	{ "log", verb_log, 0 },
+	{ "migrate", verb_migrate, 1 },
+	{ "ping", verb_ping, 0 },
+	{ "reboot", verb_reboot, 1 },
+	{ "snap", verb_snap, 1 },
+	{ "status", verb_status, 0 },
+	{ "stop", verb_stop, 0 },
+	{ "unlock", verb_unlock, 1 },
+	{ "up", verb_up, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static void	client_read(evutil_socket_t, short, void *);
+static void	client_write(evutil_socket_t, short, void *);
+
+static void
+request_free(struct request *r)
+{
+	size_t	i;
+
+	free(r->cwd);
+	free(r->author);
+	for (i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	free(r->argv);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+client_free(struct client *c)
+{
+	struct isconfd	*d = c->d;
+
+	if (d->busy == c)
+		d->busy = NULL;
+	TAILQ_REMOVE(&d->clients, c, entry);
+	event_free(c->rev);
+	event_free(c->wev);
+	evbuffer_free(c->in);
+	evbuffer_free(c->out);
+	if (c->outfd != -1)
+		close(c->outfd);
+	if (c->errfd != -1)
+		close(c->errfd);
+	close(c->fd);
+	request_free(&c->req);
+	free(c);
+}
+
+/* Free a client once it is both finished and flushed (or gone). */
+static void
+client_maybe_free(struct client *c)
+{
+	if (c->exited && (c->dead || evbuffer_get_length(c->out) == 0))
+		client_free(c);
+}
+
+static void
+client_frame(struct client *c, uint32_t type, const void *p, size_t len)
+{
+	uint8_t	hdr[CTL_HDR_LEN];
+
+	if (c->dead)
+		return;
+	put_u32(hdr, type);
+	put_u32(hdr + 4, (uint32_t)len);
+	evbuffer_add(c->out, hdr, sizeof hdr);
+	evbuffer_add(c->out, p, len);
+	event_add(c->wev, NULL);
+}
+
+static void
+client_vtext(struct client *c, uint32_t type, const char *prefix,
+    const char *fmt, va_list ap)
+{
+	char	*msg, *line;
+
+	xvasprintf(&msg, fmt, ap);
+	xasprintf(&line, "%s%s\n", prefix, msg);
+	client_frame(c, type, line, strlen(line));
+	free(line);
+	free(msg);
+}
+
+void
+client_out(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	client_vtext(c, CTL_OUT, "", fmt, ap);
+	va_end(ap);
+}
+
+void
+client_info(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (c->req.flags & CTL_F_QUIET)
+		return;
+	va_start(ap, fmt);
+	client_vtext(c, CTL_OUT, "isconf: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+client_err(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	client_vtext(c, CTL_ERR, "isconf: error: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+client_exit(struct client *c, int status)
+{
+	uint8_t	p[4];
+
+	put_u32(p, (uint32_t)status);
+	client_frame(c, CTL_EXIT, p, sizeof p);
+	c->exited = 1;
+	if (c->d->busy == c)
+		c->d->busy = NULL;
+	client_maybe_free(c);
+}
+
+int
+client_claim(struct client *c)
+{
+	struct client	*b = c->d->busy;
+
+	if (b != NULL && b != c) {
+		client_err(c, "another isconf %s is changing this host; try "
+		    "again when it is done", b->req.argv[0]);
+		client_exit(c, 1);
+		return -1;
+	}
+	c->d->busy = c;
+	return 0;
+}
+
+char *
+client_path(struct client *c, const char *p)
+{
+	if (p[0] == '/')
+		return xstrdup(p);
+	return path_join(c->req.cwd, p);
+}
+
+static void
+verb_ping(struct client *c)
+{
+	client_out(c, "%ld", (long)getpid());
+	client_exit(c, 0);
+}
+
+static void
+verb_stop(struct client *c)
+{
+	client_info(c, "isconfd (pid %ld) stopping", (long)getpid());
+	client_exit(c, 0);
+	isconfd_stop(c->d);
+}
+
+static int
+request_parse(struct request *r, const uint8_t *p, size_t len,
+    char **cause)
+{
+	struct rd	rd;
+	uint32_t	version;
+	size_t		i;
+
+	rd_init(&rd, p, len);
+	version = rd_u32(&rd);
+	if (!rd.err && version != CTL_VERSION)
+		return set_cause(cause, "client speaks control protocol %u, "
+		    "isconfd %u: use matching versions", version, CTL_VERSION);
+	r->flags = rd_u32(&rd);
+	r->cwd = rd_str(&rd, 4096);
+	r->author = rd_str(&rd, 255);
+	r->argc = rd_u32(&rd);
+	if (rd.err || r->argc == 0 || r->argc > 65536) {
+		r->argc = 0;
+		return set_cause(cause, "malformed request");
+	}
+	r->argv = xcalloc(r->argc + 1, sizeof *r->argv);
+	for (i = 0; i < r->argc; i++)
+		r->argv[i] = rd_str(&rd, CTL_MAX_FRAME);
+	if (rd_done(&rd) == -1 || r->cwd[0] != '/')
+		return set_cause(cause, "malformed request");
+	return 0;
+}
+
+static int
+args_ok(struct client *c)
+{
+	const struct verb_spec	*v;
+	int			 n = (int)c->req.argc - 1;
+
+	for (v = verb_specs; v->name != NULL; v++) {
+		if (strcmp(v->name, c->req.argv[0]) != 0)
+			continue;
+		if (n < v->min || (v->max >= 0 && n > v->max)) {
+			client_err(c, "usage: isconf %s", v->usage);
+			client_exit(c, EXIT_USAGE);
+			return 0;
+		}
+		return 1;
+	}
+	return 1;
+}
+
+static void
+client_dispatch(struct client *c)
+{
+	const struct verb_handler	*h;
+	char				 esc[128];
+
+	for (h = handlers; h->name != NULL; h++)
+		if (strcmp(h->name, c->req.argv[0]) == 0)
+			break;
+	if (h->name == NULL) {
+		log_escape(esc, sizeof esc, c->req.argv[0]);
+		client_err(c, "unknown verb '%s' (isconf -h lists them)", esc);
+		client_exit(c, EXIT_USAGE);
+		return;
+	}
+	if (!args_ok(c))
+		return;
+	if (h->changes && client_claim(c) == -1)
+		return;
+	log_debug("request: %s", h->name);
+	h->fn(c);
+}
+
+static void
+client_take_fds(struct client *c, struct msghdr *msg)
+{
+	struct cmsghdr	*cm;
+	int		 n;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+			if (i == 0 && c->outfd == -1)
+				c->outfd = fd;
+			else if (i == 1 && c->errfd == -1)
+				c->errfd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* Returns 1 when a full request has been handled, 0 for more, -1 bad. */
+static int
+client_try_request(struct client *c)
+{
+	uint8_t	 hdr[CTL_HDR_LEN];
+	uint8_t	*p;
+	size_t	 len;
+	char	*cause = NULL;
+
+	if (evbuffer_get_length(c->in) < CTL_HDR_LEN)
+		return 0;
+	evbuffer_copyout(c->in, hdr, sizeof hdr);
+	len = get_u32(hdr + 4);
+	if (get_u32(hdr) != CTL_REQUEST || len > CTL_MAX_FRAME) {
+		client_err(c, "malformed request");
+		client_exit(c, 1);
+		return -1;
+	}
+	if (evbuffer_get_length(c->in) < CTL_HDR_LEN + len)
+		return 0;
+	evbuffer_drain(c->in, CTL_HDR_LEN);
+	p = xmalloc(len);
+	evbuffer_remove(c->in, p, len);
+	c->have_req = 1;
+	if (request_parse(&c->req, p, len, &cause) == -1) {
+		client_err(c, "%s", cause);
+		client_exit(c, 1);
+		free(cause);
+		free(p);
+		return -1;
+	}
+	free(p);
+	client_dispatch(c);
+	return 1;
+}
+
+static void
+client_read(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c = arg;
+	uint8_t		 data[8192];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
+	} cmsgbuf;
+	struct iovec	 iov = { data, sizeof data };
+	struct msghdr	 msg;
+	ssize_t		 n;
+
+	(void)events;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = &cmsgbuf.buf;
+	msg.msg_controllen = sizeof cmsgbuf.buf;
+	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* The client went away; a running job carries on. */
+		c->dead = 1;
+		event_del(c->rev);
+		if (!c->have_req)
+			c->exited = 1;
+		client_maybe_free(c);
+		return;
+	}
+	client_take_fds(c, &msg);
+	if (c->have_req)
+		return;		/* nothing more expected; ignore */
+	evbuffer_add(c->in, data, (size_t)n);
+	client_try_request(c);
+}
+
+static void
+client_write(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)events;
+	if (evbuffer_write(c->out, fd) == -1 && errno != EAGAIN &&
+	    errno != EINTR) {
+		c->dead = 1;
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+	}
+	if (evbuffer_get_length(c->out) > 0 && !c->dead)
+		event_add(c->wev, NULL);
+	client_maybe_free(c);
+}
+
+static int
+peer_allowed(int fd)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return 0;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void
+control_accept(evutil_socket_t lfd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct client	*c;
+	int		 fd, n = 0;
+
+	(void)events;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+		return;
+	TAILQ_FOREACH(c, &d->clients, entry)
+		n++;
+	if (n >= CTL_MAX_CLIENTS || !peer_allowed(fd)) {
+		log_warnx("control: refused a client (%s)", n >= CTL_MAX_CLIENTS
+		    ? "too many clients" : "wrong uid");
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->d = d;
+	c->fd = fd;
+	c->outfd = c->errfd = -1;
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, client_read, c);
+	c->wev = event_new(d->base, fd, EV_WRITE, client_write, c);
+	TAILQ_INSERT_TAIL(&d->clients, c, entry);
+	event_add(c->rev, NULL);
+}
+
+int
+control_listen(struct isconfd *d, char **cause)
+{
+	struct sockaddr_un	sun;
+	mode_t			old;
+
+	d->ctl_path = path_join(d->conf.home, CTL_SOCKET);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (xstrlcpy(sun.sun_path, d->ctl_path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path)
+		return set_cause(cause, "%s: path too long", d->ctl_path);
+	if ((d->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return set_cause(cause, "socket: %s", strerror(errno));
+	/* We hold the pid-file lock, so a leftover socket is stale. */
+	unlink(d->ctl_path);
+	old = umask(0177);
+	if (bind(d->ctl_fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		umask(old);
+		return set_cause(cause, "bind %s: %s", d->ctl_path,
+		    strerror(errno));
+	}
+	umask(old);
+	chmod(d->ctl_path, 0600);
+	if (listen(d->ctl_fd, 16) == -1)
+		return set_cause(cause, "listen: %s", strerror(errno));
+	d->ctl_ev = event_new(d->base, d->ctl_fd, EV_READ | EV_PERSIST,
+	    control_accept, d);
+	event_add(d->ctl_ev, NULL);
+	return 0;
+}
+
+void
+control_close(struct isconfd *d)
+{
+	struct client	*c, *next;
+
+	for (c = TAILQ_FIRST(&d->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		/* Best effort: flush what is queued before we go. */
+		if (!c->dead)
+			evbuffer_write(c->out, c->fd);
+		client_free(c);
+	}
+	if (d->ctl_ev != NULL)
+		event_free(d->ctl_ev);
+	if (d->ctl_fd != -1) {
+		close(d->ctl_fd);
+		unlink(d->ctl_path);
+	}
+	free(d->ctl_path);
+}

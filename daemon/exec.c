@@ -1,0 +1,140 @@
+/*
+ * exec and reboot on the origin.  exec runs the command now, in the
+ * client's working directory, with the host's configured environment,
+ * writing straight to the client's terminal; only a command that
+ * succeeds is journaled.  reboot journals a reboot entry, then runs
+ * IS_REBOOT_CMD.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+struct exec_job {
+	struct client		*c;
+	struct exec_info	 x;
+};
+
+static void
+exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+{
+	struct exec_job	*job = arg;
+	struct client	*c = job->c;
+	struct entry	 e;
+	char		*cause = NULL;
+	int		 status = child_status(wstatus);
+
+	(void)pid;
+	if (status != 0) {
+		client_err(c, "exec %s: exit status %d; not journaled (any "
+		    "changes it made on this host stay)", job->x.argv[0],
+		    status);
+		client_exit(c, status);
+		goto out;
+	}
+	state_entry_init(d, c, &e, ENTRY_EXEC);
+	exec_encode(&job->x, &e.payload);
+	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1) {
+		client_err(c, "exec ran but could not be journaled: %s",
+		    cause);
+		client_exit(c, 1);
+	} else
+		client_exit(c, 0);
+	entry_free(&e);
+out:
+	free(cause);
+	exec_info_free(&job->x);
+	free(job);
+}
+
+void
+verb_exec(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct exec_job	*job;
+	struct jlock	 l;
+	char		*cause = NULL;
+	size_t		 i;
+
+	if (state_need_lock(c, &l) == -1)
+		return;
+	jlock_free(&l);
+	job = xcalloc(1, sizeof *job);
+	job->c = c;
+	if ((job->x.cwd = state_root_relative(d, c->req.cwd, &cause)) == NULL)
+		goto fail;
+	job->x.argc = c->req.argc - 1;
+	job->x.argv = xcalloc(job->x.argc + 1, sizeof *job->x.argv);
+	for (i = 0; i < job->x.argc; i++)
+		job->x.argv[i] = xstrdup(c->req.argv[i + 1]);
+	if (child_spawn(d, job->x.argv, c->req.cwd, c->outfd, c->errfd,
+	    exec_done, job, &cause) == -1)
+		goto fail;
+	return;
+fail:
+	client_err(c, "exec: %s", cause);
+	client_exit(c, 1);
+	exec_info_free(&job->x);
+	free(job);
+	free(cause);
+}
+
+struct reboot_job {
+	struct client	*c;
+};
+
+static void
+reboot_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+{
+	struct client	*c = arg;
+	int		 status = child_status(wstatus);
+
+	(void)d;
+	(void)pid;
+	if (status != 0) {
+		client_err(c, "IS_REBOOT_CMD (%s) failed with status %d",
+		    d->conf.reboot_cmd, status);
+		client_exit(c, 1);
+		return;
+	}
+	client_exit(c, 0);
+}
+
+/* Run IS_REBOOT_CMD through sh; reboot_done or the caller's cb ends it. */
+int
+reboot_run(struct client *c, child_cb cb, void *arg, char **cause)
+{
+	struct isconfd	*d = c->d;
+	char		*argv[] = { "/bin/sh", "-c", d->conf.reboot_cmd, NULL };
+
+	log_info("rebooting: %s", d->conf.reboot_cmd);
+	client_info(c, "rebooting: %s", d->conf.reboot_cmd);
+	if (child_spawn(d, argv, "/", c->outfd, c->errfd, cb, arg,
+	    cause) == -1)
+		return -1;
+	return 0;
+}
+
+void
+verb_reboot(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct jlock	 l;
+	struct entry	 e;
+	char		*cause = NULL;
+
+	if (state_need_lock(c, &l) == -1)
+		return;
+	jlock_free(&l);
+	state_entry_init(d, c, &e, ENTRY_REBOOT);
+	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1 ||
+	    reboot_run(c, reboot_done, c, &cause) == -1) {
+		client_err(c, "reboot: %s", cause);
+		client_exit(c, 1);
+	}
+	entry_free(&e);
+	free(cause);
+}

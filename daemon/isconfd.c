@@ -1,0 +1,269 @@
+/*
+ * isconfd: the per-host daemon.  Holds the journal and the cache, runs
+ * changes for its clients, and (later) speaks to its peers.  One per
+ * IS_HOME, enforced with a locked pid file.
+ *
+ * isconfd [-dfn] [-c main.cf]
+ *	-f	stay in the foreground, log to stderr (systemd, tests)
+ *	-n	check the configuration and exit
+ *	-d	debug logging
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: isconfd [-dfn] [-c main.cf]\n");
+	exit(EXIT_USAGE);
+}
+
+void
+isconfd_stop(struct isconfd *d)
+{
+	d->stopping = 1;
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct conf	 nc;
+	char		*cause = NULL;
+
+	(void)events;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: stopping", (int)sig);
+		isconfd_stop(d);
+		break;
+	case SIGHUP:
+		if (conf_load(&nc, d->maincf, &cause) == -1) {
+			log_warnx("reload refused, keeping the old "
+			    "configuration: %s", cause);
+			free(cause);
+			break;
+		}
+		conf_free(&d->conf);
+		d->conf = nc;
+		log_info("configuration reloaded");
+		break;
+	case SIGCHLD:
+		child_reap(d);
+		break;
+	}
+}
+
+/* Take the pid-file lock: refuse a second daemon, naming the first. */
+static int
+pidfile_lock(struct isconfd *d, char **cause)
+{
+	char	*path, buf[32];
+	ssize_t	 n;
+
+	path = path_join(d->conf.home, "isconfd.pid");
+	d->pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd == -1) {
+		set_cause(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(d->pid_fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		set_cause(cause, "isconfd is already running for IS_HOME=%s "
+		    "(pid %s)", d->conf.home, str_trim(buf));
+		free(path);
+		return -1;
+	}
+	free(path);
+	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(d->pid_fd, 0) == -1 ||
+	    pwrite(d->pid_fd, buf, (size_t)n, 0) != n)
+		return set_cause(cause, "writing pid file: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+read_branch(struct isconfd *d, char **cause)
+{
+	char	*path, *b;
+	int	 r;
+
+	path = path_join(d->conf.home, "conf/branch");
+	r = file_read_line(path, &b, cause);
+	if (r == -1) {
+		free(path);
+		return -1;
+	}
+	if (r == 1)
+		b = xstrdup("generic");
+	if (!name_valid(b)) {
+		set_cause(cause, "%s: branch '%s' is not a valid name", path, b);
+		free(b);
+		free(path);
+		return -1;
+	}
+	free(path);
+	d->branch = b;
+	return journal_branch_create(d->journal, b, cause);
+}
+
+static int
+isconfd_open(struct isconfd *d, char **cause)
+{
+	char	*p, *conf;
+	int	 rv;
+
+	conf = path_join(d->conf.home, "conf");
+	rv = mkdir_p(conf, 0755, cause);
+	free(conf);
+	if (rv == -1 || pidfile_lock(d, cause) == -1 ||
+	    hostkey_load(d, cause) == -1)
+		return -1;
+	p = path_join(d->conf.home, "journal.db");
+	rv = journal_open(p, &d->journal, cause);
+	free(p);
+	if (rv == -1)
+		return -1;
+	p = path_join(d->conf.home, "cache.db");
+	rv = cache_open(p, &d->cache, cause);
+	free(p);
+	if (rv == -1 || read_branch(d, cause) == -1)
+		return -1;
+	return control_listen(d, cause);
+}
+
+static void
+isconfd_signals(struct isconfd *d)
+{
+	int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	size_t	i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 4; i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		evsignal_add(d->sig_ev[i], NULL);
+	}
+}
+
+static void
+isconfd_close(struct isconfd *d)
+{
+	size_t	i;
+
+	control_close(d);
+	for (i = 0; i < 4; i++)
+		if (d->sig_ev[i] != NULL)
+			event_free(d->sig_ev[i]);
+	journal_close(d->journal);
+	cache_close(d->cache);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	sodium_memzero(d->sk, sizeof d->sk);
+	free(d->branch);
+	conf_free(&d->conf);
+}
+
+/* Fork; the parent waits for the child to report ready or failed. */
+static int
+daemonize(int *report_fd)
+{
+	int	p[2], null;
+	char	buf[1024];
+	ssize_t	n;
+	pid_t	pid;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		fatal("daemonize");
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof buf - 1);
+		if (n > 0 && buf[0] == '+')
+			exit(0);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "isconfd: %s\n", n > 0 ? buf :
+		    "exited before it was ready");
+		exit(1);
+	}
+	close(p[0]);
+	setsid();
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	*report_fd = p[1];
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct isconfd	 d;
+	char		*cause = NULL;
+	int		 ch, check = 0, debug = 0, report = -1;
+
+	memset(&d, 0, sizeof d);
+	d.ctl_fd = d.pid_fd = -1;
+	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
+		switch (ch) {
+		case 'c': d.maincf = optarg; break;
+		case 'd': debug = 1; break;
+		case 'f': d.foreground = 1; break;
+		case 'n': check = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(1, "isconfd");
+	log_setverbose(debug);
+	if (sodium_init() == -1)
+		fatalx("libsodium failed to initialise");
+	if (conf_load(&d.conf, d.maincf, &cause) == -1)
+		fatalx("%s", cause);
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (!d.foreground)
+		daemonize(&report);
+	log_init(d.foreground, "isconfd");
+	TAILQ_INIT(&d.clients);
+	LIST_INIT(&d.children);
+	d.base = event_base_new();
+	isconfd_signals(&d);
+	umask(022);
+	if (isconfd_open(&d, &cause) == -1) {
+		if (report != -1 && write(report, cause, strlen(cause)) < 0)
+			log_warn("report");
+		fatalx("%s", cause);
+	}
+	log_info("started: domain %s, host %s, branch %s, IS_HOME %s",
+	    d.conf.domain, d.conf.hostname, d.branch, d.conf.home);
+	if (report != -1) {
+		if (write(report, "+", 1) < 0)
+			log_warn("report");
+		close(report);
+	}
+	event_base_dispatch(d.base);
+	log_info("stopped");
+	isconfd_close(&d);
+	return 0;
+}

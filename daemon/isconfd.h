@@ -1,0 +1,148 @@
+/*
+ * isconfd internals: the daemon's context, its control clients, child
+ * processes, and the verb handlers.  One libevent loop, one thread.
+ */
+#ifndef ISCONFD_H
+#define ISCONFD_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <sodium.h>
+
+#include "util.h"
+#include "proto.h"
+#include "conf.h"
+#include "journal.h"
+#include "cache.h"
+
+struct client;
+
+struct request {
+	uint32_t	 flags;
+	char		*cwd;
+	char		*author;
+	size_t		 argc;
+	char		**argv;		/* argv[0] is the verb */
+};
+
+/* A job that outlives its verb handler (exec, up).  The job owns itself
+ * and ends by calling client_exit. */
+struct client {
+	struct isconfd		*d;
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct evbuffer		*in;
+	struct evbuffer		*out;
+	int			 outfd;		/* client's stdout or -1 */
+	int			 errfd;		/* client's stderr or -1 */
+	int			 dead;		/* connection gone */
+	int			 exited;	/* CTL_EXIT queued */
+	int			 busy;		/* holds d->busy */
+	struct request		 req;
+	int			 have_req;
+	TAILQ_ENTRY(client)	 entry;
+};
+TAILQ_HEAD(clients, client);
+
+typedef void (*child_cb)(struct isconfd *, pid_t, int status, void *);
+
+struct child {
+	pid_t			 pid;
+	child_cb		 cb;
+	void			*arg;
+	LIST_ENTRY(child)	 entry;
+};
+LIST_HEAD(children, child);
+
+struct isconfd {
+	struct conf		 conf;
+	const char		*maincf;	/* -c, or NULL */
+	int			 foreground;
+	struct event_base	*base;
+	struct journal		*journal;
+	struct cache		*cache;
+	char			*branch;
+	uint8_t			 pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t			 sk[crypto_sign_SECRETKEYBYTES];
+	int			 pid_fd;
+	int			 ctl_fd;
+	char			*ctl_path;
+	struct event		*ctl_ev;
+	struct event		*sig_ev[4];
+	struct clients		 clients;
+	struct children		 children;
+	struct client		*busy;		/* client changing the host */
+	int			 stopping;
+};
+
+/* control.c */
+int	 control_listen(struct isconfd *, char **cause);
+void	 control_close(struct isconfd *);
+void	 client_out(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 client_info(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 client_err(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 client_exit(struct client *, int status);
+/* Claim the host for a changing verb; 0, or -1 after telling the client. */
+int	 client_claim(struct client *);
+/* Resolve a path from the client's working directory. */
+char	*client_path(struct client *, const char *);
+
+/* child.c */
+pid_t	 child_spawn(struct isconfd *, char *const argv[], const char *cwd,
+	    int outfd, int errfd, child_cb, void *, char **cause);
+void	 child_reap(struct isconfd *);
+int	 child_status(int wstatus);	/* exit code, 128+signal */
+
+/* hostkey.c */
+int	 hostkey_load(struct isconfd *, char **cause);
+void	 hostkey_sign(struct isconfd *, struct entry *);
+int	 hostkey_verify(const struct entry *, const uint8_t *pubkey);
+/* 0 trusted, -1 not (with cause); no trusted_keys file: all trusted. */
+int	 hostkey_trusted(struct isconfd *, const uint8_t *pubkey,
+	    char **cause);
+
+/* state.c: the host's branch and shared checks. */
+int	 state_set_branch(struct isconfd *, const char *, char **cause);
+void	 state_entry_init(struct isconfd *, struct client *, struct entry *,
+	    enum entry_kind);
+/* Lock held by this host on its branch: 0, else tells client, -1. */
+int	 state_need_lock(struct client *, struct jlock *);
+/* Refuse when this host holds uncommitted work; 0 or -1 (told). */
+int	 state_no_wip(struct client *, const char *verb);
+/* Path on the origin under IS_ROOT -> journal path; NULL + cause. */
+char	*state_root_relative(struct isconfd *, const char *, char **cause);
+char	*state_root_path(struct isconfd *, const char *);
+void	 id_short(char *dst, const uint8_t *id);	/* 12 hex + NUL */
+
+/* verbs */
+void	verb_bundle(struct client *);
+void	bundle_apply(struct client *);
+void	verb_ci(struct client *);
+void	verb_exec(struct client *);
+void	verb_fork(struct client *);
+void	verb_key(struct client *);
+void	verb_lock(struct client *);
+void	verb_log(struct client *);
+void	verb_migrate(struct client *);
+void	verb_reboot(struct client *);
+void	verb_snap(struct client *);
+void	verb_status(struct client *);
+void	verb_unlock(struct client *);
+void	verb_up(struct client *);
+int	reboot_run(struct client *, child_cb, void *, char **cause);
+
+/* install.c: put a snapped file, directory or link in place. */
+int	install_snap(struct isconfd *, const struct snap_info *,
+	    char **cause);
+
+/* isconfd.c */
+void	isconfd_stop(struct isconfd *);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * snap: journal a file, directory or symlink as it is now: content (into
+ * the cache), size, mode bits including setuid/setgid/sticky, owner and
+ * group by id and name, mtime, and the modes of its parent directories
+ * so a target can create them as they were.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+
+static void
+owner_fill(struct snap_owner *o, const struct stat *sb)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		 num[16];
+
+	o->mode = sb->st_mode & 07777;
+	o->uid = sb->st_uid;
+	o->gid = sb->st_gid;
+	snprintf(num, sizeof num, "%u", (unsigned)sb->st_uid);
+	o->user = xstrdup((pw = getpwuid(sb->st_uid)) ? pw->pw_name : num);
+	snprintf(num, sizeof num, "%u", (unsigned)sb->st_gid);
+	o->group = xstrdup((gr = getgrgid(sb->st_gid)) ? gr->gr_name : num);
+}
+
+static int
+snap_parents(struct isconfd *d, struct snap_info *s, char **cause)
+{
+	char		*p, *real;
+	struct stat	 sb;
+
+	for (p = strchr(s->path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		struct snap_parent *sp;
+		char *dir = xstrndup(s->path, (size_t)(p - s->path));
+		real = state_root_path(d, dir);
+		if (lstat(real, &sb) == -1) {
+			set_cause(cause, "%s: %s", real, strerror(errno));
+			free(real);
+			free(dir);
+			return -1;
+		}
+		free(real);
+		s->parents = xreallocarray(s->parents, s->nparents + 1,
+		    sizeof *s->parents);
+		sp = &s->parents[s->nparents++];
+		sp->path = dir;
+		owner_fill(&sp->own, &sb);
+	}
+	return 0;
+}
+
+static int
+snap_content(struct isconfd *d, const char *real, struct snap_info *s,
+    uint64_t *new_bytes, char **cause)
+{
+	struct cache_file	 f;
+	struct stat		 sb;
+	int			 fd;
+
+	if ((fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return set_cause(cause, "%s: %s", real, strerror(errno));
+	if (fstat(fd, &sb) == -1 || cache_put_fd(d->cache, fd, &f,
+	    cause) == -1) {
+		if (cause && *cause == NULL)
+			set_cause(cause, "%s: %s", real, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (f.size != (uint64_t)sb.st_size) {
+		cache_file_free(&f);
+		return set_cause(cause, "%s changed while it was read; snap "
+		    "it again", real);
+	}
+	s->size = f.size;
+	memcpy(s->hash, f.hash, HASH_LEN);
+	s->nchunks = f.nchunks;
+	s->chunks = xcalloc(f.nchunks, sizeof *s->chunks);
+	for (size_t i = 0; i < f.nchunks; i++) {
+		memcpy(s->chunks[i].hash, f.chunks[i].hash, HASH_LEN);
+		s->chunks[i].len = f.chunks[i].len;
+	}
+	*new_bytes = f.new_bytes;
+	cache_file_free(&f);
+	return 0;
+}
+
+static int
+snap_fill(struct isconfd *d, const char *real, struct snap_info *s,
+    uint64_t *new_bytes, char **cause)
+{
+	struct stat	sb;
+	char		target[4096];
+	ssize_t		n;
+
+	if (lstat(real, &sb) == -1)
+		return set_cause(cause, "%s: %s", real, strerror(errno));
+	owner_fill(&s->own, &sb);
+	s->mtime_sec = sb.st_mtim.tv_sec;
+	s->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	s->target = xstrdup("");
+	if (S_ISREG(sb.st_mode)) {
+		s->type = SNAP_FILE;
+		if (snap_content(d, real, s, new_bytes, cause) == -1)
+			return -1;
+	} else if (S_ISDIR(sb.st_mode))
+		s->type = SNAP_DIR;
+	else if (S_ISLNK(sb.st_mode)) {
+		s->type = SNAP_SYMLINK;
+		if ((n = readlink(real, target, sizeof target - 1)) == -1)
+			return set_cause(cause, "%s: %s", real,
+			    strerror(errno));
+		target[n] = '\0';
+		free(s->target);
+		s->target = xstrdup(target);
+	} else
+		return set_cause(cause, "%s: only regular files, directories "
+		    "and symlinks can be snapped", real);
+	return snap_parents(d, s, cause);
+}
+
+void
+verb_snap(struct client *c)
+{
+	struct isconfd		*d = c->d;
+	struct jlock		 l;
+	struct snap_info	 s;
+	struct entry		 e;
+	struct stat		 sb;
+	uint64_t		 new_bytes = 0;
+	char			*abs, *real = NULL, *cause = NULL;
+
+	if (state_need_lock(c, &l) == -1)
+		return;
+	jlock_free(&l);
+	memset(&s, 0, sizeof s);
+	memset(&e, 0, sizeof e);
+	abs = client_path(c, c->req.argv[1]);
+	if (lstat(abs, &sb) == -1) {
+		client_err(c, "%s: %s", c->req.argv[1], strerror(errno));
+		client_exit(c, errno == ENOENT ? EXIT_NOFILE : 1);
+		goto out;
+	}
+	if ((s.path = state_root_relative(d, abs, &cause)) == NULL)
+		goto fail;
+	real = state_root_path(d, s.path);
+	if (snap_fill(d, real, &s, &new_bytes, &cause) == -1)
+		goto fail;
+	state_entry_init(d, c, &e, ENTRY_SNAP);
+	snap_encode(&s, &e.payload);
+	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1)
+		goto fail;
+	if (s.type == SNAP_FILE)
+		client_info(c, "snapped %s (%llu bytes, %llu new in the cache)",
+		    s.path, (unsigned long long)s.size,
+		    (unsigned long long)new_bytes);
+	else
+		client_info(c, "snapped %s (%s)", s.path, s.type == SNAP_DIR ?
+		    "directory" : "symlink");
+	client_exit(c, 0);
+	goto out;
+fail:
+	client_err(c, "snap %s: %s", c->req.argv[1], cause);
+	client_exit(c, 1);
+out:
+	entry_free(&e);
+	snap_info_free(&s);
+	free(abs);
+	free(real);
+	free(cause);
+}

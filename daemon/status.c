@@ -1,0 +1,197 @@
+/*
+ * status, log and key: read-only views of this host.  Each table has a
+ * --json form built from the same values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+static void
+json_kv(struct buf *b, const char *k, const char *v, int comma)
+{
+	buf_add_json(b, k);
+	buf_add_u8(b, ':');
+	buf_add_json(b, v);
+	if (comma)
+		buf_add_u8(b, ',');
+}
+
+static void
+client_buf(struct client *c, struct buf *b)
+{
+	buf_add_u8(b, 0);
+	client_out(c, "%s", (char *)b->data);
+	buf_free(b);
+}
+
+static void
+status_lock(struct isconfd *d, struct buf *b, int json)
+{
+	struct jlock	l;
+	char		when[64];
+
+	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+		buf_printf(b, json ? "\"lock\":null," : "lock:     none\n");
+		return;
+	}
+	fmt_time(when, sizeof when, l.time);
+	if (json) {
+		buf_printf(b, "\"lock\":{");
+		json_kv(b, "host", l.host, 1);
+		json_kv(b, "author", l.author, 1);
+		json_kv(b, "message", l.message, 1);
+		buf_printf(b, "\"time\":%lld},", (long long)l.time);
+	} else
+		buf_printf(b, "lock:     held by %s@%s since %s: %s\n", l.author,
+		    l.host, when, l.message);
+	jlock_free(&l);
+}
+
+static void
+status_last_up(struct isconfd *d, struct buf *b, int json)
+{
+	char			*v = journal_state_get(d->journal, "last_up");
+	long long		 t = 0;
+	unsigned long long	 seq = 0;
+	char			 result[16] = "", when[64];
+	int			 status = 0;
+
+	if (v == NULL || sscanf(v, "%lld %15s %llu %d", &t, result, &seq,
+	    &status) != 4) {
+		buf_printf(b, json ? "\"last_up\":null" : "last up:  never\n");
+		free(v);
+		return;
+	}
+	free(v);
+	fmt_time(when, sizeof when, t);
+	if (json) {
+		buf_printf(b, "\"last_up\":{\"time\":%lld,", t);
+		json_kv(b, "result", result, 1);
+		buf_printf(b, "\"entry\":%llu,\"status\":%d}", seq, status);
+	} else if (strcmp(result, "failed") == 0)
+		buf_printf(b, "last up:  %s, FAILED at entry %llu with status "
+		    "%d\n", when, seq, status);
+	else
+		buf_printf(b, "last up:  %s, %s at entry %llu\n", when, result,
+		    seq);
+}
+
+void
+verb_status(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct jhead	 h;
+	uint64_t	 applied;
+	char		 id[13];
+	struct buf	 b;
+	int		 json = c->req.flags & CTL_F_JSON;
+
+	journal_head(d->journal, d->branch, &h);
+	journal_applied(d->journal, d->branch, &applied);
+	id_short(id, h.id);
+	buf_init(&b);
+	if (json) {
+		buf_add_u8(&b, '{');
+		json_kv(&b, "domain", d->conf.domain, 1);
+		json_kv(&b, "host", d->conf.hostname, 1);
+		json_kv(&b, "branch", d->branch, 1);
+		buf_printf(&b, "\"head\":{\"seq\":%llu,\"id\":\"%s\"},"
+		    "\"applied\":%llu,", (unsigned long long)h.seq, id,
+		    (unsigned long long)applied);
+	} else
+		buf_printf(&b, "domain:   %s\nhost:     %s\nbranch:   %s\n"
+		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
+		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
+		    (unsigned long long)applied);
+	status_lock(d, &b, json);
+	status_last_up(d, &b, json);
+	if (json)
+		buf_add_u8(&b, '}');
+	else if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.len--;
+	client_buf(c, &b);
+	client_exit(c, 0);
+}
+
+static void
+log_entry(struct buf *b, const struct entry *e, int json, int first)
+{
+	char	 when[64], id[13], *detail = entry_detail(e);
+
+	id_short(id, e->id);
+	fmt_time(when, sizeof when, e->time);
+	if (json) {
+		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
+		    "\"time\":%lld,", first ? "" : ",",
+		    (unsigned long long)e->seq, id, entry_kind_name(e->kind),
+		    (long long)e->time);
+		json_kv(b, "host", e->host, 1);
+		json_kv(b, "author", e->author, 1);
+		json_kv(b, "message", e->message, 1);
+		json_kv(b, "detail", detail, 0);
+		buf_add_u8(b, '}');
+	} else
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
+		    e->host, e->author, e->message, detail);
+	free(detail);
+}
+
+void
+verb_log(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	const char	*branch = c->req.argc > 1 ? c->req.argv[1] : d->branch;
+	struct entry	 e;
+	struct buf	 b;
+	uint64_t	 seq;
+	char		*cause = NULL;
+	int		 json = c->req.flags & CTL_F_JSON, r;
+
+	if (!journal_branch_exists(d->journal, branch)) {
+		client_err(c, "no branch %s is known here", branch);
+		client_exit(c, 1);
+		return;
+	}
+	buf_init(&b);
+	if (json)
+		buf_add_u8(&b, '[');
+	for (seq = 1; (r = journal_get(d->journal, branch, seq, &e,
+	    &cause)) == 0; seq++) {
+		log_entry(&b, &e, json, seq == 1);
+		entry_free(&e);
+		if (b.len > 256 * 1024) {	/* keep frames small */
+			if (!json)
+				b.len--;
+			client_buf(c, &b);
+			buf_init(&b);
+		}
+	}
+	if (json)
+		buf_add_u8(&b, ']');
+	else if (b.len > 0)
+		b.len--;
+	if (b.len > 0)
+		client_buf(c, &b);
+	else
+		buf_free(&b);
+	if (r == -1) {
+		client_err(c, "%s", cause);
+		free(cause);
+		client_exit(c, 1);
+		return;
+	}
+	client_exit(c, 0);
+}
+
+void
+verb_key(struct client *c)
+{
+	char	hex[2 * PUBKEY_LEN + 1];
+
+	hex_encode(hex, c->d->pk, PUBKEY_LEN);
+	client_out(c, "%s", hex);
+	client_exit(c, 0);
+}

@@ -1,0 +1,198 @@
+/*
+ * Transactions: lock opens one (journaling a lock entry into the
+ * work-in-progress), ci publishes the work-in-progress as one unit closed
+ * by a signed ci entry, unlock throws it away.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+static char *
+join_args(struct client *c, size_t from)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	for (i = from; i < c->req.argc; i++)
+		buf_printf(&b, "%s%s", i > from ? " " : "", c->req.argv[i]);
+	buf_add_u8(&b, 0);
+	return (char *)b.data;
+}
+
+static void
+lock_refuse(struct client *c, const struct jlock *l)
+{
+	char	when[64];
+
+	fmt_time(when, sizeof when, l->time);
+	client_err(c, "branch %s is locked by %s@%s since %s: %s",
+	    c->d->branch, l->author, l->host, when, l->message);
+	client_exit(c, EXIT_LOCKED);
+}
+
+void
+verb_lock(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct jlock	 l;
+	struct jhead	 h;
+	struct entry	 e;
+	uint64_t	 applied;
+	char		*msg, *cause = NULL;
+
+	msg = join_args(c, 1);
+	if (*str_trim(msg) == '\0') {
+		client_err(c, "lock needs a message: isconf lock MESSAGE...");
+		client_exit(c, EXIT_NO_MESSAGE);
+		goto out;
+	}
+	if (journal_lock_get(d->journal, d->branch, &l) == 0) {
+		lock_refuse(c, &l);
+		jlock_free(&l);
+		goto out;
+	}
+	journal_head(d->journal, d->branch, &h);
+	journal_applied(d->journal, d->branch, &applied);
+	if (applied < h.seq) {
+		client_err(c, "this host has applied %llu of the %llu entries "
+		    "of %s: run 'isconf up' before locking",
+		    (unsigned long long)applied, (unsigned long long)h.seq,
+		    d->branch);
+		client_exit(c, 1);
+		goto out;
+	}
+	l.host = d->conf.hostname;
+	l.author = c->req.author;
+	l.message = msg;
+	l.time = now_ns() / 1000000000;
+	l.base_seq = h.seq;
+	memset(&e, 0, sizeof e);
+	e.kind = ENTRY_LOCK;
+	e.time = l.time;
+	e.host = xstrdup(l.host);
+	e.author = xstrdup(l.author);
+	e.message = xstrdup(msg);
+	if (journal_lock_set(d->journal, d->branch, &l, &e, &cause) == -1) {
+		client_err(c, "%s", cause);
+		client_exit(c, 1);
+	} else {
+		client_info(c, "locked %s: %s", d->branch, msg);
+		log_info("%s@%s locked %s: %s", l.author, l.host, d->branch,
+		    msg);
+		client_exit(c, 0);
+	}
+	entry_free(&e);
+out:
+	free(cause);
+	free(msg);
+}
+
+void
+verb_unlock(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct jlock	 l;
+	char		*cause = NULL;
+
+	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+		client_err(c, "branch %s is not locked", d->branch);
+		client_exit(c, EXIT_NOT_LOCKED);
+		return;
+	}
+	if (journal_lock_clear(d->journal, d->branch, &cause) == -1) {
+		client_err(c, "%s", cause);
+		client_exit(c, 1);
+	} else {
+		client_info(c, "unlocked %s; the uncommitted work of %s@%s "
+		    "(%s) is discarded", d->branch, l.author, l.host,
+		    l.message);
+		log_info("%s broke the lock of %s@%s on %s", c->req.author,
+		    l.author, l.host, d->branch);
+		client_exit(c, 0);
+	}
+	jlock_free(&l);
+	free(cause);
+}
+
+/* Chain the wip entries onto the head and close them with a ci entry. */
+static struct entry *
+ci_build(struct client *c, struct entry *wip, size_t n,
+    const struct jhead *h)
+{
+	struct isconfd	*d = c->d;
+	struct entry	*es = xcalloc(n + 1, sizeof *es);
+	struct sig_info	 si;
+	size_t		 i;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n)
+			entry_copy(&es[i], &wip[i]);
+		else {
+			state_entry_init(d, c, &es[i], ENTRY_CI);
+			memcpy(si.pubkey, d->pk, PUBKEY_LEN);
+			si.parent_branch = NULL;
+			sig_encode(&si, &es[i].payload);
+		}
+		es[i].seq = h->seq + 1 + i;
+		memcpy(es[i].parent, i ? es[i - 1].id : h->id, HASH_LEN);
+		entry_compute_id(&es[i]);
+	}
+	hostkey_sign(d, &es[n]);
+	return es;
+}
+
+void
+verb_ci(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct jlock	 l;
+	struct jhead	 h;
+	struct entry	*wip = NULL, *es = NULL;
+	size_t		 n = 0;
+	char		*cause = NULL, idhex[13];
+
+	if (state_need_lock(c, &l) == -1)
+		return;
+	journal_head(d->journal, d->branch, &h);
+	if (h.seq != l.base_seq) {
+		client_err(c, "ci refused: %s moved from entry %llu to %llu "
+		    "since the lock was taken; this transaction no longer "
+		    "extends the head (isconf unlock, up, and redo it)",
+		    d->branch, (unsigned long long)l.base_seq,
+		    (unsigned long long)h.seq);
+		client_exit(c, 1);
+		goto out;
+	}
+	if (journal_wip_list(d->journal, d->branch, &wip, &n, &cause) == -1)
+		goto fail;
+	if (n <= 1) {
+		if (journal_lock_clear(d->journal, d->branch, &cause) == -1)
+			goto fail;
+		client_info(c, "nothing to check in; lock on %s released",
+		    d->branch);
+		client_exit(c, 0);
+		goto out;
+	}
+	es = ci_build(c, wip, n, &h);
+	if (journal_append(d->journal, d->branch, es, n + 1,
+	    JA_CI | JA_APPLIED, &cause) == -1)
+		goto fail;
+	id_short(idhex, es[n].id);
+	client_info(c, "checked in %zu entries on %s: head %llu (%s)", n + 1,
+	    d->branch, (unsigned long long)es[n].seq, idhex);
+	log_info("ci on %s: head %llu %s", d->branch,
+	    (unsigned long long)es[n].seq, idhex);
+	client_exit(c, 0);
+	goto out;
+fail:
+	client_err(c, "ci failed: %s", cause);
+	client_exit(c, 1);
+out:
+	if (es != NULL)
+		journal_entries_free(es, n + 1);
+	journal_entries_free(wip, n);
+	jlock_free(&l);
+	free(cause);
+}

@@ -1,0 +1,264 @@
+/*
+ * up: replay, in journal order, every entry of this host's branch that
+ * its history lacks, using the same code on every host.  An entry is
+ * recorded as applied only after it succeeded; the first failure stops
+ * the replay.  An exec that is interrupted (crash, reboot) is therefore
+ * not recorded and runs again on the next up.  A reboot entry stops the
+ * replay unless -r: then it is recorded and IS_REBOOT_CMD runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+struct up_job {
+	struct client	*c;
+	char		*branch;
+	uint64_t	 next;
+	uint64_t	 head;
+	uint8_t		 prev[HASH_LEN];
+	int		 done;		/* entries applied this run */
+	int64_t		 started;	/* of the current entry, ns */
+	struct entry	 cur;
+};
+
+static void	up_step(struct up_job *);
+
+static void
+up_record(struct up_job *job, const char *result, int status)
+{
+	struct isconfd	*d = job->c->d;
+	char		*v;
+
+	xasprintf(&v, "%lld %s %llu %d", (long long)(now_ns() / 1000000000),
+	    result, (unsigned long long)job->cur.seq, status);
+	journal_state_set(d->journal, "last_up", v, NULL);
+	free(v);
+}
+
+static void
+up_end(struct up_job *job, int code)
+{
+	entry_free(&job->cur);
+	client_exit(job->c, code);
+	free(job->branch);
+	free(job);
+}
+
+static void
+up_fail(struct up_job *job, int status, const char *fmt, const char *why)
+{
+	char	*detail = entry_detail(&job->cur);
+
+	client_err(job->c, fmt, (unsigned long long)job->cur.seq,
+	    entry_kind_name(job->cur.kind), detail, why);
+	log_warnx("up stopped at %s:%llu (%s %s): %s", job->branch,
+	    (unsigned long long)job->cur.seq, entry_kind_name(job->cur.kind),
+	    detail, why);
+	up_record(job, "failed", status);
+	free(detail);
+	up_end(job, 1);
+}
+
+/* Record the current entry as applied and go on. */
+static void
+up_applied(struct up_job *job, int status)
+{
+	struct isconfd	*d = job->c->d;
+	char		*cause = NULL;
+	int64_t		 ms = (now_ns() - job->started) / 1000000;
+
+	if (journal_mark_applied(d->journal, job->branch, &job->cur, status,
+	    ms, &cause) == -1) {
+		up_fail(job, 1, "entry %llu (%s %s): cannot record it as "
+		    "applied: %s", cause);
+		free(cause);
+		return;
+	}
+	memcpy(job->prev, job->cur.id, HASH_LEN);
+	job->next++;
+	job->done++;
+	entry_free(&job->cur);
+}
+
+static void
+up_exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+{
+	struct up_job	*job = arg;
+	int		 status = child_status(wstatus);
+	char		 why[64];
+
+	(void)d;
+	(void)pid;
+	if (status != 0) {
+		snprintf(why, sizeof why, "exit status %d", status);
+		up_fail(job, status, "entry %llu (%s %s) failed: %s; "
+		    "stopping here", why);
+		return;
+	}
+	up_applied(job, 0);
+	up_step(job);
+}
+
+static void
+up_reboot_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+{
+	struct up_job	*job = arg;
+	int		 status = child_status(wstatus);
+
+	(void)pid;
+	if (status != 0) {
+		client_err(job->c, "IS_REBOOT_CMD (%s) failed with status %d",
+		    d->conf.reboot_cmd, status);
+		up_end(job, 1);
+		return;
+	}
+	up_record(job, "reboot", 0);
+	up_end(job, 0);
+}
+
+static int
+up_exec(struct up_job *job)
+{
+	struct isconfd		*d = job->c->d;
+	struct exec_info	 x;
+	char			*cwd, *cause = NULL;
+	pid_t			 pid;
+
+	if (exec_decode(&job->cur.payload, &x) == -1) {
+		up_fail(job, 1, "entry %llu (%s%s): %s", "malformed payload");
+		return -1;
+	}
+	cwd = state_root_path(d, x.cwd);
+	pid = child_spawn(d, x.argv, cwd, job->c->outfd, job->c->errfd,
+	    up_exec_done, job, &cause);
+	free(cwd);
+	exec_info_free(&x);
+	if (pid == -1) {
+		up_fail(job, 1, "entry %llu (%s %s): %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+up_snap(struct up_job *job)
+{
+	struct snap_info	 s;
+	char			*cause = NULL;
+	int			 rv;
+
+	if (snap_decode(&job->cur.payload, &s) == -1) {
+		up_fail(job, 1, "entry %llu (%s%s): %s", "malformed payload");
+		return -1;
+	}
+	rv = install_snap(job->c->d, &s, &cause);
+	snap_info_free(&s);
+	if (rv == -1) {
+		up_fail(job, 1, "entry %llu (%s %s) failed: %s", cause);
+		free(cause);
+		return -1;
+	}
+	up_applied(job, 0);
+	return 0;
+}
+
+static int
+up_reboot(struct up_job *job)
+{
+	char	*cause = NULL;
+
+	if (!(job->c->req.flags & CTL_F_REBOOT)) {
+		up_fail(job, 1, "entry %llu (%s%s) %s",
+		    "needs a reboot: run 'isconf -r up' to reboot and go on");
+		return -1;
+	}
+	up_applied(job, 0);
+	if (reboot_run(job->c, up_reboot_done, job, &cause) == -1) {
+		client_err(job->c, "reboot: %s", cause);
+		free(cause);
+		up_end(job, 1);
+	}
+	return -1;	/* the reboot command's end finishes the job */
+}
+
+/* Apply entries until one has to wait for a child, or the end. */
+static void
+up_step(struct up_job *job)
+{
+	struct isconfd	*d = job->c->d;
+	char		*cause = NULL, *detail;
+	int		 r;
+
+	for (;;) {
+		r = journal_get(d->journal, job->branch, job->next, &job->cur,
+		    &cause);
+		if (r == 1)
+			break;
+		if (r == -1 || memcmp(job->cur.parent, job->prev,
+		    HASH_LEN) != 0) {
+			client_err(job->c, "journal of %s broken at entry "
+			    "%llu: %s", job->branch,
+			    (unsigned long long)job->next,
+			    cause ? cause : "parent does not match");
+			free(cause);
+			up_end(job, 1);
+			return;
+		}
+		job->started = now_ns();
+		detail = entry_detail(&job->cur);
+		client_info(job->c, "[%llu/%llu] %s%s%s",
+		    (unsigned long long)job->cur.seq,
+		    (unsigned long long)job->head,
+		    entry_kind_name(job->cur.kind), *detail ? " " : "", detail);
+		free(detail);
+		switch (job->cur.kind) {
+		case ENTRY_EXEC:
+			up_exec(job);
+			return;
+		case ENTRY_SNAP:
+			if (up_snap(job) == -1)
+				return;
+			break;
+		case ENTRY_REBOOT:
+			up_reboot(job);
+			return;
+		default:
+			up_applied(job, 0);
+			break;
+		}
+	}
+	client_info(job->c, "%s is up to date at entry %llu (%d applied now)",
+	    job->branch, (unsigned long long)(job->next - 1), job->done);
+	job->cur.seq = job->next - 1;
+	up_record(job, "ok", 0);
+	up_end(job, 0);
+}
+
+void
+verb_up(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct up_job	*job;
+	struct jhead	 h;
+	struct entry	 e;
+	uint64_t	 applied;
+
+	if (state_no_wip(c, "up") == -1)
+		return;
+	job = xcalloc(1, sizeof *job);
+	job->c = c;
+	job->branch = xstrdup(d->branch);
+	journal_applied(d->journal, d->branch, &applied);
+	journal_head(d->journal, d->branch, &h);
+	job->head = h.seq;
+	job->next = applied + 1;
+	if (applied > 0 && journal_get(d->journal, d->branch, applied, &e,
+	    NULL) == 0) {
+		memcpy(job->prev, e.id, HASH_LEN);
+		entry_free(&e);
+	}
+	up_step(job);
+}

@@ -1,0 +1,588 @@
+/*
+ * The journal database.  One SQLite file in WAL mode with
+ * synchronous=FULL; every multi-row change is one transaction, so a crash
+ * leaves either all of a ci or none of it.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+
+struct journal {
+	sqlite3	*db;
+};
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS branches(name TEXT PRIMARY KEY,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS entries(branch TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, id BLOB NOT NULL, kind INTEGER NOT NULL,"
+    " raw BLOB NOT NULL, sig BLOB, PRIMARY KEY(branch, seq));"
+    "CREATE TABLE IF NOT EXISTS wip(branch TEXT NOT NULL,"
+    " idx INTEGER NOT NULL, raw BLOB NOT NULL, PRIMARY KEY(branch, idx));"
+    "CREATE TABLE IF NOT EXISTS locks(branch TEXT PRIMARY KEY,"
+    " host TEXT, author TEXT, message TEXT, time INTEGER,"
+    " base_seq INTEGER);"
+    "CREATE TABLE IF NOT EXISTS history(branch TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, id BLOB NOT NULL, time INTEGER,"
+    " status INTEGER, duration_ms INTEGER, PRIMARY KEY(branch, seq));"
+    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT);";
+
+static int
+db_exec(struct journal *j, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(j->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_cause(cause, "journal: %s", err ? err :
+		    sqlite3_errmsg(j->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *
+db_prep(struct journal *j, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatalx("journal: prepare %s: %s", sql, sqlite3_errmsg(j->db));
+	return st;
+}
+
+static int
+db_fail(struct journal *j, sqlite3_stmt *st, char **cause)
+{
+	set_cause(cause, "journal: %s", sqlite3_errmsg(j->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static void
+db_rollback(struct journal *j)
+{
+	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+journal_open(const char *path, struct journal **jp, char **cause)
+{
+	struct journal	*j = xcalloc(1, sizeof *j);
+
+	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		set_cause(cause, "%s: %s", path, sqlite3_errmsg(j->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(j->db, 5000);
+	if (db_exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+	    cause) == -1 || db_exec(j, schema, cause) == -1)
+		goto fail;
+	*jp = j;
+	return 0;
+fail:
+	sqlite3_close(j->db);
+	free(j);
+	return -1;
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	sqlite3_close(j->db);
+	free(j);
+}
+
+int
+journal_branch_exists(struct journal *j, const char *name)
+{
+	sqlite3_stmt	*st;
+	int		 found;
+
+	st = db_prep(j, "SELECT 1 FROM branches WHERE name = ?");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+int
+journal_branch_create(struct journal *j, const char *name, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, "INSERT OR IGNORE INTO branches(name, created) "
+	    "VALUES (?, strftime('%s','now'))");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_branches(struct journal *j, char ***names, size_t *n)
+{
+	sqlite3_stmt	*st;
+
+	*names = NULL;
+	*n = 0;
+	st = db_prep(j, "SELECT name FROM branches ORDER BY name");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*names = xreallocarray(*names, *n + 1, sizeof **names);
+		(*names)[(*n)++] = xstrdup((const char *)
+		    sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_head(struct journal *j, const char *branch, struct jhead *h)
+{
+	sqlite3_stmt	*st;
+
+	memset(h, 0, sizeof *h);
+	st = db_prep(j, "SELECT seq, id FROM entries WHERE branch = ? "
+	    "ORDER BY seq DESC LIMIT 1");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 1) == HASH_LEN) {
+		h->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(h->id, sqlite3_column_blob(st, 1), HASH_LEN);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_get(struct journal *j, const char *branch, uint64_t seq,
+    struct entry *e, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rv = 1;
+
+	st = db_prep(j, "SELECT raw, id, sig FROM entries "
+	    "WHERE branch = ? AND seq = ?");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	rv = -1;
+	if (entry_decode(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), e, cause) == -1)
+		goto out;
+	if (sqlite3_column_bytes(st, 1) != HASH_LEN ||
+	    memcmp(sqlite3_column_blob(st, 1), e->id, HASH_LEN) != 0 ||
+	    e->seq != seq) {
+		entry_free(e);
+		set_cause(cause, "journal: entry %s:%llu is corrupt (id does "
+		    "not match its content)", branch, (unsigned long long)seq);
+		goto out;
+	}
+	if (sqlite3_column_bytes(st, 2) == SIG_LEN) {
+		e->has_sig = 1;
+		memcpy(e->sig, sqlite3_column_blob(st, 2), SIG_LEN);
+	}
+	rv = 0;
+out:
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static int
+insert_entry(struct journal *j, const char *branch, const struct entry *e,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct buf	 raw;
+	int		 rc;
+
+	buf_init(&raw);
+	entry_encode(e, &raw);
+	st = db_prep(j, "INSERT INTO entries(branch, seq, id, kind, raw, sig)"
+	    " VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
+	sqlite3_bind_blob(st, 3, e->id, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, e->kind);
+	sqlite3_bind_blob(st, 5, raw.data, (int)raw.len, SQLITE_STATIC);
+	if (e->has_sig)
+		sqlite3_bind_blob(st, 6, e->sig, SIG_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	buf_free(&raw);
+	if (rc != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+append_locked(struct journal *j, const char *branch, const struct entry *es,
+    size_t n, char **cause)
+{
+	struct jhead	h;
+	size_t		i;
+
+	if (journal_branch_create(j, branch, cause) == -1)
+		return -1;
+	journal_head(j, branch, &h);
+	for (i = 0; i < n; i++) {
+		if (es[i].seq != h.seq + 1 ||
+		    memcmp(es[i].parent, h.id, HASH_LEN) != 0)
+			return set_cause(cause, "entry %llu does not extend "
+			    "the head of %s (seq %llu)",
+			    (unsigned long long)es[i].seq, branch,
+			    (unsigned long long)h.seq);
+		if (insert_entry(j, branch, &es[i], cause) == -1)
+			return -1;
+		h.seq = es[i].seq;
+		memcpy(h.id, es[i].id, HASH_LEN);
+	}
+	return 0;
+}
+
+static int
+wip_lock_delete(struct journal *j, const char *branch, char **cause)
+{
+	sqlite3_stmt	*st;
+	const char	*sql[] = { "DELETE FROM wip WHERE branch = ?",
+			    "DELETE FROM locks WHERE branch = ?" };
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		st = db_prep(j, sql[i]);
+		sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(j, st, cause);
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int
+journal_append(struct journal *j, const char *branch, const struct entry *es,
+    size_t n, int flags, char **cause)
+{
+	size_t	i;
+
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (append_locked(j, branch, es, n, cause) == -1 ||
+	    ((flags & JA_CI) && wip_lock_delete(j, branch, cause) == -1))
+		goto fail;
+	for (i = 0; (flags & JA_APPLIED) && i < n; i++)
+		if (journal_mark_applied(j, branch, &es[i], 0, 0, cause) == -1)
+			goto fail;
+	return db_exec(j, "COMMIT", cause);
+fail:
+	db_rollback(j);
+	return -1;
+}
+
+int
+journal_fork(struct journal *j, const char *from, const char *to,
+    uint64_t upto, const struct entry *fork, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (journal_branch_exists(j, to)) {
+		set_cause(cause, "branch %s already exists", to);
+		goto fail;
+	}
+	if (journal_branch_create(j, to, cause) == -1)
+		goto fail;
+	st = db_prep(j, "INSERT INTO entries(branch, seq, id, kind, raw, sig)"
+	    " SELECT ?, seq, id, kind, raw, sig FROM entries"
+	    " WHERE branch = ? AND seq <= ?");
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)upto);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(j, st, cause);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (append_locked(j, to, fork, 1, cause) == -1)
+		goto fail;
+	return db_exec(j, "COMMIT", cause);
+fail:
+	db_rollback(j);
+	return -1;
+}
+
+int
+journal_wip_add(struct journal *j, const char *branch, const struct entry *e,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct buf	 raw;
+	int		 rc;
+
+	buf_init(&raw);
+	entry_encode(e, &raw);
+	st = db_prep(j, "INSERT INTO wip(branch, idx, raw) VALUES (?, "
+	    "(SELECT COALESCE(MAX(idx), 0) + 1 FROM wip WHERE branch = ?), ?)");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, raw.data, (int)raw.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	buf_free(&raw);
+	if (rc != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void
+journal_entries_free(struct entry *es, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		entry_free(&es[i]);
+	free(es);
+}
+
+int
+journal_wip_list(struct journal *j, const char *branch, struct entry **esp,
+    size_t *np, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct entry	*es = NULL;
+	size_t		 n = 0;
+
+	st = db_prep(j, "SELECT raw FROM wip WHERE branch = ? ORDER BY idx");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		es = xreallocarray(es, n + 1, sizeof *es);
+		if (entry_decode(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &es[n], cause) == -1) {
+			sqlite3_finalize(st);
+			journal_entries_free(es, n);
+			return -1;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	*esp = es;
+	*np = n;
+	return 0;
+}
+
+void
+jlock_free(struct jlock *l)
+{
+	free(l->host);
+	free(l->author);
+	free(l->message);
+	memset(l, 0, sizeof *l);
+}
+
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+int
+journal_lock_get(struct journal *j, const char *branch, struct jlock *l)
+{
+	sqlite3_stmt	*st;
+	int		 rv = 1;
+
+	memset(l, 0, sizeof *l);
+	st = db_prep(j, "SELECT host, author, message, time, base_seq "
+	    "FROM locks WHERE branch = ?");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		l->host = col_text(st, 0);
+		l->author = col_text(st, 1);
+		l->message = col_text(st, 2);
+		l->time = sqlite3_column_int64(st, 3);
+		l->base_seq = (uint64_t)sqlite3_column_int64(st, 4);
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+journal_lock_set(struct journal *j, const char *branch, const struct jlock *l,
+    const struct entry *lockentry, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	st = db_prep(j, "INSERT INTO locks(branch, host, author, message, "
+	    "time, base_seq) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->message, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->time);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)l->base_seq);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(j, st, cause);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (lockentry != NULL &&
+	    journal_wip_add(j, branch, lockentry, cause) == -1)
+		goto fail;
+	return db_exec(j, "COMMIT", cause);
+fail:
+	db_rollback(j);
+	return -1;
+}
+
+int
+journal_lock_clear(struct journal *j, const char *branch, char **cause)
+{
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (wip_lock_delete(j, branch, cause) == -1) {
+		db_rollback(j);
+		return -1;
+	}
+	return db_exec(j, "COMMIT", cause);
+}
+
+int
+journal_applied(struct journal *j, const char *branch, uint64_t *seq)
+{
+	sqlite3_stmt	*st;
+
+	*seq = 0;
+	st = db_prep(j, "SELECT MAX(seq) FROM history WHERE branch = ?");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
+    struct japplied *a)
+{
+	sqlite3_stmt	*st;
+	int		 rv = 1;
+
+	memset(a, 0, sizeof *a);
+	st = db_prep(j, "SELECT time, status, duration_ms FROM history "
+	    "WHERE branch = ? AND seq = ?");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a->seq = seq;
+		a->time = sqlite3_column_int64(st, 0);
+		a->status = sqlite3_column_int(st, 1);
+		a->duration_ms = sqlite3_column_int64(st, 2);
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+journal_mark_applied(struct journal *j, const char *branch,
+    const struct entry *e, int status, int64_t duration_ms, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, "INSERT INTO history(branch, seq, id, time, status, "
+	    "duration_ms) VALUES (?, ?, ?, strftime('%s','now'), ?, ?)");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
+	sqlite3_bind_blob(st, 3, e->id, HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, status);
+	sqlite3_bind_int64(st, 5, duration_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_history_copy(struct journal *j, const char *from, const char *to,
+    uint64_t upto, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, "INSERT OR IGNORE INTO history(branch, seq, id, time, "
+	    "status, duration_ms) SELECT ?, seq, id, time, status, duration_ms"
+	    " FROM history WHERE branch = ? AND seq <= ?");
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)upto);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+char *
+journal_state_get(struct journal *j, const char *key)
+{
+	sqlite3_stmt	*st;
+	char		*v = NULL;
+
+	st = db_prep(j, "SELECT value FROM state WHERE key = ?");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = col_text(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+journal_state_set(struct journal *j, const char *key, const char *value,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, value ? "INSERT OR REPLACE INTO state(key, value) "
+	    "VALUES (?, ?)" : "DELETE FROM state WHERE key = ?");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_history_matches(struct journal *j, const char *hist_branch,
+    const char *branch, uint64_t upto, uint64_t *first_bad)
+{
+	sqlite3_stmt	*st;
+	int		 rv = 0;
+
+	*first_bad = 0;
+	st = db_prep(j, "SELECT h.seq FROM history h LEFT JOIN entries e "
+	    "ON e.branch = ? AND e.seq = h.seq WHERE h.branch = ? AND "
+	    "h.seq <= ? AND (e.id IS NULL OR e.id != h.id) ORDER BY h.seq "
+	    "LIMIT 1");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hist_branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)upto);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*first_bad = (uint64_t)sqlite3_column_int64(st, 0);
+		rv = 1;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}

@@ -1,0 +1,201 @@
+/*
+ * journal/: the append-only, hash-chained, per-branch journal; the
+ * work-in-progress of an open transaction; the branch lock; and this
+ * host's history of applied entries.  SQLite in WAL mode, synchronous=FULL:
+ * a commit that returned survives a power cut.  Depends on lib/ only.
+ */
+#ifndef JOURNAL_H
+#define JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define HASH_LEN	32
+#define SIG_LEN		64
+#define PUBKEY_LEN	32
+
+enum entry_kind {
+	ENTRY_LOCK = 1,
+	ENTRY_SNAP,
+	ENTRY_EXEC,
+	ENTRY_REBOOT,
+	ENTRY_CI,
+	ENTRY_FORK,
+};
+
+/*
+ * One journal entry.  id = BLAKE2b-256 of the canonical encoding of every
+ * field but id and sig; parent is the previous entry's id (zeros for the
+ * first), so each id covers the whole history before it.  ci and fork
+ * entries close a transaction and carry the origin's Ed25519 signature of
+ * their id.  Strings and payload are owned by the entry (entry_free).
+ */
+struct entry {
+	enum entry_kind	 kind;
+	uint64_t	 seq;
+	uint8_t		 parent[HASH_LEN];
+	uint8_t		 id[HASH_LEN];
+	int64_t		 time;		/* unix seconds */
+	char		*host;
+	char		*author;
+	char		*message;
+	struct buf	 payload;	/* kind-specific, see below */
+	int		 has_sig;
+	uint8_t		 sig[SIG_LEN];
+};
+
+/* entry.c */
+const char	*entry_kind_name(enum entry_kind);
+int		 entry_kind_parse(const char *);
+void		 entry_encode(const struct entry *, struct buf *);
+void		 entry_compute_id(struct entry *);
+/* Decode and recompute the id: never trusts a stored or received id. */
+int		 entry_decode(const uint8_t *, size_t, struct entry *,
+		    char **cause);
+void		 entry_free(struct entry *);
+void		 entry_copy(struct entry *dst, const struct entry *src);
+/* Bytes an Ed25519 signature covers: a context string and the id. */
+void		 entry_sig_message(const struct entry *, uint8_t out[48]);
+#define SIG_CONTEXT	"isconf-head-v1\0"	/* 16 bytes with the NUL */
+#define SIG_MSG_LEN	48
+
+/* payload.c: kind-specific payloads. */
+enum snap_type { SNAP_FILE = 1, SNAP_DIR, SNAP_SYMLINK };
+struct snap_owner {
+	uint32_t	 mode;		/* including setuid, setgid, sticky */
+	uint32_t	 uid;
+	uint32_t	 gid;
+	char		*user;
+	char		*group;
+};
+struct snap_parent {
+	char			*path;
+	struct snap_owner	 own;
+};
+struct chunk_ref {
+	uint8_t		 hash[HASH_LEN];
+	uint32_t	 len;
+};
+struct snap_info {
+	char			*path;		/* absolute, relative to IS_ROOT */
+	enum snap_type		 type;
+	struct snap_owner	 own;
+	int64_t			 mtime_sec;
+	uint32_t		 mtime_nsec;
+	uint64_t		 size;
+	uint8_t			 hash[HASH_LEN];	/* whole content */
+	char			*target;	/* symlink target */
+	struct chunk_ref	*chunks;
+	size_t			 nchunks;
+	struct snap_parent	*parents;	/* outermost first */
+	size_t			 nparents;
+};
+struct exec_info {
+	char	 *cwd;		/* relative to IS_ROOT, absolute form */
+	char	**argv;
+	size_t	  argc;
+};
+struct sig_info {
+	uint8_t	 pubkey[PUBKEY_LEN];
+	char	*parent_branch;	/* fork only */
+};
+
+void	snap_encode(const struct snap_info *, struct buf *);
+int	snap_decode(const struct buf *, struct snap_info *);
+void	snap_info_free(struct snap_info *);
+void	exec_encode(const struct exec_info *, struct buf *);
+int	exec_decode(const struct buf *, struct exec_info *);
+void	exec_info_free(struct exec_info *);
+void	sig_encode(const struct sig_info *, struct buf *);
+int	sig_decode(const struct buf *, struct sig_info *);
+/* One line describing an entry's path or command, for log and status. */
+char	*entry_detail(const struct entry *);
+/* Check the payload of an entry decodes for its kind. */
+int	entry_payload_valid(const struct entry *);
+
+/* journal.c */
+struct journal;
+
+struct jhead {
+	uint64_t	seq;			/* 0: empty branch */
+	uint8_t		id[HASH_LEN];		/* zeros when empty */
+};
+
+struct jlock {
+	char		*host;
+	char		*author;
+	char		*message;
+	int64_t		 time;
+	uint64_t	 base_seq;	/* head when taken */
+};
+
+struct japplied {
+	uint64_t	 seq;
+	int64_t		 time;
+	int		 status;
+	int64_t		 duration_ms;
+};
+
+int	 journal_open(const char *path, struct journal **, char **cause);
+void	 journal_close(struct journal *);
+
+int	 journal_branch_exists(struct journal *, const char *);
+int	 journal_branch_create(struct journal *, const char *, char **cause);
+int	 journal_branches(struct journal *, char ***names, size_t *n);
+int	 journal_head(struct journal *, const char *, struct jhead *);
+/* 0 found, 1 no such entry, -1 error. */
+int	 journal_get(struct journal *, const char *branch, uint64_t seq,
+	    struct entry *, char **cause);
+/*
+ * Append entries to a branch in one transaction.  Each must extend the
+ * head (seq, parent).  JA_CI also clears the branch's wip and lock and
+ * JA_APPLIED records the entries in this host's history, in the same
+ * transaction: the origin of a ci has already made its changes.
+ */
+#define JA_CI		0x1
+#define JA_APPLIED	0x2
+int	 journal_append(struct journal *, const char *branch,
+	    const struct entry *, size_t n, int flags, char **cause);
+/* Copy branch from's entries 1..upto to a new branch to, then append
+ * the fork entry, all in one transaction. */
+int	 journal_fork(struct journal *, const char *from, const char *to,
+	    uint64_t upto, const struct entry *fork, char **cause);
+
+/* Work in progress: entries without seq or parent until ci. */
+int	 journal_wip_add(struct journal *, const char *branch,
+	    const struct entry *, char **cause);
+int	 journal_wip_list(struct journal *, const char *branch,
+	    struct entry **, size_t *n, char **cause);
+void	 journal_entries_free(struct entry *, size_t);
+
+/* The lock on a branch as this host knows it.  0 held, 1 free. */
+int	 journal_lock_get(struct journal *, const char *, struct jlock *);
+int	 journal_lock_set(struct journal *, const char *, const struct jlock *,
+	    const struct entry *lockentry, char **cause);
+/* Release the lock and discard the wip (unlock). */
+int	 journal_lock_clear(struct journal *, const char *, char **cause);
+void	 jlock_free(struct jlock *);
+
+/* History: what this host applied.  applied = highest seq. */
+int	 journal_applied(struct journal *, const char *, uint64_t *seq);
+int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
+	    struct japplied *);
+int	 journal_mark_applied(struct journal *, const char *,
+	    const struct entry *, int status, int64_t duration_ms,
+	    char **cause);
+/* 0 if every entry this host applied on hist_branch up to upto stands at
+ * the same seq with the same id on branch; else 1 and the first seq
+ * that does not. */
+int	 journal_history_matches(struct journal *, const char *hist_branch,
+	    const char *branch, uint64_t upto, uint64_t *first_bad);
+int	 journal_history_copy(struct journal *, const char *from,
+	    const char *to, uint64_t upto, char **cause);
+
+/* Key/value state (pending reboot, last up result). NULL if unset. */
+char	*journal_state_get(struct journal *, const char *key);
+int	 journal_state_set(struct journal *, const char *key,
+	    const char *value, char **cause);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * Kind-specific payloads: snap (file metadata and chunk list), exec
+ * (argv and working directory), ci/fork (signer's key).  Decoders treat
+ * their input as hostile: lengths are bounded, paths must be absolute
+ * and free of ".." components so a forged entry cannot escape IS_ROOT.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+
+#define MAX_PATH	4096
+#define MAX_ARGS	4096
+#define MAX_ARG		(256 * 1024)
+#define MAX_CHUNKS	(1u << 22)
+#define MAX_PARENTS	256
+
+static int
+path_safe(const char *p)
+{
+	const char	*c;
+
+	if (p[0] != '/')
+		return 0;
+	for (c = p; (c = strstr(c, "/..")) != NULL; c += 3)
+		if (c[3] == '/' || c[3] == '\0')
+			return 0;
+	return 1;
+}
+
+static void
+owner_encode(const struct snap_owner *o, struct buf *b)
+{
+	buf_add_u32(b, o->mode);
+	buf_add_u32(b, o->uid);
+	buf_add_u32(b, o->gid);
+	buf_add_str(b, o->user);
+	buf_add_str(b, o->group);
+}
+
+static void
+owner_decode(struct rd *r, struct snap_owner *o)
+{
+	o->mode = rd_u32(r);
+	o->uid = rd_u32(r);
+	o->gid = rd_u32(r);
+	o->user = rd_str(r, 255);
+	o->group = rd_str(r, 255);
+}
+
+void
+snap_encode(const struct snap_info *s, struct buf *b)
+{
+	size_t	i;
+
+	buf_add_str(b, s->path);
+	buf_add_u8(b, (uint8_t)s->type);
+	owner_encode(&s->own, b);
+	buf_add_u64(b, (uint64_t)s->mtime_sec);
+	buf_add_u32(b, s->mtime_nsec);
+	buf_add_u64(b, s->size);
+	buf_add(b, s->hash, HASH_LEN);
+	buf_add_str(b, s->target);
+	buf_add_u32(b, (uint32_t)s->nchunks);
+	for (i = 0; i < s->nchunks; i++) {
+		buf_add(b, s->chunks[i].hash, HASH_LEN);
+		buf_add_u32(b, s->chunks[i].len);
+	}
+	buf_add_u32(b, (uint32_t)s->nparents);
+	for (i = 0; i < s->nparents; i++) {
+		buf_add_str(b, s->parents[i].path);
+		owner_encode(&s->parents[i].own, b);
+	}
+}
+
+int
+snap_decode(const struct buf *b, struct snap_info *s)
+{
+	struct rd	r;
+	uint64_t	total = 0;
+	size_t		i;
+
+	memset(s, 0, sizeof *s);
+	rd_init(&r, b->data, b->len);
+	s->path = rd_str(&r, MAX_PATH);
+	s->type = rd_u8(&r);
+	owner_decode(&r, &s->own);
+	s->mtime_sec = (int64_t)rd_u64(&r);
+	s->mtime_nsec = rd_u32(&r);
+	s->size = rd_u64(&r);
+	rd_bytes(&r, s->hash, HASH_LEN);
+	s->target = rd_str(&r, MAX_PATH);
+	s->nchunks = rd_u32(&r);
+	if (s->nchunks > MAX_CHUNKS || s->nchunks * 36 > r.len - r.off)
+		goto bad;
+	s->chunks = xcalloc(s->nchunks, sizeof *s->chunks);
+	for (i = 0; i < s->nchunks; i++) {
+		rd_bytes(&r, s->chunks[i].hash, HASH_LEN);
+		s->chunks[i].len = rd_u32(&r);
+		total += s->chunks[i].len;
+	}
+	s->nparents = rd_u32(&r);
+	if (r.err || s->nparents > MAX_PARENTS)
+		goto bad;
+	s->parents = xcalloc(s->nparents, sizeof *s->parents);
+	for (i = 0; i < s->nparents; i++) {
+		s->parents[i].path = rd_str(&r, MAX_PATH);
+		owner_decode(&r, &s->parents[i].own);
+		if (!r.err && !path_safe(s->parents[i].path))
+			goto bad;
+	}
+	if (rd_done(&r) == -1 || !path_safe(s->path) ||
+	    s->type < SNAP_FILE || s->type > SNAP_SYMLINK ||
+	    (s->type == SNAP_FILE && total != s->size) ||
+	    (s->type != SNAP_FILE && s->nchunks != 0))
+		goto bad;
+	return 0;
+bad:
+	snap_info_free(s);
+	return -1;
+}
+
+static void
+owner_free(struct snap_owner *o)
+{
+	free(o->user);
+	free(o->group);
+}
+
+void
+snap_info_free(struct snap_info *s)
+{
+	size_t	i;
+
+	free(s->path);
+	free(s->target);
+	owner_free(&s->own);
+	free(s->chunks);
+	for (i = 0; i < s->nparents; i++) {
+		free(s->parents[i].path);
+		owner_free(&s->parents[i].own);
+	}
+	free(s->parents);
+	memset(s, 0, sizeof *s);
+}
+
+void
+exec_encode(const struct exec_info *x, struct buf *b)
+{
+	size_t	i;
+
+	buf_add_str(b, x->cwd);
+	buf_add_u32(b, (uint32_t)x->argc);
+	for (i = 0; i < x->argc; i++)
+		buf_add_str(b, x->argv[i]);
+}
+
+int
+exec_decode(const struct buf *b, struct exec_info *x)
+{
+	struct rd	r;
+	size_t		i;
+
+	memset(x, 0, sizeof *x);
+	rd_init(&r, b->data, b->len);
+	x->cwd = rd_str(&r, MAX_PATH);
+	x->argc = rd_u32(&r);
+	if (r.err || x->argc == 0 || x->argc > MAX_ARGS) {
+		x->argc = 0;
+		exec_info_free(x);
+		return -1;
+	}
+	x->argv = xcalloc(x->argc + 1, sizeof *x->argv);
+	for (i = 0; i < x->argc; i++)
+		x->argv[i] = rd_str(&r, MAX_ARG);
+	if (rd_done(&r) == -1 || !path_safe(x->cwd)) {
+		exec_info_free(x);
+		return -1;
+	}
+	return 0;
+}
+
+void
+exec_info_free(struct exec_info *x)
+{
+	size_t	i;
+
+	free(x->cwd);
+	for (i = 0; i < x->argc; i++)
+		free(x->argv[i]);
+	free(x->argv);
+	memset(x, 0, sizeof *x);
+}
+
+void
+sig_encode(const struct sig_info *s, struct buf *b)
+{
+	buf_add(b, s->pubkey, PUBKEY_LEN);
+	buf_add_str(b, s->parent_branch);
+}
+
+int
+sig_decode(const struct buf *b, struct sig_info *s)
+{
+	struct rd	r;
+
+	memset(s, 0, sizeof *s);
+	rd_init(&r, b->data, b->len);
+	rd_bytes(&r, s->pubkey, PUBKEY_LEN);
+	s->parent_branch = rd_str(&r, 255);
+	if (rd_done(&r) == -1) {
+		free(s->parent_branch);
+		s->parent_branch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+entry_payload_valid(const struct entry *e)
+{
+	struct snap_info	s;
+	struct exec_info	x;
+	struct sig_info		g;
+
+	switch (e->kind) {
+	case ENTRY_SNAP:
+		if (snap_decode(&e->payload, &s) == -1)
+			return 0;
+		snap_info_free(&s);
+		return 1;
+	case ENTRY_EXEC:
+		if (exec_decode(&e->payload, &x) == -1)
+			return 0;
+		exec_info_free(&x);
+		return 1;
+	case ENTRY_CI:
+	case ENTRY_FORK:
+		if (sig_decode(&e->payload, &g) == -1)
+			return 0;
+		free(g.parent_branch);
+		return 1;
+	case ENTRY_LOCK:
+	case ENTRY_REBOOT:
+		return e->payload.len == 0;
+	}
+	return 0;
+}
+
+char *
+entry_detail(const struct entry *e)
+{
+	struct snap_info	 s;
+	struct exec_info	 x;
+	struct sig_info		 g;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b);
+	if (e->kind == ENTRY_SNAP && snap_decode(&e->payload, &s) == 0) {
+		buf_printf(&b, "%s", s.path);
+		snap_info_free(&s);
+	} else if (e->kind == ENTRY_EXEC &&
+	    exec_decode(&e->payload, &x) == 0) {
+		for (i = 0; i < x.argc; i++)
+			buf_printf(&b, "%s%s", i ? " " : "", x.argv[i]);
+		exec_info_free(&x);
+	} else if (e->kind == ENTRY_FORK && sig_decode(&e->payload, &g) == 0) {
+		buf_printf(&b, "from %s", g.parent_branch);
+		free(g.parent_branch);
+	}
+	buf_add_u8(&b, 0);
+	return (char *)b.data;
+}

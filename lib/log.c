@@ -1,0 +1,120 @@
+/*
+ * Logging: syslog by default, stderr in the foreground.  When stderr is
+ * read by journald (JOURNAL_STREAM set) each line gets a <N> priority
+ * prefix so levels survive.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "util.h"
+
+static int	 log_foreground = 1;
+static int	 log_verbose;
+static int	 log_journald;
+static const char *log_ident = "isconf";
+
+void
+log_init(int foreground, const char *ident)
+{
+	log_foreground = foreground;
+	log_ident = ident;
+	log_journald = getenv("JOURNAL_STREAM") != NULL;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+void
+log_escape(char *dst, size_t dstlen, const char *s)
+{
+	size_t	 o = 0;
+	unsigned char c;
+
+	if (dstlen == 0)
+		return;
+	for (; *s != '\0' && o + 5 < dstlen; s++) {
+		c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f)
+			dst[o++] = c;
+		else
+			o += snprintf(dst + o, dstlen - o, "\\x%02x", c);
+	}
+	dst[o] = '\0';
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char	 msg[2048];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_foreground) {
+		if (log_journald)
+			fprintf(stderr, "<%d>", pri);
+		fprintf(stderr, "%s: %s%s%s\n", log_ident, msg,
+		    suffix ? ": " : "", suffix ? suffix : "");
+		fflush(stderr);
+	} else
+		syslog(pri, "%s%s%s", msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
+}
+
+#define LOGFN(name, pri, witherr)					\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	va_list	ap;							\
+	int	saved = errno;						\
+									\
+	va_start(ap, fmt);						\
+	vlog(pri, fmt, ap, witherr ? strerror(saved) : NULL);		\
+	va_end(ap);							\
+	errno = saved;							\
+}
+
+LOGFN(log_warn, LOG_WARNING, 1)
+LOGFN(log_warnx, LOG_WARNING, 0)
+LOGFN(log_info, LOG_INFO, 0)
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,193 @@
+/*
+ * Path and small-file helpers.  Small state files (branch, domain, keys)
+ * are replaced atomically: temp file, fsync, rename, fsync directory.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+char *
+path_join(const char *a, const char *b)
+{
+	char	*p;
+	size_t	 n = strlen(a);
+
+	while (n > 1 && a[n - 1] == '/')
+		n--;
+	while (*b == '/')
+		b++;
+	xasprintf(&p, "%.*s/%s", (int)n, a, b);
+	return p;
+}
+
+int
+mkdir_p(const char *path, mode_t mode, char **cause)
+{
+	char	*copy, *p;
+	int	 rv = -1;
+
+	copy = xstrdup(path);
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+			set_cause(cause, "mkdir %s: %s", copy, strerror(errno));
+			goto out;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	rv = 0;
+out:
+	free(copy);
+	return rv;
+}
+
+static void
+fsync_dir_of(const char *path)
+{
+	char	*copy = xstrdup(path);
+	int	 fd;
+
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, char **cause)
+{
+	char	*tmp;
+	int	 fd, rv = -1;
+
+	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1) {
+		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) == -1 ||
+	    (len > 0 && write(fd, data, len) != (ssize_t)len) ||
+	    fsync(fd) == -1) {
+		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		set_cause(cause, "rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	fsync_dir_of(path);
+	rv = 0;
+out:
+	free(tmp);
+	return rv;
+}
+
+int
+file_read(const char *path, size_t limit, char **out, size_t *lenp,
+    char **cause)
+{
+	struct buf	 b;
+	char		 tmp[8192];
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		return set_cause(cause, "%s: %s", path, strerror(errno));
+	}
+	buf_init(&b);
+	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
+		if (b.len + (size_t)n > limit) {
+			close(fd);
+			buf_free(&b);
+			return set_cause(cause, "%s: larger than %zu bytes",
+			    path, limit);
+		}
+		buf_add(&b, tmp, (size_t)n);
+	}
+	close(fd);
+	if (n == -1) {
+		buf_free(&b);
+		return set_cause(cause, "%s: %s", path, strerror(errno));
+	}
+	buf_add_u8(&b, 0);
+	if (lenp != NULL)
+		*lenp = b.len - 1;
+	*out = (char *)b.data;
+	return 0;
+}
+
+char *
+str_trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+file_read_line(const char *path, char **out, char **cause)
+{
+	char	*data, *line, *nl;
+	int	 rv;
+
+	*out = NULL;
+	if ((rv = file_read(path, 65536, &data, NULL, cause)) != 0)
+		return rv;
+	if ((nl = strchr(data, '\n')) != NULL)
+		*nl = '\0';
+	line = str_trim(data);
+	if (*line == '\0') {
+		free(data);
+		return 1;
+	}
+	*out = xstrdup(line);
+	free(data);
+	return 0;
+}
+
+int64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+fmt_time(char *dst, size_t len, int64_t secs)
+{
+	time_t		t = (time_t)secs;
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(dst, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}

@@ -1,0 +1,67 @@
+/*
+ * The control protocol between isconf and isconfd over $IS_HOME/ctl.sock.
+ * Frames: u32 type, u32 length (network order), then the payload.  The
+ * client sends one CTL_REQUEST, passing its stdout and stderr with
+ * SCM_RIGHTS so that commands run by the daemon write straight to the
+ * user's terminal; the daemon answers with CTL_OUT/CTL_ERR text and ends
+ * with one CTL_EXIT.  The header layout never changes; the request carries
+ * CTL_VERSION so a mismatch gets one clean error.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stdint.h>
+
+#define CTL_VERSION	1
+#define CTL_HDR_LEN	8
+#define CTL_MAX_FRAME	(1u << 20)
+#define CTL_SOCKET	"ctl.sock"
+
+enum ctl_type {
+	CTL_REQUEST = 1,
+	CTL_OUT,		/* text for the client's stdout */
+	CTL_ERR,		/* text for the client's stderr */
+	CTL_EXIT,		/* u32 exit status; last frame */
+};
+
+/* Request flags (global options the daemon needs). */
+#define CTL_F_QUIET	0x01	/* -q */
+#define CTL_F_REBOOT	0x02	/* -r */
+#define CTL_F_JSON	0x04	/* --json */
+#define CTL_F_TTY	0x08	/* client stderr is a terminal */
+
+/* ISconf 4 exit codes, kept so wrapper scripts keep working. */
+#define EXIT_LOCKED		220	/* branch locked by someone else */
+#define EXIT_NOT_LOCKED		221	/* snap/exec/reboot/ci without lock */
+#define EXIT_NO_MESSAGE		222	/* lock without a message */
+#define EXIT_USAGE		22
+#define EXIT_NOFILE		2
+
+/* Verbs and their argument counts (-1: any), shared by both sides. */
+struct verb_spec {
+	const char	*name;
+	int		 min;
+	int		 max;
+	const char	*usage;
+};
+
+static const struct verb_spec verb_specs[] = {
+	{ "bundle",  2,  3, "bundle create FILE [BRANCH] | bundle apply FILE" },
+	{ "ci",      0,  0, "ci" },
+	{ "exec",    1, -1, "exec COMMAND [ARGS...]" },
+	{ "fork",    1,  1, "fork NEWBRANCH" },
+	{ "key",     0,  0, "key" },
+	{ "lock",    0, -1, "lock MESSAGE..." },
+	{ "log",     0,  1, "log [BRANCH]" },
+	{ "migrate", 1,  1, "migrate BRANCH" },
+	{ "ping",    0,  0, "ping" },
+	{ "reboot",  0,  0, "reboot" },
+	{ "snap",    1,  1, "snap PATH" },
+	{ "status",  0,  0, "status" },
+	{ "stop",    0,  0, "stop" },
+	{ "unlock",  0,  0, "unlock" },
+	{ "up",      0,  0, "up" },
+	{ NULL,      0,  0, NULL },
+};
+
+#endif

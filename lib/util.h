@@ -1,0 +1,110 @@
+/*
+ * Small shared helpers: logging, allocation that never fails, growable
+ * buffers with a bounds-checked reader, hex, paths.  Nothing here depends
+ * on any other module.
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ISCONF_VERSION "0.1.0"
+
+/* log.c */
+void	log_init(int foreground, const char *ident);
+void	log_setverbose(int);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Copy s into dst (size dstlen), escaping control and non-ASCII bytes. */
+void	log_escape(char *dst, size_t dstlen, const char *s);
+
+/* xmalloc.c: these never return NULL; they abort on exhaustion. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list);
+/* Bounded copy; returns strlen(src) like strlcpy(3). */
+size_t	 xstrlcpy(char *, const char *, size_t);
+/* Set *cause to a newly allocated message; returns -1 for "return". */
+int	 set_cause(char **cause, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* buf.c: growable byte buffer, big-endian encoders. */
+struct buf {
+	uint8_t	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	buf_init(struct buf *);
+void	buf_free(struct buf *);
+void	buf_reset(struct buf *);
+void	buf_add(struct buf *, const void *, size_t);
+void	buf_add_u8(struct buf *, uint8_t);
+void	buf_add_u32(struct buf *, uint32_t);
+void	buf_add_u64(struct buf *, uint64_t);
+void	buf_add_str(struct buf *, const char *);	/* u32 length + bytes */
+void	buf_add_blob(struct buf *, const void *, size_t);	/* u32 len + bytes */
+void	buf_add_json(struct buf *, const char *);	/* "escaped" */
+void	buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reader over untrusted bytes.  Every read checks bounds; the first
+ * failure sets err and later reads return zeros, so a caller checks err
+ * once at the end.
+ */
+struct rd {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 err;
+};
+void		 rd_init(struct rd *, const void *, size_t);
+uint8_t		 rd_u8(struct rd *);
+uint32_t	 rd_u32(struct rd *);
+uint64_t	 rd_u64(struct rd *);
+void		 rd_bytes(struct rd *, void *, size_t);
+/* A string: rejected (err) if longer than max or containing NUL. */
+char		*rd_str(struct rd *, size_t max);
+/* A blob: pointer into the input, not copied. */
+const uint8_t	*rd_blob(struct rd *, size_t *len, size_t max);
+int		 rd_done(struct rd *);	/* 0 if all consumed without error */
+
+uint32_t	get_u32(const uint8_t *);
+void		put_u32(uint8_t *, uint32_t);
+uint64_t	get_u64(const uint8_t *);
+void		put_u64(uint8_t *, uint64_t);
+
+/* hex.c */
+void	hex_encode(char *dst, const uint8_t *src, size_t len); /* dst 2len+1 */
+int	hex_decode(uint8_t *dst, size_t dstlen, const char *src);
+
+/* path.c */
+char	*path_join(const char *, const char *);
+int	 mkdir_p(const char *, mode_t, char **cause);
+/* Write a small file atomically (temp, fsync, rename). */
+int	 file_write_atomic(const char *, const void *, size_t, mode_t,
+	    char **cause);
+/* Read a whole small file (limit bytes); NUL-terminated. 1 if missing. */
+int	 file_read(const char *, size_t limit, char **out, size_t *len,
+	    char **cause);
+/* First line of a file, trimmed; 1 if missing or empty. */
+int	 file_read_line(const char *, char **out, char **cause);
+char	*str_trim(char *);
+int64_t	 now_ns(void);
+void	 fmt_time(char *, size_t, int64_t secs);
+
+#include "banned.h"
+
+#endif
