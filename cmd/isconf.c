@@ -3,11 +3,13 @@
  * to the host's isconfd over $IS_HOME/ctl.sock, streams its answers, and
  * exits with the daemon's status.  start/stop/restart manage isconfd.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
@@ -300,7 +302,8 @@ cmd_stop(const struct conf *c, const struct opts *o)
 	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
 	char		*argv[] = { "stop" };
 	long		 pid = daemon_pid(c);
-	int		 i, fd;
+	char		*pidfile;
+	int		 i, fd, locked;
 
 	if (pid <= 0) {
 		if (!(o->flags & CTL_F_QUIET))
@@ -309,14 +312,19 @@ cmd_stop(const struct conf *c, const struct opts *o)
 	}
 	if (ctl_request(c, o->flags | CTL_F_QUIET, 1, argv, NULL, 0) != 0)
 		return 1;
-	/* Wait until it has let go of its socket and pid file. */
+	/* Wait until it has let go of its pid-file lock (released at
+	 * exit, before the process is reaped). */
+	pidfile = path_join(c->home, "isconfd.pid");
 	for (i = 0; i < 1500; i++) {
-		if ((fd = ctl_connect(c)) == -1 && kill((pid_t)pid, 0) == -1)
+		if ((fd = open(pidfile, O_RDONLY | O_CLOEXEC)) == -1)
 			break;
-		if (fd != -1)
-			close(fd);
+		locked = flock(fd, LOCK_SH | LOCK_NB) == -1;
+		close(fd);
+		if (!locked)
+			break;
 		nanosleep(&ts, NULL);
 	}
+	free(pidfile);
 	if (i == 1500)
 		die(1, "isconfd (pid %ld) did not stop within 30 s", pid);
 	if (!(o->flags & CTL_F_QUIET))

@@ -200,6 +200,11 @@ daemonize(int *report_fd)
 		exit(1);
 	}
 	close(p[0]);
+	/* Keep nothing of the caller's but the report pipe: an inherited
+	 * descriptor would keep a caller's pipe open forever. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != p[1])
+			close(fd);
 	setsid();
 	if ((null = open("/dev/null", O_RDWR)) != -1) {
 		dup2(null, 0);

@@ -1,0 +1,146 @@
+# Shared test library for isconf's end-to-end tests (sharness).
+#
+# A "host" is a daemon with its own IS_HOME, IS_ROOT, IS_HOSTNAME and a
+# 127.0.0.N address, all below the test's trash directory:
+#
+#	start_host a 1		# make and start host a on 127.0.0.1
+#	isconf_on a lock "msg"	# run the client as host a
+#	stop_host a / kill_host a
+#	wait_for 10 CMD...	# retry CMD until it succeeds, or fail
+#
+# Every daemon a test started is stopped when the test script exits,
+# whether it passed or not.
+
+: "${ISCONF_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
+ISCONF="$ISCONF_BUILD/isconf"
+ISCONFD="$ISCONF_BUILD/isconfd"
+export ISCONF ISCONFD ISCONF_BUILD
+
+# Unix socket paths are limited to 108 bytes: keep the trash short.
+root=$(mktemp -d /tmp/isconf-t.XXXXXX)
+SHARNESS_TEST_EXTENSION=sh
+. /usr/share/sharness/sharness.sh
+
+HOSTS_DIR="$SHARNESS_TRASH_DIRECTORY/hosts"
+mkdir -p "$HOSTS_DIR"
+unset IS_HOME IS_ROOT IS_HOSTNAME IS_DOMAIN IS_MAINCF IS_NETS IS_HMAC_KEYS \
+    IS_REBOOT_CMD IS_FQDN IS_PORT IS_BIND
+
+host_dir() {
+	echo "$HOSTS_DIR/$1"
+}
+
+# make_host NAME N [VAR=VALUE...]: lay out a host without starting it.
+make_host() {
+	_name=$1 _num=$2
+	shift 2
+	_d=$(host_dir "$_name")
+	mkdir -p "$_d/home/conf" "$_d/root"
+	cat >"$_d/env" <<-EOF
+	IS_HOME='$_d/home'; export IS_HOME
+	IS_ROOT='$_d/root'; export IS_ROOT
+	IS_HOSTNAME='$_name'; export IS_HOSTNAME
+	IS_DOMAIN='${TEST_DOMAIN:-test.example}'; export IS_DOMAIN
+	IS_MAINCF='${TEST_MAINCF:-/dev/null}'; export IS_MAINCF
+	IS_BIND='127.0.0.$_num'; export IS_BIND
+	IS_REBOOT_CMD='echo rebooted >>"$_d/reboots"'; export IS_REBOOT_CMD
+	EOF
+	for _kv in "$@"; do
+		echo "${_kv%%=*}='${_kv#*=}'; export ${_kv%%=*}" >>"$_d/env"
+	done
+}
+
+# start_host NAME N [VAR=VALUE...]
+start_host() {
+	test -f "$(host_dir "$1")/env" || make_host "$@"
+	isconf_on "$1" -q start
+}
+
+isconf_on() {
+	_h=$1
+	shift
+	(. "$(host_dir "$_h")/env" && "$ISCONF" "$@")
+}
+
+isconfd_on() {
+	_h=$1
+	shift
+	(. "$(host_dir "$_h")/env" && "$ISCONFD" "$@")
+}
+
+host_pid() {
+	cat "$(host_dir "$1")/home/isconfd.pid" 2>/dev/null
+}
+
+stop_host() {
+	isconf_on "$1" -q stop
+}
+
+kill_host() {
+	_pid=$(host_pid "$1")
+	test -n "$_pid" && kill -9 "$_pid" 2>/dev/null
+	# Wait until the pid-file lock is free again (a zombie may linger).
+	wait_for 10 flock -n "$(host_dir "$1")/home/isconfd.pid" true
+}
+
+stop_all_hosts() {
+	for _d in "$HOSTS_DIR"/*/; do
+		test -f "$_d/env" || continue
+		_pid=$(cat "$_d/home/isconfd.pid" 2>/dev/null)
+		test -n "$_pid" && kill "$_pid" 2>/dev/null &&
+		wait_for 10 flock -n "$_d/home/isconfd.pid" true
+	done
+	return 0
+}
+
+# wait_for SECONDS CMD...: run CMD every 50 ms until it succeeds.
+wait_for() {
+	_limit=$(( $1 * 20 ))
+	shift
+	_i=0
+	while ! "$@" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if test $_i -ge $_limit; then
+			echo "wait_for: gave up on: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# expect_code CODE CMD...: CMD must exit with CODE; its output is kept
+# in out and err in the trash directory for later greps.
+expect_code() {
+	_want=$1
+	shift
+	"$@" >"$SHARNESS_TRASH_DIRECTORY/out" 2>"$SHARNESS_TRASH_DIRECTORY/err"
+	_got=$?
+	if test "$_got" != "$_want"; then
+		echo "expected exit $_want, got $_got from: $*" >&2
+		cat "$SHARNESS_TRASH_DIRECTORY/out" "$SHARNESS_TRASH_DIRECTORY/err" >&2
+		return 1
+	fi
+}
+
+# json_eval FILE EXPR: parse FILE as JSON into $j and require EXPR.
+json_eval() {
+	perl -MJSON::PP -e '
+		local $/; open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!";
+		my $j = JSON::PP->new->decode(<$f>);
+		exit((eval $ARGV[1]) ? 0 : 1);' "$1" "$2"
+}
+
+# The status field of a host (head, applied, branch...).
+status_field() {
+	isconf_on "$1" status | sed -n "s/^$2: *\([^ ]*\).*/\1/p"
+}
+
+# Copy host FROM's branch to host TO with a bundle.
+bundle_copy() {
+	isconf_on "$1" -q bundle create "$SHARNESS_TRASH_DIRECTORY/copy.bundle" &&
+	isconf_on "$2" -q bundle apply "$SHARNESS_TRASH_DIRECTORY/copy.bundle"
+}
+
+# Before sharness removes the trash (success), and on any other exit.
+cleanup stop_all_hosts
+trap 'stop_all_hosts; rm -rf "$root"; die' EXIT

@@ -1,0 +1,115 @@
+#!/bin/sh
+test_description='client and daemon basics: flags, start/stop, one daemon per IS_HOME, config errors'
+. "$(dirname "$0")/lib-isconf.sh"
+
+test_expect_success 'version and help go to stdout and exit 0' '
+	"$ISCONF" -V >out && grep "^isconf [0-9]" out &&
+	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap PATH" out
+'
+
+test_expect_success 'usage errors exit 22' '
+	make_host a 1 &&
+	expect_code 22 isconf_on a &&
+	expect_code 22 isconf_on a frobnicate &&
+	grep "isconf: error: unknown verb .frobnicate." err &&
+	expect_code 22 isconf_on a snap &&
+	expect_code 22 isconf_on a snap x y &&
+	expect_code 22 isconf_on a exec &&
+	expect_code 22 isconf_on a fork &&
+	expect_code 22 isconf_on a status extra &&
+	expect_code 22 isconf_on a -Z status
+'
+
+test_expect_success 'a verb without a daemon says so' '
+	expect_code 1 isconf_on a status &&
+	grep "isconfd is not running" err
+'
+
+test_expect_success 'start, status, and a second start is harmless' '
+	isconf_on a start >out &&
+	grep "isconfd started (pid [0-9]*)" out &&
+	isconf_on a start >out &&
+	grep "already running (pid $(host_pid a))" out &&
+	isconf_on a status >out &&
+	grep "^host: *a$" out && grep "^branch: *generic$" out &&
+	grep "^domain: *test.example$" out
+'
+
+test_expect_success 'a second isconfd on the same IS_HOME is refused, naming the pid' '
+	expect_code 1 isconfd_on a -f &&
+	grep "already running for IS_HOME=.* (pid $(host_pid a))" err
+'
+
+test_expect_success 'control socket and host key are private' '
+	test "$(stat -c %a "$(host_dir a)/home/ctl.sock")" = 600 &&
+	test "$(stat -c %a "$(host_dir a)/home/conf/host.key")" = 600 &&
+	isconf_on a key >out &&
+	grep -x "[0-9a-f]\{64\}" out
+'
+
+test_expect_success 'SIGHUP reloads; SIGTERM stops cleanly' '
+	pid=$(host_pid a) &&
+	kill -HUP $pid &&
+	isconf_on a status >/dev/null &&
+	kill -TERM $pid &&
+	wait_for 10 flock -n "$(host_dir a)/home/isconfd.pid" true &&
+	test ! -e "$(host_dir a)/home/ctl.sock"
+'
+
+test_expect_success 'stop and restart' '
+	isconf_on a start >/dev/null &&
+	old=$(host_pid a) &&
+	isconf_on a restart >out &&
+	grep stopped out && grep started out &&
+	test "$(host_pid a)" != "$old" &&
+	isconf_on a stop >out && grep "stopped" out &&
+	expect_code 1 isconf_on a status
+'
+
+cat >main.cf <<'CF'
+DEFAULT:
+    IS_DOMAIN = fromcf.example   # main.cf beats the environment
+    COLOUR = blue
+^b.*:
+    COLOUR = green
+CF
+
+test_expect_success '-D shows the environment main.cf produces' '
+	TEST_MAINCF=$PWD/main.cf make_host b 2 &&
+	isconf_on b -D 2>err &&
+	grep "^COLOUR=green$" err &&
+	grep "^IS_DOMAIN=fromcf.example$" err &&
+	grep "^IS_HOSTNAME=b$" err
+'
+
+test_expect_success 'main.cf variables reach exec and override IS_DOMAIN' '
+	start_host b 2 &&
+	status_field b domain >out && grep -x fromcf.example out &&
+	isconf_on b -q lock env test &&
+	(cd "$(host_dir b)/root" &&
+	 isconf_on b exec sh -c "echo \$COLOUR \$IS_DOMAIN \$PATH >env.out") &&
+	grep "^green fromcf.example /usr/local/sbin:" "$(host_dir b)/root/env.out" &&
+	isconf_on b -q unlock && stop_host b
+'
+
+test_expect_success 'a broken main.cf: client exits 2, daemon refuses to start' '
+	printf "DEFAULT:\n  X = 1\nthis is junk\n" >bad.cf &&
+	TEST_MAINCF=$PWD/bad.cf make_host c 3 &&
+	expect_code 2 isconf_on c status &&
+	grep "bad.cf:3: expected" err &&
+	expect_code 1 isconfd_on c -f &&
+	grep "bad.cf:3: expected" err &&
+	expect_code 1 isconfd_on c -n
+'
+
+test_expect_success 'bad domain and branch names are refused' '
+	make_host d 4 IS_DOMAIN=../etc &&
+	expect_code 1 isconfd_on d -f &&
+	grep "domain .../etc. is not a valid name" err &&
+	make_host e 5 &&
+	echo "bad/branch" >"$(host_dir e)/home/conf/branch" &&
+	expect_code 1 isconfd_on e -f &&
+	grep "not a valid name" err
+'
+
+test_done

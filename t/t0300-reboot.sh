@@ -1,0 +1,55 @@
+#!/bin/sh
+test_description='reboot entries: up stops before them, -r up records and reboots, the next up goes on'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+B=$(host_dir b)/root
+
+test_expect_success 'origin journals a reboot between two execs' '
+	start_host a 1 && start_host b 2 &&
+	isconf_on a -q lock "kernel upgrade" &&
+	(cd "$A" && isconf_on a -q exec sh -c "echo before >>steps") &&
+	isconf_on a reboot >out &&
+	grep "rebooting: " out &&
+	test "$(cat "$(host_dir a)/reboots")" = rebooted &&
+	(cd "$A" && isconf_on a -q exec sh -c "echo after >>steps") &&
+	isconf_on a -q ci &&
+	isconf_on a log >out && grep "	reboot	" out &&
+	bundle_copy a b
+'
+
+test_expect_success 'up without -r stops before the reboot, exit non-zero' '
+	expect_code 1 isconf_on b up &&
+	grep "needs a reboot: run .isconf -r up." err &&
+	test "$(cat "$B/steps")" = before &&
+	test ! -e "$(host_dir b)/reboots" &&
+	expect_code 1 isconf_on b up &&
+	test "$(cat "$B/steps")" = before
+'
+
+test_expect_success '-r up records the reboot as applied, then runs IS_REBOOT_CMD' '
+	isconf_on b -r up >out &&
+	grep "rebooting: echo rebooted" out &&
+	test "$(cat "$(host_dir b)/reboots")" = rebooted &&
+	test "$(cat "$B/steps")" = before &&
+	isconf_on b status >out && grep "last up: .*reboot" out
+'
+
+test_expect_success 'the next up continues after the reboot' '
+	isconf_on b up >out &&
+	test "$(printf "before\nafter\n")" = "$(cat "$B/steps")" &&
+	test "$(wc -l <"$(host_dir b)/reboots")" = 1 &&
+	test "$(status_field b applied)" = "$(status_field b head)"
+'
+
+test_expect_success 'a failing reboot command is reported and the reboot stays applied' '
+	isconf_on a -q lock "second reboot" && isconf_on a -q reboot &&
+	isconf_on a -q ci && bundle_copy a b &&
+	isconf_on b -q stop &&
+	echo "IS_REBOOT_CMD=false; export IS_REBOOT_CMD" >>"$(host_dir b)/env" &&
+	isconf_on b -q start &&
+	expect_code 1 isconf_on b -r up &&
+	grep "IS_REBOOT_CMD (false) failed" err
+'
+
+test_done

@@ -1,0 +1,264 @@
+/* Unit tests: entry encoding, ids, payloads, the journal's hash chain. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "util.h"
+#include "journal.h"
+
+static void
+make_exec(struct entry *e, uint64_t seq, const uint8_t *parent,
+    const char *cmd)
+{
+	struct exec_info	x;
+	char			*argv[] = { "sh", "-c", (char *)cmd, NULL };
+
+	memset(e, 0, sizeof *e);
+	e->kind = ENTRY_EXEC;
+	e->seq = seq;
+	if (parent != NULL)
+		memcpy(e->parent, parent, HASH_LEN);
+	e->time = 1700000000;
+	e->host = xstrdup("a");
+	e->author = xstrdup("root");
+	e->message = xstrdup("test");
+	x.cwd = "/tmp";
+	x.argv = argv;
+	x.argc = 3;
+	exec_encode(&x, &e->payload);
+	entry_compute_id(e);
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct entry	e, d;
+	struct buf	b;
+	char		*cause = NULL;
+
+	(void)state;
+	make_exec(&e, 1, NULL, "echo hi");
+	buf_init(&b);
+	entry_encode(&e, &b);
+	assert_int_equal(entry_decode(b.data, b.len, &d, &cause), 0);
+	assert_memory_equal(d.id, e.id, HASH_LEN);
+	assert_string_equal(d.message, "test");
+	assert_int_equal(d.seq, 1);
+	entry_free(&d);
+	/* Every prefix is rejected, never crashes. */
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(entry_decode(b.data, n, &d, &cause), -1);
+	free(cause);
+	buf_free(&b);
+	entry_free(&e);
+}
+
+static void
+test_id_covers_fields(void **state)
+{
+	struct entry	a, b;
+
+	(void)state;
+	make_exec(&a, 1, NULL, "echo hi");
+	make_exec(&b, 1, NULL, "echo ho");
+	assert_memory_not_equal(a.id, b.id, HASH_LEN);
+	entry_free(&b);
+	make_exec(&b, 2, NULL, "echo hi");
+	assert_memory_not_equal(a.id, b.id, HASH_LEN);
+	entry_free(&b);
+	make_exec(&b, 1, a.id, "echo hi");
+	assert_memory_not_equal(a.id, b.id, HASH_LEN);
+	entry_free(&b);
+	make_exec(&b, 1, NULL, "echo hi");
+	assert_memory_equal(a.id, b.id, HASH_LEN);
+	entry_free(&b);
+	entry_free(&a);
+}
+
+static void
+test_snap_payload(void **state)
+{
+	struct snap_info	s, d;
+	struct chunk_ref	ch = { { 1, 2, 3 }, 5 };
+	struct buf		b;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	s.path = "/etc/motd";
+	s.type = SNAP_FILE;
+	s.own.mode = 04750;
+	s.own.user = "root";
+	s.own.group = "wheel";
+	s.size = 5;
+	s.target = "";
+	s.chunks = &ch;
+	s.nchunks = 1;
+	buf_init(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), 0);
+	assert_string_equal(d.path, "/etc/motd");
+	assert_int_equal(d.own.mode, 04750);
+	assert_int_equal(d.nchunks, 1);
+	snap_info_free(&d);
+	/* Sizes must add up; paths may not climb out of IS_ROOT. */
+	buf_reset(&b);
+	s.size = 6;
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	s.size = 5;
+	s.path = "/etc/../../root/.ssh/authorized_keys";
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	s.path = "relative";
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	buf_free(&b);
+}
+
+static struct journal *
+open_tmp(char *path)
+{
+	struct journal	*j;
+	char		*cause = NULL;
+	int		 fd;
+
+	xstrlcpy(path, "/tmp/isconf-test-XXXXXX", 64);
+	fd = mkstemp(path);
+	close(fd);
+	assert_int_equal(journal_open(path, &j, &cause), 0);
+	return j;
+}
+
+static void
+unlink_db(const char *path)
+{
+	char	p[128];
+
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+}
+
+static void
+test_chain(void **state)
+{
+	struct journal	*j;
+	struct entry	 e[3], bad, got;
+	struct jhead	 h;
+	char		 path[64], *cause = NULL;
+
+	(void)state;
+	j = open_tmp(path);
+	make_exec(&e[0], 1, NULL, "one");
+	make_exec(&e[1], 2, e[0].id, "two");
+	make_exec(&e[2], 3, e[1].id, "three");
+	assert_int_equal(journal_append(j, "generic", e, 2, 0, &cause), 0);
+	/* Wrong parent: refused, and nothing of the batch is stored. */
+	make_exec(&bad, 3, e[0].id, "three");
+	assert_int_equal(journal_append(j, "generic", &bad, 1, 0, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "does not extend"));
+	journal_head(j, "generic", &h);
+	assert_int_equal(h.seq, 2);
+	assert_int_equal(journal_append(j, "generic", &e[2], 1, 0, &cause), 0);
+	assert_int_equal(journal_get(j, "generic", 3, &got, &cause), 0);
+	assert_memory_equal(got.id, e[2].id, HASH_LEN);
+	entry_free(&got);
+	assert_int_equal(journal_get(j, "generic", 4, &got, &cause), 1);
+	journal_close(j);
+	unlink_db(path);
+	for (int i = 0; i < 3; i++)
+		entry_free(&e[i]);
+	entry_free(&bad);
+	free(cause);
+}
+
+static void
+test_corruption_detected(void **state)
+{
+	struct journal	*j;
+	struct entry	 e, got;
+	sqlite3		*db;
+	char		 path[64], *cause = NULL;
+
+	(void)state;
+	j = open_tmp(path);
+	make_exec(&e, 1, NULL, "one");
+	assert_int_equal(journal_append(j, "generic", &e, 1, 0, &cause), 0);
+	/* Edit history behind the journal's back. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE entries SET raw = "
+	    "CAST(replace(CAST(raw AS TEXT), 'one', 'two') AS BLOB)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(journal_get(j, "generic", 1, &got, &cause), -1);
+	assert_non_null(strstr(cause, "corrupt"));
+	journal_close(j);
+	unlink_db(path);
+	entry_free(&e);
+	free(cause);
+}
+
+static void
+test_wip_lock(void **state)
+{
+	struct journal	*j;
+	struct entry	 e, *list;
+	struct jlock	 l, got;
+	size_t		 n;
+	char		 path[64], *cause = NULL;
+
+	(void)state;
+	j = open_tmp(path);
+	memset(&l, 0, sizeof l);
+	l.host = "a";
+	l.author = "root";
+	l.message = "msg";
+	make_exec(&e, 0, NULL, "wip");
+	assert_int_equal(journal_lock_get(j, "generic", &got), 1);
+	assert_int_equal(journal_lock_set(j, "generic", &l, &e, &cause), 0);
+	assert_int_equal(journal_lock_set(j, "generic", &l, &e, &cause), -1);
+	assert_int_equal(journal_lock_get(j, "generic", &got), 0);
+	assert_string_equal(got.message, "msg");
+	jlock_free(&got);
+	assert_int_equal(journal_wip_list(j, "generic", &list, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	journal_entries_free(list, n);
+	assert_int_equal(journal_lock_clear(j, "generic", &cause), 0);
+	assert_int_equal(journal_wip_list(j, "generic", &list, &n, &cause), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	journal_close(j);
+	unlink_db(path);
+	entry_free(&e);
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_id_covers_fields),
+		cmocka_unit_test(test_snap_payload),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_corruption_detected),
+		cmocka_unit_test(test_wip_lock),
+	};
+
+	if (sodium_init() == -1)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
