@@ -63,7 +63,7 @@ verb_fork(struct client *c)
 	e.seq = h.seq + 1;
 	memcpy(e.parent, h.id, HASH_LEN);
 	entry_compute_id(&e);
-	hostkey_sign(d, &e);
+	hostkey_sign(d, &e, to);
 	if (journal_fork(d->journal, from, to, h.seq, &e, &cause) == -1 ||
 	    branch_switch(d, to, applied, &cause) == -1 ||
 	    (applied == h.seq && journal_mark_applied(d->journal, to, &e, 0, 0,

@@ -29,7 +29,8 @@ bundle_in_free(struct bundle_in *bi)
 }
 
 static int
-check_signed(struct isconfd *d, const struct entry *e, char **cause)
+check_signed(struct isconfd *d, const struct entry *e, const char *branch,
+    char **cause)
 {
 	struct sig_info	si;
 	int		rv = 0;
@@ -37,12 +38,38 @@ check_signed(struct isconfd *d, const struct entry *e, char **cause)
 	if (sig_decode(&e->payload, &si) == -1)
 		return set_cause(cause, "entry %llu: bad signer",
 		    (unsigned long long)e->seq);
-	if (hostkey_verify(e, si.pubkey) != 0)
+	if (hostkey_verify(e, branch, si.pubkey) != 0)
 		rv = set_cause(cause, "entry %llu: bad signature",
 		    (unsigned long long)e->seq);
 	else if (hostkey_trusted(d, si.pubkey, cause) == -1)
 		rv = -1;
 	free(si.parent_branch);
+	return rv;
+}
+
+/*
+ * Verify every signature against the branch it was made for: walking back
+ * from the head, entries before a fork entry belong to its parent branch.
+ */
+static int
+check_signatures(struct isconfd *d, struct bundle_in *bi, char **cause)
+{
+	struct sig_info	 si;
+	char		*branch = xstrdup(bi->branch);
+	size_t		 i;
+	int		 rv = 0;
+
+	for (i = bi->n; i-- > 0 && rv == 0; ) {
+		struct entry *e = &bi->es[i];
+		if (e->has_sig && check_signed(d, e, branch, cause) == -1)
+			rv = -1;
+		if (rv == 0 && e->kind == ENTRY_FORK &&
+		    sig_decode(&e->payload, &si) == 0) {
+			free(branch);
+			branch = si.parent_branch;
+		}
+	}
+	free(branch);
 	return rv;
 }
 
@@ -77,15 +104,18 @@ read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
 			    (unsigned long long)(i + 1));
 			goto fail;
 		}
-		if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK ||
-		    e->has_sig) && check_signed(d, e, cause) == -1)
+		if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) &&
+		    !e->has_sig) {
+			set_cause(cause, "entry %llu is not signed",
+			    (unsigned long long)e->seq);
 			goto fail;
+		}
 		memcpy(prev, e->id, HASH_LEN);
 	}
 	buf_free(&raw);
 	if (bi->n > 0 && !bi->es[bi->n - 1].has_sig)
 		return set_cause(cause, "the last entry is not signed");
-	return 0;
+	return check_signatures(d, bi, cause);
 bad:
 	set_cause(cause, "truncated or malformed");
 fail:
@@ -203,6 +233,7 @@ bundle_read(struct isconfd *d, const char *path, int store,
 	} else {
 		struct bundle_in skip;
 		memset(&skip, 0, sizeof skip);
+		skip.branch = xstrdup(bi->branch);
 		rv = read_entries(d, &b, &skip, cause);
 		bundle_in_free(&skip);
 		if (rv == -1)

@@ -66,23 +66,24 @@ out:
 }
 
 void
-hostkey_sign(struct isconfd *d, struct entry *e)
+hostkey_sign(struct isconfd *d, struct entry *e, const char *branch)
 {
 	uint8_t	msg[SIG_MSG_LEN];
 
-	entry_sig_message(e, msg);
+	entry_sig_message(e, branch, msg);
 	crypto_sign_detached(e->sig, NULL, msg, sizeof msg, d->sk);
 	e->has_sig = 1;
 }
 
 int
-hostkey_verify(const struct entry *e, const uint8_t *pubkey)
+hostkey_verify(const struct entry *e, const char *branch,
+    const uint8_t *pubkey)
 {
 	uint8_t	msg[SIG_MSG_LEN];
 
 	if (!e->has_sig)
 		return -1;
-	entry_sig_message(e, msg);
+	entry_sig_message(e, branch, msg);
 	return crypto_sign_verify_detached(e->sig, msg, sizeof msg, pubkey);
 }
 

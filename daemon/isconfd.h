@@ -102,8 +102,9 @@ int	 child_status(int wstatus);	/* exit code, 128+signal */
 
 /* hostkey.c */
 int	 hostkey_load(struct isconfd *, char **cause);
-void	 hostkey_sign(struct isconfd *, struct entry *);
-int	 hostkey_verify(const struct entry *, const uint8_t *pubkey);
+void	 hostkey_sign(struct isconfd *, struct entry *, const char *branch);
+int	 hostkey_verify(const struct entry *, const char *branch,
+	    const uint8_t *pubkey);
 /* 0 trusted, -1 not (with cause); no trusted_keys file: all trusted. */
 int	 hostkey_trusted(struct isconfd *, const uint8_t *pubkey,
 	    char **cause);

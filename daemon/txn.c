@@ -139,7 +139,7 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 		memcpy(es[i].parent, i ? es[i - 1].id : h->id, HASH_LEN);
 		entry_compute_id(&es[i]);
 	}
-	hostkey_sign(d, &es[n]);
+	hostkey_sign(d, &es[n], d->branch);
 	return es;
 }
 

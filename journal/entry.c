@@ -117,8 +117,11 @@ entry_copy(struct entry *dst, const struct entry *src)
 }
 
 void
-entry_sig_message(const struct entry *e, uint8_t out[SIG_MSG_LEN])
+entry_sig_message(const struct entry *e, const char *branch,
+    uint8_t out[SIG_MSG_LEN])
 {
 	memcpy(out, SIG_CONTEXT, 16);
 	memcpy(out + 16, e->id, HASH_LEN);
+	crypto_generichash(out + 16 + HASH_LEN, HASH_LEN,
+	    (const uint8_t *)branch, strlen(branch), NULL, 0);
 }

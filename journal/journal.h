@@ -56,10 +56,16 @@ int		 entry_decode(const uint8_t *, size_t, struct entry *,
 		    char **cause);
 void		 entry_free(struct entry *);
 void		 entry_copy(struct entry *dst, const struct entry *src);
-/* Bytes an Ed25519 signature covers: a context string and the id. */
-void		 entry_sig_message(const struct entry *, uint8_t out[48]);
+/*
+ * Bytes an Ed25519 signature covers: a context string, the id, and a hash
+ * of the branch the entry was checked in on.  Entries are not bound to a
+ * branch by their ids (a fork copies them), so the signature binds them:
+ * entries before a fork entry were signed for the fork's parent branch.
+ */
 #define SIG_CONTEXT	"isconf-head-v1\0"	/* 16 bytes with the NUL */
-#define SIG_MSG_LEN	48
+#define SIG_MSG_LEN	(16 + 2 * HASH_LEN)
+void		 entry_sig_message(const struct entry *, const char *branch,
+		    uint8_t out[SIG_MSG_LEN]);
 
 /* payload.c: kind-specific payloads. */
 enum snap_type { SNAP_FILE = 1, SNAP_DIR, SNAP_SYMLINK };

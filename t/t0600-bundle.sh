@@ -1,0 +1,98 @@
+#!/bin/sh
+test_description='bundles are checked completely before anything is applied'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+
+test_expect_success 'setup: a transaction on a, bundled' '
+	start_host a 1 && start_host b 2 &&
+	head -c 300000 /dev/urandom >"$A/blob" &&
+	isconf_on a -q lock "bundle me" &&
+	isconf_on a -q snap "$A/blob" &&
+	isconf_on a -q ci &&
+	isconf_on a -q bundle create "$PWD/good.bundle"
+'
+
+test_expect_success 'a bundle that is not one is refused' '
+	echo "hello" >junk.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/junk.bundle" &&
+	grep "not an isconf bundle" err &&
+	expect_code 1 isconf_on b bundle apply "$PWD/missing.bundle"
+'
+
+test_expect_success 'a truncated bundle is refused and changes nothing' '
+	gzip -dc good.bundle >plain &&
+	head -c 2000 plain | gzip -1 >trunc.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/trunc.bundle" &&
+	grep "truncated" err &&
+	test "$(status_field b head)" = 0
+'
+
+test_expect_success 'a flipped byte anywhere is refused and changes nothing' '
+	size=$(wc -c <plain) &&
+	for off in 40 120 $((size / 2)) $((size - 40)); do
+		perl -e "open(F, q(<), q(plain)); binmode F; local \$/; \$d = <F>;
+			substr(\$d, $off, 1) ^= chr(1); print \$d" | gzip -1 >bad.bundle &&
+		expect_code 1 isconf_on b bundle apply "$PWD/bad.bundle" &&
+		test "$(status_field b head)" = 0 || return 1
+	done
+'
+
+test_expect_success 'a bundle for another domain is refused' '
+	TEST_DOMAIN=other.example start_host x 5 &&
+	isconf_on x -q lock "other" && isconf_on x -q reboot && isconf_on x -q ci &&
+	isconf_on x -q bundle create "$PWD/other.bundle" &&
+	expect_code 1 isconf_on b bundle apply "$PWD/other.bundle" &&
+	grep "bundle is for domain other.example; this host is in test.example" err
+'
+
+test_expect_success 'the good bundle applies, and applying it twice is harmless' '
+	isconf_on b bundle apply "$PWD/good.bundle" >out &&
+	grep "3 new entries" out &&
+	isconf_on b bundle apply "$PWD/good.bundle" >out &&
+	grep "nothing new" out &&
+	isconf_on b -q up && cmp "$A/blob" "$(host_dir b)/root/blob"
+'
+
+test_expect_success 'with hmac_keys, bundles need a valid HMAC' '
+	echo "sekrit-key-number-one" >"$(host_dir b)/home/conf/hmac_keys" &&
+	expect_code 1 isconf_on b bundle apply "$PWD/good.bundle" &&
+	grep "not authenticated" err &&
+	echo "wrong-key" >"$(host_dir a)/home/conf/hmac_keys" &&
+	isconf_on a -q bundle create "$PWD/wrong.bundle" &&
+	expect_code 1 isconf_on b bundle apply "$PWD/wrong.bundle" &&
+	grep "HMAC does not match" err &&
+	printf "newkey\n# old one:\nsekrit-key-number-one\n" >"$(host_dir a)/home/conf/hmac_keys" &&
+	isconf_on a -q bundle create "$PWD/newkey.bundle" &&
+	expect_code 1 isconf_on b bundle apply "$PWD/newkey.bundle" &&
+	printf "sekrit-key-number-one\nnewkey\n" >"$(host_dir b)/home/conf/hmac_keys" &&
+	isconf_on b -q bundle apply "$PWD/newkey.bundle"
+'
+
+test_expect_success '+ANY+ accepts bundles without checking' '
+	printf "sekrit-key-number-one\n+ANY+\n" >"$(host_dir b)/home/conf/hmac_keys" &&
+	isconf_on b -q bundle apply "$PWD/wrong.bundle" &&
+	rm "$(host_dir b)/home/conf/hmac_keys" "$(host_dir a)/home/conf/hmac_keys"
+'
+
+test_expect_success 'trusted_keys refuses entries signed by an untrusted host' '
+	start_host c 3 &&
+	isconf_on x -q key >/dev/null &&
+	isconf_on a key >"$(host_dir c)/home/conf/trusted_keys" &&
+	isconf_on c -q bundle apply "$PWD/good.bundle" &&
+	isconf_on c key >"$(host_dir c)/home/conf/trusted_keys" &&
+	isconf_on a -q lock more && isconf_on a -q reboot && isconf_on a -q ci &&
+	isconf_on a -q bundle create "$PWD/more.bundle" &&
+	expect_code 1 isconf_on c bundle apply "$PWD/more.bundle" &&
+	grep "not in trusted_keys" err &&
+	test "$(status_field c head)" = 3
+'
+
+test_expect_success 'a fork between bundle and local journal is refused, naming both' '
+	start_host d 4 &&
+	isconf_on d -q lock "d made this" && isconf_on d -q reboot && isconf_on d -q ci &&
+	expect_code 1 isconf_on d bundle apply "$PWD/good.bundle" &&
+	grep "fork: entry 1 of generic is [0-9a-f]* here but [0-9a-f]* in the bundle; nothing applied" err
+'
+
+test_done
