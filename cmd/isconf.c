@@ -249,7 +249,12 @@ isconfd_path(void)
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
+			/* Beside us (a build tree), or PREFIX/sbin. */
 			p = path_join(self, "isconfd");
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+			p = path_join(self, "../sbin/isconfd");
 			if (access(p, X_OK) == 0)
 				return p;
 			free(p);
