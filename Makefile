@@ -22,7 +22,7 @@ endif
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf -Ijournal -Icache
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf -Ijournal -Icache -Inet
 ifneq ($(SANITIZE),)
 CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
@@ -37,17 +37,19 @@ CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
+NET_SRC	   = net/keys.c net/udp.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/txn.c daemon/snap.c \
 	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
 	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
-	     daemon/bundle_apply.c
+	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
+	     daemon/sync.c daemon/fetch.c daemon/lockd.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))
-DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
+DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) $(NET_SRC))
 CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 

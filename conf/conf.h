@@ -31,6 +31,8 @@ void		 env_free(struct conf_env *);
 
 /* names.c: domain and branch names match \w+[-\w\.]+ entirely. */
 int	name_valid(const char *);
+/* Host names: [A-Za-z0-9_.-]{1,255}, not starting with a dot. */
+int	host_name_valid(const char *);
 
 /* maincf.c */
 struct maincf;

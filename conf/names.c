@@ -31,3 +31,19 @@ name_valid(const char *s)
 	}
 	return 1;
 }
+
+/* Host names: letters, digits, '-', '_' and '.', 1 to 255 bytes. */
+int
+host_name_valid(const char *s)
+{
+	size_t	i, n;
+
+	if (s == NULL || (n = strlen(s)) < 1 || n > 255 || s[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if (!is_word(c) && c != '-' && c != '.')
+			return 0;
+	}
+	return 1;
+}

@@ -327,6 +327,7 @@ bundle_apply(struct client *c)
 		    "%zu%s", bi.n - from, bi.branch, bi.n,
 		    strcmp(bi.branch, d->branch) == 0 ? "; run 'isconf up'" :
 		    "");
+	mesh_announce(d, 0);
 	client_exit(c, 0);
 out:
 	bundle_in_free(&bi);

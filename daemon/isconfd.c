@@ -142,9 +142,10 @@ isconfd_open(struct isconfd *d, char **cause)
 	p = path_join(d->conf.home, "cache.db");
 	rv = cache_open(p, &d->cache, cause);
 	free(p);
-	if (rv == -1 || read_branch(d, cause) == -1)
+	if (rv == -1 || read_branch(d, cause) == -1 ||
+	    control_listen(d, cause) == -1)
 		return -1;
-	return control_listen(d, cause);
+	return mesh_open(d, cause);
 }
 
 static void
@@ -166,6 +167,7 @@ isconfd_close(struct isconfd *d)
 	size_t	i;
 
 	control_close(d);
+	mesh_close(d);
 	for (i = 0; i < 4; i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);

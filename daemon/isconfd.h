@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "journal.h"
 #include "cache.h"
+#include "net.h"
 
 struct client;
 
@@ -58,6 +59,37 @@ struct child {
 };
 LIST_HEAD(children, child);
 
+/* UDP message types (gossip and lock) and TCP frame types (sync). */
+enum {
+	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
+};
+enum {
+	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
+	F_ERROR,
+};
+
+struct peer_head {
+	char		*branch;
+	uint64_t	 seq;
+	uint8_t		 id[HASH_LEN];
+};
+
+/* A peer as gossip tells us about it. */
+struct peer {
+	char			*host;
+	struct sockaddr_in	 addr;
+	int64_t			 last_seen;	/* ns */
+	char			*branch;
+	uint64_t		 applied;
+	struct peer_head	*heads;
+	size_t			 nheads;
+	TAILQ_ENTRY(peer)	 entry;
+};
+TAILQ_HEAD(peers, peer);
+
+struct lock_claim;
+struct sync_run;
+
 struct isconfd {
 	struct conf		 conf;
 	const char		*maincf;	/* -c, or NULL */
@@ -77,7 +109,61 @@ struct isconfd {
 	struct children		 children;
 	struct client		*busy;		/* client changing the host */
 	int			 stopping;
+
+	/* mesh */
+	struct net		*net;
+	struct peers		 peers;
+	size_t			 npeers;
+	struct sockaddr_in	*statics;	/* from the nets file */
+	size_t			 nstatics;
+	struct event		*gossip_ev;
+	int64_t			 gossip_ms;
+	uint64_t		 lclock;	/* Lamport clock for claims */
+	struct lock_claim	*claim;		/* our outstanding claim */
+	struct lock_claim	*granted;	/* claims we granted */
+	struct sync_run		*syncs;		/* running entry syncs */
+	int			 quorum;	/* IS_LOCK_QUORUM */
 };
+
+/* peers.c */
+int	 mesh_open(struct isconfd *, char **cause);
+void	 mesh_close(struct isconfd *);
+/* Tell peers our heads and locks now (after ci, unlock, sync). */
+void	 mesh_announce(struct isconfd *, int all);
+void	 mesh_send_all(struct isconfd *, uint8_t type, const struct buf *);
+int	 peer_reachable(struct isconfd *, const struct peer *);
+size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
+size_t	 peers_reachable(struct isconfd *);
+struct peer *peer_find(struct isconfd *, const char *host);
+
+/* serve.c: answer peers' sync requests. */
+int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,
+	    size_t);
+
+/* sync.c: pull entries and chunks from peers. */
+typedef void (*sync_done_cb)(struct isconfd *, void *arg, int answered);
+void	 sync_branch(struct isconfd *, const char *branch,
+	    const struct sockaddr_in *, int full);
+/* Pull a branch from every reachable peer, then call cb. */
+void	 sync_branch_all(struct isconfd *, const char *branch, int timeout_ms,
+	    sync_done_cb, void *);
+/* Fetch the chunks unapplied snaps of branch need, then call cb. */
+void	 sync_chunks(struct isconfd *, const char *branch, struct client *,
+	    sync_done_cb, void *);
+/* Verify a run of entries (chain from parent, signatures bound to
+ * branch, trust) before it is stored. */
+int	 entries_verify(struct isconfd *, const char *branch,
+	    const struct entry *, size_t, const uint8_t *parent,
+	    char **cause);
+char	*fork_get(struct isconfd *, const char *branch, uint64_t *seq);
+
+/* lockd.c: one lock per branch across the mesh. */
+void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
+void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
+void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
+void	 lockd_announce_release(struct isconfd *, const char *branch,
+	    const char *holder);
+void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
 
 /* control.c */
 int	 control_listen(struct isconfd *, char **cause);

@@ -78,6 +78,39 @@ status_last_up(struct isconfd *d, struct buf *b, int json)
 		    seq);
 }
 
+static void
+status_mesh(struct isconfd *d, struct buf *b, int json)
+{
+	char		*fork;
+	uint64_t	 seq = 0;
+	char		 ours[16] = "", theirs[16] = "", fb[256] = "", peer[64] = "";
+
+	if (json)
+		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},",
+		    d->npeers, peers_reachable(d));
+	else
+		buf_printf(b, "peers:    %zu known, %zu reachable\n", d->npeers,
+		    peers_reachable(d));
+	if ((fork = fork_get(d, d->branch, &seq)) == NULL) {
+		if (json)
+			buf_printf(b, "\"fork\":null,");
+		return;
+	}
+	sscanf(fork, "%*u %15s %15s %255s %63s", ours, theirs, fb, peer);
+	if (json) {
+		buf_printf(b, "\"fork\":{\"seq\":%llu,", (unsigned long long)seq);
+		json_kv(b, "ours", ours, 1);
+		json_kv(b, "theirs", theirs, 1);
+		json_kv(b, "branch", fb, 1);
+		json_kv(b, "peer", peer, 0);
+		buf_printf(b, "},");
+	} else
+		buf_printf(b, "FORK:     at entry %llu: ours %s, theirs %s (from "
+		    "%s, kept as branch %s)\n", (unsigned long long)seq, ours,
+		    theirs, peer, fb);
+	free(fork);
+}
+
 void
 verb_status(struct client *c)
 {
@@ -106,6 +139,7 @@ verb_status(struct client *c)
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
 	status_lock(d, &b, json);
+	status_mesh(d, &b, json);
 	status_last_up(d, &b, json);
 	if (json)
 		buf_add_u8(&b, '}');

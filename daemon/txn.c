@@ -38,7 +38,6 @@ verb_lock(struct client *c)
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
 	struct jhead	 h;
-	struct entry	 e;
 	uint64_t	 applied;
 	char		*msg, *cause = NULL;
 
@@ -63,27 +62,8 @@ verb_lock(struct client *c)
 		client_exit(c, 1);
 		goto out;
 	}
-	l.host = d->conf.hostname;
-	l.author = c->req.author;
-	l.message = msg;
-	l.time = now_ns() / 1000000000;
-	l.base_seq = h.seq;
-	memset(&e, 0, sizeof e);
-	e.kind = ENTRY_LOCK;
-	e.time = l.time;
-	e.host = xstrdup(l.host);
-	e.author = xstrdup(l.author);
-	e.message = xstrdup(msg);
-	if (journal_lock_set(d->journal, d->branch, &l, &e, &cause) == -1) {
-		client_err(c, "%s", cause);
-		client_exit(c, 1);
-	} else {
-		client_info(c, "locked %s: %s", d->branch, msg);
-		log_info("%s@%s locked %s: %s", l.author, l.host, d->branch,
-		    msg);
-		client_exit(c, 0);
-	}
-	entry_free(&e);
+	/* Claim it across the mesh; lockd ends the request. */
+	lockd_claim(c, msg, h.seq);
 out:
 	free(cause);
 	free(msg);
@@ -105,6 +85,7 @@ verb_unlock(struct client *c)
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
+		lockd_announce_release(d, d->branch, l.host);
 		client_info(c, "unlocked %s; the uncommitted work of %s@%s "
 		    "(%s) is discarded", d->branch, l.author, l.host,
 		    l.message);
@@ -170,6 +151,7 @@ verb_ci(struct client *c)
 	if (n <= 1) {
 		if (journal_lock_clear(d->journal, d->branch, &cause) == -1)
 			goto fail;
+		lockd_announce_release(d, d->branch, l.host);
 		client_info(c, "nothing to check in; lock on %s released",
 		    d->branch);
 		client_exit(c, 0);
@@ -184,6 +166,9 @@ verb_ci(struct client *c)
 	    d->branch, (unsigned long long)es[n].seq, idhex);
 	log_info("ci on %s: head %llu %s", d->branch,
 	    (unsigned long long)es[n].seq, idhex);
+	/* Push: the release and the new head reach online peers now. */
+	lockd_announce_release(d, d->branch, l.host);
+	mesh_announce(d, 1);
 	client_exit(c, 0);
 	goto out;
 fail:

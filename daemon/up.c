@@ -20,6 +20,8 @@ struct up_job {
 	uint8_t		 prev[HASH_LEN];
 	int		 done;		/* entries applied this run */
 	int64_t		 started;	/* of the current entry, ns */
+	uint64_t	 fork_at;	/* 0, or the seq of a known fork */
+	char		*fork_info;
 	struct entry	 cur;
 };
 
@@ -43,6 +45,7 @@ up_end(struct up_job *job, int code)
 	entry_free(&job->cur);
 	client_exit(job->c, code);
 	free(job->branch);
+	free(job->fork_info);
 	free(job);
 }
 
@@ -184,6 +187,24 @@ up_reboot(struct up_job *job)
 	return -1;	/* the reboot command's end finishes the job */
 }
 
+/* A fork: both sides are kept; stop before it, naming both. */
+static void
+up_fork(struct up_job *job)
+{
+	char	ours[16] = "?", theirs[16] = "?", fbranch[300] = "?",
+		peer[64] = "?";
+
+	sscanf(job->fork_info, "%*u %15s %15s %299s %63s", ours, theirs,
+	    fbranch, peer);
+	client_err(job->c, "%s forked at entry %llu: this host has %s, %s "
+	    "has %s (kept as branch %s); up stops before the fork until an "
+	    "administrator resolves it (isconf migrate)", job->branch,
+	    (unsigned long long)job->fork_at, ours, peer, theirs, fbranch);
+	job->cur.seq = job->fork_at;
+	up_record(job, "fork", 1);
+	up_end(job, 1);
+}
+
 /* Apply entries until one has to wait for a child, or the end. */
 static void
 up_step(struct up_job *job)
@@ -193,6 +214,10 @@ up_step(struct up_job *job)
 	int		 r;
 
 	for (;;) {
+		if (job->fork_at != 0 && job->next >= job->fork_at) {
+			up_fork(job);
+			return;
+		}
 		r = journal_get(d->journal, job->branch, job->next, &job->cur,
 		    &cause);
 		if (r == 1)
@@ -237,20 +262,16 @@ up_step(struct up_job *job)
 	up_end(job, 0);
 }
 
-void
-verb_up(struct client *c)
+static void
+up_begin(struct isconfd *d, void *arg, int fetched)
 {
-	struct isconfd	*d = c->d;
-	struct up_job	*job;
+	struct up_job	*job = arg;
 	struct jhead	 h;
 	struct entry	 e;
 	uint64_t	 applied;
 
-	if (state_no_wip(c, "up") == -1)
-		return;
-	job = xcalloc(1, sizeof *job);
-	job->c = c;
-	job->branch = xstrdup(d->branch);
+	(void)fetched;
+	job->fork_info = fork_get(d, job->branch, &job->fork_at);
 	journal_applied(d->journal, d->branch, &applied);
 	journal_head(d->journal, d->branch, &h);
 	job->head = h.seq;
@@ -261,4 +282,34 @@ verb_up(struct client *c)
 		entry_free(&e);
 	}
 	up_step(job);
+}
+
+static void
+up_synced(struct isconfd *d, void *arg, int answered)
+{
+	struct up_job	*job = arg;
+
+	if (answered == 0)
+		client_info(job->c, "no peer answered within 5 s; replaying "
+		    "what this host has");
+	sync_chunks(d, job->branch, job->c, up_begin, job);
+}
+
+/* First bring the branch up to date from reachable peers (bounded),
+ * then fetch the chunks its snaps need, then replay. */
+void
+verb_up(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct up_job	*job;
+
+	if (state_no_wip(c, "up") == -1)
+		return;
+	job = xcalloc(1, sizeof *job);
+	job->c = c;
+	job->branch = xstrdup(d->branch);
+	if (d->net != NULL && d->npeers + d->nstatics > 0)
+		sync_branch_all(d, job->branch, 5000, up_synced, job);
+	else
+		up_begin(d, job, 0);
 }

@@ -586,3 +586,23 @@ journal_history_matches(struct journal *j, const char *hist_branch,
 	sqlite3_finalize(st);
 	return rv;
 }
+
+int
+journal_lock_put(struct journal *j, const char *branch, const struct jlock *l,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, "INSERT OR REPLACE INTO locks(branch, host, author, "
+	    "message, time, base_seq) VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->message, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->time);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)l->base_seq);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -180,6 +180,9 @@ void	 journal_entries_free(struct entry *, size_t);
 int	 journal_lock_get(struct journal *, const char *, struct jlock *);
 int	 journal_lock_set(struct journal *, const char *, const struct jlock *,
 	    const struct entry *lockentry, char **cause);
+/* Record another host's lock (no wip), replacing what we knew. */
+int	 journal_lock_put(struct journal *, const char *, const struct jlock *,
+	    char **cause);
 /* Release the lock and discard the wip (unlock). */
 int	 journal_lock_clear(struct journal *, const char *, char **cause);
 void	 jlock_free(struct jlock *);

@@ -50,6 +50,35 @@ make_host() {
 	done
 }
 
+# mesh NAME:N NAME:N ...: lay out hosts whose nets files list each
+# other, gossiping every 500 ms, and start them.
+mesh() {
+	for _hn in "$@"; do
+		_n=${_hn#*:}
+		make_host "${_hn%%:*}" "$_n" IS_GOSSIP_MS=500 || return 1
+		: >"$(host_dir "${_hn%%:*}")/home/conf/nets"
+		for _other in "$@"; do
+			test "$_other" = "$_hn" ||
+			echo "127.0.0.${_other#*:}" >>"$(host_dir "${_hn%%:*}")/home/conf/nets"
+		done
+	done
+	for _hn in "$@"; do
+		isconf_on "${_hn%%:*}" -q start || return 1
+	done
+}
+
+# wait_head HOST SEQ: wait (10 s at most) until HOST knows entry SEQ.
+wait_head() {
+	wait_for 10 test_head_is "$1" "$2"
+}
+test_head_is() {
+	test "$(status_field "$1" head)" = "$2"
+}
+
+peers_known() {
+	isconf_on "$1" status | grep -q "^peers: *$2 known"
+}
+
 # start_host NAME N [VAR=VALUE...]
 start_host() {
 	test -f "$(host_dir "$1")/env" || make_host "$@"

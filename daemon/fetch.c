@@ -1,0 +1,297 @@
+/*
+ * Fetching the chunks that this host's unapplied snaps need, from every
+ * reachable peer at once: each peer connection keeps a few requests in
+ * flight and takes the next chunk nobody has yet; a chunk a peer lacks
+ * goes to the others; a dropped connection's chunks go back in the pool.
+ * Chunks are stored one by one, so a fetch interrupted by anything
+ * resumes where it stopped.  Every chunk is checked against its hash
+ * before it is stored.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+
+#define FETCH_WINDOW	4
+#define FETCH_MAX_PEERS	64
+
+enum { CH_PENDING, CH_INFLIGHT, CH_DONE };
+
+struct fetch_chunk {
+	uint8_t		hash[HASH_LEN];
+	uint32_t	len;
+	int		state;
+	int		owner;		/* connection asked, when in flight */
+	uint64_t	tried;		/* peers that lacked it (bit per peer) */
+};
+
+struct fetch;
+struct fetch_conn {
+	struct fetch		*f;
+	int			 idx;
+	struct net_conn		*conn;
+	int			 inflight;
+	uint64_t		 bytes;
+};
+
+struct fetch {
+	struct isconfd		*d;
+	struct client		*c;
+	struct fetch_chunk	*ch;
+	size_t			 n;
+	size_t			 remaining;
+	uint64_t		 total_bytes;
+	uint64_t		 done_bytes;
+	struct fetch_conn	 conns[FETCH_MAX_PEERS];
+	int			 nconns;
+	int			 open;
+	int			 finished;
+	sync_done_cb		 cb;
+	void			*arg;
+};
+
+static void	fetch_pump(struct fetch_conn *);
+
+static void
+fetch_end(struct fetch *f)
+{
+	int	i;
+
+	if (f->finished)
+		return;
+	f->finished = 1;
+	for (i = 0; i < f->nconns; i++)
+		if (f->conns[i].conn != NULL)
+			net_conn_finish(f->conns[i].conn);
+	if (f->c != NULL && f->n > 0)
+		client_info(f->c, "fetched %zu of %zu chunks (%llu bytes) "
+		    "from peers", f->n - f->remaining, f->n,
+		    (unsigned long long)f->done_bytes);
+	if (f->cb != NULL)
+		f->cb(f->d, f->arg, (int)(f->n - f->remaining));
+	if (f->open == 0) {
+		free(f->ch);
+		free(f);
+	}
+}
+
+/* 1 if some connected peer has not yet been asked for chunk i. */
+static int
+chunk_askable(struct fetch *f, size_t i)
+{
+	int	j;
+
+	for (j = 0; j < f->nconns; j++)
+		if (f->conns[j].conn != NULL && !(f->ch[i].tried & (1ULL << j)))
+			return 1;
+	return 0;
+}
+
+static void
+fetch_check_done(struct fetch *f)
+{
+	size_t	i;
+
+	if (f->remaining == 0) {
+		fetch_end(f);
+		return;
+	}
+	for (i = 0; i < f->n; i++)
+		if (f->ch[i].state == CH_INFLIGHT ||
+		    (f->ch[i].state == CH_PENDING && chunk_askable(f, i)))
+			return;
+	fetch_end(f);	/* nobody can give us the rest */
+}
+
+static void
+fetch_pump(struct fetch_conn *fc)
+{
+	struct fetch	*f = fc->f;
+	size_t		 i;
+
+	for (i = 0; i < f->n && fc->inflight < FETCH_WINDOW; i++) {
+		struct fetch_chunk *ch = &f->ch[i];
+		if (ch->state != CH_PENDING || (ch->tried & (1ULL << fc->idx)))
+			continue;
+		ch->state = CH_INFLIGHT;
+		ch->owner = fc->idx;
+		fc->inflight++;
+		net_conn_send(fc->conn, F_GET_CHUNK, ch->hash, HASH_LEN);
+	}
+}
+
+static struct fetch_chunk *
+chunk_find(struct fetch *f, const uint8_t *hash, int owner)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++)
+		if (memcmp(f->ch[i].hash, hash, HASH_LEN) == 0 &&
+		    f->ch[i].state == CH_INFLIGHT && f->ch[i].owner == owner)
+			return &f->ch[i];
+	return NULL;
+}
+
+static int
+fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
+    size_t len)
+{
+	struct fetch_conn	*fc = arg;
+	struct fetch		*f = fc->f;
+	struct fetch_chunk	*ch;
+	struct rd		 r;
+	uint8_t			 hash[HASH_LEN], got[HASH_LEN];
+	const uint8_t		*data;
+	size_t			 dlen;
+	char			*cause = NULL;
+	int			 added;
+
+	(void)c;
+	rd_init(&r, p, len);
+	rd_bytes(&r, hash, HASH_LEN);
+	if (r.err || (ch = chunk_find(f, hash, fc->idx)) == NULL)
+		return -1;
+	fc->inflight--;
+	if (type == F_NOCHUNK) {
+		ch->state = CH_PENDING;
+		ch->tried |= 1ULL << fc->idx;
+	} else if (type == F_CHUNK) {
+		data = rd_blob(&r, &dlen, NET_MAX_FRAME);
+		if (rd_done(&r) == -1)
+			return -1;
+		if (cache_put(f->d->cache, data, dlen, got, &added,
+		    &cause) == -1 || memcmp(got, hash, HASH_LEN) != 0) {
+			log_warnx("chunk from %s refused: %s",
+			    inet_ntoa(net_conn_peer(c)->sin_addr),
+			    cause ? cause : "does not match its hash");
+			free(cause);
+			ch->state = CH_PENDING;
+			ch->tried |= 1ULL << fc->idx;
+		} else {
+			ch->state = CH_DONE;
+			f->remaining--;
+			f->done_bytes += dlen;
+			fc->bytes += dlen;
+		}
+	} else
+		return -1;
+	if (!f->finished) {
+		fetch_pump(fc);
+		fetch_check_done(f);
+	}
+	return 0;
+}
+
+static void
+fetch_closed(void *arg, struct net_conn *c, const char *error)
+{
+	struct fetch_conn	*fc = arg;
+	struct fetch		*f = fc->f;
+	size_t			 i;
+
+	(void)c;
+	(void)error;
+	fc->conn = NULL;
+	f->open--;
+	for (i = 0; i < f->n; i++)
+		if (f->ch[i].state == CH_INFLIGHT && f->ch[i].owner == fc->idx) {
+			f->ch[i].state = CH_PENDING;
+			f->ch[i].tried |= 1ULL << fc->idx;
+		}
+	fc->inflight = 0;
+	if (!f->finished) {
+		for (int j = 0; j < f->nconns; j++)
+			if (f->conns[j].conn != NULL)
+				fetch_pump(&f->conns[j]);
+		fetch_check_done(f);
+	}
+	if (f->finished && f->open == 0) {
+		free(f->ch);
+		free(f);
+	}
+}
+
+/* The chunks that entries applied+1..head of branch need. */
+static void
+fetch_collect(struct fetch *f, const char *branch)
+{
+	struct isconfd		*d = f->d;
+	struct snap_info	 s;
+	struct entry		 e;
+	uint64_t		 seq, applied;
+	struct jhead		 h;
+	size_t			 i, j;
+
+	journal_applied(d->journal, branch, &applied);
+	journal_head(d->journal, branch, &h);
+	for (seq = applied + 1; seq <= h.seq; seq++) {
+		if (journal_get(d->journal, branch, seq, &e, NULL) != 0)
+			break;
+		if (e.kind == ENTRY_SNAP && snap_decode(&e.payload, &s) == 0) {
+			for (i = 0; i < s.nchunks; i++) {
+				if (cache_has(d->cache, s.chunks[i].hash))
+					continue;
+				for (j = 0; j < f->n; j++)
+					if (memcmp(f->ch[j].hash,
+					    s.chunks[i].hash, HASH_LEN) == 0)
+						break;
+				if (j < f->n)
+					continue;
+				f->ch = xreallocarray(f->ch, f->n + 1,
+				    sizeof *f->ch);
+				memset(&f->ch[f->n], 0, sizeof *f->ch);
+				memcpy(f->ch[f->n].hash, s.chunks[i].hash,
+				    HASH_LEN);
+				f->ch[f->n].len = s.chunks[i].len;
+				f->total_bytes += s.chunks[i].len;
+				f->n++;
+			}
+			snap_info_free(&s);
+		}
+		entry_free(&e);
+	}
+	f->remaining = f->n;
+}
+
+void
+sync_chunks(struct isconfd *d, const char *branch, struct client *c,
+    sync_done_cb cb, void *arg)
+{
+	struct fetch		*f = xcalloc(1, sizeof *f);
+	struct sockaddr_in	*to = NULL;
+	size_t			 i, n = 0;
+
+	f->d = d;
+	f->c = c;
+	f->cb = cb;
+	f->arg = arg;
+	fetch_collect(f, branch);
+	if (f->n > 0 && d->net != NULL) {
+		n = mesh_targets(d, &to);
+		for (i = 0; i < n; i++) {
+			struct fetch_conn *fc;
+			if (f->nconns >= FETCH_MAX_PEERS)
+				break;
+			fc = &f->conns[f->nconns];
+			fc->f = f;
+			fc->idx = f->nconns;
+			fc->conn = net_connect(d->net, &to[i], fetch_frame,
+			    fetch_closed, fc);
+			if (fc->conn == NULL)
+				continue;
+			f->nconns++;
+			f->open++;
+		}
+		if (c != NULL && f->nconns > 0)
+			client_info(c, "fetching %zu chunks (%llu bytes) from "
+			    "%d peers", f->n, (unsigned long long)f->total_bytes,
+			    f->nconns);
+		for (int j = 0; j < f->nconns; j++)
+			fetch_pump(&f->conns[j]);
+		free(to);
+	}
+	fetch_check_done(f);
+}

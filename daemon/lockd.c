@@ -1,0 +1,548 @@
+/*
+ * One lock per branch across the mesh.
+ *
+ * A claim carries the branch, the head it builds on, a Lamport clock and
+ * the claimant.  A peer denies it when it knows a holder, when it is
+ * further ahead on the branch, or when it has an earlier claim of its
+ * own ((clock, host) order); otherwise it grants.  The claimant holds the
+ * lock once every peer it could reach has granted; peers that stay
+ * silent for IS_LOCK_WAIT_MS (3 s) are taken as unreachable.  With
+ * IS_LOCK_QUORUM set, a claimant needs grants from a majority of all
+ * the hosts it knows, and a peer grants only one claim at a time, so
+ * the two sides of a partition cannot both lock.  The holder then
+ * announces LOCKED; ci and unlock announce RELEASE.  Claims are resent
+ * every 250 ms while unanswered: datagrams get lost.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+#define CLAIM_RETRY_MS		250
+#define GRANT_TTL_NS		(10LL * 1000000000LL)
+
+struct lock_claim {
+	char			*branch;
+	char			*host;
+	char			*author;
+	char			*message;
+	uint64_t		 clock;
+	uint64_t		 base_seq;
+	int64_t			 time;
+	/* ours */
+	struct client		*c;
+	struct event		*retry;
+	struct event		*deadline;
+	char			**asked;
+	int			*answer;	/* 0 none, 1 granted */
+	size_t			 nasked;
+	/* granted by us */
+	int64_t			 granted_at;
+	struct lock_claim	*next;
+};
+
+static void
+claim_free(struct lock_claim *k)
+{
+	size_t	i;
+
+	if (k->retry != NULL)
+		event_free(k->retry);
+	if (k->deadline != NULL)
+		event_free(k->deadline);
+	for (i = 0; i < k->nasked; i++)
+		free(k->asked[i]);
+	free(k->asked);
+	free(k->answer);
+	free(k->branch);
+	free(k->host);
+	free(k->author);
+	free(k->message);
+	free(k);
+}
+
+static void
+claim_encode(const struct lock_claim *k, struct buf *b)
+{
+	buf_add_str(b, k->branch);
+	buf_add_u64(b, k->clock);
+	buf_add_u64(b, k->base_seq);
+	buf_add_str(b, k->author);
+	buf_add_str(b, k->message);
+	buf_add_u64(b, (uint64_t)k->time);
+}
+
+static void
+send_to(struct isconfd *d, const char *host, uint8_t type,
+    const struct buf *b)
+{
+	struct peer	*p = peer_find(d, host);
+
+	if (p != NULL)
+		net_send(d->net, &p->addr, type, b->data, b->len);
+}
+
+static void
+announce_locked(struct isconfd *d, const char *branch, const struct jlock *l)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, branch);
+	buf_add_str(&b, l->host);
+	buf_add_str(&b, l->author);
+	buf_add_str(&b, l->message);
+	buf_add_u64(&b, (uint64_t)l->time);
+	mesh_send_all(d, MSG_LOCKED, &b);
+	buf_free(&b);
+}
+
+static void
+announce_release(struct isconfd *d, const char *branch, const char *holder)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, branch);
+	buf_add_str(&b, holder);
+	mesh_send_all(d, MSG_RELEASE, &b);
+	buf_free(&b);
+}
+
+/* We hold it: journal the lock entry, tell the client and everyone. */
+static void
+lock_take(struct client *c, struct lock_claim *k)
+{
+	struct isconfd	*d = c->d;
+	struct jlock	 l;
+	struct entry	 e;
+	char		*cause = NULL;
+
+	l.host = k->host;
+	l.author = k->author;
+	l.message = k->message;
+	l.time = k->time;
+	l.base_seq = k->base_seq;
+	memset(&e, 0, sizeof e);
+	e.kind = ENTRY_LOCK;
+	e.time = k->time;
+	e.host = xstrdup(k->host);
+	e.author = xstrdup(k->author);
+	e.message = xstrdup(k->message);
+	if (journal_lock_set(d->journal, k->branch, &l, &e, &cause) == -1) {
+		client_err(c, "%s", cause);
+		client_exit(c, 1);
+	} else {
+		announce_locked(d, k->branch, &l);
+		client_info(c, "locked %s: %s", k->branch, k->message);
+		log_info("%s@%s locked %s: %s", l.author, l.host, k->branch,
+		    l.message);
+		client_exit(c, 0);
+	}
+	entry_free(&e);
+	free(cause);
+}
+
+static void
+claim_end(struct isconfd *d)
+{
+	struct lock_claim	*k = d->claim;
+
+	d->claim = NULL;
+	claim_free(k);
+}
+
+static void
+claim_fail(struct isconfd *d, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+claim_fail(struct isconfd *d, int code, const char *fmt, ...)
+{
+	struct lock_claim	*k = d->claim;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	client_err(k->c, "%s", msg);
+	client_exit(k->c, code);
+	/* Let those who granted forget it. */
+	announce_release(d, k->branch, k->host);
+	free(msg);
+	claim_end(d);
+}
+
+static void
+claim_won(struct isconfd *d)
+{
+	lock_take(d->claim->c, d->claim);
+	claim_end(d);
+}
+
+static size_t
+claim_granted(const struct lock_claim *k)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < k->nasked; i++)
+		n += k->answer[i] == 1;
+	return n;
+}
+
+static void
+claim_send(struct isconfd *d, int only_silent)
+{
+	struct lock_claim	*k = d->claim;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b);
+	claim_encode(k, &b);
+	for (i = 0; i < k->nasked; i++)
+		if (!only_silent || k->answer[i] == 0)
+			send_to(d, k->asked[i], MSG_CLAIM, &b);
+	buf_free(&b);
+}
+
+static void
+claim_retry(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct timeval	 tv = { 0, CLAIM_RETRY_MS * 1000 };
+
+	(void)fd;
+	(void)events;
+	claim_send(d, 1);
+	evtimer_add(d->claim->retry, &tv);
+}
+
+static void
+claim_deadline(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd		*d = arg;
+	struct lock_claim	*k = d->claim;
+	size_t			 granted = claim_granted(k), known = d->npeers + 1;
+
+	(void)fd;
+	(void)events;
+	if (d->quorum && (granted + 1) * 2 <= known) {
+		claim_fail(d, EXIT_LOCKED, "no quorum for the lock on %s: %zu "
+		    "of %zu hosts agreed (IS_LOCK_QUORUM is set)", k->branch,
+		    granted + 1, known);
+		return;
+	}
+	if (granted < k->nasked)
+		log_warnx("lock on %s: %zu of %zu peers did not answer; taken "
+		    "as unreachable", k->branch, k->nasked - granted,
+		    k->nasked);
+	claim_won(d);
+}
+
+void
+lockd_claim(struct client *c, const char *msg, uint64_t base_seq)
+{
+	struct isconfd		*d = c->d;
+	struct lock_claim	*k = xcalloc(1, sizeof *k);
+	struct peer		*p;
+	struct timeval		 tv = { 0, CLAIM_RETRY_MS * 1000 }, wait;
+	const char		*v;
+	int			 ms = 3000;
+
+	k->branch = xstrdup(d->branch);
+	k->host = xstrdup(d->conf.hostname);
+	k->author = xstrdup(c->req.author);
+	k->message = xstrdup(msg);
+	k->clock = ++d->lclock;
+	k->base_seq = base_seq;
+	k->time = now_ns() / 1000000000;
+	k->c = c;
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (!peer_reachable(d, p))
+			continue;
+		k->asked = xreallocarray(k->asked, k->nasked + 1,
+		    sizeof *k->asked);
+		k->asked[k->nasked++] = xstrdup(p->host);
+	}
+	k->answer = xcalloc(k->nasked ? k->nasked : 1, sizeof *k->answer);
+	d->claim = k;
+	if (k->nasked == 0 && !(d->quorum && d->npeers > 0)) {
+		claim_won(d);
+		return;
+	}
+	if ((v = env_get(&d->conf.env, "IS_LOCK_WAIT_MS")) != NULL &&
+	    atoi(v) > 0)
+		ms = atoi(v);
+	wait.tv_sec = ms / 1000;
+	wait.tv_usec = (ms % 1000) * 1000;
+	k->retry = evtimer_new(d->base, claim_retry, d);
+	k->deadline = evtimer_new(d->base, claim_deadline, d);
+	evtimer_add(k->retry, &tv);
+	evtimer_add(k->deadline, &wait);
+	claim_send(d, 0);
+}
+
+static void
+on_answer(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+{
+	struct lock_claim	*k = d->claim;
+	char			*branch = rd_str(r, 255), *claimant;
+	uint64_t		 clock = rd_u64(r);
+	struct jlock		 l;
+	char			*reason, when[64];
+	size_t			 i;
+
+	claimant = rd_str(r, 255);
+	if (r->err || k == NULL || strcmp(branch, k->branch) != 0 ||
+	    clock != k->clock || strcmp(claimant, k->host) != 0)
+		goto out;
+	for (i = 0; i < k->nasked; i++)
+		if (strcmp(k->asked[i], g->host) == 0)
+			break;
+	if (g->type == MSG_GRANT) {
+		if (i < k->nasked)
+			k->answer[i] = 1;
+		if (claim_granted(k) == k->nasked)
+			claim_won(d);
+		goto out;
+	}
+	l.host = rd_str(r, 255);
+	l.author = rd_str(r, 255);
+	l.message = rd_str(r, 65536);
+	l.time = (int64_t)rd_u64(r);
+	reason = rd_str(r, 1024);
+	fmt_time(when, sizeof when, l.time);
+	if (r->err)
+		;
+	else if (*reason != '\0')
+		claim_fail(d, EXIT_LOCKED, "lock on %s refused by %s: %s",
+		    branch, g->host, reason);
+	else
+		claim_fail(d, EXIT_LOCKED, "branch %s is locked by %s@%s since "
+		    "%s: %s", branch, l.author, l.host, when, l.message);
+	l.base_seq = 0;
+	jlock_free(&l);
+	free(reason);
+out:
+	free(branch);
+	free(claimant);
+}
+
+static void
+send_answer(struct isconfd *d, const struct net_dgram *g,
+    const struct lock_claim *k, const struct jlock *l, const char *reason)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, k->branch);
+	buf_add_u64(&b, k->clock);
+	buf_add_str(&b, g->host);
+	if (l != NULL || reason != NULL) {
+		buf_add_str(&b, l ? l->host : "");
+		buf_add_str(&b, l ? l->author : "");
+		buf_add_str(&b, l ? l->message : "");
+		buf_add_u64(&b, l ? (uint64_t)l->time : 0);
+		buf_add_str(&b, reason ? reason : "");
+	}
+	net_send(d->net, &g->from, l || reason ? MSG_DENY : MSG_GRANT,
+	    b.data, b.len);
+	buf_free(&b);
+}
+
+/* Forget grants that expired or that this claim replaces. */
+static void
+grants_prune(struct isconfd *d, const char *branch, const char *host)
+{
+	struct lock_claim	**pp = &d->granted, *k;
+	int64_t			  now = now_ns();
+
+	while ((k = *pp) != NULL) {
+		if (now - k->granted_at > GRANT_TTL_NS ||
+		    (strcmp(k->branch, branch) == 0 && (host == NULL ||
+		    strcmp(k->host, host) == 0))) {
+			*pp = k->next;
+			claim_free(k);
+		} else
+			pp = &k->next;
+	}
+}
+
+/* A rival we granted to, in strict mode; NULL if none. */
+static struct lock_claim *
+grant_rival(struct isconfd *d, const char *branch, const char *host)
+{
+	struct lock_claim	*k;
+
+	for (k = d->granted; k != NULL; k = k->next)
+		if (strcmp(k->branch, branch) == 0 &&
+		    strcmp(k->host, host) != 0)
+			return k;
+	return NULL;
+}
+
+static int
+claim_before(uint64_t c1, const char *h1, uint64_t c2, const char *h2)
+{
+	return c1 < c2 || (c1 == c2 && strcmp(h1, h2) < 0);
+}
+
+static void
+on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+{
+	struct lock_claim	*k = xcalloc(1, sizeof *k), *mine = d->claim;
+	struct jlock		 l;
+	struct jhead		 h;
+	char			 why[128];
+
+	k->branch = rd_str(r, 255);
+	k->clock = rd_u64(r);
+	k->base_seq = rd_u64(r);
+	k->author = rd_str(r, 255);
+	k->message = rd_str(r, 65536);
+	k->time = (int64_t)rd_u64(r);
+	k->host = xstrdup(g->host);
+	if (rd_done(r) == -1 || !name_valid(k->branch)) {
+		claim_free(k);
+		return;
+	}
+	if (k->clock > d->lclock)
+		d->lclock = k->clock;
+	grants_prune(d, "", NULL);
+	journal_head(d->journal, k->branch, &h);
+	if (journal_lock_get(d->journal, k->branch, &l) == 0) {
+		if (strcmp(l.host, k->host) == 0)
+			send_answer(d, g, k, NULL, NULL);
+		else
+			send_answer(d, g, k, &l, NULL);
+		jlock_free(&l);
+	} else if (h.seq > k->base_seq) {
+		snprintf(why, sizeof why, "%s is at entry %llu, the claim "
+		    "builds on %llu (isconf up first)", k->branch,
+		    (unsigned long long)h.seq,
+		    (unsigned long long)k->base_seq);
+		send_answer(d, g, k, NULL, why);
+	} else if (mine != NULL && strcmp(mine->branch, k->branch) == 0 &&
+	    claim_before(mine->clock, mine->host, k->clock, k->host)) {
+		l.host = mine->host;
+		l.author = mine->author;
+		l.message = mine->message;
+		l.time = mine->time;
+		send_answer(d, g, k, &l, NULL);
+	} else if (d->quorum && grant_rival(d, k->branch, k->host) != NULL) {
+		snprintf(why, sizeof why, "granted to %s's claim already",
+		    grant_rival(d, k->branch, k->host)->host);
+		send_answer(d, g, k, NULL, why);
+	} else {
+		send_answer(d, g, k, NULL, NULL);
+		grants_prune(d, k->branch, k->host);
+		k->granted_at = now_ns();
+		k->next = d->granted;
+		d->granted = k;
+		return;
+	}
+	claim_free(k);
+}
+
+void
+lockd_locked(struct isconfd *d, const char *branch, const struct jlock *l)
+{
+	struct jlock	 cur;
+	char		*cause = NULL;
+
+	if (journal_lock_get(d->journal, branch, &cur) == 0) {
+		int same = strcmp(cur.host, l->host) == 0;
+		int mine = strcmp(cur.host, d->conf.hostname) == 0;
+		jlock_free(&cur);
+		if (same)
+			return;
+		if (mine) {
+			log_warnx("%s also claims the lock on %s that this "
+			    "host holds (a partition?)", l->host, branch);
+			return;
+		}
+	}
+	if (strcmp(l->host, d->conf.hostname) == 0)
+		return;		/* an echo of a lock we no longer hold */
+	if (journal_lock_put(d->journal, branch, l, &cause) == -1) {
+		log_warnx("recording the lock on %s: %s", branch, cause);
+		free(cause);
+	}
+	grants_prune(d, branch, NULL);
+}
+
+void
+lockd_release(struct isconfd *d, const char *branch, const char *holder)
+{
+	struct jlock	 cur;
+	char		*cause = NULL;
+
+	grants_prune(d, branch, holder);
+	if (journal_lock_get(d->journal, branch, &cur) == 1)
+		return;
+	if (strcmp(cur.host, holder) == 0) {
+		if (strcmp(holder, d->conf.hostname) == 0)
+			log_warnx("the lock this host held on %s was broken "
+			    "by another host; its uncommitted work is "
+			    "discarded", branch);
+		if (journal_lock_clear(d->journal, branch, &cause) == -1) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	jlock_free(&cur);
+}
+
+static void
+on_locked(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+{
+	struct jlock	 l;
+	char		*branch = rd_str(r, 255);
+
+	(void)g;
+	l.host = rd_str(r, 255);
+	l.author = rd_str(r, 255);
+	l.message = rd_str(r, 65536);
+	l.time = (int64_t)rd_u64(r);
+	l.base_seq = 0;
+	if (rd_done(r) == 0 && name_valid(branch) && host_name_valid(l.host))
+		lockd_locked(d, branch, &l);
+	jlock_free(&l);
+	free(branch);
+}
+
+void
+lockd_dgram(struct isconfd *d, const struct net_dgram *g)
+{
+	struct rd	 r;
+	char		*branch, *holder;
+
+	rd_init(&r, g->body, g->len);
+	switch (g->type) {
+	case MSG_CLAIM:
+		on_claim(d, g, &r);
+		break;
+	case MSG_GRANT:
+	case MSG_DENY:
+		on_answer(d, g, &r);
+		break;
+	case MSG_LOCKED:
+		on_locked(d, g, &r);
+		break;
+	case MSG_RELEASE:
+		branch = rd_str(&r, 255);
+		holder = rd_str(&r, 255);
+		if (rd_done(&r) == 0 && name_valid(branch))
+			lockd_release(d, branch, holder);
+		free(branch);
+		free(holder);
+		break;
+	}
+}
+
+void
+lockd_announce_release(struct isconfd *d, const char *branch,
+    const char *holder)
+{
+	announce_release(d, branch, holder);
+}

@@ -1,0 +1,421 @@
+/*
+ * Peers and gossip.  Peers come from the nets file and from their own
+ * hellos.  A hello carries the sender's branch, applied position, the
+ * heads of the branches it knows and the locks it knows of.  Hellos go
+ * out at start, right after a change (ci, unlock, a new head learned:
+ * that is how a ci spreads), and every gossip interval to a few random
+ * peers (anti-entropy: a missed push is repaired within an interval).
+ * A receiver that sees a head newer than its own pulls the entries.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+#define GOSSIP_FANOUT		4
+#define HELLO_MAX_HEADS		8
+#define PEER_ALIVE_INTERVALS	3
+#define MAX_PEERS		65536
+
+static void
+peer_heads_free(struct peer *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nheads; i++)
+		free(p->heads[i].branch);
+	free(p->heads);
+	p->heads = NULL;
+	p->nheads = 0;
+}
+
+static void
+peer_free(struct peer *p)
+{
+	peer_heads_free(p);
+	free(p->host);
+	free(p->branch);
+	free(p);
+}
+
+struct peer *
+peer_find(struct isconfd *d, const char *host)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (strcmp(p->host, host) == 0)
+			return p;
+	return NULL;
+}
+
+int
+peer_reachable(struct isconfd *d, const struct peer *p)
+{
+	return now_ns() - p->last_seen < PEER_ALIVE_INTERVALS * d->gossip_ms *
+	    1000000LL;
+}
+
+size_t
+peers_reachable(struct isconfd *d)
+{
+	struct peer	*p;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		n += peer_reachable(d, p);
+	return n;
+}
+
+static void
+hello_heads(struct isconfd *d, struct buf *b)
+{
+	struct jhead	  h;
+	char		**names;
+	size_t		  n, i, count = 1;
+
+	journal_branches(d->journal, &names, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], d->branch) != 0 && count < HELLO_MAX_HEADS)
+			count++;
+	buf_add_u32(b, (uint32_t)count);
+	journal_head(d->journal, d->branch, &h);
+	buf_add_str(b, d->branch);
+	buf_add_u64(b, h.seq);
+	buf_add(b, h.id, HASH_LEN);
+	for (i = 0, count = 1; i < n; i++) {
+		if (strcmp(names[i], d->branch) != 0 &&
+		    count < HELLO_MAX_HEADS) {
+			journal_head(d->journal, names[i], &h);
+			buf_add_str(b, names[i]);
+			buf_add_u64(b, h.seq);
+			buf_add(b, h.id, HASH_LEN);
+			count++;
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The lock on our branch as we know it (one: hellos stay small). */
+static void
+hello_lock(struct isconfd *d, struct buf *b)
+{
+	struct jlock	l;
+	char		msg[201];
+
+	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+		buf_add_u32(b, 0);
+		return;
+	}
+	xstrlcpy(msg, l.message, sizeof msg);
+	buf_add_u32(b, 1);
+	buf_add_str(b, d->branch);
+	buf_add_str(b, l.host);
+	buf_add_str(b, l.author);
+	buf_add_str(b, msg);
+	buf_add_u64(b, (uint64_t)l.time);
+	jlock_free(&l);
+}
+
+static void
+hello_build(struct isconfd *d, struct buf *b)
+{
+	uint64_t	applied;
+
+	journal_applied(d->journal, d->branch, &applied);
+	buf_add_str(b, d->branch);
+	buf_add_u64(b, applied);
+	hello_heads(d, b);
+	hello_lock(d, b);
+}
+
+static void
+hello_to(struct isconfd *d, const struct sockaddr_in *to)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	hello_build(d, &b);
+	net_send(d->net, to, MSG_HELLO, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Addresses to pull from: reachable peers, and nets addresses that no
+ * known peer answers from (a host just started knows no peers yet). */
+size_t
+mesh_targets(struct isconfd *d, struct sockaddr_in **out)
+{
+	struct peer	*p;
+	size_t		 n = 0, i;
+
+	*out = xcalloc(d->npeers + d->nstatics + 1, sizeof **out);
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (peer_reachable(d, p))
+			(*out)[n++] = p->addr;
+	for (i = 0; i < d->nstatics; i++) {
+		TAILQ_FOREACH(p, &d->peers, entry)
+			if (p->addr.sin_addr.s_addr ==
+			    d->statics[i].sin_addr.s_addr)
+				break;
+		if (p == NULL)
+			(*out)[n++] = d->statics[i];
+	}
+	return n;
+}
+
+void
+mesh_send_all(struct isconfd *d, uint8_t type, const struct buf *b)
+{
+	struct peer	*p;
+	size_t		 i;
+
+	if (d->net == NULL)
+		return;
+	TAILQ_FOREACH(p, &d->peers, entry)
+		net_send(d->net, &p->addr, type, b->data, b->len);
+	for (i = 0; i < d->nstatics; i++) {
+		TAILQ_FOREACH(p, &d->peers, entry)
+			if (p->addr.sin_addr.s_addr ==
+			    d->statics[i].sin_addr.s_addr)
+				break;
+		if (p == NULL)
+			net_send(d->net, &d->statics[i], type, b->data, b->len);
+	}
+}
+
+/* all: every peer we know (a change); else a random few (a tick). */
+void
+mesh_announce(struct isconfd *d, int all)
+{
+	struct buf	 b;
+	struct peer	*p;
+	size_t		 i, sent = 0;
+
+	if (d->net == NULL)
+		return;
+	buf_init(&b);
+	hello_build(d, &b);
+	if (all || d->npeers <= GOSSIP_FANOUT)
+		mesh_send_all(d, MSG_HELLO, &b);
+	else {
+		TAILQ_FOREACH(p, &d->peers, entry) {
+			if (sent >= GOSSIP_FANOUT)
+				break;
+			if (randombytes_uniform((uint32_t)d->npeers) <
+			    GOSSIP_FANOUT) {
+				net_send(d->net, &p->addr, MSG_HELLO, b.data,
+				    b.len);
+				sent++;
+			}
+		}
+		/* Addresses from nets we have not heard from yet. */
+		for (i = 0; i < d->nstatics; i++) {
+			TAILQ_FOREACH(p, &d->peers, entry)
+				if (p->addr.sin_addr.s_addr ==
+				    d->statics[i].sin_addr.s_addr)
+					break;
+			if (p == NULL)
+				net_send(d->net, &d->statics[i], MSG_HELLO,
+				    b.data, b.len);
+		}
+	}
+	buf_free(&b);
+}
+
+/* Compare a peer's head with ours; pull when it has more or differs. */
+static void
+head_check(struct isconfd *d, struct peer *p, const struct peer_head *ph)
+{
+	struct jhead	h;
+	struct entry	e;
+	uint64_t	seq;
+
+	if (!name_valid(ph->branch) || ph->seq == 0)
+		return;
+	journal_head(d->journal, ph->branch, &h);
+	if (ph->seq > h.seq) {
+		sync_branch(d, ph->branch, &p->addr, 0);
+		return;
+	}
+	if (fork_get(d, ph->branch, &seq) != NULL)
+		return;
+	if (journal_get(d->journal, ph->branch, ph->seq, &e, NULL) != 0)
+		return;
+	if (memcmp(e.id, ph->id, HASH_LEN) != 0)
+		sync_branch(d, ph->branch, &p->addr, 1);	/* a fork */
+	entry_free(&e);
+}
+
+static void
+hello_locks(struct isconfd *d, struct rd *r)
+{
+	struct jlock	 l, mine;
+	uint32_t	 n = rd_u32(r);
+	char		*branch;
+
+	if (n > 16)
+		r->err = 1;
+	while (n-- > 0 && !r->err) {
+		branch = rd_str(r, 255);
+		l.host = rd_str(r, 255);
+		l.author = rd_str(r, 255);
+		l.message = rd_str(r, 255);
+		l.time = (int64_t)rd_u64(r);
+		l.base_seq = 0;
+		if (!r->err && name_valid(branch) &&
+		    journal_lock_get(d->journal, branch, &mine) == 1)
+			lockd_locked(d, branch, &l);
+		else if (!r->err)
+			jlock_free(&mine);
+		free(branch);
+		jlock_free(&l);
+	}
+}
+
+static void
+hello_recv(struct isconfd *d, const struct net_dgram *g)
+{
+	struct peer	*p = peer_find(d, g->host);
+	struct rd	 r;
+	uint32_t	 n, i, nlocks_at;
+	int		 fresh = p == NULL;
+
+	if (fresh) {
+		if (d->npeers >= MAX_PEERS)
+			return;
+		p = xcalloc(1, sizeof *p);
+		p->host = xstrdup(g->host);
+		TAILQ_INSERT_TAIL(&d->peers, p, entry);
+		d->npeers++;
+		log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
+	}
+	p->addr = g->from;
+	p->last_seen = now_ns();
+	rd_init(&r, g->body, g->len);
+	free(p->branch);
+	p->branch = rd_str(&r, 255);
+	p->applied = rd_u64(&r);
+	peer_heads_free(p);
+	n = rd_u32(&r);
+	if (n > HELLO_MAX_HEADS)
+		r.err = 1;
+	p->heads = xcalloc(n ? n : 1, sizeof *p->heads);
+	for (i = 0; i < n && !r.err; i++, p->nheads++) {
+		p->heads[i].branch = rd_str(&r, 255);
+		p->heads[i].seq = rd_u64(&r);
+		rd_bytes(&r, p->heads[i].id, HASH_LEN);
+	}
+	nlocks_at = (uint32_t)r.off;
+	if (r.err)
+		return;
+	for (i = 0; i < p->nheads; i++)
+		head_check(d, p, &p->heads[i]);
+	r.off = nlocks_at;
+	if (r.len - r.off >= 4 && get_u32(r.p + r.off) == 0) {
+		struct jlock mine;
+		/* The holder says it holds nothing: its release reached us
+		 * only now, or we missed it. */
+		if (journal_lock_get(d->journal, p->branch, &mine) == 0) {
+			if (strcmp(mine.host, p->host) == 0)
+				lockd_release(d, p->branch, p->host);
+			jlock_free(&mine);
+		}
+	} else
+		hello_locks(d, &r);
+	if (fresh)
+		hello_to(d, &g->from);
+}
+
+static void
+on_dgram(void *arg, const struct net_dgram *g)
+{
+	struct isconfd	*d = arg;
+
+	if (g->type == MSG_HELLO)
+		hello_recv(d, g);
+	else
+		lockd_dgram(d, g);
+}
+
+static void
+gossip_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct timeval	 tv;
+
+	(void)fd;
+	(void)events;
+	mesh_announce(d, 0);
+	/* Jitter keeps a fleet started together from ticking together. */
+	tv.tv_sec = d->gossip_ms / 1000;
+	tv.tv_usec = (d->gossip_ms % 1000) * 1000 +
+	    (long)randombytes_uniform(200000);
+	evtimer_add(d->gossip_ev, &tv);
+}
+
+static int
+load_statics(struct isconfd *d, char **cause)
+{
+	struct nets	n;
+	size_t		i;
+
+	if (nets_load(d->conf.nets, &n, cause) == -1)
+		return -1;
+	d->statics = xcalloc(n.n ? n.n : 1, sizeof *d->statics);
+	for (i = 0; i < n.n; i++) {
+		struct sockaddr_in *s = &d->statics[d->nstatics];
+		s->sin_family = AF_INET;
+		s->sin_port = htons((uint16_t)d->conf.port);
+		if (inet_pton(AF_INET, n.addrs[i], &s->sin_addr) == 1)
+			d->nstatics++;
+		else
+			log_warnx("%s: %s: IPv6 peers are not supported yet",
+			    d->conf.nets, n.addrs[i]);
+	}
+	nets_free(&n);
+	return 0;
+}
+
+int
+mesh_open(struct isconfd *d, char **cause)
+{
+	const char	*v;
+	struct timeval	 now = { 0, 0 };
+
+	TAILQ_INIT(&d->peers);
+	d->gossip_ms = 5000;
+	if ((v = env_get(&d->conf.env, "IS_GOSSIP_MS")) != NULL &&
+	    atoi(v) >= 50)
+		d->gossip_ms = atoi(v);
+	d->quorum = env_get(&d->conf.env, "IS_LOCK_QUORUM") != NULL &&
+	    *env_get(&d->conf.env, "IS_LOCK_QUORUM") != '\0';
+	if (load_statics(d, cause) == -1)
+		return -1;
+	if (net_open(d->base, d->conf.bind, d->conf.port, d->conf.domain,
+	    d->conf.hostname, d->conf.hmac_keys, on_dgram, serve_frame, d,
+	    &d->net, cause) == -1)
+		return -1;
+	if (!d->conf.nobroadcast)
+		net_broadcast_ok(d->net, 1);
+	d->gossip_ev = evtimer_new(d->base, gossip_tick, d);
+	evtimer_add(d->gossip_ev, &now);
+	return 0;
+}
+
+void
+mesh_close(struct isconfd *d)
+{
+	struct peer	*p;
+
+	if (d->gossip_ev != NULL)
+		event_free(d->gossip_ev);
+	while ((p = TAILQ_FIRST(&d->peers)) != NULL) {
+		TAILQ_REMOVE(&d->peers, p, entry);
+		peer_free(p);
+	}
+	net_close(d->net);
+	d->net = NULL;
+	free(d->statics);
+}

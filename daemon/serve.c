@@ -1,0 +1,105 @@
+/*
+ * Answering peers over the encrypted stream: journal entries of a branch
+ * after a seq, and chunks by hash.  Read-only: nothing a peer sends
+ * here changes this host.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+#define SERVE_MAX_ENTRIES	100000
+
+static int
+serve_error(struct net_conn *c, const char *msg)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_str(&b, msg);
+	net_conn_send(c, F_ERROR, b.data, b.len);
+	buf_free(&b);
+	return 0;
+}
+
+static int
+serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
+{
+	char		*branch = rd_str(r, 255);
+	uint64_t	 after = rd_u64(r), seq;
+	struct entry	 e;
+	struct jhead	 h;
+	struct buf	 b, raw;
+	size_t		 n = 0;
+
+	if (rd_done(r) == -1 || !name_valid(branch)) {
+		free(branch);
+		return -1;
+	}
+	buf_init(&b);
+	buf_init(&raw);
+	journal_head(d->journal, branch, &h);
+	for (seq = after + 1; seq <= h.seq && n < SERVE_MAX_ENTRIES;
+	    seq++, n++) {
+		if (journal_get(d->journal, branch, seq, &e, NULL) != 0)
+			break;
+		buf_reset(&b);
+		buf_reset(&raw);
+		entry_encode(&e, &raw);
+		buf_add_blob(&b, raw.data, raw.len);
+		buf_add_u8(&b, e.has_sig);
+		if (e.has_sig)
+			buf_add(&b, e.sig, SIG_LEN);
+		net_conn_send(c, F_ENTRY, b.data, b.len);
+		entry_free(&e);
+	}
+	buf_reset(&b);
+	buf_add_u64(&b, h.seq);
+	net_conn_send(c, F_END, b.data, b.len);
+	buf_free(&b);
+	buf_free(&raw);
+	free(branch);
+	return 0;
+}
+
+static int
+serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
+{
+	uint8_t		 hash[HASH_LEN];
+	struct buf	 data, b;
+	int		 rv;
+
+	rd_bytes(r, hash, HASH_LEN);
+	if (rd_done(r) == -1)
+		return -1;
+	buf_init(&data);
+	buf_init(&b);
+	buf_add(&b, hash, HASH_LEN);
+	if ((rv = cache_get(d->cache, hash, &data, NULL)) == 0) {
+		buf_add_blob(&b, data.data, data.len);
+		net_conn_send(c, F_CHUNK, b.data, b.len);
+	} else
+		net_conn_send(c, F_NOCHUNK, b.data, b.len);
+	buf_free(&data);
+	buf_free(&b);
+	return 0;
+}
+
+int
+serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
+    size_t len)
+{
+	struct isconfd	*d = arg;
+	struct rd	 r;
+
+	rd_init(&r, p, len);
+	switch (type) {
+	case F_GET_ENTRIES:
+		return serve_entries(d, c, &r);
+	case F_GET_CHUNK:
+		return serve_chunk(d, c, &r);
+	default:
+		serve_error(c, "unknown request");
+		return -1;
+	}
+}

@@ -1,0 +1,94 @@
+/*
+ * net/: moves authenticated bytes between peers, and nothing else.  It
+ * never opens the journal or the cache: the daemon registers callbacks
+ * ("a datagram of type T from host H", "a request frame on connection
+ * C") and hands net/ the bytes to send.  Depends on lib/ and conf/
+ * (hmac_keys) only.
+ *
+ * UDP datagrams (gossip): header, body, HMAC-SHA256 under the first
+ * hmac key, with a key id so a receiver tries one key; a per-sender
+ * counter (send time in ns) refuses replays and stale datagrams.
+ *
+ * TCP streams (sync): an ephemeral X25519 exchange (crypto_kx) whose
+ * messages are MAC'd with the domain's HMAC key, then one
+ * crypto_secretstream per direction carrying length-prefixed frames.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "util.h"
+#include "conf.h"
+
+#define NET_MAX_DGRAM	1400
+#define NET_MAX_FRAME	(1100 * 1024)	/* a chunk (1 MiB) and its header */
+#define NET_MAC_LEN	32
+
+/* Counters for bad input and traffic, shown by status and metrics. */
+struct net_stats {
+	uint64_t	dgram_in;
+	uint64_t	dgram_out;
+	uint64_t	bytes_in;
+	uint64_t	bytes_out;
+	uint64_t	drop_malformed;
+	uint64_t	drop_auth;
+	uint64_t	drop_domain;
+	uint64_t	drop_replay;
+	uint64_t	tcp_accepted;
+	uint64_t	tcp_refused;
+};
+
+struct net;
+
+/* A received, authenticated datagram. */
+struct net_dgram {
+	uint8_t			 type;
+	const char		*host;		/* sender's host name */
+	struct sockaddr_in	 from;
+	const uint8_t		*body;
+	size_t			 len;
+};
+typedef void (*net_dgram_cb)(void *arg, const struct net_dgram *);
+
+struct net_conn;
+/* A decrypted frame: type and payload.  Return -1 to close. */
+typedef int (*net_frame_cb)(void *arg, struct net_conn *, uint8_t type,
+    const uint8_t *, size_t);
+/* The connection is closed (error is NULL on a clean end).  After this
+ * callback the connection is freed. */
+typedef void (*net_close_cb)(void *arg, struct net_conn *,
+    const char *error);
+
+/* Open UDP and TCP on bind:port. */
+int	 net_open(struct event_base *, const char *bind, int port,
+	    const char *domain, const char *host, const char *hmac_path,
+	    net_dgram_cb, net_frame_cb server_frame, void *arg,
+	    struct net **, char **cause);
+void	 net_close(struct net *);
+struct net_stats *net_stats(struct net *);
+/* Re-read hmac_keys if it changed (called before each use, cheap). */
+void	 net_keys_check(struct net *);
+int	 net_broadcast_ok(struct net *, int);
+
+/* Send one datagram (body up to NET_MAX_DGRAM minus the header). */
+int	 net_send(struct net *, const struct sockaddr_in *, uint8_t type,
+	    const void *, size_t);
+
+/* Connect to a peer; frames arrive through the callbacks. */
+struct net_conn *net_connect(struct net *, const struct sockaddr_in *,
+	    net_frame_cb, net_close_cb, void *arg);
+int	 net_conn_send(struct net_conn *, uint8_t type, const void *, size_t);
+/* Close after queued frames are written. */
+void	 net_conn_finish(struct net_conn *);
+void	 net_conn_abort(struct net_conn *);
+void	*net_conn_arg(struct net_conn *);
+void	 net_conn_set_arg(struct net_conn *, void *);
+const struct sockaddr_in *net_conn_peer(struct net_conn *);
+size_t	 net_conn_pending(struct net_conn *);	/* bytes queued to send */
+
+#endif

@@ -1,0 +1,486 @@
+/*
+ * Encrypted, authenticated streams between peers.
+ *
+ *   client -> server  "ISCT" u8 ver, u32 keyid, pk[32], str domain,
+ *                     HMAC(key, all before)
+ *   server -> client  "ISCT" u8 ver, u32 keyid, pk[32],
+ *                     HMAC(key, all before || client pk)
+ *
+ * The keys are fresh X25519 keys (crypto_kx) for every connection, so an
+ * old handshake or frame sent again cannot be decrypted.  Then each side
+ * sends a crypto_secretstream header and frames: u32 length, ciphertext
+ * of (u8 type, payload).  Without hmac_keys (or with +ANY+) the MAC is
+ * not checked: the stream is still encrypted, not authenticated.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "net_int.h"
+
+#define HS_MAGIC	"ISCT"
+#define HS1_FIXED	(4 + 1 + 4 + crypto_kx_PUBLICKEYBYTES)
+#define HS2_LEN		(4 + 1 + 4 + crypto_kx_PUBLICKEYBYTES + NET_MAC_LEN)
+#define SS_HDR		crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
+#define TCP_TIMEOUT	30
+
+enum conn_state { CS_HANDSHAKE, CS_HEADER, CS_FRAMES, CS_DEAD };
+
+struct net_conn {
+	struct net		*n;
+	struct bufferevent	*bev;
+	int			 server;
+	enum conn_state		 state;
+	struct sockaddr_in	 peer;
+	uint8_t			 pk[crypto_kx_PUBLICKEYBYTES];
+	uint8_t			 sk[crypto_kx_SECRETKEYBYTES];
+	uint8_t			 peer_pk[crypto_kx_PUBLICKEYBYTES];
+	uint8_t			 rx[crypto_kx_SESSIONKEYBYTES];
+	uint8_t			 tx[crypto_kx_SESSIONKEYBYTES];
+	crypto_secretstream_xchacha20poly1305_state push;
+	crypto_secretstream_xchacha20poly1305_state pull;
+	int			 push_ready;
+	struct evbuffer		*pending;	/* plaintext before push */
+	int			 finishing;
+	struct event		*finish_ev;	/* finish outside callbacks */
+	net_frame_cb		 frame_cb;
+	net_close_cb		 close_cb;
+	void			*arg;
+};
+
+static void	conn_event(struct bufferevent *, short, void *);
+static void	conn_read(struct bufferevent *, void *);
+
+static void
+conn_free(struct net_conn *c, const char *error)
+{
+	if (c->state == CS_DEAD)
+		return;
+	c->state = CS_DEAD;
+	if (c->close_cb != NULL)
+		c->close_cb(c->arg, c, error);
+	if (c->server)
+		c->n->nconns--;
+	bufferevent_free(c->bev);
+	evbuffer_free(c->pending);
+	event_free(c->finish_ev);
+	sodium_memzero(c->sk, sizeof c->sk);
+	sodium_memzero(c->rx, sizeof c->rx);
+	sodium_memzero(c->tx, sizeof c->tx);
+	free(c);
+}
+
+static void
+hs_send(struct net_conn *c)
+{
+	const struct net_key	*k = net_sign_key(c->n);
+	struct buf		 b;
+	uint8_t			 mac[NET_MAC_LEN] = { 0 };
+
+	buf_init(&b);
+	buf_add(&b, HS_MAGIC, 4);
+	buf_add_u8(&b, NET_VERSION);
+	buf_add_u32(&b, k ? k->id : 0);
+	buf_add(&b, c->pk, sizeof c->pk);
+	if (!c->server)
+		buf_add_str(&b, c->n->domain);
+	if (k != NULL) {
+		size_t signed_len = b.len;
+		if (c->server)
+			buf_add(&b, c->peer_pk, sizeof c->peer_pk);
+		net_mac(k->key, b.data, b.len, mac);
+		b.len = signed_len;
+	}
+	buf_add(&b, mac, sizeof mac);
+	bufferevent_write(c->bev, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Start our direction of the stream and flush what was queued. */
+static void
+push_start(struct net_conn *c)
+{
+	uint8_t	hdr[SS_HDR];
+	size_t	len;
+
+	crypto_secretstream_xchacha20poly1305_init_push(&c->push, hdr, c->tx);
+	bufferevent_write(c->bev, hdr, sizeof hdr);
+	c->push_ready = 1;
+	while ((len = evbuffer_get_length(c->pending)) >= 4) {
+		uint8_t l[4], *p;
+		evbuffer_copyout(c->pending, l, 4);
+		p = xmalloc(get_u32(l));
+		evbuffer_drain(c->pending, 4);
+		evbuffer_remove(c->pending, p, get_u32(l));
+		net_conn_send(c, p[0], p + 1, get_u32(l) - 1);
+		free(p);
+	}
+}
+
+static int
+hs_keys(struct net_conn *c)
+{
+	int	rc;
+
+	if (c->server)
+		rc = crypto_kx_server_session_keys(c->rx, c->tx, c->pk, c->sk,
+		    c->peer_pk);
+	else
+		rc = crypto_kx_client_session_keys(c->rx, c->tx, c->pk, c->sk,
+		    c->peer_pk);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Server: the client's hello.  1 need more, 0 done, -1 refuse. */
+static int
+hs1_read(struct net_conn *c, struct evbuffer *in)
+{
+	struct net	*n = c->n;
+	uint8_t		 p[HS1_FIXED + 4 + 256 + NET_MAC_LEN];
+	size_t		 have = evbuffer_get_length(in), dlen, total;
+	uint32_t	 keyid;
+	int		 rv = -1;
+
+	if (have < HS1_FIXED + 4)
+		return 1;
+	evbuffer_copyout(in, p, HS1_FIXED + 4);
+	dlen = get_u32(p + HS1_FIXED);
+	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION || dlen > 255)
+		return -1;
+	total = HS1_FIXED + 4 + dlen + NET_MAC_LEN;
+	if (have < total)
+		return 1;
+	evbuffer_remove(in, p, total);
+	keyid = get_u32(p + 5);
+	memcpy(c->peer_pk, p + 9, sizeof c->peer_pk);
+	if (dlen != strlen(n->domain) || memcmp(p + HS1_FIXED + 4, n->domain,
+	    dlen) != 0) {
+		net_drop(n, 4, &n->stats.drop_domain, "refused a connection "
+		    "from another domain");
+		return -1;
+	}
+	if ((n->nkeys > 0 && !n->any && keyid == 0) || (keyid != 0 &&
+	    net_verify(n, keyid, p, total - NET_MAC_LEN,
+	    p + total - NET_MAC_LEN) == -1)) {
+		net_drop(n, 5, &n->stats.drop_auth, "refused a connection: "
+		    "handshake HMAC does not verify");
+		return -1;
+	}
+	if (hs_keys(c) == -1)
+		return -1;
+	hs_send(c);
+	push_start(c);
+	rv = 0;
+	return rv;
+}
+
+/* Client: the server's answer. */
+static int
+hs2_read(struct net_conn *c, struct evbuffer *in)
+{
+	struct net	*n = c->n;
+	uint8_t		 p[HS2_LEN + crypto_kx_PUBLICKEYBYTES];
+	uint32_t	 keyid;
+
+	if (evbuffer_get_length(in) < HS2_LEN)
+		return 1;
+	evbuffer_remove(in, p, HS2_LEN);
+	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION)
+		return -1;
+	keyid = get_u32(p + 5);
+	memcpy(c->peer_pk, p + 9, sizeof c->peer_pk);
+	/* The MAC covers the answer and our own key. */
+	memmove(p + HS2_LEN - NET_MAC_LEN + sizeof c->pk,
+	    p + HS2_LEN - NET_MAC_LEN, NET_MAC_LEN);
+	memcpy(p + HS2_LEN - NET_MAC_LEN, c->pk, sizeof c->pk);
+	if ((n->nkeys > 0 && !n->any && keyid == 0) || (keyid != 0 &&
+	    net_verify(n, keyid, p, HS2_LEN - NET_MAC_LEN + sizeof c->pk,
+	    p + HS2_LEN + sizeof c->pk - NET_MAC_LEN) == -1)) {
+		net_drop(n, 5, &n->stats.drop_auth, "peer's handshake HMAC "
+		    "does not verify");
+		return -1;
+	}
+	if (hs_keys(c) == -1)
+		return -1;
+	push_start(c);
+	return 0;
+}
+
+/* One decrypted frame; -1 closes. */
+static int
+frame_read(struct net_conn *c, struct evbuffer *in)
+{
+	uint8_t			 l[4], *ct, *pt;
+	unsigned long long	 ptlen;
+	unsigned char		 tag;
+	size_t			 clen;
+	int			 rv;
+
+	if (evbuffer_get_length(in) < 4)
+		return 1;
+	evbuffer_copyout(in, l, 4);
+	clen = get_u32(l);
+	if (clen < SS_ABYTES + 1 || clen > NET_MAX_FRAME + SS_ABYTES + 1)
+		return -1;
+	if (evbuffer_get_length(in) < 4 + clen)
+		return 1;
+	evbuffer_drain(in, 4);
+	ct = xmalloc(clen);
+	pt = xmalloc(clen);
+	evbuffer_remove(in, ct, clen);
+	if (crypto_secretstream_xchacha20poly1305_pull(&c->pull, pt, &ptlen,
+	    &tag, ct, clen, NULL, 0) != 0) {
+		net_drop(c->n, 6, &c->n->stats.drop_auth, "dropped a stream "
+		    "that failed to decrypt");
+		rv = -1;
+	} else
+		rv = c->frame_cb(c->arg, c, pt[0], pt + 1, ptlen - 1);
+	free(ct);
+	free(pt);
+	return rv;
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct net_conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	uint8_t		 hdr[SS_HDR];
+	int		 r;
+
+	for (;;) {
+		switch (c->state) {
+		case CS_HANDSHAKE:
+			r = c->server ? hs1_read(c, in) : hs2_read(c, in);
+			if (r == 0)
+				c->state = CS_HEADER;
+			break;
+		case CS_HEADER:
+			if (evbuffer_get_length(in) < SS_HDR)
+				return;
+			evbuffer_remove(in, hdr, SS_HDR);
+			r = crypto_secretstream_xchacha20poly1305_init_pull(
+			    &c->pull, hdr, c->rx) == 0 ? 0 : -1;
+			if (r == 0)
+				c->state = CS_FRAMES;
+			break;
+		case CS_FRAMES:
+			r = frame_read(c, in);
+			break;
+		default:
+			return;
+		}
+		if (r == 1)
+			return;
+		if (r == -1) {
+			conn_free(c, "protocol error or authentication failure");
+			return;
+		}
+	}
+}
+
+static void
+conn_write(struct bufferevent *bev, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	if (c->finishing && evbuffer_get_length(bufferevent_get_output(bev))
+	    == 0)
+		conn_free(c, NULL);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_EOF)
+		conn_free(c, c->finishing ? NULL : "connection closed");
+	else if (what & BEV_EVENT_TIMEOUT)
+		conn_free(c, "timed out");
+	else
+		conn_free(c, strerror(EVUTIL_SOCKET_ERROR()));
+}
+
+static void
+finish_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	(void)fd;
+	(void)events;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c, NULL);
+}
+
+static struct net_conn *
+conn_new(struct net *n, struct bufferevent *bev, int server)
+{
+	struct net_conn	*c = xcalloc(1, sizeof *c);
+	struct timeval	 tv = { TCP_TIMEOUT, 0 };
+
+	c->n = n;
+	c->bev = bev;
+	c->server = server;
+	c->pending = evbuffer_new();
+	c->finish_ev = evtimer_new(n->base, finish_cb, c);
+	crypto_kx_keypair(c->pk, c->sk);
+	bufferevent_setcb(bev, conn_read, conn_write, conn_event, c);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+int
+net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
+{
+	uint8_t	*pt, *ct, l[4];
+	unsigned long long clen;
+
+	if (c->state == CS_DEAD || len > NET_MAX_FRAME)
+		return -1;
+	if (!c->push_ready) {
+		put_u32(l, (uint32_t)len + 1);
+		evbuffer_add(c->pending, l, 4);
+		evbuffer_add(c->pending, &type, 1);
+		evbuffer_add(c->pending, p, len);
+		return 0;
+	}
+	pt = xmalloc(len + 1);
+	ct = xmalloc(len + 1 + SS_ABYTES);
+	pt[0] = type;
+	if (len > 0)
+		memcpy(pt + 1, p, len);
+	crypto_secretstream_xchacha20poly1305_push(&c->push, ct, &clen, pt,
+	    len + 1, NULL, 0, 0);
+	put_u32(l, (uint32_t)clen);
+	bufferevent_write(c->bev, l, 4);
+	bufferevent_write(c->bev, ct, clen);
+	free(pt);
+	free(ct);
+	return 0;
+}
+
+struct net_conn *
+net_connect(struct net *n, const struct sockaddr_in *to, net_frame_cb fcb,
+    net_close_cb ccb, void *arg)
+{
+	struct bufferevent	*bev;
+	struct net_conn		*c;
+
+	net_keys_check(n);
+	bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c = conn_new(n, bev, 0);
+	c->peer = *to;
+	c->frame_cb = fcb;
+	c->close_cb = ccb;
+	c->arg = arg;
+	if (bufferevent_socket_connect(bev, (const struct sockaddr *)to,
+	    sizeof *to) == -1) {
+		c->close_cb = NULL;
+		conn_free(c, "connect failed");
+		return NULL;
+	}
+	hs_send(c);
+	return c;
+}
+
+static void
+tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct net		*n = arg;
+	struct bufferevent	*bev;
+	struct net_conn		*c;
+
+	(void)l;
+	if (n->nconns >= NET_MAX_CONNS || salen != sizeof(struct sockaddr_in)) {
+		n->stats.tcp_refused++;
+		close(fd);
+		return;
+	}
+	n->stats.tcp_accepted++;
+	n->nconns++;
+	net_keys_check(n);
+	bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c = conn_new(n, bev, 1);
+	memcpy(&c->peer, sa, sizeof c->peer);
+	c->frame_cb = n->server_frame;
+	c->arg = n->arg;
+}
+
+int
+net_tcp_listen(struct net *n, const struct sockaddr_in *sin, char **cause)
+{
+	n->listener = evconnlistener_new_bind(n->base, tcp_accept, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    64, (const struct sockaddr *)sin, sizeof *sin);
+	if (n->listener == NULL)
+		return set_cause(cause, "listen tcp %s:%d: %s",
+		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
+		    strerror(errno));
+	return 0;
+}
+
+void
+net_tcp_close(struct net *n)
+{
+	if (n->listener != NULL)
+		evconnlistener_free(n->listener);
+}
+
+/* Never frees at once: callers may be inside one of our callbacks. */
+void
+net_conn_finish(struct net_conn *c)
+{
+	struct timeval	zero = { 0, 0 };
+
+	c->finishing = 1;
+	if (c->push_ready)
+		evtimer_add(c->finish_ev, &zero);
+}
+
+/* Close at once without calling close_cb; not from inside frame_cb
+ * (return -1 there instead). */
+void
+net_conn_abort(struct net_conn *c)
+{
+	c->close_cb = NULL;
+	conn_free(c, NULL);
+}
+
+void *
+net_conn_arg(struct net_conn *c)
+{
+	return c->arg;
+}
+
+void
+net_conn_set_arg(struct net_conn *c, void *arg)
+{
+	c->arg = arg;
+}
+
+const struct sockaddr_in *
+net_conn_peer(struct net_conn *c)
+{
+	return &c->peer;
+}
+
+size_t
+net_conn_pending(struct net_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}

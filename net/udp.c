@@ -1,0 +1,273 @@
+/*
+ * Gossip datagrams.
+ *
+ *	"ISC" u8 version, u8 type, u32 key id, u64 counter,
+ *	str domain, str host, blob body, [32 HMAC-SHA256 when key id != 0]
+ *
+ * A receiver drops, counts and (rate-limited) logs anything malformed,
+ * from another domain, failing the HMAC, or replayed: the counter is
+ * the sender's clock in ns, must lie within two minutes of ours and
+ * grow for each sender.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/listener.h>
+
+#include "net_int.h"
+
+enum { DROP_MALFORMED, DROP_DOMAIN, DROP_AUTH, DROP_REPLAY };
+
+static unsigned
+host_bucket(const char *h)
+{
+	unsigned	x = 5381;
+
+	while (*h)
+		x = x * 33 + (unsigned char)*h++;
+	return x % NET_REPLAY_BUCKETS;
+}
+
+/* 0 if counter is fresh for host (and remember it), -1 if replayed. */
+static int
+replay_check(struct net *n, const char *host, uint64_t counter)
+{
+	struct replay_ent	*e;
+	int64_t			 now = now_ns(), c = (int64_t)counter;
+	unsigned		 b = host_bucket(host);
+
+	if (c < now - NET_REPLAY_WINDOW_NS || c > now + NET_REPLAY_WINDOW_NS)
+		return -1;
+	for (e = n->replay[b]; e != NULL; e = e->next)
+		if (strcmp(e->host, host) == 0)
+			break;
+	if (e == NULL) {
+		if (n->nreplay >= 100000)	/* bound memory; window holds */
+			return 0;
+		e = xcalloc(1, sizeof *e);
+		e->host = xstrdup(host);
+		e->next = n->replay[b];
+		n->replay[b] = e;
+		n->nreplay++;
+	} else if (counter <= e->last)
+		return -1;
+	e->last = counter;
+	return 0;
+}
+
+int
+net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
+    const void *body, size_t len)
+{
+	const struct net_key	*k;
+	struct buf		 b;
+	uint8_t			 mac[NET_MAC_LEN];
+	uint64_t		 counter = (uint64_t)now_ns();
+	ssize_t			 w;
+
+	net_keys_check(n);
+	if (counter <= n->last_counter)
+		counter = n->last_counter + 1;
+	n->last_counter = counter;
+	k = net_sign_key(n);
+	buf_init(&b);
+	buf_add(&b, "ISC", 3);
+	buf_add_u8(&b, NET_VERSION);
+	buf_add_u8(&b, type);
+	buf_add_u32(&b, k ? k->id : 0);
+	buf_add_u64(&b, counter);
+	buf_add_str(&b, n->domain);
+	buf_add_str(&b, n->host);
+	buf_add_blob(&b, body, len);
+	if (k != NULL) {
+		net_mac(k->key, b.data, b.len, mac);
+		buf_add(&b, mac, sizeof mac);
+	}
+	w = sendto(n->udp_fd, b.data, b.len, 0, (const struct sockaddr *)to,
+	    sizeof *to);
+	if (w == (ssize_t)b.len) {
+		n->stats.dgram_out++;
+		n->stats.bytes_out += b.len;
+	}
+	buf_free(&b);
+	return w == -1 ? -1 : 0;
+}
+
+static void
+udp_handle(struct net *n, const uint8_t *p, size_t len,
+    const struct sockaddr_in *from)
+{
+	struct net_dgram	 d;
+	struct rd		 r;
+	char			*domain, *host, addr[INET_ADDRSTRLEN];
+	uint32_t		 keyid;
+	uint64_t		 counter;
+	size_t			 signed_len;
+
+	inet_ntop(AF_INET, &from->sin_addr, addr, sizeof addr);
+	if (len < 5 || memcmp(p, "ISC", 3) != 0 || p[3] != NET_VERSION) {
+		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
+		    "dropped a malformed datagram from %s", addr);
+		return;
+	}
+	rd_init(&r, p + 5, len - 5);
+	keyid = rd_u32(&r);
+	counter = rd_u64(&r);
+	domain = rd_str(&r, 255);
+	host = rd_str(&r, 255);
+	memset(&d, 0, sizeof d);
+	d.body = rd_blob(&r, &d.len, NET_MAX_DGRAM);
+	signed_len = 5 + r.off;
+	if (keyid != 0 && !r.err && r.len - r.off == NET_MAC_LEN)
+		r.off += NET_MAC_LEN;
+	if (rd_done(&r) == -1 || !host_name_valid(host)) {
+		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
+		    "dropped a malformed datagram from %s", addr);
+	} else if (strcmp(domain, n->domain) != 0) {
+		net_drop(n, DROP_DOMAIN, &n->stats.drop_domain,
+		    "dropped a datagram from %s of another domain", addr);
+	} else if ((n->nkeys > 0 && !n->any && keyid == 0) ||
+	    (keyid != 0 && net_verify(n, keyid, p, signed_len,
+	    p + signed_len) == -1)) {
+		net_drop(n, DROP_AUTH, &n->stats.drop_auth,
+		    "dropped a datagram from %s (%s): HMAC does not verify",
+		    addr, host);
+	} else if (replay_check(n, host, counter) == -1) {
+		net_drop(n, DROP_REPLAY, &n->stats.drop_replay,
+		    "dropped a replayed or stale datagram from %s (%s)", addr,
+		    host);
+	} else if (strcmp(host, n->host) != 0) {
+		d.type = p[4];
+		d.host = host;
+		d.from = *from;
+		n->dgram_cb(n->arg, &d);
+	}
+	free(domain);
+	free(host);
+}
+
+static void
+udp_read(evutil_socket_t fd, short events, void *arg)
+{
+	struct net		*n = arg;
+	struct sockaddr_in	 from;
+	socklen_t		 flen;
+	uint8_t			 p[2048];
+	ssize_t			 len;
+	int			 i;
+
+	(void)events;
+	for (i = 0; i < 64; i++) {	/* bounded: let others run */
+		flen = sizeof from;
+		len = recvfrom(fd, p, sizeof p, 0, (struct sockaddr *)&from,
+		    &flen);
+		if (len == -1)
+			return;
+		n->stats.dgram_in++;
+		n->stats.bytes_in += (uint64_t)len;
+		net_keys_check(n);
+		if (flen == sizeof from && from.sin_family == AF_INET)
+			udp_handle(n, p, (size_t)len, &from);
+	}
+}
+
+int
+net_broadcast_ok(struct net *n, int on)
+{
+	return setsockopt(n->udp_fd, SOL_SOCKET, SO_BROADCAST, &on,
+	    sizeof on);
+}
+
+static int
+udp_open(struct net *n, const struct sockaddr_in *sin, char **cause)
+{
+	int	one = 1;
+
+	n->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (n->udp_fd == -1)
+		return set_cause(cause, "socket: %s", strerror(errno));
+	setsockopt(n->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(n->udp_fd, (const struct sockaddr *)sin, sizeof *sin) == -1)
+		return set_cause(cause, "bind udp %s:%d: %s",
+		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
+		    strerror(errno));
+	n->udp_ev = event_new(n->base, n->udp_fd, EV_READ | EV_PERSIST,
+	    udp_read, n);
+	event_add(n->udp_ev, NULL);
+	return 0;
+}
+
+int
+net_open(struct event_base *base, const char *bind_addr, int port,
+    const char *domain, const char *host, const char *hmac_path,
+    net_dgram_cb dcb, net_frame_cb fcb, void *arg, struct net **np,
+    char **cause)
+{
+	struct net		*n = xcalloc(1, sizeof *n);
+	struct sockaddr_in	 sin;
+
+	n->base = base;
+	n->domain = xstrdup(domain);
+	n->host = xstrdup(host);
+	n->hmac_path = xstrdup(hmac_path);
+	n->dgram_cb = dcb;
+	n->server_frame = fcb;
+	n->arg = arg;
+	n->udp_fd = -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (bind_addr != NULL && *bind_addr != '\0' &&
+	    inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1) {
+		set_cause(cause, "IS_BIND=%s: not an IPv4 address", bind_addr);
+		goto fail;
+	}
+	n->keys_checked = -2000000000LL;
+	net_keys_check(n);
+	if (udp_open(n, &sin, cause) == -1 ||
+	    net_tcp_listen(n, &sin, cause) == -1)
+		goto fail;
+	*np = n;
+	return 0;
+fail:
+	net_close(n);
+	return -1;
+}
+
+void
+net_close(struct net *n)
+{
+	struct replay_ent	*e, *next;
+	size_t			 i;
+
+	if (n == NULL)
+		return;
+	net_tcp_close(n);
+	if (n->udp_ev != NULL)
+		event_free(n->udp_ev);
+	if (n->udp_fd != -1)
+		close(n->udp_fd);
+	for (i = 0; i < NET_REPLAY_BUCKETS; i++)
+		for (e = n->replay[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->host);
+			free(e);
+		}
+	net_keys_free(n);
+	free(n->domain);
+	free(n->host);
+	free(n->hmac_path);
+	free(n);
+}
+
+struct net_stats *
+net_stats(struct net *n)
+{
+	return &n->stats;
+}
