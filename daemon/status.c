@@ -85,12 +85,26 @@ status_mesh(struct isconfd *d, struct buf *b, int json)
 	uint64_t	 seq = 0;
 	char		 ours[16] = "", theirs[16] = "", fb[256] = "", peer[64] = "";
 
+	struct net_stats	*ns, zero;
+
+	memset(&zero, 0, sizeof zero);
+	ns = d->net ? net_stats(d->net) : &zero;
 	if (json)
-		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},",
-		    d->npeers, peers_reachable(d));
+		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},"
+		    "\"dropped\":{\"malformed\":%llu,\"auth\":%llu,"
+		    "\"domain\":%llu,\"replay\":%llu},", d->npeers,
+		    peers_reachable(d), (unsigned long long)ns->drop_malformed,
+		    (unsigned long long)ns->drop_auth,
+		    (unsigned long long)ns->drop_domain,
+		    (unsigned long long)ns->drop_replay);
 	else
-		buf_printf(b, "peers:    %zu known, %zu reachable\n", d->npeers,
-		    peers_reachable(d));
+		buf_printf(b, "peers:    %zu known, %zu reachable\n"
+		    "dropped:  %llu malformed, %llu unauthenticated, %llu other "
+		    "domain, %llu replayed\n", d->npeers, peers_reachable(d),
+		    (unsigned long long)ns->drop_malformed,
+		    (unsigned long long)ns->drop_auth,
+		    (unsigned long long)ns->drop_domain,
+		    (unsigned long long)ns->drop_replay);
 	if ((fork = fork_get(d, d->branch, &seq)) == NULL) {
 		if (json)
 			buf_printf(b, "\"fork\":null,");

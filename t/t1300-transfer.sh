@@ -1,0 +1,48 @@
+#!/bin/sh
+test_description='large files reach peers intact; nothing crosses the wire in clear'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+
+test_expect_success 'setup: three hosts' '
+	mesh a:1 b:2 c:3 &&
+	for h in a b c; do wait_for 10 peers_known $h 2 || return 1; done
+'
+
+test_expect_success 'a 64 MiB snapped file reaches two peers intact' '
+	head -c 67108864 /dev/urandom >"$A/big.img" &&
+	isconf_on a -q lock "big file" &&
+	isconf_on a -q snap "$A/big.img" &&
+	isconf_on a -q ci &&
+	wait_head b 3 && wait_head c 3 &&
+	isconf_on b -q up && isconf_on c -q up &&
+	cmp "$A/big.img" "$(host_dir b)/root/big.img" &&
+	cmp "$A/big.img" "$(host_dir c)/root/big.img"
+'
+
+test_expect_success 'nothing crosses the wire in clear: a relay logs every byte' '
+	perl "$SHARNESS_TEST_SRCDIR/relay.pl" 127.0.0.9 127.0.0.2 127.0.0.4 \
+	    65027 relay.log relay.ready &
+	rpid=$! &&
+	wait_for 10 test -f relay.ready &&
+	make_host d 4 IS_GOSSIP_MS=300 &&
+	echo 127.0.0.9 >"$(host_dir d)/home/conf/nets" &&
+	echo 127.0.0.9 >>"$(host_dir b)/home/conf/nets" &&
+	isconf_on d -q start &&
+	marker=SECRET-CONTENT-$$-XYZZY &&
+	for i in $(seq 200); do echo "$marker line $i"; done >"$A/secret.txt" &&
+	isconf_on a -q lock "secret" &&
+	isconf_on a -q snap "$A/secret.txt" &&
+	(cd "$A" && isconf_on a -q exec sh -c "echo CMD-$marker >/dev/null") &&
+	isconf_on a -q ci &&
+	wait_head b 7 &&
+	isconf_on d -q up &&
+	kill $rpid &&
+	cmp "$A/secret.txt" "$(host_dir d)/root/secret.txt" &&
+	isconf_on d log | grep -q "CMD-$marker" &&
+	test $(wc -c <relay.log) -gt 20000 &&
+	! grep -a -q "XYZZY" relay.log &&
+	! grep -a -q "SECRET-CONTENT" relay.log
+'
+
+test_done
