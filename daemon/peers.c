@@ -299,8 +299,10 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	p->applied = rd_u64(&r);
 	peer_heads_free(p);
 	n = rd_u32(&r);
-	if (n > HELLO_MAX_HEADS)
+	if (n > HELLO_MAX_HEADS) {
 		r.err = 1;
+		n = 0;
+	}
 	p->heads = xcalloc(n ? n : 1, sizeof *p->heads);
 	for (i = 0; i < n && !r.err; i++, p->nheads++) {
 		p->heads[i].branch = rd_str(&r, 255);

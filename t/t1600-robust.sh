@@ -1,0 +1,51 @@
+#!/bin/sh
+test_description='hostile datagrams and streams: dropped and counted, the daemon keeps serving, its state unchanged'
+. "$(dirname "$0")/lib-isconf.sh"
+
+test_expect_success 'setup: two hosts with a transaction' '
+	mesh a:1 b:2 &&
+	wait_for 10 peers_known a 1 &&
+	isconf_on a -q lock base && (cd "$(host_dir a)/root" && isconf_on a -q exec true) &&
+	isconf_on a -q ci && wait_head b 3 &&
+	isconf_on a status --json >before.json
+'
+
+test_expect_success 'a few thousand random and mutated datagrams and streams' '
+	perl "$SHARNESS_TEST_SRCDIR/fuzz.pl" 127.0.0.1 65027 test.example 4000 42 &&
+	perl "$SHARNESS_TEST_SRCDIR/fuzz.pl" 127.0.0.1 65027 other.example 500 7
+'
+
+test_expect_success 'the daemon is up and its journal and lock are unchanged' '
+	isconf_on a status --json >after.json &&
+	json_eval after.json "\$j->{head}{seq} == 3 && !defined \$j->{lock} && \$j->{applied} == 3" &&
+	json_eval after.json "\$j->{dropped}{malformed} > 100 && \$j->{dropped}{domain} > 0" &&
+	isconf_on a log >log && test $(wc -l <log) = 3
+'
+
+test_expect_success 'and it still replicates' '
+	isconf_on a -q lock after && (cd "$(host_dir a)/root" && isconf_on a -q exec true) &&
+	isconf_on a -q ci && wait_head b 6
+'
+
+test_expect_success 'replayed and stale datagrams are dropped' '
+	isconf_on b status --json >b0.json &&
+	perl -MIO::Socket::INET -MTime::HiRes=time -e "
+		sub str { pack(q(N), length \$_[0]) . \$_[0] }
+		sub dgram {
+			my \$ns = shift;
+			return q(ISC) . chr(1) . chr(1) . pack(q(N), 0) .
+			    pack(q(NN), int(\$ns / 2**32), \$ns % 2**32) .
+			    str(q(test.example)) . str(q(replayer)) .
+			    str(str(q(generic)) . pack(q(NN), 0, 0) . pack(q(N), 0) . pack(q(N), 0));
+		}
+		my \$u = IO::Socket::INET->new(PeerAddr => q(127.0.0.2),
+		    PeerPort => 65027, Proto => q(udp)) or die;
+		my \$d = dgram(int(time() * 1e9));
+		\$u->send(\$d) for 1 .. 3;
+		\$u->send(dgram(int((time() - 600) * 1e9)));
+	" &&
+	wait_for 10 sh -c "(. \"$(host_dir b)/env\" && \"$ISCONF\" status) | grep -q \"replayed\" && (. \"$(host_dir b)/env\" && \"$ISCONF\" status --json) | perl -MJSON::PP -e \"exit(JSON::PP->new->decode(join q(), <STDIN>)->{dropped}{replay} >= 3 ? 0 : 1)\"" &&
+	isconf_on b status | grep "^peers: *2 known"
+'
+
+test_done
