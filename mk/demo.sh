@@ -1,18 +1,26 @@
 #!/bin/sh
-# make demo: three hosts on loopback, one transaction on a, replayed on
-# b and c.  Everything lives in a temporary directory and is stopped
-# and removed at the end.
+# make demo: three hosts on 127.0.0.1-3 that find each other through
+# their nets files; one transaction on a reaches b and c over the mesh
+# and is replayed there; a fourth, "air-gapped" host gets it from a
+# bundle.  Everything lives in a temporary directory (port 65127, so a
+# real isconfd on this machine is not disturbed) and is stopped and
+# removed at the end.
 set -e
 BUILD=${1:-$(pwd)/build}
 DEMO=$(mktemp -d /tmp/isconf-demo.XXXXXX)
-trap 'for h in a b c; do host $h "$BUILD/isconf" -q stop 2>/dev/null || true; done; rm -rf "$DEMO"' EXIT
+trap 'for h in a b c d; do host $h "$BUILD/isconf" -q stop 2>/dev/null || true; done; rm -rf "$DEMO"' EXIT
 
 host() {
 	h=$1
 	shift
+	case $h in a) n=1 ;; b) n=2 ;; c) n=3 ;; *) n=4 ;; esac
 	env IS_HOME="$DEMO/$h/home" IS_ROOT="$DEMO/$h/root" IS_HOSTNAME="$h" \
-	    IS_DOMAIN=demo.example IS_MAINCF=/dev/null \
+	    IS_DOMAIN=demo.example IS_MAINCF=/dev/null IS_PORT=65127 \
+	    IS_BIND=127.0.0.$n IS_GOSSIP_MS=1000 \
 	    IS_REBOOT_CMD="echo '(pretend reboot)'" "$@"
+}
+head_of() {
+	host "$1" "$BUILD/isconf" status | sed -n 's/^head: *\([0-9]*\).*/\1/p'
 }
 say() {
 	printf '\n\033[1m== %s\033[0m\n' "$*"
@@ -24,8 +32,14 @@ run() {
 	host "$h" "$BUILD/isconf" "$@"
 }
 
-for h in a b c; do
-	mkdir -p "$DEMO/$h/home" "$DEMO/$h/root"
+say "Three hosts on loopback; each one's nets file lists the others"
+for h in a b c d; do
+	mkdir -p "$DEMO/$h/home/conf" "$DEMO/$h/root"
+done
+printf '127.0.0.2\n127.0.0.3\n' >"$DEMO/a/home/conf/nets"
+printf '127.0.0.1\n127.0.0.3\n' >"$DEMO/b/home/conf/nets"
+printf '127.0.0.1\n127.0.0.2\n' >"$DEMO/c/home/conf/nets"
+for h in a b c d; do
 	run $h start
 done
 
@@ -40,18 +54,25 @@ run a exec sh -c 'date -u +%s >> "$IS_ROOT/installed-at"'
 run a ci
 run a log
 
-say "Carry the journal to b and c (a bundle, for hosts off the mesh)"
-run a bundle create "$DEMO/fleet.bundle"
+say "The ci was pushed to b and c; they replay it"
 for h in b c; do
-	run $h bundle apply "$DEMO/fleet.bundle"
-	say "Host $h replays it"
+	i=0
+	while [ "$(head_of $h)" != 4 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	run $h up
 	printf '%s: /etc/motd says: %s\n' "$h" "$(cat "$DEMO/$h/root/etc/motd")"
 	printf '%s: the exec ran %s time(s)\n' "$h" \
 	    "$(wc -l <"$DEMO/$h/root/installed-at")"
 done
 
+say "Host d is off the mesh (air-gapped): it takes a bundle"
+run a bundle create "$DEMO/fleet.bundle"
+run d bundle apply "$DEMO/fleet.bundle"
+run d up
+
 say "A second up changes nothing"
 run b up
 run c status
-say "Demo done: stopping the three daemons"
+say "Demo done: stopping the four daemons"
