@@ -7,6 +7,8 @@
  * peers (anti-entropy: a missed push is repaired within an interval).
  * A receiver that sees a head newer than its own pulls the entries.
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +382,25 @@ load_statics(struct isconfd *d, char **cause)
 	return 0;
 }
 
+/* Streams: with trusted_keys, only listed host keys may talk to us. */
+static int
+mesh_trust(void *arg, const uint8_t *pubkey)
+{
+	struct isconfd	*d = arg;
+	struct stat	 sb;
+	char		*path, *cause = NULL;
+	int		 rv;
+
+	path = path_join(d->conf.home, "conf/trusted_keys");
+	rv = stat(path, &sb);
+	free(path);
+	if (rv == -1)
+		return 1;
+	rv = hostkey_trusted(d, pubkey, &cause);
+	free(cause);
+	return rv == 0 ? 0 : -1;
+}
+
 int
 mesh_open(struct isconfd *d, char **cause)
 {
@@ -401,6 +422,7 @@ mesh_open(struct isconfd *d, char **cause)
 		return -1;
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);
+	net_set_identity(d->net, d->pk, d->sk, mesh_trust);
 	d->gossip_ev = evtimer_new(d->base, gossip_tick, d);
 	evtimer_add(d->gossip_ev, &now);
 	return 0;

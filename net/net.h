@@ -64,6 +64,16 @@ typedef int (*net_frame_cb)(void *arg, struct net_conn *, uint8_t type,
 typedef void (*net_close_cb)(void *arg, struct net_conn *,
     const char *error);
 
+/*
+ * The host's identity for streams: each side's first frame carries its
+ * Ed25519 key and a signature over both ends' exchange keys.  trust
+ * returns 1 when there is no policy (any key), 0 for a trusted key, -1
+ * for any other.
+ */
+typedef int (*net_trust_cb)(void *arg, const uint8_t *pubkey);
+void	 net_set_identity(struct net *, const uint8_t *pk, const uint8_t *sk,
+	    net_trust_cb);
+
 /* Open UDP and TCP on bind:port. */
 int	 net_open(struct event_base *, const char *bind, int port,
 	    const char *domain, const char *host, const char *hmac_path,

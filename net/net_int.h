@@ -46,6 +46,10 @@ struct net {
 	size_t			 nreplay;
 	int64_t			 log_next[8];	/* rate limit per reason */
 	struct net_stats	 stats;
+	uint8_t			 id_pk[32];
+	uint8_t			 id_sk[64];
+	int			 have_id;
+	net_trust_cb		 trust;
 };
 
 /* keys.c */

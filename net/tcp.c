@@ -33,7 +33,9 @@
 #define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
 #define TCP_TIMEOUT	30
 
-enum conn_state { CS_HANDSHAKE, CS_HEADER, CS_FRAMES, CS_DEAD };
+enum conn_state { CS_HANDSHAKE, CS_HEADER, CS_AUTH, CS_FRAMES, CS_DEAD };
+
+#define AUTH_CONTEXT	"isconf-tcp-id-v1"	/* 16 bytes */
 
 struct net_conn {
 	struct net		*n;
@@ -105,15 +107,38 @@ hs_send(struct net_conn *c)
 	buf_free(&b);
 }
 
-/* Start our direction of the stream and flush what was queued. */
+/* What an identity signature covers: both ends' exchange keys, the
+ * signer's first, so a signature cannot be reflected or replayed. */
+static void
+auth_message(const uint8_t *mine, const uint8_t *theirs, uint8_t *out)
+{
+	memcpy(out, AUTH_CONTEXT, 16);
+	memcpy(out + 16, mine, crypto_kx_PUBLICKEYBYTES);
+	memcpy(out + 16 + crypto_kx_PUBLICKEYBYTES, theirs,
+	    crypto_kx_PUBLICKEYBYTES);
+}
+
+static void	frame_push(struct net_conn *, uint8_t, const void *, size_t);
+
+/* Start our direction of the stream: header, our identity, then what
+ * was queued. */
 static void
 push_start(struct net_conn *c)
 {
-	uint8_t	hdr[SS_HDR];
+	uint8_t	hdr[SS_HDR], msg[16 + 2 * crypto_kx_PUBLICKEYBYTES];
+	uint8_t	auth[32 + crypto_sign_BYTES];
 	size_t	len;
 
 	crypto_secretstream_xchacha20poly1305_init_push(&c->push, hdr, c->tx);
 	bufferevent_write(c->bev, hdr, sizeof hdr);
+	memset(auth, 0, sizeof auth);
+	if (c->n->have_id) {
+		auth_message(c->pk, c->peer_pk, msg);
+		memcpy(auth, c->n->id_pk, 32);
+		crypto_sign_detached(auth + 32, NULL, msg, sizeof msg,
+		    c->n->id_sk);
+	}
+	frame_push(c, 0, auth, sizeof auth);
 	c->push_ready = 1;
 	while ((len = evbuffer_get_length(c->pending)) >= 4) {
 		uint8_t l[4], *p;
@@ -215,6 +240,34 @@ hs2_read(struct net_conn *c, struct evbuffer *in)
 	return 0;
 }
 
+/*
+ * The peer's identity frame.  Without a trust policy (no trusted_keys)
+ * it is accepted as it is; with one, the key must be trusted and the
+ * signature over both ends' exchange keys must verify.
+ */
+static int
+auth_read(struct net_conn *c, const uint8_t *pt, size_t len)
+{
+	uint8_t	msg[16 + 2 * crypto_kx_PUBLICKEYBYTES];
+	int	policy;
+
+	c->state = CS_FRAMES;
+	if (len != 1 + 32 + crypto_sign_BYTES || pt[0] != 0)
+		return -1;
+	policy = c->n->trust ? c->n->trust(c->n->arg, pt + 1) : 1;
+	if (policy == 1)
+		return 0;
+	auth_message(c->peer_pk, c->pk, msg);
+	if (policy == -1 || crypto_sign_verify_detached(pt + 1 + 32, msg,
+	    sizeof msg, pt + 1) != 0) {
+		net_drop(c->n, 7, &c->n->stats.drop_auth, "refused a stream "
+		    "from %s: its host key is not trusted",
+		    inet_ntoa(c->peer.sin_addr));
+		return -1;
+	}
+	return 0;
+}
+
 /* One decrypted frame; -1 closes. */
 static int
 frame_read(struct net_conn *c, struct evbuffer *in)
@@ -242,7 +295,9 @@ frame_read(struct net_conn *c, struct evbuffer *in)
 		net_drop(c->n, 6, &c->n->stats.drop_auth, "dropped a stream "
 		    "that failed to decrypt");
 		rv = -1;
-	} else
+	} else if (c->state == CS_AUTH)
+		rv = auth_read(c, pt, ptlen);
+	else
 		rv = c->frame_cb(c->arg, c, pt[0], pt + 1, ptlen - 1);
 	free(ct);
 	free(pt);
@@ -271,8 +326,9 @@ conn_read(struct bufferevent *bev, void *arg)
 			r = crypto_secretstream_xchacha20poly1305_init_pull(
 			    &c->pull, hdr, c->rx) == 0 ? 0 : -1;
 			if (r == 0)
-				c->state = CS_FRAMES;
+				c->state = CS_AUTH;
 			break;
+		case CS_AUTH:
 		case CS_FRAMES:
 			r = frame_read(c, in);
 			break;
@@ -346,8 +402,7 @@ conn_new(struct net *n, struct bufferevent *bev, int server)
 int
 net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 {
-	uint8_t	*pt, *ct, l[4];
-	unsigned long long clen;
+	uint8_t	l[4];
 
 	if (c->state == CS_DEAD || len > NET_MAX_FRAME)
 		return -1;
@@ -358,6 +413,16 @@ net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 		evbuffer_add(c->pending, p, len);
 		return 0;
 	}
+	frame_push(c, type, p, len);
+	return 0;
+}
+
+static void
+frame_push(struct net_conn *c, uint8_t type, const void *p, size_t len)
+{
+	uint8_t	*pt, *ct, l[4];
+	unsigned long long clen;
+
 	pt = xmalloc(len + 1);
 	ct = xmalloc(len + 1 + SS_ABYTES);
 	pt[0] = type;
@@ -370,7 +435,6 @@ net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 	bufferevent_write(c->bev, ct, clen);
 	free(pt);
 	free(ct);
-	return 0;
 }
 
 struct net_conn *

@@ -260,10 +260,21 @@ net_close(struct net *n)
 			free(e);
 		}
 	net_keys_free(n);
+	sodium_memzero(n->id_sk, sizeof n->id_sk);
 	free(n->domain);
 	free(n->host);
 	free(n->hmac_path);
 	free(n);
+}
+
+void
+net_set_identity(struct net *n, const uint8_t *pk, const uint8_t *sk,
+    net_trust_cb trust)
+{
+	memcpy(n->id_pk, pk, sizeof n->id_pk);
+	memcpy(n->id_sk, sk, sizeof n->id_sk);
+	n->have_id = 1;
+	n->trust = trust;
 }
 
 struct net_stats *

@@ -95,4 +95,21 @@ test_expect_success NETNS 'up stops before the fork with a message naming both' 
 	expect_code 1 isconf_on a up && grep "forked at entry 4" err
 '
 
+test_expect_success NETNS 'IS_LOCK_QUORUM: the minority side of a partition cannot lock' '
+	for h in a:1 b:2 c:3; do
+		n=${h#*:} h=${h%%:*} &&
+		isconf_on $h -q stop &&
+		echo "IS_LOCK_QUORUM=1; export IS_LOCK_QUORUM" >>"$(host_dir $h)/env" &&
+		(. "$(host_dir $h)/env" && ip netns exec ${NS}h$n "$ISCONF" -q start) || return 1
+	done &&
+	for h in a b c; do wait_for 10 peers_known $h 2 || return 1; done &&
+	partition 1 down &&
+	expect_code 220 isconf_on a lock "minority" &&
+	grep "no quorum for the lock on generic: 1 of 3 hosts agreed" err &&
+	isconf_on b lock "majority" >out &&
+	grep "locked generic: majority" out &&
+	isconf_on b -q unlock &&
+	partition 1 up
+'
+
 test_done
