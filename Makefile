@@ -43,7 +43,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
 	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
 	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
-	     daemon/sync.c daemon/fetch.c daemon/lockd.c
+	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
 
@@ -53,6 +53,7 @@ DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) $(NET_SRC))
 CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 
+.PHONY: dist-files install-units
 .PHONY: all build deps check test test-unit test-e2e check-sanitize \
 	demo install clean
 
@@ -106,7 +107,19 @@ check-sanitize:
 demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
 
-install: all
+# Units and the cron line name the installed binaries, so they are made
+# afresh for each PREFIX.
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DIST	 = isconfd.service isconf-up.service isconf.cron
+
+dist-files:
+	@mkdir -p $(BUILD)/dist
+	$(Q)for f in $(DIST); do \
+	    sed -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+		-e 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/$$f.in >$(BUILD)/dist/$$f; \
+	done
+
+install: all install-units
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5
@@ -115,6 +128,14 @@ install: all
 	install -m 644 doc/isconf.8 doc/isconfd.8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 doc/main.cf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+# The systemd units (UNITDIR) and the cron line (PREFIX/share/isconf).
+install-units: dist-files
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/isconf
+	install -m 644 $(BUILD)/dist/isconfd.service \
+	    $(BUILD)/dist/isconf-up.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 $(BUILD)/dist/isconf.cron \
+	    $(DESTDIR)$(PREFIX)/share/isconf/isconf.cron
 
 clean:
 	rm -rf build build-asan

@@ -31,6 +31,7 @@ usage(void)
 void
 isconfd_stop(struct isconfd *d)
 {
+	notify_systemd("STOPPING=1");
 	d->stopping = 1;
 	event_base_loopexit(d->base, NULL);
 }
@@ -50,15 +51,17 @@ on_signal(evutil_socket_t sig, short events, void *arg)
 		isconfd_stop(d);
 		break;
 	case SIGHUP:
+		notify_systemd("RELOADING=1");
 		if (conf_load(&nc, d->maincf, &cause) == -1) {
 			log_warnx("reload refused, keeping the old "
 			    "configuration: %s", cause);
 			free(cause);
-			break;
+		} else {
+			conf_free(&d->conf);
+			d->conf = nc;
+			log_info("configuration reloaded");
 		}
-		conf_free(&d->conf);
-		d->conf = nc;
-		log_info("configuration reloaded");
+		notify_systemd("READY=1");
 		break;
 	case SIGCHLD:
 		child_reap(d);
@@ -269,6 +272,7 @@ main(int argc, char **argv)
 			log_warn("report");
 		close(report);
 	}
+	notify_systemd("READY=1");
 	event_base_dispatch(d.base);
 	log_info("stopped");
 	isconfd_close(&d);

@@ -229,6 +229,9 @@ int	reboot_run(struct client *, child_cb, void *, char **cause);
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
 
+/* notify.c */
+void	notify_systemd(const char *);
+
 /* isconfd.c */
 void	isconfd_stop(struct isconfd *);
 

@@ -295,6 +295,111 @@ up_synced(struct isconfd *d, void *arg, int answered)
 	sync_chunks(d, job->branch, job->c, up_begin, job);
 }
 
+static void
+dry_snap(struct buf *b, const struct entry *e, int json)
+{
+	struct snap_info	 s;
+	const char		*type;
+
+	if (snap_decode(&e->payload, &s) == -1)
+		return;
+	type = s.type == SNAP_FILE ? "file" : s.type == SNAP_DIR ?
+	    "directory" : "symlink";
+	if (json) {
+		buf_printf(b, ",\"action\":\"install\",\"type\":\"%s\","
+		    "\"mode\":\"%04o\",\"size\":%llu,\"owner\":", type,
+		    (unsigned)s.own.mode, (unsigned long long)s.size);
+		buf_add_json(b, s.own.user);
+		buf_printf(b, ",\"group\":");
+		buf_add_json(b, s.own.group);
+	} else
+		buf_printf(b, "install %s %s (%04o %s:%s, %llu bytes)", type,
+		    s.path, (unsigned)s.own.mode, s.own.user, s.own.group,
+		    (unsigned long long)s.size);
+	snap_info_free(&s);
+}
+
+/* One line (or JSON object) saying what up would do with an entry. */
+static void
+dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
+{
+	struct exec_info	 x;
+	char			*detail = entry_detail(e);
+
+	if (json) {
+		buf_printf(b, "{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
+		    (unsigned long long)e->seq, entry_kind_name(e->kind));
+		buf_add_json(b, detail);
+	} else
+		buf_printf(b, "[%llu] ", (unsigned long long)e->seq);
+	if (e->kind == ENTRY_SNAP)
+		dry_snap(b, e, json);
+	else if (e->kind == ENTRY_EXEC && exec_decode(&e->payload, &x) == 0) {
+		if (json) {
+			buf_printf(b, ",\"action\":\"run\",\"cwd\":");
+			buf_add_json(b, x.cwd);
+		} else
+			buf_printf(b, "run in %s: %s", x.cwd, detail);
+		exec_info_free(&x);
+	} else if (e->kind == ENTRY_REBOOT)
+		buf_printf(b, json ? ",\"action\":\"%s\"" : "%s",
+		    reboot_ok ? "reboot" : "stop: a reboot needs -r");
+	else
+		buf_printf(b, json ? ",\"action\":\"record\"" :
+		    "record %s", entry_kind_name(e->kind));
+	buf_printf(b, json ? "}" : "\n");
+	free(detail);
+}
+
+/* up -n: what up would do, from what this host has; changes nothing. */
+static void
+up_dry_run(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct entry	 e;
+	struct buf	 b;
+	uint64_t	 seq, applied, fork_at = 0;
+	char		*fork = fork_get(d, d->branch, &fork_at);
+	int		 json = c->req.flags & CTL_F_JSON, n = 0;
+	int		 reboot_ok = c->req.flags & CTL_F_REBOOT;
+
+	journal_applied(d->journal, d->branch, &applied);
+	buf_init(&b);
+	if (json)
+		buf_add_u8(&b, '[');
+	for (seq = applied + 1; journal_get(d->journal, d->branch, seq, &e,
+	    NULL) == 0; seq++) {
+		if (fork != NULL && seq >= fork_at) {
+			entry_free(&e);
+			if (!json)
+				buf_printf(&b, "[%llu] stop: a fork (isconf "
+				    "status)\n", (unsigned long long)seq);
+			break;
+		}
+		if (json && n > 0)
+			buf_add_u8(&b, ',');
+		dry_entry(&b, &e, json, reboot_ok);
+		n++;
+		if (e.kind == ENTRY_REBOOT) {
+			entry_free(&e);
+			break;
+		}
+		entry_free(&e);
+	}
+	if (json)
+		buf_add_u8(&b, ']');
+	else if (n == 0)
+		buf_printf(&b, "nothing to do: %s is applied up to entry %llu\n",
+		    d->branch, (unsigned long long)applied);
+	if (!json && b.len > 0)
+		b.len--;
+	buf_add_u8(&b, 0);
+	client_out(c, "%s", (char *)b.data);
+	buf_free(&b);
+	free(fork);
+	client_exit(c, 0);
+}
+
 /* First bring the branch up to date from reachable peers (bounded),
  * then fetch the chunks its snaps need, then replay. */
 void
@@ -303,6 +408,15 @@ verb_up(struct client *c)
 	struct isconfd	*d = c->d;
 	struct up_job	*job;
 
+	if (c->req.argc == 2) {
+		if (strcmp(c->req.argv[1], "-n") != 0) {
+			client_err(c, "usage: isconf up [-n]");
+			client_exit(c, EXIT_USAGE);
+			return;
+		}
+		up_dry_run(c);
+		return;
+	}
 	if (state_no_wip(c, "up") == -1)
 		return;
 	job = xcalloc(1, sizeof *job);

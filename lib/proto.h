@@ -60,7 +60,7 @@ static const struct verb_spec verb_specs[] = {
 	{ "status",  0,  0, "status" },
 	{ "stop",    0,  0, "stop" },
 	{ "unlock",  0,  0, "unlock" },
-	{ "up",      0,  0, "up" },
+	{ "up",      0,  1, "up [-n]" },
 	{ NULL,      0,  0, NULL },
 };
 
