@@ -43,7 +43,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
 	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
 	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
-	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c
+	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
+	     daemon/verify.c daemon/report.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
 

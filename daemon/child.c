@@ -1,11 +1,14 @@
 /*
  * Child processes (execs, the reboot command), watched through the event
- * loop: SIGCHLD wakes the loop and child_reap hands each exit status to
- * the callback that spawned it.  Children get the host's configured
- * environment, umask 022 and /dev/null as stdin, the same on the origin
- * and on every target.
+ * loop: SIGCHLD wakes the loop and child_reap collects exit statuses.
+ * A child's stdout and stderr come through pipes: the daemon passes
+ * them on to the client's terminal as they arrive and keeps the last
+ * few KiB, so a failure can be reported with its output.  The callback
+ * runs once the child has exited and its pipes are drained (or 2 s
+ * after its exit, if something it started keeps them open).  Children
+ * get the host's configured environment, umask 022 and /dev/null as
+ * stdin, the same on the origin and on every target.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -19,7 +22,24 @@
 
 #include "isconfd.h"
 
+#define CHILD_TAIL	4096
+
 extern char **environ;
+
+struct child {
+	struct isconfd		*d;
+	pid_t			 pid;
+	child_cb		 cb;
+	void			*arg;
+	int			 exited;
+	int			 wstatus;
+	int			 pipe[2];	/* our ends: stdout, stderr */
+	int			 dest[2];	/* the client's, or -1 */
+	struct event		*ev[2];
+	struct event		*linger;
+	struct buf		 tail;
+	LIST_ENTRY(child)	 entry;
+};
 
 int
 child_status(int wstatus)
@@ -38,10 +58,6 @@ child_fds(int outfd, int errfd)
 
 	if ((null = open("/dev/null", O_RDWR)) == -1)
 		_exit(127);
-	if (outfd == -1)
-		outfd = null;
-	if (errfd == -1)
-		errfd = null;
 	if (dup2(null, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1)
 		_exit(127);
 	for (fd = 3; fd < 1024; fd++)
@@ -73,21 +89,131 @@ child_exec(struct isconfd *d, char *const argv[], const char *cwd,
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+static void
+child_finish(struct child *ch)
+{
+	int	i;
+
+	for (i = 0; i < 2; i++) {
+		if (ch->ev[i] != NULL)
+			event_free(ch->ev[i]);
+		if (ch->pipe[i] != -1)
+			close(ch->pipe[i]);
+	}
+	if (ch->linger != NULL)
+		event_free(ch->linger);
+	LIST_REMOVE(ch, entry);
+	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->tail, ch->arg);
+	buf_free(&ch->tail);
+	free(ch);
+}
+
+static void
+child_maybe_finish(struct child *ch)
+{
+	if (ch->exited && ch->pipe[0] == -1 && ch->pipe[1] == -1)
+		child_finish(ch);
+}
+
+static void
+tail_add(struct buf *t, const uint8_t *p, size_t n)
+{
+	if (n >= CHILD_TAIL) {
+		buf_reset(t);
+		buf_add(t, p + n - CHILD_TAIL, CHILD_TAIL);
+		return;
+	}
+	if (t->len + n > CHILD_TAIL) {
+		size_t drop = t->len + n - CHILD_TAIL;
+		memmove(t->data, t->data + drop, t->len - drop);
+		t->len -= drop;
+	}
+	buf_add(t, p, n);
+}
+
+static void
+child_pipe_read(evutil_socket_t fd, short events, void *arg)
+{
+	struct child	*ch = arg;
+	uint8_t		 buf[65536];
+	ssize_t		 n, w;
+	int		 i = fd == ch->pipe[0] ? 0 : 1;
+
+	(void)events;
+	n = read(fd, buf, sizeof buf);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		event_free(ch->ev[i]);
+		ch->ev[i] = NULL;
+		close(ch->pipe[i]);
+		ch->pipe[i] = -1;
+		child_maybe_finish(ch);
+		return;
+	}
+	tail_add(&ch->tail, buf, (size_t)n);
+	/* Best effort: a client that went away loses the rest. */
+	for (ssize_t off = 0; ch->dest[i] != -1 && off < n; off += w)
+		if ((w = write(ch->dest[i], buf + off, (size_t)(n - off))) <= 0)
+			break;
+}
+
+static void
+child_linger_end(evutil_socket_t fd, short events, void *arg)
+{
+	struct child	*ch = arg;
+	int		 i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < 2; i++) {
+		if (ch->pipe[i] == -1)
+			continue;
+		event_free(ch->ev[i]);
+		ch->ev[i] = NULL;
+		close(ch->pipe[i]);
+		ch->pipe[i] = -1;
+	}
+	child_finish(ch);
+}
+
 pid_t
 child_spawn(struct isconfd *d, char *const argv[], const char *cwd,
     int outfd, int errfd, child_cb cb, void *arg, char **cause)
 {
 	struct child	*ch;
+	int		 p[2][2], i;
 	pid_t		 pid;
 
-	if ((pid = fork()) == -1)
+	if (pipe2(p[0], O_CLOEXEC) == -1)
+		return set_cause(cause, "pipe: %s", strerror(errno));
+	if (pipe2(p[1], O_CLOEXEC) == -1) {
+		close(p[0][0]);
+		close(p[0][1]);
+		return set_cause(cause, "pipe: %s", strerror(errno));
+	}
+	if ((pid = fork()) == -1) {
+		for (i = 0; i < 4; i++)
+			close(p[i / 2][i % 2]);
 		return set_cause(cause, "fork: %s", strerror(errno));
+	}
 	if (pid == 0)
-		child_exec(d, argv, cwd, outfd, errfd);
+		child_exec(d, argv, cwd, p[0][1], p[1][1]);
 	ch = xcalloc(1, sizeof *ch);
+	ch->d = d;
 	ch->pid = pid;
 	ch->cb = cb;
 	ch->arg = arg;
+	ch->dest[0] = outfd;
+	ch->dest[1] = errfd;
+	for (i = 0; i < 2; i++) {
+		close(p[i][1]);
+		ch->pipe[i] = p[i][0];
+		fcntl(ch->pipe[i], F_SETFL, O_NONBLOCK);
+		ch->ev[i] = event_new(d->base, ch->pipe[i], EV_READ | EV_PERSIST,
+		    child_pipe_read, ch);
+		event_add(ch->ev[i], NULL);
+	}
 	LIST_INSERT_HEAD(&d->children, ch, entry);
 	return pid;
 }
@@ -96,6 +222,7 @@ void
 child_reap(struct isconfd *d)
 {
 	struct child	*ch;
+	struct timeval	 tv = { 2, 0 };
 	pid_t		 pid;
 	int		 status;
 
@@ -103,10 +230,15 @@ child_reap(struct isconfd *d)
 		LIST_FOREACH(ch, &d->children, entry)
 			if (ch->pid == pid)
 				break;
-		if (ch == NULL)
+		if (ch == NULL || ch->exited)
 			continue;
-		LIST_REMOVE(ch, entry);
-		ch->cb(d, pid, status, ch->arg);
-		free(ch);
+		ch->exited = 1;
+		ch->wstatus = status;
+		if (ch->pipe[0] == -1 && ch->pipe[1] == -1) {
+			child_finish(ch);
+			continue;
+		}
+		ch->linger = evtimer_new(d->base, child_linger_end, ch);
+		evtimer_add(ch->linger, &tv);
 	}
 }

@@ -39,11 +39,13 @@ static const struct verb_handler handlers[] = {
 	{ "migrate", verb_migrate, 1 },
 	{ "ping", verb_ping, 0 },
 	{ "reboot", verb_reboot, 1 },
+	{ "report", verb_report, 0 },
 	{ "snap", verb_snap, 1 },
 	{ "status", verb_status, 0 },
 	{ "stop", verb_stop, 0 },
 	{ "unlock", verb_unlock, 1 },
 	{ "up", verb_up, 1 },
+	{ "verify", verb_verify, 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -19,7 +19,8 @@ struct exec_job {
 };
 
 static void
-exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+exec_done(struct isconfd *d, pid_t pid, int wstatus,
+    const struct buf *tail, void *arg)
 {
 	struct exec_job	*job = arg;
 	struct client	*c = job->c;
@@ -28,6 +29,7 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
 	int		 status = child_status(wstatus);
 
 	(void)pid;
+	(void)tail;
 	if (status != 0) {
 		client_err(c, "exec %s: exit status %d; not journaled (any "
 		    "changes it made on this host stay)", job->x.argv[0],
@@ -87,13 +89,15 @@ struct reboot_job {
 };
 
 static void
-reboot_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+reboot_done(struct isconfd *d, pid_t pid, int wstatus,
+    const struct buf *tail, void *arg)
 {
 	struct client	*c = arg;
 	int		 status = child_status(wstatus);
 
 	(void)d;
 	(void)pid;
+	(void)tail;
 	if (status != 0) {
 		client_err(c, "IS_REBOOT_CMD (%s) failed with status %d",
 		    d->conf.reboot_cmd, status);

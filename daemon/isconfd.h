@@ -49,14 +49,11 @@ struct client {
 };
 TAILQ_HEAD(clients, client);
 
-typedef void (*child_cb)(struct isconfd *, pid_t, int status, void *);
+/* A child's end: its wait status and the last bytes of its output. */
+typedef void (*child_cb)(struct isconfd *, pid_t, int status,
+    const struct buf *tail, void *);
 
-struct child {
-	pid_t			 pid;
-	child_cb		 cb;
-	void			*arg;
-	LIST_ENTRY(child)	 entry;
-};
+struct child;
 LIST_HEAD(children, child);
 
 /* UDP message types (gossip and lock) and TCP frame types (sync). */
@@ -219,15 +216,30 @@ void	verb_lock(struct client *);
 void	verb_log(struct client *);
 void	verb_migrate(struct client *);
 void	verb_reboot(struct client *);
+void	verb_report(struct client *);
 void	verb_snap(struct client *);
 void	verb_status(struct client *);
 void	verb_unlock(struct client *);
 void	verb_up(struct client *);
+void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
 /* install.c: put a snapped file, directory or link in place. */
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
+
+/* report.c: the last up, as recorded in the journal's state. */
+struct last_up {
+	long long		 time;
+	char			 result[16];	/* ok, failed, reboot, fork */
+	unsigned long long	 seq;		/* last entry reached */
+	int			 status;
+	long long		 start;
+	unsigned long long	 first;		/* first entry it tried */
+	char			*output;	/* failed command's tail */
+};
+/* 0 if an up has run (u filled; free u->output), else -1. */
+int	report_last_up(struct isconfd *, struct last_up *);
 
 /* notify.c */
 void	notify_systemd(const char *);

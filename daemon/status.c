@@ -49,33 +49,65 @@ status_lock(struct isconfd *d, struct buf *b, int json)
 	jlock_free(&l);
 }
 
+/* The last few lines of a failed command's output, indented. */
+static void
+output_tail(struct buf *b, const char *out, int lines)
+{
+	const char	*p = out + strlen(out);
+	int		 n = 0;
+
+	while (p > out && p[-1] == '\n')
+		p--;
+	while (p > out && n <= lines)
+		if (*--p == '\n')
+			n++;
+	if (*p == '\n')
+		p++;
+	for (; *p != '\0'; p++) {
+		if (p == out || p[-1] == '\n')
+			buf_printf(b, "          | ");
+		buf_add_u8(b, (uint8_t)*p);
+	}
+	if (b->len > 0 && b->data[b->len - 1] != '\n')
+		buf_add_u8(b, '\n');
+}
+
 static void
 status_last_up(struct isconfd *d, struct buf *b, int json)
 {
-	char			*v = journal_state_get(d->journal, "last_up");
-	long long		 t = 0;
-	unsigned long long	 seq = 0;
-	char			 result[16] = "", when[64];
-	int			 status = 0;
+	struct last_up	u;
+	struct entry	e;
+	char		when[64], *detail = NULL;
 
-	if (v == NULL || sscanf(v, "%lld %15s %llu %d", &t, result, &seq,
-	    &status) != 4) {
+	if (report_last_up(d, &u) == -1) {
 		buf_printf(b, json ? "\"last_up\":null" : "last up:  never\n");
-		free(v);
 		return;
 	}
-	free(v);
-	fmt_time(when, sizeof when, t);
+	fmt_time(when, sizeof when, u.time);
+	if (strcmp(u.result, "failed") == 0 &&
+	    journal_get(d->journal, d->branch, u.seq, &e, NULL) == 0) {
+		detail = entry_detail(&e);
+		entry_free(&e);
+	}
 	if (json) {
-		buf_printf(b, "\"last_up\":{\"time\":%lld,", t);
-		json_kv(b, "result", result, 1);
-		buf_printf(b, "\"entry\":%llu,\"status\":%d}", seq, status);
-	} else if (strcmp(result, "failed") == 0)
-		buf_printf(b, "last up:  %s, FAILED at entry %llu with status "
-		    "%d\n", when, seq, status);
-	else
-		buf_printf(b, "last up:  %s, %s at entry %llu\n", when, result,
-		    seq);
+		buf_printf(b, "\"last_up\":{\"time\":%lld,", u.time);
+		json_kv(b, "result", u.result, 1);
+		buf_printf(b, "\"entry\":%llu,\"status\":%d,\"detail\":",
+		    u.seq, u.status);
+		buf_add_json(b, detail ? detail : "");
+		buf_printf(b, ",\"output\":");
+		buf_add_json(b, u.output ? u.output : "");
+		buf_add_u8(b, '}');
+	} else if (detail != NULL) {
+		buf_printf(b, "last up:  %s, FAILED at entry %llu (%s) with "
+		    "status %d\n", when, u.seq, detail, u.status);
+		if (u.output != NULL && *u.output != '\0')
+			output_tail(b, u.output, 5);
+	} else
+		buf_printf(b, "last up:  %s, %s at entry %llu\n", when,
+		    u.result, u.seq);
+	free(detail);
+	free(u.output);
 }
 
 static void
@@ -163,6 +195,43 @@ verb_status(struct client *c)
 	client_exit(c, 0);
 }
 
+/* log --applied: this host's history for one entry. */
+static void
+log_applied(struct isconfd *d, struct buf *b, const char *branch,
+    const struct entry *e, const struct last_up *u, int json)
+{
+	struct japplied	a;
+	char		when[64];
+	int		failed = u != NULL && strcmp(u->result, "failed") == 0 &&
+			    u->seq == e->seq && strcmp(branch, d->branch) == 0;
+
+	if (journal_applied_get(d->journal, branch, e->seq, &a) == 0) {
+		fmt_time(when, sizeof when, a.time);
+		if (json)
+			buf_printf(b, ",\"applied\":{\"time\":%lld,"
+			    "\"duration_ms\":%lld,\"status\":%d}",
+			    (long long)a.time, (long long)a.duration_ms,
+			    a.status);
+		else
+			buf_printf(b, "\tapplied %s in %lld ms, status %d", when,
+			    (long long)a.duration_ms, a.status);
+	} else if (failed && json) {
+		buf_printf(b, ",\"applied\":null,\"failed\":{\"status\":%d,"
+		    "\"output\":", u->status);
+		buf_add_json(b, u->output ? u->output : "");
+		buf_add_u8(b, '}');
+	} else if (failed) {
+		buf_printf(b, "\tFAILED with status %d", u->status);
+		if (u->output != NULL && *u->output != '\0') {
+			buf_add_u8(b, '\n');
+			output_tail(b, u->output, 5);
+			b->len--;	/* log_entry ends the line */
+		}
+	} else
+		buf_printf(b, json ? ",\"applied\":null" : "\tnot applied");
+}
+
+/* One entry, without its end: log adds the applied part and the end. */
 static void
 log_entry(struct buf *b, const struct entry *e, int json, int first)
 {
@@ -179,9 +248,8 @@ log_entry(struct buf *b, const struct entry *e, int json, int first)
 		json_kv(b, "author", e->author, 1);
 		json_kv(b, "message", e->message, 1);
 		json_kv(b, "detail", detail, 0);
-		buf_add_u8(b, '}');
 	} else
-		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
 		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
 		    e->host, e->author, e->message, detail);
 	free(detail);
@@ -191,24 +259,37 @@ void
 verb_log(struct client *c)
 {
 	struct isconfd	*d = c->d;
-	const char	*branch = c->req.argc > 1 ? c->req.argv[1] : d->branch;
+	const char	*branch = d->branch;
+	struct last_up	 u, *up = NULL;
 	struct entry	 e;
 	struct buf	 b;
 	uint64_t	 seq;
+	size_t		 i;
 	char		*cause = NULL;
-	int		 json = c->req.flags & CTL_F_JSON, r;
+	int		 json = c->req.flags & CTL_F_JSON, r, applied = 0;
 
+	for (i = 1; i < c->req.argc; i++) {
+		if (strcmp(c->req.argv[i], "--applied") == 0)
+			applied = 1;
+		else
+			branch = c->req.argv[i];
+	}
 	if (!journal_branch_exists(d->journal, branch)) {
 		client_err(c, "no branch %s is known here", branch);
 		client_exit(c, 1);
 		return;
 	}
+	if (applied && report_last_up(d, &u) == 0)
+		up = &u;
 	buf_init(&b);
 	if (json)
 		buf_add_u8(&b, '[');
 	for (seq = 1; (r = journal_get(d->journal, branch, seq, &e,
 	    &cause)) == 0; seq++) {
 		log_entry(&b, &e, json, seq == 1);
+		if (applied)
+			log_applied(d, &b, branch, &e, up, json);
+		buf_add_u8(&b, json ? '}' : '\n');
 		entry_free(&e);
 		if (b.len > 256 * 1024) {	/* keep frames small */
 			if (!json)
@@ -217,6 +298,8 @@ verb_log(struct client *c)
 			buf_init(&b);
 		}
 	}
+	if (up != NULL)
+		free(u.output);
 	if (json)
 		buf_add_u8(&b, ']');
 	else if (b.len > 0)

@@ -166,6 +166,14 @@ verb_ci(struct client *c)
 	    d->branch, (unsigned long long)es[n].seq, idhex);
 	log_info("ci on %s: head %llu %s", d->branch,
 	    (unsigned long long)es[n].seq, idhex);
+	{
+		char *v;
+		xasprintf(&v, "%lld %llu %llu", (long long)es[n].time,
+		    (unsigned long long)es[0].seq,
+		    (unsigned long long)es[n].seq);
+		journal_state_set(d->journal, "last_ci", v, NULL);
+		free(v);
+	}
 	/* Push: the release and the new head reach online peers now. */
 	lockd_announce_release(d, d->branch, l.host);
 	mesh_announce(d, 1);

@@ -85,16 +85,35 @@ up_applied(struct up_job *job, int status)
 	entry_free(&job->cur);
 }
 
+/* Keep a failed command's last output lines for status, log and report
+ * (printable text only). */
 static void
-up_exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+up_keep_output(struct isconfd *d, const struct buf *tail)
+{
+	char	*text = xmalloc(tail->len + 1);
+	size_t	 i;
+
+	for (i = 0; i < tail->len; i++) {
+		unsigned char ch = tail->data[i];
+		text[i] = (ch >= 0x20 && ch < 0x7f) || ch == '\n' ||
+		    ch == '\t' ? (char)ch : '?';
+	}
+	text[i] = '\0';
+	journal_state_set(d->journal, "last_up_output", text, NULL);
+	free(text);
+}
+
+static void
+up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
+    const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
 	char		 why[64];
 
-	(void)d;
 	(void)pid;
 	if (status != 0) {
+		up_keep_output(d, tail);
 		snprintf(why, sizeof why, "exit status %d", status);
 		up_fail(job, status, "entry %llu (%s %s) failed: %s; "
 		    "stopping here", why);
@@ -105,13 +124,15 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
 }
 
 static void
-up_reboot_done(struct isconfd *d, pid_t pid, int wstatus, void *arg)
+up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
+    const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
 
 	(void)pid;
 	if (status != 0) {
+		up_keep_output(d, tail);
 		client_err(job->c, "IS_REBOOT_CMD (%s) failed with status %d",
 		    d->conf.reboot_cmd, status);
 		up_end(job, 1);
@@ -270,9 +291,17 @@ up_begin(struct isconfd *d, void *arg, int fetched)
 	struct entry	 e;
 	uint64_t	 applied;
 
+	char		*v;
+
 	(void)fetched;
 	job->fork_info = fork_get(d, job->branch, &job->fork_at);
 	journal_applied(d->journal, d->branch, &applied);
+	/* For report: where this up started, and no old failure output. */
+	xasprintf(&v, "%lld %llu", (long long)(now_ns() / 1000000000),
+	    (unsigned long long)applied + 1);
+	journal_state_set(d->journal, "last_up_start", v, NULL);
+	journal_state_set(d->journal, "last_up_output", NULL, NULL);
+	free(v);
 	journal_head(d->journal, d->branch, &h);
 	job->head = h.seq;
 	job->next = applied + 1;

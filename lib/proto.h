@@ -52,15 +52,17 @@ static const struct verb_spec verb_specs[] = {
 	{ "fork",    1,  1, "fork NEWBRANCH" },
 	{ "key",     0,  0, "key" },
 	{ "lock",    0, -1, "lock MESSAGE..." },
-	{ "log",     0,  1, "log [BRANCH]" },
+	{ "log",     0,  2, "log [--applied] [BRANCH]" },
 	{ "migrate", 1,  1, "migrate BRANCH" },
 	{ "ping",    0,  0, "ping" },
 	{ "reboot",  0,  0, "reboot" },
+	{ "report",  0,  0, "report" },
 	{ "snap",    1,  1, "snap PATH" },
 	{ "status",  0,  0, "status" },
 	{ "stop",    0,  0, "stop" },
 	{ "unlock",  0,  0, "unlock" },
 	{ "up",      0,  1, "up [-n]" },
+	{ "verify",  0,  0, "verify" },
 	{ NULL,      0,  0, NULL },
 };
 

@@ -1,0 +1,166 @@
+/*
+ * report: how the last up went, entry by entry (time taken, exit
+ * status, the failing command's last output), and the last transaction
+ * this host checked in as origin.  In the spirit of disco's report: what
+ * ran, how long, what failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+int
+report_last_up(struct isconfd *d, struct last_up *u)
+{
+	char	*v;
+	int	 ok;
+
+	memset(u, 0, sizeof *u);
+	if ((v = journal_state_get(d->journal, "last_up")) == NULL)
+		return -1;
+	ok = sscanf(v, "%lld %15s %llu %d", &u->time, u->result, &u->seq,
+	    &u->status) == 4;
+	free(v);
+	if ((v = journal_state_get(d->journal, "last_up_start")) != NULL) {
+		if (sscanf(v, "%lld %llu", &u->start, &u->first) != 2)
+			u->first = u->seq;
+		free(v);
+	}
+	u->output = journal_state_get(d->journal, "last_up_output");
+	return ok ? 0 : -1;
+}
+
+static void
+row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
+    const struct last_up *u)
+{
+	struct entry	 e;
+	struct japplied	 a;
+	char		*detail;
+	int		 applied;
+
+	if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
+		return;
+	detail = entry_detail(&e);
+	applied = journal_applied_get(d->journal, d->branch, seq, &a) == 0;
+	if (json) {
+		buf_printf(b, "%s{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
+		    first ? "" : ",", (unsigned long long)seq,
+		    entry_kind_name(e.kind));
+		buf_add_json(b, detail);
+		if (applied)
+			buf_printf(b, ",\"status\":%d,\"duration_ms\":%lld}",
+			    a.status, (long long)a.duration_ms);
+		else
+			buf_printf(b, ",\"status\":%d,\"failed\":true}",
+			    u->status);
+	} else if (applied)
+		buf_printf(b, "  %-5llu %-6s %-6d %8lld  %s\n",
+		    (unsigned long long)seq, entry_kind_name(e.kind), a.status,
+		    (long long)a.duration_ms, detail);
+	else
+		buf_printf(b, "  %-5llu %-6s FAILED %d: %s\n",
+		    (unsigned long long)seq, entry_kind_name(e.kind), u->status,
+		    detail);
+	free(detail);
+	entry_free(&e);
+}
+
+static void
+report_up(struct isconfd *d, struct buf *b, int json)
+{
+	struct last_up	u;
+	uint64_t	seq, last;
+	char		when[64];
+
+	if (report_last_up(d, &u) == -1) {
+		buf_printf(b, json ? "\"last_up\":null" : "last up: never\n");
+		return;
+	}
+	last = strcmp(u.result, "failed") == 0 ? u.seq : u.seq;
+	fmt_time(when, sizeof when, u.time);
+	if (json) {
+		buf_printf(b, "\"last_up\":{\"start\":%lld,\"end\":%lld,"
+		    "\"result\":\"%s\",\"entries\":[", u.start, u.time,
+		    u.result);
+	} else
+		buf_printf(b, "last up: ended %s: %s\n  %-5s %-6s %-6s %8s  %s\n",
+		    when, u.result, "seq", "kind", "status", "ms", "detail");
+	for (seq = u.first; seq > 0 && seq <= last; seq++)
+		row(d, b, seq, json, seq == u.first, &u);
+	if (json) {
+		buf_printf(b, "],\"output\":");
+		buf_add_json(b, u.output ? u.output : "");
+		buf_add_u8(b, '}');
+	} else if (u.output != NULL && *u.output != '\0')
+		buf_printf(b, "  output of the failed entry (last lines):\n%s%s",
+		    u.output, u.output[strlen(u.output) - 1] == '\n' ? "" :
+		    "\n");
+	free(u.output);
+}
+
+static void
+report_ci(struct isconfd *d, struct buf *b, int json)
+{
+	struct entry	 e;
+	char		*v = journal_state_get(d->journal, "last_ci"), *detail;
+	char		 when[64];
+	long long	 t;
+	unsigned long long first, last, seq;
+
+	if (v == NULL || sscanf(v, "%lld %llu %llu", &t, &first, &last) != 3) {
+		buf_printf(b, json ? ",\"last_ci\":null" :
+		    "last transaction checked in here: none\n");
+		free(v);
+		return;
+	}
+	free(v);
+	fmt_time(when, sizeof when, t);
+	if (json)
+		buf_printf(b, ",\"last_ci\":{\"time\":%lld,\"entries\":[", t);
+	else
+		buf_printf(b, "last transaction checked in here: %s, entries "
+		    "%llu-%llu\n", when, first, last);
+	for (seq = first; seq <= last; seq++) {
+		if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
+			break;
+		detail = entry_detail(&e);
+		fmt_time(when, sizeof when, e.time);
+		if (json) {
+			buf_printf(b, "%s{\"seq\":%llu,\"kind\":\"%s\","
+			    "\"time\":%lld,\"detail\":", seq == first ? "" :
+			    ",", seq, entry_kind_name(e.kind),
+			    (long long)e.time);
+			buf_add_json(b, detail);
+			buf_add_u8(b, '}');
+		} else
+			buf_printf(b, "  %-5llu %-6s %s  %s\n", seq,
+			    entry_kind_name(e.kind), when, detail);
+		free(detail);
+		entry_free(&e);
+	}
+	if (json)
+		buf_printf(b, "]}");
+}
+
+void
+verb_report(struct client *c)
+{
+	struct buf	b;
+	int		json = c->req.flags & CTL_F_JSON;
+
+	buf_init(&b);
+	if (json)
+		buf_add_u8(&b, '{');
+	report_up(c->d, &b, json);
+	report_ci(c->d, &b, json);
+	if (json)
+		buf_add_u8(&b, '}');
+	else if (b.len > 0)
+		b.len--;
+	buf_add_u8(&b, 0);
+	client_out(c, "%s", (char *)b.data);
+	buf_free(&b);
+	client_exit(c, 0);
+}

@@ -1,0 +1,172 @@
+/*
+ * verify: compare every path snapped on this host's branch, at its
+ * latest version among the entries this host has applied, with what is
+ * under IS_ROOT now: type, content, mode, owner, symlink target.  Lists
+ * the drift; exit 1 if there is any.  An exec that rewrote a snapped
+ * file afterwards shows up here too: that is drift from the snap.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isconfd.h"
+
+struct want {
+	struct snap_info	s;
+	uint64_t		seq;
+};
+
+static int
+want_cmp(const void *a, const void *b)
+{
+	const struct want	*x = a, *y = b;
+	int			 c = strcmp(x->s.path, y->s.path);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+file_hash(const char *path, uint8_t *out)
+{
+	crypto_generichash_state	st;
+	uint8_t				buf[65536];
+	ssize_t				n;
+	int				fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		crypto_generichash_update(&st, buf, (size_t)n);
+	close(fd);
+	crypto_generichash_final(&st, out, HASH_LEN);
+	return n == 0 ? 0 : -1;
+}
+
+/* Append the problems with one path to b (", "-separated). */
+static void
+check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
+{
+	struct stat	 sb;
+	uint8_t		 h[HASH_LEN];
+	char		*real = state_root_path(d, s->path), target[4096];
+	ssize_t		 n;
+	int		 type;
+
+	if (lstat(real, &sb) == -1) {
+		buf_printf(b, "missing");
+		goto out;
+	}
+	type = S_ISREG(sb.st_mode) ? SNAP_FILE : S_ISDIR(sb.st_mode) ?
+	    SNAP_DIR : S_ISLNK(sb.st_mode) ? SNAP_SYMLINK : 0;
+	if (type != (int)s->type) {
+		buf_printf(b, "type differs");
+		goto out;
+	}
+	if (s->type == SNAP_FILE && ((uint64_t)sb.st_size != s->size ||
+	    file_hash(real, h) == -1 || memcmp(h, s->hash, HASH_LEN) != 0))
+		buf_printf(b, "%scontent differs", b->len ? ", " : "");
+	if (s->type == SNAP_SYMLINK) {
+		n = readlink(real, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = '\0';
+		if (strcmp(target, s->target) != 0)
+			buf_printf(b, "%starget %s, journal %s", b->len ? ", " :
+			    "", target, s->target);
+	}
+	if (s->type != SNAP_SYMLINK && (sb.st_mode & 07777) != s->own.mode)
+		buf_printf(b, "%smode %04o, journal %04o", b->len ? ", " : "",
+		    (unsigned)(sb.st_mode & 07777), (unsigned)s->own.mode);
+	if (sb.st_uid != s->own.uid || sb.st_gid != s->own.gid)
+		buf_printf(b, "%sowner %u:%u, journal %u:%u (%s:%s)",
+		    b->len ? ", " : "", (unsigned)sb.st_uid,
+		    (unsigned)sb.st_gid, s->own.uid, s->own.gid, s->own.user,
+		    s->own.group);
+out:
+	free(real);
+}
+
+static size_t
+collect(struct isconfd *d, struct want **wp)
+{
+	struct want	*w = NULL;
+	struct entry	 e;
+	uint64_t	 seq, applied;
+	size_t		 n = 0;
+
+	journal_applied(d->journal, d->branch, &applied);
+	for (seq = 1; seq <= applied; seq++) {
+		if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
+			break;
+		if (e.kind == ENTRY_SNAP) {
+			w = xreallocarray(w, n + 1, sizeof *w);
+			if (snap_decode(&e.payload, &w[n].s) == 0) {
+				w[n].seq = seq;
+				free(w[n].s.chunks);	/* not needed here */
+				w[n].s.chunks = NULL;
+				w[n].s.nchunks = 0;
+				n++;
+			}
+		}
+		entry_free(&e);
+	}
+	qsort(w, n, sizeof *w, want_cmp);
+	*wp = w;
+	return n;
+}
+
+void
+verb_verify(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct want	*w;
+	struct buf	 out, why;
+	size_t		 n = collect(d, &w), i, checked = 0, drift = 0;
+	int		 json = c->req.flags & CTL_F_JSON;
+
+	buf_init(&out);
+	buf_init(&why);
+	if (json)
+		buf_printf(&out, "{\"drift\":[");
+	for (i = 0; i < n; i++) {
+		/* Only the latest version of each path counts. */
+		if (i + 1 < n && strcmp(w[i].s.path, w[i + 1].s.path) == 0)
+			continue;
+		checked++;
+		buf_reset(&why);
+		check_path(d, &w[i].s, &why);
+		if (why.len == 0)
+			continue;
+		buf_add_u8(&why, 0);
+		if (json) {
+			buf_printf(&out, "%s{\"path\":", drift ? "," : "");
+			buf_add_json(&out, w[i].s.path);
+			buf_printf(&out, ",\"entry\":%llu,\"problems\":",
+			    (unsigned long long)w[i].seq);
+			buf_add_json(&out, (char *)why.data);
+			buf_add_u8(&out, '}');
+		} else
+			buf_printf(&out, "DRIFT %s (entry %llu): %s\n",
+			    w[i].s.path, (unsigned long long)w[i].seq,
+			    (char *)why.data);
+		drift++;
+	}
+	if (json)
+		buf_printf(&out, "],\"checked\":%zu}", checked);
+	else
+		buf_printf(&out, "checked %zu paths: %zu drifted", checked,
+		    drift);
+	buf_add_u8(&out, 0);
+	client_out(c, "%s", (char *)out.data);
+	for (i = 0; i < n; i++)
+		snap_info_free(&w[i].s);
+	free(w);
+	buf_free(&out);
+	buf_free(&why);
+	client_exit(c, drift ? 1 : 0);
+}

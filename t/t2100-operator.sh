@@ -1,0 +1,84 @@
+#!/bin/sh
+test_description='operator tools: verify, report, log --applied, failures in status, --json'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+B=$(host_dir b)/root
+
+test_expect_success 'setup: a transaction replayed on b, then one that fails on b only' '
+	start_host a 1 && start_host b 2 &&
+	mkdir -p "$A/etc" && echo "config" >"$A/etc/app.conf" &&
+	chmod 640 "$A/etc/app.conf" && ln -s app.conf "$A/etc/link" &&
+	isconf_on a -q lock "install app" &&
+	isconf_on a -q snap "$A/etc/app.conf" && isconf_on a -q snap "$A/etc/link" &&
+	(cd "$A" && isconf_on a -q exec sh -c "sleep 0.2") &&
+	isconf_on a -q ci &&
+	isconf_on a -q lock "breaks on b" &&
+	(cd "$A" && isconf_on a -q exec sh -c "echo checking \$IS_HOSTNAME; [ \$IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on \$IS_HOSTNAME; exit 3; }") &&
+	isconf_on a -q ci &&
+	bundle_copy a b &&
+	expect_code 1 isconf_on b up &&
+	grep "entry 7 (exec sh -c .*) failed: exit status 3" err &&
+	grep "no good on b" out
+'
+
+test_expect_success 'status shows the failure with its last output lines' '
+	isconf_on b status >st &&
+	grep "^last up: .*FAILED at entry 7 (sh -c .*) with status 3" st &&
+	grep "| no good on b" st &&
+	isconf_on b status --json >st.json &&
+	json_eval st.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entry} == 7 && \$j->{last_up}{status} == 3 && \$j->{last_up}{output} =~ /no good on b/"
+'
+
+test_expect_success 'log --applied shows what was applied and the failure' '
+	isconf_on b log --applied >log &&
+	grep "^4	.*	exec	.*	applied .* in [0-9]* ms, status 0" log &&
+	grep "^7	.*	FAILED with status 3" log &&
+	grep "| no good on b" log &&
+	grep "^8	.*	not applied" log &&
+	isconf_on b log --applied --json >log.json &&
+	json_eval log.json "\$j->[3]{applied}{duration_ms} >= 150 && \$j->[6]{failed}{status} == 3 && !defined \$j->[7]{applied}"
+'
+
+test_expect_success 'report: per-entry timings and status of the last up' '
+	isconf_on b report >rep &&
+	grep "^last up: ended .*: failed" rep &&
+	grep "^  4 *exec *0 *[0-9]*  sh -c sleep 0.2" rep &&
+	grep "^  7 *exec *FAILED 3" rep &&
+	grep "no good on b" rep &&
+	isconf_on b report --json >rep.json &&
+	json_eval rep.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entries}[3]{duration_ms} >= 150 && \$j->{last_up}{entries}[-1]{failed}" &&
+	isconf_on a report --json >repa.json &&
+	json_eval repa.json "scalar(@{\$j->{last_ci}{entries}}) == 3"
+'
+
+test_expect_success 'verify: no drift right after up' '
+	isconf_on a verify >v && grep "checked 2 paths: 0 drifted" v
+'
+
+test_expect_success 'verify catches a changed mode, a changed byte, a missing path, a retargeted link' '
+	chmod 644 "$A/etc/app.conf" &&
+	expect_code 1 isconf_on a verify &&
+	grep "DRIFT /etc/app.conf (entry 2): mode 0644, journal 0640" out &&
+	chmod 640 "$A/etc/app.conf" &&
+	printf "Config\n" >"$A/etc/app.conf.new" && chmod 640 "$A/etc/app.conf.new" &&
+	mv "$A/etc/app.conf.new" "$A/etc/app.conf" &&
+	expect_code 1 isconf_on a verify &&
+	grep "DRIFT /etc/app.conf (entry 2): content differs" out &&
+	rm "$A/etc/link" && ln -s elsewhere "$A/etc/link" &&
+	expect_code 1 isconf_on a verify --json &&
+	json_eval out "\$j->{checked} == 2 && scalar(@{\$j->{drift}}) == 2 && \$j->{drift}[1]{problems} =~ /target elsewhere/" &&
+	rm "$A/etc/link" &&
+	expect_code 1 isconf_on a verify &&
+	grep "DRIFT /etc/link (entry 3): missing" out
+'
+
+test_expect_success 'verify checks the latest version of each path' '
+	echo "config" >"$A/etc/app.conf" && chmod 600 "$A/etc/app.conf" &&
+	ln -s app.conf "$A/etc/link" &&
+	isconf_on a -q lock "v2" && isconf_on a -q snap "$A/etc/app.conf" &&
+	isconf_on a -q ci &&
+	isconf_on a verify >v && grep "checked 2 paths: 0 drifted" v
+'
+
+test_done
