@@ -23,6 +23,9 @@ CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf -Ijournal -Icache -Inet
+ifeq ($(TEST_HOOKS),1)
+CPPFLAGS += -DISCONF_CRASH_HOOKS
+endif
 ifneq ($(SANITIZE),)
 CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
@@ -92,8 +95,10 @@ test-e2e: build
 
 test: test-unit test-e2e
 
+# The tests run on a build with the crash points compiled in (never in
+# what make and make install build).
 check: deps
-	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory BUILD=build-test TEST_HOOKS=1 test
 	$(Q)$(MAKE) --no-print-directory check-sanitize
 
 # The whole suite again with AddressSanitizer and UBSan, in its own
@@ -102,7 +107,7 @@ check: deps
 check-sanitize:
 	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(MAKE) --no-print-directory BUILD=build-asan \
+	    $(MAKE) --no-print-directory BUILD=build-asan TEST_HOOKS=1 \
 	    SANITIZE=address,undefined CFLAGS="-O1 -g" test
 
 demo: all
@@ -139,4 +144,4 @@ install-units: dist-files
 	    $(DESTDIR)$(PREFIX)/share/isconf/isconf.cron
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-test build-asan

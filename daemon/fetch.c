@@ -172,6 +172,8 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 			ch->tried |= 1ULL << fc->idx;
 		} else {
 			ch->state = CH_DONE;
+			if (f->n - f->remaining >= 2)
+				CRASH_POINT("chunk-download");
 			f->remaining--;
 			f->done_bytes += dlen;
 			fc->bytes += dlen;

@@ -75,6 +75,24 @@ fsync_parent(const char *path)
 	return 0;
 }
 
+/* A short write is retried: the retry reports the real error. */
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t	w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 static int
 write_chunks(struct isconfd *d, int fd, const struct snap_info *s,
     char **cause)
@@ -98,9 +116,9 @@ write_chunks(struct isconfd *d, int fd, const struct snap_info *s,
 			goto out;
 		}
 		crypto_generichash_update(&st, b.data, b.len);
-		if (write(fd, b.data, b.len) != (ssize_t)b.len) {
+		if (write_all(fd, b.data, b.len) == -1) {
 			set_cause(cause, "write %s: %s", s->path,
-			    errno ? strerror(errno) : "short write");
+			    strerror(errno));
 			goto out;
 		}
 	}
@@ -137,6 +155,7 @@ install_file(struct isconfd *d, const struct snap_info *s, const char *real,
 		set_cause(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	CRASH_POINT("install-rename");	/* written, not yet in place */
 	if (rename(tmp, real) == -1) {
 		set_cause(cause, "rename to %s: %s", real, strerror(errno));
 		goto out;

@@ -156,6 +156,7 @@ verb_snap(struct client *c)
 	real = state_root_path(d, s.path);
 	if (snap_fill(d, real, &s, &new_bytes, &cause) == -1)
 		goto fail;
+	CRASH_POINT("snap");	/* chunks stored, entry not yet */
 	state_entry_init(d, c, &e, ENTRY_SNAP);
 	snap_encode(&s, &e.payload);
 	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1)

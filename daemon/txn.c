@@ -158,6 +158,7 @@ verb_ci(struct client *c)
 		goto out;
 	}
 	es = ci_build(c, wip, n, &h);
+	CRASH_POINT("ci-publish");	/* wip written, not published */
 	if (journal_append(d->journal, d->branch, es, n + 1,
 	    JA_CI | JA_APPLIED, &cause) == -1)
 		goto fail;
@@ -174,6 +175,7 @@ verb_ci(struct client *c)
 		journal_state_set(d->journal, "last_ci", v, NULL);
 		free(v);
 	}
+	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
 	lockd_announce_release(d, d->branch, l.host);
 	mesh_announce(d, 1);

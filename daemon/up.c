@@ -64,8 +64,9 @@ up_fail(struct up_job *job, int status, const char *fmt, const char *why)
 	up_end(job, 1);
 }
 
-/* Record the current entry as applied and go on. */
-static void
+/* Record the current entry as applied.  -1: the job failed and is
+ * gone. */
+static int
 up_applied(struct up_job *job, int status)
 {
 	struct isconfd	*d = job->c->d;
@@ -77,12 +78,14 @@ up_applied(struct up_job *job, int status)
 		up_fail(job, 1, "entry %llu (%s %s): cannot record it as "
 		    "applied: %s", cause);
 		free(cause);
-		return;
+		return -1;
 	}
+	CRASH_POINT("up-after-apply");	/* applied and recorded */
 	memcpy(job->prev, job->cur.id, HASH_LEN);
 	job->next++;
 	job->done++;
 	entry_free(&job->cur);
+	return 0;
 }
 
 /* Keep a failed command's last output lines for status, log and report
@@ -119,8 +122,8 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		    "stopping here", why);
 		return;
 	}
-	up_applied(job, 0);
-	up_step(job);
+	if (up_applied(job, 0) == 0)
+		up_step(job);
 }
 
 static void
@@ -185,8 +188,7 @@ up_snap(struct up_job *job)
 		free(cause);
 		return -1;
 	}
-	up_applied(job, 0);
-	return 0;
+	return up_applied(job, 0);
 }
 
 static int
@@ -199,7 +201,8 @@ up_reboot(struct up_job *job)
 		    "needs a reboot: run 'isconf -r up' to reboot and go on");
 		return -1;
 	}
-	up_applied(job, 0);
+	if (up_applied(job, 0) == -1)
+		return -1;
 	if (reboot_run(job->c, up_reboot_done, job, &cause) == -1) {
 		client_err(job->c, "reboot: %s", cause);
 		free(cause);
@@ -253,6 +256,7 @@ up_step(struct up_job *job)
 			up_end(job, 1);
 			return;
 		}
+		CRASH_POINT("up-before-apply");
 		job->started = now_ns();
 		detail = entry_detail(&job->cur);
 		client_info(job->c, "[%llu/%llu] %s%s%s",
@@ -272,7 +276,8 @@ up_step(struct up_job *job)
 			up_reboot(job);
 			return;
 		default:
-			up_applied(job, 0);
+			if (up_applied(job, 0) == -1)
+				return;
 			break;
 		}
 	}

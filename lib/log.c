@@ -26,6 +26,22 @@ log_init(int foreground, const char *ident)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+#ifdef ISCONF_CRASH_HOOKS
+#include <signal.h>
+#include <unistd.h>
+
+void
+crash_point(const char *name)
+{
+	const char	*want = getenv("ISCONF_CRASH");
+
+	if (want == NULL || strcmp(want, name) != 0)
+		return;
+	log_warnx("crash hook: killed at %s", name);
+	kill(getpid(), SIGKILL);
+}
+#endif
+
 void
 log_setverbose(int v)
 {

@@ -105,6 +105,18 @@ char	*str_trim(char *);
 int64_t	 now_ns(void);
 void	 fmt_time(char *, size_t, int64_t secs);
 
+/*
+ * Crash points for tests, compiled in only with ISCONF_CRASH_HOOKS (the
+ * test builds of make check): when $ISCONF_CRASH names the point, the
+ * process kills itself with SIGKILL there, as a power cut would.
+ */
+#ifdef ISCONF_CRASH_HOOKS
+void	crash_point(const char *);
+#define CRASH_POINT(name)	crash_point(name)
+#else
+#define CRASH_POINT(name)	do { } while (0)
+#endif
+
 #include "banned.h"
 
 #endif

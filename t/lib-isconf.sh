@@ -97,8 +97,12 @@ isconfd_on() {
 	(. "$(host_dir "$_h")/env" && "$ISCONFD" "$@")
 }
 
+host_home() {
+	(. "$(host_dir "$1")/env" && echo "$IS_HOME")
+}
+
 host_pid() {
-	cat "$(host_dir "$1")/home/isconfd.pid" 2>/dev/null
+	cat "$(host_home "$1")/isconfd.pid" 2>/dev/null
 }
 
 stop_host() {
@@ -109,15 +113,16 @@ kill_host() {
 	_pid=$(host_pid "$1")
 	test -n "$_pid" && kill -9 "$_pid" 2>/dev/null
 	# Wait until the pid-file lock is free again (a zombie may linger).
-	wait_for 10 flock -n "$(host_dir "$1")/home/isconfd.pid" true
+	wait_for 10 flock -n "$(host_home "$1")/isconfd.pid" true
 }
 
 stop_all_hosts() {
 	for _d in "$HOSTS_DIR"/*/; do
 		test -f "$_d/env" || continue
-		_pid=$(cat "$_d/home/isconfd.pid" 2>/dev/null)
+		_home=$(. "$_d/env" && echo "$IS_HOME")
+		_pid=$(cat "$_home/isconfd.pid" 2>/dev/null)
 		test -n "$_pid" && kill "$_pid" 2>/dev/null &&
-		wait_for 10 flock -n "$_d/home/isconfd.pid" true
+		wait_for 10 flock -n "$_home/isconfd.pid" true
 	done
 	return 0
 }
@@ -171,5 +176,7 @@ bundle_copy() {
 }
 
 # Before sharness removes the trash (success), and on any other exit.
-cleanup stop_all_hosts
-trap 'stop_all_hosts; rm -rf "$root"; die' EXIT
+# A test that mounts or makes namespaces sets at_exit to undo them.
+at_exit=:
+cleanup 'stop_all_hosts; eval "$at_exit"'
+trap 'stop_all_hosts; eval "$at_exit"; rm -rf "$root"; die' EXIT

@@ -53,7 +53,7 @@ commit_on() {
 }
 
 test_expect_success NETNS 'three hosts in namespaces' '
-	cleanup netns_cleanup &&
+	at_exit=netns_cleanup &&
 	netns_setup &&
 	ns_host a 1 && ns_host b 2 && ns_host c 3 &&
 	for h in a b c; do wait_for 10 peers_known $h 2 || return 1; done &&
