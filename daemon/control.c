@@ -153,6 +153,23 @@ client_err(struct client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A progress line for a terminal: only when the client's stderr is one
+ * and it did not ask for quiet; redrawn in place. */
+void
+client_progress(struct client *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (!(c->req.flags & CTL_F_TTY) || (c->req.flags & CTL_F_QUIET))
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	client_frame(c, CTL_ERR, msg, strlen(msg));
+	free(msg);
+}
+
 void
 client_exit(struct client *c, int status)
 {

@@ -49,6 +49,7 @@ struct fetch {
 	int			 nconns;
 	int			 open;
 	int			 finished;
+	int64_t			 shown;		/* last progress, ns */
 	sync_done_cb		 cb;
 	void			*arg;
 };
@@ -63,6 +64,8 @@ fetch_end(struct fetch *f)
 	if (f->finished)
 		return;
 	f->finished = 1;
+	if (f->c != NULL && f->shown != 0)
+		client_progress(f->c, "\n");
 	for (i = 0; i < f->nconns; i++)
 		if (f->conns[i].conn != NULL)
 			net_conn_finish(f->conns[i].conn);
@@ -135,6 +138,20 @@ chunk_find(struct fetch *f, const uint8_t *hash, int owner)
 	return NULL;
 }
 
+/* Bytes done of total, on the client's terminal, 5 times a second. */
+static void
+fetch_progress(struct fetch *f)
+{
+	int64_t	now = now_ns();
+
+	if (f->c == NULL || (now - f->shown < 200000000LL && f->remaining))
+		return;
+	f->shown = now;
+	client_progress(f->c, "\risconf: fetched %.1f of %.1f MiB from %d "
+	    "peers ", f->done_bytes / 1048576.0, f->total_bytes / 1048576.0,
+	    f->open);
+}
+
 static int
 fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
@@ -177,6 +194,7 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 			f->remaining--;
 			f->done_bytes += dlen;
 			fc->bytes += dlen;
+			fetch_progress(f);
 		}
 	} else
 		return -1;

@@ -172,6 +172,8 @@ void	 client_info(struct client *, const char *, ...)
 void	 client_err(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_exit(struct client *, int status);
+void	 client_progress(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory. */

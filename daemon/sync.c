@@ -172,6 +172,14 @@ store_full(struct isconfd *d, struct sync_run *s, const struct jhead *h)
 	}
 }
 
+static int
+prefetch_off(struct isconfd *d)
+{
+	const char	*v = env_get(&d->conf.env, "IS_PREFETCH");
+
+	return v != NULL && strcmp(v, "0") == 0;
+}
+
 static void
 sync_store(struct isconfd *d, struct sync_run *s)
 {
@@ -202,7 +210,9 @@ sync_store(struct isconfd *d, struct sync_run *s)
 	/* Pass the news on: this is how a ci spreads past the origin's
 	 * own fan-out. */
 	mesh_announce(d, 0);
-	if (strcmp(s->branch, d->branch) == 0)
+	/* Fetch the new files now, so up finds them here (IS_PREFETCH=0:
+	 * only when up runs, for hosts short of bandwidth or disk). */
+	if (strcmp(s->branch, d->branch) == 0 && !prefetch_off(d))
 		sync_chunks(d, s->branch, NULL, NULL, NULL);
 }
 

@@ -20,10 +20,28 @@ test_expect_success 'a 64 MiB snapped file reaches two peers intact' '
 	cmp "$A/big.img" "$(host_dir c)/root/big.img"
 '
 
+test_expect_success 'transfers show progress on a terminal, and only there' '
+	for h in b c; do
+		isconf_on $h -q stop &&
+		echo "IS_PREFETCH=0; export IS_PREFETCH" >>"$(host_dir $h)/env" &&
+		isconf_on $h -q start || return 1
+	done &&
+	head -c 8000000 /dev/urandom >"$A/medium" &&
+	isconf_on a -q lock "medium" && isconf_on a -q snap "$A/medium" &&
+	isconf_on a -q ci && wait_head b 6 && wait_head c 6 &&
+	(. "$(host_dir b)/env" && script -qec "\"$ISCONF\" up" /dev/null) >tty.out &&
+	grep "fetched [0-9.]* of 7.6 MiB" tty.out &&
+	isconf_on c up >plain.out 2>plain.err &&
+	! grep "MiB" plain.err plain.out &&
+	cmp "$A/medium" "$(host_dir b)/root/medium" &&
+	cmp "$A/medium" "$(host_dir c)/root/medium"
+'
+
 test_expect_success 'nothing crosses the wire in clear: a relay logs every byte' '
 	perl "$SHARNESS_TEST_SRCDIR/relay.pl" 127.0.0.9 127.0.0.2 127.0.0.4 \
 	    65027 relay.log relay.ready &
 	rpid=$! &&
+	at_exit="kill $rpid 2>/dev/null" &&
 	wait_for 10 test -f relay.ready &&
 	make_host d 4 IS_GOSSIP_MS=300 &&
 	echo 127.0.0.9 >"$(host_dir d)/home/conf/nets" &&
@@ -35,7 +53,7 @@ test_expect_success 'nothing crosses the wire in clear: a relay logs every byte'
 	isconf_on a -q snap "$A/secret.txt" &&
 	(cd "$A" && isconf_on a -q exec sh -c "echo CMD-$marker >/dev/null") &&
 	isconf_on a -q ci &&
-	wait_head b 7 &&
+	wait_head b 10 && isconf_on b -q up &&
 	isconf_on d -q up &&
 	kill $rpid &&
 	cmp "$A/secret.txt" "$(host_dir d)/root/secret.txt" &&
