@@ -47,7 +47,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
 	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
-	     daemon/verify.c daemon/report.c
+	     daemon/verify.c daemon/report.c daemon/http.c \
+	     daemon/http_data.c daemon/dashboard.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
 

@@ -146,9 +146,17 @@ isconfd_open(struct isconfd *d, char **cause)
 	rv = cache_open(p, &d->cache, cause);
 	free(p);
 	if (rv == -1 || read_branch(d, cause) == -1 ||
-	    control_listen(d, cause) == -1)
+	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1)
 		return -1;
-	return mesh_open(d, cause);
+	/* The status page is a convenience: without it the host still
+	 * replicates, so a busy port is a warning, not a refusal. */
+	p = NULL;
+	if (http_open(d, &p) == -1) {
+		log_warnx("no HTTP status API: %s", p);
+		free(p);
+		http_close(d);
+	}
+	return 0;
 }
 
 static void
@@ -170,6 +178,7 @@ isconfd_close(struct isconfd *d)
 	size_t	i;
 
 	control_close(d);
+	http_close(d);
 	mesh_close(d);
 	for (i = 0; i < 4; i++)
 		if (d->sig_ev[i] != NULL)

@@ -78,6 +78,8 @@ struct peer {
 	int64_t			 last_seen;	/* ns */
 	char			*branch;
 	uint64_t		 applied;
+	uint64_t		 failed_seq;	/* its last up failed here, or 0 */
+	uint32_t		 failed_status;
 	struct peer_head	*heads;
 	size_t			 nheads;
 	TAILQ_ENTRY(peer)	 entry;
@@ -86,6 +88,7 @@ TAILQ_HEAD(peers, peer);
 
 struct lock_claim;
 struct sync_run;
+struct http;
 
 struct isconfd {
 	struct conf		 conf;
@@ -120,6 +123,9 @@ struct isconfd {
 	struct lock_claim	*granted;	/* claims we granted */
 	struct sync_run		*syncs;		/* running entry syncs */
 	int			 quorum;	/* IS_LOCK_QUORUM */
+	struct http		*http;
+	uint64_t		 replay_failures;
+	uint64_t		 entries_applied;	/* since start */
 };
 
 /* peers.c */
@@ -242,6 +248,13 @@ struct last_up {
 };
 /* 0 if an up has run (u filled; free u->output), else -1. */
 int	report_last_up(struct isconfd *, struct last_up *);
+
+/* status.c */
+void	status_build(struct isconfd *, struct buf *, int json);
+
+/* http.c: the read-only status API, metrics and dashboard. */
+int	http_open(struct isconfd *, char **cause);
+void	http_close(struct isconfd *);
 
 /* notify.c */
 void	notify_systemd(const char *);

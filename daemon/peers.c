@@ -126,9 +126,19 @@ hello_build(struct isconfd *d, struct buf *b)
 {
 	uint64_t	applied;
 
+	struct last_up	u;
+	int		failed;
+
 	journal_applied(d->journal, d->branch, &applied);
 	buf_add_str(b, d->branch);
 	buf_add_u64(b, applied);
+	failed = 0;
+	if (report_last_up(d, &u) == 0) {
+		failed = strcmp(u.result, "failed") == 0;
+		free(u.output);
+	}
+	buf_add_u64(b, failed ? u.seq : 0);
+	buf_add_u32(b, failed ? (uint32_t)u.status : 0);
 	hello_heads(d, b);
 	hello_lock(d, b);
 }
@@ -299,6 +309,8 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	free(p->branch);
 	p->branch = rd_str(&r, 255);
 	p->applied = rd_u64(&r);
+	p->failed_seq = rd_u64(&r);
+	p->failed_status = rd_u32(&r);
 	peer_heads_free(p);
 	n = rd_u32(&r);
 	if (n > HELLO_MAX_HEADS) {

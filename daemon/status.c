@@ -160,12 +160,22 @@ status_mesh(struct isconfd *d, struct buf *b, int json)
 void
 verb_status(struct client *c)
 {
-	struct isconfd	*d = c->d;
+	struct buf	b;
+
+	buf_init(&b);
+	status_build(c->d, &b, c->req.flags & CTL_F_JSON);
+	client_buf(c, &b);
+	client_exit(c, 0);
+}
+
+/* The status, as text or JSON, into b (shared with the HTTP API). */
+void
+status_build(struct isconfd *d, struct buf *b0, int json)
+{
 	struct jhead	 h;
 	uint64_t	 applied;
 	char		 id[13];
 	struct buf	 b;
-	int		 json = c->req.flags & CTL_F_JSON;
 
 	journal_head(d->journal, d->branch, &h);
 	journal_applied(d->journal, d->branch, &applied);
@@ -191,8 +201,8 @@ verb_status(struct client *c)
 		buf_add_u8(&b, '}');
 	else if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.len--;
-	client_buf(c, &b);
-	client_exit(c, 0);
+	buf_add(b0, b.data, b.len);
+	buf_free(&b);
 }
 
 /* log --applied: this host's history for one entry. */

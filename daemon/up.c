@@ -60,6 +60,7 @@ up_fail(struct up_job *job, int status, const char *fmt, const char *why)
 	    (unsigned long long)job->cur.seq, entry_kind_name(job->cur.kind),
 	    detail, why);
 	up_record(job, "failed", status);
+	job->c->d->replay_failures++;
 	free(detail);
 	up_end(job, 1);
 }
@@ -82,6 +83,7 @@ up_applied(struct up_job *job, int status)
 	}
 	CRASH_POINT("up-after-apply");	/* applied and recorded */
 	memcpy(job->prev, job->cur.id, HASH_LEN);
+	d->entries_applied++;
 	job->next++;
 	job->done++;
 	entry_free(&job->cur);

@@ -41,6 +41,8 @@ struct net_stats {
 	uint64_t	drop_replay;
 	uint64_t	tcp_accepted;
 	uint64_t	tcp_refused;
+	uint64_t	type_in[8];	/* accepted datagrams by type */
+	uint64_t	type_out[8];
 };
 
 struct net;

@@ -91,6 +91,7 @@ net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
 	w = sendto(n->udp_fd, b.data, b.len, 0, (const struct sockaddr *)to,
 	    sizeof *to);
 	if (w == (ssize_t)b.len) {
+		n->stats.type_out[type & 7]++;
 		n->stats.dgram_out++;
 		n->stats.bytes_out += b.len;
 	}
@@ -143,6 +144,7 @@ udp_handle(struct net *n, const uint8_t *p, size_t len,
 		    host);
 	} else if (strcmp(host, n->host) != 0) {
 		d.type = p[4];
+		n->stats.type_in[d.type & 7]++;
 		d.host = host;
 		d.from = *from;
 		n->dgram_cb(n->arg, &d);

@@ -1,0 +1,265 @@
+/*
+ * The read-only HTTP API, metrics and dashboard (libmicrohttpd).
+ *
+ * MHD runs inside the daemon's libevent loop, not in a thread of its
+ * own: MHD_USE_EPOLL gives one epoll descriptor that the loop watches,
+ * and MHD_run() is called when it is ready or MHD's timeout expires.
+ * So every request is answered by the same thread that owns the
+ * journal, the cache and the peer table: no locks, no second SQLite
+ * connection, and a slow page cannot see half-updated state.
+ *
+ * Bound to 127.0.0.1 (or IS_BIND when that is a loopback address)
+ * unless IS_HTTP_BIND says otherwise; off a loopback address every
+ * request needs "Authorization: Bearer TOKEN", the token being
+ * $IS_HOME/conf/http_token (made on first start, mode 0600).  Bounded:
+ * 128 connections, 10 s timeouts, 32 KiB per connection.  No chunk
+ * content is ever served.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "isconfd.h"
+
+struct http {
+	struct MHD_Daemon	*mhd;
+	struct event		*ev;
+	struct event		*timer;
+	char			 token[65];
+	int			 need_token;
+};
+
+void	http_metrics(struct isconfd *, struct buf *);
+void	http_hosts(struct isconfd *, struct buf *);
+int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
+	    struct buf *);
+extern const char http_dashboard[];
+
+static void	http_schedule(struct isconfd *);
+
+static void
+http_run(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+
+	(void)fd;
+	(void)events;
+	MHD_run(d->http->mhd);
+	http_schedule(d);
+}
+
+static void
+http_schedule(struct isconfd *d)
+{
+	MHD_UNSIGNED_LONG_LONG	ms;
+	struct timeval		tv;
+
+	evtimer_del(d->http->timer);
+	if (MHD_get_timeout(d->http->mhd, &ms) != MHD_YES)
+		return;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(d->http->timer, &tv);
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned int code, const char *type,
+    const void *p, size_t len)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 rv;
+
+	r = MHD_create_response_from_buffer(len, (void *)p,
+	    MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	rv = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return rv;
+}
+
+static enum MHD_Result
+reply_error(struct MHD_Connection *conn, unsigned int code, const char *msg)
+{
+	char	body[256];
+
+	snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", msg);
+	return reply(conn, code, "application/json", body, strlen(body));
+}
+
+static int
+authorized(struct isconfd *d, struct MHD_Connection *conn)
+{
+	const char	*h;
+	char		 want[80];
+
+	if (!d->http->need_token)
+		return 1;
+	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "Authorization");
+	snprintf(want, sizeof want, "Bearer %s", d->http->token);
+	return h != NULL && strlen(h) == strlen(want) &&
+	    sodium_memcmp(h, want, strlen(want)) == 0;
+}
+
+static int
+arg_u64(struct MHD_Connection *conn, const char *name, uint64_t def,
+    uint64_t *out)
+{
+	const char	*v = MHD_lookup_connection_value(conn,
+			    MHD_GET_ARGUMENT_KIND, name);
+	char		*end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	*out = strtoull(v, &end, 10);
+	return (*v == '\0' || *end != '\0') ? -1 : 0;
+}
+
+static enum MHD_Result
+route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
+{
+	struct buf	 b;
+	uint64_t	 after, limit;
+	const char	*json = "application/json";
+	char		 branch[256];
+	enum MHD_Result	 rv;
+
+	buf_init(&b);
+	if (strcmp(url, "/api/v1/status") == 0)
+		status_build(d, &b, 1);
+	else if (strcmp(url, "/api/v1/hosts") == 0)
+		http_hosts(d, &b);
+	else if (strcmp(url, "/metrics") == 0) {
+		http_metrics(d, &b);
+		json = "text/plain; version=0.0.4";
+	} else if (strcmp(url, "/") == 0) {
+		buf_add(&b, http_dashboard, strlen(http_dashboard));
+		json = "text/html; charset=utf-8";
+	} else if (sscanf(url, "/api/v1/branches/%255[^/]/journal",
+	    branch) == 1 && strlen(url) == strlen("/api/v1/branches/") +
+	    strlen(branch) + strlen("/journal")) {
+		if (arg_u64(conn, "after", 0, &after) == -1 ||
+		    arg_u64(conn, "limit", 100, &limit) == -1 || limit == 0 ||
+		    limit > 10000) {
+			buf_free(&b);
+			return reply_error(conn, 400, "after and limit must be "
+			    "numbers, limit 1 to 10000");
+		}
+		if (!name_valid(branch) || http_journal(d, branch, after, limit,
+		    &b) == -1) {
+			buf_free(&b);
+			return reply_error(conn, 404, "no such branch");
+		}
+	} else {
+		buf_free(&b);
+		return reply_error(conn, 404, "not found");
+	}
+	buf_add_u8(&b, '\n');
+	rv = reply(conn, 200, json, b.data, b.len);
+	buf_free(&b);
+	return rv;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **state)
+{
+	struct isconfd	*d = cls;
+
+	(void)version;
+	(void)upload;
+	(void)state;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply_error(conn, 405, "read-only: GET only");
+	if (*upload_size != 0)
+		return reply_error(conn, 413, "no request body expected");
+	if (!authorized(d, conn))
+		return reply_error(conn, 401, "bearer token required");
+	return route(d, conn, url);
+}
+
+static int
+http_token(struct isconfd *d, char **cause)
+{
+	uint8_t	 raw[32];
+	char	*path, *line = NULL;
+	int	 r;
+
+	path = path_join(d->conf.home, "conf/http_token");
+	if ((r = file_read_line(path, &line, cause)) == 0 &&
+	    strlen(line) == 64) {
+		xstrlcpy(d->http->token, line, sizeof d->http->token);
+	} else if (r != -1) {
+		randombytes_buf(raw, sizeof raw);
+		hex_encode(d->http->token, raw, sizeof raw);
+		d->http->token[64] = '\n';
+		r = file_write_atomic(path, d->http->token, 65, 0600, cause);
+		d->http->token[64] = '\0';
+	}
+	free(line);
+	free(path);
+	return r == -1 ? -1 : 0;
+}
+
+int
+http_open(struct isconfd *d, char **cause)
+{
+	struct sockaddr_in	 sin;
+	const char		*bind = env_get(&d->conf.env, "IS_HTTP_BIND");
+	const union MHD_DaemonInfo *info;
+
+	if (bind == NULL || *bind == '\0')
+		bind = d->conf.bind != NULL &&
+		    strncmp(d->conf.bind, "127.", 4) == 0 ? d->conf.bind :
+		    "127.0.0.1";
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)d->conf.http_port);
+	if (inet_pton(AF_INET, bind, &sin.sin_addr) != 1)
+		return set_cause(cause, "IS_HTTP_BIND=%s: not an IPv4 address",
+		    bind);
+	d->http = xcalloc(1, sizeof *d->http);
+	d->http->need_token = strncmp(bind, "127.", 4) != 0;
+	if (http_token(d, cause) == -1)
+		return -1;
+	d->http->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle,
+	    d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_END);
+	if (d->http->mhd == NULL)
+		return set_cause(cause, "HTTP on %s:%d: cannot listen", bind,
+		    d->conf.http_port);
+	info = MHD_get_daemon_info(d->http->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	d->http->ev = event_new(d->base, info->epoll_fd, EV_READ | EV_PERSIST,
+	    http_run, d);
+	d->http->timer = evtimer_new(d->base, http_run, d);
+	event_add(d->http->ev, NULL);
+	log_info("HTTP status API on %s:%d%s", bind, d->conf.http_port,
+	    d->http->need_token ? " (bearer token required)" : "");
+	return 0;
+}
+
+void
+http_close(struct isconfd *d)
+{
+	if (d->http == NULL)
+		return;
+	if (d->http->ev != NULL)
+		event_free(d->http->ev);
+	if (d->http->timer != NULL)
+		event_free(d->http->timer);
+	if (d->http->mhd != NULL)
+		MHD_stop_daemon(d->http->mhd);
+	sodium_memzero(d->http->token, sizeof d->http->token);
+	free(d->http);
+	d->http = NULL;
+}

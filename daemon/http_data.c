@@ -1,0 +1,196 @@
+/*
+ * What the HTTP API shows: the fleet as this host hears it (hosts), a
+ * branch's journal metadata, and Prometheus metrics.  Built from the
+ * same state as isconf status and log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+void	http_metrics(struct isconfd *, struct buf *);
+void	http_hosts(struct isconfd *, struct buf *);
+int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
+	    struct buf *);
+
+static void
+host_json(struct buf *b, const char *host, const char *branch,
+    uint64_t applied, uint64_t head, double seen_ago, int reachable,
+    uint64_t failed_seq, uint32_t failed_status, int self)
+{
+	buf_printf(b, "{\"host\":");
+	buf_add_json(b, host);
+	buf_printf(b, ",\"branch\":");
+	buf_add_json(b, branch);
+	buf_printf(b, ",\"applied\":%llu,\"head\":%llu,\"lag\":%llu,"
+	    "\"last_seen_s\":%.1f,\"reachable\":%s,\"self\":%s,"
+	    "\"last_failure\":", (unsigned long long)applied,
+	    (unsigned long long)head, (unsigned long long)(head > applied ?
+	    head - applied : 0), seen_ago, reachable ? "true" : "false",
+	    self ? "true" : "false");
+	if (failed_seq != 0)
+		buf_printf(b, "{\"entry\":%llu,\"status\":%u}}",
+		    (unsigned long long)failed_seq, failed_status);
+	else
+		buf_printf(b, "null}");
+}
+
+void
+http_hosts(struct isconfd *d, struct buf *b)
+{
+	struct peer	*p;
+	struct jhead	 h;
+	struct last_up	 u;
+	uint64_t	 applied, fseq = 0, head;
+	uint32_t	 fst = 0;
+	int64_t		 now = now_ns();
+
+	journal_head(d->journal, d->branch, &h);
+	journal_applied(d->journal, d->branch, &applied);
+	if (report_last_up(d, &u) == 0) {
+		if (strcmp(u.result, "failed") == 0) {
+			fseq = u.seq;
+			fst = (uint32_t)u.status;
+		}
+		free(u.output);
+	}
+	buf_printf(b, "{\"hosts\":[");
+	host_json(b, d->conf.hostname, d->branch, applied, h.seq, 0, 1, fseq,
+	    fst, 1);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		/* Its branch's head: the best of what it and we know. */
+		journal_head(d->journal, p->branch, &h);
+		head = h.seq;
+		if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
+		    p->heads[0].seq > head)
+			head = p->heads[0].seq;
+		buf_add_u8(b, ',');
+		host_json(b, p->host, p->branch, p->applied, head,
+		    (now - p->last_seen) / 1e9, peer_reachable(d, p),
+		    p->failed_seq, p->failed_status, 0);
+	}
+	buf_printf(b, "]}");
+}
+
+int
+http_journal(struct isconfd *d, const char *branch, uint64_t after,
+    uint64_t limit, struct buf *b)
+{
+	struct entry	 e;
+	uint64_t	 seq;
+	char		 id[13], *detail;
+
+	if (!journal_branch_exists(d->journal, branch))
+		return -1;
+	buf_printf(b, "{\"branch\":");
+	buf_add_json(b, branch);
+	buf_printf(b, ",\"entries\":[");
+	for (seq = after + 1; seq <= after + limit &&
+	    journal_get(d->journal, branch, seq, &e, NULL) == 0; seq++) {
+		id_short(id, e.id);
+		detail = entry_detail(&e);
+		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
+		    "\"time\":%lld,\"host\":", seq == after + 1 ? "" : ",",
+		    (unsigned long long)seq, id, entry_kind_name(e.kind),
+		    (long long)e.time);
+		buf_add_json(b, e.host);
+		buf_printf(b, ",\"author\":");
+		buf_add_json(b, e.author);
+		buf_printf(b, ",\"message\":");
+		buf_add_json(b, e.message);
+		buf_printf(b, ",\"detail\":");
+		buf_add_json(b, detail);
+		buf_add_u8(b, '}');
+		free(detail);
+		entry_free(&e);
+	}
+	buf_printf(b, "]}");
+	return 0;
+}
+
+static void
+metric(struct buf *b, const char *name, const char *type, const char *help)
+{
+	buf_printf(b, "# HELP isconf_%s %s\n# TYPE isconf_%s %s\n", name, help,
+	    name, type);
+}
+
+void
+http_metrics(struct isconfd *d, struct buf *b)
+{
+	static const char *kinds[] = { "hello", "claim", "grant", "deny",
+	    "locked", "release" };
+	struct net_stats	*ns, zero;
+	struct jhead		 h;
+	struct jlock		 l;
+	uint64_t		 applied, chunks, bytes;
+	int			 held = 0, mine = 0;
+	size_t			 i;
+
+	memset(&zero, 0, sizeof zero);
+	ns = d->net ? net_stats(d->net) : &zero;
+	journal_head(d->journal, d->branch, &h);
+	journal_applied(d->journal, d->branch, &applied);
+	cache_stats(d->cache, &chunks, &bytes);
+	if (journal_lock_get(d->journal, d->branch, &l) == 0) {
+		held = 1;
+		mine = strcmp(l.host, d->conf.hostname) == 0;
+		jlock_free(&l);
+	}
+	metric(b, "entries_applied", "gauge", "Entries of this host's "
+	    "branch applied here.");
+	buf_printf(b, "isconf_entries_applied{branch=\"%s\"} %llu\n",
+	    d->branch, (unsigned long long)applied);
+	metric(b, "entries_replayed_total", "counter", "Entries applied by "
+	    "up since the daemon started.");
+	buf_printf(b, "isconf_entries_replayed_total %llu\n",
+	    (unsigned long long)d->entries_applied);
+	metric(b, "branch_head", "gauge", "The head of this host's branch.");
+	buf_printf(b, "isconf_branch_head{branch=\"%s\"} %llu\n", d->branch,
+	    (unsigned long long)h.seq);
+	metric(b, "lag_entries", "gauge", "Entries behind the head.");
+	buf_printf(b, "isconf_lag_entries{branch=\"%s\"} %llu\n", d->branch,
+	    (unsigned long long)(h.seq - applied));
+	metric(b, "replay_failures_total", "counter", "Replays that stopped "
+	    "at a failing entry.");
+	buf_printf(b, "isconf_replay_failures_total %llu\n",
+	    (unsigned long long)d->replay_failures);
+	metric(b, "peers_known", "gauge", "Peers this host knows.");
+	buf_printf(b, "isconf_peers_known %zu\n", d->npeers);
+	metric(b, "peers_reachable", "gauge", "Peers heard from lately.");
+	buf_printf(b, "isconf_peers_reachable %zu\n", peers_reachable(d));
+	metric(b, "messages_total", "counter", "Gossip datagrams by kind.");
+	for (i = 0; i < 6; i++)
+		buf_printf(b, "isconf_messages_total{direction=\"in\","
+		    "kind=\"%s\"} %llu\nisconf_messages_total{direction="
+		    "\"out\",kind=\"%s\"} %llu\n", kinds[i],
+		    (unsigned long long)ns->type_in[i + 1], kinds[i],
+		    (unsigned long long)ns->type_out[i + 1]);
+	metric(b, "bytes_total", "counter", "Gossip bytes.");
+	buf_printf(b, "isconf_bytes_total{direction=\"in\"} %llu\n"
+	    "isconf_bytes_total{direction=\"out\"} %llu\n",
+	    (unsigned long long)ns->bytes_in,
+	    (unsigned long long)ns->bytes_out);
+	metric(b, "dropped_total", "counter", "Input dropped, by reason.");
+	buf_printf(b, "isconf_dropped_total{reason=\"malformed\"} %llu\n"
+	    "isconf_dropped_total{reason=\"auth\"} %llu\n"
+	    "isconf_dropped_total{reason=\"domain\"} %llu\n"
+	    "isconf_dropped_total{reason=\"replay\"} %llu\n",
+	    (unsigned long long)ns->drop_malformed,
+	    (unsigned long long)ns->drop_auth,
+	    (unsigned long long)ns->drop_domain,
+	    (unsigned long long)ns->drop_replay);
+	metric(b, "auth_failures_total", "counter", "Input failing "
+	    "authentication.");
+	buf_printf(b, "isconf_auth_failures_total %llu\n",
+	    (unsigned long long)ns->drop_auth);
+	metric(b, "cache_chunks", "gauge", "Chunks in the cache.");
+	buf_printf(b, "isconf_cache_chunks %llu\n", (unsigned long long)chunks);
+	metric(b, "cache_bytes", "gauge", "Plain bytes in the cache.");
+	buf_printf(b, "isconf_cache_bytes %llu\n", (unsigned long long)bytes);
+	metric(b, "lock_held", "gauge", "1 when the branch is locked; mine=1 "
+	    "when by this host.");
+	buf_printf(b, "isconf_lock_held{branch=\"%s\",mine=\"%d\"} %d",
+	    d->branch, mine, held);
+}
