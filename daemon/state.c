@@ -85,6 +85,10 @@ state_no_wip(struct client *c, const char *verb)
 
 	if (journal_lock_get(d->journal, d->branch, &l) == 1)
 		return 0;
+	if (strcmp(l.host, d->conf.hostname) != 0) {
+		jlock_free(&l);		/* another host's lock: not our work */
+		return 0;
+	}
 	client_err(c, "%s refused: this host holds the lock on %s with "
 	    "uncommitted work (%s); run 'isconf ci' or 'isconf unlock' first",
 	    verb, d->branch, l.message);

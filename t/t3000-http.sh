@@ -1,0 +1,133 @@
+#!/bin/sh
+test_description='the HTTP status API, metrics and dashboard, checked against a 3-host mesh'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+get() {	# get HOST PATH [curl args]: body to stdout, fails on HTTP errors
+	_n=$1 _p=$2
+	shift 2
+	curl -sf --max-time 10 "$@" "http://127.0.0.$_n:65028$_p"
+}
+code() {
+	curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$@"
+}
+
+test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
+	mesh a:1 b:2 c:3 &&
+	for h in a b c; do wait_for 10 peers_known $h 2 || return 1; done &&
+	isconf_on a -q lock "first" &&
+	(cd "$A" && isconf_on a -q exec sh -c "[ \$IS_HOSTNAME != c ] || { echo c says no; exit 4; }") &&
+	isconf_on a -q ci &&
+	wait_head b 3 && wait_head c 3 &&
+	isconf_on b -q up &&
+	expect_code 1 isconf_on c up &&
+	isconf_on b -q lock "b holds it" &&
+	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/status | grep -q b.holds.it" &&
+	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"last_failure\\\":{\""
+'
+
+test_expect_success '/api/v1/status matches the host' '
+	get 1 /api/v1/status >st.json &&
+	json_eval st.json "\$j->{host} eq q(a) && \$j->{branch} eq q(generic) && \$j->{head}{seq} == 3 && \$j->{applied} == 3 && \$j->{lock}{host} eq q(b) && \$j->{lock}{message} eq q(b holds it) && \$j->{peers}{known} == 2" &&
+	get 3 /api/v1/status >stc.json &&
+	json_eval stc.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entry} == 2 && \$j->{last_up}{status} == 4 && \$j->{last_up}{output} =~ /c says no/"
+'
+
+test_expect_success '/api/v1/hosts: every host, its position, the failed one marked' '
+	get 1 /api/v1/hosts >hosts.json &&
+	json_eval hosts.json "
+		my %h = map { \$_->{host} => \$_ } @{\$j->{hosts}};
+		keys(%h) == 3 && \$h{a}{self} && \$h{a}{applied} == 3 &&
+		\$h{b}{applied} == 3 && \$h{b}{lag} == 0 && \$h{c}{applied} == 1 &&
+		\$h{c}{lag} == 2 && \$h{c}{last_failure}{entry} == 2 &&
+		\$h{c}{last_failure}{status} == 4 && !defined \$h{b}{last_failure}"
+'
+
+test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and limit' '
+	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" >j.json &&
+	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
+	test "$(code "http://127.0.0.1:65028/api/v1/branches/nosuch/journal")" = 404 &&
+	test "$(code "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=x")" = 400
+'
+
+test_expect_success '/metrics is Prometheus text, and the counters move' '
+	get 3 /metrics >m1 &&
+	grep -v "^#" m1 | grep -v -E "^isconf_[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9]+(\.[0-9]+)?$" >bad;
+	test_must_be_empty bad &&
+	grep -E "^# TYPE isconf_replay_failures_total counter$" m1 &&
+	grep -x "isconf_replay_failures_total 1" m1 &&
+	grep -x "isconf_lag_entries{branch=\"generic\"} 2" m1 &&
+	grep -x "isconf_lock_held{branch=\"generic\",mine=\"0\"} 1" m1 &&
+	before=$(sed -n "s/^isconf_messages_total{direction=\"in\",kind=\"hello\"} //p" m1) &&
+	wait_for 10 sh -c "test \$(curl -s http://127.0.0.3:65028/metrics | sed -n \"s/^isconf_messages_total{direction=.in.,kind=.hello.} //p\") -gt $before" &&
+	expect_code 1 isconf_on c up &&
+	get 3 /metrics | grep -x "isconf_replay_failures_total 2"
+'
+
+test_expect_success 'the dashboard page is self-contained' '
+	get 1 / >page.html &&
+	grep -q "<title>isconf</title>" page.html &&
+	! grep -E "(src|href)=\"(https?:)?//" page.html
+'
+
+test_expect_success 'read-only: other methods are refused' '
+	test "$(code -X POST http://127.0.0.1:65028/api/v1/status)" = 405 &&
+	test "$(code -X DELETE http://127.0.0.1:65028/)" = 405
+'
+
+test_expect_success 'a non-loopback bind needs the bearer token' '
+	isconf_on b -q unlock &&
+	make_host d 4 IS_HTTP_BIND=0.0.0.0 IS_HTTP_PORT=65099 &&
+	isconf_on d -q start &&
+	tok=$(cat "$(host_dir d)/home/conf/http_token") &&
+	test "$(stat -c %a "$(host_dir d)/home/conf/http_token")" = 600 &&
+	test "$(code http://127.0.0.4:65099/api/v1/status)" = 401 &&
+	test "$(code -H "Authorization: Bearer wrong" http://127.0.0.4:65099/api/v1/status)" = 401 &&
+	test "$(code -H "Authorization: Bearer $tok" http://127.0.0.4:65099/api/v1/status)" = 200
+'
+
+test_expect_success 'malformed, oversized and 500 concurrent connections: the daemon keeps serving' '
+	perl -MIO::Socket::INET -e "
+		my @s;
+		for (1 .. 500) {
+			my \$c = IO::Socket::INET->new(PeerAddr => q(127.0.0.1:65028)) or last;
+			push @s, \$c;
+		}
+		print {\$s[0]} qq(GARBAGE\r\n\r\n) if @s;
+		print {\$s[1]} q(GET /) . (q(x) x 100000) . qq( HTTP/1.1\r\n\r\n) if @s > 1;
+		print {\$s[2]} qq(GET /api/v1/status HTTP/1.1\r\nHost: x\r\n) . (qq(X-Big: ) . (q(y) x 60000) . qq(\r\n)) . qq(\r\n) if @s > 2;
+		sleep 1;
+		print scalar(@s), qq( connections\n);
+	" &&
+	isconf_on a status >/dev/null &&
+	test "$(code http://127.0.0.1:65028/api/v1/status)" = 200 &&
+	test "$(code "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=0&limit=99999999")" = 400 &&
+	isconf_on a -q lock "still works" &&
+	(cd "$A" && isconf_on a -q exec true) && isconf_on a -q ci &&
+	wait_head b 6
+'
+
+command -v chromium >/dev/null && test_set_prereq CHROMIUM
+test_expect_success CHROMIUM 'in headless Chromium the dashboard shows the hosts, positions and the failure' '
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --user-data-dir="$root/chrome" --virtual-time-budget=5000 \
+	    --dump-dom http://127.0.0.1:65028/ >dom.html 2>chrome.err &&
+	grep -q "data-loaded=\"1\"" dom.html &&
+	grep -q "<tr data-host=\"a\"" dom.html &&
+	grep -q "<tr data-host=\"b\"" dom.html &&
+	grep -q "<tr class=\"failed\" data-host=\"c\"" dom.html &&
+	grep "data-host=\"c\"" dom.html | grep -q "failed at 2 (status 4)" &&
+	grep "data-host=\"b\"" dom.html | grep -q "6 / 6" &&
+	mkdir -p "$SHARNESS_TEST_SRCDIR/test-results" &&
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --user-data-dir="$root/chrome" --virtual-time-budget=5000 \
+	    --window-size=1000,700 \
+	    --screenshot="$SHARNESS_TEST_SRCDIR/test-results/dashboard.png" \
+	    http://127.0.0.1:65028/ 2>>chrome.err &&
+	test -s "$SHARNESS_TEST_SRCDIR/test-results/dashboard.png"
+'
+test_have_prereq CHROMIUM || say "# skipping the browser test: chromium is not installed (make deps installs it as root)"
+
+test_done
