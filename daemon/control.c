@@ -33,6 +33,7 @@ static const struct verb_handler handlers[] = {
 	{ "ci", verb_ci, 1 },
 	{ "exec", verb_exec, 1 },
 	{ "fork", verb_fork, 1 },
+	{ "hosts", verb_hosts, 0 },
 	{ "key", verb_key, 0 },
 	{ "lock", verb_lock, 1 },
 	{ "log", verb_log, 0 },

@@ -73,6 +73,57 @@ http_hosts(struct isconfd *d, struct buf *b)
 	buf_printf(b, "]}");
 }
 
+/* isconf hosts: the same data as /api/v1/hosts, as a table. */
+void
+verb_hosts(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	struct peer	*p;
+	struct jhead	 h;
+	struct buf	 b;
+	uint64_t	 applied, head;
+	char		 state[64];
+
+	buf_init(&b);
+	if (c->req.flags & CTL_F_JSON) {
+		http_hosts(d, &b);
+		goto out;
+	}
+	journal_head(d->journal, d->branch, &h);
+	journal_applied(d->journal, d->branch, &applied);
+	buf_printf(&b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST", "BRANCH",
+	    "APPLIED", "HEAD", "STATE", "SEEN");
+	buf_printf(&b, "%-20s %-16s %8llu %8llu  %-24s %s\n", d->conf.hostname,
+	    d->branch, (unsigned long long)applied, (unsigned long long)h.seq,
+	    applied < h.seq ? "behind" : "up to date", "(this host)");
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		journal_head(d->journal, p->branch, &h);
+		head = h.seq;
+		if (p->nheads > 0 && p->heads[0].seq > head &&
+		    strcmp(p->heads[0].branch, p->branch) == 0)
+			head = p->heads[0].seq;
+		if (p->failed_seq != 0)
+			snprintf(state, sizeof state, "FAILED at %llu (%u)",
+			    (unsigned long long)p->failed_seq, p->failed_status);
+		else if (p->applied < head)
+			snprintf(state, sizeof state, "behind by %llu",
+			    (unsigned long long)(head - p->applied));
+		else
+			snprintf(state, sizeof state, "up to date");
+		buf_printf(&b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
+		    p->host, p->branch, (unsigned long long)p->applied,
+		    (unsigned long long)head, state,
+		    (now_ns() - p->last_seen) / 1e9,
+		    peer_reachable(d, p) ? "" : " (unreachable)");
+	}
+	b.len--;
+out:
+	buf_add_u8(&b, 0);
+	client_out(c, "%s", (char *)b.data);
+	buf_free(&b);
+	client_exit(c, 0);
+}
+
 int
 http_journal(struct isconfd *d, const char *branch, uint64_t after,
     uint64_t limit, struct buf *b)

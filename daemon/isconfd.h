@@ -219,6 +219,7 @@ void	bundle_apply(struct client *);
 void	verb_ci(struct client *);
 void	verb_exec(struct client *);
 void	verb_fork(struct client *);
+void	verb_hosts(struct client *);
 void	verb_key(struct client *);
 void	verb_lock(struct client *);
 void	verb_log(struct client *);

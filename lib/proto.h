@@ -50,6 +50,7 @@ static const struct verb_spec verb_specs[] = {
 	{ "ci",      0,  0, "ci" },
 	{ "exec",    1, -1, "exec COMMAND [ARGS...]" },
 	{ "fork",    1,  1, "fork NEWBRANCH" },
+	{ "hosts",   0,  0, "hosts" },
 	{ "key",     0,  0, "key" },
 	{ "lock",    0, -1, "lock MESSAGE..." },
 	{ "log",     0,  2, "log [--applied] [BRANCH]" },

@@ -43,6 +43,14 @@ test_expect_success '/api/v1/hosts: every host, its position, the failed one mar
 		\$h{c}{last_failure}{status} == 4 && !defined \$h{b}{last_failure}"
 '
 
+test_expect_success 'isconf hosts shows the same, as a table and as JSON' '
+	isconf_on a hosts >tbl &&
+	grep -E "^a +generic +3 +3  up to date" tbl &&
+	grep -E "^c +generic +1 +3  FAILED at 2 \(4\)" tbl &&
+	isconf_on a hosts --json >h2.json &&
+	json_eval h2.json "scalar(@{\$j->{hosts}}) == 3"
+'
+
 test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and limit' '
 	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" >j.json &&
 	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
@@ -104,11 +112,12 @@ test_expect_success 'malformed, oversized and 500 concurrent connections: the da
 	test "$(code "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=0&limit=99999999")" = 400 &&
 	isconf_on a -q lock "still works" &&
 	(cd "$A" && isconf_on a -q exec true) && isconf_on a -q ci &&
-	wait_head b 6
+	wait_head b 6 && isconf_on b -q up
 '
 
 command -v chromium >/dev/null && test_set_prereq CHROMIUM
 test_expect_success CHROMIUM 'in headless Chromium the dashboard shows the hosts, positions and the failure' '
+	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"host.:.b.,.branch.:.generic.,.applied.:6\"" &&
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	    --disable-background-networking --disable-component-update --disable-sync \
 	    --user-data-dir="$root/chrome" --virtual-time-budget=5000 \
