@@ -59,6 +59,7 @@ CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 
 .PHONY: dist-files install-units
+.PHONY: bench
 .PHONY: all build deps check test test-unit test-e2e check-sanitize \
 	demo install clean
 
@@ -113,6 +114,14 @@ check-sanitize:
 
 demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
+
+# Figures, each beside its baseline from the same run (bench/README).
+bench: all $(BUILD)/bench/b2sum
+	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
+
+$(BUILD)/bench/b2sum: bench/b2sum.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
 
 # Units and the cron line name the installed binaries, so they are made
 # afresh for each PREFIX.

@@ -15,6 +15,7 @@ struct cache {
 	sqlite3	*db;
 };
 
+#define SAMPLE_LEN	16384
 #define COMP_RAW	0
 #define COMP_ZLIB	1
 
@@ -94,9 +95,18 @@ cache_put(struct cache *c, const void *data, size_t len, uint8_t *hash,
 		return 0;
 	clen = compressBound(len);
 	comp = xmalloc(clen);
+	/* zlib crawls over random data (limits.md: ~60 MB/s): try a 16 KiB
+	 * sample first and store incompressible chunks raw. */
+	if (len > 2 * SAMPLE_LEN) {
+		uLongf slen = clen;
+		if (compress2(comp, &slen, data, SAMPLE_LEN, 1) != Z_OK ||
+		    slen >= SAMPLE_LEN - SAMPLE_LEN / 8)
+			goto store;
+	}
 	if (compress2(comp, &clen, data, len, 1) == Z_OK &&
 	    clen < len - len / 8)
 		how = COMP_ZLIB;
+store:
 	sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO chunks(hash, size, "
 	    "comp, data) VALUES (?, ?, ?, ?)", -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, hash, CACHE_HASH_LEN, SQLITE_STATIC);

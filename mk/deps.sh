@@ -3,7 +3,7 @@
 # when they are missing.  A no-op when everything is present.
 set -e
 pkgs="pkg-config libsodium-dev libevent-dev libsqlite3-dev libmicrohttpd-dev
-zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl"
+zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

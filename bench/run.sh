@@ -1,0 +1,91 @@
+#!/bin/sh
+# make bench: measure isconf against baselines from the same run, print
+# a table and write bench/results.json.  See bench/README.
+set -e
+BUILD=$1
+OUT=$(cd "$(dirname "$0")" && pwd)/results.json
+W=$(mktemp -d /tmp/isconf-bench.XXXXXX)
+ISCONF=$BUILD/isconf
+trap 'for h in a b; do host $h "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
+SNAP_MB=${BENCH_SNAP_MB:-256}
+N_EXEC=${BENCH_EXECS:-1000}
+
+host() {
+	h=$1
+	shift
+	case $h in a) n=1 ;; *) n=2 ;; esac
+	env IS_HOME="$W/$h/home" IS_ROOT="$W/$h/root" IS_HOSTNAME=$h \
+	    IS_DOMAIN=bench.example IS_MAINCF=/dev/null IS_BIND=127.0.0.$n \
+	    IS_PORT=65227 IS_HTTP_PORT=65228 "$@"
+}
+now() { date +%s.%N; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' /proc/$1/status; }
+# Wake-ups: context switches (voluntary ones are the loop waking).
+runs() { awk '/ctxt_switches/ {n += $2} END {print n}' /proc/$1/status; }
+pid_of() { cat "$W/$1/home/isconfd.pid"; }
+
+for h in a b; do mkdir -p "$W/$h/home" "$W/$h/root"; host $h "$ISCONF" -q start; done
+
+# 1. Idle daemon: RSS and wake-ups.
+pa=$(pid_of a)
+rss_start=$(rss_kib $pa)
+r0=$(runs $pa); sleep ${BENCH_IDLE_S:-30}; r1=$(runs $pa)
+wakeups=$(echo "($r1 - $r0) / ${BENCH_IDLE_S:-30}" | bc -l)
+
+# 3. Replay overhead: N execs of true, replayed by up, vs a shell loop.
+cd "$W/a/root"
+host a "$ISCONF" -q lock "bench execs"
+i=0; while [ $i -lt $N_EXEC ]; do host a "$ISCONF" -q exec true; i=$((i+1)); done
+host a "$ISCONF" -q ci
+host a "$ISCONF" -q bundle create "$W/execs.bundle"
+host b "$ISCONF" -q bundle apply "$W/execs.bundle"
+t0=$(now); host b "$ISCONF" -q up; t1=$(now)
+t2=$(now); i=0; while [ $i -lt $N_EXEC ]; do /bin/true; i=$((i+1)); done; t3=$(now)
+up_s=$(echo "$t1 - $t0" | bc -l); loop_s=$(echo "$t3 - $t2" | bc -l)
+per_entry_us=$(echo "($up_s - $loop_s) * 1000000 / $N_EXEC" | bc -l)
+rss_after=$(rss_kib $(pid_of b))
+
+# 4. Snap: random and compressible data vs raw BLAKE2b of the same file.
+head -c $((SNAP_MB * 1048576)) /dev/urandom >"$W/a/root/random.img"
+yes "isconf compressible line of text for the benchmark" |
+    head -c $((SNAP_MB * 1048576)) >"$W/a/root/text.img"
+sync
+b2=$("$BUILD/bench/b2sum" "$W/a/root/random.img")
+host a "$ISCONF" -q lock "bench snap"
+t0=$(now); host a "$ISCONF" -q snap "$W/a/root/random.img"; t1=$(now)
+t2=$(now); host a "$ISCONF" -q snap "$W/a/root/text.img"; t3=$(now)
+snap_rand=$(echo "$SNAP_MB * 1.048576 / ($t1 - $t0)" | bc -l)
+snap_text=$(echo "$SNAP_MB * 1.048576 / ($t3 - $t2)" | bc -l)
+# The same file with 1 MiB in the middle changed: bytes newly stored.
+dd if=/dev/urandom of="$W/a/root/random.img" bs=1M count=1 \
+    seek=$((SNAP_MB / 2)) conv=notrunc 2>/dev/null
+new=$(host a "$ISCONF" snap "$W/a/root/random.img" |
+    sed -n 's/.*bytes, \([0-9]*\) new in the cache.*/\1/p')
+host a "$ISCONF" -q unlock
+
+r() { printf '%.2f' "$1"; }
+cat >"$OUT" <<JSON
+{
+  "machine": "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)",
+  "idle_rss_kib": $rss_start,
+  "rss_after_replay_kib": $rss_after,
+  "idle_wakeups_per_s": $(r $wakeups),
+  "replay_up_s": $(r $up_s), "replay_shell_loop_s": $(r $loop_s),
+  "replay_overhead_us_per_entry": $(r $per_entry_us),
+  "replay_entries": $N_EXEC,
+  "snap_random_mb_s": $(r $snap_rand), "snap_text_mb_s": $(r $snap_text),
+  "blake2b_mb_s": $b2, "snap_random_vs_blake2b": $(r $(echo "$snap_rand / $b2" | bc -l)),
+  "snap_mib": $SNAP_MB,
+  "resnap_1mib_changed_new_bytes": $new
+}
+JSON
+printf '\n%-44s %14s %14s %8s\n' "measure" "isconf" "baseline" "ratio"
+printf '%-44s %11s KiB %14s %8s\n' "idle RSS after start (target <= 4096)" "$rss_start" "-" "-"
+printf '%-44s %11s KiB %14s %8s\n' "RSS after $N_EXEC entries replayed" "$rss_after" "-" "-"
+printf '%-44s %14s %14s %8s\n' "idle wake-ups/s (target <= 1)" "$(r $wakeups)" "-" "-"
+printf '%-44s %12s s %12s s %8s\n' "up of $N_EXEC exec true vs shell loop" "$(r $up_s)" "$(r $loop_s)" "$(r $(echo "$up_s / $loop_s" | bc -l))"
+printf '%-44s %11s us %14s %8s\n' "replay overhead per entry (target <= 200)" "$(r $per_entry_us)" "-" "-"
+printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB random vs BLAKE2b (>= 0.5)" "$(r $snap_rand)" "$b2" "$(r $(echo "$snap_rand / $b2" | bc -l))"
+printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB text vs BLAKE2b" "$(r $snap_text)" "$b2" "$(r $(echo "$snap_text / $b2" | bc -l))"
+printf '%-44s %14s %14s %8s\n' "re-snap, 1 MiB changed: new bytes (<= 2 MiB)" "$new" "1048576" "$(r $(echo "$new / 1048576" | bc -l))"
+echo "results: $OUT"
