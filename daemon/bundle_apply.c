@@ -29,51 +29,6 @@ bundle_in_free(struct bundle_in *bi)
 }
 
 static int
-check_signed(struct isconfd *d, const struct entry *e, const char *branch,
-    char **cause)
-{
-	struct sig_info	si;
-	int		rv = 0;
-
-	if (sig_decode(&e->payload, &si) == -1)
-		return set_cause(cause, "entry %llu: bad signer",
-		    (unsigned long long)e->seq);
-	if (hostkey_verify(e, branch, si.pubkey) != 0)
-		rv = set_cause(cause, "entry %llu: bad signature",
-		    (unsigned long long)e->seq);
-	else if (hostkey_trusted(d, si.pubkey, cause) == -1)
-		rv = -1;
-	free(si.parent_branch);
-	return rv;
-}
-
-/*
- * Verify every signature against the branch it was made for: walking back
- * from the head, entries before a fork entry belong to its parent branch.
- */
-static int
-check_signatures(struct isconfd *d, struct bundle_in *bi, char **cause)
-{
-	struct sig_info	 si;
-	char		*branch = xstrdup(bi->branch);
-	size_t		 i;
-	int		 rv = 0;
-
-	for (i = bi->n; i-- > 0 && rv == 0; ) {
-		struct entry *e = &bi->es[i];
-		if (e->has_sig && check_signed(d, e, branch, cause) == -1)
-			rv = -1;
-		if (rv == 0 && e->kind == ENTRY_FORK &&
-		    sig_decode(&e->payload, &si) == 0) {
-			free(branch);
-			branch = si.parent_branch;
-		}
-	}
-	free(branch);
-	return rv;
-}
-
-static int
 read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
     char **cause)
 {
@@ -113,9 +68,9 @@ read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
 		memcpy(prev, e->id, HASH_LEN);
 	}
 	buf_free(&raw);
-	if (bi->n > 0 && !bi->es[bi->n - 1].has_sig)
-		return set_cause(cause, "the last entry is not signed");
-	return check_signatures(d, bi, cause);
+	/* Chain, signatures bound to their branch, trust: as for sync. */
+	memset(prev, 0, sizeof prev);
+	return entries_verify(d, bi->branch, bi->es, bi->n, prev, cause);
 bad:
 	set_cause(cause, "truncated or malformed");
 fail:

@@ -154,6 +154,18 @@ hello_to(struct isconfd *d, const struct sockaddr_in *to)
 	buf_free(&b);
 }
 
+/* Whether a nets address is already a known peer's. */
+static int
+static_known(struct isconfd *d, size_t i)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (p->addr.sin_addr.s_addr == d->statics[i].sin_addr.s_addr)
+			return 1;
+	return 0;
+}
+
 /* Addresses to pull from: reachable peers, and nets addresses that no
  * known peer answers from (a host just started knows no peers yet). */
 size_t
@@ -167,11 +179,7 @@ mesh_targets(struct isconfd *d, struct sockaddr_in **out)
 		if (peer_reachable(d, p))
 			(*out)[n++] = p->addr;
 	for (i = 0; i < d->nstatics; i++) {
-		TAILQ_FOREACH(p, &d->peers, entry)
-			if (p->addr.sin_addr.s_addr ==
-			    d->statics[i].sin_addr.s_addr)
-				break;
-		if (p == NULL)
+		if (!static_known(d, i))
 			(*out)[n++] = d->statics[i];
 	}
 	return n;
@@ -188,11 +196,7 @@ mesh_send_all(struct isconfd *d, uint8_t type, const struct buf *b)
 	TAILQ_FOREACH(p, &d->peers, entry)
 		net_send(d->net, &p->addr, type, b->data, b->len);
 	for (i = 0; i < d->nstatics; i++) {
-		TAILQ_FOREACH(p, &d->peers, entry)
-			if (p->addr.sin_addr.s_addr ==
-			    d->statics[i].sin_addr.s_addr)
-				break;
-		if (p == NULL)
+		if (!static_known(d, i))
 			net_send(d->net, &d->statics[i], type, b->data, b->len);
 	}
 }
@@ -224,11 +228,7 @@ mesh_announce(struct isconfd *d, int all)
 		}
 		/* Addresses from nets we have not heard from yet. */
 		for (i = 0; i < d->nstatics; i++) {
-			TAILQ_FOREACH(p, &d->peers, entry)
-				if (p->addr.sin_addr.s_addr ==
-				    d->statics[i].sin_addr.s_addr)
-					break;
-			if (p == NULL)
+			if (!static_known(d, i))
 				net_send(d->net, &d->statics[i], MSG_HELLO,
 				    b.data, b.len);
 		}
