@@ -218,7 +218,16 @@ http_metrics(struct isconfd *d, struct buf *b)
 		    "\"out\",kind=\"%s\"} %llu\n", kinds[i],
 		    (unsigned long long)ns->type_in[i + 1], kinds[i],
 		    (unsigned long long)ns->type_out[i + 1]);
-	metric(b, "bytes_total", "counter", "Gossip bytes.");
+	metric(b, "message_bytes_total", "counter", "Gossip bytes of "
+	    "accepted datagrams, by kind.");
+	for (i = 0; i < 6; i++)
+		buf_printf(b, "isconf_message_bytes_total{direction=\"in\","
+		    "kind=\"%s\"} %llu\nisconf_message_bytes_total{direction="
+		    "\"out\",kind=\"%s\"} %llu\n", kinds[i],
+		    (unsigned long long)ns->type_bytes_in[i + 1], kinds[i],
+		    (unsigned long long)ns->type_bytes_out[i + 1]);
+	metric(b, "bytes_total", "counter", "All UDP bytes, dropped ones "
+	    "included.");
 	buf_printf(b, "isconf_bytes_total{direction=\"in\"} %llu\n"
 	    "isconf_bytes_total{direction=\"out\"} %llu\n",
 	    (unsigned long long)ns->bytes_in,

@@ -168,6 +168,20 @@ verb_status(struct client *c)
 	client_exit(c, 0);
 }
 
+/* The id of the entry this host applied last (zeros: none). */
+static void
+applied_id(struct isconfd *d, uint64_t seq, char *id)
+{
+	struct entry	e;
+	uint8_t		zero[HASH_LEN] = { 0 };
+
+	if (seq > 0 && journal_get(d->journal, d->branch, seq, &e, NULL) == 0) {
+		id_short(id, e.id);
+		entry_free(&e);
+	} else
+		id_short(id, zero);
+}
+
 /* The status, as text or JSON, into b (shared with the HTTP API). */
 void
 status_build(struct isconfd *d, struct buf *b0, int json)
@@ -189,6 +203,8 @@ status_build(struct isconfd *d, struct buf *b0, int json)
 		buf_printf(&b, "\"head\":{\"seq\":%llu,\"id\":\"%s\"},"
 		    "\"applied\":%llu,", (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
+		applied_id(d, applied, id);
+		buf_printf(&b, "\"applied_id\":\"%s\",", id);
 	} else
 		buf_printf(&b, "domain:   %s\nhost:     %s\nbranch:   %s\n"
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,

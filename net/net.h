@@ -43,6 +43,8 @@ struct net_stats {
 	uint64_t	tcp_refused;
 	uint64_t	type_in[8];	/* accepted datagrams by type */
 	uint64_t	type_out[8];
+	uint64_t	type_bytes_in[8];
+	uint64_t	type_bytes_out[8];
 };
 
 struct net;

@@ -92,6 +92,7 @@ net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
 	    sizeof *to);
 	if (w == (ssize_t)b.len) {
 		n->stats.type_out[type & 7]++;
+		n->stats.type_bytes_out[type & 7] += b.len;
 		n->stats.dgram_out++;
 		n->stats.bytes_out += b.len;
 	}
@@ -145,6 +146,7 @@ udp_handle(struct net *n, const uint8_t *p, size_t len,
 	} else if (strcmp(host, n->host) != 0) {
 		d.type = p[4];
 		n->stats.type_in[d.type & 7]++;
+		n->stats.type_bytes_in[d.type & 7] += len;
 		d.host = host;
 		d.from = *from;
 		n->dgram_cb(n->arg, &d);

@@ -28,7 +28,7 @@ test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
 
 test_expect_success '/api/v1/status matches the host' '
 	get 1 /api/v1/status >st.json &&
-	json_eval st.json "\$j->{host} eq q(a) && \$j->{branch} eq q(generic) && \$j->{head}{seq} == 3 && \$j->{applied} == 3 && \$j->{lock}{host} eq q(b) && \$j->{lock}{message} eq q(b holds it) && \$j->{peers}{known} == 2" &&
+	json_eval st.json "\$j->{host} eq q(a) && \$j->{branch} eq q(generic) && \$j->{head}{seq} == 3 && \$j->{applied} == 3 && \$j->{applied_id} eq \$j->{head}{id} && \$j->{lock}{host} eq q(b) && \$j->{lock}{message} eq q(b holds it) && \$j->{peers}{known} == 2" &&
 	get 3 /api/v1/status >stc.json &&
 	json_eval stc.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entry} == 2 && \$j->{last_up}{status} == 4 && \$j->{last_up}{output} =~ /c says no/"
 '
@@ -66,6 +66,7 @@ test_expect_success '/metrics is Prometheus text, and the counters move' '
 	grep -x "isconf_replay_failures_total 1" m1 &&
 	grep -x "isconf_lag_entries{branch=\"generic\"} 2" m1 &&
 	grep -x "isconf_lock_held{branch=\"generic\",mine=\"0\"} 1" m1 &&
+	grep -E "^isconf_message_bytes_total\{direction=\"in\",kind=\"hello\"\} [1-9][0-9]*$" m1 &&
 	before=$(sed -n "s/^isconf_messages_total{direction=\"in\",kind=\"hello\"} //p" m1) &&
 	wait_for 10 sh -c "test \$(curl -s http://127.0.0.3:65028/metrics | sed -n \"s/^isconf_messages_total{direction=.in.,kind=.hello.} //p\") -gt $before" &&
 	expect_code 1 isconf_on c up &&
