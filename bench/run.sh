@@ -3,7 +3,8 @@
 # a table and write bench/results.json.  See bench/README.
 set -e
 BUILD=$1
-OUT=$(cd "$(dirname "$0")" && pwd)/results.json
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=$HERE/results.json
 W=$(mktemp -d /tmp/isconf-bench.XXXXXX)
 ISCONF=$BUILD/isconf
 trap 'for h in a b; do host $h "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
@@ -63,6 +64,19 @@ new=$(host a "$ISCONF" snap "$W/a/root/random.img" |
     sed -n 's/.*bytes, \([0-9]*\) new in the cache.*/\1/p')
 host a "$ISCONF" -q unlock
 
+# 2. Propagation over N daemons (bench/propagate.sh).
+prop_json=""
+prop_rows=""
+for n in ${BENCH_PROP_SIZES:-10 50 200}; do
+	set -- $(sh "$HERE/propagate.sh" "$BUILD" $n \
+	    ${BENCH_PROP_COMMITS:-20})
+	prop_json="$prop_json\"propagation_$n\": {\"p50_ms\": $1, \"p99_ms\": $2, \"max_ms\": $3, \"poll_sweep_ms\": $4, \"loopback_rtt_us\": $5},
+  "
+	prop_rows="$prop_rows$(printf '%-44s %11s ms %11s us %8s' \
+	    "head on all $n: p50/p99/max (sweep $4 ms)" "$1/$2/$3" "$5" "-")
+"
+done
+
 r() { printf '%.2f' "$1"; }
 cat >"$OUT" <<JSON
 {
@@ -76,7 +90,7 @@ cat >"$OUT" <<JSON
   "snap_random_mb_s": $(r $snap_rand), "snap_text_mb_s": $(r $snap_text),
   "blake2b_mb_s": $b2, "snap_random_vs_blake2b": $(r $(echo "$snap_rand / $b2" | bc -l)),
   "snap_mib": $SNAP_MB,
-  "resnap_1mib_changed_new_bytes": $new
+  $prop_json"resnap_1mib_changed_new_bytes": $new
 }
 JSON
 printf '\n%-44s %14s %14s %8s\n' "measure" "isconf" "baseline" "ratio"
@@ -88,4 +102,5 @@ printf '%-44s %11s us %14s %8s\n' "replay overhead per entry (target <= 200)" "$
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB random vs BLAKE2b (>= 0.5)" "$(r $snap_rand)" "$b2" "$(r $(echo "$snap_rand / $b2" | bc -l))"
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB text vs BLAKE2b" "$(r $snap_text)" "$b2" "$(r $(echo "$snap_text / $b2" | bc -l))"
 printf '%-44s %14s %14s %8s\n' "re-snap, 1 MiB changed: new bytes (<= 2 MiB)" "$new" "1048576" "$(r $(echo "$new / 1048576" | bc -l))"
+printf '%s' "$prop_rows"
 echo "results: $OUT"

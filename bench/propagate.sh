@@ -1,0 +1,69 @@
+#!/bin/sh
+# Figure 2 of make bench: time from ci returning on one host until the
+# new head is known on every other host, for N daemons on 127.0.1.x.
+# Each host's nets lists the origin and 3 random others; gossip runs
+# with its defaults.  Heads are observed by polling each host's status
+# (so the resolution is one sweep over the hosts, printed too).
+#   propagate.sh BUILD N COMMITS  ->  "p50 p99 max sweep rtt" in ms
+set -e
+BUILD=$1 N=$2 COMMITS=$3
+ISCONF=$BUILD/isconf
+W=$(mktemp -d /tmp/isconf-prop.XXXXXX)
+trap 'for i in $(seq $N); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
+
+host() {
+	i=$1
+	shift
+	env IS_HOME="$W/$i/home" IS_ROOT="$W/$i/root" IS_HOSTNAME=h$i \
+	    IS_DOMAIN=bench.example IS_MAINCF=/dev/null IS_BIND=127.0.1.$i \
+	    IS_PORT=65327 IS_HTTP_PORT=65328 IS_PREFETCH=0 "$@"
+}
+head_of() {
+	host $1 "$ISCONF" status 2>/dev/null | sed -n 's/^head: *\([0-9]*\).*/\1/p'
+}
+ms() { date +%s%3N; }
+
+for i in $(seq $N); do
+	mkdir -p "$W/$i/home/conf" "$W/$i/root"
+	{ [ $i != 1 ] && echo 127.0.1.1
+	  for j in $(shuf -i 1-$N -n 3); do [ $j != $i ] && echo 127.0.1.$j; done
+	} >"$W/$i/home/conf/nets" || true
+	host $i "$ISCONF" -q start
+done
+sleep 6	# let discovery settle (one gossip interval)
+
+rtt=$(perl -MIO::Socket::INET -MTime::HiRes=time -e '
+	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", Proto => "udp");
+	my $a = $s->sockname; my $t = time;
+	for (1 .. 1000) { $s->send("x", 0, $a); $s->recv(my $b, 10) }
+	printf "%.1f", (time - $t) * 1e6 / 1000;')
+lat=""
+cd "$W/1/root"
+for c in $(seq $COMMITS); do
+	host 1 "$ISCONF" -q lock "commit $c"
+	host 1 "$ISCONF" -q exec true
+	host 1 "$ISCONF" -q ci
+	t0=$(ms)
+	want=$((c * 3))
+	pending=$(seq 2 $N)
+	sweeps=0
+	while [ -n "$pending" ] && [ $(($(ms) - t0)) -lt 30000 ]; do
+		left=""
+		for i in $pending; do
+			if [ "$(head_of $i)" -ge $want ] 2>/dev/null; then
+				lat="$lat $(($(ms) - t0))"
+			else
+				left="$left $i"
+			fi
+		done
+		pending=$left
+		sweeps=$((sweeps + 1))
+	done
+	for i in $pending; do lat="$lat 30000"; done
+done
+sweep=$(t=$(ms); for i in $(seq 2 $N); do head_of $i >/dev/null; done; echo $(($(ms) - t)))
+echo $lat | tr ' ' '\n' | sort -n | awk -v sw=$sweep -v rtt=$rtt '
+	{ v[NR] = $1 }
+	END { p50 = v[int(NR * 0.5) > 0 ? int(NR * 0.5) : 1];
+	      p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
+	      printf "%d %d %d %d %s\n", p50, p99, v[NR], sw, rtt }'
