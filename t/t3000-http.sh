@@ -86,6 +86,7 @@ test_expect_success 'read-only: other methods are refused' '
 
 test_expect_success 'a non-loopback bind needs the bearer token' '
 	isconf_on b -q unlock &&
+	wait_for 10 sh -c "(. \"$(host_dir a)/env\" && \"$ISCONF\" status) | grep -q \"^lock: *none\"" &&
 	make_host d 4 IS_HTTP_BIND=0.0.0.0 IS_HTTP_PORT=65099 &&
 	isconf_on d -q start &&
 	tok=$(cat "$(host_dir d)/home/conf/http_token") &&
