@@ -4,7 +4,9 @@
 # Each host's nets lists the origin and 3 random others; gossip runs
 # with its defaults.  Heads are observed by polling each host's status
 # (so the resolution is one sweep over the hosts, printed too).
-#   propagate.sh BUILD N COMMITS  ->  "p50 p99 max sweep rtt" in ms
+# Also the N daemons' total RSS and the CPU they use while idle.
+#   propagate.sh BUILD N COMMITS  ->  "p50 p99 max sweep rtt rss cpu"
+#   (ms, ms, ms, ms, us, KiB, % of one core over IDLE_S seconds)
 set -e
 BUILD=$1 N=$2 COMMITS=$3
 ISCONF=$BUILD/isconf
@@ -31,6 +33,14 @@ for i in $(seq $N); do
 	host $i "$ISCONF" -q start
 done
 sleep 6	# let discovery settle (one gossip interval)
+
+pids=$(for i in $(seq $N); do cat "$W/$i/home/isconfd.pid"; done)
+cpu_ticks() { for p in $pids; do awk '{print $14 + $15}' /proc/$p/stat; done |
+    awk '{s += $1} END {print s}'; }
+rss=$(for p in $pids; do awk '/^VmRSS:/ {print $2}' /proc/$p/status; done |
+    awk '{s += $1} END {print s}')
+c0=$(cpu_ticks); sleep ${IDLE_S:-10}; c1=$(cpu_ticks)
+cpu=$(echo "($c1 - $c0) * 100 / $(getconf CLK_TCK) / ${IDLE_S:-10}" | bc -l)
 
 rtt=$(perl -MIO::Socket::INET -MTime::HiRes=time -e '
 	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", Proto => "udp");
@@ -62,8 +72,10 @@ for c in $(seq $COMMITS); do
 	for i in $pending; do lat="$lat 30000"; done
 done
 sweep=$(t=$(ms); for i in $(seq 2 $N); do head_of $i >/dev/null; done; echo $(($(ms) - t)))
-echo $lat | tr ' ' '\n' | sort -n | awk -v sw=$sweep -v rtt=$rtt '
+echo $lat | tr ' ' '\n' | sort -n | awk -v sw=$sweep -v rtt=$rtt \
+    -v rss=$rss -v cpu=$cpu '
 	{ v[NR] = $1 }
 	END { p50 = v[int(NR * 0.5) > 0 ? int(NR * 0.5) : 1];
 	      p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
-	      printf "%d %d %d %d %s\n", p50, p99, v[NR], sw, rtt }'
+	      printf "%d %d %d %d %s %d %.2f\n", p50, p99, v[NR], sw, rtt,
+	          rss, cpu }'

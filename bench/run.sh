@@ -70,10 +70,12 @@ prop_rows=""
 for n in ${BENCH_PROP_SIZES:-10 50 200}; do
 	set -- $(sh "$HERE/propagate.sh" "$BUILD" $n \
 	    ${BENCH_PROP_COMMITS:-20})
-	prop_json="$prop_json\"propagation_$n\": {\"p50_ms\": $1, \"p99_ms\": $2, \"max_ms\": $3, \"poll_sweep_ms\": $4, \"loopback_rtt_us\": $5},
+	prop_json="$prop_json\"propagation_$n\": {\"p50_ms\": $1, \"p99_ms\": $2, \"max_ms\": $3, \"poll_sweep_ms\": $4, \"loopback_rtt_us\": $5, \"total_rss_kib\": $6, \"idle_cpu_percent\": $7},
   "
 	prop_rows="$prop_rows$(printf '%-44s %11s ms %11s us %8s' \
 	    "head on all $n: p50/p99/max (sweep $4 ms)" "$1/$2/$3" "$5" "-")
+$(printf '%-44s %10s KiB %14s %8s' "$n daemons: total RSS" "$6" "-" "-")
+$(printf '%-44s %12s %% %14s %8s' "$n daemons: idle CPU (one core = 100)" "$7" "-" "-")
 "
 done
 
