@@ -167,17 +167,30 @@ metric(struct buf *b, const char *name, const char *type, const char *help)
 	    name, type);
 }
 
-void
-http_metrics(struct isconfd *d, struct buf *b)
+/* One counter per gossip message kind and direction (types 1-6). */
+static void
+by_kind(struct buf *b, const char *name, const uint64_t *in,
+    const uint64_t *out)
 {
 	static const char *kinds[] = { "hello", "claim", "grant", "deny",
 	    "locked", "release" };
+	size_t	i;
+
+	for (i = 0; i < 6; i++)
+		buf_printf(b, "isconf_%s{direction=\"in\",kind=\"%s\"} %llu\n"
+		    "isconf_%s{direction=\"out\",kind=\"%s\"} %llu\n", name,
+		    kinds[i], (unsigned long long)in[i + 1], name, kinds[i],
+		    (unsigned long long)out[i + 1]);
+}
+
+void
+http_metrics(struct isconfd *d, struct buf *b)
+{
 	struct net_stats	*ns, zero;
 	struct jhead		 h;
 	struct jlock		 l;
 	uint64_t		 applied, chunks, bytes;
 	int			 held = 0, mine = 0;
-	size_t			 i;
 
 	memset(&zero, 0, sizeof zero);
 	ns = d->net ? net_stats(d->net) : &zero;
@@ -212,20 +225,11 @@ http_metrics(struct isconfd *d, struct buf *b)
 	metric(b, "peers_reachable", "gauge", "Peers heard from lately.");
 	buf_printf(b, "isconf_peers_reachable %zu\n", peers_reachable(d));
 	metric(b, "messages_total", "counter", "Gossip datagrams by kind.");
-	for (i = 0; i < 6; i++)
-		buf_printf(b, "isconf_messages_total{direction=\"in\","
-		    "kind=\"%s\"} %llu\nisconf_messages_total{direction="
-		    "\"out\",kind=\"%s\"} %llu\n", kinds[i],
-		    (unsigned long long)ns->type_in[i + 1], kinds[i],
-		    (unsigned long long)ns->type_out[i + 1]);
+	by_kind(b, "messages_total", ns->type_in, ns->type_out);
 	metric(b, "message_bytes_total", "counter", "Gossip bytes of "
 	    "accepted datagrams, by kind.");
-	for (i = 0; i < 6; i++)
-		buf_printf(b, "isconf_message_bytes_total{direction=\"in\","
-		    "kind=\"%s\"} %llu\nisconf_message_bytes_total{direction="
-		    "\"out\",kind=\"%s\"} %llu\n", kinds[i],
-		    (unsigned long long)ns->type_bytes_in[i + 1], kinds[i],
-		    (unsigned long long)ns->type_bytes_out[i + 1]);
+	by_kind(b, "message_bytes_total", ns->type_bytes_in,
+	    ns->type_bytes_out);
 	metric(b, "bytes_total", "counter", "All UDP bytes, dropped ones "
 	    "included.");
 	buf_printf(b, "isconf_bytes_total{direction=\"in\"} %llu\n"

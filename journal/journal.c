@@ -416,27 +416,38 @@ journal_lock_get(struct journal *j, const char *branch, struct jlock *l)
 	return rv;
 }
 
-int
-journal_lock_set(struct journal *j, const char *branch, const struct jlock *l,
-    const struct entry *lockentry, char **cause)
+/* verb: "INSERT" (fails if a lock is recorded) or "INSERT OR REPLACE". */
+static int
+lock_insert(struct journal *j, const char *verb, const char *branch,
+    const struct jlock *l, char **cause)
 {
 	sqlite3_stmt	*st;
+	char		*sql;
 
-	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
-		return -1;
-	st = db_prep(j, "INSERT INTO locks(branch, host, author, message, "
-	    "time, base_seq) VALUES (?, ?, ?, ?, ?, ?)");
+	xasprintf(&sql, "%s INTO locks(branch, host, author, message, time, "
+	    "base_seq) VALUES (?, ?, ?, ?, ?, ?)", verb);
+	st = db_prep(j, sql);
+	free(sql);
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->author, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, l->message, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, l->time);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)l->base_seq);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_fail(j, st, cause);
-		goto fail;
-	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
 	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+journal_lock_set(struct journal *j, const char *branch, const struct jlock *l,
+    const struct entry *lockentry, char **cause)
+{
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (lock_insert(j, "INSERT", branch, l, cause) == -1)
+		goto fail;
 	if (lockentry != NULL &&
 	    journal_wip_add(j, branch, lockentry, cause) == -1)
 		goto fail;
@@ -591,18 +602,5 @@ int
 journal_lock_put(struct journal *j, const char *branch, const struct jlock *l,
     char **cause)
 {
-	sqlite3_stmt	*st;
-
-	st = db_prep(j, "INSERT OR REPLACE INTO locks(branch, host, author, "
-	    "message, time, base_seq) VALUES (?, ?, ?, ?, ?, ?)");
-	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, l->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, l->author, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, l->message, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, l->time);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)l->base_seq);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(j, st, cause);
-	sqlite3_finalize(st);
-	return 0;
+	return lock_insert(j, "INSERT OR REPLACE", branch, l, cause);
 }
