@@ -192,11 +192,14 @@ isconfd_close(struct isconfd *d)
 	conf_free(&d->conf);
 }
 
-/* Fork; the parent waits for the child to report ready or failed. */
+/*
+ * Fork; the parent waits for the child to report ready or failed.
+ * Returns 1 when the child's stdout and stderr are IS_LOGFILE.
+ */
 static int
-daemonize(int *report_fd)
+daemonize(int *report_fd, const char *logfile)
 {
-	int	p[2], null;
+	int	p[2], null, out = -1;
 	char	buf[1024];
 	ssize_t	n;
 	pid_t	pid;
@@ -220,15 +223,20 @@ daemonize(int *report_fd)
 		if (fd != p[1])
 			close(fd);
 	setsid();
+	if (logfile != NULL && (out = open(logfile, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC, 0640)) == -1)
+		log_warn("IS_LOGFILE %s: logging to syslog instead", logfile);
 	if ((null = open("/dev/null", O_RDWR)) != -1) {
 		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
+		dup2(out != -1 ? out : null, 1);
+		dup2(out != -1 ? out : null, 2);
 		if (null > 2)
 			close(null);
 	}
+	if (out > 2)
+		close(out);
 	*report_fd = p[1];
-	return 0;
+	return out != -1;
 }
 
 int
@@ -236,6 +244,7 @@ main(int argc, char **argv)
 {
 	struct isconfd	 d;
 	char		*cause = NULL;
+	const char	*logfile;
 	int		 ch, check = 0, debug = 0, report = -1;
 
 	memset(&d, 0, sizeof d);
@@ -261,9 +270,13 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	if (!d.foreground)
-		daemonize(&report);
-	log_init(d.foreground, "isconfd");
+	logfile = env_get(&d.conf.env, "IS_LOGFILE");
+	if (logfile != NULL && *logfile == '\0')
+		logfile = NULL;
+	if (!d.foreground && daemonize(&report, logfile) == 1)
+		log_init_stamped("isconfd");
+	else
+		log_init(d.foreground, "isconfd");
 	TAILQ_INIT(&d.clients);
 	LIST_INIT(&d.children);
 	d.base = event_base_new();

@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
 static int	 log_foreground = 1;
 static int	 log_verbose;
 static int	 log_journald;
+static int	 log_stamped;
 static const char *log_ident = "isconf";
 
 void
@@ -28,7 +31,6 @@ log_init(int foreground, const char *ident)
 
 #ifdef ISCONF_CRASH_HOOKS
 #include <signal.h>
-#include <unistd.h>
 
 void
 crash_point(const char *name)
@@ -41,6 +43,17 @@ crash_point(const char *name)
 	kill(getpid(), SIGKILL);
 }
 #endif
+
+/*
+ * Write to stderr with a time stamp: the daemon's stderr is then an
+ * IS_LOGFILE, so a sanitizer's or libc's own report lands beside ours.
+ */
+void
+log_init_stamped(const char *ident)
+{
+	log_init(1, ident);
+	log_stamped = 1;
+}
 
 void
 log_setverbose(int v)
@@ -73,7 +86,15 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (log_foreground) {
-		if (log_journald)
+		if (log_stamped) {
+			char		stamp[32];
+			time_t		t = time(NULL);
+			struct tm	tm;
+
+			strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S",
+			    localtime_r(&t, &tm));
+			fprintf(stderr, "%s [%d] ", stamp, (int)getpid());
+		} else if (log_journald)
 			fprintf(stderr, "<%d>", pri);
 		fprintf(stderr, "%s: %s%s%s\n", log_ident, msg,
 		    suffix ? ": " : "", suffix ? suffix : "");

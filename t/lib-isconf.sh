@@ -21,10 +21,16 @@ root=$(mktemp -d /tmp/isconf-t.XXXXXX)
 SHARNESS_TEST_EXTENSION=sh
 . /usr/share/sharness/sharness.sh
 
+# Without -v, keep what the tests print in a file: on a failure it is
+# shown on stderr with the daemons' logs, so that a CI log says why.
+if test "$verbose" != t; then
+	exec 3>>"$root/output" 4>>"$root/output"
+fi
+
 HOSTS_DIR="$SHARNESS_TRASH_DIRECTORY/hosts"
 mkdir -p "$HOSTS_DIR"
 unset IS_HOME IS_ROOT IS_HOSTNAME IS_DOMAIN IS_MAINCF IS_NETS IS_HMAC_KEYS \
-    IS_REBOOT_CMD IS_FQDN IS_PORT IS_BIND
+    IS_REBOOT_CMD IS_FQDN IS_PORT IS_BIND IS_LOGFILE
 
 host_dir() {
 	echo "$HOSTS_DIR/$1"
@@ -44,6 +50,7 @@ make_host() {
 	IS_MAINCF='${TEST_MAINCF:-/dev/null}'; export IS_MAINCF
 	IS_BIND='127.0.0.$_num'; export IS_BIND
 	IS_REBOOT_CMD='echo rebooted >>"$_d/reboots"'; export IS_REBOOT_CMD
+	IS_LOGFILE='$_d/isconfd.log'; export IS_LOGFILE
 	EOF
 	for _kv in "$@"; do
 		echo "${_kv%%=*}='${_kv#*=}'; export ${_kv%%=*}" >>"$_d/env"
@@ -179,4 +186,16 @@ bundle_copy() {
 # A test that mounts or makes namespaces sets at_exit to undo them.
 at_exit=:
 cleanup 'stop_all_hosts; eval "$at_exit"'
-trap 'stop_all_hosts; eval "$at_exit"; rm -rf "$root"; die' EXIT
+show_failure() {
+	test "$test_failure" = 0 && return 0
+	{
+		echo "--- $this_test: output of the tests (last 150 lines)"
+		tail -n 150 "$root/output" 2>/dev/null
+		for _d in "$HOSTS_DIR"/*/; do
+			test -f "$_d/isconfd.log" || continue
+			echo "--- $this_test: log of host $(basename "$_d") (last 60 lines)"
+			tail -n 60 "$_d/isconfd.log"
+		done
+	} | sed 's/^/# /' >&2
+}
+trap 'stop_all_hosts; eval "$at_exit"; show_failure; rm -rf "$root"; die' EXIT

@@ -23,7 +23,8 @@ test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
 	expect_code 1 isconf_on c up &&
 	isconf_on b -q lock "b holds it" &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/status | grep -q b.holds.it" &&
-	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"last_failure\\\":{\""
+	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"last_failure\\\":{\"" &&
+	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"host.:.b.,.branch.:.generic.,.applied.:3\""
 '
 
 test_expect_success '/api/v1/status matches the host' '
@@ -86,7 +87,9 @@ test_expect_success 'read-only: other methods are refused' '
 
 test_expect_success 'a non-loopback bind needs the bearer token' '
 	isconf_on b -q unlock &&
-	wait_for 10 sh -c "(. \"$(host_dir a)/env\" && \"$ISCONF\" status) | grep -q \"^lock: *none\"" &&
+	for h in a c; do
+		wait_for 10 sh -c "(. \"$(host_dir $h)/env\" && \"$ISCONF\" status) | grep -q \"^lock: *none\"" || return 1
+	done &&
 	make_host d 4 IS_HTTP_BIND=0.0.0.0 IS_HTTP_PORT=65099 &&
 	isconf_on d -q start &&
 	tok=$(cat "$(host_dir d)/home/conf/http_token") &&
