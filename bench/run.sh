@@ -79,6 +79,13 @@ $(printf '%-44s %12s %% %14s %8s' "$n daemons: idle CPU (one core = 100)" "$7" "
 "
 done
 
+# 5. Distribution: one peer alone, then DIST_PEERS at once (distribute.sh).
+DIST_MB=${BENCH_DIST_MB:-256}
+DIST_PEERS=${BENCH_DIST_PEERS:-20}
+set -- $(sh "$HERE/distribute.sh" "$BUILD" $DIST_MB $DIST_PEERS)
+dist_one=$1 dist_group=$2 dist_origin=$3 dist_peers=$4 dist_file=$5 dist_mb_s=$6
+dist_share=$(echo "$dist_origin / ($dist_origin + $dist_peers)" | bc -l)
+
 r() { printf '%.2f' "$1"; }
 cat >"$OUT" <<JSON
 {
@@ -92,6 +99,12 @@ cat >"$OUT" <<JSON
   "snap_random_mb_s": $(r $snap_rand), "snap_text_mb_s": $(r $snap_text),
   "blake2b_mb_s": $b2, "snap_random_vs_blake2b": $(r $(echo "$snap_rand / $b2" | bc -l)),
   "snap_mib": $SNAP_MB,
+  "dist_mib": $DIST_MB, "dist_peers": $DIST_PEERS,
+  "dist_one_peer_s": $dist_one, "dist_one_peer_mb_s": $dist_mb_s,
+  "dist_all_peers_s": $dist_group,
+  "dist_all_vs_one": $(r $(echo "$dist_group / $dist_one" | bc -l)),
+  "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
+  "dist_origin_share": $(r $dist_share),
   $prop_json"resnap_1mib_changed_new_bytes": $new
 }
 JSON
@@ -104,5 +117,8 @@ printf '%-44s %11s us %14s %8s\n' "replay overhead per entry (target <= 200)" "$
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB random vs BLAKE2b (>= 0.5)" "$(r $snap_rand)" "$b2" "$(r $(echo "$snap_rand / $b2" | bc -l))"
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB text vs BLAKE2b" "$(r $snap_text)" "$b2" "$(r $(echo "$snap_text / $b2" | bc -l))"
 printf '%-44s %14s %14s %8s\n' "re-snap, 1 MiB changed: new bytes (<= 2 MiB)" "$new" "1048576" "$(r $(echo "$new / 1048576" | bc -l))"
+printf '%-44s %9s MB/s %14s %8s\n' "one peer fetches $DIST_MB MiB (target >= 150)" "$dist_mb_s" "-" "-"
+printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2)" "$dist_group" "$dist_one" "$(r $(echo "$dist_group / $dist_one" | bc -l))"
+printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
 printf '%s' "$prop_rows"
 echo "results: $OUT"

@@ -6,6 +6,16 @@
  * Chunks are stored one by one, so a fetch interrupted by anything
  * resumes where it stopped.  Every chunk is checked against its hash
  * before it is stored.
+ *
+ * When many hosts fetch the same file at once, the origin must not serve
+ * it to each of them (issue 6: at most a quarter of the bytes).  So each
+ * host asks for the chunks in its own random order, and a peer that
+ * lacks a chunk now is asked again later: it is probably fetching the
+ * same file and will have other chunks soon.  A connection whose peer
+ * said NOCHUNK rests (10 ms, doubling to 320 ms; any chunk resets it),
+ * and once every connected peer lacked a chunk, all are asked again
+ * while the fetch as a whole still makes progress; after FETCH_STALL_MS
+ * without a chunk from anyone it ends with what it has.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,6 +27,10 @@
 
 #define FETCH_WINDOW	4
 #define FETCH_MAX_PEERS	64
+#define FETCH_TICK_MS	20
+#define FETCH_STALL_MS	2000
+#define BACKOFF_MIN_MS	10
+#define BACKOFF_MAX_MS	320
 
 enum { CH_PENDING, CH_INFLIGHT, CH_DONE };
 
@@ -35,6 +49,8 @@ struct fetch_conn {
 	struct net_conn		*conn;
 	int			 inflight;
 	uint64_t		 bytes;
+	int			 backoff_ms;	/* after a NOCHUNK */
+	int64_t			 rest_until;	/* ns */
 };
 
 struct fetch {
@@ -50,11 +66,22 @@ struct fetch {
 	int			 open;
 	int			 finished;
 	int64_t			 shown;		/* last progress, ns */
+	int64_t			 progress_at;	/* last chunk, ns */
+	struct event		*tick;
 	sync_done_cb		 cb;
 	void			*arg;
 };
 
 static void	fetch_pump(struct fetch_conn *);
+
+static void
+fetch_free(struct fetch *f)
+{
+	if (f->tick != NULL)
+		event_free(f->tick);
+	free(f->ch);
+	free(f);
+}
 
 static void
 fetch_end(struct fetch *f)
@@ -73,12 +100,12 @@ fetch_end(struct fetch *f)
 		client_info(f->c, "fetched %zu of %zu chunks (%llu bytes) "
 		    "from peers", f->n - f->remaining, f->n,
 		    (unsigned long long)f->done_bytes);
+	if (f->tick != NULL)
+		evtimer_del(f->tick);
 	if (f->cb != NULL)
 		f->cb(f->d, f->arg, (int)(f->n - f->remaining));
-	if (f->open == 0) {
-		free(f->ch);
-		free(f);
-	}
+	if (f->open == 0)
+		fetch_free(f);
 }
 
 /* 1 if some connected peer has not yet been asked for chunk i. */
@@ -93,20 +120,35 @@ chunk_askable(struct fetch *f, size_t i)
 	return 0;
 }
 
+/*
+ * Ends the fetch when all is here, or when nobody has sent anything for
+ * FETCH_STALL_MS and nothing is in flight; otherwise, when every peer
+ * has lacked every chunk still missing, starts a new round.
+ */
 static void
 fetch_check_done(struct fetch *f)
 {
 	size_t	i;
+	int	askable = 0;
 
-	if (f->remaining == 0) {
+	if (f->remaining == 0 || f->open == 0) {
 		fetch_end(f);
 		return;
 	}
-	for (i = 0; i < f->n; i++)
-		if (f->ch[i].state == CH_INFLIGHT ||
-		    (f->ch[i].state == CH_PENDING && chunk_askable(f, i)))
+	for (i = 0; i < f->n; i++) {
+		if (f->ch[i].state == CH_INFLIGHT)
 			return;
-	fetch_end(f);	/* nobody can give us the rest */
+		if (f->ch[i].state == CH_PENDING && chunk_askable(f, i))
+			askable = 1;
+	}
+	if (askable)
+		return;
+	if (now_ns() - f->progress_at > FETCH_STALL_MS * 1000000LL) {
+		fetch_end(f);	/* nobody can give us the rest */
+		return;
+	}
+	for (i = 0; i < f->n; i++)
+		f->ch[i].tried = 0;
 }
 
 static void
@@ -115,6 +157,8 @@ fetch_pump(struct fetch_conn *fc)
 	struct fetch	*f = fc->f;
 	size_t		 i;
 
+	if (fc->conn == NULL || now_ns() < fc->rest_until)
+		return;
 	for (i = 0; i < f->n && fc->inflight < FETCH_WINDOW; i++) {
 		struct fetch_chunk *ch = &f->ch[i];
 		if (ch->state != CH_PENDING || (ch->tried & (1ULL << fc->idx)))
@@ -175,6 +219,10 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 	if (type == F_NOCHUNK) {
 		ch->state = CH_PENDING;
 		ch->tried |= 1ULL << fc->idx;
+		fc->backoff_ms = fc->backoff_ms == 0 ? BACKOFF_MIN_MS :
+		    fc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    fc->backoff_ms * 2;
+		fc->rest_until = now_ns() + fc->backoff_ms * 1000000LL;
 	} else if (type == F_CHUNK) {
 		data = rd_blob(&r, &dlen, NET_MAX_FRAME);
 		if (rd_done(&r) == -1)
@@ -193,7 +241,12 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 				CRASH_POINT("chunk-download");
 			f->remaining--;
 			f->done_bytes += dlen;
+			f->d->chunks_fetched++;
+			f->d->chunk_bytes_fetched += dlen;
+			f->progress_at = now_ns();
 			fc->bytes += dlen;
+			fc->backoff_ms = 0;
+			fc->rest_until = 0;
 			fetch_progress(f);
 		}
 	} else
@@ -222,15 +275,48 @@ fetch_closed(void *arg, struct net_conn *c, const char *error)
 			f->ch[i].tried |= 1ULL << fc->idx;
 		}
 	fc->inflight = 0;
-	if (!f->finished) {
-		for (int j = 0; j < f->nconns; j++)
-			if (f->conns[j].conn != NULL)
-				fetch_pump(&f->conns[j]);
-		fetch_check_done(f);
+	if (f->finished) {
+		if (f->open == 0)
+			fetch_free(f);
+		return;
 	}
-	if (f->finished && f->open == 0) {
-		free(f->ch);
-		free(f);
+	for (int j = 0; j < f->nconns; j++)
+		fetch_pump(&f->conns[j]);
+	fetch_check_done(f);	/* with no connection left, frees f */
+}
+
+/* Wake connections that rested, and check for the end. */
+static void
+fetch_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct fetch	*f = arg;
+	struct timeval	 tv = { 0, FETCH_TICK_MS * 1000 };
+	int		 j;
+
+	(void)fd;
+	(void)events;
+	if (f->finished || f->open == 0)
+		return;		/* fetch_closed ends it */
+	fetch_check_done(f);
+	if (f->finished)
+		return;
+	for (j = 0; j < f->nconns; j++)
+		fetch_pump(&f->conns[j]);
+	evtimer_add(f->tick, &tv);
+}
+
+/* Each host its own order, so that hosts fetching at once differ. */
+static void
+fetch_shuffle(struct fetch *f)
+{
+	struct fetch_chunk	t;
+	size_t			i, j;
+
+	for (i = f->n; i > 1; i--) {
+		j = randombytes_uniform((uint32_t)i);
+		t = f->ch[i - 1];
+		f->ch[i - 1] = f->ch[j];
+		f->ch[j] = t;
 	}
 }
 
@@ -289,6 +375,8 @@ sync_chunks(struct isconfd *d, const char *branch, struct client *c,
 	f->cb = cb;
 	f->arg = arg;
 	fetch_collect(f, branch);
+	fetch_shuffle(f);
+	f->progress_at = now_ns();
 	if (f->n > 0 && d->net != NULL) {
 		n = mesh_targets(d, &to);
 		for (i = 0; i < n; i++) {
@@ -312,6 +400,11 @@ sync_chunks(struct isconfd *d, const char *branch, struct client *c,
 		for (int j = 0; j < f->nconns; j++)
 			fetch_pump(&f->conns[j]);
 		free(to);
+		if (f->nconns > 0) {
+			struct timeval tv = { 0, FETCH_TICK_MS * 1000 };
+			f->tick = evtimer_new(d->base, fetch_tick, f);
+			evtimer_add(f->tick, &tv);
+		}
 	}
 	fetch_check_done(f);
 }

@@ -253,6 +253,18 @@ http_metrics(struct isconfd *d, struct buf *b)
 	buf_printf(b, "isconf_cache_chunks %llu\n", (unsigned long long)chunks);
 	metric(b, "cache_bytes", "gauge", "Plain bytes in the cache.");
 	buf_printf(b, "isconf_cache_bytes %llu\n", (unsigned long long)bytes);
+	metric(b, "chunk_bytes_total", "counter", "File chunk bytes served "
+	    "to peers (out) and fetched from them (in).");
+	buf_printf(b, "isconf_chunk_bytes_total{direction=\"in\"} %llu\n"
+	    "isconf_chunk_bytes_total{direction=\"out\"} %llu\n",
+	    (unsigned long long)d->chunk_bytes_fetched,
+	    (unsigned long long)d->chunk_bytes_served);
+	metric(b, "chunks_total", "counter", "File chunks served to peers "
+	    "(out) and fetched from them (in).");
+	buf_printf(b, "isconf_chunks_total{direction=\"in\"} %llu\n"
+	    "isconf_chunks_total{direction=\"out\"} %llu\n",
+	    (unsigned long long)d->chunks_fetched,
+	    (unsigned long long)d->chunks_served);
 	metric(b, "lock_held", "gauge", "1 when the branch is locked; mine=1 "
 	    "when by this host.");
 	buf_printf(b, "isconf_lock_held{branch=\"%s\",mine=\"%d\"} %d",

@@ -126,6 +126,8 @@ struct isconfd {
 	struct http		*http;
 	uint64_t		 replay_failures;
 	uint64_t		 entries_applied;	/* since start */
+	uint64_t		 chunks_served, chunk_bytes_served;
+	uint64_t		 chunks_fetched, chunk_bytes_fetched;
 };
 
 /* peers.c */

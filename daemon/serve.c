@@ -78,6 +78,8 @@ serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
 	if ((rv = cache_get(d->cache, hash, &data, NULL)) == 0) {
 		buf_add_blob(&b, data.data, data.len);
 		net_conn_send(c, F_CHUNK, b.data, b.len);
+		d->chunks_served++;
+		d->chunk_bytes_served += data.len;
 	} else
 		net_conn_send(c, F_NOCHUNK, b.data, b.len);
 	buf_free(&data);

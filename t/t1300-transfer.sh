@@ -63,4 +63,26 @@ test_expect_success 'transfers show progress on a terminal, and only there' '
 	cmp "$A/medium" "$(host_dir c)/root/medium"
 '
 
+served() {
+	curl -s "http://127.0.0.$1:65028/metrics" |
+	    sed -n "s/^isconf_chunk_bytes_total{direction=.out.} //p"
+}
+
+test_expect_success 'hosts fetching at once serve each other, each chunk once' '
+	isconf_on d -q stop &&
+	a0=$(served 1) && b0=$(served 2) && c0=$(served 3) &&
+	head -c 33554432 /dev/urandom >"$A/shared.img" &&
+	isconf_on a -q lock "shared" && isconf_on a -q snap "$A/shared.img" &&
+	isconf_on a -q ci && wait_head b 13 && wait_head c 13 &&
+	{ isconf_on b -q up & isconf_on c -q up; } &&
+	wait $! &&
+	cmp "$A/shared.img" "$(host_dir b)/root/shared.img" &&
+	cmp "$A/shared.img" "$(host_dir c)/root/shared.img" &&
+	da=$(($(served 1) - a0)) && db=$(($(served 2) - b0)) &&
+	dc=$(($(served 3) - c0)) &&
+	echo "origin $da, b $db, c $dc" &&
+	test $((da + db + dc)) -eq $((2 * 33554432)) &&
+	test $((db + dc)) -gt 0
+'
+
 test_done

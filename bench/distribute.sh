@@ -1,0 +1,79 @@
+#!/bin/sh
+# Figure 5 of make bench: a MB-MiB snapped file fetched by one peer
+# alone from the origin, then by P peers at once (every host knowing
+# every other); the bytes the origin served against those the peers
+# served each other.  Hosts live on 127.0.2.x; prefetch is off so that
+# every fetch starts when its `up` does.
+#   distribute.sh BUILD MB P
+#   -> "one_s group_s origin_bytes peer_bytes file_bytes one_mb_s"
+set -e
+BUILD=$1 MB=$2 P=$3
+ISCONF=$BUILD/isconf
+W=$(mktemp -d /tmp/isconf-dist.XXXXXX)
+LAST=$((P + 2))
+trap 'for i in $(seq $LAST); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
+
+host() {
+	i=$1
+	shift
+	env IS_HOME="$W/$i/home" IS_ROOT="$W/$i/root" IS_HOSTNAME=d$i \
+	    IS_DOMAIN=bench.example IS_MAINCF=/dev/null IS_BIND=127.0.2.$i \
+	    IS_PORT=65427 IS_HTTP_PORT=65428 IS_PREFETCH=0 \
+	    IS_GOSSIP_MS=1000 "$@"
+}
+head_of() {
+	host $1 "$ISCONF" status 2>/dev/null | sed -n 's/^head: *\([0-9]*\).*/\1/p'
+}
+wait_head() {	# wait_head HOST SEQ
+	n=0
+	until [ "$(head_of $1)" = "$2" ]; do
+		n=$((n + 1)); [ $n -lt 600 ] || { echo "d$1: no head $2" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+served() {
+	curl -s "http://127.0.2.$1:65428/metrics" |
+	    sed -n 's/^isconf_chunk_bytes_total{direction="out"} //p'
+}
+now() { date +%s.%N; }
+
+# Host 1 is the origin, host 2 fetches alone, hosts 3.. fetch together.
+for i in $(seq $LAST); do
+	mkdir -p "$W/$i/home/conf" "$W/$i/root"
+	if [ $i = 2 ]; then
+		echo 127.0.2.1 >"$W/$i/home/conf/nets"
+	else
+		for j in $(seq $LAST); do
+			[ $j = $i ] || [ $j = 2 ] || echo 127.0.2.$j
+		done >"$W/$i/home/conf/nets"
+	fi
+done
+host 1 "$ISCONF" -q start
+host 2 "$ISCONF" -q start
+head -c $((MB * 1048576)) /dev/urandom >"$W/1/root/big.img"
+cd "$W/1/root"
+host 1 "$ISCONF" -q lock "distribute"
+host 1 "$ISCONF" -q snap "$W/1/root/big.img"
+host 1 "$ISCONF" -q ci
+wait_head 2 3
+t0=$(now); host 2 "$ISCONF" -q up; t1=$(now)
+host 2 "$ISCONF" -q stop
+before=$(served 1)
+
+for i in $(seq 3 $LAST); do host $i "$ISCONF" -q start; done
+for i in $(seq 3 $LAST); do wait_head $i 3; done
+t2=$(now)
+for i in $(seq 3 $LAST); do host $i "$ISCONF" -q up & done
+wait
+t3=$(now)
+for i in $(seq 3 $LAST); do
+	cmp -s "$W/1/root/big.img" "$W/$i/root/big.img" ||
+	    { echo "d$i: the file differs" >&2; exit 1; }
+done
+origin=$(($(served 1) - before))
+peers=0
+for i in $(seq 3 $LAST); do peers=$((peers + $(served $i))); done
+echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576))" | awk '{
+	one = $2 - $1; group = $4 - $3;
+	printf "%.2f %.2f %.0f %.0f %.0f %.1f\n", one, group, $5, $6, $7,
+	    $7 / 1e6 / one }'
