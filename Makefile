@@ -48,9 +48,9 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
-	     daemon/http_data.c daemon/dashboard.c
+	     daemon/http_data.c daemon/dashboard.c daemon/rules.c
 CMD_SRC	   = cmd/isconf.c
-UNIT_TESTS = test_conf test_names test_keys test_entry test_cache
+UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))
@@ -69,7 +69,7 @@ all: deps
 deps:
 	$(Q)sh mk/deps.sh
 
-build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN)
+build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN) $(BUILD)/bench/sim
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -86,6 +86,13 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    -lcmocka $(LDFLAGS)
+
+# rules.c is the daemon's, but pure: its test and the simulation link it.
+$(BUILD)/t/unit/test_rules: t/unit/test_rules.c $(BUILD)/daemon/rules.o \
+	    $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
+	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
 # Tests: TAP under prove.  ISCONF_BUILD tells the shell tests which
 # binaries to run.
@@ -116,8 +123,12 @@ demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
 
 # Figures, each beside its baseline from the same run (bench/README).
-bench: all $(BUILD)/bench/b2sum
+bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/sim
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
+
+$(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -o $@ $^
 
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)

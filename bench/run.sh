@@ -86,6 +86,10 @@ set -- $(sh "$HERE/distribute.sh" "$BUILD" $DIST_MB $DIST_PEERS)
 dist_one=$1 dist_group=$2 dist_origin=$3 dist_peers=$4 dist_file=$5 dist_mb_s=$6
 dist_share=$(echo "$dist_origin / ($dist_origin + $dist_peers)" | bc -l)
 
+# The 1,000 and 10,000-host simulation (bench/sim.c, bench/sim.sh).
+sim_rows=$(BUILD=$BUILD sh "$HERE/sim.sh" "$W/sim.json")
+sim_json=$(sed 's/$/,/' "$W/sim.json" | sed '$ s/,$//')
+
 r() { printf '%.2f' "$1"; }
 cat >"$OUT" <<JSON
 {
@@ -105,7 +109,10 @@ cat >"$OUT" <<JSON
   "dist_all_vs_one": $(r $(echo "$dist_group / $dist_one" | bc -l)),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
   "dist_origin_share": $(r $dist_share),
-  $prop_json"resnap_1mib_changed_new_bytes": $new
+  $prop_json"simulation": [
+$sim_json
+  ],
+  "resnap_1mib_changed_new_bytes": $new
 }
 JSON
 printf '\n%-44s %14s %14s %8s\n' "measure" "isconf" "baseline" "ratio"
@@ -121,4 +128,5 @@ printf '%-44s %9s MB/s %14s %8s\n' "one peer fetches $DIST_MB MiB (target >= 150
 printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2)" "$dist_group" "$dist_one" "$(r $(echo "$dist_group / $dist_one" | bc -l))"
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
 printf '%s' "$prop_rows"
+printf '%s\n' "$sim_rows"
 echo "results: $OUT"

@@ -75,7 +75,7 @@ verb_fork(struct client *c)
 		    "now on %s", to, from, (unsigned long long)h.seq, to);
 		log_info("forked %s from %s at %llu", to, from,
 		    (unsigned long long)h.seq);
-		mesh_announce(d, 1);
+		mesh_announce(d, ANNOUNCE_CHANGE);
 		client_exit(c, 0);
 	}
 	entry_free(&e);

@@ -283,7 +283,7 @@ bundle_apply(struct client *c)
 		    "%zu%s", bi.n - from, bi.branch, bi.n,
 		    strcmp(bi.branch, d->branch) == 0 ? "; run 'isconf up'" :
 		    "");
-	mesh_announce(d, 0);
+	mesh_announce(d, ANNOUNCE_NEWS);
 	client_exit(c, 0);
 out:
 	bundle_in_free(&bi);

@@ -183,6 +183,14 @@ by_kind(struct buf *b, const char *name, const uint64_t *in,
 		    (unsigned long long)out[i + 1]);
 }
 
+static void
+in_out(struct buf *b, const char *name, uint64_t in, uint64_t out)
+{
+	buf_printf(b, "isconf_%s{direction=\"in\"} %llu\n"
+	    "isconf_%s{direction=\"out\"} %llu\n", name,
+	    (unsigned long long)in, name, (unsigned long long)out);
+}
+
 void
 http_metrics(struct isconfd *d, struct buf *b)
 {
@@ -232,10 +240,7 @@ http_metrics(struct isconfd *d, struct buf *b)
 	    ns->type_bytes_out);
 	metric(b, "bytes_total", "counter", "All UDP bytes, dropped ones "
 	    "included.");
-	buf_printf(b, "isconf_bytes_total{direction=\"in\"} %llu\n"
-	    "isconf_bytes_total{direction=\"out\"} %llu\n",
-	    (unsigned long long)ns->bytes_in,
-	    (unsigned long long)ns->bytes_out);
+	in_out(b, "bytes_total", ns->bytes_in, ns->bytes_out);
 	metric(b, "dropped_total", "counter", "Input dropped, by reason.");
 	buf_printf(b, "isconf_dropped_total{reason=\"malformed\"} %llu\n"
 	    "isconf_dropped_total{reason=\"auth\"} %llu\n"
@@ -255,16 +260,11 @@ http_metrics(struct isconfd *d, struct buf *b)
 	buf_printf(b, "isconf_cache_bytes %llu\n", (unsigned long long)bytes);
 	metric(b, "chunk_bytes_total", "counter", "File chunk bytes served "
 	    "to peers (out) and fetched from them (in).");
-	buf_printf(b, "isconf_chunk_bytes_total{direction=\"in\"} %llu\n"
-	    "isconf_chunk_bytes_total{direction=\"out\"} %llu\n",
-	    (unsigned long long)d->chunk_bytes_fetched,
-	    (unsigned long long)d->chunk_bytes_served);
+	in_out(b, "chunk_bytes_total", d->chunk_bytes_fetched,
+	    d->chunk_bytes_served);
 	metric(b, "chunks_total", "counter", "File chunks served to peers "
 	    "(out) and fetched from them (in).");
-	buf_printf(b, "isconf_chunks_total{direction=\"in\"} %llu\n"
-	    "isconf_chunks_total{direction=\"out\"} %llu\n",
-	    (unsigned long long)d->chunks_fetched,
-	    (unsigned long long)d->chunks_served);
+	in_out(b, "chunks_total", d->chunks_fetched, d->chunks_served);
 	metric(b, "lock_held", "gauge", "1 when the branch is locked; mine=1 "
 	    "when by this host.");
 	buf_printf(b, "isconf_lock_held{branch=\"%s\",mine=\"%d\"} %d",

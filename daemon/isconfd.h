@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "journal.h"
 #include "cache.h"
+#include "rules.h"
 #include "net.h"
 
 struct client;
@@ -118,6 +119,7 @@ struct isconfd {
 	size_t			 nstatics;
 	struct event		*gossip_ev;
 	int64_t			 gossip_ms;
+	uint64_t		 gossip_ticks;
 	uint64_t		 lclock;	/* Lamport clock for claims */
 	struct lock_claim	*claim;		/* our outstanding claim */
 	struct lock_claim	*granted;	/* claims we granted */
@@ -134,7 +136,7 @@ struct isconfd {
 int	 mesh_open(struct isconfd *, char **cause);
 void	 mesh_close(struct isconfd *);
 /* Tell peers our heads and locks now (after ci, unlock, sync). */
-void	 mesh_announce(struct isconfd *, int all);
+void	 mesh_announce(struct isconfd *, enum announce);
 void	 mesh_send_all(struct isconfd *, uint8_t type, const struct buf *);
 int	 peer_reachable(struct isconfd *, const struct peer *);
 size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);

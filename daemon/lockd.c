@@ -217,26 +217,38 @@ claim_retry(evutil_socket_t fd, short events, void *arg)
 	evtimer_add(d->claim->retry, &tv);
 }
 
+/* Decide a claim: won, lost for want of a quorum, or wait on. */
+static void
+claim_settle(struct isconfd *d, int expired)
+{
+	struct lock_claim	*k = d->claim;
+	size_t			 granted = claim_granted(k);
+
+	switch (rules_claim_state(granted, k->nasked, d->npeers, d->quorum,
+	    expired)) {
+	case CLAIM_WAIT:
+		return;
+	case CLAIM_NO_QUORUM:
+		claim_fail(d, EXIT_LOCKED, "no quorum for the lock on %s: %zu "
+		    "of %zu hosts agreed (IS_LOCK_QUORUM is set)", k->branch,
+		    granted + 1, d->npeers + 1);
+		return;
+	case CLAIM_WON:
+		if (granted < k->nasked)
+			log_warnx("lock on %s: %zu of %zu peers did not "
+			    "answer; taken as unreachable", k->branch,
+			    k->nasked - granted, k->nasked);
+		claim_won(d);
+		return;
+	}
+}
+
 static void
 claim_deadline(evutil_socket_t fd, short events, void *arg)
 {
-	struct isconfd		*d = arg;
-	struct lock_claim	*k = d->claim;
-	size_t			 granted = claim_granted(k), known = d->npeers + 1;
-
 	(void)fd;
 	(void)events;
-	if (d->quorum && (granted + 1) * 2 <= known) {
-		claim_fail(d, EXIT_LOCKED, "no quorum for the lock on %s: %zu "
-		    "of %zu hosts agreed (IS_LOCK_QUORUM is set)", k->branch,
-		    granted + 1, known);
-		return;
-	}
-	if (granted < k->nasked)
-		log_warnx("lock on %s: %zu of %zu peers did not answer; taken "
-		    "as unreachable", k->branch, k->nasked - granted,
-		    k->nasked);
-	claim_won(d);
+	claim_settle(arg, 1);
 }
 
 void
@@ -257,17 +269,20 @@ lockd_claim(struct client *c, const char *msg, uint64_t base_seq)
 	k->base_seq = base_seq;
 	k->time = now_ns() / 1000000000;
 	k->c = c;
+	/* Every known peer, not only those heard from lately: in a large
+	 * mesh a live peer may not have gossiped to us for a while, and
+	 * two claimants that do not ask each other could both win (the
+	 * simulation showed it).  A peer that stays silent for
+	 * IS_LOCK_WAIT_MS is taken as unreachable. */
 	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (!peer_reachable(d, p))
-			continue;
 		k->asked = xreallocarray(k->asked, k->nasked + 1,
 		    sizeof *k->asked);
 		k->asked[k->nasked++] = xstrdup(p->host);
 	}
 	k->answer = xcalloc(k->nasked ? k->nasked : 1, sizeof *k->answer);
 	d->claim = k;
-	if (k->nasked == 0 && !(d->quorum && d->npeers > 0)) {
-		claim_won(d);
+	if (k->nasked == 0) {
+		claim_settle(d, 1);
 		return;
 	}
 	if ((v = env_get(&d->conf.env, "IS_LOCK_WAIT_MS")) != NULL &&
@@ -302,8 +317,7 @@ on_answer(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 	if (g->type == MSG_GRANT) {
 		if (i < k->nasked)
 			k->answer[i] = 1;
-		if (claim_granted(k) == k->nasked)
-			claim_won(d);
+		claim_settle(d, 0);
 		goto out;
 	}
 	l.host = rd_str(r, 255);
@@ -381,18 +395,13 @@ grant_rival(struct isconfd *d, const char *branch, const char *host)
 	return NULL;
 }
 
-static int
-claim_before(uint64_t c1, const char *h1, uint64_t c2, const char *h2)
-{
-	return c1 < c2 || (c1 == c2 && strcmp(h1, h2) < 0);
-}
-
 static void
 on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 {
 	struct lock_claim	*k = xcalloc(1, sizeof *k), *mine = d->claim;
-	struct jlock		 l;
+	struct jlock		 l, own;
 	struct jhead		 h;
+	struct claim_view	 v;
 	char			 why[128];
 
 	k->branch = rd_str(r, 255);
@@ -410,38 +419,64 @@ on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 		d->lclock = k->clock;
 	grants_prune(d, "", NULL);
 	journal_head(d->journal, k->branch, &h);
+	memset(&v, 0, sizeof v);
 	if (journal_lock_get(d->journal, k->branch, &l) == 0) {
-		if (strcmp(l.host, k->host) == 0)
-			send_answer(d, g, k, NULL, NULL);
-		else
-			send_answer(d, g, k, &l, NULL);
-		jlock_free(&l);
-	} else if (h.seq > k->base_seq) {
+		v.holder_known = 1;
+		v.holder_is_claimant = strcmp(l.host, k->host) == 0;
+	}
+	v.head_seq = h.seq;
+	v.base_seq = k->base_seq;
+	if (mine != NULL && strcmp(mine->branch, k->branch) == 0) {
+		v.own_claim = 1;
+		v.own_clock = mine->clock;
+		v.own_host = mine->host;
+	}
+	v.clock = k->clock;
+	v.host = k->host;
+	v.quorum = d->quorum;
+	v.rival_granted = grant_rival(d, k->branch, k->host) != NULL;
+	switch (rules_claim_answer(&v)) {
+	case CLAIM_DENY_HELD:
+		send_answer(d, g, k, &l, NULL);
+		break;
+	case CLAIM_DENY_AHEAD:
 		snprintf(why, sizeof why, "%s is at entry %llu, the claim "
 		    "builds on %llu (isconf up first)", k->branch,
 		    (unsigned long long)h.seq,
 		    (unsigned long long)k->base_seq);
 		send_answer(d, g, k, NULL, why);
-	} else if (mine != NULL && strcmp(mine->branch, k->branch) == 0 &&
-	    claim_before(mine->clock, mine->host, k->clock, k->host)) {
-		l.host = mine->host;
-		l.author = mine->author;
-		l.message = mine->message;
-		l.time = mine->time;
-		send_answer(d, g, k, &l, NULL);
-	} else if (d->quorum && grant_rival(d, k->branch, k->host) != NULL) {
+		break;
+	case CLAIM_DENY_EARLIER:
+		own.host = mine->host;
+		own.author = mine->author;
+		own.message = mine->message;
+		own.time = mine->time;
+		send_answer(d, g, k, &own, NULL);
+		break;
+	case CLAIM_DENY_RIVAL:
 		snprintf(why, sizeof why, "granted to %s's claim already",
 		    grant_rival(d, k->branch, k->host)->host);
 		send_answer(d, g, k, NULL, why);
-	} else {
+		break;
+	case CLAIM_GRANT:
 		send_answer(d, g, k, NULL, NULL);
-		grants_prune(d, k->branch, k->host);
-		k->granted_at = now_ns();
-		k->next = d->granted;
-		d->granted = k;
-		return;
+		if (rules_claim_yields(&v))
+			claim_fail(d, EXIT_LOCKED, "lock on %s: %s@%s claimed "
+			    "it first: %s", k->branch, k->author, k->host,
+			    k->message);
+		if (!v.holder_known) {
+			grants_prune(d, k->branch, k->host);
+			k->granted_at = now_ns();
+			k->next = d->granted;
+			d->granted = k;
+			k = NULL;
+		}
+		break;
 	}
-	claim_free(k);
+	if (v.holder_known)
+		jlock_free(&l);
+	if (k != NULL)
+		claim_free(k);
 }
 
 void

@@ -15,9 +15,7 @@
 
 #include "isconfd.h"
 
-#define GOSSIP_FANOUT		4
 #define HELLO_MAX_HEADS		8
-#define PEER_ALIVE_INTERVALS	3
 #define MAX_PEERS		65536
 
 static void
@@ -55,8 +53,8 @@ peer_find(struct isconfd *d, const char *host)
 int
 peer_reachable(struct isconfd *d, const struct peer *p)
 {
-	return now_ns() - p->last_seen < PEER_ALIVE_INTERVALS * d->gossip_ms *
-	    1000000LL;
+	return rules_alive(now_ns() / 1000000, p->last_seen / 1000000,
+	    d->gossip_ms);
 }
 
 size_t
@@ -201,38 +199,44 @@ mesh_send_all(struct isconfd *d, uint8_t type, const struct buf *b)
 	}
 }
 
-/* all: every peer we know (a change); else a random few (a tick). */
+/* The hello for why (rules.h): everyone, or a random few. */
 void
-mesh_announce(struct isconfd *d, int all)
+mesh_announce(struct isconfd *d, enum announce why)
 {
 	struct buf	 b;
 	struct peer	*p;
-	size_t		 i, sent = 0;
+	size_t		 i, k, *pick, at = 0;
+	uint8_t		*chosen;
 
 	if (d->net == NULL)
 		return;
 	buf_init(&b);
 	hello_build(d, &b);
-	if (all || d->npeers <= GOSSIP_FANOUT)
+	k = rules_fanout(why, d->npeers);
+	if (k == d->npeers) {
 		mesh_send_all(d, MSG_HELLO, &b);
-	else {
-		TAILQ_FOREACH(p, &d->peers, entry) {
-			if (sent >= GOSSIP_FANOUT)
-				break;
-			if (randombytes_uniform((uint32_t)d->npeers) <
-			    GOSSIP_FANOUT) {
-				net_send(d->net, &p->addr, MSG_HELLO, b.data,
-				    b.len);
-				sent++;
-			}
-		}
-		/* Addresses from nets we have not heard from yet. */
-		for (i = 0; i < d->nstatics; i++) {
+		buf_free(&b);
+		return;
+	}
+	pick = xcalloc(k ? k : 1, sizeof *pick);
+	chosen = xcalloc(d->npeers, 1);
+	rules_choose(d->npeers, k, pick, randombytes_uniform);
+	for (i = 0; i < k; i++)
+		chosen[pick[i]] = 1;
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (chosen[at++])
+			net_send(d->net, &p->addr, MSG_HELLO, b.data, b.len);
+	/* Addresses from nets we have not heard from yet (rarely once
+	 * we know enough peers: a broadcast address never answers). */
+	if (why != ANNOUNCE_TICK ||
+	    rules_statics_due(d->gossip_ticks, peers_reachable(d))) {
+		for (i = 0; i < d->nstatics; i++)
 			if (!static_known(d, i))
 				net_send(d->net, &d->statics[i], MSG_HELLO,
 				    b.data, b.len);
-		}
 	}
+	free(chosen);
+	free(pick);
 	buf_free(&b);
 }
 
@@ -360,14 +364,15 @@ gossip_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct isconfd	*d = arg;
 	struct timeval	 tv;
+	int64_t		 ms;
 
 	(void)fd;
 	(void)events;
-	mesh_announce(d, 0);
-	/* Jitter keeps a fleet started together from ticking together. */
-	tv.tv_sec = d->gossip_ms / 1000;
-	tv.tv_usec = (d->gossip_ms % 1000) * 1000 +
-	    (long)randombytes_uniform(200000);
+	mesh_announce(d, ANNOUNCE_TICK);
+	d->gossip_ticks++;
+	ms = rules_tick_ms(d->gossip_ms, randombytes_uniform);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(d->gossip_ev, &tv);
 }
 

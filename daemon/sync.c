@@ -209,7 +209,7 @@ sync_store(struct isconfd *d, struct sync_run *s)
 	    (unsigned long long)h.seq, inet_ntoa(s->peer.sin_addr));
 	/* Pass the news on: this is how a ci spreads past the origin's
 	 * own fan-out. */
-	mesh_announce(d, 0);
+	mesh_announce(d, ANNOUNCE_NEWS);
 	/* Fetch the new files now, so up finds them here (IS_PREFETCH=0:
 	 * only when up runs, for hosts short of bandwidth or disk). */
 	if (strcmp(s->branch, d->branch) == 0 && !prefetch_off(d))

@@ -178,7 +178,7 @@ verb_ci(struct client *c)
 	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
 	lockd_announce_release(d, d->branch, l.host);
-	mesh_announce(d, 1);
+	mesh_announce(d, ANNOUNCE_CHANGE);
 	client_exit(c, 0);
 	goto out;
 fail:

@@ -101,6 +101,9 @@ test_expect_success 'a non-loopback bind needs the bearer token' '
 
 test_expect_success 'malformed, oversized and 500 concurrent connections: the daemon keeps serving' '
 	perl -MIO::Socket::INET -e "
+		# The daemon may close an oversized request before it is
+		# all written: that is right, and must not kill the test.
+		\$SIG{PIPE} = q(IGNORE);
 		my @s;
 		for (1 .. 500) {
 			my \$c = IO::Socket::INET->new(PeerAddr => q(127.0.0.1:65028)) or last;

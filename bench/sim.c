@@ -1,0 +1,607 @@
+/*
+ * bench/sim: thousands of isconf hosts in one process, on a virtual
+ * clock and a simulated network, running the daemon's own mesh rules
+ * (daemon/rules.c: fan-out, peer choice, tick and jitter, reachability,
+ * lock grant/deny and claim outcome).  What the daemon does with
+ * sockets, timers and SQLite is modelled here, step for step with
+ * peers.c, sync.c and lockd.c:
+ *
+ *   - a datagram takes 150-250 us one way and is lost with probability
+ *     LOSS; a hello is HELLO_BYTES on the wire (doc/protocol.md);
+ *   - a pull of entries is a TCP exchange of 3 round trips plus an
+ *     fsync'd store (1 ms); a lost segment costs a retransmission
+ *     timeout (1 s for the SYN, 200 ms otherwise), as Linux does;
+ *   - hosts boot at random in the first 5 s, each with K random nets
+ *     entries, and learn peers from the hellos they receive.
+ *
+ * Two experiments: the time for a ci's new head to reach 99.9% and
+ * 100% of N hosts (and the idle traffic before it), and a lock contest
+ * between M origins that claim within 10 ms of each other.
+ *
+ *   sim prop N LOSS [K [SEED]]
+ *   sim lock N LOSS M [QUORUM [SEED]]
+ * Each prints one line of JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+#define HELLO_BYTES	207	/* header, domain, host, body, HMAC, UDP/IP */
+#define LOCK_BYTES	180
+#define GOSSIP_MS	5000
+#define CLAIM_RETRY_US	250000
+#define LOCK_WAIT_US	3000000
+#define STORE_US	1000
+#define T_CI		(60LL * 1000000)	/* after boot and discovery */
+#define T_END		(T_CI + 300LL * 1000000)
+
+enum { E_TICK, E_HELLO, E_PULLED, E_CLAIM, E_GRANT, E_DENY, E_LOCKED,
+    E_RELEASE, E_RETRY, E_DEADLINE, E_START_CLAIM, E_BOOT };
+
+struct ev {
+	int64_t		t;
+	uint32_t	to, from;
+	uint64_t	a;		/* head seq, or claim clock */
+	uint8_t		type;
+};
+
+struct host {
+	uint64_t	 head;
+	int64_t		 informed;	/* when head reached the ci */
+	uint32_t	*peers;
+	int64_t		*seen;		/* ms, parallel to peers */
+	uint32_t	 npeers, cap;
+	uint32_t	*statics;
+	uint32_t	 nstatics;
+	uint64_t	 ticks;
+	uint32_t	 pulling[8];
+	uint32_t	 npulling;
+	int		 up;
+	/* lock */
+	uint64_t	 lclock;
+	int64_t		 holder;	/* -1: none */
+	int		 claiming;
+	uint64_t	 clock;
+	uint32_t	*asked;
+	uint8_t		*answer;
+	uint32_t	 nasked;
+	int		 outcome;	/* 1 won, 2 lost */
+	int64_t		 decided;
+	int64_t		 rival;		/* strict mode: granted to, or -1 */
+};
+
+static struct host	*H;
+static uint32_t		 N;
+static double		 LOSS;
+static struct ev	*heap;
+static size_t		 nheap, capheap;
+static int64_t		 now;
+static char		 (*names)[12];
+static int		 quorum;
+/* Counters. */
+static uint64_t		 dgrams, dgram_bytes, lost, pulls, idle_bytes;
+static uint64_t		 lock_msgs;
+static size_t		 news_override;
+static uint32_t		 informed;	/* hosts that have the ci */	/* SIM_FANOUT_NEWS: tuning runs */
+
+static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd(uint32_t upper)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return upper ? (uint32_t)(rng % upper) : 0;
+}
+
+static double
+rnd01(void)
+{
+	return (double)rnd(1u << 30) / (double)(1u << 30);
+}
+
+static void
+push(int64_t t, uint8_t type, uint32_t to, uint32_t from, uint64_t a)
+{
+	size_t	i;
+
+	if (nheap == capheap) {
+		capheap = capheap ? capheap * 2 : 1024;
+		heap = realloc(heap, capheap * sizeof *heap);
+		if (heap == NULL)
+			abort();
+	}
+	i = nheap++;
+	while (i > 0 && heap[(i - 1) / 2].t > t) {
+		heap[i] = heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	heap[i] = (struct ev){ t, to, from, a, type };
+}
+
+static struct ev
+pop(void)
+{
+	struct ev	top = heap[0], last = heap[--nheap];
+	size_t		i = 0, c;
+
+	while ((c = 2 * i + 1) < nheap) {
+		if (c + 1 < nheap && heap[c + 1].t < heap[c].t)
+			c++;
+		if (heap[c].t >= last.t)
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	heap[i] = last;
+	return top;
+}
+
+static int64_t
+oneway(void)
+{
+	return 150 + rnd(100);
+}
+
+static void
+send_dgram(uint32_t from, uint32_t to, uint8_t type, uint64_t a)
+{
+	size_t	bytes = type == E_HELLO ? HELLO_BYTES : LOCK_BYTES;
+
+	dgrams++;
+	dgram_bytes += bytes;
+	if (now >= T_CI - 30LL * 1000000 && now < T_CI)
+		idle_bytes += bytes;
+	if (type != E_HELLO)
+		lock_msgs++;
+	if (rnd01() < LOSS) {
+		lost++;
+		return;
+	}
+	push(now + oneway(), type, to, from, a);
+}
+
+static int
+peer_index(struct host *h, uint32_t id)
+{
+	uint32_t	i;
+
+	for (i = 0; i < h->npeers; i++)
+		if (h->peers[i] == id)
+			return (int)i;
+	return -1;
+}
+
+static void
+peer_add(struct host *h, uint32_t id)
+{
+	if (h->npeers == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->peers = realloc(h->peers, h->cap * sizeof *h->peers);
+		h->seen = realloc(h->seen, h->cap * sizeof *h->seen);
+		if (h->peers == NULL || h->seen == NULL)
+			abort();
+	}
+	h->peers[h->npeers] = id;
+	h->seen[h->npeers++] = now / 1000;
+}
+
+static size_t
+reachable(struct host *h)
+{
+	size_t		n = 0;
+	uint32_t	i;
+
+	for (i = 0; i < h->npeers; i++)
+		n += rules_alive(now / 1000, h->seen[i], GOSSIP_MS);
+	return n;
+}
+
+/* peers.c mesh_announce */
+static void
+announce(uint32_t id, enum announce why)
+{
+	struct host	*h = &H[id];
+	size_t		 k = rules_fanout(why, h->npeers), pick[64], i;
+
+	if (why == ANNOUNCE_NEWS && news_override)
+		k = news_override < h->npeers ? news_override : h->npeers;
+	if (k > 64)
+		k = 64;
+	if (k == h->npeers)
+		for (i = 0; i < k; i++)
+			send_dgram(id, h->peers[i], E_HELLO, h->head);
+	else {
+		rules_choose(h->npeers, k, pick, rnd);
+		for (i = 0; i < k; i++)
+			send_dgram(id, h->peers[pick[i]], E_HELLO, h->head);
+	}
+	if (why == ANNOUNCE_TICK && !rules_statics_due(h->ticks, reachable(h)))
+		return;
+	for (i = 0; i < h->nstatics; i++)
+		if (peer_index(h, h->statics[i]) == -1)
+			send_dgram(id, h->statics[i], E_HELLO, h->head);
+}
+
+/* The whole TCP exchange: 6 segments, each may be lost. */
+static int64_t
+pull_time(void)
+{
+	int64_t	t = STORE_US;
+	int	i;
+
+	for (i = 0; i < 6; i++) {
+		t += oneway();
+		if (rnd01() < LOSS)
+			t += i == 0 ? 1000000 : 200000;
+	}
+	return t;
+}
+
+static void
+on_hello(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	int		 i = peer_index(h, e->from);
+	uint32_t	 j;
+
+	if (!h->up)
+		return;
+	if (i == -1) {
+		peer_add(h, e->from);
+		send_dgram(e->to, e->from, E_HELLO, h->head);	/* hello back */
+	} else
+		h->seen[i] = now / 1000;
+	if (e->a <= h->head)
+		return;
+	for (j = 0; j < h->npulling; j++)	/* sync.c run_find */
+		if (h->pulling[j] == e->from)
+			return;
+	if (h->npulling == 8)
+		return;
+	h->pulling[h->npulling++] = e->from;
+	pulls++;
+	push(now + pull_time(), E_PULLED, e->to, e->from, e->a);
+}
+
+static void
+on_pulled(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	uint32_t	 j;
+
+	for (j = 0; j < h->npulling; j++)
+		if (h->pulling[j] == e->from) {
+			h->pulling[j] = h->pulling[--h->npulling];
+			break;
+		}
+	if (e->a <= h->head)
+		return;		/* another peer's pull came first */
+	if (h->head == 0)
+		informed++;
+	h->head = e->a;
+	h->informed = now;
+	announce(e->to, ANNOUNCE_NEWS);
+}
+
+static void
+on_tick(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+
+	announce(e->to, ANNOUNCE_TICK);
+	h->ticks++;
+	push(now + rules_tick_ms(GOSSIP_MS, rnd) * 1000, E_TICK, e->to, 0, 0);
+}
+
+static void
+on_boot(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	uint32_t	 i;
+
+	h->up = 1;
+	for (i = 0; i < h->nstatics; i++)	/* hello to every nets entry */
+		send_dgram(e->to, h->statics[i], E_HELLO, h->head);
+	push(now + rules_tick_ms(GOSSIP_MS, rnd) * 1000, E_TICK, e->to, 0, 0);
+}
+
+/* lockd.c: a claimant's outcome. */
+static void
+claim_decide(uint32_t id, int expired)
+{
+	struct host	*h = &H[id];
+	size_t		 g = 0;
+	uint32_t	 i;
+
+	if (!h->claiming)
+		return;
+	for (i = 0; i < h->nasked; i++)
+		g += h->answer[i];
+	switch (rules_claim_state(g, h->nasked, h->npeers, quorum, expired)) {
+	case CLAIM_WAIT:
+		return;
+	case CLAIM_NO_QUORUM:
+		h->outcome = 2;
+		break;
+	case CLAIM_WON:
+		h->outcome = 1;
+		h->holder = id;
+		for (i = 0; i < h->npeers; i++)
+			send_dgram(id, h->peers[i], E_LOCKED, id);
+		break;
+	}
+	h->claiming = 0;
+	h->decided = now;
+}
+
+static void
+claim_lost(uint32_t id)
+{
+	struct host	*h = &H[id];
+	uint32_t	 i;
+
+	h->claiming = 0;
+	h->outcome = 2;
+	h->decided = now;
+	for (i = 0; i < h->npeers; i++)		/* let granters forget */
+		send_dgram(id, h->peers[i], E_RELEASE, id);
+}
+
+static void
+on_start_claim(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	uint32_t	 i;
+
+	h->claiming = 1;
+	h->clock = ++h->lclock;
+	h->asked = calloc(h->npeers + 1, sizeof *h->asked);
+	h->answer = calloc(h->npeers + 1, 1);
+	h->nasked = 0;
+	for (i = 0; i < h->npeers; i++)		/* lockd_claim: all known */
+		h->asked[h->nasked++] = h->peers[i];
+	if (h->nasked == 0) {
+		claim_decide(e->to, 1);
+		return;
+	}
+	for (i = 0; i < h->nasked; i++)
+		send_dgram(e->to, h->asked[i], E_CLAIM, h->clock);
+	push(now + CLAIM_RETRY_US, E_RETRY, e->to, 0, h->clock);
+	push(now + LOCK_WAIT_US, E_DEADLINE, e->to, 0, h->clock);
+}
+
+static void
+on_claim(struct ev *e)
+{
+	struct host		*h = &H[e->to];
+	struct claim_view	 v;
+	enum claim_answer	 a;
+
+	if (e->a > h->lclock)
+		h->lclock = e->a;
+	memset(&v, 0, sizeof v);
+	v.holder_known = h->holder != -1;
+	v.holder_is_claimant = h->holder == (int64_t)e->from;
+	v.head_seq = v.base_seq = 0;
+	v.own_claim = h->claiming;
+	v.own_clock = h->clock;
+	v.own_host = names[e->to];
+	v.clock = e->a;
+	v.host = names[e->from];
+	v.quorum = quorum;
+	v.rival_granted = h->rival != -1 && h->rival != (int64_t)e->from;
+	a = rules_claim_answer(&v);
+	if (a == CLAIM_GRANT && !v.holder_known)
+		h->rival = e->from;
+	send_dgram(e->to, e->from, a == CLAIM_GRANT ? E_GRANT : E_DENY, e->a);
+	if (rules_claim_yields(&v))
+		claim_lost(e->to);
+}
+
+static void
+on_answer(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	uint32_t	 i;
+
+	if (!h->claiming || e->a != h->clock)
+		return;
+	if (e->type == E_DENY) {
+		claim_lost(e->to);
+		return;
+	}
+	for (i = 0; i < h->nasked; i++)
+		if (h->asked[i] == e->from)
+			h->answer[i] = 1;
+	claim_decide(e->to, 0);
+}
+
+static void
+on_retry(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	uint32_t	 i;
+
+	if (!h->claiming || e->a != h->clock)
+		return;
+	for (i = 0; i < h->nasked; i++)
+		if (!h->answer[i])
+			send_dgram(e->to, h->asked[i], E_CLAIM, h->clock);
+	push(now + CLAIM_RETRY_US, E_RETRY, e->to, 0, h->clock);
+}
+
+static void
+run(int64_t until)
+{
+	struct ev	e;
+
+	while (nheap > 0 && heap[0].t <= until) {
+		e = pop();
+		now = e.t;
+		switch (e.type) {
+		case E_BOOT: on_boot(&e); break;
+		case E_TICK: on_tick(&e); break;
+		case E_HELLO: on_hello(&e); break;
+		case E_PULLED: on_pulled(&e); break;
+		case E_START_CLAIM: on_start_claim(&e); break;
+		case E_CLAIM: on_claim(&e); break;
+		case E_GRANT:
+		case E_DENY: on_answer(&e); break;
+		case E_RETRY: on_retry(&e); break;
+		case E_DEADLINE:
+			if (H[e.to].claiming && e.a == H[e.to].clock)
+				claim_decide(e.to, 1);
+			break;
+		case E_LOCKED:
+			if (H[e.to].holder == -1)
+				H[e.to].holder = (int64_t)e.a;
+			H[e.to].rival = -1;
+			break;
+		case E_RELEASE:
+			if (H[e.to].rival == (int64_t)e.from)
+				H[e.to].rival = -1;
+			break;
+		}
+	}
+	now = until;
+}
+
+static void
+setup(uint32_t n, uint32_t k, uint32_t origins)
+{
+	uint32_t	i, j;
+
+	N = n;
+	H = calloc(n, sizeof *H);
+	names = calloc(n, sizeof *names);
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "h%05u", i);
+		H[i].holder = H[i].rival = -1;
+		H[i].statics = calloc(k + origins, sizeof *H[i].statics);
+		for (j = 0; j < k; j++) {
+			uint32_t s = rnd(n);
+			if (s != i)
+				H[i].statics[H[i].nstatics++] = s;
+		}
+		/* The origins (admin hosts) are in each other's nets. */
+		for (j = 0; i < origins && j < origins; j++)
+			if (j != i)
+				H[i].statics[H[i].nstatics++] = j;
+		push(rnd(5000000), E_BOOT, i, 0, 0);
+	}
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+prop(uint32_t n, double loss, uint32_t k)
+{
+	int64_t		*t = calloc(n, sizeof *t), at999, at100;
+	uint64_t	 d0, b0, p0, d1, p1;
+	uint32_t	 i, miss = 0;
+	double		 avg_known = 0;
+
+	LOSS = loss;
+	setup(n, k, 0);
+	run(T_CI);
+	for (i = 0; i < n; i++)
+		avg_known += H[i].npeers;
+	d0 = dgrams;
+	b0 = dgram_bytes;
+	p0 = pulls;
+	/* The ci: host 0's head moves; it tells every peer it knows. */
+	H[0].head = 1;
+	H[0].informed = now;
+	informed = 1;
+	announce(0, ANNOUNCE_CHANGE);
+	while (nheap > 0 && informed < n && heap[0].t <= T_END) {
+		run(heap[0].t);
+	}
+	d1 = dgrams;
+	p1 = pulls;
+	run(T_END);
+	for (i = 0; i < n; i++) {
+		t[i] = H[i].head ? H[i].informed - T_CI : T_END;
+		miss += H[i].head == 0;
+	}
+	qsort(t, n, sizeof *t, cmp64);
+	at999 = t[(size_t)((n - 1) * 0.999)];
+	at100 = t[n - 1];
+	printf("{\"experiment\": \"propagation\", \"hosts\": %u, \"loss\": %.2f, "
+	    "\"nets_per_host\": %u, \"avg_peers_known\": %.1f, "
+	    "\"p50_ms\": %.1f, \"p999_ms\": %.1f, \"all_ms\": %.1f, "
+	    "\"never\": %u, \"datagrams_per_host\": %.1f, "
+	    "\"pulls_per_host\": %.2f, \"idle_bytes_per_host_s\": %.1f, "
+	    "\"fanout_tick\": %d, \"fanout_news\": %d, \"gossip_ms\": %d}\n",
+	    n, loss, k, avg_known / n, t[n / 2] / 1000.0, at999 / 1000.0,
+	    at100 / 1000.0, miss, (double)(d1 - d0) / n,
+	    (double)(p1 - p0) / n, (double)idle_bytes / n / 30.0,
+	    GOSSIP_FANOUT_TICK, news_override ? (int)news_override :
+	    GOSSIP_FANOUT_NEWS, GOSSIP_MS);
+	(void)b0;
+	return 0;
+}
+
+static int
+lock(uint32_t n, double loss, uint32_t m, int strict)
+{
+	uint32_t	 i, winners = 0, decided = 0;
+	int64_t		 first = T_END, last = 0;
+	uint64_t	 m0;
+
+	LOSS = loss;
+	quorum = strict;
+	setup(n, 8, m);
+	run(T_CI);
+	m0 = lock_msgs;
+	for (i = 0; i < m; i++)
+		push(T_CI + rnd(10000), E_START_CLAIM, i, 0, 0);
+	run(T_CI + 20LL * 1000000);
+	for (i = 0; i < m; i++) {
+		winners += H[i].outcome == 1;
+		decided += H[i].outcome != 0;
+		if (H[i].outcome == 1 && H[i].decided < first)
+			first = H[i].decided;
+		if (H[i].decided > last)
+			last = H[i].decided;
+	}
+	printf("{\"experiment\": \"lock\", \"hosts\": %u, \"loss\": %.2f, "
+	    "\"origins\": %u, \"quorum\": %d, \"winners\": %u, "
+	    "\"decided\": %u, \"won_after_ms\": %.1f, "
+	    "\"all_decided_after_ms\": %.1f, \"messages\": %llu}\n", n, loss, m, strict, winners,
+	    decided, first == T_END ? -1.0 : (first - T_CI) / 1000.0,
+	    (last - T_CI) / 1000.0, (unsigned long long)(lock_msgs - m0));
+	return winners == 1 && decided == m ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (getenv("SIM_FANOUT_NEWS") != NULL)
+		news_override = (size_t)atoi(getenv("SIM_FANOUT_NEWS"));
+	if (argc >= 4 && strcmp(argv[1], "prop") == 0) {
+		if (argc > 5)
+			rng ^= strtoull(argv[5], NULL, 10) * 0x2545F4914F6CDD1DULL;
+		return prop((uint32_t)atoi(argv[2]), atof(argv[3]),
+		    argc > 4 ? (uint32_t)atoi(argv[4]) : 8);
+	}
+	if (argc >= 5 && strcmp(argv[1], "lock") == 0) {
+		if (argc > 6)
+			rng ^= strtoull(argv[6], NULL, 10) * 0x2545F4914F6CDD1DULL;
+		return lock((uint32_t)atoi(argv[2]), atof(argv[3]),
+		    (uint32_t)atoi(argv[4]), argc > 5 && atoi(argv[5]));
+	}
+	fprintf(stderr, "usage: sim prop HOSTS LOSS [NETS [SEED]]\n"
+	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED]]\n");
+	return 2;
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# The simulation part of make bench (bench/sim.c): propagation to 1,000
+# and 10,000 hosts at 1% and 10% loss with the chosen fan-out and, for
+# comparison, the fan-outs the choice was made against; then lock
+# contests between 2, 5 and 10 origins.  Prints table rows on stdout
+# and writes the JSON lines to $1.
+set -e
+SIM=$BUILD/bench/sim
+JSON=$1
+: >"$JSON"
+row() { printf '%-44s %14s %14s %8s\n' "$1" "$2" "$3" "$4"; }
+field() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p"; }
+for n in 1000 10000; do
+	for loss in 0.01 0.10; do
+		for f in default 4 16; do
+			if [ $f = default ]; then
+				out=$("$SIM" prop $n $loss)
+			else
+				[ $n = 10000 ] || continue
+				out=$(SIM_FANOUT_NEWS=$f "$SIM" prop $n $loss)
+			fi
+			echo "$out" >>"$JSON"
+			fan=$(echo "$out" | field fanout_news)
+			row "sim $n hosts, loss $loss, fan-out $fan: 99.9%" \
+			    "$(echo "$out" | field p999_ms) ms" \
+			    "all $(echo "$out" | field all_ms) ms" \
+			    "$(echo "$out" | field pulls_per_host)p"
+			[ $f != default ] || row "  idle bytes/s per host (target <= 1024)" \
+			    "$(echo "$out" | field idle_bytes_per_host_s)" "-" "-"
+		done
+	done
+done
+for n in 1000 10000; do
+	for m in 2 5 10; do
+		for q in 0 1; do
+			loss=0.01
+			[ $m != 10 ] || [ $q = 1 ] || loss=0.10
+			out=$("$SIM" lock $n $loss $m $q) || true
+			echo "$out" >>"$JSON"
+			row "sim lock, $n hosts, $m origins, q$q, loss $loss" \
+			    "$(echo "$out" | field winners) winner" \
+			    "$(echo "$out" | field all_decided_after_ms) ms" \
+			    "$(echo "$out" | field messages)m"
+		done
+	done
+done

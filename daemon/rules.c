@@ -1,0 +1,108 @@
+/*
+ * The mesh's decisions (rules.h).  Nothing here does I/O or reads a
+ * clock: callers pass the time and the random source.
+ */
+#include <string.h>
+
+#include "rules.h"
+
+size_t
+rules_fanout(enum announce why, size_t npeers)
+{
+	size_t	k;
+
+	switch (why) {
+	case ANNOUNCE_CHANGE:
+		return npeers;
+	case ANNOUNCE_NEWS:
+		k = GOSSIP_FANOUT_NEWS;
+		break;
+	default:
+		k = GOSSIP_FANOUT_TICK;
+		break;
+	}
+	return k < npeers ? k : npeers;
+}
+
+void
+rules_choose(size_t n, size_t k, size_t *out, rules_rand rnd)
+{
+	size_t	i, j, m, got = 0;
+
+	/* Floyd: for j = n-k .. n-1 pick t in [0, j]; take t unless
+	 * taken, else j.  k is small (a fan-out): a linear check is
+	 * cheaper than a set. */
+	for (j = n - k; j < n; j++) {
+		size_t t = rnd((uint32_t)(j + 1));
+		for (m = 0, i = 0; i < got; i++)
+			if (out[i] == t)
+				m = 1;
+		out[got++] = m ? j : t;
+	}
+}
+
+int64_t
+rules_tick_ms(int64_t gossip_ms, rules_rand rnd)
+{
+	/* Jitter keeps a fleet started together from ticking together. */
+	return gossip_ms + rnd(GOSSIP_JITTER_MS);
+}
+
+int
+rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms)
+{
+	return now_ms - last_seen_ms < GOSSIP_ALIVE_INTERVALS * gossip_ms;
+}
+
+int
+rules_statics_due(uint64_t tick, size_t nreachable)
+{
+	return nreachable < 2 * GOSSIP_FANOUT_TICK ||
+	    tick % GOSSIP_STATIC_EVERY == 0;
+}
+
+int
+rules_claim_before(uint64_t c1, const char *h1, uint64_t c2, const char *h2)
+{
+	return c1 < c2 || (c1 == c2 && strcmp(h1, h2) < 0);
+}
+
+enum claim_answer
+rules_claim_answer(const struct claim_view *v)
+{
+	if (v->holder_known)
+		return v->holder_is_claimant ? CLAIM_GRANT : CLAIM_DENY_HELD;
+	if (v->head_seq > v->base_seq)
+		return CLAIM_DENY_AHEAD;
+	if (v->own_claim && rules_claim_before(v->own_clock, v->own_host,
+	    v->clock, v->host))
+		return CLAIM_DENY_EARLIER;
+	if (v->quorum && v->rival_granted)
+		return CLAIM_DENY_RIVAL;
+	return CLAIM_GRANT;
+}
+
+int
+rules_claim_yields(const struct claim_view *v)
+{
+	return v->own_claim && rules_claim_answer(v) == CLAIM_GRANT &&
+	    !v->holder_known &&
+	    rules_claim_before(v->clock, v->host, v->own_clock, v->own_host);
+}
+
+enum claim_state
+rules_claim_state(size_t granted, size_t asked, size_t known, int quorum,
+    int expired)
+{
+	if (quorum) {
+		/* A majority of every host we know, ourselves included,
+		 * whether or not we could ask them. */
+		int majority = (granted + 1) * 2 > known + 1;
+		if (granted == asked || expired)
+			return majority ? CLAIM_WON : CLAIM_NO_QUORUM;
+		return CLAIM_WAIT;
+	}
+	if (granted == asked || expired)
+		return CLAIM_WON;
+	return CLAIM_WAIT;
+}

@@ -1,0 +1,81 @@
+/*
+ * The mesh's decisions, free of I/O and clocks: whom to tell and when,
+ * when a peer counts as reachable, whether to grant a lock claim and
+ * when a claim is won.  peers.c and lockd.c act on them with real
+ * sockets and timers; bench/sim runs the same functions for thousands
+ * of simulated hosts on a virtual clock (doc/protocol.md has what the
+ * simulation measured and why the numbers below are what they are).
+ * Depends on lib/ only.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A uniform random number below upper (randombytes_uniform, or the
+ * simulation's seeded generator). */
+typedef uint32_t (*rules_rand)(uint32_t upper);
+
+/* Why a hello goes out, and so to how many peers. */
+enum announce {
+	ANNOUNCE_CHANGE,	/* our own ci, unlock, fork, lock: everyone */
+	ANNOUNCE_NEWS,		/* entries learned from a peer: pass on */
+	ANNOUNCE_TICK		/* anti-entropy */
+};
+
+#define GOSSIP_FANOUT_TICK	4
+#define GOSSIP_FANOUT_NEWS	8
+#define GOSSIP_JITTER_MS	200
+#define GOSSIP_ALIVE_INTERVALS	3
+/* nets addresses that no known peer answers from (a broadcast address
+ * never does) get a hello every this many ticks once we know enough
+ * peers, not every tick: that would be a storm in a large LAN. */
+#define GOSSIP_STATIC_EVERY	12
+
+size_t	rules_fanout(enum announce, size_t npeers);
+/* Choose k distinct indices below n into out (k <= n); Floyd's
+ * algorithm, so every k-subset is as likely. */
+void	rules_choose(size_t n, size_t k, size_t *out, rules_rand);
+int64_t	rules_tick_ms(int64_t gossip_ms, rules_rand);
+int	rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms);
+int	rules_statics_due(uint64_t tick, size_t nreachable);
+
+/* What a peer answers to a lock claim. */
+enum claim_answer {
+	CLAIM_GRANT,
+	CLAIM_DENY_HELD,	/* we know a holder (not the claimant) */
+	CLAIM_DENY_AHEAD,	/* our head is past the claim's base */
+	CLAIM_DENY_EARLIER,	/* our own claim comes first */
+	CLAIM_DENY_RIVAL	/* strict mode: we granted another claim */
+};
+
+struct claim_view {
+	int		 holder_known;
+	int		 holder_is_claimant;
+	uint64_t	 head_seq;		/* ours, of the branch */
+	uint64_t	 base_seq;		/* the claim's */
+	int		 own_claim;		/* we claim the branch too */
+	uint64_t	 own_clock;
+	const char	*own_host;
+	uint64_t	 clock;			/* the claim's */
+	const char	*host;
+	int		 quorum;		/* IS_LOCK_QUORUM */
+	int		 rival_granted;
+};
+
+enum claim_answer rules_claim_answer(const struct claim_view *);
+/* 1 when we grant an earlier claim while claiming ourselves: we then
+ * withdraw ours (Ricart-Agrawala), so two claimants of which only one
+ * counts the other as reachable still cannot both win. */
+int	rules_claim_yields(const struct claim_view *);
+/* (clock, host) order: 1 if the first claim comes before the second. */
+int	rules_claim_before(uint64_t, const char *, uint64_t, const char *);
+
+enum claim_state { CLAIM_WAIT, CLAIM_WON, CLAIM_NO_QUORUM };
+/* granted of asked peers said yes; known: hosts known (not us);
+ * expired: the wait for silent peers is over. */
+enum claim_state rules_claim_state(size_t granted, size_t asked,
+	    size_t known, int quorum, int expired);
+
+#endif

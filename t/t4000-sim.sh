@@ -1,0 +1,40 @@
+#!/bin/sh
+test_description='the mesh rules in the simulator: a ci reaches every host, a lock has one winner'
+. "$(dirname "$0")/lib-isconf.sh"
+
+SIM="$ISCONF_BUILD/bench/sim"
+field() { sed -n "s/.*\"$1\": \([^,}]*\).*/\1/p"; }
+
+test_expect_success 'a ci reaches all of 1,000 hosts, 99.9% within 2 s at 1% loss' '
+	for seed in 1 2 3; do
+		"$SIM" prop 1000 0.01 8 $seed >p.json &&
+		test "$(field never <p.json)" = 0 &&
+		awk "BEGIN { exit !($(field p999_ms <p.json) <= 2000) }" &&
+		awk "BEGIN { exit !($(field idle_bytes_per_host_s <p.json) <= 1024) }" ||
+		return 1
+	done
+'
+
+test_expect_success 'and at 10% loss, every host still gets it' '
+	"$SIM" prop 1000 0.10 8 4 >p.json &&
+	test "$(field never <p.json)" = 0
+'
+
+test_expect_success 'lock contests between 2, 5 and 10 origins: exactly one winner' '
+	for seed in 1 2 3 4 5 6; do
+		for m in 2 5 10; do
+			"$SIM" lock 1000 0.05 $m 0 $seed >l.json ||
+			{ cat l.json; return 1; }
+		done
+	done
+'
+
+test_expect_success 'strict mode (IS_LOCK_QUORUM): never two winners' '
+	for seed in 1 2 3 4 5 6; do
+		"$SIM" lock 1000 0.10 10 1 $seed >l.json
+		w=$(field winners <l.json) &&
+		test "$w" -le 1 || { cat l.json; return 1; }
+	done
+'
+
+test_done
