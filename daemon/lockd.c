@@ -402,7 +402,7 @@ on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 	struct jlock		 l, own;
 	struct jhead		 h;
 	struct claim_view	 v;
-	char			 why[128];
+	char			 why[128], when[64];
 
 	k->branch = rd_str(r, 255);
 	k->clock = rd_u64(r);
@@ -460,10 +460,12 @@ on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 		break;
 	case CLAIM_GRANT:
 		send_answer(d, g, k, NULL, NULL);
-		if (rules_claim_yields(&v))
-			claim_fail(d, EXIT_LOCKED, "lock on %s: %s@%s claimed "
-			    "it first: %s", k->branch, k->author, k->host,
-			    k->message);
+		if (rules_claim_yields(&v)) {
+			fmt_time(when, sizeof when, k->time);
+			claim_fail(d, EXIT_LOCKED, "branch %s is locked by "
+			    "%s@%s since %s: %s (its claim came first)",
+			    k->branch, k->author, k->host, when, k->message);
+		}
 		if (!v.holder_known) {
 			grants_prune(d, k->branch, k->host);
 			k->granted_at = now_ns();
