@@ -1,21 +1,44 @@
 /*
- * Chunk storage in SQLite: a rowid table with a unique index on the
- * hash (rowid tables read blobs far faster than WITHOUT ROWID, see
- * limits.md).
+ * Chunk storage: the bytes in an append-only pack file beside the
+ * database (cache.pack), the index in SQLite: a rowid table with a
+ * unique index on the hash, each row naming its chunk's offset and
+ * length in the pack.  SQLite in WAL mode wrote every byte twice (the
+ * WAL, then the checkpoint) through 4 KiB pages: 170 MB/s against
+ * 1.3 GB/s for a plain append here (make bench), so a snap or a fetch
+ * was bound by it.
+ *
+ * Crash safety: pack bytes are fdatasync'd before the row that names
+ * them is committed, so a committed row never points at lost bytes.
+ * What a crash or a failed transaction leaves at the end of the pack is
+ * named by no row and cut off when the cache is next opened.  Chunks
+ * stored inline in the database by earlier versions (data column, no
+ * offset) are still read.  Every chunk is checked against its hash when
+ * it is read, wherever it lives.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cache.h"
 
 struct cache {
-	sqlite3	*db;
+	sqlite3		*db;
+	char		*pack_path;
+	int		 pack;		/* fd */
+	uint64_t	 end;		/* where the next chunk goes */
+	uint64_t	 tx_end;	/* end when the transaction began */
+	int		 in_tx;
+	int		 unsynced;	/* pack bytes not yet fdatasync'd */
 };
 
-#define SAMPLE_LEN	16384
+#define SAMPLE_LEN	4096
 #define COMP_RAW	0
 #define COMP_ZLIB	1
 
@@ -33,11 +56,63 @@ c_exec(struct cache *c, const char *sql, char **cause)
 	return 0;
 }
 
+/* Databases made before the pack file have no off/len columns. */
+static int
+cache_migrate(struct cache *c, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 has = 0;
+
+	sqlite3_prepare_v2(c->db, "PRAGMA table_info(chunks)", -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "off") == 0)
+			has = 1;
+	sqlite3_finalize(st);
+	if (has)
+		return 0;
+	return c_exec(c, "ALTER TABLE chunks ADD COLUMN off INTEGER;"
+	    "ALTER TABLE chunks ADD COLUMN len INTEGER;", cause);
+}
+
+/* Open the pack and cut off what no committed row names. */
+static int
+pack_open(struct cache *c, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct stat	 sb;
+	uint64_t	 used = 0;
+
+	if ((c->pack = open(c->pack_path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0600)) == -1 || fstat(c->pack, &sb) == -1)
+		return set_cause(cause, "%s: %s", c->pack_path,
+		    strerror(errno));
+	sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(off + len), 0) FROM "
+	    "chunks WHERE off IS NOT NULL", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		used = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if ((uint64_t)sb.st_size < used)
+		return set_cause(cause, "%s: %llu bytes, but the cache names "
+		    "%llu: the pack was truncated", c->pack_path,
+		    (unsigned long long)sb.st_size, (unsigned long long)used);
+	if ((uint64_t)sb.st_size > used && ftruncate(c->pack, (off_t)used) ==
+	    -1)
+		return set_cause(cause, "%s: %s", c->pack_path,
+		    strerror(errno));
+	c->end = used;
+	return 0;
+}
+
 int
 cache_open(const char *path, struct cache **cp, char **cause)
 {
 	struct cache	*c = xcalloc(1, sizeof *c);
+	size_t		 n = strlen(path);
 
+	c->pack = -1;
+	if (n > 3 && strcmp(path + n - 3, ".db") == 0)
+		n -= 3;
+	xasprintf(&c->pack_path, "%.*s.pack", (int)n, path);
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		set_cause(cause, "%s: %s", path, sqlite3_errmsg(c->db));
@@ -47,13 +122,14 @@ cache_open(const char *path, struct cache **cp, char **cause)
 	if (c_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	    "CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY,"
 	    " hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,"
-	    " comp INTEGER NOT NULL, data BLOB NOT NULL);", cause) == -1)
+	    " comp INTEGER NOT NULL, data BLOB NOT NULL, off INTEGER,"
+	    " len INTEGER);", cause) == -1 || cache_migrate(c, cause) == -1 ||
+	    pack_open(c, cause) == -1)
 		goto fail;
 	*cp = c;
 	return 0;
 fail:
-	sqlite3_close(c->db);
-	free(c);
+	cache_close(c);
 	return -1;
 }
 
@@ -63,7 +139,54 @@ cache_close(struct cache *c)
 	if (c == NULL)
 		return;
 	sqlite3_close(c->db);
+	if (c->pack != -1)
+		close(c->pack);
+	free(c->pack_path);
 	free(c);
+}
+
+/* Append to the pack at c->end (the caller moves c->end on success). */
+static int
+pack_write(struct cache *c, const void *p, size_t len, char **cause)
+{
+	const uint8_t	*b = p;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < len) {
+		n = pwrite(c->pack, b + done, len - done,
+		    (off_t)(c->end + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return set_cause(cause, "cache: writing %s: %s",
+			    c->pack_path, strerror(errno));
+		done += (size_t)n;
+	}
+	c->unsynced = 1;
+	return 0;
+}
+
+static int
+pack_sync(struct cache *c, char **cause)
+{
+	if (!c->unsynced)
+		return 0;
+	if (fdatasync(c->pack) == -1)
+		return set_cause(cause, "cache: syncing %s: %s", c->pack_path,
+		    strerror(errno));
+	c->unsynced = 0;
+	return 0;
+}
+
+/* Forget pack bytes that no committed row names. */
+static void
+pack_cut(struct cache *c, uint64_t to)
+{
+	c->end = to;
+	if (ftruncate(c->pack, (off_t)to) == -1) {
+		/* Harmless: cut again when the cache is next opened. */
+	}
 }
 
 int
@@ -107,22 +230,29 @@ cache_put(struct cache *c, const void *data, size_t len, uint8_t *hash,
 	    clen < len - len / 8)
 		how = COMP_ZLIB;
 store:
+	if (pack_write(c, how == COMP_ZLIB ? comp : data, how == COMP_ZLIB ?
+	    clen : len, cause) == -1 || (!c->in_tx && pack_sync(c,
+	    cause) == -1))
+		goto out;
 	sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO chunks(hash, size, "
-	    "comp, data) VALUES (?, ?, ?, ?)", -1, &st, NULL);
+	    "comp, data, off, len) VALUES (?, ?, ?, x'', ?, ?)", -1, &st,
+	    NULL);
 	sqlite3_bind_blob(st, 1, hash, CACHE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
 	sqlite3_bind_int(st, 3, how);
-	if (how == COMP_ZLIB)
-		sqlite3_bind_blob(st, 4, comp, (int)clen, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(st, 4, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->end);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(how == COMP_ZLIB ? clen :
+	    len));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		set_cause(cause, "cache: storing chunk: %s",
 		    sqlite3_errmsg(c->db));
+		if (!c->in_tx)
+			pack_cut(c, c->end);
 		goto out;
 	}
+	c->end += how == COMP_ZLIB ? clen : len;
 	*added = 1;
 	rv = 0;
 out:
@@ -153,6 +283,39 @@ chunk_decode(int how, const void *data, size_t dlen, size_t size,
 	return 0;
 }
 
+/* The stored bytes of a row: inline (older caches) or in the pack. */
+static int
+chunk_stored(struct cache *c, sqlite3_stmt *st, struct buf *raw)
+{
+	uint64_t	off, len;
+	ssize_t		n;
+	size_t		done = 0;
+
+	buf_reset(raw);
+	if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
+		buf_add(raw, sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2));
+		return 0;
+	}
+	off = (uint64_t)sqlite3_column_int64(st, 3);
+	len = (uint64_t)sqlite3_column_int64(st, 4);
+	if (len > 64u << 20 || off + len > c->end)
+		return -1;
+	raw->data = xreallocarray(raw->data, len ? len : 1, 1);
+	raw->cap = len ? len : 1;
+	while (done < len) {
+		n = pread(c->pack, raw->data + done, len - done,
+		    (off_t)(off + done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	raw->len = len;
+	return 0;
+}
+
 int
 cache_get(struct cache *c, const uint8_t *hash, struct buf *out,
     char **cause)
@@ -160,17 +323,19 @@ cache_get(struct cache *c, const uint8_t *hash, struct buf *out,
 	sqlite3_stmt	*st;
 	uint8_t		 check[CACHE_HASH_LEN];
 	char		 hex[2 * CACHE_HASH_LEN + 1];
+	struct buf	 raw;
 	int		 rv = 1;
 
-	sqlite3_prepare_v2(c->db, "SELECT size, comp, data FROM chunks "
-	    "WHERE hash = ?", -1, &st, NULL);
+	buf_init(&raw);
+	sqlite3_prepare_v2(c->db, "SELECT size, comp, data, off, len FROM "
+	    "chunks WHERE hash = ?", -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, hash, CACHE_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	rv = -1;
 	hex_encode(hex, hash, CACHE_HASH_LEN);
-	if (chunk_decode(sqlite3_column_int(st, 1),
-	    sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+	if (chunk_stored(c, st, &raw) == -1 ||
+	    chunk_decode(sqlite3_column_int(st, 1), raw.data, raw.len,
 	    (size_t)sqlite3_column_int64(st, 0), out) == -1) {
 		set_cause(cause, "cache: chunk %.16s is corrupt", hex);
 		goto out;
@@ -184,6 +349,7 @@ cache_get(struct cache *c, const uint8_t *hash, struct buf *out,
 	rv = 0;
 out:
 	sqlite3_finalize(st);
+	buf_free(&raw);
 	return rv;
 }
 
@@ -206,17 +372,29 @@ cache_stats(struct cache *c, uint64_t *chunks, uint64_t *bytes)
 int
 cache_begin(struct cache *c, char **cause)
 {
-	return c_exec(c, "BEGIN IMMEDIATE", cause);
+	if (c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	c->in_tx = 1;
+	c->tx_end = c->end;
+	return 0;
 }
 
+/* The pack first: the rows must never name bytes a power cut loses. */
 int
 cache_commit(struct cache *c, char **cause)
 {
-	return c_exec(c, "COMMIT", cause);
+	if (pack_sync(c, cause) == -1 || c_exec(c, "COMMIT", cause) == -1)
+		return -1;
+	c->in_tx = 0;
+	return 0;
 }
 
 void
 cache_rollback(struct cache *c)
 {
 	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	if (c->in_tx)
+		pack_cut(c, c->tx_end);
+	c->in_tx = 0;
+	c->unsynced = 0;
 }

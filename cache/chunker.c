@@ -77,17 +77,25 @@ read_full(int fd, uint8_t *p, size_t want)
 	return (ssize_t)got;
 }
 
+/*
+ * Read fd through a window of 2 * CHUNK_MAX bytes, cutting chunks from
+ * its front; the window is refilled (and what is left moved to its
+ * start) only when less than CHUNK_MAX remains, not after every chunk.
+ */
 static int
 put_chunks(struct cache *c, int fd, struct cache_file *f,
     crypto_generichash_state *st, char **cause)
 {
 	uint8_t		*win = xmalloc(2 * CHUNK_MAX);
-	size_t		 have = 0, cut;
+	size_t		 have = 0, at = 0, cut;
 	ssize_t		 n;
 	int		 added, eof = 0, rv = -1;
 
 	for (;;) {
-		if (!eof && have < CHUNK_MAX) {
+		if (!eof && have - at < CHUNK_MAX) {
+			memmove(win, win + at, have - at);
+			have -= at;
+			at = 0;
 			if ((n = read_full(fd, win + have, 2 * CHUNK_MAX -
 			    have)) == -1) {
 				set_cause(cause, "read: %s", strerror(errno));
@@ -97,20 +105,19 @@ put_chunks(struct cache *c, int fd, struct cache_file *f,
 			crypto_generichash_update(st, win + have, (size_t)n);
 			have += (size_t)n;
 		}
-		if (have == 0)
+		if (have == at)
 			break;
-		cut = cache_chunk_boundary(win, have);
+		cut = cache_chunk_boundary(win + at, have - at);
 		f->chunks = xreallocarray(f->chunks, f->nchunks + 1,
 		    sizeof *f->chunks);
-		if (cache_put(c, win, cut, f->chunks[f->nchunks].hash, &added,
-		    cause) == -1)
+		if (cache_put(c, win + at, cut, f->chunks[f->nchunks].hash,
+		    &added, cause) == -1)
 			goto out;
 		f->chunks[f->nchunks++].len = (uint32_t)cut;
 		f->size += cut;
 		if (added)
 			f->new_bytes += cut;
-		memmove(win, win + cut, have - cut);
-		have -= cut;
+		at += cut;
 	}
 	rv = 0;
 out:
