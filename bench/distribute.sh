@@ -5,13 +5,16 @@
 # served each other.  Hosts live on 127.0.2.x; prefetch is off so that
 # every fetch starts when its `up` does.
 #   distribute.sh BUILD MB P
-#   -> "one_s group_s origin_bytes peer_bytes file_bytes one_mb_s"
+#   -> "one_s group_s origin_bytes peer_bytes file_bytes one_mb_s
+#       fetch_s fetch_mb_s" (one_*: the lone peer's whole up; fetch_*:
+#       its transfer alone)
 set -e
 BUILD=$1 MB=$2 P=$3
 ISCONF=$BUILD/isconf
 W=$(mktemp -d /tmp/isconf-dist.XXXXXX)
 LAST=$((P + 2))
 trap 'for i in $(seq $LAST); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
+[ -z "$KEEP" ] || trap - EXIT
 
 host() {
 	i=$1
@@ -35,6 +38,10 @@ served() {
 	curl -s "http://127.0.2.$1:65428/metrics" |
 	    sed -n 's/^isconf_chunk_bytes_total{direction="out"} //p'
 }
+fetched() {
+	curl -s "http://127.0.2.$1:65428/metrics" |
+	    sed -n 's/^isconf_chunk_bytes_total{direction="in"} //p'
+}
 now() { date +%s.%N; }
 
 # Host 1 is the origin, host 2 fetches alone, hosts 3.. fetch together.
@@ -49,14 +56,21 @@ for i in $(seq $LAST); do
 	fi
 done
 host 1 "$ISCONF" -q start
-host 2 "$ISCONF" -q start
+host 2 env IS_PREFETCH=1 "$ISCONF" -q start
 head -c $((MB * 1048576)) /dev/urandom >"$W/1/root/big.img"
 cd "$W/1/root"
 host 1 "$ISCONF" -q lock "distribute"
 host 1 "$ISCONF" -q snap "$W/1/root/big.img"
+# The lone peer prefetches: the transfer starts when the ci reaches it
+# and ends when its fetched chunk bytes reach the file's size (its
+# metrics, polled every 20 ms); then up installs the file.
 host 1 "$ISCONF" -q ci
-wait_head 2 3
-t0=$(now); host 2 "$ISCONF" -q up; t1=$(now)
+t0=$(now)
+until [ "$(fetched 2)" -ge $((MB * 1048576)) ] 2>/dev/null; do sleep 0.02; done
+f1=$(now)
+host 2 "$ISCONF" -q up
+t1=$(now)
+f0=$t0
 host 2 "$ISCONF" -q stop
 before=$(served 1)
 
@@ -73,7 +87,7 @@ done
 origin=$(($(served 1) - before))
 peers=0
 for i in $(seq 3 $LAST); do peers=$((peers + $(served $i))); done
-echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576))" | awk '{
-	one = $2 - $1; group = $4 - $3;
-	printf "%.2f %.2f %.0f %.0f %.0f %.1f\n", one, group, $5, $6, $7,
-	    $7 / 1e6 / one }'
+echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576)) $f0 $f1" | awk '{
+	one = $2 - $1; group = $4 - $3; fetch = $9 - $8;
+	printf "%.2f %.2f %.0f %.0f %.0f %.1f %.2f %.1f\n", one, group, $5, $6,
+	    $7, $7 / 1e6 / one, fetch, $7 / 1e6 / fetch }'

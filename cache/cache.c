@@ -9,6 +9,10 @@
  *
  * Crash safety: pack bytes are fdatasync'd before the row that names
  * them is committed, so a committed row never points at lost bytes.
+ * Chunks put outside a transaction (a fetch) are committed in batches
+ * of CACHE_BATCH bytes, or at cache_flush: two syncs per chunk were
+ * most of a fetch's time, and a crash loses at most one batch, which
+ * the next fetch gets again.
  * What a crash or a failed transaction leaves at the end of the pack is
  * named by no row and cut off when the cache is next opened.  Chunks
  * stored inline in the database by earlier versions (data column, no
@@ -34,9 +38,13 @@ struct cache {
 	int		 pack;		/* fd */
 	uint64_t	 end;		/* where the next chunk goes */
 	uint64_t	 tx_end;	/* end when the transaction began */
-	int		 in_tx;
+	int		 in_tx;		/* the caller's transaction */
+	int		 batch;		/* our own, for puts outside one */
+	uint64_t	 batch_end;	/* end when the batch began */
 	int		 unsynced;	/* pack bytes not yet fdatasync'd */
 };
+
+#define CACHE_BATCH	(8u << 20)
 
 #define SAMPLE_LEN	4096
 #define COMP_RAW	0
@@ -136,8 +144,14 @@ fail:
 void
 cache_close(struct cache *c)
 {
+	char	*cause = NULL;
+
 	if (c == NULL)
 		return;
+	if (c->db != NULL && cache_flush(c, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
 	sqlite3_close(c->db);
 	if (c->pack != -1)
 		close(c->pack);
@@ -230,9 +244,14 @@ cache_put(struct cache *c, const void *data, size_t len, uint8_t *hash,
 	    clen < len - len / 8)
 		how = COMP_ZLIB;
 store:
+	if (!c->in_tx && !c->batch) {
+		if (c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
+			goto out;
+		c->batch = 1;
+		c->batch_end = c->end;
+	}
 	if (pack_write(c, how == COMP_ZLIB ? comp : data, how == COMP_ZLIB ?
-	    clen : len, cause) == -1 || (!c->in_tx && pack_sync(c,
-	    cause) == -1))
+	    clen : len, cause) == -1)
 		goto out;
 	sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO chunks(hash, size, "
 	    "comp, data, off, len) VALUES (?, ?, ?, x'', ?, ?)", -1, &st,
@@ -248,13 +267,13 @@ store:
 	if (rc != SQLITE_DONE) {
 		set_cause(cause, "cache: storing chunk: %s",
 		    sqlite3_errmsg(c->db));
-		if (!c->in_tx)
-			pack_cut(c, c->end);
 		goto out;
 	}
 	c->end += how == COMP_ZLIB ? clen : len;
 	*added = 1;
 	rv = 0;
+	if (c->batch && c->end - c->batch_end >= CACHE_BATCH)
+		rv = cache_flush(c, cause);
 out:
 	free(comp);
 	return rv;
@@ -334,7 +353,11 @@ cache_get(struct cache *c, const uint8_t *hash, struct buf *out,
 		goto out;
 	rv = -1;
 	hex_encode(hex, hash, CACHE_HASH_LEN);
-	if (chunk_stored(c, st, &raw) == -1 ||
+	/* Raw chunks are read straight into out: one copy less. */
+	if (sqlite3_column_int(st, 1) == COMP_RAW ?
+	    chunk_stored(c, st, out) == -1 ||
+	    out->len != (size_t)sqlite3_column_int64(st, 0) :
+	    chunk_stored(c, st, &raw) == -1 ||
 	    chunk_decode(sqlite3_column_int(st, 1), raw.data, raw.len,
 	    (size_t)sqlite3_column_int64(st, 0), out) == -1) {
 		set_cause(cause, "cache: chunk %.16s is corrupt", hex);
@@ -369,10 +392,27 @@ cache_stats(struct cache *c, uint64_t *chunks, uint64_t *bytes)
 	return 0;
 }
 
+/* Commit the batch of puts made outside a transaction, if any. */
+int
+cache_flush(struct cache *c, char **cause)
+{
+	if (!c->batch)
+		return 0;
+	c->batch = 0;
+	if (pack_sync(c, cause) == -1 || c_exec(c, "COMMIT", cause) == -1) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		pack_cut(c, c->batch_end);
+		c->unsynced = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int
 cache_begin(struct cache *c, char **cause)
 {
-	if (c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
+	if (cache_flush(c, cause) == -1 ||
+	    c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
 		return -1;
 	c->in_tx = 1;
 	c->tx_end = c->end;

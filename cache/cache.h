@@ -49,6 +49,9 @@ int	cache_put_fd(struct cache *, int fd, struct cache_file *,
 	    char **cause);
 void	cache_file_free(struct cache_file *);
 int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes);
+/* Puts outside a transaction are committed in batches (8 MiB); this
+ * commits the current batch now (end of a fetch). */
+int	cache_flush(struct cache *, char **cause);
 /* Group many puts into one transaction (bundle apply, snap). */
 int	cache_begin(struct cache *, char **cause);
 int	cache_commit(struct cache *, char **cause);

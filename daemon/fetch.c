@@ -86,11 +86,20 @@ fetch_free(struct fetch *f)
 static void
 fetch_end(struct fetch *f)
 {
-	int	i;
+	char	*cause = NULL;
+	int	 i;
 
 	if (f->finished)
 		return;
 	f->finished = 1;
+	/* What we fetched must be durable before up relies on it. */
+	if (cache_flush(f->d->cache, &cause) == -1) {
+		log_warnx("%s", cause);
+		if (f->c != NULL)
+			client_err(f->c, "%s", cause);
+		free(cause);
+		f->remaining = f->n;	/* the batch is gone */
+	}
 	if (f->c != NULL && f->shown != 0)
 		client_progress(f->c, "\n");
 	for (i = 0; i < f->nconns; i++)

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,11 @@ main(int argc, char **argv)
 	log_setverbose(debug);
 	if (sodium_init() == -1)
 		fatalx("libsodium failed to initialise");
+	/* Chunks (up to 1 MiB) pass through buffers of their size: from
+	 * mmap and back each time, every page was a fresh zeroed fault.
+	 * Keep them on the heap, and at most 8 MiB of free heap. */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (conf_load(&d.conf, d.maincf, &cause) == -1)
 		fatalx("%s", cause);
 	if (check) {

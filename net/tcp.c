@@ -57,10 +57,20 @@ struct net_conn {
 	net_frame_cb		 frame_cb;
 	net_close_cb		 close_cb;
 	void			*arg;
+	struct buf		 rbuf;		/* plaintext of the frame read */
+	struct buf		 wbuf;		/* and of the frame sent */
 };
 
 static void	conn_event(struct bufferevent *, short, void *);
 static void	conn_read(struct bufferevent *, void *);
+
+static void
+scratch_free(struct buf *b)
+{
+	if (b->data != NULL)
+		sodium_memzero(b->data, b->cap);
+	buf_free(b);
+}
 
 static void
 conn_free(struct net_conn *c, const char *error)
@@ -75,6 +85,8 @@ conn_free(struct net_conn *c, const char *error)
 	bufferevent_free(c->bev);
 	evbuffer_free(c->pending);
 	event_free(c->finish_ev);
+	scratch_free(&c->rbuf);
+	scratch_free(&c->wbuf);
 	sodium_memzero(c->sk, sizeof c->sk);
 	sodium_memzero(c->rx, sizeof c->rx);
 	sodium_memzero(c->tx, sizeof c->tx);
@@ -268,7 +280,21 @@ auth_read(struct net_conn *c, const uint8_t *pt, size_t len)
 	return 0;
 }
 
-/* One decrypted frame; -1 closes. */
+/* A connection's plaintext buffer (rbuf or wbuf: a frame callback
+ * may send while it reads), at least len bytes. */
+static uint8_t *
+scratch(struct buf *b, size_t len)
+{
+	if (b->cap < len) {
+		b->data = xreallocarray(b->data, len, 1);
+		b->cap = len;
+	}
+	return b->data;
+}
+
+/* One decrypted frame; -1 closes.  Decrypted straight from the input
+ * buffer into the connection's scratch buffer: a chunk is one frame,
+ * and fresh buffers per frame cost page faults (make bench). */
 static int
 frame_read(struct net_conn *c, struct evbuffer *in)
 {
@@ -286,21 +312,20 @@ frame_read(struct net_conn *c, struct evbuffer *in)
 		return -1;
 	if (evbuffer_get_length(in) < 4 + clen)
 		return 1;
-	evbuffer_drain(in, 4);
-	ct = xmalloc(clen);
-	pt = xmalloc(clen);
-	evbuffer_remove(in, ct, clen);
+	if ((ct = evbuffer_pullup(in, (ev_ssize_t)(4 + clen))) == NULL)
+		return -1;
+	pt = scratch(&c->rbuf, clen);
 	if (crypto_secretstream_xchacha20poly1305_pull(&c->pull, pt, &ptlen,
-	    &tag, ct, clen, NULL, 0) != 0) {
+	    &tag, ct + 4, clen, NULL, 0) != 0) {
 		net_drop(c->n, 6, &c->n->stats.drop_auth, "dropped a stream "
 		    "that failed to decrypt");
-		rv = -1;
-	} else if (c->state == CS_AUTH)
+		return -1;
+	}
+	evbuffer_drain(in, 4 + clen);
+	if (c->state == CS_AUTH)
 		rv = auth_read(c, pt, ptlen);
 	else
 		rv = c->frame_cb(c->arg, c, pt[0], pt + 1, ptlen - 1);
-	free(ct);
-	free(pt);
 	return rv;
 }
 
@@ -395,6 +420,10 @@ conn_new(struct net *n, struct bufferevent *bev, int server)
 	crypto_kx_keypair(c->pk, c->sk);
 	bufferevent_setcb(bev, conn_read, conn_write, conn_event, c);
 	bufferevent_set_timeouts(bev, &tv, &tv);
+	/* libevent moves 16 KiB per read or write call by default: a
+	 * chunk's frame took dozens of trips through the loop. */
+	bufferevent_set_max_single_read(bev, 1 << 20);
+	bufferevent_set_max_single_write(bev, 1 << 20);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	return c;
 }
@@ -417,24 +446,27 @@ net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 	return 0;
 }
 
+/* Encrypt straight into the output buffer (no copy of the
+ * ciphertext); the plaintext is assembled in the scratch buffer. */
 static void
 frame_push(struct net_conn *c, uint8_t type, const void *p, size_t len)
 {
-	uint8_t	*pt, *ct, l[4];
-	unsigned long long clen;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec	 v;
+	unsigned long long	 clen;
+	uint8_t			*pt = scratch(&c->wbuf, len + 1);
 
-	pt = xmalloc(len + 1);
-	ct = xmalloc(len + 1 + SS_ABYTES);
 	pt[0] = type;
 	if (len > 0)
 		memcpy(pt + 1, p, len);
-	crypto_secretstream_xchacha20poly1305_push(&c->push, ct, &clen, pt,
-	    len + 1, NULL, 0, 0);
-	put_u32(l, (uint32_t)clen);
-	bufferevent_write(c->bev, l, 4);
-	bufferevent_write(c->bev, ct, clen);
-	free(pt);
-	free(ct);
+	if (evbuffer_reserve_space(out, (ev_ssize_t)(4 + len + 1 +
+	    SS_ABYTES), &v, 1) != 1)
+		fatalx("evbuffer_reserve_space");
+	crypto_secretstream_xchacha20poly1305_push(&c->push,
+	    (uint8_t *)v.iov_base + 4, &clen, pt, len + 1, NULL, 0, 0);
+	put_u32(v.iov_base, (uint32_t)clen);
+	v.iov_len = 4 + clen;
+	evbuffer_commit_space(out, &v, 1);
 }
 
 struct net_conn *

@@ -185,6 +185,46 @@ tmpfile_with(const uint8_t *p, size_t n)
 	return fd;
 }
 
+static int
+rows_committed(void)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM chunks", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Puts outside a transaction are committed in batches: another reader
+ * sees them only after cache_flush (or a full batch). */
+static void
+test_batch(void **state)
+{
+	struct cache	*c = open_tmp();
+	uint8_t		 h[32], a[3000], *big = xmalloc(9u << 20);
+	char		*cause = NULL;
+	int		 added;
+
+	(void)state;
+	randombytes_buf(a, sizeof a);
+	assert_int_equal(cache_put(c, a, sizeof a, h, &added, &cause), 0);
+	assert_true(cache_has(c, h));
+	assert_int_equal(rows_committed(), 0);
+	assert_int_equal(cache_flush(c, &cause), 0);
+	assert_int_equal(rows_committed(), 1);
+	randombytes_buf(big, 9u << 20);		/* past CACHE_BATCH */
+	assert_int_equal(cache_put(c, big, 9u << 20, h, &added, &cause), 0);
+	assert_int_equal(rows_committed(), 2);
+	free(big);
+	close_tmp(c);
+}
+
 static void
 test_chunking_shares(void **state)
 {
@@ -229,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_put_get_dedup),
 		cmocka_unit_test(test_corruption),
 		cmocka_unit_test(test_pack),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_chunking_shares),
 	};
 
