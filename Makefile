@@ -33,7 +33,7 @@ LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \

@@ -2,8 +2,9 @@
 # Figure 5 of make bench: a MB-MiB snapped file fetched by one peer
 # alone from the origin, then by P peers at once (every host knowing
 # every other); the bytes the origin served against those the peers
-# served each other.  Hosts live on 127.0.2.x; prefetch is off so that
-# every fetch starts when its `up` does.
+# served each other.  Hosts live on 127.0.2.x.  The lone peer
+# prefetches (its transfer is timed apart from its install); the group
+# does not, so that every fetch starts when its `up` does.
 #   distribute.sh BUILD MB P
 #   -> "one_s group_s origin_bytes peer_bytes file_bytes one_mb_s
 #       fetch_s fetch_mb_s" (one_*: the lone peer's whole up; fetch_*:
@@ -14,7 +15,6 @@ ISCONF=$BUILD/isconf
 W=$(mktemp -d /tmp/isconf-dist.XXXXXX)
 LAST=$((P + 2))
 trap 'for i in $(seq $LAST); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
-[ -z "$KEEP" ] || trap - EXIT
 
 host() {
 	i=$1
@@ -66,7 +66,11 @@ host 1 "$ISCONF" -q snap "$W/1/root/big.img"
 # metrics, polled every 20 ms); then up installs the file.
 host 1 "$ISCONF" -q ci
 t0=$(now)
-until [ "$(fetched 2)" -ge $((MB * 1048576)) ] 2>/dev/null; do sleep 0.02; done
+n=0
+until [ "$(fetched 2)" -ge $((MB * 1048576)) ] 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 30000 ] || { echo "d2: fetch stalled" >&2; exit 1; }
+	sleep 0.02
+done
 f1=$(now)
 host 2 "$ISCONF" -q up
 t1=$(now)

@@ -21,6 +21,10 @@ host() {
 }
 now() { date +%s.%N; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' /proc/$1/status; }
+# Proportional and private sizes: most of the RSS is shared library
+# pages (libc, SQLite) that every process using them shares.
+pss_kib() { awk '/^Pss:/ {print $2}' /proc/$1/smaps_rollup; }
+priv_kib() { awk '/^Private_(Clean|Dirty):/ {n += $2} END {print n}' /proc/$1/smaps_rollup; }
 # Wake-ups: context switches (voluntary ones are the loop waking).
 runs() { awk '/ctxt_switches/ {n += $2} END {print n}' /proc/$1/status; }
 pid_of() { cat "$W/$1/home/isconfd.pid"; }
@@ -30,6 +34,8 @@ for h in a b; do mkdir -p "$W/$h/home" "$W/$h/root"; host $h "$ISCONF" -q start;
 # 1. Idle daemon: RSS and wake-ups.
 pa=$(pid_of a)
 rss_start=$(rss_kib $pa)
+pss_start=$(pss_kib $pa)
+priv_start=$(priv_kib $pa)
 r0=$(runs $pa); sleep ${BENCH_IDLE_S:-30}; r1=$(runs $pa)
 wakeups=$(echo "($r1 - $r0) / ${BENCH_IDLE_S:-30}" | bc -l)
 
@@ -83,7 +89,8 @@ done
 DIST_MB=${BENCH_DIST_MB:-256}
 DIST_PEERS=${BENCH_DIST_PEERS:-20}
 set -- $(sh "$HERE/distribute.sh" "$BUILD" $DIST_MB $DIST_PEERS)
-dist_one=$1 dist_group=$2 dist_origin=$3 dist_peers=$4 dist_file=$5 dist_mb_s=$6
+dist_one=$1 dist_group=$2 dist_origin=$3 dist_peers=$4 dist_file=$5
+dist_fetch_s=$7 dist_mb_s=$8
 dist_share=$(echo "$dist_origin / ($dist_origin + $dist_peers)" | bc -l)
 
 # The 1,000 and 10,000-host simulation (bench/sim.c, bench/sim.sh).
@@ -94,7 +101,8 @@ r() { printf '%.2f' "$1"; }
 cat >"$OUT" <<JSON
 {
   "machine": "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)",
-  "idle_rss_kib": $rss_start,
+  "idle_rss_kib": $rss_start, "idle_pss_kib": $pss_start,
+  "idle_private_kib": $priv_start,
   "rss_after_replay_kib": $rss_after,
   "idle_wakeups_per_s": $(r $wakeups),
   "replay_up_s": $(r $up_s), "replay_shell_loop_s": $(r $loop_s),
@@ -104,7 +112,8 @@ cat >"$OUT" <<JSON
   "blake2b_mb_s": $b2, "snap_random_vs_blake2b": $(r $(echo "$snap_rand / $b2" | bc -l)),
   "snap_mib": $SNAP_MB,
   "dist_mib": $DIST_MB, "dist_peers": $DIST_PEERS,
-  "dist_one_peer_s": $dist_one, "dist_one_peer_mb_s": $dist_mb_s,
+  "dist_one_peer_s": $dist_one, "dist_one_peer_fetch_s": $dist_fetch_s,
+  "dist_one_peer_fetch_mb_s": $dist_mb_s,
   "dist_all_peers_s": $dist_group,
   "dist_all_vs_one": $(r $(echo "$dist_group / $dist_one" | bc -l)),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
@@ -117,6 +126,7 @@ $sim_json
 JSON
 printf '\n%-44s %14s %14s %8s\n' "measure" "isconf" "baseline" "ratio"
 printf '%-44s %11s KiB %14s %8s\n' "idle RSS after start (target <= 4096)" "$rss_start" "-" "-"
+printf '%-44s %11s KiB %14s %8s\n' "  of which proportional (PSS) / private" "$pss_start" "$priv_start KiB" "-"
 printf '%-44s %11s KiB %14s %8s\n' "RSS after $N_EXEC entries replayed" "$rss_after" "-" "-"
 printf '%-44s %14s %14s %8s\n' "idle wake-ups/s (target <= 1)" "$(r $wakeups)" "-" "-"
 printf '%-44s %12s s %12s s %8s\n' "up of $N_EXEC exec true vs shell loop" "$(r $up_s)" "$(r $loop_s)" "$(r $(echo "$up_s / $loop_s" | bc -l))"

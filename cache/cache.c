@@ -42,6 +42,7 @@ struct cache {
 	int		 batch;		/* our own, for puts outside one */
 	uint64_t	 batch_end;	/* end when the batch began */
 	int		 unsynced;	/* pack bytes not yet fdatasync'd */
+	uint64_t	 kicked;	/* writeback started up to here */
 };
 
 #define CACHE_BATCH	(8u << 20)
@@ -49,6 +50,28 @@ struct cache {
 #define SAMPLE_LEN	4096
 #define COMP_RAW	0
 #define COMP_ZLIB	1
+
+/*
+ * 1 when a sample's bytes are spread so evenly that zlib would not save
+ * an eighth (collision entropy above 7 bits a byte): random, encrypted
+ * or compressed data, stored raw.  A histogram of 4 KiB costs a few
+ * microseconds; deflating the same sample cost more than the rest of a
+ * snap but the hashing (limits.md: zlib crawls over random data).
+ */
+static int
+looks_random(const uint8_t *p, size_t n)
+{
+	uint32_t	count[256];
+	uint64_t	sq = 0;
+	size_t		i;
+
+	memset(count, 0, sizeof count);
+	for (i = 0; i < n; i++)
+		count[p[i]]++;
+	for (i = 0; i < 256; i++)
+		sq += (uint64_t)count[i] * count[i];
+	return sq * 128 < (uint64_t)n * n;	/* sum p^2 < 2^-7 */
+}
 
 static int
 c_exec(struct cache *c, const char *sql, char **cause)
@@ -107,7 +130,7 @@ pack_open(struct cache *c, char **cause)
 	    -1)
 		return set_cause(cause, "%s: %s", c->pack_path,
 		    strerror(errno));
-	c->end = used;
+	c->end = c->kicked = used;
 	return 0;
 }
 
@@ -178,6 +201,13 @@ pack_write(struct cache *c, const void *p, size_t len, char **cause)
 		done += (size_t)n;
 	}
 	c->unsynced = 1;
+	/* Start writing back every 8 MiB, so that the fdatasync at the
+	 * commit of a large snap finds little left to do. */
+	if (c->end + len - c->kicked >= CACHE_BATCH) {
+		sync_file_range(c->pack, (off_t)c->kicked, (off_t)(c->end +
+		    len - c->kicked), SYNC_FILE_RANGE_WRITE);
+		c->kicked = c->end + len;
+	}
 	return 0;
 }
 
@@ -198,6 +228,8 @@ static void
 pack_cut(struct cache *c, uint64_t to)
 {
 	c->end = to;
+	if (c->kicked > to)
+		c->kicked = to;
 	if (ftruncate(c->pack, (off_t)to) == -1) {
 		/* Harmless: cut again when the cache is next opened. */
 	}
@@ -231,19 +263,12 @@ cache_put(struct cache *c, const void *data, size_t len, uint8_t *hash,
 	if (cache_has(c, hash))
 		return 0;
 	clen = compressBound(len);
-	comp = xmalloc(clen);
-	/* zlib crawls over random data (limits.md: ~60 MB/s): try a 16 KiB
-	 * sample first and store incompressible chunks raw. */
-	if (len > 2 * SAMPLE_LEN) {
-		uLongf slen = clen;
-		if (compress2(comp, &slen, data, SAMPLE_LEN, 1) != Z_OK ||
-		    slen >= SAMPLE_LEN - SAMPLE_LEN / 8)
-			goto store;
+	if (len <= 2 * SAMPLE_LEN || !looks_random(data, SAMPLE_LEN)) {
+		comp = xmalloc(clen);
+		if (compress2(comp, &clen, data, len, 1) == Z_OK &&
+		    clen < len - len / 8)
+			how = COMP_ZLIB;
 	}
-	if (compress2(comp, &clen, data, len, 1) == Z_OK &&
-	    clen < len - len / 8)
-		how = COMP_ZLIB;
-store:
 	if (!c->in_tx && !c->batch) {
 		if (c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
 			goto out;

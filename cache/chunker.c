@@ -5,6 +5,8 @@
  * moves only the boundaries near the change.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,102 @@ read_full(int fd, uint8_t *p, size_t want)
 }
 
 /*
+ * The hash of the whole file is computed by a helper thread, block by
+ * block as the main thread reads them, while the main thread cuts,
+ * hashes and stores the chunks of the same block: on the two cores
+ * this is built for, that was a third of a snap's time (make bench).
+ * The helper only reads the block it was given, and the main thread
+ * does not touch the window's layout (refill, compaction) until the
+ * helper is idle again.
+ */
+struct whole {
+	pthread_t			 t;
+	pthread_mutex_t			 mu;
+	pthread_cond_t			 cv;
+	crypto_generichash_state	*st;
+	const uint8_t			*p;	/* block to hash, or NULL */
+	size_t				 len;
+	int				 quit;
+	int				 threaded;
+};
+
+static void *
+whole_run(void *arg)
+{
+	struct whole	*w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->p == NULL && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->p == NULL)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		crypto_generichash_update(w->st, w->p, w->len);
+		pthread_mutex_lock(&w->mu);
+		w->p = NULL;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+whole_start(struct whole *w, crypto_generichash_state *st)
+{
+	sigset_t	all, old;
+
+	memset(w, 0, sizeof *w);
+	w->st = st;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	/* Signals stay with the daemon's loop, never the helper. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->threaded = pthread_create(&w->t, NULL, whole_run, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Wait until the helper has hashed what it was given. */
+static void
+whole_wait(struct whole *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->p != NULL)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void
+whole_add(struct whole *w, const uint8_t *p, size_t len)
+{
+	if (!w->threaded) {	/* no thread to be had: hash inline */
+		crypto_generichash_update(w->st, p, len);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->p = p;
+	w->len = len;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void
+whole_stop(struct whole *w)
+{
+	if (w->threaded) {
+		whole_wait(w);
+		pthread_mutex_lock(&w->mu);
+		w->quit = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->t, NULL);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+}
+
+/*
  * Read fd through a window of 2 * CHUNK_MAX bytes, cutting chunks from
  * its front; the window is refilled (and what is left moved to its
  * start) only when less than CHUNK_MAX remains, not after every chunk.
@@ -90,9 +188,12 @@ put_chunks(struct cache *c, int fd, struct cache_file *f,
 	size_t		 have = 0, at = 0, cut;
 	ssize_t		 n;
 	int		 added, eof = 0, rv = -1;
+	struct whole	 w;
 
+	whole_start(&w, st);
 	for (;;) {
 		if (!eof && have - at < CHUNK_MAX) {
+			whole_wait(&w);
 			memmove(win, win + at, have - at);
 			have -= at;
 			at = 0;
@@ -102,7 +203,7 @@ put_chunks(struct cache *c, int fd, struct cache_file *f,
 				goto out;
 			}
 			eof = (size_t)n < 2 * CHUNK_MAX - have;
-			crypto_generichash_update(st, win + have, (size_t)n);
+			whole_add(&w, win + have, (size_t)n);
 			have += (size_t)n;
 		}
 		if (have == at)
@@ -121,6 +222,7 @@ put_chunks(struct cache *c, int fd, struct cache_file *f,
 	}
 	rv = 0;
 out:
+	whole_stop(&w);
 	free(win);
 	return rv;
 }

@@ -267,7 +267,8 @@ main(int argc, char **argv)
 		fatalx("libsodium failed to initialise");
 	/* Chunks (up to 1 MiB) pass through buffers of their size: from
 	 * mmap and back each time, every page was a fresh zeroed fault.
-	 * Keep them on the heap, and at most 8 MiB of free heap. */
+	 * Keep them on the heap, and at most 8 MiB of free heap (the
+	 * gossip tick trims the rest away once a transfer is over). */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	if (conf_load(&d.conf, d.maincf, &cause) == -1)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,6 +371,10 @@ gossip_tick(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	mesh_announce(d, ANNOUNCE_TICK);
 	d->gossip_ticks++;
+	/* Chunk buffers stay on the heap during transfers (isconfd.c);
+	 * give what they left back once a tick, so that an idle daemon
+	 * is small again a few seconds after a snap or a fetch. */
+	malloc_trim(0);
 	ms = rules_tick_ms(d->gossip_ms, randombytes_uniform);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
