@@ -126,9 +126,10 @@ demo: all
 bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/sim
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
 
-$(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o
+$(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
+	    $(BUILD)/lib/log.o
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -o $@ $^
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -o $@ $^ $(LDFLAGS)
 
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@
 # (so the resolution is one sweep over the hosts, printed too).
 # Also the N daemons' total RSS and the CPU they use while idle.
 #   propagate.sh BUILD N COMMITS  ->  "p50 p99 max sweep rtt rss cpu"
-#   (ms, ms, ms, ms, us, KiB, % of one core over IDLE_S seconds)
+#   (ms, ms, ms, ms, us, KiB, % of one core over IDLE_S (60) seconds)
 set -e
 BUILD=$1 N=$2 COMMITS=$3
 ISCONF=$BUILD/isconf
@@ -39,8 +39,8 @@ cpu_ticks() { for p in $pids; do awk '{print $14 + $15}' /proc/$p/stat; done |
     awk '{s += $1} END {print s}'; }
 rss=$(for p in $pids; do awk '/^VmRSS:/ {print $2}' /proc/$p/status; done |
     awk '{s += $1} END {print s}')
-c0=$(cpu_ticks); sleep ${IDLE_S:-10}; c1=$(cpu_ticks)
-cpu=$(echo "($c1 - $c0) * 100 / $(getconf CLK_TCK) / ${IDLE_S:-10}" | bc -l)
+c0=$(cpu_ticks); sleep ${IDLE_S:-60}; c1=$(cpu_ticks)
+cpu=$(echo "($c1 - $c0) * 100 / $(getconf CLK_TCK) / ${IDLE_S:-60}" | bc -l)
 
 rtt=$(perl -MIO::Socket::INET -MTime::HiRes=time -e '
 	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", Proto => "udp");

@@ -8,7 +8,7 @@ OUT=$HERE/results.json
 W=$(mktemp -d /tmp/isconf-bench.XXXXXX)
 ISCONF=$BUILD/isconf
 trap 'for h in a b; do host $h "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
-SNAP_MB=${BENCH_SNAP_MB:-256}
+SNAP_MB=${BENCH_SNAP_MB:-1024}
 N_EXEC=${BENCH_EXECS:-1000}
 
 host() {
@@ -25,8 +25,9 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' /proc/$1/status; }
 # pages (libc, SQLite) that every process using them shares.
 pss_kib() { awk '/^Pss:/ {print $2}' /proc/$1/smaps_rollup; }
 priv_kib() { awk '/^Private_(Clean|Dirty):/ {n += $2} END {print n}' /proc/$1/smaps_rollup; }
-# Wake-ups: context switches (voluntary ones are the loop waking).
-runs() { awk '/ctxt_switches/ {n += $2} END {print n}' /proc/$1/status; }
+# Wake-ups: the times the scheduler ran the daemon (the third field of
+# /proc/PID/schedstat: timeslices run), each one a wake-up of the loop.
+runs() { awk '{print $3}' /proc/$1/schedstat; }
 pid_of() { cat "$W/$1/home/isconfd.pid"; }
 
 for h in a b; do mkdir -p "$W/$h/home" "$W/$h/root"; host $h "$ISCONF" -q start; done

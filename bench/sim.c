@@ -14,12 +14,17 @@
  *   - hosts boot at random in the first 5 s, each with K random nets
  *     entries, and learn peers from the hellos they receive.
  *
- * Two experiments: the time for a ci's new head to reach 99.9% and
- * 100% of N hosts (and the idle traffic before it), and a lock contest
- * between M origins that claim within 10 ms of each other.
+ * Three experiments: the time for a ci's new head to reach 99.9% and
+ * 100% of N hosts (and the idle traffic before it); a lock contest
+ * between M origins that claim within 10 ms of each other; and a
+ * partition that cuts 30% of the hosts (one origin among them) away for
+ * 10 s while both origins claim the lock and the winner checks in:
+ * who won, who had the head when the partition healed, and how long
+ * anti-entropy took to bring the rest.
  *
  *   sim prop N LOSS [K [SEED]]
  *   sim lock N LOSS M [QUORUM [SEED]]
+ *   sim part N LOSS [QUORUM [SEED]]
  * Each prints one line of JSON.
  */
 #include <stdio.h>
@@ -52,6 +57,7 @@ struct host {
 	int64_t		 informed;	/* when head reached the ci */
 	uint32_t	*peers;
 	int64_t		*seen;		/* ms, parallel to peers */
+	uint64_t	*phead;		/* head each peer last announced */
 	uint32_t	 npeers, cap;
 	uint32_t	*statics;
 	uint32_t	 nstatics;
@@ -84,7 +90,9 @@ static int		 quorum;
 static uint64_t		 dgrams, dgram_bytes, lost, pulls, idle_bytes;
 static uint64_t		 lock_msgs;
 static size_t		 news_override;
-static uint32_t		 informed;	/* hosts that have the ci */	/* SIM_FANOUT_NEWS: tuning runs */
+static uint32_t		 informed;	/* hosts that have the ci */
+static uint8_t		*side;		/* partition: which side a host is */
+static int64_t		 part_from = -1, part_until = -1;	/* SIM_FANOUT_NEWS: tuning runs */
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 
@@ -157,7 +165,8 @@ send_dgram(uint32_t from, uint32_t to, uint8_t type, uint64_t a)
 		idle_bytes += bytes;
 	if (type != E_HELLO)
 		lock_msgs++;
-	if (rnd01() < LOSS) {
+	if (rnd01() < LOSS || (side != NULL && now >= part_from &&
+	    now < part_until && side[from] != side[to])) {
 		lost++;
 		return;
 	}
@@ -182,9 +191,11 @@ peer_add(struct host *h, uint32_t id)
 		h->cap = h->cap ? h->cap * 2 : 16;
 		h->peers = realloc(h->peers, h->cap * sizeof *h->peers);
 		h->seen = realloc(h->seen, h->cap * sizeof *h->seen);
-		if (h->peers == NULL || h->seen == NULL)
+		h->phead = realloc(h->phead, h->cap * sizeof *h->phead);
+		if (h->peers == NULL || h->seen == NULL || h->phead == NULL)
 			abort();
 	}
+	h->phead[h->npeers] = 0;
 	h->peers[h->npeers] = id;
 	h->seen[h->npeers++] = now / 1000;
 }
@@ -206,6 +217,7 @@ announce(uint32_t id, enum announce why)
 {
 	struct host	*h = &H[id];
 	size_t		 k = rules_fanout(why, h->npeers), pick[64], i;
+	uint8_t		 behind[4096];
 
 	if (why == ANNOUNCE_NEWS && news_override)
 		k = news_override < h->npeers ? news_override : h->npeers;
@@ -215,7 +227,12 @@ announce(uint32_t id, enum announce why)
 		for (i = 0; i < k; i++)
 			send_dgram(id, h->peers[i], E_HELLO, h->head);
 	else {
-		rules_choose(h->npeers, k, pick, rnd);
+		for (i = 0; i < h->npeers && i < sizeof behind; i++)
+			behind[i] = h->phead[i] < h->head;
+		if (h->npeers <= sizeof behind)
+			rules_choose_behind(h->npeers, k, behind, pick, rnd);
+		else
+			rules_choose(h->npeers, k, pick, rnd);
 		for (i = 0; i < k; i++)
 			send_dgram(id, h->peers[pick[i]], E_HELLO, h->head);
 	}
@@ -252,9 +269,11 @@ on_hello(struct ev *e)
 		return;
 	if (i == -1) {
 		peer_add(h, e->from);
+		i = (int)h->npeers - 1;
 		send_dgram(e->to, e->from, E_HELLO, h->head);	/* hello back */
 	} else
 		h->seen[i] = now / 1000;
+	h->phead[i] = e->a;
 	if (e->a <= h->head)
 		return;
 	for (j = 0; j < h->npulling; j++)	/* sync.c run_find */
@@ -584,6 +603,52 @@ lock(uint32_t n, double loss, uint32_t m, int strict)
 	return winners == 1 && decided == m ? 0 : 1;
 }
 
+static int
+part(uint32_t n, double loss, int strict)
+{
+	uint32_t	i, winners = 0, at_heal = 0, small = 0;
+	int64_t		last = 0;
+
+	LOSS = loss;
+	quorum = strict;
+	setup(n, 8, 2);
+	side = calloc(n, 1);
+	for (i = 2; i < n; i++)
+		small += side[i] = rnd01() < 0.3;
+	side[1] = 1;		/* origin 1 is cut off with the 30% */
+	small++;
+	run(T_CI);
+	part_from = T_CI;
+	part_until = T_CI + 10LL * 1000000;
+	push(T_CI + rnd(10000), E_START_CLAIM, 0, 0, 0);
+	push(T_CI + rnd(10000), E_START_CLAIM, 1, 0, 0);
+	run(T_CI + 5LL * 1000000);
+	winners = (H[0].outcome == 1) + (H[1].outcome == 1);
+	if (H[0].outcome == 1) {	/* the majority side checks in */
+		H[0].head = 1;
+		H[0].informed = now;
+		informed = 1;
+		announce(0, ANNOUNCE_CHANGE);
+	}
+	run(part_until);
+	for (i = 0; i < n; i++)
+		at_heal += H[i].head != 0;
+	while (nheap > 0 && informed > 0 && informed < n &&
+	    heap[0].t <= T_END)
+		run(heap[0].t);
+	for (i = 0; i < n; i++)
+		if (H[i].head && H[i].informed > last)
+			last = H[i].informed;
+	printf("{\"experiment\": \"partition\", \"hosts\": %u, \"loss\": "
+	    "%.2f, \"quorum\": %d, \"cut_off\": %u, \"winners\": %u, "
+	    "\"majority_origin_won\": %d, \"had_head_at_heal\": %u, "
+	    "\"all_after_heal_ms\": %.1f}\n", n, loss, strict, small,
+	    winners, H[0].outcome == 1, at_heal, informed == n ?
+	    (last - part_until) / 1000.0 : -1.0);
+	/* Strict mode must never let both sides lock. */
+	return strict ? winners > 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -601,7 +666,14 @@ main(int argc, char **argv)
 		return lock((uint32_t)atoi(argv[2]), atof(argv[3]),
 		    (uint32_t)atoi(argv[4]), argc > 5 && atoi(argv[5]));
 	}
+	if (argc >= 4 && strcmp(argv[1], "part") == 0) {
+		if (argc > 5)
+			rng ^= strtoull(argv[5], NULL, 10) * 0x2545F4914F6CDD1DULL;
+		return part((uint32_t)atoi(argv[2]), atof(argv[3]),
+		    argc > 4 && atoi(argv[4]));
+	}
 	fprintf(stderr, "usage: sim prop HOSTS LOSS [NETS [SEED]]\n"
-	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED]]\n");
+	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED]]\n"
+	    "       sim part HOSTS LOSS [QUORUM [SEED]]\n");
 	return 2;
 }

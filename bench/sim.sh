@@ -2,7 +2,8 @@
 # The simulation part of make bench (bench/sim.c): propagation to 1,000
 # and 10,000 hosts at 1% and 10% loss with the chosen fan-out and, for
 # comparison, the fan-outs the choice was made against; then lock
-# contests between 2, 5 and 10 origins.  Prints table rows on stdout
+# contests between 2, 5 and 10 origins; then a partition of 30% of the
+# hosts during a lock contest and a ci.  Prints table rows on stdout
 # and writes the JSON lines to $1.
 set -e
 SIM=$BUILD/bench/sim
@@ -42,5 +43,15 @@ for n in 1000 10000; do
 			    "$(echo "$out" | field all_decided_after_ms) ms" \
 			    "$(echo "$out" | field messages)m"
 		done
+	done
+done
+for n in 1000 10000; do
+	for q in 0 1; do
+		out=$("$SIM" part $n 0.01 $q) || true
+		echo "$out" >>"$JSON"
+		row "sim partition, $n hosts, q$q: winners" \
+		    "$(echo "$out" | field winners)" \
+		    "heal+$(echo "$out" | field all_after_heal_ms) ms" \
+		    "-"
 	done
 done

@@ -200,11 +200,24 @@ mesh_send_all(struct isconfd *d, uint8_t type, const struct buf *b)
 	}
 }
 
-/* The hello for why (rules.h): everyone, or a random few. */
+/* 1 when p's last hello showed our branch behind seq. */
+static int
+peer_behind(struct isconfd *d, const struct peer *p, uint64_t seq)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nheads; i++)
+		if (strcmp(p->heads[i].branch, d->branch) == 0)
+			return p->heads[i].seq < seq;
+	return 0;
+}
+
+/* The hello for why (rules.h): everyone, or a few. */
 void
 mesh_announce(struct isconfd *d, enum announce why)
 {
 	struct buf	 b;
+	struct jhead	 h;
 	struct peer	*p;
 	size_t		 i, k, *pick, at = 0;
 	uint8_t		*chosen;
@@ -221,7 +234,13 @@ mesh_announce(struct isconfd *d, enum announce why)
 	}
 	pick = xcalloc(k ? k : 1, sizeof *pick);
 	chosen = xcalloc(d->npeers, 1);
-	rules_choose(d->npeers, k, pick, randombytes_uniform);
+	/* Peers that last showed our branch behind our head first. */
+	journal_head(d->journal, d->branch, &h);
+	TAILQ_FOREACH(p, &d->peers, entry)
+		chosen[at++] = peer_behind(d, p, h.seq);
+	rules_choose_behind(d->npeers, k, chosen, pick, randombytes_uniform);
+	memset(chosen, 0, d->npeers);
+	at = 0;
 	for (i = 0; i < k; i++)
 		chosen[pick[i]] = 1;
 	TAILQ_FOREACH(p, &d->peers, entry)

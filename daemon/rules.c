@@ -2,8 +2,10 @@
  * The mesh's decisions (rules.h).  Nothing here does I/O or reads a
  * clock: callers pass the time and the random source.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "rules.h"
 
 size_t
@@ -39,6 +41,31 @@ rules_choose(size_t n, size_t k, size_t *out, rules_rand rnd)
 				m = 1;
 		out[got++] = m ? j : t;
 	}
+}
+
+void
+rules_choose_behind(size_t n, size_t k, const uint8_t *behind, size_t *out,
+    rules_rand rnd)
+{
+	size_t	*idx[2], cnt[2] = { 0, 0 }, i, j, take;
+
+	idx[0] = xcalloc(n ? n : 1, sizeof *idx[0]);	/* behind */
+	idx[1] = xcalloc(n ? n : 1, sizeof *idx[1]);	/* the others */
+	for (i = 0; i < n; i++) {
+		j = behind[i] ? 0 : 1;
+		idx[j][cnt[j]++] = i;
+	}
+	take = k < cnt[0] ? k : cnt[0];
+	rules_choose(cnt[0], take, out, rnd);
+	for (i = 0; i < take; i++)
+		out[i] = idx[0][out[i]];
+	if (k > take) {
+		rules_choose(cnt[1], k - take, out + take, rnd);
+		for (i = take; i < k; i++)
+			out[i] = idx[1][out[i]];
+	}
+	free(idx[0]);
+	free(idx[1]);
 }
 
 int64_t

@@ -37,6 +37,12 @@ size_t	rules_fanout(enum announce, size_t npeers);
 /* Choose k distinct indices below n into out (k <= n); Floyd's
  * algorithm, so every k-subset is as likely. */
 void	rules_choose(size_t n, size_t k, size_t *out, rules_rand);
+/* Choose k of n like rules_choose, those with behind[i] set first: a
+ * hello to a peer whose last announced head is behind ours is one that
+ * can make it pull.  After a partition heals, each host's first ticks
+ * go across it.  out must have room for k. */
+void	rules_choose_behind(size_t n, size_t k, const uint8_t *behind,
+	    size_t *out, rules_rand);
 int64_t	rules_tick_ms(int64_t gossip_ms, rules_rand);
 int	rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms);
 int	rules_statics_due(uint64_t tick, size_t nreachable);

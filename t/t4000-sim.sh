@@ -37,4 +37,15 @@ test_expect_success 'strict mode (IS_LOCK_QUORUM): never two winners' '
 	done
 '
 
+test_expect_success 'a partition: strict mode gives the lock to the majority side only, and the cut-off hosts catch up after the heal' '
+	for seed in 1 2 3; do
+		"$SIM" part 1000 0.01 1 $seed >pt.json ||
+		{ cat pt.json; return 1; }
+		test "$(field winners <pt.json)" = 1 &&
+		test "$(field majority_origin_won <pt.json)" = 1 &&
+		awk "BEGIN { exit !($(field all_after_heal_ms <pt.json) >= 0) }" ||
+		return 1
+	done
+'
+
 test_done

@@ -44,6 +44,27 @@ test_choose(void **state)
 }
 
 static void
+test_choose_behind(void **state)
+{
+	uint8_t	behind[10] = { 0, 1, 0, 0, 1, 0, 0, 0, 0, 0 };
+	size_t	out[4], i, n;
+
+	(void)state;
+	for (n = 0; n < 100; n++) {
+		rules_choose_behind(10, 4, behind, out, xrand);
+		/* both peers that are behind, every time */
+		assert_true((out[0] == 1 && out[1] == 4) ||
+		    (out[0] == 4 && out[1] == 1));
+		for (i = 2; i < 4; i++)
+			assert_true(out[i] < 10 && !behind[out[i]] &&
+			    out[i] != out[5 - i]);
+	}
+	memset(behind, 1, sizeof behind);
+	rules_choose_behind(10, 3, behind, out, xrand);
+	assert_true(out[0] != out[1] && out[1] != out[2] && out[0] != out[2]);
+}
+
+static void
 test_fanout(void **state)
 {
 	(void)state;
@@ -122,6 +143,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_choose),
+		cmocka_unit_test(test_choose_behind),
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_claim_answer),
 		cmocka_unit_test(test_claim_state),
