@@ -38,6 +38,10 @@ served() {
 	curl -s "http://127.0.2.$1:65428/metrics" |
 	    sed -n 's/^isconf_chunk_bytes_total{direction="out"} //p'
 }
+metric() {	# metric HOST NAME: its value (first label set)
+	curl -s "http://127.0.2.$1:65428/metrics" |
+	    sed -n "s/^$2\({[^}]*}\)\{0,1\} //p" | head -1
+}
 fetched() {
 	curl -s "http://127.0.2.$1:65428/metrics" |
 	    sed -n 's/^isconf_chunk_bytes_total{direction="in"} //p'
@@ -56,25 +60,41 @@ for i in $(seq $LAST); do
 	fi
 done
 host 1 "$ISCONF" -q start
-host 2 env IS_PREFETCH=1 "$ISCONF" -q start
 head -c $((MB * 1048576)) /dev/urandom >"$W/1/root/big.img"
 cd "$W/1/root"
 host 1 "$ISCONF" -q lock "distribute"
 host 1 "$ISCONF" -q snap "$W/1/root/big.img"
-# The lone peer prefetches: the transfer starts when the ci reaches it
-# and ends when its fetched chunk bytes reach the file's size (its
-# metrics, polled every 20 ms); then up installs the file.
 host 1 "$ISCONF" -q ci
-t0=$(now)
-n=0
-until [ "$(fetched 2)" -ge $((MB * 1048576)) ] 2>/dev/null; do
-	n=$((n + 1)); [ $n -lt 30000 ] || { echo "d2: fetch stalled" >&2; exit 1; }
-	sleep 0.02
+# The lone peer, three times from an empty IS_HOME: it starts, hears of
+# the head from the origin and prefetches; the transfer starts when it
+# has stored the entries and ends when its fetched chunk bytes reach the
+# file's size (its metrics, polled every 5 and 20 ms).  The median of the three is the figure; after the last, up
+# installs the file (fetch + install: the baseline of the group).
+fetches=""
+for r in 1 2 3; do
+	rm -rf "$W/2/home/"*.db* "$W/2/home/"cache.pack "$W/2/root/"*
+	host 2 env IS_PREFETCH=1 "$ISCONF" -q start
+	n=0
+	# The fetch starts when the entries are stored (head 3).
+	until [ "$(metric 2 isconf_branch_head)" = 3 ]; do
+		n=$((n + 1))
+		[ $n -lt 1500 ] || { echo "d2: no head" >&2; exit 1; }
+		sleep 0.005
+	done
+	t0=$(now)
+	until [ "$(fetched 2)" -ge $((MB * 1048576)) ] 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 30000 ] || { echo "d2: fetch stalled" >&2; exit 1; }
+		sleep 0.02
+	done
+	f1=$(now)
+	fetches="$fetches $(echo "$f1 - $t0" | bc -l)"
+	[ $r = 3 ] || host 2 "$ISCONF" -q stop
 done
-f1=$(now)
 host 2 "$ISCONF" -q up
 t1=$(now)
-f0=$t0
+f0=$(echo $fetches | tr ' ' '\n' | sort -n | sed -n 2p)
+f1=0
 host 2 "$ISCONF" -q stop
 before=$(served 1)
 
@@ -91,7 +111,7 @@ done
 origin=$(($(served 1) - before))
 peers=0
 for i in $(seq 3 $LAST); do peers=$((peers + $(served $i))); done
-echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576)) $f0 $f1" | awk '{
-	one = $2 - $1; group = $4 - $3; fetch = $9 - $8;
+echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576)) $f0" | awk '{
+	one = $2 - $1; group = $4 - $3; fetch = $8;
 	printf "%.2f %.2f %.0f %.0f %.0f %.1f %.2f %.1f\n", one, group, $5, $6,
 	    $7, $7 / 1e6 / one, fetch, $7 / 1e6 / fetch }'
