@@ -120,6 +120,7 @@ struct isconfd {
 	struct event		*gossip_ev;
 	int64_t			 gossip_ms;
 	uint64_t		 gossip_ticks;
+	int64_t			 forget_ms;	/* IS_PEER_FORGET_S */
 	uint64_t		 lclock;	/* Lamport clock for claims */
 	struct lock_claim	*claim;		/* our outstanding claim */
 	struct lock_claim	*granted;	/* claims we granted */

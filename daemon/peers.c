@@ -379,6 +379,25 @@ on_dgram(void *arg, const struct net_dgram *g)
 		lockd_dgram(d, g);
 }
 
+/* Drop peers unheard of for IS_PEER_FORGET_S (rules_forget says why). */
+static void
+peers_forget(struct isconfd *d)
+{
+	struct peer	*p, *next;
+	int64_t		 now = now_ns() / 1000000;
+
+	for (p = TAILQ_FIRST(&d->peers); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (!rules_forget(now, p->last_seen / 1000000, d->forget_ms))
+			continue;
+		log_info("peer %s: not heard from for %lld s, forgotten",
+		    p->host, (long long)(d->forget_ms / 1000));
+		TAILQ_REMOVE(&d->peers, p, entry);
+		d->npeers--;
+		peer_free(p);
+	}
+}
+
 static void
 gossip_tick(evutil_socket_t fd, short events, void *arg)
 {
@@ -388,6 +407,7 @@ gossip_tick(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	peers_forget(d);
 	mesh_announce(d, ANNOUNCE_TICK);
 	d->gossip_ticks++;
 	/* Chunk buffers stay on the heap during transfers (isconfd.c);
@@ -453,6 +473,10 @@ mesh_open(struct isconfd *d, char **cause)
 	if ((v = env_get(&d->conf.env, "IS_GOSSIP_MS")) != NULL &&
 	    atoi(v) >= 50)
 		d->gossip_ms = atoi(v);
+	d->forget_ms = GOSSIP_FORGET_MS;
+	if ((v = env_get(&d->conf.env, "IS_PEER_FORGET_S")) != NULL &&
+	    atoll(v) > 0)
+		d->forget_ms = atoll(v) * 1000;
 	d->quorum = env_get(&d->conf.env, "IS_LOCK_QUORUM") != NULL &&
 	    *env_get(&d->conf.env, "IS_LOCK_QUORUM") != '\0';
 	if (load_statics(d, cause) == -1)

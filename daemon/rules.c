@@ -82,6 +82,12 @@ rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms)
 }
 
 int
+rules_forget(int64_t now_ms, int64_t last_seen_ms, int64_t forget_ms)
+{
+	return now_ms - last_seen_ms > forget_ms;
+}
+
+int
 rules_statics_due(uint64_t tick, size_t nreachable)
 {
 	return nreachable < 2 * GOSSIP_FANOUT_TICK ||

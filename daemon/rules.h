@@ -45,6 +45,13 @@ void	rules_choose_behind(size_t n, size_t k, const uint8_t *behind,
 	    size_t *out, rules_rand);
 int64_t	rules_tick_ms(int64_t gossip_ms, rules_rand);
 int	rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms);
+/* A peer unheard of for forget_ms (IS_PEER_FORGET_S, default a day) is
+ * forgotten: a lock claim asks every known peer and waits
+ * IS_LOCK_WAIT_MS for a silent one, so a host that was retired must not
+ * cost every lock that wait for ever.  A day is far past any partition
+ * or maintenance window worth waiting out. */
+#define GOSSIP_FORGET_MS	(24LL * 3600 * 1000)
+int	rules_forget(int64_t now_ms, int64_t last_seen_ms, int64_t forget_ms);
 int	rules_statics_due(uint64_t tick, size_t nreachable);
 
 /* What a peer answers to a lock claim. */

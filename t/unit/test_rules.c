@@ -74,6 +74,8 @@ test_fanout(void **state)
 	assert_int_equal(rules_fanout(ANNOUNCE_TICK, 2), 2);
 	assert_true(rules_alive(10000, 9000, 500));
 	assert_false(rules_alive(10000, 8500, 500));
+	assert_false(rules_forget(GOSSIP_FORGET_MS, 1, GOSSIP_FORGET_MS));
+	assert_true(rules_forget(GOSSIP_FORGET_MS + 2, 1, GOSSIP_FORGET_MS));
 	assert_true(rules_statics_due(5, 1));
 	assert_false(rules_statics_due(5, 100));
 	assert_true(rules_statics_due(GOSSIP_STATIC_EVERY * 3, 100));
