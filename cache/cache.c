@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "cache.h"
+#include "cache_int.h"
 
 struct cache {
 	sqlite3		*db;
@@ -253,12 +253,19 @@ int
 cache_put(struct cache *c, const void *data, size_t len, uint8_t *hash,
     int *added, char **cause)
 {
+	crypto_generichash(hash, CACHE_HASH_LEN, data, len, NULL, 0);
+	return cache_store(c, data, len, hash, added, cause);
+}
+
+int
+cache_store(struct cache *c, const void *data, size_t len,
+    const uint8_t *hash, int *added, char **cause)
+{
 	sqlite3_stmt	*st;
 	uLongf		 clen;
 	uint8_t		*comp = NULL;
 	int		 rc, rv = -1, how = COMP_RAW;
 
-	crypto_generichash(hash, CACHE_HASH_LEN, data, len, NULL, 0);
 	*added = 0;
 	if (cache_has(c, hash))
 		return 0;

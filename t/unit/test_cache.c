@@ -262,6 +262,58 @@ test_chunking_shares(void **state)
 	close_tmp(c);
 }
 
+/*
+ * cache_put_fd hashes and cuts on two threads, window by window: its
+ * chunks must be those of cutting the stream one chunk at a time, each
+ * stored under the hash of its bytes, and its whole hash that of the
+ * file, whatever the size: empty, one chunk, just below, at and above
+ * a window's end (8 MiB + CHUNK_MAX), and several windows.
+ */
+static void
+test_put_fd_pipeline(void **state)
+{
+	const size_t		 win = (8u << 20) + CHUNK_MAX;
+	const size_t		 sizes[] = { 0, 1, CHUNK_MIN + 7, win - 1,
+				    win, win + 1, 2 * win, 3 * win + 12345 };
+	size_t			 big = 3 * win + 12345, i, k, at, len;
+	uint8_t			*data = xmalloc(big), h[32];
+	struct cache_file	 f;
+	struct buf		 b;
+	char			*cause = NULL;
+	int			 fd;
+
+	(void)state;
+	buf_init(&b);
+	randombytes_buf(data, big);
+	/* Some runs of zeros, so that chunks of CHUNK_MAX occur too. */
+	memset(data + win / 2, 0, 3 * CHUNK_MAX);
+	for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		struct cache	*c = open_tmp();
+
+		fd = tmpfile_with(data, sizes[k]);
+		assert_int_equal(cache_put_fd(c, fd, &f, &cause), 0);
+		close(fd);
+		assert_int_equal(f.size, sizes[k]);
+		crypto_generichash(h, 32, data, sizes[k], NULL, 0);
+		assert_memory_equal(h, f.hash, 32);
+		for (i = 0, at = 0; at < sizes[k]; i++, at += len) {
+			len = cache_chunk_boundary(data + at, sizes[k] - at);
+			assert_true(i < f.nchunks);
+			assert_int_equal(f.chunks[i].len, len);
+			crypto_generichash(h, 32, data + at, len, NULL, 0);
+			assert_memory_equal(h, f.chunks[i].hash, 32);
+			assert_int_equal(cache_get(c, h, &b, &cause), 0);
+			assert_int_equal(b.len, len);
+			assert_memory_equal(b.data, data + at, len);
+		}
+		assert_int_equal(f.nchunks, i);
+		cache_file_free(&f);
+		close_tmp(c);
+	}
+	buf_free(&b);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -271,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_chunking_shares),
+		cmocka_unit_test(test_put_fd_pipeline),
 	};
 
 	if (sodium_init() == -1)
