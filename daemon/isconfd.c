@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,12 @@ main(int argc, char **argv)
 	 * gossip tick trims the rest away once a transfer is over). */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	/* SQLite's defaults give each connection a page-cache slab and a
+	 * lookaside pool that it writes through at open: 100 KiB of the
+	 * idle daemon's private memory for two small databases.  Pages
+	 * come from malloc as needed instead, and a small pool stays. */
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 128, 64);
 	if (conf_load(&d.conf, d.maincf, &cause) == -1)
 		fatalx("%s", cause);
 	if (check) {
