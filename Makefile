@@ -33,7 +33,10 @@ LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# libmicrohttpd is not linked: isconfd loads it on the first HTTP
+# connection (daemon/http_lib.c says why).
+LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
@@ -48,7 +51,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
-	     daemon/http_data.c daemon/dashboard.c daemon/rules.c
+	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
+	     daemon/rules.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules
 

@@ -4,6 +4,8 @@
  * MHD runs inside the daemon's libevent loop, not in a thread of its
  * own: MHD_USE_EPOLL gives one epoll descriptor that the loop watches,
  * and MHD_run() is called when it is ready or MHD's timeout expires.
+ * The listening socket is the daemon's: MHD is loaded (http_lib.c) and
+ * started when the first connection comes, and given each one.
  * So every request is answered by the same thread that owns the
  * journal, the cache and the peer table: no locks, no second SQLite
  * connection, and a slow page cannot see half-updated state.
@@ -19,13 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <microhttpd.h>
+#include <event2/listener.h>
 
 #include "isconfd.h"
+#include "http_lib.h"
 
 struct http {
-	struct MHD_Daemon	*mhd;
+	struct evconnlistener	*listener;
+	struct mhd_lib		 lib;		/* valid once mhd != NULL */
+	struct MHD_Daemon	*mhd;		/* started on first connection */
 	struct event		*ev;
 	struct event		*timer;
 	char			 token[65];
@@ -47,7 +53,7 @@ http_run(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	MHD_run(d->http->mhd);
+	d->http->lib.run(d->http->mhd);
 	http_schedule(d);
 }
 
@@ -58,7 +64,7 @@ http_schedule(struct isconfd *d)
 	struct timeval		tv;
 
 	evtimer_del(d->http->timer);
-	if (MHD_get_timeout(d->http->mhd, &ms) != MHD_YES)
+	if (d->http->lib.get_timeout(d->http->mhd, &ms) != MHD_YES)
 		return;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
@@ -66,29 +72,29 @@ http_schedule(struct isconfd *d)
 }
 
 static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned int code, const char *type,
-    const void *p, size_t len)
+reply(const struct mhd_lib *m, struct MHD_Connection *conn, unsigned int code,
+    const char *type, const void *p, size_t len)
 {
 	struct MHD_Response	*r;
 	enum MHD_Result		 rv;
 
-	r = MHD_create_response_from_buffer(len, (void *)p,
-	    MHD_RESPMEM_MUST_COPY);
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	rv = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
+	r = m->response_from_buffer(len, (void *)p, MHD_RESPMEM_MUST_COPY);
+	m->add_response_header(r, "Content-Type", type);
+	m->add_response_header(r, "Cache-Control", "no-store");
+	m->add_response_header(r, "X-Content-Type-Options", "nosniff");
+	rv = m->queue_response(conn, code, r);
+	m->destroy_response(r);
 	return rv;
 }
 
 static enum MHD_Result
-reply_error(struct MHD_Connection *conn, unsigned int code, const char *msg)
+reply_error(const struct mhd_lib *m, struct MHD_Connection *conn,
+    unsigned int code, const char *msg)
 {
 	char	body[256];
 
 	snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", msg);
-	return reply(conn, code, "application/json", body, strlen(body));
+	return reply(m, conn, code, "application/json", body, strlen(body));
 }
 
 static int
@@ -99,7 +105,7 @@ authorized(struct isconfd *d, struct MHD_Connection *conn)
 
 	if (!d->http->need_token)
 		return 1;
-	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	h = d->http->lib.lookup_value(conn, MHD_HEADER_KIND,
 	    "Authorization");
 	snprintf(want, sizeof want, "Bearer %s", d->http->token);
 	return h != NULL && strlen(h) == strlen(want) &&
@@ -107,11 +113,11 @@ authorized(struct isconfd *d, struct MHD_Connection *conn)
 }
 
 static int
-arg_u64(struct MHD_Connection *conn, const char *name, uint64_t def,
-    uint64_t *out)
+arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
+    const char *name, uint64_t def, uint64_t *out)
 {
-	const char	*v = MHD_lookup_connection_value(conn,
-			    MHD_GET_ARGUMENT_KIND, name);
+	const char	*v = m->lookup_value(conn, MHD_GET_ARGUMENT_KIND,
+			    name);
 	char		*end;
 
 	*out = def;
@@ -126,6 +132,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 {
 	struct buf	 b;
 	uint64_t	 after, limit;
+	const struct mhd_lib *m = &d->http->lib;
 	const char	*json = "application/json";
 	char		 branch[256];
 	enum MHD_Result	 rv;
@@ -144,24 +151,24 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	} else if (sscanf(url, "/api/v1/branches/%255[^/]/journal",
 	    branch) == 1 && strlen(url) == strlen("/api/v1/branches/") +
 	    strlen(branch) + strlen("/journal")) {
-		if (arg_u64(conn, "after", 0, &after) == -1 ||
-		    arg_u64(conn, "limit", 100, &limit) == -1 || limit == 0 ||
-		    limit > 10000) {
+		if (arg_u64(m, conn, "after", 0, &after) == -1 ||
+		    arg_u64(m, conn, "limit", 100, &limit) == -1 ||
+		    limit == 0 || limit > 10000) {
 			buf_free(&b);
-			return reply_error(conn, 400, "after and limit must be "
+			return reply_error(m, conn, 400, "after and limit must be "
 			    "numbers, limit 1 to 10000");
 		}
 		if (!name_valid(branch) || http_journal(d, branch, after, limit,
 		    &b) == -1) {
 			buf_free(&b);
-			return reply_error(conn, 404, "no such branch");
+			return reply_error(m, conn, 404, "no such branch");
 		}
 	} else {
 		buf_free(&b);
-		return reply_error(conn, 404, "not found");
+		return reply_error(m, conn, 404, "not found");
 	}
 	buf_add_u8(&b, '\n');
-	rv = reply(conn, 200, json, b.data, b.len);
+	rv = reply(m, conn, 200, json, b.data, b.len);
 	buf_free(&b);
 	return rv;
 }
@@ -172,16 +179,17 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **state)
 {
 	struct isconfd	*d = cls;
+	const struct mhd_lib *m = &d->http->lib;
 
 	(void)version;
 	(void)upload;
 	(void)state;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply_error(conn, 405, "read-only: GET only");
+		return reply_error(m, conn, 405, "read-only: GET only");
 	if (*upload_size != 0)
-		return reply_error(conn, 413, "no request body expected");
+		return reply_error(m, conn, 413, "no request body expected");
 	if (!authorized(d, conn))
-		return reply_error(conn, 401, "bearer token required");
+		return reply_error(m, conn, 401, "bearer token required");
 	return route(d, conn, url);
 }
 
@@ -208,12 +216,57 @@ http_token(struct isconfd *d, char **cause)
 	return r == -1 ? -1 : 0;
 }
 
+/* Load libmicrohttpd and start it, with no socket of its own: the
+ * listener is ours and hands it each connection. */
+static int
+http_start(struct isconfd *d, char **cause)
+{
+	struct http			*h = d->http;
+	const union MHD_DaemonInfo	*info;
+
+	if (mhd_lib_load(&h->lib, cause) == -1)
+		return -1;
+	h->mhd = h->lib.start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET,
+	    0, NULL, NULL, handle, d,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL)
+		return set_cause(cause, "libmicrohttpd did not start");
+	info = h->lib.get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	h->ev = event_new(d->base, info->epoll_fd, EV_READ | EV_PERSIST,
+	    http_run, d);
+	h->timer = evtimer_new(d->base, http_run, d);
+	event_add(h->ev, NULL);
+	log_info("HTTP status API: libmicrohttpd loaded");
+	return 0;
+}
+
+static void
+http_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct isconfd	*d = arg;
+	char		*cause = NULL;
+
+	if (d->http->mhd == NULL && http_start(d, &cause) == -1) {
+		log_warnx("HTTP status API off: %s", cause);
+		free(cause);
+		close(fd);
+		evconnlistener_disable(l);
+		return;
+	}
+	/* MHD closes the socket itself if it cannot take it. */
+	d->http->lib.add_connection(d->http->mhd, fd, sa, (socklen_t)salen);
+	http_run(fd, 0, d);
+}
+
 int
 http_open(struct isconfd *d, char **cause)
 {
 	struct sockaddr_in	 sin;
 	const char		*bind = env_get(&d->conf.env, "IS_HTTP_BIND");
-	const union MHD_DaemonInfo *info;
 
 	if (bind == NULL || *bind == '\0')
 		bind = d->conf.bind != NULL &&
@@ -229,20 +282,12 @@ http_open(struct isconfd *d, char **cause)
 	d->http->need_token = strncmp(bind, "127.", 4) != 0;
 	if (http_token(d, cause) == -1)
 		return -1;
-	d->http->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, handle,
-	    d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-	    MHD_OPTION_END);
-	if (d->http->mhd == NULL)
+	d->http->listener = evconnlistener_new_bind(d->base, http_accept, d,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    32, (struct sockaddr *)&sin, sizeof sin);
+	if (d->http->listener == NULL)
 		return set_cause(cause, "HTTP on %s:%d: cannot listen", bind,
 		    d->conf.http_port);
-	info = MHD_get_daemon_info(d->http->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	d->http->ev = event_new(d->base, info->epoll_fd, EV_READ | EV_PERSIST,
-	    http_run, d);
-	d->http->timer = evtimer_new(d->base, http_run, d);
-	event_add(d->http->ev, NULL);
 	log_info("HTTP status API on %s:%d%s", bind, d->conf.http_port,
 	    d->http->need_token ? " (bearer token required)" : "");
 	return 0;
@@ -257,8 +302,10 @@ http_close(struct isconfd *d)
 		event_free(d->http->ev);
 	if (d->http->timer != NULL)
 		event_free(d->http->timer);
+	if (d->http->listener != NULL)
+		evconnlistener_free(d->http->listener);
 	if (d->http->mhd != NULL)
-		MHD_stop_daemon(d->http->mhd);
+		d->http->lib.stop_daemon(d->http->mhd);
 	sodium_memzero(d->http->token, sizeof d->http->token);
 	free(d->http);
 	d->http = NULL;

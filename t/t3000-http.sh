@@ -22,9 +22,18 @@ test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
 	isconf_on b -q up &&
 	expect_code 1 isconf_on c up &&
 	isconf_on b -q lock "b holds it" &&
+	! grep -q libmicrohttpd /proc/$(host_pid a)/maps &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/status | grep -q b.holds.it" &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"last_failure\\\":{\"" &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"host.:.b.,.branch.:.generic.,.applied.:3\""
+'
+
+test_expect_success 'libmicrohttpd is loaded at the first connection, not before' '
+	grep -q libmicrohttpd /proc/$(host_pid a)/maps &&
+	grep -q "libmicrohttpd loaded" "$(host_dir a)/isconfd.log" &&
+	! grep -q libmicrohttpd /proc/$(host_pid c)/maps &&
+	get 3 /api/v1/status >/dev/null &&
+	grep -q libmicrohttpd /proc/$(host_pid c)/maps
 '
 
 test_expect_success '/api/v1/status matches the host' '
