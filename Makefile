@@ -127,7 +127,7 @@ demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
 
 # Figures, each beside its baseline from the same run (bench/README).
-bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/sim
+bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/fsync $(BUILD)/bench/sim
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
 
 $(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
@@ -138,6 +138,10 @@ $(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(BUILD)/bench/fsync: bench/fsync.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
 # Units and the cron line name the installed binaries, so they are made
 # afresh for each PREFIX.

@@ -7,8 +7,9 @@
 # does not, so that every fetch starts when its `up` does.
 #   distribute.sh BUILD MB P
 #   -> "one_s group_s origin_bytes peer_bytes file_bytes one_mb_s
-#       fetch_s fetch_mb_s" (one_*: the lone peer's whole up; fetch_*:
-#       its transfer alone)
+#       fetch_s fetch_mb_s group_cpu_s" (one_*: the lone peer's whole
+#       up; fetch_*: its transfer alone; group_cpu_s: CPU seconds the
+#       daemons used while the group ran)
 set -e
 BUILD=$1 MB=$2 P=$3
 ISCONF=$BUILD/isconf
@@ -47,6 +48,13 @@ fetched() {
 	    sed -n 's/^isconf_chunk_bytes_total{direction="in"} //p'
 }
 now() { date +%s.%N; }
+# CPU seconds (user + system) used so far by the daemons of hosts $@.
+cpu_of() {
+	for i in "$@"; do cat "$W/$i/home/isconfd.pid"; done | while read -r p; do
+		cut -d' ' -f14,15 "/proc/$p/stat"
+	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 + $2 } END {
+		printf "%.2f\n", t / hz }'
+}
 
 # Host 1 is the origin, host 2 fetches alone, hosts 3.. fetch together.
 for i in $(seq $LAST); do
@@ -100,10 +108,12 @@ before=$(served 1)
 
 for i in $(seq 3 $LAST); do host $i "$ISCONF" -q start; done
 for i in $(seq 3 $LAST); do wait_head $i 3; done
+c2=$(cpu_of 1 $(seq 3 $LAST))
 t2=$(now)
 for i in $(seq 3 $LAST); do host $i "$ISCONF" -q up & done
 wait
 t3=$(now)
+c3=$(cpu_of 1 $(seq 3 $LAST))
 for i in $(seq 3 $LAST); do
 	cmp -s "$W/1/root/big.img" "$W/$i/root/big.img" ||
 	    { echo "d$i: the file differs" >&2; exit 1; }
@@ -111,7 +121,7 @@ done
 origin=$(($(served 1) - before))
 peers=0
 for i in $(seq 3 $LAST); do peers=$((peers + $(served $i))); done
-echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576)) $f0" | awk '{
+echo "$t0 $t1 $t2 $t3 $origin $peers $((MB * 1048576)) $f0 $c2 $c3" | awk '{
 	one = $2 - $1; group = $4 - $3; fetch = $8;
-	printf "%.2f %.2f %.0f %.0f %.0f %.1f %.2f %.1f\n", one, group, $5, $6,
-	    $7, $7 / 1e6 / one, fetch, $7 / 1e6 / fetch }'
+	printf "%.2f %.2f %.0f %.0f %.0f %.1f %.2f %.1f %.2f\n", one, group,
+	    $5, $6, $7, $7 / 1e6 / one, fetch, $7 / 1e6 / fetch, $10 - $9 }'

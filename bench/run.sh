@@ -75,6 +75,8 @@ for r in 1 2 3; do
 done
 up_s=$(echo $ups | med); loop_s=$(echo $loops | med)
 per_entry_us=$(echo "($up_s - $loop_s) * 1000000 / $N_EXEC" | bc -l)
+# Its floor: each applied entry's record is a durable commit.
+fsync_us=$("$BUILD/bench/fsync" "$W")
 
 # 4. Snap: random and compressible data vs raw BLAKE2b of the same file.
 head -c $((SNAP_MB * 1048576)) /dev/urandom >"$W/a/root/random.img"
@@ -127,7 +129,10 @@ DIST_MB=${BENCH_DIST_MB:-256}
 DIST_PEERS=${BENCH_DIST_PEERS:-20}
 set -- $(sh "$HERE/distribute.sh" "$BUILD" $DIST_MB $DIST_PEERS)
 dist_one=$1 dist_group=$2 dist_origin=$3 dist_peers=$4 dist_file=$5
-dist_fetch_s=$7 dist_mb_s=$8
+dist_fetch_s=$7 dist_mb_s=$8 dist_cpu=$9
+# What the machine allows: the CPU the daemons used, spread over every
+# core with no waiting at all.
+dist_floor=$(echo "$dist_cpu / $(nproc)" | bc -l)
 dist_share=$(echo "$dist_origin / ($dist_origin + $dist_peers)" | bc -l)
 
 # The 1,000 and 10,000-host simulation (bench/sim.c, bench/sim.sh).
@@ -145,7 +150,7 @@ cat >"$OUT" <<JSON
   "idle_wakeups_per_s": $(r $wakeups),
   "replay_up_s": $(r $up_s), "replay_shell_loop_s": $(r $loop_s),
   "replay_overhead_us_per_entry": $(r $per_entry_us),
-  "replay_entries": $N_EXEC,
+  "replay_entries": $N_EXEC, "fdatasync_append_us": $fsync_us,
   "snap_random_mb_s": $(r $snap_rand), "snap_text_mb_s": $(r $snap_text),
   "blake2b_mb_s": $b2, "snap_random_vs_blake2b": $(r $(echo "$snap_rand / $b2" | bc -l)),
   "snap_mib": $SNAP_MB,
@@ -154,6 +159,7 @@ cat >"$OUT" <<JSON
   "dist_one_peer_fetch_mb_s": $dist_mb_s,
   "dist_all_peers_s": $dist_group,
   "dist_all_vs_one": $(r $(echo "$dist_group / $dist_one" | bc -l)),
+  "dist_all_cpu_s": $dist_cpu, "dist_all_cpu_floor_s": $(r $dist_floor),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
   "dist_origin_share": $(r $dist_share),
   $prop_json"simulation": [
@@ -170,12 +176,13 @@ printf '%-44s %11s KiB %14s %8s\n' "RSS after a first HTTP request" "$rss_http" 
 printf '%-44s %11s KiB %14s %8s\n' "RSS after $N_EXEC entries replayed" "$rss_after" "-" "-"
 printf '%-44s %14s %14s %8s\n' "idle wake-ups/s (target <= 1)" "$(r $wakeups)" "-" "-"
 printf '%-44s %12s s %12s s %8s\n' "up of $N_EXEC exec true vs shell loop" "$(r $up_s)" "$(r $loop_s)" "$(r $(echo "$up_s / $loop_s" | bc -l))"
-printf '%-44s %11s us %14s %8s\n' "replay overhead per entry (target <= 200)" "$(r $per_entry_us)" "-" "-"
+printf '%-44s %11s us %11s us %8s\n' "replay overhead/entry (<= 200) vs fdatasync" "$(r $per_entry_us)" "$fsync_us" "$(r $(echo "$per_entry_us / $fsync_us" | bc -l))"
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB random vs BLAKE2b (>= 0.5)" "$(r $snap_rand)" "$b2" "$(r $(echo "$snap_rand / $b2" | bc -l))"
 printf '%-44s %9s MB/s %9s MB/s %8s\n' "snap $SNAP_MB MiB text vs BLAKE2b" "$(r $snap_text)" "$b2" "$(r $(echo "$snap_text / $b2" | bc -l))"
 printf '%-44s %14s %14s %8s\n' "re-snap, 1 MiB changed: new bytes (<= 2 MiB)" "$new" "1048576" "$(r $(echo "$new / 1048576" | bc -l))"
 printf '%-44s %9s MB/s %14s %8s\n' "one peer fetches $DIST_MB MiB (target >= 150)" "$dist_mb_s" "-" "-"
 printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2)" "$dist_group" "$dist_one" "$(r $(echo "$dist_group / $dist_one" | bc -l))"
+printf '%-44s %12s s %12s s %8s\n' "  the same vs its CPU / $(nproc) cores (floor)" "$dist_group" "$(r $dist_floor)" "$(r $(echo "$dist_group / $dist_floor" | bc -l))"
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
 printf '%s' "$prop_rows"
 printf '%s\n' "$sim_rows"
