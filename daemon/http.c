@@ -34,6 +34,7 @@ struct http {
 	struct MHD_Daemon	*mhd;		/* started on first connection */
 	struct event		*ev;
 	struct event		*timer;
+	struct event		*resume;	/* listener paused after an error */
 	char			 token[65];
 	int			 need_token;
 };
@@ -262,6 +263,30 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd,
 	http_run(fd, 0, d);
 }
 
+/* Out of descriptors (or memory): the socket stays readable, so
+ * pause accepting for a second rather than spin; MHD did this for us
+ * when it owned the socket. */
+static void
+http_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	log_warn("HTTP status API: accept (paused for 1 s)");
+	evconnlistener_disable(l);
+	evtimer_add(d->http->resume, &tv);
+}
+
+static void
+http_resume(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+
+	(void)fd;
+	(void)events;
+	evconnlistener_enable(d->http->listener);
+}
+
 int
 http_open(struct isconfd *d, char **cause)
 {
@@ -288,6 +313,8 @@ http_open(struct isconfd *d, char **cause)
 	if (d->http->listener == NULL)
 		return set_cause(cause, "HTTP on %s:%d: cannot listen", bind,
 		    d->conf.http_port);
+	d->http->resume = evtimer_new(d->base, http_resume, d);
+	evconnlistener_set_error_cb(d->http->listener, http_accept_error);
 	log_info("HTTP status API on %s:%d%s", bind, d->conf.http_port,
 	    d->http->need_token ? " (bearer token required)" : "");
 	return 0;
@@ -304,6 +331,8 @@ http_close(struct isconfd *d)
 		event_free(d->http->timer);
 	if (d->http->listener != NULL)
 		evconnlistener_free(d->http->listener);
+	if (d->http->resume != NULL)
+		event_free(d->http->resume);
 	if (d->http->mhd != NULL)
 		d->http->lib.stop_daemon(d->http->mhd);
 	sodium_memzero(d->http->token, sizeof d->http->token);
