@@ -16,7 +16,7 @@
 
 #define CACHE_HASH_LEN		32
 #define CHUNK_MIN		(64 * 1024)
-#define CHUNK_AVG_BITS		18		/* 256 KiB on average */
+#define CHUNK_AVG_BITS		17		/* 190 KiB on average (design.md) */
 #define CHUNK_MAX		(1024 * 1024)
 
 struct cache;

@@ -25,7 +25,7 @@
 
 #include "isconfd.h"
 
-#define FETCH_WINDOW	4
+#define FETCH_WINDOW	8
 #define FETCH_MAX_PEERS	64
 #define FETCH_TICK_MS	20
 #define FETCH_STALL_MS	5000
