@@ -127,7 +127,7 @@ demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
 
 # Figures, each beside its baseline from the same run (bench/README).
-bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/fsync $(BUILD)/bench/sim
+bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
 
 $(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
@@ -139,9 +139,9 @@ $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(BUILD)/bench/fsync: bench/fsync.c
+$(BUILD)/bench/commit: bench/commit.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
 
 # Units and the cron line name the installed binaries, so they are made
 # afresh for each PREFIX.
