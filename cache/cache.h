@@ -43,6 +43,10 @@ int	cache_put(struct cache *, const void *, size_t, uint8_t *hash,
 /* 0 and the plain bytes in out; 1 if absent; -1 if corrupt or error. */
 int	cache_get(struct cache *, const uint8_t *hash, struct buf *out,
 	    char **cause);
+/* The same without the hash check, for a caller that checks the bytes
+ * some other way (install hashes the whole file it assembles). */
+int	cache_get_unchecked(struct cache *, const uint8_t *hash,
+	    struct buf *out, char **cause);
 int	cache_has(struct cache *, const uint8_t *hash);
 /* Read fd to its end, chunking and storing in one transaction. */
 int	cache_put_fd(struct cache *, int fd, struct cache_file *,

@@ -115,4 +115,20 @@ test_expect_success 'status --json is machine-readable' '
 	json_eval out "\$j->{head}{seq} == \$j->{applied} && \$j->{host} eq q(b)"
 '
 
+test_expect_success 'a chunk corrupted in the cache stops up, naming it; nothing is installed' '
+	head -c 700000 /dev/urandom >"$A/big2" &&
+	isconf_on a -q lock big2 &&
+	isconf_on a -q snap "$A/big2" &&
+	isconf_on a -q ci &&
+	bundle_copy a b &&
+	pack="$(host_home b)/cache.pack" &&
+	size=$(stat -c %s "$pack") &&
+	perl -e "open(F, q(+<), q($pack)) or die; binmode F;
+		seek(F, $size - 1000, 0); read(F, \$c, 1);
+		seek(F, $size - 1000, 0); print F chr(ord(\$c) ^ 1); close F" &&
+	expect_code 1 isconf_on b up &&
+	grep "chunk [0-9a-f]* is corrupt" err &&
+	test ! -e "$B/big2"
+'
+
 test_done
