@@ -95,12 +95,17 @@ test_expect_success 'a changed file replays its new version' '
 	test "$(cat "$B/opt/app/runs.log")" = ran
 '
 
-test_expect_success 'a large file round-trips through the cache intact' '
-	head -c 5000000 /dev/urandom >"$A/big" &&
-	isconf_on a -q lock big &&
-	isconf_on a -q snap "$A/big" &&
+# ship_random NAME BYTES: a random file snapped on a, bundled to b.
+ship_random() {
+	head -c $2 /dev/urandom >"$A/$1" &&
+	isconf_on a -q lock "$1" &&
+	isconf_on a -q snap "$A/$1" &&
 	isconf_on a -q ci &&
-	bundle_copy a b &&
+	bundle_copy a b
+}
+
+test_expect_success 'a large file round-trips through the cache intact' '
+	ship_random big 5000000 &&
 	isconf_on b -q up &&
 	cmp "$A/big" "$B/big"
 '
@@ -116,11 +121,7 @@ test_expect_success 'status --json is machine-readable' '
 '
 
 test_expect_success 'a chunk corrupted in the cache stops up, naming it; nothing is installed' '
-	head -c 700000 /dev/urandom >"$A/big2" &&
-	isconf_on a -q lock big2 &&
-	isconf_on a -q snap "$A/big2" &&
-	isconf_on a -q ci &&
-	bundle_copy a b &&
+	ship_random big2 700000 &&
 	pack="$(host_home b)/cache.pack" &&
 	size=$(stat -c %s "$pack") &&
 	perl -e "open(F, q(+<), q($pack)) or die; binmode F;
