@@ -38,6 +38,7 @@ struct net {
 	int			 udp_fd;
 	struct event		*udp_ev;
 	struct evconnlistener	*listener;
+	struct event		*accept_resume;	/* after an accept error */
 	int			 nconns;
 	net_dgram_cb		 dgram_cb;
 	net_frame_cb		 server_frame;

@@ -517,6 +517,29 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->arg = n->arg;
 }
 
+/* Out of descriptors (or memory) the socket stays readable: pause
+ * accepting for a second rather than spin. */
+static void
+tcp_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct net	*n = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	log_warn("mesh: accept (paused for 1 s)");
+	evconnlistener_disable(l);
+	evtimer_add(n->accept_resume, &tv);
+}
+
+static void
+tcp_accept_resume(evutil_socket_t fd, short events, void *arg)
+{
+	struct net	*n = arg;
+
+	(void)fd;
+	(void)events;
+	evconnlistener_enable(n->listener);
+}
+
 int
 net_tcp_listen(struct net *n, const struct sockaddr_in *sin, char **cause)
 {
@@ -527,6 +550,8 @@ net_tcp_listen(struct net *n, const struct sockaddr_in *sin, char **cause)
 		return set_cause(cause, "listen tcp %s:%d: %s",
 		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
 		    strerror(errno));
+	n->accept_resume = evtimer_new(n->base, tcp_accept_resume, n);
+	evconnlistener_set_error_cb(n->listener, tcp_accept_error);
 	return 0;
 }
 
@@ -535,6 +560,8 @@ net_tcp_close(struct net *n)
 {
 	if (n->listener != NULL)
 		evconnlistener_free(n->listener);
+	if (n->accept_resume != NULL)
+		event_free(n->accept_resume);
 }
 
 /* Never frees at once: callers may be inside one of our callbacks. */
