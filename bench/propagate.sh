@@ -2,14 +2,16 @@
 # Figure 2 of make bench: time from ci returning on one host until the
 # new head is known on every other host, for N daemons on 127.0.1.x.
 # Each host's nets lists the origin and 3 random others; gossip runs
-# with its defaults.  Heads are observed by polling each host's status
-# (so the resolution is one sweep over the hosts, printed too).
+# with its defaults.  Heads are observed by polling each host's HTTP
+# status over kept-alive connections (bench/heads.pl; the resolution is
+# one sweep over the hosts, printed too).
 # Also the N daemons' total RSS and the CPU they use while idle.
 #   propagate.sh BUILD N COMMITS  ->  "p50 p99 max sweep rtt rss cpu"
 #   (ms, ms, ms, ms, us, KiB, % of one core over IDLE_S (60) seconds)
 set -e
 BUILD=$1 N=$2 COMMITS=$3
 ISCONF=$BUILD/isconf
+HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/isconf-prop.XXXXXX)
 trap 'for i in $(seq $N); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
 
@@ -47,6 +49,9 @@ rtt=$(perl -MIO::Socket::INET -MTime::HiRes=time -e '
 	my $a = $s->sockname; my $t = time;
 	for (1 .. 1000) { $s->send("x", 0, $a); $s->recv(my $b, 10) }
 	printf "%.1f", (time - $t) * 1e6 / 1000;')
+# Ask every host once before timing: libmicrohttpd loads at a host's
+# first HTTP request, and that must not fall inside a measurement.
+perl "$HERE/heads.pl" $N 0 $(ms) >/dev/null
 lat=""
 cd "$W/1/root"
 for c in $(seq $COMMITS); do
@@ -54,24 +59,10 @@ for c in $(seq $COMMITS); do
 	host 1 "$ISCONF" -q exec true
 	host 1 "$ISCONF" -q ci
 	t0=$(ms)
-	want=$((c * 3))
-	pending=$(seq 2 $N)
-	sweeps=0
-	while [ -n "$pending" ] && [ $(($(ms) - t0)) -lt 30000 ]; do
-		left=""
-		for i in $pending; do
-			if [ "$(head_of $i)" -ge $want ] 2>/dev/null; then
-				lat="$lat $(($(ms) - t0))"
-			else
-				left="$left $i"
-			fi
-		done
-		pending=$left
-		sweeps=$((sweeps + 1))
-	done
-	for i in $pending; do lat="$lat 30000"; done
+	set -- $(perl "$HERE/heads.pl" $N $((c * 3)) $t0)
+	while [ $# -gt 1 ]; do lat="$lat $1"; shift; done
+	sweep=$1
 done
-sweep=$(t=$(ms); for i in $(seq 2 $N); do head_of $i >/dev/null; done; echo $(($(ms) - t)))
 echo $lat | tr ' ' '\n' | sort -n | awk -v sw=$sweep -v rtt=$rtt \
     -v rss=$rss -v cpu=$cpu '
 	{ v[NR] = $1 }
