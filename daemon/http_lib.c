@@ -1,10 +1,10 @@
 /*
  * libmicrohttpd is loaded with dlopen when the first HTTP connection
  * arrives, not linked: Debian builds it with GnuTLS, whose start-up
- * (GnuTLS, p11-kit, nettle, gmp and their relocations) cost every
- * daemon about 0.5 MiB of RSS, 0.4 MiB of it private, before anyone
- * asked for a page (make bench: idle RSS 4.4 -> 3.9 MiB).  Most hosts
- * of a fleet are never asked.  systemd loads its optional libraries
+ * (GnuTLS, p11-kit, nettle, gmp, their relocations and allocations)
+ * cost every daemon 0.8 MiB of RSS, 0.4 MiB of it private, before
+ * anyone asked for a page; 2.7 MiB run in the foreground (make bench,
+ * doc/design.md).  Most hosts of a fleet are never asked.  systemd loads its optional libraries
  * the same way.  Once loaded it stays: unloading a library that
  * initialised GnuTLS is not safe.
  */
