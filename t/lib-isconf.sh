@@ -176,6 +176,28 @@ status_field() {
 	isconf_on "$1" status | sed -n "s/^$2: *\([^ ]*\).*/\1/p"
 }
 
+# starve_fds HOST ADDR:PORT WHAT: restart HOST with 48 descriptors,
+# hold 80 connections to ADDR:PORT for 2 s; succeeds if its log says
+# WHAT's accept paused and it used under half a CPU-second meanwhile
+# (a listener that retries at once spins a whole core).
+starve_fds() {
+	stop_host "$1" &&
+	(ulimit -n 48 && isconf_on "$1" -q start) &&
+	_pid=$(host_pid "$1") &&
+	_cpu0=$(cut -d" " -f14,15 /proc/$_pid/stat | tr " " +) &&
+	perl -MIO::Socket::INET -e '
+		my @s;
+		for (1 .. 80) {
+			my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0]) or last;
+			push @s, $c;
+		}
+		sleep 2;' "$2" &&
+	_cpu1=$(cut -d" " -f14,15 /proc/$_pid/stat | tr " " +) &&
+	grep -q "$3: accept (paused for 1 s): Too many open files" \
+	    "$(host_dir "$1")/isconfd.log" &&
+	test $(( $_cpu1 - ($_cpu0) )) -lt 50
+}
+
 # Copy host FROM's branch to host TO with a bundle.
 bundle_copy() {
 	isconf_on "$1" -q bundle create "$SHARNESS_TRASH_DIRECTORY/copy.bundle" &&
