@@ -78,7 +78,7 @@ snap_decode(const struct buf *b, struct snap_info *s)
 {
 	struct rd	r;
 	uint64_t	total = 0;
-	size_t		i;
+	size_t		i, n;
 
 	memset(s, 0, sizeof *s);
 	rd_init(&r, b->data, b->len);
@@ -90,19 +90,23 @@ snap_decode(const struct buf *b, struct snap_info *s)
 	s->size = rd_u64(&r);
 	rd_bytes(&r, s->hash, HASH_LEN);
 	s->target = rd_str(&r, MAX_PATH);
-	s->nchunks = rd_u32(&r);
-	if (s->nchunks > MAX_CHUNKS || s->nchunks * 36 > r.len - r.off)
+	/* Counts are stored only once their arrays exist: the error path
+	 * frees by them (snap_info_free). */
+	n = rd_u32(&r);
+	if (r.err || n > MAX_CHUNKS || n * 36 > r.len - r.off)
 		goto bad;
-	s->chunks = xcalloc(s->nchunks, sizeof *s->chunks);
+	s->chunks = xcalloc(n, sizeof *s->chunks);
+	s->nchunks = n;
 	for (i = 0; i < s->nchunks; i++) {
 		rd_bytes(&r, s->chunks[i].hash, HASH_LEN);
 		s->chunks[i].len = rd_u32(&r);
 		total += s->chunks[i].len;
 	}
-	s->nparents = rd_u32(&r);
-	if (r.err || s->nparents > MAX_PARENTS)
+	n = rd_u32(&r);
+	if (r.err || n > MAX_PARENTS)
 		goto bad;
-	s->parents = xcalloc(s->nparents, sizeof *s->parents);
+	s->parents = xcalloc(n, sizeof *s->parents);
+	s->nparents = n;
 	for (i = 0; i < s->nparents; i++) {
 		s->parents[i].path = rd_str(&r, MAX_PATH);
 		owner_decode(&r, &s->parents[i].own);
@@ -159,18 +163,18 @@ int
 exec_decode(const struct buf *b, struct exec_info *x)
 {
 	struct rd	r;
-	size_t		i;
+	size_t		i, n;
 
 	memset(x, 0, sizeof *x);
 	rd_init(&r, b->data, b->len);
 	x->cwd = rd_str(&r, MAX_PATH);
-	x->argc = rd_u32(&r);
-	if (r.err || x->argc == 0 || x->argc > MAX_ARGS) {
-		x->argc = 0;
+	n = rd_u32(&r);
+	if (r.err || n == 0 || n > MAX_ARGS) {
 		exec_info_free(x);
 		return -1;
 	}
-	x->argv = xcalloc(x->argc + 1, sizeof *x->argv);
+	x->argv = xcalloc(n + 1, sizeof *x->argv);
+	x->argc = n;
 	for (i = 0; i < x->argc; i++)
 		x->argv[i] = rd_str(&r, MAX_ARG);
 	if (rd_done(&r) == -1 || !path_safe(x->cwd)) {

@@ -125,6 +125,46 @@ test_snap_payload(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Counts past their bounds: the decoder must fail without touching the
+ * array it never allocated (a crafted snap with 257 parents crashed
+ * snap_info_free before any signature was checked).
+ */
+static void
+test_payload_bad_counts(void **state)
+{
+	struct snap_info	s, d;
+	struct exec_info	x;
+	struct buf		b;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	s.path = "/etc/motd";
+	s.type = SNAP_DIR;
+	s.own.user = s.own.group = s.target = "";
+	buf_init(&b);
+	snap_encode(&s, &b);
+	/* The parent count is the last 4 bytes: 257, then 2^32-1. */
+	put_u32(b.data + b.len - 4, 257);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	assert_null(d.parents);
+	put_u32(b.data + b.len - 4, 0xffffffffu);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	/* A chunk count larger than the bytes left. */
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	put_u32(b.data + b.len - 8, 0xffffffffu);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	assert_null(d.chunks);
+	/* An exec with no, or too many, arguments. */
+	buf_reset(&b);
+	buf_add_str(&b, "/");
+	buf_add_u32(&b, 0xffffffffu);
+	assert_int_equal(exec_decode(&b, &x), -1);
+	assert_null(x.argv);
+	buf_free(&b);
+}
+
 static struct journal *
 open_tmp(char *path)
 {
@@ -253,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_id_covers_fields),
 		cmocka_unit_test(test_snap_payload),
+		cmocka_unit_test(test_payload_bad_counts),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_corruption_detected),
 		cmocka_unit_test(test_wip_lock),
