@@ -63,9 +63,10 @@ host_names(struct conf_env *env, char **host, char **fqdn)
 	}
 }
 
+/* An integer in [min, max] named what in errors; unset or empty: def. */
 static int
-env_int(struct conf_env *env, const char *name, int def, int *out,
-    char **cause)
+env_int(struct conf_env *env, const char *name, int def, long min, long max,
+    const char *what, int *out, char **cause)
 {
 	const char	*v = env_get(env, name);
 	char		*end;
@@ -75,8 +76,8 @@ env_int(struct conf_env *env, const char *name, int def, int *out,
 	if (v == NULL || *v == '\0')
 		return 0;
 	l = strtol(v, &end, 10);
-	if (*end != '\0' || l < 1 || l > 65535)
-		return set_cause(cause, "%s=%s: not a port number", name, v);
+	if (*end != '\0' || l < min || l > max)
+		return set_cause(cause, "%s=%s: not %s", name, v, what);
 	*out = (int)l;
 	return 0;
 }
@@ -140,10 +141,14 @@ derive(struct conf *c, char **cause)
 	if (c->home[0] != '/' || c->root[0] != '/')
 		return set_cause(cause, "IS_HOME and IS_ROOT must be absolute "
 		    "paths");
-	if (env_int(&c->env, "IS_PORT", IS_PORT_DEFAULT, &c->port,
-	    cause) == -1 ||
-	    env_int(&c->env, "IS_HTTP_PORT", IS_HTTP_PORT_DEFAULT,
-	    &c->http_port, cause) == -1)
+	if (env_int(&c->env, "IS_PORT", IS_PORT_DEFAULT, 1, 65535,
+	    "a port number", &c->port, cause) == -1 ||
+	    env_int(&c->env, "IS_HTTP_PORT", IS_HTTP_PORT_DEFAULT, 1, 65535,
+	    "a port number", &c->http_port, cause) == -1 ||
+	    env_int(&c->env, "IS_EXEC_TIMEOUT", 0, 0, 86400 * 365,
+	    "a number of seconds", &c->exec_timeout, cause) == -1 ||
+	    env_int(&c->env, "IS_EXEC_GRACE", IS_EXEC_GRACE_DEFAULT, 0,
+	    86400, "a number of seconds", &c->exec_grace, cause) == -1)
 		return -1;
 	return load_domain(c, cause);
 }

@@ -14,6 +14,7 @@
 #define IS_PORT_DEFAULT		65027
 #define IS_HTTP_PORT_DEFAULT	65028
 #define IS_REBOOT_CMD_DEFAULT	"shutdown -r now"
+#define IS_EXEC_GRACE_DEFAULT	10	/* s from SIGTERM to SIGKILL */
 #define IS_STD_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* An ordered name=value list; setting a name again replaces its value. */
@@ -85,6 +86,8 @@ struct conf {
 	int		 port;
 	int		 http_port;
 	int		 nobroadcast;
+	int		 exec_timeout;	/* s an up's exec may run; 0: no limit */
+	int		 exec_grace;	/* s from SIGTERM to SIGKILL */
 	struct conf_env	 env;		/* IS_* and main.cf variables */
 };
 /* Load from the environment and main.cf (maincf may be NULL: default). */

@@ -46,6 +46,7 @@ struct child {
 	int			 dest[2];	/* the client's, or -1 */
 	struct event		*ev[2];
 	struct event		*linger;
+	struct event		*kill;		/* SIGKILL after the grace */
 	struct buf		 tail;
 	LIST_ENTRY(child)	 entry;
 };
@@ -170,6 +171,55 @@ child_fast(struct isconfd *d, char *const argv[], const char *cwd,
 	return pid;
 }
 
+/*
+ * Signal the child's process group: it leads its own session and group
+ * (setsid), so this reaches what it started in its group but not a
+ * service it started with setsid() in a session of its own.  A forked
+ * child may not have called setsid() yet: then the child alone.
+ */
+static void
+child_signal(struct child *ch, int sig)
+{
+	if (kill(-ch->pid, sig) == -1 && errno == ESRCH && !ch->exited)
+		kill(ch->pid, sig);
+}
+
+static void
+child_kill_end(evutil_socket_t fd, short events, void *arg)
+{
+	struct child	*ch = arg;
+
+	(void)fd;
+	(void)events;
+	log_warnx("process group %ld outlived its SIGTERM grace: SIGKILL",
+	    (long)ch->pid);
+	child_signal(ch, SIGKILL);
+}
+
+/* End a child's process group: SIGTERM now, SIGKILL after grace_s
+ * seconds (and for whatever of the group outlives the child).  Its
+ * callback runs as usual once it has exited.  -1 if it is not ours. */
+int
+child_kill(struct isconfd *d, pid_t pid, int grace_s)
+{
+	struct child	*ch;
+	struct timeval	 tv = { grace_s, 0 };
+
+	LIST_FOREACH(ch, &d->children, entry)
+		if (ch->pid == pid)
+			break;
+	if (ch == NULL)
+		return -1;
+	if (ch->kill != NULL)
+		return 0;
+	log_info("process group %ld: SIGTERM, SIGKILL in %d s", (long)pid,
+	    grace_s);
+	child_signal(ch, SIGTERM);
+	ch->kill = evtimer_new(d->base, child_kill_end, ch);
+	evtimer_add(ch->kill, &tv);
+	return 0;
+}
+
 static void
 child_finish(struct child *ch)
 {
@@ -183,6 +233,11 @@ child_finish(struct child *ch)
 	}
 	if (ch->linger != NULL)
 		event_free(ch->linger);
+	if (ch->kill != NULL) {
+		/* What of its group outlived it after SIGTERM goes too. */
+		child_signal(ch, SIGKILL);
+		event_free(ch->kill);
+	}
 	LIST_REMOVE(ch, entry);
 	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->tail, ch->arg);
 	buf_free(&ch->tail);

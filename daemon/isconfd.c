@@ -30,11 +30,16 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+/* Stop; an up's exec is ended first (up_stop), and its end calls
+ * this again. */
 void
 isconfd_stop(struct isconfd *d)
 {
-	notify_systemd("STOPPING=1");
+	if (!d->stopping)
+		notify_systemd("STOPPING=1");
 	d->stopping = 1;
+	if (up_stop(d) == 1)
+		return;
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -150,6 +155,7 @@ isconfd_open(struct isconfd *d, char **cause)
 	if (rv == -1 || read_branch(d, cause) == -1 ||
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1)
 		return -1;
+	upexec_open(d);
 	/* The status page is a convenience: without it the host still
 	 * replicates, so a busy port is a warning, not a refusal. */
 	p = NULL;
@@ -180,6 +186,7 @@ isconfd_close(struct isconfd *d)
 	size_t	i;
 
 	control_close(d);
+	upexec_close(d);
 	http_close(d);
 	mesh_close(d);
 	for (i = 0; i < 4; i++)

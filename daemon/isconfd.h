@@ -87,8 +87,26 @@ struct peer {
 };
 TAILQ_HEAD(peers, peer);
 
+/* The exec an up runs now, or one an earlier daemon started that is
+ * still alive (upexec.c). */
+struct upexec {
+	char			*branch;
+	uint64_t		 seq;
+	char			*command;	/* entry_detail */
+	pid_t			 pid;
+	unsigned long long	 start;		/* /proc/PID/stat starttime */
+	char			 boot[40];	/* kernel boot id */
+	long long		 since;		/* epoch s */
+	int			 orphan;	/* an earlier daemon's */
+	int			 pidfd;		/* orphan: watched */
+	struct event		*ev;
+	void			(*cb)(struct isconfd *, void *);
+	void			*arg;
+};
+
 struct lock_claim;
 struct sync_run;
+struct up_job;
 struct http;
 
 struct isconfd {
@@ -110,6 +128,8 @@ struct isconfd {
 	struct children		 children;
 	struct client		*busy;		/* client changing the host */
 	int			 stopping;
+	struct up_job		*up;		/* the up running, or NULL */
+	struct upexec		*upexec;	/* its exec, or an earlier's */
 
 	/* mesh */
 	struct net		*net;
@@ -194,7 +214,18 @@ char	*client_path(struct client *, const char *);
 pid_t	 child_spawn(struct isconfd *, char *const argv[], const char *cwd,
 	    int outfd, int errfd, child_cb, void *, char **cause);
 void	 child_reap(struct isconfd *);
+/* SIGTERM to the child's process group, SIGKILL after grace_s. */
+int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
+
+/* upexec.c: the running exec's record (see there). */
+void	 upexec_open(struct isconfd *);
+void	 upexec_close(struct isconfd *);
+void	 upexec_started(struct isconfd *, const char *branch, uint64_t seq,
+	    const char *command, pid_t);
+void	 upexec_ended(struct isconfd *);
+int	 upexec_wait(struct isconfd *, void (*)(struct isconfd *, void *),
+	    void *);
 
 /* hostkey.c */
 int	 hostkey_load(struct isconfd *, char **cause);
@@ -235,6 +266,13 @@ void	verb_snap(struct client *);
 void	verb_status(struct client *);
 void	verb_unlock(struct client *);
 void	verb_up(struct client *);
+/* The up running: 0 none, else 1 with its start (epoch s), the entry
+ * it is at (0: still fetching) and the head, and whether it waits for
+ * an earlier run's exec. */
+int	up_info(struct isconfd *, long long *since, uint64_t *seq,
+	    uint64_t *head, int *waiting);
+/* isconfd stops: 1 while the up's exec is being ended, else 0. */
+int	up_stop(struct isconfd *);
 void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 

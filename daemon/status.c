@@ -110,6 +110,60 @@ status_last_up(struct isconfd *d, struct buf *b, int json)
 	free(u.output);
 }
 
+/* The up running and its exec, or an earlier run's exec still alive. */
+static void
+status_up(struct isconfd *d, struct buf *b, int json)
+{
+	struct upexec	*x = d->upexec;
+	uint64_t	 seq, head;
+	long long	 since;
+	int		 waiting, up = up_info(d, &since, &seq, &head, &waiting);
+	char		 when[64];
+
+	if (json && up) {
+		buf_printf(b, "\"up\":{\"since\":%lld,", since);
+		json_kv(b, "branch", d->branch, 1);
+		buf_printf(b, "\"entry\":%llu,\"head\":%llu,\"waiting\":%s},",
+		    (unsigned long long)seq, (unsigned long long)head,
+		    waiting ? "true" : "false");
+	} else if (json)
+		buf_printf(b, "\"up\":null,");
+	else if (up) {
+		fmt_time(when, sizeof when, since);
+		buf_printf(b, "up:       running since %s on %s, ", when,
+		    d->branch);
+		if (seq == 0)
+			buf_printf(b, "fetching from peers\n");
+		else
+			buf_printf(b, "%s entry %llu of %llu\n", waiting ?
+			    "waiting to run" : "at", (unsigned long long)seq,
+			    (unsigned long long)head);
+	}
+	if (x == NULL) {
+		if (json)
+			buf_printf(b, "\"exec\":null,");
+		return;
+	}
+	if (json) {
+		buf_printf(b, "\"exec\":{");
+		json_kv(b, "branch", x->branch, 1);
+		buf_printf(b, "\"entry\":%llu,", (unsigned long long)x->seq);
+		json_kv(b, "command", x->command, 1);
+		buf_printf(b, "\"pid\":%ld,\"since\":%lld,\"earlier_run\":%s},",
+		    (long)x->pid, x->since, x->orphan ? "true" : "false");
+		return;
+	}
+	fmt_time(when, sizeof when, x->since);
+	buf_printf(b, "exec:     entry %llu (%s) on %s %srunning as pid %ld "
+	    "since %s", (unsigned long long)x->seq, x->command, x->branch,
+	    x->orphan ? "from an earlier run, still " : "", (long)x->pid,
+	    when);
+	if (x->orphan)
+		buf_printf(b, "; %s up waits until it has exited", up &&
+		    waiting ? "this" : "the next");
+	buf_add_u8(b, '\n');
+}
+
 static void
 status_mesh(struct isconfd *d, struct buf *b, int json)
 {
@@ -211,6 +265,7 @@ status_build(struct isconfd *d, struct buf *b0, int json)
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
 	status_lock(d, &b, json);
+	status_up(d, &b, json);
 	status_mesh(d, &b, json);
 	status_last_up(d, &b, json);
 	if (json)

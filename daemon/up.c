@@ -4,7 +4,9 @@
  * recorded as applied only after it succeeded; the first failure stops
  * the replay.  An exec that is interrupted (crash, reboot) is therefore
  * not recorded and runs again on the next up.  A reboot entry stops the
- * replay unless -r: then it is recorded and IS_REBOOT_CMD runs.
+ * replay unless -r: then it is recorded and IS_REBOOT_CMD runs.  An
+ * exec runs in its own process group, recorded while it runs
+ * (upexec.c); a stop or IS_EXEC_TIMEOUT ends the group.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,13 @@ struct up_job {
 	uint64_t	 fork_at;	/* 0, or the seq of a known fork */
 	char		*fork_info;
 	struct entry	 cur;
+	long long	 since;		/* epoch s */
+	pid_t		 pid;		/* the exec running, or 0 */
+	struct event	*timer;		/* IS_EXEC_TIMEOUT */
+	int		 timeout;	/* s, as configured at its start */
+	int		 timed_out;
+	int		 stopped;	/* ended because isconfd stops */
+	int		 waiting;	/* for an earlier run's exec */
 };
 
 static void	up_step(struct up_job *);
@@ -42,6 +51,10 @@ up_record(struct up_job *job, const char *result, int status)
 static void
 up_end(struct up_job *job, int code)
 {
+	if (job->timer != NULL)
+		event_free(job->timer);
+	if (job->c->d->up == job)
+		job->c->d->up = NULL;
 	entry_free(&job->cur);
 	client_exit(job->c, code);
 	free(job->branch);
@@ -49,8 +62,11 @@ up_end(struct up_job *job, int code)
 	free(job);
 }
 
+/* Stop the up at the current entry, recording result (failed,
+ * stopped) with the status. */
 static void
-up_fail(struct up_job *job, int status, const char *fmt, const char *why)
+up_halt(struct up_job *job, const char *result, int status, const char *fmt,
+    const char *why)
 {
 	char	*detail = entry_detail(&job->cur);
 
@@ -59,10 +75,17 @@ up_fail(struct up_job *job, int status, const char *fmt, const char *why)
 	log_warnx("up stopped at %s:%llu (%s %s): %s", job->branch,
 	    (unsigned long long)job->cur.seq, entry_kind_name(job->cur.kind),
 	    detail, why);
-	up_record(job, "failed", status);
-	job->c->d->replay_failures++;
+	up_record(job, result, status);
+	if (strcmp(result, "failed") == 0)
+		job->c->d->replay_failures++;
 	free(detail);
 	up_end(job, 1);
+}
+
+static void
+up_fail(struct up_job *job, int status, const char *fmt, const char *why)
+{
+	up_halt(job, "failed", status, fmt, why);
 }
 
 /* Record the current entry as applied.  -1: the job failed and is
@@ -114,12 +137,31 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
-	char		 why[64];
+	char		 why[128];
 
 	(void)pid;
+	job->pid = 0;
+	if (job->timer != NULL) {
+		event_free(job->timer);
+		job->timer = NULL;
+	}
+	upexec_ended(d);
+	if (job->stopped) {
+		snprintf(why, sizeof why, "status %d", status);
+		up_halt(job, "stopped", status, "entry %llu (%s %s) was "
+		    "ended (%s): isconfd is stopping; not recorded as "
+		    "applied, the next up runs it again", why);
+		isconfd_stop(d);
+		return;
+	}
 	if (status != 0) {
 		up_keep_output(d, tail);
-		snprintf(why, sizeof why, "exit status %d", status);
+		if (job->timed_out)
+			snprintf(why, sizeof why, "timed out after %d s "
+			    "(IS_EXEC_TIMEOUT) and was ended with status %d",
+			    job->timeout, status);
+		else
+			snprintf(why, sizeof why, "exit status %d", status);
 		up_fail(job, status, "entry %llu (%s %s) failed: %s; "
 		    "stopping here", why);
 		return;
@@ -147,12 +189,26 @@ up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
 	up_end(job, 0);
 }
 
+static void
+up_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct up_job	*job = arg;
+
+	(void)fd;
+	(void)events;
+	log_warnx("entry %llu ran longer than IS_EXEC_TIMEOUT (%d s): "
+	    "ending it", (unsigned long long)job->cur.seq, job->timeout);
+	job->timed_out = 1;
+	child_kill(job->c->d, job->pid, job->c->d->conf.exec_grace);
+}
+
 static int
 up_exec(struct up_job *job)
 {
 	struct isconfd		*d = job->c->d;
 	struct exec_info	 x;
-	char			*cwd, *cause = NULL;
+	struct timeval		 tv = { d->conf.exec_timeout, 0 };
+	char			*cwd, *cause = NULL, *detail;
 	pid_t			 pid;
 
 	if (exec_decode(&job->cur.payload, &x) == -1) {
@@ -168,6 +224,14 @@ up_exec(struct up_job *job)
 		up_fail(job, 1, "entry %llu (%s %s): %s", cause);
 		free(cause);
 		return -1;
+	}
+	job->pid = pid;
+	detail = entry_detail(&job->cur);
+	upexec_started(d, job->branch, job->cur.seq, detail, pid);
+	free(detail);
+	if ((job->timeout = d->conf.exec_timeout) > 0) {
+		job->timer = evtimer_new(d->base, up_timeout, job);
+		evtimer_add(job->timer, &tv);
 	}
 	return 0;
 }
@@ -240,6 +304,12 @@ up_step(struct up_job *job)
 	int		 r;
 
 	for (;;) {
+		if (d->stopping) {
+			client_err(job->c, "isconfd is stopping; up ends "
+			    "before entry %llu", (unsigned long long)job->next);
+			up_end(job, 1);
+			return;
+		}
 		if (job->fork_at != 0 && job->next >= job->fork_at) {
 			up_fork(job);
 			return;
@@ -290,6 +360,36 @@ up_step(struct up_job *job)
 	up_end(job, 0);
 }
 
+/* The earlier run's exec has exited: its entry runs again. */
+static void
+up_resume(struct isconfd *d, void *arg)
+{
+	struct up_job	*job = arg;
+
+	(void)d;
+	job->waiting = 0;
+	client_info(job->c, "it has exited; its exit status is unknown, so "
+	    "the entry runs again");
+	up_step(job);
+}
+
+/* 1 if an exec an earlier daemon started is still alive: up waits. */
+static int
+up_wait_earlier(struct isconfd *d, struct up_job *job)
+{
+	char	when[64];
+
+	if (upexec_wait(d, up_resume, job) == 0)
+		return 0;
+	job->waiting = 1;
+	fmt_time(when, sizeof when, d->upexec->since);
+	client_info(job->c, "entry %llu (%s) from an earlier run is still "
+	    "running as pid %ld since %s; waiting",
+	    (unsigned long long)d->upexec->seq, d->upexec->command,
+	    (long)d->upexec->pid, when);
+	return 1;
+}
+
 static void
 up_begin(struct isconfd *d, void *arg, int fetched)
 {
@@ -317,7 +417,8 @@ up_begin(struct isconfd *d, void *arg, int fetched)
 		memcpy(job->prev, e.id, HASH_LEN);
 		entry_free(&e);
 	}
-	up_step(job);
+	if (up_wait_earlier(d, job) == 0)
+		up_step(job);
 }
 
 static void
@@ -458,8 +559,53 @@ verb_up(struct client *c)
 	job = xcalloc(1, sizeof *job);
 	job->c = c;
 	job->branch = xstrdup(d->branch);
+	job->since = now_ns() / 1000000000;
+	d->up = job;
 	if (d->net != NULL && d->npeers + d->nstatics > 0)
 		sync_branch_all(d, job->branch, 5000, up_synced, job);
 	else
 		up_begin(d, job, 0);
+}
+
+int
+up_info(struct isconfd *d, long long *since, uint64_t *seq, uint64_t *head,
+    int *waiting)
+{
+	struct up_job	*job = d->up;
+
+	if (job == NULL)
+		return 0;
+	*since = job->since;
+	*seq = job->next;
+	*head = job->head;
+	*waiting = job->waiting;
+	return 1;
+}
+
+/* isconfd is stopping.  The exec the up runs is ended (its end, in
+ * up_exec_done, records it as stopped, not applied, and stops the
+ * daemon); an up waiting for an earlier run's exec ends now. */
+int
+up_stop(struct isconfd *d)
+{
+	struct up_job	*job = d->up;
+
+	if (job == NULL)
+		return 0;
+	if (job->pid > 0) {
+		if (!job->stopped) {
+			job->stopped = 1;
+			log_info("stopping: ending entry %llu (pid %ld)",
+			    (unsigned long long)job->cur.seq, (long)job->pid);
+			child_kill(d, job->pid, d->conf.exec_grace);
+		}
+		return 1;
+	}
+	if (job->waiting) {
+		upexec_wait(d, NULL, NULL);
+		client_err(job->c, "isconfd is stopping; up ends before entry "
+		    "%llu", (unsigned long long)job->next);
+		up_end(job, 1);
+	}
+	return 0;
 }

@@ -1,0 +1,122 @@
+#!/bin/sh
+test_description='an exec run by up: not started twice after a kill -9, ended by a stop or IS_EXEC_TIMEOUT, shown by status'
+. "$(dirname "$0")/lib-isconf.sh"
+
+A=$(host_dir a)/root
+B=$(host_dir b)/root
+C=$(host_dir c)/root
+D=$(host_dir d)/root
+
+# Each command ends at once where "fast" exists (the origin a, and d).
+# WAITER runs until "release" appears (30 s at most).
+WAITER='echo start >>log; test -f fast && { echo end >>log; exit 0; }; i=0; while ! test -f release && test $i -lt 300; do sleep 0.1; i=$((i + 1)); done; echo end >>log'
+# STUBBORN ignores SIGTERM (so does its sleep) and starts a service in
+# a session of its own.
+STUBBORN='test -f fast && exit 0; echo $$ >pgid; setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $! >svc; trap "" TERM; sleep 30; echo end >>stubborn'
+
+test_expect_success 'setup: a checks in slow commands; b, c and d get them' '
+	start_host a 1 && start_host b 2 &&
+	start_host c 3 IS_EXEC_GRACE=1 &&
+	start_host d 4 IS_EXEC_TIMEOUT=1 IS_EXEC_GRACE=1 &&
+	touch "$A/fast" "$C/release" "$D/fast" &&
+	isconf_on a -q lock "slow" &&
+	(cd "$A" && isconf_on a -q exec sh -c "$WAITER") &&
+	isconf_on a -q ci &&
+	bundle_copy a b
+'
+
+test_expect_success 'kill -9 during an exec: after a restart, up waits for the earlier run' '
+	(isconf_on b up >up1.out 2>&1 &) &&
+	wait_for 10 grep -q start "$B/log" &&
+	kill_host b &&
+	start_host b 2 &&
+	isconf_on b status >st &&
+	grep "^exec: *entry 2 (sh -c echo start.*) on generic from an earlier run, still running as pid [0-9]* since .*; the next up waits" st &&
+	(isconf_on b up >up2.out 2>&1 &) &&
+	wait_for 10 grep -q "entry 2 (sh -c echo start.*) from an earlier run is still running as pid [0-9]* since .*; waiting" up2.out &&
+	isconf_on b status >st &&
+	grep "^up: *running since .* on generic, waiting to run entry 2 of 3" st &&
+	grep "^exec: .*from an earlier run, still running .*; this up waits" st &&
+	test "$(grep -c start "$B/log")" = 1 &&
+	touch "$B/release" &&
+	wait_for 10 grep -q "generic is up to date at entry 3" up2.out &&
+	grep "its exit status is unknown, so the entry runs again" up2.out &&
+	printf "start\nend\nstart\nend\n" >expect &&
+	test_cmp expect "$B/log" &&
+	test "$(status_field b applied)" = 3 &&
+	! isconf_on b status | grep "^exec:" &&
+	grep "entry 2 .* has exited" "$(host_dir b)/isconfd.log"
+'
+
+test_expect_success 'a stale record (the process is gone) is dropped at start' '
+	isconf_on a -q lock "again" &&
+	(cd "$A" && isconf_on a -q exec sh -c "echo \$\$ >pid; $WAITER") &&
+	isconf_on a -q ci && bundle_copy a b &&
+	rm -f "$B/release" &&
+	(isconf_on b up >/dev/null 2>&1 &) &&
+	wait_for 10 test -s "$B/pid" &&
+	kill_host b &&
+	kill "$(cat "$B/pid")" &&
+	start_host b 2 &&
+	! isconf_on b status | grep "^exec:" &&
+	touch "$B/release" &&
+	isconf_on b -q up &&
+	test "$(status_field b applied)" = 6
+'
+
+test_expect_success 'status, status --json and the HTTP API show the running up' '
+	isconf_on a -q lock "stubborn" &&
+	(cd "$A" && isconf_on a -q exec sh -c "$STUBBORN") &&
+	isconf_on a -q ci && bundle_copy a c &&
+	(isconf_on c up >upc.out 2>&1 &) &&
+	wait_for 10 test -s "$C/svc" &&
+	pg=$(cat "$C/pgid") &&
+	isconf_on c status >st &&
+	grep "^up: *running since .* on generic, at entry 8 of 9" st &&
+	grep "^exec: *entry 8 (sh -c test -f fast.*) on generic running as pid $pg since " st &&
+	isconf_on c status --json >st.json &&
+	json_eval st.json "\$j->{up}{entry} == 8 && \$j->{up}{head} == 9 && \$j->{up}{branch} eq q(generic) && !\$j->{up}{waiting} && \$j->{exec}{pid} == $pg && \$j->{exec}{entry} == 8 && \$j->{exec}{command} =~ /^sh -c test -f fast/ && !\$j->{exec}{earlier_run} && \$j->{exec}{since} > 0" &&
+	curl -sf --max-time 10 http://127.0.0.3:65028/api/v1/status >http.json &&
+	json_eval http.json "\$j->{exec}{pid} == $pg && \$j->{up}{entry} == 8"
+'
+
+test_expect_success 'isconf stop during an exec: TERM, then KILL to its group; not applied; the setsid service lives' '
+	test_when_finished "kill \$(cat \"$C/svc\") 2>/dev/null; true" &&
+	pg=$(cat "$C/pgid") &&
+	isconf_on c -q stop &&
+	! kill -0 -- -$pg 2>/dev/null &&
+	grep "process group $pg: SIGTERM, SIGKILL in 1 s" "$(host_dir c)/isconfd.log" &&
+	grep "process group $pg outlived its SIGTERM grace: SIGKILL" "$(host_dir c)/isconfd.log" &&
+	wait_for 10 grep -q "entry 8 (exec sh -c test -f fast.*) was ended (status 137): isconfd is stopping; not recorded as applied, the next up runs it again" upc.out &&
+	kill -0 "$(cat "$C/svc")" &&
+	! test -f "$C/stubborn" &&
+	start_host c 3 &&
+	test "$(status_field c applied)" = 7 &&
+	isconf_on c status >st &&
+	grep "^last up: .*, stopped at entry 8" st &&
+	! grep "^exec:" st
+'
+
+test_expect_success 'IS_EXEC_TIMEOUT=1: a long exec is ended, recorded as failed, up stops' '
+	isconf_on a -q lock "too slow" &&
+	(cd "$A" && isconf_on a -q exec sh -c "test \$IS_HOSTNAME = a || sleep 30") &&
+	(cd "$A" && isconf_on a -q exec touch after) &&
+	isconf_on a -q ci && bundle_copy a d &&
+	expect_code 1 isconf_on d up &&
+	grep "entry 11 (exec sh -c test \$IS_HOSTNAME = a || sleep 30) failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended with status 143; stopping here" err &&
+	! test -f "$D/after" &&
+	test "$(status_field d applied)" = 10 &&
+	isconf_on d status >st &&
+	grep "^last up: .*FAILED at entry 11 (sh -c test \$IS_HOSTNAME = a || sleep 30) with status 143" st
+'
+
+test_expect_success 'IS_EXEC_TIMEOUT and IS_EXEC_GRACE must be seconds' '
+	(IS_EXEC_TIMEOUT=soon && export IS_EXEC_TIMEOUT &&
+	 expect_code 1 isconfd_on a -n) &&
+	grep "IS_EXEC_TIMEOUT=soon: not a number of seconds" err &&
+	(IS_EXEC_GRACE=-1 && export IS_EXEC_GRACE &&
+	 expect_code 1 isconfd_on a -n) &&
+	grep "IS_EXEC_GRACE=-1: not a number of seconds" err
+'
+
+test_done
