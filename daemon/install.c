@@ -7,8 +7,9 @@
  * name (O_EXCL|O_NOFOLLOW, 0600 until they get their own owner and
  * mode), checked against the journaled hash, given owner, mode and
  * mtime, fsync'd and renamed into place, so a crash never leaves a
- * half-written file at the final path.  Missing parent directories
- * are made with the modes they had on the origin.
+ * half-written file at the final path; install_cleanup removes the
+ * temporary at the next start.  Missing parent directories are made
+ * with the modes they had on the origin.
  */
 #include <sys/stat.h>
 
@@ -298,4 +299,38 @@ install_snap(struct isconfd *d, const struct snap_info *s, char **cause)
 out:
 	place_close(&pl);
 	return rv;
+}
+
+/*
+ * Entries are applied one at a time, in order, and a temporary file has
+ * a fixed name beside its object's, so the only one a crash can leave
+ * is that of the first entry not yet applied: removed here, at
+ * start-up, without a walk of IS_ROOT.
+ */
+void
+install_cleanup(struct isconfd *d)
+{
+	struct snap_info	 s;
+	struct entry		 e;
+	struct place		 pl;
+	uint64_t		 applied;
+
+	journal_applied(d->journal, d->branch, &applied);
+	if (journal_get(d->journal, d->branch, applied + 1, &e, NULL) != 0)
+		return;
+	if (e.kind != ENTRY_SNAP || snap_decode(&e.payload, &s) == -1) {
+		entry_free(&e);
+		return;
+	}
+	entry_free(&e);
+	if (s.type != SNAP_DIR && place_open(d, s.path, &pl, NULL) == 0) {
+		if (unlinkat(pl.dirfd, pl.tmp, 0) == 0) {
+			log_info("removed %s.isconf-tmp, left by an "
+			    "interrupted install", pl.real);
+			fsync(pl.dirfd);
+		} else if (errno != ENOENT)
+			log_warn("%s.isconf-tmp", pl.real);
+		place_close(&pl);
+	}
+	snap_info_free(&s);
 }

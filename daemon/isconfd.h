@@ -244,9 +244,11 @@ void	verb_up(struct client *);
 void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
-/* install.c: put a snapped file, directory or link in place. */
+/* install.c: put a snapped file, directory or link in place; at
+ * start-up, remove the temporary file a crash may have left. */
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
+void	install_cleanup(struct isconfd *);
 
 /* report.c: the last up, as recorded in the journal's state. */
 struct last_up {
