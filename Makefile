@@ -38,7 +38,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
-LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c
+LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
+	     lib/inroot.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
@@ -54,7 +55,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c
 CMD_SRC	   = cmd/isconf.c
-UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules
+UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
+	     test_inroot
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))

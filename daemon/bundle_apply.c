@@ -78,13 +78,16 @@ fail:
 	return -1;
 }
 
-/* Read the chunks: checked always, stored when store is set. */
+/* Read the chunks: checked always, stored when store is set, marked
+ * in need (when given) if an entry needs them. */
 static int
-read_chunks(struct isconfd *d, struct bio *b, int store, char **cause)
+read_chunks(struct isconfd *d, struct bio *b, int store,
+    struct hashset *need, char **cause)
 {
 	struct buf	data;
 	uint8_t		hash[HASH_LEN], check[HASH_LEN];
 	uint64_t	m = bio_u64(b), i;
+	ssize_t		at;
 	int		added, rv = -1;
 
 	buf_init(&data);
@@ -106,6 +109,8 @@ read_chunks(struct isconfd *d, struct bio *b, int store, char **cause)
 			    (unsigned long long)i);
 			goto out;
 		}
+		if (need != NULL && (at = hashset_find(need, hash)) != -1)
+			need->found[at] = 1;
 	}
 	rv = 0;
 	goto out;
@@ -114,6 +119,36 @@ bad:
 out:
 	buf_free(&data);
 	return rv;
+}
+
+/* Every chunk the entries' snaps need must be in the bundle (bundle
+ * create puts them all in): else up would fail on this host later. */
+static int
+check_needed(struct bundle_in *bi, struct hashset *need, char **cause)
+{
+	struct snap_info	s;
+	char			hex[2 * HASH_LEN + 1];
+	size_t			i, k;
+	ssize_t			at;
+
+	for (i = 0; i < bi->n; i++) {
+		if (bi->es[i].kind != ENTRY_SNAP ||
+		    snap_decode(&bi->es[i].payload, &s) == -1)
+			continue;
+		for (k = 0; k < s.nchunks; k++) {
+			at = hashset_find(need, s.chunks[k].hash);
+			if (at != -1 && need->found[at])
+				continue;
+			hex_encode(hex, s.chunks[k].hash, HASH_LEN);
+			set_cause(cause, "entry %llu (%s) needs chunk %.16s, "
+			    "which the bundle lacks",
+			    (unsigned long long)bi->es[i].seq, s.path, hex);
+			snap_info_free(&s);
+			return -1;
+		}
+		snap_info_free(&s);
+	}
+	return 0;
 }
 
 static int
@@ -128,6 +163,9 @@ check_mac(struct isconfd *d, struct bio *b, const uint8_t *digest,
 	if (gzread(b->gz, &has, 1) != 1 || (has && gzread(b->gz, mac,
 	    sizeof mac) != (int)sizeof mac))
 		return set_cause(cause, "truncated (no trailer)");
+	if (gzread(b->gz, want, 1) != 0)
+		return set_cause(cause, "trailing bytes after the %s",
+		    has ? "MAC" : "trailer");
 	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
 		return -1;
 	if (keys.n == 0 || keys.any) {
@@ -152,11 +190,14 @@ bundle_read(struct isconfd *d, const char *path, int store,
     struct bundle_in *bi, char **cause)
 {
 	struct bio	b;
+	struct hashset	need;
 	char		magic[sizeof BUNDLE_MAGIC - 1];
 	uint8_t		v[4], digest[HASH_LEN];
+	size_t		i;
 	int		rv = -1;
 
 	memset(&b, 0, sizeof b);
+	memset(&need, 0, sizeof need);
 	if ((b.gz = gzopen(path, "rb")) == NULL)
 		return set_cause(cause, "%s", strerror(errno));
 	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
@@ -185,6 +226,9 @@ bundle_read(struct isconfd *d, const char *path, int store,
 	if (!store) {
 		if (read_entries(d, &b, bi, cause) == -1)
 			goto out;
+		for (i = 0; i < bi->n; i++)
+			hashset_add_snap(&need, &bi->es[i]);
+		hashset_finish(&need);
 	} else {
 		struct bundle_in skip;
 		memset(&skip, 0, sizeof skip);
@@ -195,7 +239,8 @@ bundle_read(struct isconfd *d, const char *path, int store,
 			goto out;
 		rv = -1;
 	}
-	if (read_chunks(d, &b, store, cause) == -1)
+	if (read_chunks(d, &b, store, store ? NULL : &need, cause) == -1 ||
+	    (!store && check_needed(bi, &need, cause) == -1))
 		goto out;
 	crypto_generichash_final(&b.st, digest, HASH_LEN);
 	if (check_mac(d, &b, digest, cause) == -1)
@@ -208,6 +253,7 @@ bundle_read(struct isconfd *d, const char *path, int store,
 	rv = 0;
 out:
 	gzclose(b.gz);
+	hashset_free(&need);
 	return rv;
 }
 
@@ -269,6 +315,7 @@ bundle_apply(struct client *c)
 	memset(&bi, 0, sizeof bi);
 	path = client_path(c, c->req.argv[2]);
 	if (bundle_read(d, path, 0, &bi, &cause) == -1 ||
+	    bio_check_end(path, &cause) == -1 ||
 	    bundle_agree(d, &bi, &from, &cause) == -1 ||
 	    store_all(d, path, &bi, from, &cause) == -1) {
 		client_err(c, "bundle apply %s: %s", c->req.argv[2], cause);

@@ -1,9 +1,11 @@
 /*
  * isconf bundle create FILE [BRANCH]: write a branch's journal and every
  * chunk its snaps need, MAC'd with the first hmac key when there is one.
- * The file is written under a temporary name and renamed when complete.
+ * The file is written under a temporary name (FILE.tmp.XXXXXX, 0600)
+ * and renamed when complete.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,48 +13,26 @@
 #include "isconfd.h"
 #include "bundle.h"
 
-struct hashset {
-	uint8_t	(*h)[HASH_LEN];
-	size_t	  n;
-};
-
-static int
-hash_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, HASH_LEN);
-}
-
 /* Collect the distinct chunks that the branch's snaps reference. */
 static int
 collect_chunks(struct isconfd *d, const char *branch, uint64_t head,
     struct hashset *hs, char **cause)
 {
-	struct snap_info	s;
-	struct entry		e;
-	uint64_t		seq;
-	size_t			i, o;
+	struct entry	 e;
+	uint64_t	 seq;
+	char		*why = NULL;
 
 	for (seq = 1; seq <= head; seq++) {
-		if (journal_get(d->journal, branch, seq, &e, cause) != 0)
-			return set_cause(cause, "reading entry %llu: %s",
-			    (unsigned long long)seq, *cause ? *cause : "gone");
-		if (e.kind == ENTRY_SNAP && snap_decode(&e.payload, &s) == 0) {
-			hs->h = xreallocarray(hs->h, hs->n + s.nchunks,
-			    HASH_LEN);
-			for (i = 0; i < s.nchunks; i++)
-				memcpy(hs->h[hs->n++], s.chunks[i].hash,
-				    HASH_LEN);
-			snap_info_free(&s);
+		if (journal_get(d->journal, branch, seq, &e, &why) != 0) {
+			set_cause(cause, "reading entry %llu: %s",
+			    (unsigned long long)seq, why ? why : "gone");
+			free(why);
+			return -1;
 		}
+		hashset_add_snap(hs, &e);
 		entry_free(&e);
 	}
-	if (hs->n == 0)
-		return 0;
-	qsort(hs->h, hs->n, HASH_LEN, hash_cmp);
-	for (i = 1, o = 1; i < hs->n; i++)
-		if (memcmp(hs->h[i], hs->h[o - 1], HASH_LEN) != 0)
-			memcpy(hs->h[o++], hs->h[i], HASH_LEN);
-	hs->n = o;
+	hashset_finish(hs);
 	return 0;
 }
 
@@ -136,24 +116,28 @@ write_trailer(struct isconfd *d, struct bio *b, char **cause)
 	return 0;
 }
 
+/* The bundle into fd, which this closes. */
 static int
-bundle_write(struct isconfd *d, const char *path, const char *branch,
+bundle_write(struct isconfd *d, int fd, const char *path, const char *branch,
     char **cause)
 {
 	struct bio	b;
-	struct hashset	hs = { NULL, 0 };
+	struct hashset	hs;
 	struct jhead	h;
 	struct buf	tmp;
-	int		rv = -1;
+	int		syncfd = -1, rv = -1;
 
 	memset(&b, 0, sizeof b);
+	memset(&hs, 0, sizeof hs);
 	journal_head(d->journal, branch, &h);
 	if (collect_chunks(d, branch, h.seq, &hs, cause) == -1)
 		goto out;
-	if ((b.gz = gzopen(path, "wb1")) == NULL) {
+	/* gzclose closes fd: a duplicate is kept to fsync the file. */
+	if ((syncfd = dup(fd)) == -1 || (b.gz = gzdopen(fd, "wb1")) == NULL) {
 		set_cause(cause, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	fd = -1;
 	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
 	buf_init(&tmp);
 	buf_add(&tmp, BUNDLE_MAGIC, strlen(BUNDLE_MAGIC));
@@ -166,7 +150,7 @@ bundle_write(struct isconfd *d, const char *path, const char *branch,
 	    write_chunks(d, &b, &hs, cause) == -1 ||
 	    write_trailer(d, &b, cause) == -1)
 		goto out;
-	if (gzclose(b.gz) != Z_OK || b.err) {
+	if (gzclose(b.gz) != Z_OK || b.err || fsync(syncfd) == -1) {
 		b.gz = NULL;
 		set_cause(cause, "%s: write failed", path);
 		goto out;
@@ -176,10 +160,19 @@ bundle_write(struct isconfd *d, const char *path, const char *branch,
 out:
 	if (b.gz != NULL)
 		gzclose(b.gz);
-	free(hs.h);
+	if (fd != -1)
+		close(fd);
+	if (syncfd != -1)
+		close(syncfd);
+	hashset_free(&hs);
 	return rv;
 }
 
+/*
+ * The temporary gets a name no one can plant a link at (mkostemp:
+ * O_EXCL, so never followed) and mode 0600: a bundle holds the content
+ * of every snapped file, 0600 ones too.
+ */
 static void
 bundle_create(struct client *c)
 {
@@ -187,6 +180,7 @@ bundle_create(struct client *c)
 	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
 	char		*path, *tmp, *cause = NULL;
 	struct jhead	 h;
+	int		 fd;
 
 	if (!journal_branch_exists(d->journal, branch)) {
 		client_err(c, "bundle create: no branch %s is known here",
@@ -195,8 +189,12 @@ bundle_create(struct client *c)
 		return;
 	}
 	path = client_path(c, c->req.argv[2]);
-	xasprintf(&tmp, "%s.tmp", path);
-	if (bundle_write(d, tmp, branch, &cause) == -1 ||
+	xasprintf(&tmp, "%s.tmp.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		client_err(c, "bundle create %s: %s", c->req.argv[2],
+		    strerror(errno));
+		client_exit(c, 1);
+	} else if (bundle_write(d, fd, tmp, branch, &cause) == -1 ||
 	    rename(tmp, path) == -1) {
 		client_err(c, "bundle create %s: %s", c->req.argv[2],
 		    cause ? cause : strerror(errno));

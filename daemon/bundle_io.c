@@ -7,15 +7,19 @@
  *	u64 m, m x (32 hash, blob bytes),
  *	u8 has_mac, [32 HMAC-SHA256(first hmac key, BLAKE2b(all before))]
  *
- * gzip-compressed as a whole.  This file: reading and writing the
- * stream; bundle_create.c and bundle_apply.c: the verbs.  apply reads the file twice: the first pass
- * checks everything (domain, hash chain, signatures and trusted_keys,
- * chunk hashes, the HMAC when hmac_keys requires one, agreement with the
- * local journal); only then does the second pass store anything.
+ * gzip-compressed as a whole, one gzip member.  This file: reading and
+ * writing the stream; bundle_create.c and bundle_apply.c: the verbs.
+ * apply reads the file twice: the first pass checks everything (domain,
+ * hash chain, signatures and trusted_keys, chunk hashes, that every
+ * chunk the entries need is there, the HMAC when hmac_keys requires
+ * one, nothing after the trailer nor after the gzip stream, agreement
+ * with the local journal); only then does the second pass store
+ * anything.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,3 +110,99 @@ bundle_mac(struct isconfd *d, const uint8_t *digest, const char *key,
 	crypto_auth_hmacsha256_final(&st, mac);
 }
 
+
+/*
+ * The gzip stream must end where the file does: gzread stops quietly at
+ * bytes after it that are not another gzip member, so they are looked
+ * for here, with inflate.
+ */
+int
+bio_check_end(const char *path, char **cause)
+{
+	z_stream	zs;
+	uint8_t		in[65536], out[65536];
+	ssize_t		n;
+	int		fd, zr = Z_OK, rv = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return set_cause(cause, "%s", strerror(errno));
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		close(fd);
+		return set_cause(cause, "zlib: out of memory");
+	}
+	while (zr == Z_OK) {
+		if (zs.avail_in == 0) {
+			if ((n = read(fd, in, sizeof in)) <= 0)
+				break;
+			zs.next_in = in;
+			zs.avail_in = (uInt)n;
+		}
+		zs.next_out = out;
+		zs.avail_out = sizeof out;
+		zr = inflate(&zs, Z_NO_FLUSH);
+	}
+	if (zr != Z_STREAM_END)
+		set_cause(cause, "not gzip-compressed, or truncated");
+	else if (zs.avail_in > 0 || read(fd, in, 1) != 0)
+		set_cause(cause, "trailing bytes after the gzip stream");
+	else
+		rv = 0;
+	inflateEnd(&zs);
+	close(fd);
+	return rv;
+}
+
+static int
+hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_LEN);
+}
+
+void
+hashset_add_snap(struct hashset *hs, const struct entry *e)
+{
+	struct snap_info	s;
+	size_t			i;
+
+	if (e->kind != ENTRY_SNAP || snap_decode(&e->payload, &s) == -1)
+		return;
+	hs->h = xreallocarray(hs->h, hs->n + s.nchunks, HASH_LEN);
+	for (i = 0; i < s.nchunks; i++)
+		memcpy(hs->h[hs->n++], s.chunks[i].hash, HASH_LEN);
+	snap_info_free(&s);
+}
+
+void
+hashset_finish(struct hashset *hs)
+{
+	size_t	i, o;
+
+	if (hs->n > 0) {
+		qsort(hs->h, hs->n, HASH_LEN, hash_cmp);
+		for (i = 1, o = 1; i < hs->n; i++)
+			if (memcmp(hs->h[i], hs->h[o - 1], HASH_LEN) != 0)
+				memcpy(hs->h[o++], hs->h[i], HASH_LEN);
+		hs->n = o;
+	}
+	hs->found = xcalloc(hs->n ? hs->n : 1, 1);
+}
+
+ssize_t
+hashset_find(const struct hashset *hs, const uint8_t *hash)
+{
+	const uint8_t	(*p)[HASH_LEN];
+
+	if (hs->n == 0)
+		return -1;
+	p = bsearch(hash, hs->h, hs->n, HASH_LEN, hash_cmp);
+	return p == NULL ? -1 : p - hs->h;
+}
+
+void
+hashset_free(struct hashset *hs)
+{
+	free(hs->h);
+	free(hs->found);
+	memset(hs, 0, sizeof *hs);
+}

@@ -13,9 +13,11 @@
  * the daemon copied its page tables and took copy-on-write faults, the
  * larger part of replaying an `exec true` (make bench).  When
  * posix_spawn cannot start the command (not found, not executable, a
- * missing working directory, a script without #!) the old fork path
- * runs instead, so those failures keep their exit status (127/126) and
- * message in the entry's output, and execvp's /bin/sh fallback.
+ * script without #!) the old fork path runs instead, so those failures
+ * keep their exit status (127/126) and message in the entry's output,
+ * and execvp's /bin/sh fallback.  The working directory is given as a
+ * descriptor (fchdir): a replayed exec's is resolved beneath IS_ROOT
+ * by its caller, and no path is looked up again in the child.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -78,8 +80,8 @@ child_fds(int outfd, int errfd)
 }
 
 static void
-child_exec(struct isconfd *d, char *const argv[], const char *cwd,
-    int outfd, int errfd)
+child_exec(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
+    int errfd)
 {
 	sigset_t	set;
 	int		i;
@@ -89,13 +91,13 @@ child_exec(struct isconfd *d, char *const argv[], const char *cwd,
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	setsid();
-	child_fds(outfd, errfd);
-	umask(022);
-	if (chdir(cwd) == -1) {
-		dprintf(2, "isconf: error: cannot chdir to %s: %s\n", cwd,
+	if (fchdir(cwdfd) == -1) {	/* before child_fds closes it */
+		dprintf(errfd, "isconf: error: cannot chdir: %s\n",
 		    strerror(errno));
 		_exit(126);
 	}
+	child_fds(outfd, errfd);
+	umask(022);
 	environ = conf_envp(&d->conf);
 	execvp(argv[0], argv);
 	dprintf(2, "isconf: error: %s: %s\n", argv[0], strerror(errno));
@@ -132,18 +134,15 @@ child_which(const char *cmd, char *const envp[])
 /* posix_spawn the command as child_exec would exec it; -1 if it cannot
  * (the caller then forks, and child_exec reports why). */
 static pid_t
-child_fast(struct isconfd *d, char *const argv[], const char *cwd,
-    int outfd, int errfd)
+child_fast(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
+    int errfd)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
 	sigset_t			 all, none;
-	struct stat			 sb;
 	char				**envp, *file;
 	pid_t				 pid = -1;
 
-	if (stat(cwd, &sb) == -1 || !S_ISDIR(sb.st_mode))
-		return -1;
 	envp = conf_envp(&d->conf);
 	if ((file = child_which(argv[0], envp)) == NULL) {
 		conf_envp_free(envp);
@@ -160,8 +159,8 @@ child_fast(struct isconfd *d, char *const argv[], const char *cwd,
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
 	posix_spawn_file_actions_adddup2(&fa, outfd, 1);
 	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	posix_spawn_file_actions_addfchdir_np(&fa, cwdfd);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	if (posix_spawn(&pid, file, &fa, &at, argv, envp) != 0)
 		pid = -1;
 	posix_spawn_file_actions_destroy(&fa);
@@ -314,8 +313,8 @@ child_linger_end(evutil_socket_t fd, short events, void *arg)
 }
 
 pid_t
-child_spawn(struct isconfd *d, char *const argv[], const char *cwd,
-    int outfd, int errfd, child_cb cb, void *arg, char **cause)
+child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
+    int errfd, child_cb cb, void *arg, char **cause)
 {
 	struct child	*ch;
 	int		 p[2][2], i;
@@ -328,14 +327,14 @@ child_spawn(struct isconfd *d, char *const argv[], const char *cwd,
 		close(p[0][1]);
 		return set_cause(cause, "pipe: %s", strerror(errno));
 	}
-	if ((pid = child_fast(d, argv, cwd, p[0][1], p[1][1])) == -1 &&
+	if ((pid = child_fast(d, argv, cwdfd, p[0][1], p[1][1])) == -1 &&
 	    (pid = fork()) == -1) {
 		for (i = 0; i < 4; i++)
 			close(p[i / 2][i % 2]);
 		return set_cause(cause, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
-		child_exec(d, argv, cwd, p[0][1], p[1][1]);
+		child_exec(d, argv, cwdfd, p[0][1], p[1][1]);
 	ch = xcalloc(1, sizeof *ch);
 	ch->d = d;
 	ch->pid = pid;

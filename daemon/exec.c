@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isconfd.h"
 
@@ -60,6 +62,7 @@ verb_exec(struct client *c)
 	struct jlock	 l;
 	char		*cause = NULL;
 	size_t		 i;
+	int		 cwdfd;
 
 	if (state_need_lock(c, &l) == -1)
 		return;
@@ -72,9 +75,18 @@ verb_exec(struct client *c)
 	job->x.argv = xcalloc(job->x.argc + 1, sizeof *job->x.argv);
 	for (i = 0; i < job->x.argc; i++)
 		job->x.argv[i] = xstrdup(c->req.argv[i + 1]);
-	if (child_spawn(d, job->x.argv, c->req.cwd, c->outfd, c->errfd,
-	    exec_done, job, &cause) == -1)
+	/* The client's own directory: the origin runs it where asked. */
+	if ((cwdfd = open(c->req.cwd, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		set_cause(&cause, "%s: %s", c->req.cwd, strerror(errno));
 		goto fail;
+	}
+	if (child_spawn(d, job->x.argv, cwdfd, c->outfd, c->errfd,
+	    exec_done, job, &cause) == -1) {
+		close(cwdfd);
+		goto fail;
+	}
+	close(cwdfd);
 	return;
 fail:
 	client_err(c, "exec: %s", cause);
@@ -113,13 +125,16 @@ reboot_run(struct client *c, child_cb cb, void *arg, char **cause)
 {
 	struct isconfd	*d = c->d;
 	char		*argv[] = { "/bin/sh", "-c", d->conf.reboot_cmd, NULL };
+	pid_t		 pid;
+	int		 cwdfd;
 
 	log_info("rebooting: %s", d->conf.reboot_cmd);
 	client_info(c, "rebooting: %s", d->conf.reboot_cmd);
-	if (child_spawn(d, argv, "/", c->outfd, c->errfd, cb, arg,
-	    cause) == -1)
-		return -1;
-	return 0;
+	if ((cwdfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return set_cause(cause, "/: %s", strerror(errno));
+	pid = child_spawn(d, argv, cwdfd, c->outfd, c->errfd, cb, arg, cause);
+	close(cwdfd);
+	return pid == -1 ? -1 : 0;
 }
 
 void

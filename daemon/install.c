@@ -1,15 +1,20 @@
 /*
- * Installing a snapped object under IS_ROOT.  Files are written to a
- * temporary name beside their final path, checked against the journaled
- * hash, given owner, mode and mtime, fsync'd and renamed into place, so
- * a crash never leaves a half-written file at the final path.  Missing
- * parent directories are made with the modes they had on the origin.
+ * Installing a snapped object under IS_ROOT.  Its parent directory is
+ * resolved beneath IS_ROOT as if IS_ROOT were "/" (state.c, inroot.c)
+ * and all the work goes through that directory's descriptor; the last
+ * component is never followed, so a journaled link replaces whatever
+ * is there.  Files are written to NAME.isconf-tmp beside their final
+ * name (O_EXCL|O_NOFOLLOW, 0600 until they get their own owner and
+ * mode), checked against the journaled hash, given owner, mode and
+ * mtime, fsync'd and renamed into place, so a crash never leaves a
+ * half-written file at the final path; install_cleanup removes the
+ * temporary at the next start.  Missing parent directories are made
+ * with the modes they had on the origin.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,45 +38,43 @@ set_owner_mode(int fd, const char *path, const struct snap_owner *o,
 	return 0;
 }
 
+/* One missing parent directory, made as it was on the origin. */
 static int
-make_parents(struct isconfd *d, const struct snap_info *s, char **cause)
+make_parent(struct isconfd *d, const struct snap_parent *p, char **cause)
 {
 	struct stat	 sb;
-	char		*real;
-	size_t		 i;
-	int		 fd, rv = 0;
+	char		*base, *real;
+	int		 dirfd, fd, rv = 0;
 
-	for (i = 0; i < s->nparents && rv == 0; i++) {
-		real = state_root_path(d, s->parents[i].path);
-		if (lstat(real, &sb) == 0) {
-			free(real);
-			continue;
-		}
-		if (mkdir(real, 0700) == -1 ||
-		    (fd = open(real, O_RDONLY | O_DIRECTORY)) == -1)
-			rv = set_cause(cause, "mkdir %s: %s", real,
-			    strerror(errno));
-		else {
-			rv = set_owner_mode(fd, real, &s->parents[i].own,
-			    cause);
-			close(fd);
-		}
-		free(real);
+	if ((dirfd = state_root_openparent(d, p->path, &base, cause)) == -1)
+		return -1;
+	/* There already, a link to a directory too: resolving the
+	 * object's own parent follows it, inside IS_ROOT. */
+	if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		goto out;
+	real = state_root_path(d, p->path);
+	if (mkdirat(dirfd, base, 0700) == -1 || (fd = openat(dirfd, base,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		rv = set_cause(cause, "mkdir %s: %s", real, strerror(errno));
+	else {
+		rv = set_owner_mode(fd, real, &p->own, cause);
+		close(fd);
 	}
+	free(real);
+out:
+	close(dirfd);
+	free(base);
 	return rv;
 }
 
 static int
-fsync_parent(const char *path)
+make_parents(struct isconfd *d, const struct snap_info *s, char **cause)
 {
-	char	*copy = xstrdup(path);
-	int	 fd;
+	size_t	i;
 
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(fd);
-		close(fd);
-	}
-	free(copy);
+	for (i = 0; i < s->nparents; i++)
+		if (make_parent(d, &s->parents[i], cause) == -1)
+			return -1;
 	return 0;
 }
 
@@ -142,113 +145,192 @@ out:
 	return rv;
 }
 
+/* Where an object goes: its resolved parent and names in it. */
+struct place {
+	int	 dirfd;
+	char	*base;		/* last component, never followed */
+	char	*tmp;		/* base.isconf-tmp */
+	char	*real;		/* the path, for messages */
+};
+
 static int
-install_file(struct isconfd *d, const struct snap_info *s, const char *real,
-    const char *tmp, char **cause)
+install_file(struct isconfd *d, const struct snap_info *s,
+    const struct place *pl, char **cause)
 {
 	struct timespec	ts[2];
 	int		fd, rv = -1;
 
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	unlinkat(pl->dirfd, pl->tmp, 0);
+	fd = openat(pl->dirfd, pl->tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return set_cause(cause, "%s: %s", tmp, strerror(errno));
+		return set_cause(cause, "%s.isconf-tmp: %s", pl->real,
+		    strerror(errno));
 	ts[0].tv_sec = ts[1].tv_sec = s->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = s->mtime_nsec;
 	if (write_chunks(d, fd, s, cause) == -1 ||
-	    set_owner_mode(fd, real, &s->own, cause) == -1)
+	    set_owner_mode(fd, pl->real, &s->own, cause) == -1)
 		goto out;
 	if (futimens(fd, ts) == -1 || fsync(fd) == -1) {
-		set_cause(cause, "%s: %s", tmp, strerror(errno));
+		set_cause(cause, "%s.isconf-tmp: %s", pl->real,
+		    strerror(errno));
 		goto out;
 	}
 	CRASH_POINT("install-rename");	/* written, not yet in place */
-	if (rename(tmp, real) == -1) {
-		set_cause(cause, "rename to %s: %s", real, strerror(errno));
+	if (renameat(pl->dirfd, pl->tmp, pl->dirfd, pl->base) == -1) {
+		set_cause(cause, "rename to %s: %s", pl->real,
+		    strerror(errno));
 		goto out;
 	}
 	rv = 0;
 out:
 	close(fd);
 	if (rv == -1)
-		unlink(tmp);
+		unlinkat(pl->dirfd, pl->tmp, 0);
 	return rv;
 }
 
 static int
-install_dir(const struct snap_info *s, const char *real, char **cause)
+install_dir(const struct snap_info *s, const struct place *pl, char **cause)
 {
 	struct timespec	ts[2];
 	struct stat	sb;
 	int		fd, rv;
 
-	if (lstat(real, &sb) == 0 && !S_ISDIR(sb.st_mode))
+	if (fstatat(pl->dirfd, pl->base, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(sb.st_mode))
 		return set_cause(cause, "%s exists and is not a directory",
-		    real);
-	if (mkdir(real, 0700) == -1 && errno != EEXIST)
-		return set_cause(cause, "mkdir %s: %s", real, strerror(errno));
-	if ((fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) == -1)
-		return set_cause(cause, "%s: %s", real, strerror(errno));
+		    pl->real);
+	if (mkdirat(pl->dirfd, pl->base, 0700) == -1 && errno != EEXIST)
+		return set_cause(cause, "mkdir %s: %s", pl->real,
+		    strerror(errno));
+	if ((fd = openat(pl->dirfd, pl->base, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return set_cause(cause, "%s: %s", pl->real, strerror(errno));
 	ts[0].tv_sec = ts[1].tv_sec = s->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = s->mtime_nsec;
-	rv = set_owner_mode(fd, real, &s->own, cause);
+	rv = set_owner_mode(fd, pl->real, &s->own, cause);
 	if (rv == 0 && futimens(fd, ts) == -1)
-		rv = set_cause(cause, "%s: %s", real, strerror(errno));
+		rv = set_cause(cause, "%s: %s", pl->real, strerror(errno));
 	close(fd);
 	return rv;
 }
 
+/* The link replaces whatever is at the name; it is never followed. */
 static int
-install_link(const struct snap_info *s, const char *real, const char *tmp,
+install_link(const struct snap_info *s, const struct place *pl,
     char **cause)
 {
 	struct timespec	ts[2];
 
-	unlink(tmp);
-	if (symlink(s->target, tmp) == -1)
-		return set_cause(cause, "symlink %s: %s", tmp, strerror(errno));
-	if (lchown(tmp, s->own.uid, s->own.gid) == -1 &&
-	    (geteuid() == 0 || errno != EPERM)) {
-		unlink(tmp);
-		return set_cause(cause, "lchown %s: %s", tmp, strerror(errno));
+	unlinkat(pl->dirfd, pl->tmp, 0);
+	if (symlinkat(s->target, pl->dirfd, pl->tmp) == -1)
+		return set_cause(cause, "symlink %s.isconf-tmp: %s", pl->real,
+		    strerror(errno));
+	if (fchownat(pl->dirfd, pl->tmp, s->own.uid, s->own.gid,
+	    AT_SYMLINK_NOFOLLOW) == -1 && (geteuid() == 0 || errno != EPERM)) {
+		set_cause(cause, "lchown %s.isconf-tmp: %s", pl->real,
+		    strerror(errno));
+		unlinkat(pl->dirfd, pl->tmp, 0);
+		return -1;
 	}
 	ts[0].tv_sec = ts[1].tv_sec = s->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = s->mtime_nsec;
-	utimensat(AT_FDCWD, tmp, ts, AT_SYMLINK_NOFOLLOW);
-	if (rename(tmp, real) == -1) {
-		unlink(tmp);
-		return set_cause(cause, "rename to %s: %s", real,
+	utimensat(pl->dirfd, pl->tmp, ts, AT_SYMLINK_NOFOLLOW);
+	if (renameat(pl->dirfd, pl->tmp, pl->dirfd, pl->base) == -1) {
+		set_cause(cause, "rename to %s: %s", pl->real,
 		    strerror(errno));
+		unlinkat(pl->dirfd, pl->tmp, 0);
+		return -1;
 	}
 	return 0;
+}
+
+static int
+place_open(struct isconfd *d, const char *jpath, struct place *pl,
+    char **cause)
+{
+	memset(pl, 0, sizeof *pl);
+	if ((pl->dirfd = state_root_openparent(d, jpath, &pl->base,
+	    cause)) == -1)
+		return -1;
+	xasprintf(&pl->tmp, "%s.isconf-tmp", pl->base);
+	pl->real = state_root_path(d, jpath);
+	return 0;
+}
+
+static void
+place_close(struct place *pl)
+{
+	if (pl->dirfd != -1)
+		close(pl->dirfd);
+	free(pl->base);
+	free(pl->tmp);
+	free(pl->real);
 }
 
 int
 install_snap(struct isconfd *d, const struct snap_info *s, char **cause)
 {
-	char	*real, *tmp;
-	int	 rv = -1;
+	struct place	pl;
+	int		rv = -1;
 
-	real = state_root_path(d, s->path);
-	xasprintf(&tmp, "%s.isconf-tmp", real);
-	if (make_parents(d, s, cause) == -1)
+	if (make_parents(d, s, cause) == -1 ||
+	    place_open(d, s->path, &pl, cause) == -1)
+		return -1;
+	if (s->type != SNAP_DIR && strcmp(pl.base, ".") == 0) {
+		set_cause(cause, "%s: a file or link cannot replace a "
+		    "directory", pl.real);
 		goto out;
+	}
 	switch (s->type) {
 	case SNAP_FILE:
-		rv = install_file(d, s, real, tmp, cause);
+		rv = install_file(d, s, &pl, cause);
 		break;
 	case SNAP_DIR:
-		rv = install_dir(s, real, cause);
+		rv = install_dir(s, &pl, cause);
 		break;
 	case SNAP_SYMLINK:
-		rv = install_link(s, real, tmp, cause);
+		rv = install_link(s, &pl, cause);
 		break;
 	}
 	if (rv == 0)
-		fsync_parent(real);
+		fsync(pl.dirfd);
 out:
-	free(real);
-	free(tmp);
+	place_close(&pl);
 	return rv;
+}
+
+/*
+ * Entries are applied one at a time, in order, and a temporary file has
+ * a fixed name beside its object's, so the only one a crash can leave
+ * is that of the first entry not yet applied: removed here, at
+ * start-up, without a walk of IS_ROOT.
+ */
+void
+install_cleanup(struct isconfd *d)
+{
+	struct snap_info	 s;
+	struct entry		 e;
+	struct place		 pl;
+	uint64_t		 applied;
+
+	journal_applied(d->journal, d->branch, &applied);
+	if (journal_get(d->journal, d->branch, applied + 1, &e, NULL) != 0)
+		return;
+	if (e.kind != ENTRY_SNAP || snap_decode(&e.payload, &s) == -1) {
+		entry_free(&e);
+		return;
+	}
+	entry_free(&e);
+	if (s.type != SNAP_DIR && place_open(d, s.path, &pl, NULL) == 0) {
+		if (unlinkat(pl.dirfd, pl.tmp, 0) == 0) {
+			log_info("removed %s.isconf-tmp, left by an "
+			    "interrupted install", pl.real);
+			fsync(pl.dirfd);
+		} else if (errno != ENOENT)
+			log_warn("%s.isconf-tmp", pl.real);
+		place_close(&pl);
+	}
+	snap_info_free(&s);
 }

@@ -155,6 +155,7 @@ isconfd_open(struct isconfd *d, char **cause)
 	if (rv == -1 || read_branch(d, cause) == -1 ||
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1)
 		return -1;
+	install_cleanup(d);
 	upexec_open(d);
 	/* The status page is a convenience: without it the host still
 	 * replicates, so a busy port is a warning, not a refusal. */

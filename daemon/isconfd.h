@@ -210,8 +210,8 @@ int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory. */
 char	*client_path(struct client *, const char *);
 
-/* child.c */
-pid_t	 child_spawn(struct isconfd *, char *const argv[], const char *cwd,
+/* child.c: run argv in the directory cwdfd (the caller's, kept open). */
+pid_t	 child_spawn(struct isconfd *, char *const argv[], int cwdfd,
 	    int outfd, int errfd, child_cb, void *, char **cause);
 void	 child_reap(struct isconfd *);
 /* SIGTERM to the child's process group, SIGKILL after grace_s. */
@@ -247,6 +247,12 @@ int	 state_no_wip(struct client *, const char *verb);
 /* Path on the origin under IS_ROOT -> journal path; NULL + cause. */
 char	*state_root_relative(struct isconfd *, const char *, char **cause);
 char	*state_root_path(struct isconfd *, const char *);
+/* A journal path's directory (or its parent, and *base its last
+ * component) opened beneath IS_ROOT, never through a link out of it:
+ * a descriptor, or -1 with errno and cause set. */
+int	 state_root_opendir(struct isconfd *, const char *, char **cause);
+int	 state_root_openparent(struct isconfd *, const char *, char **base,
+	    char **cause);
 void	 id_short(char *dst, const uint8_t *id);	/* 12 hex + NUL */
 
 /* verbs */
@@ -276,9 +282,11 @@ int	up_stop(struct isconfd *);
 void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
-/* install.c: put a snapped file, directory or link in place. */
+/* install.c: put a snapped file, directory or link in place; at
+ * start-up, remove the temporary file a crash may have left. */
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
+void	install_cleanup(struct isconfd *);
 
 /* report.c: the last up, as recorded in the journal's state. */
 struct last_up {

@@ -3,9 +3,12 @@
  * ($IS_HOME/conf/branch, ISconf 4's place), new entries, the lock and
  * work-in-progress checks, and mapping paths to and from IS_ROOT.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isconfd.h"
 
@@ -151,4 +154,60 @@ state_root_path(struct isconfd *d, const char *jpath)
 	if (strcmp(d->conf.root, "/") == 0)
 		return xstrdup(jpath);
 	return path_join(d->conf.root, jpath);
+}
+
+/*
+ * The directory at jpath, resolved beneath IS_ROOT as if IS_ROOT were
+ * "/" (inroot.c): a symlink under IS_ROOT can never lead a target to
+ * write, read or run anywhere outside it.  -1 with errno kept.
+ */
+int
+state_root_opendir(struct isconfd *d, const char *jpath, char **cause)
+{
+	char	*real;
+	int	 rootfd, fd = -1, saved;
+
+	if ((rootfd = open(d->conf.root, O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		fd = inroot_opendir(rootfd, jpath);
+		saved = errno;
+		close(rootfd);
+		errno = saved;
+	}
+	if (fd == -1) {
+		saved = errno;
+		real = state_root_path(d, jpath);
+		set_cause(cause, "%s: %s", real, strerror(saved));
+		free(real);
+		errno = saved;
+	}
+	return fd;
+}
+
+/*
+ * The parent directory of jpath, as state_root_opendir; *base gets the
+ * last component (".": jpath names a directory such as IS_ROOT itself).
+ */
+int
+state_root_openparent(struct isconfd *d, const char *jpath, char **base,
+    char **cause)
+{
+	char	*dir = xstrdup(jpath), *slash;
+	size_t	 n = strlen(dir);
+	int	 fd;
+
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL || slash[1] == '\0')
+		*base = xstrdup(".");
+	else {
+		*base = xstrdup(slash + 1);
+		slash[slash == dir] = '\0';	/* "/etc", or "/" */
+	}
+	if ((fd = state_root_opendir(d, dir, cause)) == -1) {
+		free(*base);
+		*base = NULL;
+	}
+	free(dir);
+	return fd;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isconfd.h"
 
@@ -202,23 +203,44 @@ up_timeout(evutil_socket_t fd, short events, void *arg)
 	child_kill(job->c->d, job->pid, job->c->d->conf.exec_grace);
 }
 
+/* The working directory does not resolve beneath IS_ROOT: the entry
+ * fails as a chdir in the child did, status 126 and the reason kept. */
+static void
+up_no_cwd(struct up_job *job, const char *cause)
+{
+	struct buf	out;
+
+	buf_init(&out);
+	buf_printf(&out, "isconf: error: cannot chdir to %s\n", cause);
+	up_keep_output(job->c->d, &out);
+	buf_free(&out);
+	up_fail(job, 126, "entry %llu (%s %s) failed: cannot chdir to %s; "
+	    "stopping here", cause);
+}
+
 static int
 up_exec(struct up_job *job)
 {
 	struct isconfd		*d = job->c->d;
 	struct exec_info	 x;
 	struct timeval		 tv = { d->conf.exec_timeout, 0 };
-	char			*cwd, *cause = NULL, *detail;
+	char			*cause = NULL, *detail;
 	pid_t			 pid;
+	int			 cwdfd;
 
 	if (exec_decode(&job->cur.payload, &x) == -1) {
 		up_fail(job, 1, "entry %llu (%s%s): %s", "malformed payload");
 		return -1;
 	}
-	cwd = state_root_path(d, x.cwd);
-	pid = child_spawn(d, x.argv, cwd, job->c->outfd, job->c->errfd,
+	if ((cwdfd = state_root_opendir(d, x.cwd, &cause)) == -1) {
+		exec_info_free(&x);
+		up_no_cwd(job, cause);
+		free(cause);
+		return -1;
+	}
+	pid = child_spawn(d, x.argv, cwdfd, job->c->outfd, job->c->errfd,
 	    up_exec_done, job, &cause);
-	free(cwd);
+	close(cwdfd);
 	exec_info_free(&x);
 	if (pid == -1) {
 		up_fail(job, 1, "entry %llu (%s %s): %s", cause);

@@ -32,14 +32,15 @@ want_cmp(const void *a, const void *b)
 }
 
 static int
-file_hash(const char *path, uint8_t *out)
+file_hash(int dirfd, const char *base, uint8_t *out)
 {
 	crypto_generichash_state	st;
 	uint8_t				buf[65536];
 	ssize_t				n;
 	int				fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		return -1;
 	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
 	while ((n = read(fd, buf, sizeof buf)) > 0)
@@ -49,31 +50,33 @@ file_hash(const char *path, uint8_t *out)
 	return n == 0 ? 0 : -1;
 }
 
-/* Append the problems with one path to b (", "-separated). */
+/* Append the problems with what is at base in dirfd to b. */
 static void
-check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
+check_object(const struct snap_info *s, int dirfd, const char *base,
+    struct buf *b)
 {
 	struct stat	 sb;
 	uint8_t		 h[HASH_LEN];
-	char		*real = state_root_path(d, s->path), target[4096];
+	char		 target[4096];
 	ssize_t		 n;
 	int		 type;
 
-	if (lstat(real, &sb) == -1) {
+	if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
 		buf_printf(b, "missing");
-		goto out;
+		return;
 	}
 	type = S_ISREG(sb.st_mode) ? SNAP_FILE : S_ISDIR(sb.st_mode) ?
 	    SNAP_DIR : S_ISLNK(sb.st_mode) ? SNAP_SYMLINK : 0;
 	if (type != (int)s->type) {
 		buf_printf(b, "type differs");
-		goto out;
+		return;
 	}
 	if (s->type == SNAP_FILE && ((uint64_t)sb.st_size != s->size ||
-	    file_hash(real, h) == -1 || memcmp(h, s->hash, HASH_LEN) != 0))
+	    file_hash(dirfd, base, h) == -1 ||
+	    memcmp(h, s->hash, HASH_LEN) != 0))
 		buf_printf(b, "%scontent differs", b->len ? ", " : "");
 	if (s->type == SNAP_SYMLINK) {
-		n = readlink(real, target, sizeof target - 1);
+		n = readlinkat(dirfd, base, target, sizeof target - 1);
 		target[n > 0 ? n : 0] = '\0';
 		if (strcmp(target, s->target) != 0)
 			buf_printf(b, "%starget %s, journal %s", b->len ? ", " :
@@ -87,8 +90,29 @@ check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
 		    b->len ? ", " : "", (unsigned)sb.st_uid,
 		    (unsigned)sb.st_gid, s->own.uid, s->own.gid, s->own.user,
 		    s->own.group);
-out:
-	free(real);
+}
+
+/* Append the problems with one path to b (", "-separated).  The path is
+ * resolved beneath IS_ROOT as up installs it: a link out of IS_ROOT is
+ * never read through. */
+static void
+check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
+{
+	char	*base, *cause = NULL;
+	int	 dirfd;
+
+	if ((dirfd = state_root_openparent(d, s->path, &base,
+	    &cause)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			buf_printf(b, "missing");
+		else
+			buf_printf(b, "cannot check: %s", cause);
+		free(cause);
+		return;
+	}
+	check_object(s, dirfd, base, b);
+	close(dirfd);
+	free(base);
 }
 
 static size_t

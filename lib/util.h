@@ -97,6 +97,15 @@ int	 mkdir_p(const char *, mode_t, char **cause);
 /* Write a small file atomically (temp, fsync, rename). */
 int	 file_write_atomic(const char *, const void *, size_t, mode_t,
 	    char **cause);
+/*
+ * inroot.c: open the directory at path beneath the directory rootfd as
+ * if rootfd were "/" (symlinks followed but kept inside, ".." stops at
+ * rootfd).  Returns an O_RDONLY|O_DIRECTORY descriptor, or -1 with
+ * errno set.  inroot_walk is the fallback for kernels without
+ * openat2(RESOLVE_IN_ROOT), exported for its tests.
+ */
+int	 inroot_opendir(int rootfd, const char *path);
+int	 inroot_walk(int rootfd, const char *path);
 /* Read a whole small file (limit bytes); NUL-terminated. 1 if missing. */
 int	 file_read(const char *, size_t limit, char **out, size_t *len,
 	    char **cause);

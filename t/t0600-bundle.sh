@@ -38,6 +38,50 @@ test_expect_success 'a flipped byte anywhere is refused and changes nothing' '
 	done
 '
 
+test_expect_success 'bundle create follows no link planted at its temporary, and writes 0600' '
+	echo precious >victim &&
+	ln -s "$PWD/victim" "$PWD/planted.bundle.tmp" &&
+	isconf_on a -q bundle create "$PWD/planted.bundle" &&
+	test "$(cat victim)" = precious &&
+	test "$(stat -c %a planted.bundle)" = 600 &&
+	! ls | grep "^planted.bundle.tmp." &&
+	cmp good.bundle planted.bundle
+'
+
+test_expect_success 'bytes after the trailer are refused and change nothing' '
+	{ cat plain && printf x; } | gzip -1 >trail.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/trail.bundle" &&
+	grep "trailing bytes after the trailer" err &&
+	{ cat good.bundle && printf x | gzip; } >trail2.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/trail2.bundle" &&
+	grep "trailing bytes after the trailer" err &&
+	{ cat good.bundle && echo junk; } >trail3.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/trail3.bundle" &&
+	grep "trailing bytes after the" err &&
+	test "$(status_field b head)" = 0
+'
+
+# Drop the chunks section of a plain bundle (no MAC: a has no hmac_keys).
+drop_chunks() {
+	perl -e '''
+		local $/; open(F, "<", $ARGV[0]) or die; binmode F; my $d = <F>;
+		my $o = 14 + 4;
+		for (1..2) { $o += 4 + unpack("N", substr($d, $o, 4)); }
+		my $n = unpack("Q>", substr($d, $o, 8)); $o += 8;
+		for (1..$n) {
+			$o += 4 + unpack("N", substr($d, $o, 4));
+			$o += 1 + (ord(substr($d, $o, 1)) ? 64 : 0);
+		}
+		print substr($d, 0, $o), pack("Q>", 0), chr(0);''' "$1"
+}
+
+test_expect_success 'a bundle lacking chunks its entries need is refused, nothing applied' '
+	drop_chunks plain | gzip -1 >nochunks.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/nochunks.bundle" &&
+	grep "entry 2 (/blob) needs chunk [0-9a-f]*, which the bundle lacks" err &&
+	test "$(status_field b head)" = 0
+'
+
 test_expect_success 'a bundle for another domain is refused' '
 	TEST_DOMAIN=other.example start_host x 5 &&
 	isconf_on x -q lock "other" && isconf_on x -q reboot && isconf_on x -q ci &&
@@ -66,7 +110,10 @@ test_expect_success 'with hmac_keys, bundles need a valid HMAC' '
 	isconf_on a -q bundle create "$PWD/newkey.bundle" &&
 	expect_code 1 isconf_on b bundle apply "$PWD/newkey.bundle" &&
 	printf "sekrit-key-number-one\nnewkey\n" >"$(host_dir b)/home/conf/hmac_keys" &&
-	isconf_on b -q bundle apply "$PWD/newkey.bundle"
+	isconf_on b -q bundle apply "$PWD/newkey.bundle" &&
+	{ gzip -dc newkey.bundle && printf x; } | gzip -1 >mactrail.bundle &&
+	expect_code 1 isconf_on b bundle apply "$PWD/mactrail.bundle" &&
+	grep "trailing bytes after the MAC" err
 '
 
 test_expect_success '+ANY+ accepts bundles without checking' '

@@ -93,7 +93,7 @@ test_expect_success CRASH_HOOKS 'killed right after an entry is recorded: the re
 	test "$(cat "$B/after-runs")" = "$(printf "one\ntwo")"
 '
 
-test_expect_success CRASH_HOOKS 'killed between writing a file and renaming it: the final path is never half-written' '
+test_expect_success CRASH_HOOKS 'killed between writing a file and renaming it: the final path is never half-written, the start removes the temporary' '
 	echo "old" >"$B/target" &&
 	head -c 200000 /dev/urandom >"$A/target" &&
 	isconf_on a -q lock "install crash" && isconf_on a -q snap "$A/target" &&
@@ -101,7 +101,11 @@ test_expect_success CRASH_HOOKS 'killed between writing a file and renaming it: 
 	stop_host b && crash_start b install-rename &&
 	expect_code 1 isconf_on b up &&
 	test "$(cat "$B/target")" = old &&
+	test -f "$B/target.isconf-tmp" &&
 	restart_clean b &&
+	! ls "$B" | grep isconf-tmp &&
+	grep "removed $B/target.isconf-tmp, left by an interrupted install" \
+	    "$(host_dir b)/isconfd.log" &&
 	isconf_on b -q up &&
 	cmp "$A/target" "$B/target" &&
 	! ls "$B" | grep isconf-tmp
