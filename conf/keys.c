@@ -80,7 +80,7 @@ hmac_keys_load(const char *path, struct hmac_keys *k, char **cause)
 	int	 rv;
 
 	memset(k, 0, sizeof *k);
-	if ((rv = file_read(path, 1 << 20, &text, NULL, cause)) == 1)
+	if ((rv = file_read_text(path, 1 << 20, &text, cause)) == 1)
 		return 0;
 	if (rv == -1)
 		return -1;

@@ -354,7 +354,7 @@ maincf_load(const char *path, struct maincf **mp, char **cause)
 	char	*text;
 	int	 rv;
 
-	if ((rv = file_read(path, 4 << 20, &text, NULL, cause)) == 1)
+	if ((rv = file_read_text(path, 4 << 20, &text, cause)) == 1)
 		return set_cause(cause, "%s: no such file", path);
 	if (rv == -1)
 		return -1;
