@@ -41,7 +41,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
 	     lib/inroot.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
-	     conf/maincf.c conf/conf.c
+	     conf/maincf.c conf/conf.c conf/trusted.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/tcp.c
@@ -53,7 +53,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
-	     daemon/rules.c daemon/upexec.c
+	     daemon/rules.c daemon/upexec.c daemon/check.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot

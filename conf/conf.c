@@ -103,7 +103,7 @@ load_domain(struct conf *c, char **cause)
 		c->domain = xstrdup(d);
 	else {
 		path = path_join(c->home, "conf/domain");
-		rv = file_read_line(path, &c->domain, cause);
+		rv = name_file_read(path, "domain", &c->domain, cause);
 		free(path);
 		if (rv == -1)
 			return -1;

@@ -34,6 +34,9 @@ void		 env_free(struct conf_env *);
 int	name_valid(const char *);
 /* Host names: [A-Za-z0-9_.-]{1,255}, not starting with a dot. */
 int	host_name_valid(const char *);
+/* A file of one name (what: "domain", "branch"); 1 if missing or blank. */
+int	name_file_read(const char *path, const char *what, char **,
+	    char **cause);
 
 /* maincf.c */
 struct maincf;
@@ -70,6 +73,22 @@ int	nets_parse(const char *path, const char *text, struct nets *,
 	    char **cause);
 int	nets_load(const char *path, struct nets *, char **cause);
 void	nets_free(struct nets *);
+
+/* trusted.c: conf/trusted_keys, hex Ed25519 public keys one a line. */
+#define TRUSTED_KEY_LEN	32
+struct trusted_keys {
+	unsigned char	(*keys)[TRUSTED_KEY_LEN];
+	size_t		  n;
+	int		  present;	/* the file exists: only these */
+};
+int	trusted_keys_parse(const char *path, const char *text,
+	    struct trusted_keys *, char **cause);
+/* A missing file is no policy (present 0), not an error. */
+int	trusted_keys_load(const char *path, struct trusted_keys *,
+	    char **cause);
+/* 1 if key (TRUSTED_KEY_LEN bytes) is listed, else 0. */
+int	trusted_keys_find(const struct trusted_keys *, const unsigned char *);
+void	trusted_keys_free(struct trusted_keys *);
 
 /* conf.c: everything a host's daemon and client need to know. */
 struct conf {

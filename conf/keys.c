@@ -5,6 +5,7 @@
  * messages off while the first key still signs.  No keys: HMAC disabled.
  */
 #include <ctype.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ hmac_keys_free(struct hmac_keys *k)
 	size_t	i;
 
 	for (i = 0; i < k->n; i++) {
-		memset(k->keys[i], 0, strlen(k->keys[i]));
+		sodium_memzero(k->keys[i], strlen(k->keys[i]));
 		free(k->keys[i]);
 	}
 	free(k->keys);
@@ -65,7 +66,7 @@ hmac_keys_parse(const char *path, const char *text, struct hmac_keys *k,
 	}
 	rv = 0;
 out:
-	memset(copy, 0, strlen(text));
+	sodium_memzero(copy, strlen(text));
 	free(copy);
 	if (rv == -1)
 		hmac_keys_free(k);
@@ -79,11 +80,12 @@ hmac_keys_load(const char *path, struct hmac_keys *k, char **cause)
 	int	 rv;
 
 	memset(k, 0, sizeof *k);
-	if ((rv = file_read(path, 1 << 20, &text, NULL, cause)) == 1)
+	if ((rv = file_read_text(path, 1 << 20, &text, cause)) == 1)
 		return 0;
 	if (rv == -1)
 		return -1;
 	rv = hmac_keys_parse(path, text, k, cause);
+	sodium_memzero(text, strlen(text));
 	free(text);
 	return rv;
 }

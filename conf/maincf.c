@@ -19,6 +19,9 @@
 #include "conf.h"
 
 #define MAINCF_MAX_DEPTH	32
+/* The regex target bound (main.cf(5), doc/design.md: why these). */
+#define MAINCF_RE_MAX_LEN	255
+#define MAINCF_RE_MAX_COUNT	255
 
 struct stanza {
 	char		**targets;
@@ -104,11 +107,122 @@ is_assignment(const char *line, char **name, char **value)
 	return 1;
 }
 
+/* Past a bracket expression starting at re[i] == '['; 0 if unterminated. */
+static size_t
+re_bracket_end(const char *re, size_t i)
+{
+	const char	*close;
+	char		 end[3] = { 0, ']', 0 };
+
+	i++;
+	if (re[i] == '^')
+		i++;
+	if (re[i] == ']')
+		i++;
+	for (; re[i] != '\0'; i++) {
+		if (re[i] == ']')
+			return i + 1;
+		if (re[i] == '[' && strchr(":=.", re[i + 1]) != NULL &&
+		    re[i + 1] != '\0') {
+			end[0] = re[i + 1];
+			if ((close = strstr(re + i + 2, end)) == NULL)
+				return 0;
+			i = (size_t)(close - re) + 1;
+		}
+	}
+	return 0;
+}
+
+/* Past a {m}, {m,} or {m,n} interval at re[i] == '{'; 0 if malformed. */
+static size_t
+re_interval_end(const char *re, size_t i, const char **why)
+{
+	long	 m, n;
+	char	*end;
+
+	if (!isdigit((unsigned char)re[i + 1]))
+		return 0;
+	m = n = strtol(re + i + 1, &end, 10);
+	if (*end == ',' && isdigit((unsigned char)*++end))
+		n = strtol(end, &end, 10);
+	if (*end != '}' || n < m)
+		return 0;
+	if (n > MAINCF_RE_MAX_COUNT) {
+		*why = "a {} count is larger than 255";
+		return 0;
+	}
+	return (size_t)(end - re) + 1;
+}
+
+/*
+ * glibc's regcomp grows exponentially with stacked or nested repetition
+ * (^a followed by 25 '+' takes 3 GB; (a?){0,511} never finishes) and
+ * quadratically with {} counts (^a{1,32767}: gigabytes): a repetition
+ * may only follow one character, '.', an escape or a bracket expression,
+ * counts are at most 255, and a target at most 255 bytes.  Back-references
+ * are refused: matching them is exponential.
+ */
+static int
+re_bounded(const char *re, const char **why)
+{
+	size_t	i = 0, next;
+	int	repeatable = 0;
+
+	*why = NULL;
+	if (strlen(re) > MAINCF_RE_MAX_LEN) {
+		*why = "longer than 255 bytes";
+		return 0;
+	}
+	while (re[i] != '\0') {
+		next = i + 1;
+		switch (re[i]) {
+		case '\\':
+			if (re[i + 1] == '\0' || isdigit((unsigned char)re[i + 1])) {
+				*why = "a back-reference or a trailing '\\'";
+				return 0;
+			}
+			repeatable = strchr("bB<>`'", re[i + 1]) == NULL;
+			next = i + 2;
+			break;
+		case '[':
+			if ((next = re_bracket_end(re, i)) == 0) {
+				*why = "an unterminated [";
+				return 0;
+			}
+			repeatable = 1;
+			break;
+		case '*': case '+': case '?': case '{':
+			if (!repeatable) {
+				*why = "a repetition that follows neither one "
+				    "character, '.' nor a [] expression";
+				return 0;
+			}
+			if (re[i] == '{' &&
+			    (next = re_interval_end(re, i, why)) == 0) {
+				if (*why == NULL)
+					*why = "a malformed {} interval";
+				return 0;
+			}
+			repeatable = 0;
+			break;
+		case '(': case ')': case '|': case '^': case '$':
+			repeatable = 0;
+			break;
+		default:
+			repeatable = 1;
+			break;
+		}
+		i = next;
+	}
+	return 1;
+}
+
 static int
 parse_header(struct maincf *m, char *line, int lineno, char **cause)
 {
 	struct stanza	*s;
 	char		*colon = strrchr(line, ':');
+	const char	*why;
 	size_t		 j;
 	char		 err[128];
 	int		 rc;
@@ -127,6 +241,14 @@ parse_header(struct maincf *m, char *line, int lineno, char **cause)
 	for (j = 0; j < s->ntargets; j++) {
 		if (s->targets[j][0] != '^')
 			continue;
+		if (!re_bounded(s->targets[j], &why)) {
+			set_cause(cause, "%s:%d: regex target %.40s%s: %s "
+			    "(main.cf(5): REGEX BOUNDS)", m->path, lineno,
+			    s->targets[j], strlen(s->targets[j]) > 40 ?
+			    "..." : "", why);
+			s->targets[j][0] = '!';	/* nothing to regfree */
+			return -1;
+		}
 		rc = regcomp(&s->regex[j], s->targets[j], REG_EXTENDED |
 		    REG_NOSUB);
 		if (rc != 0) {
@@ -232,7 +354,7 @@ maincf_load(const char *path, struct maincf **mp, char **cause)
 	char	*text;
 	int	 rv;
 
-	if ((rv = file_read(path, 4 << 20, &text, NULL, cause)) == 1)
+	if ((rv = file_read_text(path, 4 << 20, &text, cause)) == 1)
 		return set_cause(cause, "%s: no such file", path);
 	if (rv == -1)
 		return -1;

@@ -64,7 +64,7 @@ nets_load(const char *path, struct nets *n, char **cause)
 	int	 rv;
 
 	memset(n, 0, sizeof *n);
-	if ((rv = file_read(path, 1 << 20, &text, NULL, cause)) == 1)
+	if ((rv = file_read_text(path, 1 << 20, &text, cause)) == 1)
 		return 0;
 	if (rv == -1)
 		return -1;

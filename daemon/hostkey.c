@@ -31,35 +31,77 @@ hostkey_create(struct isconfd *d, const char *skpath, const char *pkpath,
 	return file_write_atomic(pkpath, hex, strlen(hex), 0644, cause);
 }
 
+/*
+ * The secret key file: one line of hex, nothing else.  1 if missing or
+ * blank (a new key is made).  Wipes everything it read.
+ */
+static int
+hostkey_read(const char *path, uint8_t *sk, char **cause)
+{
+	char	*text, *line, *next, *p;
+	size_t	 len;
+	int	 lineno = 0, rv;
+
+	if ((rv = file_read_text(path, 4096, &text, cause)) != 0)
+		return rv;
+	len = strlen(text);
+	rv = 1;
+	for (line = text; line != NULL && rv != -1; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*(p = str_trim(line)) == '\0')
+			continue;
+		if (rv == 0 || hex_decode(sk, crypto_sign_SECRETKEYBYTES,
+		    p) == -1)
+			rv = set_cause(cause, "%s:%d: not a hex Ed25519 "
+			    "secret key", path, lineno);
+		else
+			rv = 0;
+	}
+	sodium_memzero(text, len);
+	free(text);
+	return rv;
+}
+
+/* For isconfd -n: host.key as hostkey_load would read it. */
+int
+hostkey_check(const char *home, char **cause)
+{
+	uint8_t	sk[crypto_sign_SECRETKEYBYTES];
+	char	*path;
+	int	 rv;
+
+	path = path_join(home, "conf/host.key");
+	rv = hostkey_read(path, sk, cause);
+	sodium_memzero(sk, sizeof sk);
+	free(path);
+	return rv == -1 ? -1 : 0;
+}
+
 int
 hostkey_load(struct isconfd *d, char **cause)
 {
-	char		*skpath, *pkpath, *line = NULL;
+	char		*skpath, *pkpath;
 	struct stat	 sb;
 	int		 rv = -1, r;
 
 	skpath = path_join(d->conf.home, "conf/host.key");
 	pkpath = path_join(d->conf.home, "conf/host.pub");
-	if ((r = file_read_line(skpath, &line, cause)) == -1)
+	if ((r = hostkey_read(skpath, d->sk, cause)) == -1)
 		goto out;
 	if (r == 1) {
 		rv = hostkey_create(d, skpath, pkpath, cause);
 		goto out;
 	}
-	if (stat(skpath, &sb) == 0 && (sb.st_mode & 077) != 0)
-		log_warnx("%s is readable by others; fixing its mode", skpath);
-	chmod(skpath, 0600);
-	if (hex_decode(d->sk, sizeof d->sk, line) == -1) {
-		set_cause(cause, "%s: not a hex Ed25519 secret key", skpath);
-		goto out;
+	/* check_modes() has warned; the daemon owns this file. */
+	if (stat(skpath, &sb) == 0 && (sb.st_mode & 077) != 0) {
+		log_info("%s: mode set to 0600", skpath);
+		chmod(skpath, 0600);
 	}
 	crypto_sign_ed25519_sk_to_pk(d->pk, d->sk);
 	rv = 0;
 out:
-	if (line != NULL) {
-		sodium_memzero(line, strlen(line));
-		free(line);
-	}
 	free(skpath);
 	free(pkpath);
 	return rv;
@@ -90,28 +132,21 @@ hostkey_verify(const struct entry *e, const char *branch,
 int
 hostkey_trusted(struct isconfd *d, const uint8_t *pubkey, char **cause)
 {
-	char	*path, *text, *line, *next, *p;
-	char	 hex[2 * PUBKEY_LEN + 1];
-	int	 r, found = 0;
+	struct trusted_keys	 t;
+	char			*path, hex[2 * PUBKEY_LEN + 1];
+	int			 found;
 
 	path = path_join(d->conf.home, "conf/trusted_keys");
-	r = file_read(path, 1 << 20, &text, NULL, cause);
-	free(path);
-	if (r == 1)
-		return 0;
-	if (r == -1)
-		return -1;
-	hex_encode(hex, pubkey, PUBKEY_LEN);
-	for (line = text; line != NULL && !found; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		found = strcmp(str_trim(line), hex) == 0;
+	if (trusted_keys_load(path, &t, cause) == -1) {
+		free(path);
+		return -1;	/* a broken policy trusts no one */
 	}
-	free(text);
-	if (!found)
-		return set_cause(cause, "signed by key %.16s..., which is not "
-		    "in trusted_keys", hex);
-	return 0;
+	free(path);
+	found = !t.present || trusted_keys_find(&t, pubkey);
+	trusted_keys_free(&t);
+	if (found)
+		return 0;
+	hex_encode(hex, pubkey, PUBKEY_LEN);
+	return set_cause(cause, "signed by key %.16s..., which is not in "
+	    "trusted_keys", hex);
 }

@@ -59,11 +59,14 @@ on_signal(evutil_socket_t sig, short events, void *arg)
 		break;
 	case SIGHUP:
 		notify_systemd("RELOADING=1");
-		if (conf_load(&nc, d->maincf, &cause) == -1) {
+		if (conf_load(&nc, d->maincf, &cause) == -1 ||
+		    check_files(&nc, &cause) == -1) {
 			log_warnx("reload refused, keeping the old "
 			    "configuration: %s", cause);
 			free(cause);
+			conf_free(&nc);
 		} else {
+			check_modes(&nc);
 			conf_free(&d->conf);
 			d->conf = nc;
 			log_info("configuration reloaded");
@@ -114,20 +117,12 @@ read_branch(struct isconfd *d, char **cause)
 	int	 r;
 
 	path = path_join(d->conf.home, "conf/branch");
-	r = file_read_line(path, &b, cause);
-	if (r == -1) {
-		free(path);
+	r = name_file_read(path, "branch", &b, cause);
+	free(path);
+	if (r == -1)
 		return -1;
-	}
 	if (r == 1)
 		b = xstrdup("generic");
-	if (!name_valid(b)) {
-		set_cause(cause, "%s: branch '%s' is not a valid name", path, b);
-		free(b);
-		free(path);
-		return -1;
-	}
-	free(path);
 	d->branch = b;
 	return journal_branch_create(d->journal, b, cause);
 }
@@ -286,9 +281,12 @@ main(int argc, char **argv)
 	 * come from malloc as needed instead, and a small pool stays. */
 	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 128, 64);
-	if (conf_load(&d.conf, d.maincf, &cause) == -1)
+	/* Before daemonizing: a refusal reaches isconf start's stderr. */
+	if (conf_load(&d.conf, d.maincf, &cause) == -1 ||
+	    check_files(&d.conf, &cause) == -1)
 		fatalx("%s", cause);
 	if (check) {
+		check_modes(&d.conf);
 		printf("configuration OK\n");
 		return 0;
 	}
@@ -304,6 +302,7 @@ main(int argc, char **argv)
 	d.base = event_base_new();
 	isconfd_signals(&d);
 	umask(022);
+	check_modes(&d.conf);
 	if (isconfd_open(&d, &cause) == -1) {
 		if (report != -1 && write(report, cause, strlen(cause)) < 0)
 			log_warn("report");

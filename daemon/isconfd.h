@@ -227,8 +227,14 @@ void	 upexec_ended(struct isconfd *);
 int	 upexec_wait(struct isconfd *, void (*)(struct isconfd *, void *),
 	    void *);
 
+/* check.c: every file the daemon reads (isconfd -n, start, SIGHUP). */
+int	 check_files(const struct conf *, char **cause);
+void	 check_modes(const struct conf *);
+
 /* hostkey.c */
 int	 hostkey_load(struct isconfd *, char **cause);
+/* host.key under home as hostkey_load reads it; missing is fine. */
+int	 hostkey_check(const char *home, char **cause);
 void	 hostkey_sign(struct isconfd *, struct entry *, const char *branch);
 int	 hostkey_verify(const struct entry *, const char *branch,
 	    const uint8_t *pubkey);

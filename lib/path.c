@@ -152,6 +152,30 @@ str_trim(char *s)
 	return s;
 }
 
+/*
+ * A text file holds no NUL: C string parsing would silently stop at one
+ * and drop what follows (a branch "gen\0eric" read as "gen").
+ */
+int
+file_read_text(const char *path, size_t limit, char **out, char **cause)
+{
+	const char	*nul;
+	size_t		 len, i;
+	int		 rv, line = 1;
+
+	if ((rv = file_read(path, limit, out, &len, cause)) != 0)
+		return rv;
+	if ((nul = memchr(*out, '\0', len)) == NULL)
+		return 0;
+	for (i = 0; *out + i < nul; i++)
+		line += (*out)[i] == '\n';
+	/* The text may be a secret: clear it before it goes. */
+	explicit_bzero(*out, len);
+	free(*out);
+	*out = NULL;
+	return set_cause(cause, "%s:%d: NUL byte in a text file", path, line);
+}
+
 int
 file_read_line(const char *path, char **out, char **cause)
 {
@@ -159,7 +183,7 @@ file_read_line(const char *path, char **out, char **cause)
 	int	 rv;
 
 	*out = NULL;
-	if ((rv = file_read(path, 65536, &data, NULL, cause)) != 0)
+	if ((rv = file_read_text(path, 65536, &data, cause)) != 0)
 		return rv;
 	if ((nl = strchr(data, '\n')) != NULL)
 		*nl = '\0';

@@ -109,7 +109,9 @@ int	 inroot_walk(int rootfd, const char *path);
 /* Read a whole small file (limit bytes); NUL-terminated. 1 if missing. */
 int	 file_read(const char *, size_t limit, char **out, size_t *len,
 	    char **cause);
-/* First line of a file, trimmed; 1 if missing or empty. */
+/* file_read, but a NUL byte is an error naming file and line. */
+int	 file_read_text(const char *, size_t limit, char **out, char **cause);
+/* First line of a file, trimmed; 1 if missing or empty; NUL: error. */
 int	 file_read_line(const char *, char **out, char **cause);
 char	*str_trim(char *);
 int64_t	 now_ns(void);

@@ -26,19 +26,16 @@ net_keys_free(struct net *n)
 	n->any = 0;
 }
 
-void
-net_keys_load(struct net *n)
+/* On error the keys in force stay; there are none before the first. */
+static int
+net_keys_load(struct net *n, char **cause)
 {
 	struct hmac_keys	 k;
 	uint8_t			 h[4];
-	char			*cause = NULL;
 	size_t			 i;
 
-	if (hmac_keys_load(n->hmac_path, &k, &cause) == -1) {
-		log_warnx("keeping the old HMAC keys: %s", cause);
-		free(cause);
-		return;
-	}
+	if (hmac_keys_load(n->hmac_path, &k, cause) == -1)
+		return -1;
 	net_keys_free(n);
 	n->keys = xcalloc(k.n ? k.n : 1, sizeof *n->keys);
 	for (i = 0; i < k.n; i++) {
@@ -50,28 +47,58 @@ net_keys_load(struct net *n)
 	n->nkeys = k.n;
 	n->any = k.any;
 	hmac_keys_free(&k);
-	log_debug("hmac keys: %zu%s", n->nkeys, n->any ? " and +ANY+" : "");
+	return 0;
 }
 
-void
-net_keys_check(struct net *n)
+/* Records the file's state; 1 if it differs from the last one seen. */
+static int
+net_keys_changed(struct net *n)
 {
 	struct stat	sb;
-	int64_t		now = now_ns();
 
-	if (now - n->keys_checked < 1000000000LL)
-		return;
-	n->keys_checked = now;
+	n->keys_checked = now_ns();
 	if (stat(n->hmac_path, &sb) == -1)
 		memset(&sb, 0, sizeof sb);
 	if (sb.st_mtim.tv_sec == n->keys_st.st_mtim.tv_sec &&
 	    sb.st_mtim.tv_nsec == n->keys_st.st_mtim.tv_nsec &&
 	    sb.st_size == n->keys_st.st_size && sb.st_ino == n->keys_st.st_ino)
-		return;
+		return 0;
 	n->keys_st = sb;
-	net_keys_load(n);
-	log_info("hmac_keys %s: %zu key(s)%s", sb.st_ino ? "loaded" :
+	return 1;
+}
+
+static void
+net_keys_loaded(struct net *n)
+{
+	log_info("hmac_keys %s: %zu key(s)%s", n->keys_st.st_ino ? "loaded" :
 	    "absent", n->nkeys, n->any ? ", +ANY+" : "");
+}
+
+/* At start-up a bad hmac_keys is an error: nothing to fall back on. */
+int
+net_keys_open(struct net *n, char **cause)
+{
+	memset(&n->keys_st, 0, sizeof n->keys_st);
+	net_keys_changed(n);
+	if (net_keys_load(n, cause) == -1)
+		return -1;
+	net_keys_loaded(n);
+	return 0;
+}
+
+void
+net_keys_check(struct net *n)
+{
+	char	*cause = NULL;
+
+	if (now_ns() - n->keys_checked < 1000000000LL || !net_keys_changed(n))
+		return;
+	if (net_keys_load(n, &cause) == -1) {
+		log_warnx("keeping the old HMAC keys: %s", cause);
+		free(cause);
+		return;
+	}
+	net_keys_loaded(n);
 }
 
 void

@@ -54,7 +54,7 @@ struct net {
 };
 
 /* keys.c */
-void	net_keys_load(struct net *);
+int	net_keys_open(struct net *, char **cause);
 void	net_keys_free(struct net *);
 /* HMAC-SHA256 of data under key. */
 void	net_mac(const char *key, const uint8_t *, size_t, uint8_t *mac);

@@ -232,8 +232,8 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 		set_cause(cause, "IS_BIND=%s: not an IPv4 address", bind_addr);
 		goto fail;
 	}
-	n->keys_checked = -2000000000LL;
-	net_keys_check(n);
+	if (net_keys_open(n, cause) == -1)
+		goto fail;
 	if (udp_open(n, &sin, cause) == -1 ||
 	    net_tcp_listen(n, &sin, cause) == -1)
 		goto fail;

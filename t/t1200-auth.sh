@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='authentication: hmac_keys (rollout, reload), trusted_keys, domains'
+test_description='authentication: hmac_keys (rollout, reload, a broken reload), trusted_keys, domains'
 . "$(dirname "$0")/lib-isconf.sh"
 
 keys() {
@@ -94,6 +94,23 @@ test_expect_success 'a host of another domain is ignored, even with the same key
 	json_eval st.json "\$j->{dropped}{domain} > 0" &&
 	isconf_on a log >out && ! grep "other domain" out &&
 	isconf_on a status | grep "^peers: *1 known"
+'
+
+test_expect_success 'SIGHUP with a broken hmac_keys: refused, the old key stays in force' '
+	set_keys b newkey-0123456789 "bad key" &&
+	kill -HUP $(host_pid b) &&
+	wait_for 10 grep -F "reload refused, keeping the old configuration: $(host_dir b)/home/conf/hmac_keys:2: key has a space" "$(host_dir b)/isconfd.log" &&
+	wait_for 10 grep -F "keeping the old HMAC keys: $(host_dir b)/home/conf/hmac_keys:2:" "$(host_dir b)/isconfd.log" &&
+	commit_on a "after the broken reload" &&
+	wait_head b 21
+'
+
+test_expect_success 'and a peer signing with another key is still rejected' '
+	set_keys a other-key-0123456789 &&
+	sleep 1.2 &&
+	commit_on a "with another key" &&
+	sleep 1.5 &&
+	test "$(status_field b head)" = 21
 '
 
 test_done

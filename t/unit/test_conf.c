@@ -234,6 +234,62 @@ test_errors(void **state)
 }
 
 static void
+accept_regex(const char *re)
+{
+	struct maincf	*m = NULL;
+	char		*text, *cause = NULL;
+
+	xasprintf(&text, "%s:\n  X = 1\n", re);
+	if (maincf_parse("main.cf", text, &m, &cause) == -1)
+		fail_msg("%s refused: %s", re, cause);
+	maincf_free(m);
+	free(text);
+}
+
+/* Issue 11 #7: regcomp blowup is refused before regcomp sees it. */
+static void
+test_regex_bound(void **state)
+{
+	char	re[300], *text;
+
+	(void)state;
+	/* ^ then 150 '+': regcomp would take gigabytes. */
+	memset(re, '+', sizeof re);
+	re[0] = '^';
+	re[1] = 'a';
+	re[150] = '\0';
+	xasprintf(&text, "# c\n%s:\n", re);
+	expect_error(text, "main.cf:2: regex target ^a++++");
+	free(text);
+	expect_error("^a++:\n", "main.cf:1: regex target ^a++: a "
+	    "repetition that follows");
+	expect_error("^a{2}{3}:\n", "a repetition that follows");
+	expect_error("^(ab)+:\n", "a repetition that follows");
+	expect_error("^(a?){0,511}:\n", "a repetition that follows");
+	expect_error("^a{1,32767}:\n", "a {} count is larger than 255");
+	expect_error("^a{256}:\n", "a {} count is larger than 255");
+	expect_error("^a{3,2}:\n", "a malformed {} interval");
+	expect_error("^a{x}:\n", "a malformed {} interval");
+	expect_error("^(a)\\1:\n", "a back-reference");
+	expect_error("^[a-z:\n", "an unterminated [");
+	expect_error("^*a:\n", "a repetition that follows");
+	memset(re, 'a', sizeof re);
+	re[0] = '^';
+	re[256] = '\0';
+	xasprintf(&text, "%s:\n", re);
+	expect_error(text, "longer than 255 bytes");
+	free(text);
+
+	re[255] = '\0';
+	accept_regex(re);
+	accept_regex("^web[0-9]+\\.example\\.com$");
+	accept_regex("^(web|db)[0-9]{1,3}[.]");
+	accept_regex("^a{1,255}b{2,}c{3}.*x?");
+	accept_regex("^[]a-z[:digit:]-]+[^]]*\\.+");
+	accept_regex("^\\bfoo\\w+");
+}
+
+static void
 test_include_loop(void **state)
 {
 	struct maincf	*m;
@@ -261,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_default_anywhere_and_comments),
 		cmocka_unit_test(test_fqdn_and_first_match),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_regex_bound),
 		cmocka_unit_test(test_include_loop),
 	};
 

@@ -1,0 +1,91 @@
+#!/bin/sh
+test_description='hostile configuration files: refused at start-up and by isconfd -n, with file:line (reload: t1200)'
+. "$(dirname "$0")/lib-isconf.sh"
+
+# IS_DOMAIN empty: conf/domain is read.
+C=$(host_dir c)/home/conf
+
+# refuses WHAT: isconf start and isconfd -n both fail saying WHAT on
+# stderr, and no daemon is left running.  (The client reads main.cf and
+# conf/domain itself: it may refuse before isconfd does, exit code 2.)
+refuses() {
+	! isconf_on c start >out 2>err &&
+	grep -F "$1" err &&
+	test -z "$(host_pid c)" &&
+	expect_code 1 isconfd_on c -n &&
+	grep -F "$1" err &&
+	! grep "configuration OK" out
+}
+
+test_expect_success 'setup: host c with a domain file, and good keys' '
+	make_host c 3 IS_DOMAIN= &&
+	echo test.example >"$C/domain" &&
+	printf "good-key-0123456789\n" >"$C/hmac_keys" &&
+	chmod 600 "$C/hmac_keys" &&
+	isconfd_on c -n >out 2>err &&
+	grep "configuration OK" out &&
+	test_must_be_empty err
+'
+
+test_expect_success 'a malformed hmac_keys line refuses start-up, naming file and line' '
+	printf "good-key-0123456789\n# c\nbad key\n" >"$C/hmac_keys" &&
+	refuses "$C/hmac_keys:3: key has a space"
+'
+
+test_expect_success 'a NUL byte in hmac_keys refuses start-up' '
+	printf "good-key-0123456789\nsecond\0key\n" >"$C/hmac_keys" &&
+	refuses "$C/hmac_keys:2: NUL byte"
+'
+
+test_expect_success 'a NUL byte in branch refuses start-up (not branch "gen")' '
+	printf "good-key-0123456789\n" >"$C/hmac_keys" &&
+	printf "gen\0eric\n" >"$C/branch" &&
+	refuses "$C/branch:1: NUL byte" &&
+	printf "generic\nsecond\n" >"$C/branch" &&
+	refuses "$C/branch:2: more than one branch name" &&
+	rm "$C/branch"
+'
+
+test_expect_success 'a NUL byte or a second line in domain refuses start-up' '
+	printf "test.\0example\n" >"$C/domain" &&
+	refuses "$C/domain:1: NUL byte" &&
+	printf "test.example\nother\n" >"$C/domain" &&
+	refuses "$C/domain:2: more than one domain name" &&
+	echo test.example >"$C/domain"
+'
+
+test_expect_success 'a NUL byte or a bad line in nets refuses start-up' '
+	printf "127.0.0.1\0junk\n" >"$C/nets" &&
+	refuses "$C/nets:1: NUL byte" &&
+	printf "127.0.0.1\n\n127.0.0.x\n" >"$C/nets" &&
+	refuses "$C/nets:3: not an IP address" &&
+	rm "$C/nets"
+'
+
+test_expect_success 'a bad trusted_keys line refuses start-up' '
+	printf "# nobody yet\nnot-a-key\n" >"$C/trusted_keys" &&
+	refuses "$C/trusted_keys:2: not a hex Ed25519 public key" &&
+	rm "$C/trusted_keys"
+'
+
+test_expect_success 'an unbounded main.cf regex target refuses start-up and the client' '
+	printf "DEFAULT:\n  X = 1\n^c+++++++++++++++++++++++++:\n  Y = 2\n" >main.cf &&
+	echo "IS_MAINCF=\"$PWD/main.cf\"" >>"$(host_dir c)/env" &&
+	refuses "main.cf:3: regex target ^c+++" &&
+	expect_code 2 isconf_on c -D status &&
+	grep -F "main.cf:3: regex target" err &&
+	sed -i "\$d" "$(host_dir c)/env"
+'
+
+test_expect_success 'a 0644 hmac_keys is warned about by isconfd -n and in the log' '
+	chmod 644 "$C/hmac_keys" &&
+	isconfd_on c -n >out 2>err &&
+	grep "configuration OK" out &&
+	grep -F "$C/hmac_keys holds secrets but is accessible to group or others (mode 0644" err &&
+	isconf_on c -q start &&
+	grep -F "$C/hmac_keys holds secrets but is accessible" "$(host_dir c)/isconfd.log" &&
+	chmod 600 "$C/hmac_keys" &&
+	stop_host c
+'
+
+test_done
