@@ -184,6 +184,13 @@ client_exit(struct client *c, int status)
 	client_maybe_free(c);
 }
 
+void
+client_fail(struct client *c, const char *cause)
+{
+	client_err(c, "%s", cause);
+	client_exit(c, 1);
+}
+
 int
 client_claim(struct client *c)
 {

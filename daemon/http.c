@@ -39,10 +39,10 @@ struct http {
 	int			 need_token;
 };
 
-void	http_metrics(struct isconfd *, struct buf *);
-void	http_hosts(struct isconfd *, struct buf *);
+int	http_metrics(struct isconfd *, struct buf *, char **);
+int	http_hosts(struct isconfd *, struct buf *, char **);
 int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *);
+	    struct buf *, char **);
 extern const char http_dashboard[];
 
 static void	http_schedule(struct isconfd *);
@@ -135,16 +135,17 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	uint64_t	 after, limit;
 	const struct mhd_lib *m = &d->http->lib;
 	const char	*json = "application/json";
-	char		 branch[256];
+	char		 branch[256], *cause = NULL;
 	enum MHD_Result	 rv;
+	int		 r = 0;
 
 	buf_init(&b);
 	if (strcmp(url, "/api/v1/status") == 0)
-		status_build(d, &b, 1);
+		r = status_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/api/v1/hosts") == 0)
-		http_hosts(d, &b);
+		r = http_hosts(d, &b, &cause);
 	else if (strcmp(url, "/metrics") == 0) {
-		http_metrics(d, &b);
+		r = http_metrics(d, &b, &cause);
 		json = "text/plain; version=0.0.4";
 	} else if (strcmp(url, "/") == 0) {
 		buf_add(&b, http_dashboard, strlen(http_dashboard));
@@ -159,14 +160,22 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 			return reply_error(m, conn, 400, "after and limit must be "
 			    "numbers, limit 1 to 10000");
 		}
-		if (!name_valid(branch) || http_journal(d, branch, after, limit,
-		    &b) == -1) {
+		if (!name_valid(branch) || (r = http_journal(d, branch, after,
+		    limit, &b, &cause)) == 0) {
 			buf_free(&b);
 			return reply_error(m, conn, 404, "no such branch");
 		}
 	} else {
 		buf_free(&b);
 		return reply_error(m, conn, 404, "not found");
+	}
+	if (r == -1) {
+		/* The cause may name a branch: the log has it, not JSON. */
+		log_warnx("HTTP %s: %s", url, cause);
+		free(cause);
+		buf_free(&b);
+		return reply_error(m, conn, 500, "reading the journal failed "
+		    "(see the log)");
 	}
 	buf_add_u8(&b, '\n');
 	rv = reply(m, conn, 200, json, b.data, b.len);

@@ -112,9 +112,9 @@ write_chunks(struct isconfd *d, int fd, const struct snap_info *s,
 	 * host's CPU).  Only on a mismatch are they, to name the bad one. */
 	for (i = 0; i < s->nchunks; i++) {
 		if ((r = cache_get_unchecked(d->cache, s->chunks[i].hash, &b,
-		    cause)) != 0) {
+		    cause)) != 1) {
 			hex_encode(hex, s->chunks[i].hash, HASH_LEN);
-			if (r == 1)
+			if (r == 0)
 				set_cause(cause, "chunk %.16s of %s is not in "
 				    "the cache", hex, s->path);
 			goto out;
