@@ -11,11 +11,15 @@
  * connection, and a slow page cannot see half-updated state.
  *
  * Bound to 127.0.0.1 (or IS_BIND when that is a loopback address)
- * unless IS_HTTP_BIND says otherwise; off a loopback address every
- * request needs "Authorization: Bearer TOKEN", the token being
- * $IS_HOME/conf/http_token (made on first start, mode 0600).  Bounded:
- * 128 connections, 10 s timeouts, 32 KiB per connection.  No chunk
- * content is ever served.
+ * unless IS_HTTP_BIND says otherwise.  "Authorization: Bearer TOKEN",
+ * the token being $IS_HOME/conf/http_token (made on first start, mode
+ * 0600, readable by root only), is needed for what may hold secrets:
+ * the status (lock message, a failed command and its output) and the
+ * journal (command lines, messages, paths).  On a loopback address any
+ * local user may connect, so only the dashboard page, /api/v1/hosts
+ * (positions and failure numbers) and /metrics are served without it;
+ * off loopback every request needs it.  Bounded: 128 connections, 10 s
+ * timeouts, 32 KiB per connection.  No chunk content is ever served.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -98,13 +102,22 @@ reply_error(const struct mhd_lib *m, struct MHD_Connection *conn,
 	return reply(m, conn, code, "application/json", body, strlen(body));
 }
 
+/* What a local user may see without the token: no command, message,
+ * path or output. */
 static int
-authorized(struct isconfd *d, struct MHD_Connection *conn)
+public_url(const char *url)
+{
+	return strcmp(url, "/") == 0 || strcmp(url, "/metrics") == 0 ||
+	    strcmp(url, "/api/v1/hosts") == 0;
+}
+
+static int
+authorized(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 {
 	const char	*h;
 	char		 want[80];
 
-	if (!d->http->need_token)
+	if (!d->http->need_token && public_url(url))
 		return 1;
 	h = d->http->lib.lookup_value(conn, MHD_HEADER_KIND,
 	    "Authorization");
@@ -198,7 +211,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply_error(m, conn, 405, "read-only: GET only");
 	if (*upload_size != 0)
 		return reply_error(m, conn, 413, "no request body expected");
-	if (!authorized(d, conn))
+	if (!authorized(d, conn, url))
 		return reply_error(m, conn, 401, "bearer token required");
 	return route(d, conn, url);
 }
@@ -325,7 +338,8 @@ http_open(struct isconfd *d, char **cause)
 	d->http->resume = evtimer_new(d->base, http_resume, d);
 	evconnlistener_set_error_cb(d->http->listener, http_accept_error);
 	log_info("HTTP status API on %s:%d%s", bind, d->conf.http_port,
-	    d->http->need_token ? " (bearer token required)" : "");
+	    d->http->need_token ? " (bearer token required)" :
+	    " (bearer token required for status and journal)");
 	return 0;
 }
 
