@@ -174,7 +174,8 @@ home_secure(struct isconfd *d, char **cause)
 	if (!S_ISDIR(sb.st_mode) || (sb.st_mode & S_ISVTX) ||
 	    sb.st_uid != geteuid())
 		return set_cause(cause, "IS_HOME %s must be a directory of "
-		    "its own, owned by uid %u", home, (unsigned)geteuid());
+		    "its own, owned by uid %u and not sticky (shared); chmod "
+		    "it 0700", home, (unsigned)geteuid());
 	if ((sb.st_mode & 07777) != 0700 && chmod(home, 0700) == -1)
 		return set_cause(cause, "IS_HOME %s: chmod 0700: %s", home,
 		    strerror(errno));
