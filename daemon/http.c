@@ -22,6 +22,7 @@
  * timeouts, 32 KiB per connection.  No chunk content is ever served.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,12 @@ arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
 	*out = def;
 	if (v == NULL)
 		return 0;
+	/* strtoull takes "-1" (as 2^64-1), "+1" and leading blanks. */
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
 	*out = strtoull(v, &end, 10);
-	return (*v == '\0' || *end != '\0') ? -1 : 0;
+	return (*end != '\0' || errno == ERANGE) ? -1 : 0;
 }
 
 static enum MHD_Result
@@ -168,7 +173,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	    strlen(branch) + strlen("/journal")) {
 		if (arg_u64(m, conn, "after", 0, &after) == -1 ||
 		    arg_u64(m, conn, "limit", 100, &limit) == -1 ||
-		    limit == 0 || limit > 10000) {
+		    limit == 0 || limit > 10000 || after > UINT64_MAX - limit) {
 			buf_free(&b);
 			return reply_error(m, conn, 400, "after and limit must be "
 			    "numbers, limit 1 to 10000");

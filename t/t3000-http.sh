@@ -72,7 +72,13 @@ test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and li
 	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" -H "$(auth a)" >j.json &&
 	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
 	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/nosuch/journal")" = 404 &&
-	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=x")" = 400
+	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=x")" = 400 &&
+	# Before: strtoull read -1 as 2^64-1, and after + limit wrapped.
+	for q in after=-1 after=+1 "after=%201" after=18446744073709551615 \
+	    after=18446744073709551616 limit=-5; do
+		test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?$q")" = 400 ||
+		{ echo "$q accepted"; return 1; }
+	done
 '
 test_expect_success 'on loopback, without the token: no command line, message or output' '
 	for u in /api/v1/status "/api/v1/branches/generic/journal" \
