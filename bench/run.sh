@@ -46,7 +46,7 @@ wakeups=$(echo "($r1 - $r0) / ${BENCH_IDLE_S:-30}" | bc -l)
 rss_fg=$(rss_kib $(pid_of c))
 host c "$ISCONF" -q stop
 # libmicrohttpd (and GnuTLS) load on the first HTTP connection.
-curl -sf "http://127.0.0.1:65228/api/v1/status" >/dev/null
+curl -sf "http://127.0.0.1:65228/api/v1/hosts" >/dev/null
 rss_http=$(rss_kib $pa)
 
 # 3. Replay overhead: N execs of true, replayed by up, vs a shell loop.

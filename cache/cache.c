@@ -87,17 +87,47 @@ c_exec(struct cache *c, const char *sql, char **cause)
 	return 0;
 }
 
+/*
+ * Step a read of the index.  Test builds fail it with an I/O error when
+ * $ISCONF_FAULT is "cache-read".
+ */
+static int
+c_step(sqlite3_stmt *st)
+{
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("cache-read", NULL))
+		return SQLITE_IOERR;
+#endif
+	return sqlite3_step(st);
+}
+
+/* A read that stepped to rc: "cache: reading WHAT: disk I/O error". */
+static int
+c_read_fail(struct cache *c, sqlite3_stmt *st, int rc, char **cause,
+    const char *what)
+{
+	set_cause(cause, "cache: reading %s: %s", what,
+	    sqlite3_errcode(c->db) == rc ? sqlite3_errmsg(c->db) :
+	    sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	return -1;
+}
+
 /* Databases made before the pack file have no off/len columns. */
 static int
 cache_migrate(struct cache *c, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 has = 0;
+	const char	*name;
+	int		 has = 0, rc;
 
 	sqlite3_prepare_v2(c->db, "PRAGMA table_info(chunks)", -1, &st, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (strcmp((const char *)sqlite3_column_text(st, 1), "off") == 0)
+	while ((rc = c_step(st)) == SQLITE_ROW)
+		if ((name = (const char *)sqlite3_column_text(st, 1)) != NULL &&
+		    strcmp(name, "off") == 0)
 			has = 1;
+	if (rc != SQLITE_DONE)
+		return c_read_fail(c, st, rc, cause, "the cache's columns");
 	sqlite3_finalize(st);
 	if (has)
 		return 0;
@@ -112,6 +142,7 @@ pack_open(struct cache *c, char **cause)
 	sqlite3_stmt	*st;
 	struct stat	 sb;
 	uint64_t	 used = 0;
+	int		 rc;
 
 	if ((c->pack = open(c->pack_path, O_RDWR | O_CREAT | O_CLOEXEC,
 	    0600)) == -1 || fstat(c->pack, &sb) == -1)
@@ -119,8 +150,11 @@ pack_open(struct cache *c, char **cause)
 		    strerror(errno));
 	sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(off + len), 0) FROM "
 	    "chunks WHERE off IS NOT NULL", -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		used = (uint64_t)sqlite3_column_int64(st, 0);
+	/* A failed read must not pass for "nothing used": the pack would
+	 * be cut to nothing. */
+	if ((rc = c_step(st)) != SQLITE_ROW)
+		return c_read_fail(c, st, rc, cause, "the end of the pack");
+	used = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if ((uint64_t)sb.st_size < used)
 		return set_cause(cause, "%s: %llu bytes, but the cache names "
@@ -236,17 +270,18 @@ pack_cut(struct cache *c, uint64_t to)
 }
 
 int
-cache_has(struct cache *c, const uint8_t *hash)
+cache_has(struct cache *c, const uint8_t *hash, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 found;
+	int		 rc;
 
 	sqlite3_prepare_v2(c->db, "SELECT 1 FROM chunks WHERE hash = ?", -1,
 	    &st, NULL);
 	sqlite3_bind_blob(st, 1, hash, CACHE_HASH_LEN, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	if ((rc = c_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)
+		return c_read_fail(c, st, rc, cause, "the cache index");
 	sqlite3_finalize(st);
-	return found;
+	return rc == SQLITE_ROW;
 }
 
 int
@@ -267,8 +302,8 @@ cache_store(struct cache *c, const void *data, size_t len,
 	int		 rc, rv = -1, how = COMP_RAW;
 
 	*added = 0;
-	if (cache_has(c, hash))
-		return 0;
+	if ((rc = cache_has(c, hash, cause)) != 0)
+		return rc == 1 ? 0 : -1;
 	clen = compressBound(len);
 	if (len <= 2 * SAMPLE_LEN || !looks_random(data, SAMPLE_LEN)) {
 		comp = xmalloc(clen);
@@ -392,14 +427,16 @@ chunk_read(struct cache *c, const uint8_t *hash, struct buf *out,
 	uint8_t		 check[CACHE_HASH_LEN];
 	char		 hex[2 * CACHE_HASH_LEN + 1];
 	struct buf	 raw;
-	int		 rv = 1;
+	int		 rc, rv = 0;
 
 	buf_init(&raw);
 	sqlite3_prepare_v2(c->db, "SELECT size, comp, data, off, len FROM "
 	    "chunks WHERE hash = ?", -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, hash, CACHE_HASH_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if ((rc = c_step(st)) == SQLITE_DONE)
 		goto out;
+	if (rc != SQLITE_ROW)
+		return c_read_fail(c, st, rc, cause, "the cache index");
 	rv = -1;
 	hex_encode(hex, hash, CACHE_HASH_LEN);
 	/* Raw chunks are read straight into out: one copy less. */
@@ -420,7 +457,7 @@ chunk_read(struct cache *c, const uint8_t *hash, struct buf *out,
 		    "mismatch)", hex);
 		goto out;
 	}
-	rv = 0;
+	rv = 1;
 out:
 	sqlite3_finalize(st);
 	buf_free(&raw);
@@ -428,17 +465,19 @@ out:
 }
 
 int
-cache_stats(struct cache *c, uint64_t *chunks, uint64_t *bytes)
+cache_stats(struct cache *c, uint64_t *chunks, uint64_t *bytes,
+    char **cause)
 {
 	sqlite3_stmt	*st;
+	int		 rc;
 
 	*chunks = *bytes = 0;
 	sqlite3_prepare_v2(c->db, "SELECT COUNT(*), COALESCE(SUM(size), 0) "
 	    "FROM chunks", -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*chunks = (uint64_t)sqlite3_column_int64(st, 0);
-		*bytes = (uint64_t)sqlite3_column_int64(st, 1);
-	}
+	if ((rc = c_step(st)) != SQLITE_ROW)
+		return c_read_fail(c, st, rc, cause, "the cache index");
+	*chunks = (uint64_t)sqlite3_column_int64(st, 0);
+	*bytes = (uint64_t)sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	return 0;
 }

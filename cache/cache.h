@@ -40,19 +40,22 @@ void	cache_close(struct cache *);
 /* Store one chunk; *hash receives its address.  *added: 1 if new. */
 int	cache_put(struct cache *, const void *, size_t, uint8_t *hash,
 	    int *added, char **cause);
-/* 0 and the plain bytes in out; 1 if absent; -1 if corrupt or error. */
+/* 1 and the plain bytes in out; 0 if absent; -1 if corrupt or error. */
 int	cache_get(struct cache *, const uint8_t *hash, struct buf *out,
-	    char **cause);
+	    char **cause) MUST_CHECK;
 /* The same without the hash check, for a caller that checks the bytes
  * some other way (install hashes the whole file it assembles). */
 int	cache_get_unchecked(struct cache *, const uint8_t *hash,
-	    struct buf *out, char **cause);
-int	cache_has(struct cache *, const uint8_t *hash);
+	    struct buf *out, char **cause) MUST_CHECK;
+/* 1 held, 0 absent, -1 error: never "absent" for a failed read. */
+int	cache_has(struct cache *, const uint8_t *hash, char **cause)
+	    MUST_CHECK;
 /* Read fd to its end, chunking and storing in one transaction. */
 int	cache_put_fd(struct cache *, int fd, struct cache_file *,
 	    char **cause);
 void	cache_file_free(struct cache_file *);
-int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes);
+int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes,
+	    char **cause) MUST_CHECK;
 /* Puts outside a transaction are committed in batches (8 MiB); this
  * commits the current batch now (end of a fetch). */
 int	cache_flush(struct cache *, char **cause);

@@ -82,6 +82,11 @@ ctl_connect(const struct conf *c)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		die(1, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		/* IS_HOME is 0700: not "not running" for a user who may
+		 * not look. */
+		if (errno == EACCES || errno == EPERM)
+			die(1, "cannot connect to isconfd at %s: %s (run as "
+			    "root)", sun.sun_path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -436,8 +441,12 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	signal(SIGPIPE, SIG_IGN);
 	first = parse_opts(argc, argv, &o);
-	if (conf_load(&c, o.maincf, &cause) == -1)
+	if (conf_load(&c, o.maincf, &cause) == -1) {
+		/* IS_HOME/conf is root's: say so, not "no such file". */
+		if (errno == EACCES)
+			die(1, "%s (run as root)", cause);
 		die(EXIT_NOFILE, "%s", cause);
+	}
 	if (o.debug)
 		show_env(&c);
 	if (first == argc) {

@@ -45,16 +45,28 @@ verb_fork(struct client *c)
 
 	if (!branch_name_ok(c, to) || state_no_wip(c, "fork") == -1)
 		return;
-	if (journal_branch_exists(d->journal, to)) {
+	switch (journal_branch_exists(d->journal, to, &cause)) {
+	case -1:
+		client_fail(c, cause);
+		free(cause);
+		return;
+	case 1:
 		client_err(c, "branch %s already exists; use 'isconf migrate "
 		    "%s' to move this host to it", to, to);
 		client_exit(c, 1);
 		return;
 	}
 	from = xstrdup(d->branch);
-	journal_head(d->journal, from, &h);
-	journal_applied(d->journal, from, &applied);
-	state_entry_init(d, c, &e, ENTRY_FORK);
+	memset(&e, 0, sizeof e);
+	if (journal_head(d->journal, from, &h, &cause) == -1 ||
+	    journal_applied(d->journal, from, &applied, &cause) == -1 ||
+	    state_entry_init(d, c, &e, ENTRY_FORK, &cause) == -1) {
+		client_fail(c, cause);
+		entry_free(&e);
+		free(from);
+		free(cause);
+		return;
+	}
 	free(e.message);
 	xasprintf(&e.message, "fork of %s", from);
 	memcpy(si.pubkey, d->pk, PUBKEY_LEN);
@@ -90,6 +102,7 @@ verb_migrate(struct client *c)
 	const char	*to = c->req.argv[1];
 	uint64_t	 applied, bad;
 	char		*cause = NULL;
+	int		 r;
 
 	if (!branch_name_ok(c, to) || state_no_wip(c, "migrate") == -1)
 		return;
@@ -98,14 +111,20 @@ verb_migrate(struct client *c)
 		client_exit(c, 0);
 		return;
 	}
-	if (!journal_branch_exists(d->journal, to)) {
+	if ((r = journal_branch_exists(d->journal, to, &cause)) == 0) {
 		client_err(c, "migrate: no branch %s is known here", to);
 		client_exit(c, 1);
 		return;
 	}
-	journal_applied(d->journal, d->branch, &applied);
-	if (journal_history_matches(d->journal, d->branch, to, applied,
-	    &bad) != 0) {
+	if (r == -1 || journal_applied(d->journal, d->branch, &applied,
+	    &cause) == -1 || (r = journal_history_matches(d->journal,
+	    d->branch, to, applied, &bad, &cause)) == -1) {
+		client_err(c, "migrate: %s", cause);
+		client_exit(c, 1);
+		free(cause);
+		return;
+	}
+	if (r == 1) {
 		client_err(c, "migrate refused: %s is not a contiguous superset "
 		    "of what this host applied on %s (entry %llu differs or "
 		    "is missing)", to, d->branch, (unsigned long long)bad);

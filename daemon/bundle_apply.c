@@ -267,10 +267,12 @@ bundle_agree(struct isconfd *d, struct bundle_in *bi, size_t *from,
 	char		a[13], b[13];
 	size_t		i;
 
-	journal_head(d->journal, bi->branch, &h);
+	if (journal_head(d->journal, bi->branch, &h, cause) == -1)
+		return -1;
 	for (i = 0; i < bi->n && i < h.seq; i++) {
-		if (journal_get(d->journal, bi->branch, i + 1, &e, cause) != 0)
-			return -1;
+		if (journal_get(d->journal, bi->branch, i + 1, &e, cause) != 1)
+			return *cause != NULL ? -1 : set_cause(cause, "entry "
+			    "%s:%zu is gone", bi->branch, i + 1);
 		if (memcmp(e.id, bi->es[i].id, HASH_LEN) != 0) {
 			id_short(a, e.id);
 			id_short(b, bi->es[i].id);

@@ -20,15 +20,14 @@ collect_chunks(struct isconfd *d, const char *branch, uint64_t head,
 {
 	struct entry	 e;
 	uint64_t	 seq;
-	char		*why = NULL;
+	int		 r;
 
 	for (seq = 1; seq <= head; seq++) {
-		if (journal_get(d->journal, branch, seq, &e, &why) != 0) {
-			set_cause(cause, "reading entry %llu: %s",
-			    (unsigned long long)seq, why ? why : "gone");
-			free(why);
+		if ((r = journal_get(d->journal, branch, seq, &e, cause)) == 0)
+			set_cause(cause, "entry %s:%llu is gone", branch,
+			    (unsigned long long)seq);
+		if (r != 1)
 			return -1;
-		}
 		hashset_add_snap(hs, &e);
 		entry_free(&e);
 	}
@@ -49,8 +48,14 @@ write_entries(struct isconfd *d, struct bio *b, const char *branch,
 	buf_add_u64(&tmp, head);
 	bio_wbuf(b, &tmp);
 	for (seq = 1; seq <= head; seq++) {
-		if (journal_get(d->journal, branch, seq, &e, cause) != 0)
+		if (journal_get(d->journal, branch, seq, &e, cause) != 1) {
+			if (*cause == NULL)
+				set_cause(cause, "entry %s:%llu is gone",
+				    branch, (unsigned long long)seq);
+			buf_free(&tmp);
+			buf_free(&raw);
 			return -1;
+		}
 		buf_reset(&raw);
 		entry_encode(&e, &raw);
 		buf_add_blob(&tmp, raw.data, raw.len);
@@ -78,7 +83,7 @@ write_chunks(struct isconfd *d, struct bio *b, struct hashset *hs,
 	buf_add_u64(&tmp, hs->n);
 	bio_wbuf(b, &tmp);
 	for (i = 0; i < hs->n; i++) {
-		if (cache_get(d->cache, hs->h[i], &data, cause) != 0) {
+		if (cache_get(d->cache, hs->h[i], &data, cause) != 1) {
 			if (*cause == NULL)
 				set_cause(cause, "a chunk is missing from "
 				    "this host's cache");
@@ -119,7 +124,7 @@ write_trailer(struct isconfd *d, struct bio *b, char **cause)
 /* The bundle into fd, which this closes. */
 static int
 bundle_write(struct isconfd *d, int fd, const char *path, const char *branch,
-    char **cause)
+    uint64_t *nentries, char **cause)
 {
 	struct bio	b;
 	struct hashset	hs;
@@ -129,7 +134,9 @@ bundle_write(struct isconfd *d, int fd, const char *path, const char *branch,
 
 	memset(&b, 0, sizeof b);
 	memset(&hs, 0, sizeof hs);
-	journal_head(d->journal, branch, &h);
+	if (journal_head(d->journal, branch, &h, cause) == -1)
+		goto out;
+	*nentries = h.seq;
 	if (collect_chunks(d, branch, h.seq, &hs, cause) == -1)
 		goto out;
 	/* gzclose closes fd: a duplicate is kept to fsync the file. */
@@ -179,10 +186,16 @@ bundle_create(struct client *c)
 	struct isconfd	*d = c->d;
 	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
 	char		*path, *tmp, *cause = NULL;
-	struct jhead	 h;
+	uint64_t	 n = 0;
 	int		 fd;
 
-	if (!journal_branch_exists(d->journal, branch)) {
+	switch (journal_branch_exists(d->journal, branch, &cause)) {
+	case -1:
+		client_err(c, "bundle create: %s", cause);
+		client_exit(c, 1);
+		free(cause);
+		return;
+	case 0:
 		client_err(c, "bundle create: no branch %s is known here",
 		    branch);
 		client_exit(c, 1);
@@ -194,16 +207,15 @@ bundle_create(struct client *c)
 		client_err(c, "bundle create %s: %s", c->req.argv[2],
 		    strerror(errno));
 		client_exit(c, 1);
-	} else if (bundle_write(d, fd, tmp, branch, &cause) == -1 ||
+	} else if (bundle_write(d, fd, tmp, branch, &n, &cause) == -1 ||
 	    rename(tmp, path) == -1) {
 		client_err(c, "bundle create %s: %s", c->req.argv[2],
 		    cause ? cause : strerror(errno));
 		unlink(tmp);
 		client_exit(c, 1);
 	} else {
-		journal_head(d->journal, branch, &h);
 		client_info(c, "wrote bundle %s: branch %s, %llu entries",
-		    path, branch, (unsigned long long)h.seq);
+		    path, branch, (unsigned long long)n);
 		client_exit(c, 0);
 	}
 	free(path);

@@ -184,6 +184,13 @@ client_exit(struct client *c, int status)
 	client_maybe_free(c);
 }
 
+void
+client_fail(struct client *c, const char *cause)
+{
+	client_err(c, "%s", cause);
+	client_exit(c, 1);
+}
+
 int
 client_claim(struct client *c)
 {
@@ -239,7 +246,10 @@ request_parse(struct request *r, const uint8_t *p, size_t len,
 	r->cwd = rd_str(&rd, 4096);
 	r->author = rd_str(&rd, 255);
 	r->argc = rd_u32(&rd);
-	if (rd.err || r->argc == 0 || r->argc > 65536) {
+	/* Each argument takes at least its 4-byte length: a count the
+	 * request cannot hold is refused before anything is allocated. */
+	if (rd.err || r->argc == 0 || r->argc > 65536 ||
+	    r->argc > (rd.len - rd.off) / 4) {
 		r->argc = 0;
 		return set_cause(cause, "malformed request");
 	}

@@ -2,8 +2,9 @@
  * The dashboard: one self-contained page (no external scripts, fonts
  * or CDNs) that fetches the JSON API and shows every host against its
  * branch head, behind and failed hosts marked, the lock holder and the
- * recent journal.  Refreshes every 5 s.  Off loopback, open it as
- * http://HOST:65028/#token=TOKEN: the token goes in a header.
+ * recent journal.  Refreshes every 5 s.  Open it as
+ * http://HOST:65028/#token=TOKEN: the token goes in a header (the status
+ * and journal need it, on loopback too: they hold commands).
  */
 const char http_dashboard[] =
 "<!DOCTYPE html>\n"
@@ -64,6 +65,7 @@ const char http_dashboard[] =
 " document.getElementById('err').textContent='';"
 "document.body.dataset.loaded='1'})\n"
 ".catch(function(e){document.getElementById('err').textContent="
-"'cannot load: '+e})}\n"
+"'cannot load: '+(e==401?'open this page as /#token=TOKEN (the token is "
+"IS_HOME/conf/http_token)':e)})}\n"
 "load();setInterval(load,5000);\n"
 "</script></body></html>\n";

@@ -39,9 +39,10 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		client_exit(c, status);
 		goto out;
 	}
-	state_entry_init(d, c, &e, ENTRY_EXEC);
-	exec_encode(&job->x, &e.payload);
-	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1) {
+	if (state_entry_init(d, c, &e, ENTRY_EXEC, &cause) == 0)
+		exec_encode(&job->x, &e.payload);
+	if (cause != NULL ||
+	    journal_wip_add(d->journal, d->branch, &e, &cause) == -1) {
 		client_err(c, "exec ran but could not be journaled: %s",
 		    cause);
 		client_exit(c, 1);
@@ -148,8 +149,8 @@ verb_reboot(struct client *c)
 	if (state_need_lock(c, &l) == -1)
 		return;
 	jlock_free(&l);
-	state_entry_init(d, c, &e, ENTRY_REBOOT);
-	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1 ||
+	if (state_entry_init(d, c, &e, ENTRY_REBOOT, &cause) == -1 ||
+	    journal_wip_add(d->journal, d->branch, &e, &cause) == -1 ||
 	    reboot_run(c, reboot_done, c, &cause) == -1) {
 		client_err(c, "reboot: %s", cause);
 		client_exit(c, 1);

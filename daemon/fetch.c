@@ -329,7 +329,11 @@ fetch_shuffle(struct fetch *f)
 	}
 }
 
-/* The chunks that entries applied+1..head of branch need. */
+/*
+ * The chunks that entries applied+1..head of branch need.  A read that
+ * fails stops the collection (logged): up reads the same entries and
+ * stops there itself.
+ */
 static void
 fetch_collect(struct fetch *f, const char *branch)
 {
@@ -339,15 +343,19 @@ fetch_collect(struct fetch *f, const char *branch)
 	uint64_t		 seq, applied;
 	struct jhead		 h;
 	size_t			 i, j;
+	char			*cause = NULL;
+	int			 r = 0;
 
-	journal_applied(d->journal, branch, &applied);
-	journal_head(d->journal, branch, &h);
+	if (journal_applied(d->journal, branch, &applied, &cause) == -1 ||
+	    journal_head(d->journal, branch, &h, &cause) == -1)
+		goto out;
 	for (seq = applied + 1; seq <= h.seq; seq++) {
-		if (journal_get(d->journal, branch, seq, &e, NULL) != 0)
+		if (journal_get(d->journal, branch, seq, &e, &cause) != 1)
 			break;
 		if (e.kind == ENTRY_SNAP && snap_decode(&e.payload, &s) == 0) {
-			for (i = 0; i < s.nchunks; i++) {
-				if (cache_has(d->cache, s.chunks[i].hash))
+			for (i = 0; i < s.nchunks && r != -1; i++) {
+				if ((r = cache_has(d->cache, s.chunks[i].hash,
+				    &cause)) != 0)
 					continue;
 				for (j = 0; j < f->n; j++)
 					if (memcmp(f->ch[j].hash,
@@ -367,7 +375,13 @@ fetch_collect(struct fetch *f, const char *branch)
 			snap_info_free(&s);
 		}
 		entry_free(&e);
+		if (r == -1)
+			break;
 	}
+out:
+	if (cause != NULL)
+		log_warnx("finding the chunks %s needs: %s", branch, cause);
+	free(cause);
 	f->remaining = f->n;
 }
 

@@ -11,13 +11,18 @@
  * connection, and a slow page cannot see half-updated state.
  *
  * Bound to 127.0.0.1 (or IS_BIND when that is a loopback address)
- * unless IS_HTTP_BIND says otherwise; off a loopback address every
- * request needs "Authorization: Bearer TOKEN", the token being
- * $IS_HOME/conf/http_token (made on first start, mode 0600).  Bounded:
- * 128 connections, 10 s timeouts, 32 KiB per connection.  No chunk
- * content is ever served.
+ * unless IS_HTTP_BIND says otherwise.  "Authorization: Bearer TOKEN",
+ * the token being $IS_HOME/conf/http_token (made on first start, mode
+ * 0600, readable by root only), is needed for what may hold secrets:
+ * the status (lock message, a failed command and its output) and the
+ * journal (command lines, messages, paths).  On a loopback address any
+ * local user may connect, so only the dashboard page, /api/v1/hosts
+ * (positions and failure numbers) and /metrics are served without it;
+ * off loopback every request needs it.  Bounded: 128 connections, 10 s
+ * timeouts, 32 KiB per connection.  No chunk content is ever served.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +44,10 @@ struct http {
 	int			 need_token;
 };
 
-void	http_metrics(struct isconfd *, struct buf *);
-void	http_hosts(struct isconfd *, struct buf *);
+int	http_metrics(struct isconfd *, struct buf *, char **);
+int	http_hosts(struct isconfd *, struct buf *, char **);
 int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *);
+	    struct buf *, char **);
 extern const char http_dashboard[];
 
 static void	http_schedule(struct isconfd *);
@@ -98,13 +103,22 @@ reply_error(const struct mhd_lib *m, struct MHD_Connection *conn,
 	return reply(m, conn, code, "application/json", body, strlen(body));
 }
 
+/* What a local user may see without the token: no command, message,
+ * path or output. */
 static int
-authorized(struct isconfd *d, struct MHD_Connection *conn)
+public_url(const char *url)
+{
+	return strcmp(url, "/") == 0 || strcmp(url, "/metrics") == 0 ||
+	    strcmp(url, "/api/v1/hosts") == 0;
+}
+
+static int
+authorized(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 {
 	const char	*h;
 	char		 want[80];
 
-	if (!d->http->need_token)
+	if (!d->http->need_token && public_url(url))
 		return 1;
 	h = d->http->lib.lookup_value(conn, MHD_HEADER_KIND,
 	    "Authorization");
@@ -124,8 +138,12 @@ arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
 	*out = def;
 	if (v == NULL)
 		return 0;
+	/* strtoull takes "-1" (as 2^64-1), "+1" and leading blanks. */
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
 	*out = strtoull(v, &end, 10);
-	return (*v == '\0' || *end != '\0') ? -1 : 0;
+	return (*end != '\0' || errno == ERANGE) ? -1 : 0;
 }
 
 static enum MHD_Result
@@ -135,16 +153,17 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	uint64_t	 after, limit;
 	const struct mhd_lib *m = &d->http->lib;
 	const char	*json = "application/json";
-	char		 branch[256];
+	char		 branch[256], *cause = NULL;
 	enum MHD_Result	 rv;
+	int		 r = 0;
 
 	buf_init(&b);
 	if (strcmp(url, "/api/v1/status") == 0)
-		status_build(d, &b, 1);
+		r = status_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/api/v1/hosts") == 0)
-		http_hosts(d, &b);
+		r = http_hosts(d, &b, &cause);
 	else if (strcmp(url, "/metrics") == 0) {
-		http_metrics(d, &b);
+		r = http_metrics(d, &b, &cause);
 		json = "text/plain; version=0.0.4";
 	} else if (strcmp(url, "/") == 0) {
 		buf_add(&b, http_dashboard, strlen(http_dashboard));
@@ -154,19 +173,27 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	    strlen(branch) + strlen("/journal")) {
 		if (arg_u64(m, conn, "after", 0, &after) == -1 ||
 		    arg_u64(m, conn, "limit", 100, &limit) == -1 ||
-		    limit == 0 || limit > 10000) {
+		    limit == 0 || limit > 10000 || after > UINT64_MAX - limit) {
 			buf_free(&b);
 			return reply_error(m, conn, 400, "after and limit must be "
 			    "numbers, limit 1 to 10000");
 		}
-		if (!name_valid(branch) || http_journal(d, branch, after, limit,
-		    &b) == -1) {
+		if (!name_valid(branch) || (r = http_journal(d, branch, after,
+		    limit, &b, &cause)) == 0) {
 			buf_free(&b);
 			return reply_error(m, conn, 404, "no such branch");
 		}
 	} else {
 		buf_free(&b);
 		return reply_error(m, conn, 404, "not found");
+	}
+	if (r == -1) {
+		/* The cause may name a branch: the log has it, not JSON. */
+		log_warnx("HTTP %s: %s", url, cause);
+		free(cause);
+		buf_free(&b);
+		return reply_error(m, conn, 500, "reading the journal failed "
+		    "(see the log)");
 	}
 	buf_add_u8(&b, '\n');
 	rv = reply(m, conn, 200, json, b.data, b.len);
@@ -189,7 +216,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply_error(m, conn, 405, "read-only: GET only");
 	if (*upload_size != 0)
 		return reply_error(m, conn, 413, "no request body expected");
-	if (!authorized(d, conn))
+	if (!authorized(d, conn, url))
 		return reply_error(m, conn, 401, "bearer token required");
 	return route(d, conn, url);
 }
@@ -316,7 +343,8 @@ http_open(struct isconfd *d, char **cause)
 	d->http->resume = evtimer_new(d->base, http_resume, d);
 	evconnlistener_set_error_cb(d->http->listener, http_accept_error);
 	log_info("HTTP status API on %s:%d%s", bind, d->conf.http_port,
-	    d->http->need_token ? " (bearer token required)" : "");
+	    d->http->need_token ? " (bearer token required)" :
+	    " (bearer token required for status and journal)");
 	return 0;
 }
 

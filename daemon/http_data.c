@@ -9,10 +9,10 @@
 
 #include "isconfd.h"
 
-void	http_metrics(struct isconfd *, struct buf *);
-void	http_hosts(struct isconfd *, struct buf *);
+int	http_metrics(struct isconfd *, struct buf *, char **);
+int	http_hosts(struct isconfd *, struct buf *, char **);
 int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *);
+	    struct buf *, char **);
 
 static void
 host_json(struct buf *b, const char *host, const char *branch,
@@ -36,8 +36,24 @@ host_json(struct buf *b, const char *host, const char *branch,
 		buf_printf(b, "null}");
 }
 
-void
-http_hosts(struct isconfd *d, struct buf *b)
+/* The head of a peer's branch: the best of what it and we know. */
+static int
+peer_head(struct isconfd *d, const struct peer *p, uint64_t *head,
+    char **cause)
+{
+	struct jhead	h;
+
+	if (journal_head(d->journal, p->branch, &h, cause) == -1)
+		return -1;
+	*head = h.seq;
+	if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
+	    p->heads[0].seq > *head)
+		*head = p->heads[0].seq;
+	return 0;
+}
+
+int
+http_hosts(struct isconfd *d, struct buf *b, char **cause)
 {
 	struct peer	*p;
 	struct jhead	 h;
@@ -45,10 +61,13 @@ http_hosts(struct isconfd *d, struct buf *b)
 	uint64_t	 applied, fseq = 0, head;
 	uint32_t	 fst = 0;
 	int64_t		 now = now_ns();
+	int		 r;
 
-	journal_head(d->journal, d->branch, &h);
-	journal_applied(d->journal, d->branch, &applied);
-	if (report_last_up(d, &u) == 0) {
+	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
+	    (r = report_last_up(d, &u, cause)) == -1)
+		return -1;
+	if (r == 1) {
 		if (strcmp(u.result, "failed") == 0) {
 			fseq = u.seq;
 			fst = (uint32_t)u.status;
@@ -59,18 +78,15 @@ http_hosts(struct isconfd *d, struct buf *b)
 	host_json(b, d->conf.hostname, d->branch, applied, h.seq, 0, 1, fseq,
 	    fst, 1);
 	TAILQ_FOREACH(p, &d->peers, entry) {
-		/* Its branch's head: the best of what it and we know. */
-		journal_head(d->journal, p->branch, &h);
-		head = h.seq;
-		if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
-		    p->heads[0].seq > head)
-			head = p->heads[0].seq;
+		if (peer_head(d, p, &head, cause) == -1)
+			return -1;
 		buf_add_u8(b, ',');
 		host_json(b, p->host, p->branch, p->applied, head,
 		    (now - p->last_seen) / 1e9, peer_reachable(d, p),
 		    p->failed_seq, p->failed_status, 0);
 	}
 	buf_printf(b, "]}");
+	return 0;
 }
 
 /* isconf hosts: the same data as /api/v1/hosts, as a table. */
@@ -82,26 +98,25 @@ verb_hosts(struct client *c)
 	struct jhead	 h;
 	struct buf	 b;
 	uint64_t	 applied, head;
-	char		 state[64];
+	char		 state[64], *cause = NULL;
 
 	buf_init(&b);
 	if (c->req.flags & CTL_F_JSON) {
-		http_hosts(d, &b);
+		if (http_hosts(d, &b, &cause) == -1)
+			goto fail;
 		goto out;
 	}
-	journal_head(d->journal, d->branch, &h);
-	journal_applied(d->journal, d->branch, &applied);
+	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, &cause) == -1)
+		goto fail;
 	buf_printf(&b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST", "BRANCH",
 	    "APPLIED", "HEAD", "STATE", "SEEN");
 	buf_printf(&b, "%-20s %-16s %8llu %8llu  %-24s %s\n", d->conf.hostname,
 	    d->branch, (unsigned long long)applied, (unsigned long long)h.seq,
 	    applied < h.seq ? "behind" : "up to date", "(this host)");
 	TAILQ_FOREACH(p, &d->peers, entry) {
-		journal_head(d->journal, p->branch, &h);
-		head = h.seq;
-		if (p->nheads > 0 && p->heads[0].seq > head &&
-		    strcmp(p->heads[0].branch, p->branch) == 0)
-			head = p->heads[0].seq;
+		if (peer_head(d, p, &head, &cause) == -1)
+			goto fail;
 		if (p->failed_seq != 0)
 			snprintf(state, sizeof state, "FAILED at %llu (%u)",
 			    (unsigned long long)p->failed_seq, p->failed_status);
@@ -122,23 +137,30 @@ out:
 	client_out(c, "%s", (char *)b.data);
 	buf_free(&b);
 	client_exit(c, 0);
+	return;
+fail:
+	buf_free(&b);
+	client_fail(c, cause);
+	free(cause);
 }
 
+/* 1 and the entries, 0 if there is no such branch, -1 error. */
 int
 http_journal(struct isconfd *d, const char *branch, uint64_t after,
-    uint64_t limit, struct buf *b)
+    uint64_t limit, struct buf *b, char **cause)
 {
 	struct entry	 e;
 	uint64_t	 seq;
 	char		 id[13], *detail;
+	int		 r;
 
-	if (!journal_branch_exists(d->journal, branch))
-		return -1;
+	if ((r = journal_branch_exists(d->journal, branch, cause)) != 1)
+		return r;
 	buf_printf(b, "{\"branch\":");
 	buf_add_json(b, branch);
 	buf_printf(b, ",\"entries\":[");
-	for (seq = after + 1; seq <= after + limit &&
-	    journal_get(d->journal, branch, seq, &e, NULL) == 0; seq++) {
+	for (seq = after + 1; seq <= after + limit && (r = journal_get(
+	    d->journal, branch, seq, &e, cause)) == 1; seq++) {
 		id_short(id, e.id);
 		detail = entry_detail(&e);
 		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
@@ -156,8 +178,10 @@ http_journal(struct isconfd *d, const char *branch, uint64_t after,
 		free(detail);
 		entry_free(&e);
 	}
+	if (r == -1)
+		return -1;
 	buf_printf(b, "]}");
-	return 0;
+	return 1;
 }
 
 static void
@@ -191,8 +215,8 @@ in_out(struct buf *b, const char *name, uint64_t in, uint64_t out)
 	    (unsigned long long)in, name, (unsigned long long)out);
 }
 
-void
-http_metrics(struct isconfd *d, struct buf *b)
+int
+http_metrics(struct isconfd *d, struct buf *b, char **cause)
 {
 	struct net_stats	*ns, zero;
 	struct jhead		 h;
@@ -202,11 +226,12 @@ http_metrics(struct isconfd *d, struct buf *b)
 
 	memset(&zero, 0, sizeof zero);
 	ns = d->net ? net_stats(d->net) : &zero;
-	journal_head(d->journal, d->branch, &h);
-	journal_applied(d->journal, d->branch, &applied);
-	cache_stats(d->cache, &chunks, &bytes);
-	if (journal_lock_get(d->journal, d->branch, &l) == 0) {
-		held = 1;
+	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
+	    cache_stats(d->cache, &chunks, &bytes, cause) == -1 ||
+	    (held = journal_lock_get(d->journal, d->branch, &l, cause)) == -1)
+		return -1;
+	if (held) {
 		mine = strcmp(l.host, d->conf.hostname) == 0;
 		jlock_free(&l);
 	}
@@ -269,4 +294,5 @@ http_metrics(struct isconfd *d, struct buf *b)
 	    "when by this host.");
 	buf_printf(b, "isconf_lock_held{branch=\"%s\",mine=\"%d\"} %d",
 	    d->branch, mine, held);
+	return 0;
 }

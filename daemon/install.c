@@ -115,9 +115,9 @@ write_chunks(struct isconfd *d, int fd, const struct snap_info *s,
 	 * host's CPU).  Only on a mismatch are they, to name the bad one. */
 	for (i = 0; i < s->nchunks; i++) {
 		if ((r = cache_get_unchecked(d->cache, s->chunks[i].hash, &b,
-		    cause)) != 0) {
+		    cause)) != 1) {
 			hex_encode(hex, s->chunks[i].hash, HASH_LEN);
-			if (r == 1)
+			if (r == 0)
 				set_cause(cause, "chunk %.16s of %s is not in "
 				    "the cache", hex, s->path);
 			goto out;
@@ -314,10 +314,17 @@ install_cleanup(struct isconfd *d)
 	struct entry		 e;
 	struct place		 pl;
 	uint64_t		 applied;
+	char			*cause = NULL;
 
-	journal_applied(d->journal, d->branch, &applied);
-	if (journal_get(d->journal, d->branch, applied + 1, &e, NULL) != 0)
+	/* A failed read leaves the temporary for the next up, which
+	 * replaces it: nothing is lost, only tidied later. */
+	if (journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
+	    journal_get(d->journal, d->branch, applied + 1, &e, &cause) != 1) {
+		if (cause != NULL)
+			log_warnx("leftover install temporary: %s", cause);
+		free(cause);
 		return;
+	}
 	if (e.kind != ENTRY_SNAP || snap_decode(&e.payload, &s) == -1) {
 		entry_free(&e);
 		return;

@@ -127,6 +127,65 @@ read_branch(struct isconfd *d, char **cause)
 	return journal_branch_create(d->journal, b, cause);
 }
 
+/*
+ * IS_HOME holds command lines and their output (journal.db) and the
+ * host key: the directory is 0700 and the databases 0600.  Homes made by
+ * older versions (0755, 0644 databases) are tightened here, before
+ * anything opens them.  SQLite gives a -wal or -shm file the mode of its
+ * database, so the databases are made 0600 before SQLite creates them.
+ */
+static const char *home_private[] = { "journal.db", "cache.db",
+    "journal.db-wal", "journal.db-shm", "cache.db-wal", "cache.db-shm",
+    "cache.pack", NULL };
+
+static int
+home_file_private(const char *home, const char *name, int create,
+    char **cause)
+{
+	struct stat	 sb;
+	char		*p = path_join(home, name);
+	int		 fd, rv = 0;
+
+	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT :
+	    0), 0600);
+	if (fd == -1 && errno != ENOENT)
+		rv = set_cause(cause, "%s: %s", p, strerror(errno));
+	else if (fd != -1 && (fstat(fd, &sb) == -1 || ((sb.st_mode & 0777) !=
+	    0600 && fchmod(fd, 0600) == -1)))
+		rv = set_cause(cause, "%s: chmod 0600: %s", p,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	free(p);
+	return rv;
+}
+
+static int
+home_secure(struct isconfd *d, char **cause)
+{
+	const char	*home = d->conf.home;
+	struct stat	 sb;
+	size_t		 i;
+
+	if (stat(home, &sb) == -1)
+		return set_cause(cause, "IS_HOME %s: %s", home,
+		    strerror(errno));
+	/* Never chmod a shared directory (IS_HOME=/tmp by mistake). */
+	if (!S_ISDIR(sb.st_mode) || (sb.st_mode & S_ISVTX) ||
+	    sb.st_uid != geteuid())
+		return set_cause(cause, "IS_HOME %s must be a directory of "
+		    "its own, owned by uid %u and not sticky (shared); chmod "
+		    "it 0700", home, (unsigned)geteuid());
+	if ((sb.st_mode & 07777) != 0700 && chmod(home, 0700) == -1)
+		return set_cause(cause, "IS_HOME %s: chmod 0700: %s", home,
+		    strerror(errno));
+	for (i = 0; home_private[i] != NULL; i++)
+		if (home_file_private(home, home_private[i], i < 2,
+		    cause) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 isconfd_open(struct isconfd *d, char **cause)
 {
@@ -134,9 +193,10 @@ isconfd_open(struct isconfd *d, char **cause)
 	int	 rv;
 
 	conf = path_join(d->conf.home, "conf");
-	rv = mkdir_p(conf, 0755, cause);
+	rv = mkdir_p(conf, 0700, cause);
 	free(conf);
-	if (rv == -1 || pidfile_lock(d, cause) == -1 ||
+	if (rv == -1 || home_secure(d, cause) == -1 ||
+	    pidfile_lock(d, cause) == -1 ||
 	    hostkey_load(d, cause) == -1)
 		return -1;
 	p = path_join(d->conf.home, "journal.db");
@@ -148,10 +208,10 @@ isconfd_open(struct isconfd *d, char **cause)
 	rv = cache_open(p, &d->cache, cause);
 	free(p);
 	if (rv == -1 || read_branch(d, cause) == -1 ||
-	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1)
+	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
+	    upexec_open(d, cause) == -1)
 		return -1;
 	install_cleanup(d);
-	upexec_open(d);
 	/* The status page is a convenience: without it the host still
 	 * replicates, so a busy port is a warning, not a refusal. */
 	p = NULL;

@@ -183,7 +183,10 @@ void	 sync_chunks(struct isconfd *, const char *branch, struct client *,
 int	 entries_verify(struct isconfd *, const char *branch,
 	    const struct entry *, size_t, const uint8_t *parent,
 	    char **cause);
-char	*fork_get(struct isconfd *, const char *branch, uint64_t *seq);
+/* A fork recorded on branch: 1 with its description ("SEQ ours theirs
+ * BRANCH PEER", caller frees) and seq, 0 if none, -1 error. */
+int	 fork_get(struct isconfd *, const char *branch, char **info,
+	    uint64_t *seq, char **cause) MUST_CHECK;
 
 /* lockd.c: one lock per branch across the mesh. */
 void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
@@ -203,6 +206,8 @@ void	 client_info(struct client *, const char *, ...)
 void	 client_err(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_exit(struct client *, int status);
+/* "isconf: error: cause", exit status 1. */
+void	 client_fail(struct client *, const char *cause);
 void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
@@ -219,7 +224,7 @@ int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
 
 /* upexec.c: the running exec's record (see there). */
-void	 upexec_open(struct isconfd *);
+int	 upexec_open(struct isconfd *, char **cause);
 void	 upexec_close(struct isconfd *);
 void	 upexec_started(struct isconfd *, const char *branch, uint64_t seq,
 	    const char *command, pid_t);
@@ -244,8 +249,10 @@ int	 hostkey_trusted(struct isconfd *, const uint8_t *pubkey,
 
 /* state.c: the host's branch and shared checks. */
 int	 state_set_branch(struct isconfd *, const char *, char **cause);
-void	 state_entry_init(struct isconfd *, struct client *, struct entry *,
-	    enum entry_kind);
+/* A new entry carrying the lock's message; -1 (entry still freeable)
+ * if the lock could not be read. */
+int	 state_entry_init(struct isconfd *, struct client *, struct entry *,
+	    enum entry_kind, char **cause) MUST_CHECK;
 /* Lock held by this host on its branch: 0, else tells client, -1. */
 int	 state_need_lock(struct client *, struct jlock *);
 /* Refuse when this host holds uncommitted work; 0 or -1 (told). */
@@ -304,11 +311,14 @@ struct last_up {
 	unsigned long long	 first;		/* first entry it tried */
 	char			*output;	/* failed command's tail */
 };
-/* 0 if an up has run (u filled; free u->output), else -1. */
-int	report_last_up(struct isconfd *, struct last_up *);
+/* 1 and the last up (u->output caller-freed), 0 if none is recorded,
+ * -1 error. */
+int	report_last_up(struct isconfd *, struct last_up *, char **cause)
+	    MUST_CHECK;
 
 /* status.c */
-void	status_build(struct isconfd *, struct buf *, int json);
+int	status_build(struct isconfd *, struct buf *, int json,
+	    char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);

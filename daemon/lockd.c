@@ -402,7 +402,8 @@ on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 	struct jlock		 l, own;
 	struct jhead		 h;
 	struct claim_view	 v;
-	char			 why[128], when[64];
+	char			 why[128], when[64], *cause = NULL;
+	int			 held;
 
 	k->branch = rd_str(r, 255);
 	k->clock = rd_u64(r);
@@ -418,9 +419,18 @@ on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 	if (k->clock > d->lclock)
 		d->lclock = k->clock;
 	grants_prune(d, "", NULL);
-	journal_head(d->journal, k->branch, &h);
+	/* Unreadable: no answer at all rather than a grant on a guess. */
+	if (journal_head(d->journal, k->branch, &h, &cause) == -1 ||
+	    (held = journal_lock_get(d->journal, k->branch, &l,
+	    &cause)) == -1) {
+		log_warnx("claim of %s by %s not answered: %s", k->branch,
+		    k->host, cause);
+		free(cause);
+		claim_free(k);
+		return;
+	}
 	memset(&v, 0, sizeof v);
-	if (journal_lock_get(d->journal, k->branch, &l) == 0) {
+	if (held) {
 		v.holder_known = 1;
 		v.holder_is_claimant = strcmp(l.host, k->host) == 0;
 	}
@@ -486,8 +496,15 @@ lockd_locked(struct isconfd *d, const char *branch, const struct jlock *l)
 {
 	struct jlock	 cur;
 	char		*cause = NULL;
+	int		 held;
 
-	if (journal_lock_get(d->journal, branch, &cur) == 0) {
+	if ((held = journal_lock_get(d->journal, branch, &cur,
+	    &cause)) == -1) {
+		log_warnx("lock news on %s skipped: %s", branch, cause);
+		free(cause);
+		return;
+	}
+	if (held) {
 		int same = strcmp(cur.host, l->host) == 0;
 		int mine = strcmp(cur.host, d->conf.hostname) == 0;
 		jlock_free(&cur);
@@ -515,8 +532,14 @@ lockd_release(struct isconfd *d, const char *branch, const char *holder)
 	char		*cause = NULL;
 
 	grants_prune(d, branch, holder);
-	if (journal_lock_get(d->journal, branch, &cur) == 1)
+	switch (journal_lock_get(d->journal, branch, &cur, &cause)) {
+	case -1:
+		log_warnx("release of %s skipped: %s", branch, cause);
+		free(cause);
 		return;
+	case 0:
+		return;
+	}
 	if (strcmp(cur.host, holder) == 0) {
 		if (strcmp(holder, d->conf.hostname) == 0)
 			log_warnx("the lock this host held on %s was broken "

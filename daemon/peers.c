@@ -69,46 +69,58 @@ peers_reachable(struct isconfd *d)
 	return n;
 }
 
-static void
-hello_heads(struct isconfd *d, struct buf *b)
+static int
+hello_head(struct isconfd *d, struct buf *b, const char *branch,
+    char **cause)
 {
-	struct jhead	  h;
+	struct jhead	h;
+
+	if (journal_head(d->journal, branch, &h, cause) == -1)
+		return -1;
+	buf_add_str(b, branch);
+	buf_add_u64(b, h.seq);
+	buf_add(b, h.id, HASH_LEN);
+	return 0;
+}
+
+static int
+hello_heads(struct isconfd *d, struct buf *b, char **cause)
+{
 	char		**names;
 	size_t		  n, i, count = 1;
+	int		  rv = 0;
 
-	journal_branches(d->journal, &names, &n);
+	if (journal_branches(d->journal, &names, &n, cause) == -1)
+		return -1;
 	for (i = 0; i < n; i++)
 		if (strcmp(names[i], d->branch) != 0 && count < HELLO_MAX_HEADS)
 			count++;
 	buf_add_u32(b, (uint32_t)count);
-	journal_head(d->journal, d->branch, &h);
-	buf_add_str(b, d->branch);
-	buf_add_u64(b, h.seq);
-	buf_add(b, h.id, HASH_LEN);
+	if (hello_head(d, b, d->branch, cause) == -1)
+		rv = -1;
 	for (i = 0, count = 1; i < n; i++) {
-		if (strcmp(names[i], d->branch) != 0 &&
+		if (rv == 0 && strcmp(names[i], d->branch) != 0 &&
 		    count < HELLO_MAX_HEADS) {
-			journal_head(d->journal, names[i], &h);
-			buf_add_str(b, names[i]);
-			buf_add_u64(b, h.seq);
-			buf_add(b, h.id, HASH_LEN);
+			rv = hello_head(d, b, names[i], cause);
 			count++;
 		}
 		free(names[i]);
 	}
 	free(names);
+	return rv;
 }
 
 /* The lock on our branch as we know it (one: hellos stay small). */
-static void
-hello_lock(struct isconfd *d, struct buf *b)
+static int
+hello_lock(struct isconfd *d, struct buf *b, char **cause)
 {
 	struct jlock	l;
 	char		msg[201];
+	int		r;
 
-	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+	if ((r = journal_lock_get(d->journal, d->branch, &l, cause)) != 1) {
 		buf_add_u32(b, 0);
-		return;
+		return r;
 	}
 	xstrlcpy(msg, l.message, sizeof msg);
 	buf_add_u32(b, 1);
@@ -118,28 +130,39 @@ hello_lock(struct isconfd *d, struct buf *b)
 	buf_add_str(b, msg);
 	buf_add_u64(b, (uint64_t)l.time);
 	jlock_free(&l);
+	return 0;
 }
 
-static void
+/*
+ * Our hello.  A journal that cannot be read sends none: a hello saying
+ * "nothing applied, empty branch" would mislead every peer.  -1 logged.
+ */
+static int
 hello_build(struct isconfd *d, struct buf *b)
 {
-	uint64_t	applied;
+	uint64_t	 applied;
+	struct last_up	 u;
+	int		 failed = 0, r;
+	char		*cause = NULL;
 
-	struct last_up	u;
-	int		failed;
-
-	journal_applied(d->journal, d->branch, &applied);
+	if (journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
+	    (r = report_last_up(d, &u, &cause)) == -1)
+		goto fail;
 	buf_add_str(b, d->branch);
 	buf_add_u64(b, applied);
-	failed = 0;
-	if (report_last_up(d, &u) == 0) {
+	if (r == 1) {
 		failed = strcmp(u.result, "failed") == 0;
 		free(u.output);
 	}
 	buf_add_u64(b, failed ? u.seq : 0);
 	buf_add_u32(b, failed ? (uint32_t)u.status : 0);
-	hello_heads(d, b);
-	hello_lock(d, b);
+	if (hello_heads(d, b, &cause) == -1 || hello_lock(d, b, &cause) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("gossip: %s; no hello sent this round", cause);
+	free(cause);
+	return -1;
 }
 
 static void
@@ -148,8 +171,8 @@ hello_to(struct isconfd *d, const struct sockaddr_in *to)
 	struct buf	b;
 
 	buf_init(&b);
-	hello_build(d, &b);
-	net_send(d->net, to, MSG_HELLO, b.data, b.len);
+	if (hello_build(d, &b) == 0)
+		net_send(d->net, to, MSG_HELLO, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -225,7 +248,11 @@ mesh_announce(struct isconfd *d, enum announce why)
 	if (d->net == NULL)
 		return;
 	buf_init(&b);
-	hello_build(d, &b);
+	if (hello_build(d, &b) == -1 || journal_head(d->journal, d->branch,
+	    &h, NULL) == -1) {
+		buf_free(&b);
+		return;
+	}
 	k = rules_fanout(why, d->npeers);
 	if (k == d->npeers) {
 		mesh_send_all(d, MSG_HELLO, &b);
@@ -235,7 +262,6 @@ mesh_announce(struct isconfd *d, enum announce why)
 	pick = xcalloc(k ? k : 1, sizeof *pick);
 	chosen = xcalloc(d->npeers, 1);
 	/* Peers that last showed our branch behind our head first. */
-	journal_head(d->journal, d->branch, &h);
 	TAILQ_FOREACH(p, &d->peers, entry)
 		chosen[at++] = peer_behind(d, p, h.seq);
 	rules_choose_behind(d->npeers, k, chosen, pick, randombytes_uniform);
@@ -264,24 +290,36 @@ mesh_announce(struct isconfd *d, enum announce why)
 static void
 head_check(struct isconfd *d, struct peer *p, const struct peer_head *ph)
 {
-	struct jhead	h;
-	struct entry	e;
-	uint64_t	seq;
+	struct jhead	 h;
+	struct entry	 e;
+	uint64_t	 seq;
+	char		*fork, *cause = NULL;
+	int		 r;
 
 	if (!name_valid(ph->branch) || ph->seq == 0)
 		return;
-	journal_head(d->journal, ph->branch, &h);
+	if (journal_head(d->journal, ph->branch, &h, &cause) == -1)
+		goto fail;
 	if (ph->seq > h.seq) {
 		sync_branch(d, ph->branch, &p->addr, 0);
 		return;
 	}
-	if (fork_get(d, ph->branch, &seq) != NULL)
-		return;
-	if (journal_get(d->journal, ph->branch, ph->seq, &e, NULL) != 0)
-		return;
+	if ((r = fork_get(d, ph->branch, &fork, &seq, &cause)) == 1)
+		free(fork);
+	if (r != 0)
+		goto fail;
+	if ((r = journal_get(d->journal, ph->branch, ph->seq, &e,
+	    &cause)) != 1)
+		goto fail;
 	if (memcmp(e.id, ph->id, HASH_LEN) != 0)
 		sync_branch(d, ph->branch, &p->addr, 1);	/* a fork */
 	entry_free(&e);
+	return;
+fail:
+	if (cause != NULL)
+		log_warnx("gossip: %s; %s's head not compared", cause,
+		    p->host);
+	free(cause);
 }
 
 static void
@@ -289,7 +327,8 @@ hello_locks(struct isconfd *d, struct rd *r)
 {
 	struct jlock	 l, mine;
 	uint32_t	 n = rd_u32(r);
-	char		*branch;
+	char		*branch, *cause = NULL;
+	int		 held;
 
 	if (n > 16)
 		r->err = 1;
@@ -300,11 +339,18 @@ hello_locks(struct isconfd *d, struct rd *r)
 		l.message = rd_str(r, 255);
 		l.time = (int64_t)rd_u64(r);
 		l.base_seq = 0;
-		if (!r->err && name_valid(branch) &&
-		    journal_lock_get(d->journal, branch, &mine) == 1)
+		/* mine is filled only when it was looked up and held. */
+		held = r->err || !name_valid(branch) ? 0 :
+		    journal_lock_get(d->journal, branch, &mine, &cause);
+		if (held == 0 && !r->err && name_valid(branch))
 			lockd_locked(d, branch, &l);
-		else if (!r->err)
+		else if (held == 1)
 			jlock_free(&mine);
+		else if (held == -1) {
+			log_warnx("gossip: %s; lock news skipped", cause);
+			free(cause);
+			cause = NULL;
+		}
 		free(branch);
 		jlock_free(&l);
 	}
@@ -357,7 +403,8 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		struct jlock mine;
 		/* The holder says it holds nothing: its release reached us
 		 * only now, or we missed it. */
-		if (journal_lock_get(d->journal, p->branch, &mine) == 0) {
+		if (journal_lock_get(d->journal, p->branch, &mine,
+		    NULL) == 1) {
 			if (strcmp(mine.host, p->host) == 0)
 				lockd_release(d, p->branch, p->host);
 			jlock_free(&mine);

@@ -11,39 +11,52 @@
 #include "isconfd.h"
 
 int
-report_last_up(struct isconfd *d, struct last_up *u)
+report_last_up(struct isconfd *d, struct last_up *u, char **cause)
 {
-	char	*v;
-	int	 ok;
+	char	*v, *start;
+	int	 r;
 
 	memset(u, 0, sizeof *u);
-	if ((v = journal_state_get(d->journal, "last_up")) == NULL)
-		return -1;
-	ok = sscanf(v, "%lld %15s %llu %d", &u->time, u->result, &u->seq,
-	    &u->status) == 4;
-	free(v);
-	if ((v = journal_state_get(d->journal, "last_up_start")) != NULL) {
-		if (sscanf(v, "%lld %llu", &u->start, &u->first) != 2)
-			u->first = u->seq;
+	if ((r = journal_state_get(d->journal, "last_up", &v, cause)) != 1)
+		return r;
+	if (journal_state_get(d->journal, "last_up_start", &start,
+	    cause) == -1 || journal_state_get(d->journal, "last_up_output",
+	    &u->output, cause) == -1) {
 		free(v);
+		free(start);
+		return -1;
 	}
-	u->output = journal_state_get(d->journal, "last_up_output");
-	return ok ? 0 : -1;
+	r = sscanf(v, "%lld %15s %llu %d", &u->time, u->result, &u->seq,
+	    &u->status) == 4;
+	if (start == NULL || sscanf(start, "%lld %llu", &u->start,
+	    &u->first) != 2)
+		u->first = u->seq;
+	free(v);
+	free(start);
+	if (r == 0) {
+		free(u->output);
+		u->output = NULL;
+	}
+	return r;
 }
 
-static void
+static int
 row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
-    const struct last_up *u)
+    const struct last_up *u, char **cause)
 {
 	struct entry	 e;
 	struct japplied	 a;
 	char		*detail;
-	int		 applied;
+	int		 applied, r;
 
-	if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
-		return;
+	if ((r = journal_get(d->journal, d->branch, seq, &e, cause)) != 1)
+		return r;
+	if ((applied = journal_applied_get(d->journal, d->branch, seq, &a,
+	    cause)) == -1) {
+		entry_free(&e);
+		return -1;
+	}
 	detail = entry_detail(&e);
-	applied = journal_applied_get(d->journal, d->branch, seq, &a) == 0;
 	if (json) {
 		buf_printf(b, "%s{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
 		    first ? "" : ",", (unsigned long long)seq,
@@ -65,18 +78,20 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		    detail);
 	free(detail);
 	entry_free(&e);
+	return 0;
 }
 
-static void
-report_up(struct isconfd *d, struct buf *b, int json)
+static int
+report_up(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	struct last_up	u;
 	uint64_t	seq, last;
 	char		when[64];
+	int		r;
 
-	if (report_last_up(d, &u) == -1) {
+	if ((r = report_last_up(d, &u, cause)) != 1) {
 		buf_printf(b, json ? "\"last_up\":null" : "last up: never\n");
-		return;
+		return r;
 	}
 	last = strcmp(u.result, "failed") == 0 ? u.seq : u.seq;
 	fmt_time(when, sizeof when, u.time);
@@ -88,7 +103,10 @@ report_up(struct isconfd *d, struct buf *b, int json)
 		buf_printf(b, "last up: ended %s: %s\n  %-5s %-6s %-6s %8s  %s\n",
 		    when, u.result, "seq", "kind", "status", "ms", "detail");
 	for (seq = u.first; seq > 0 && seq <= last; seq++)
-		row(d, b, seq, json, seq == u.first, &u);
+		if (row(d, b, seq, json, seq == u.first, &u, cause) == -1) {
+			free(u.output);
+			return -1;
+		}
 	if (json) {
 		buf_printf(b, "],\"output\":");
 		buf_add_json(b, u.output ? u.output : "");
@@ -98,22 +116,26 @@ report_up(struct isconfd *d, struct buf *b, int json)
 		    u.output, u.output[strlen(u.output) - 1] == '\n' ? "" :
 		    "\n");
 	free(u.output);
+	return 0;
 }
 
-static void
-report_ci(struct isconfd *d, struct buf *b, int json)
+static int
+report_ci(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	struct entry	 e;
-	char		*v = journal_state_get(d->journal, "last_ci"), *detail;
+	char		*v, *detail;
 	char		 when[64];
 	long long	 t;
 	unsigned long long first, last, seq;
+	int		 r;
 
+	if (journal_state_get(d->journal, "last_ci", &v, cause) == -1)
+		return -1;
 	if (v == NULL || sscanf(v, "%lld %llu %llu", &t, &first, &last) != 3) {
 		buf_printf(b, json ? ",\"last_ci\":null" :
 		    "last transaction checked in here: none\n");
 		free(v);
-		return;
+		return 0;
 	}
 	free(v);
 	fmt_time(when, sizeof when, t);
@@ -123,7 +145,10 @@ report_ci(struct isconfd *d, struct buf *b, int json)
 		buf_printf(b, "last transaction checked in here: %s, entries "
 		    "%llu-%llu\n", when, first, last);
 	for (seq = first; seq <= last; seq++) {
-		if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
+		if ((r = journal_get(d->journal, d->branch, seq, &e,
+		    cause)) == -1)
+			return -1;
+		if (r == 0)
 			break;
 		detail = entry_detail(&e);
 		fmt_time(when, sizeof when, e.time);
@@ -142,6 +167,7 @@ report_ci(struct isconfd *d, struct buf *b, int json)
 	}
 	if (json)
 		buf_printf(b, "]}");
+	return 0;
 }
 
 void
@@ -149,12 +175,18 @@ verb_report(struct client *c)
 {
 	struct buf	b;
 	int		json = c->req.flags & CTL_F_JSON;
+	char		*cause = NULL;
 
 	buf_init(&b);
 	if (json)
 		buf_add_u8(&b, '{');
-	report_up(c->d, &b, json);
-	report_ci(c->d, &b, json);
+	if (report_up(c->d, &b, json, &cause) == -1 ||
+	    report_ci(c->d, &b, json, &cause) == -1) {
+		client_fail(c, cause);
+		free(cause);
+		buf_free(&b);
+		return;
+	}
 	if (json)
 		buf_add_u8(&b, '}');
 	else if (b.len > 0)

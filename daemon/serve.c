@@ -31,6 +31,8 @@ serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
 	struct jhead	 h;
 	struct buf	 b, raw;
 	size_t		 n = 0;
+	char		*cause = NULL;
+	int		 rv = -1;
 
 	if (rd_done(r) == -1 || !name_valid(branch)) {
 		free(branch);
@@ -38,11 +40,14 @@ serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
 	}
 	buf_init(&b);
 	buf_init(&raw);
-	journal_head(d->journal, branch, &h);
+	/* A read that fails ends the stream: an F_END after fewer entries
+	 * than the head would look like a short journal. */
+	if (journal_head(d->journal, branch, &h, &cause) == -1)
+		goto out;
 	for (seq = after + 1; seq <= h.seq && n < SERVE_MAX_ENTRIES;
 	    seq++, n++) {
-		if (journal_get(d->journal, branch, seq, &e, NULL) != 0)
-			break;
+		if (journal_get(d->journal, branch, seq, &e, &cause) != 1)
+			goto out;
 		buf_reset(&b);
 		buf_reset(&raw);
 		entry_encode(&e, &raw);
@@ -56,10 +61,16 @@ serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
 	buf_reset(&b);
 	buf_add_u64(&b, h.seq);
 	net_conn_send(c, F_END, b.data, b.len);
+	rv = 0;
+out:
+	if (rv == -1)
+		log_warnx("serving %s to a peer: %s", branch, cause ? cause :
+		    "an entry below the head is missing");
 	buf_free(&b);
 	buf_free(&raw);
 	free(branch);
-	return 0;
+	free(cause);
+	return rv;
 }
 
 static int
@@ -67,6 +78,7 @@ serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
 {
 	uint8_t		 hash[HASH_LEN];
 	struct buf	 data, b;
+	char		*cause = NULL;
 	int		 rv;
 
 	rd_bytes(r, hash, HASH_LEN);
@@ -75,7 +87,11 @@ serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
 	buf_init(&data);
 	buf_init(&b);
 	buf_add(&b, hash, HASH_LEN);
-	if ((rv = cache_get(d->cache, hash, &data, NULL)) == 0) {
+	if ((rv = cache_get(d->cache, hash, &data, &cause)) == -1) {
+		log_warnx("serving a chunk: %s", cause);
+		free(cause);
+	}
+	if (rv == 1) {
 		buf_add_blob(&b, data.data, data.len);
 		net_conn_send(c, F_CHUNK, b.data, b.len);
 		d->chunks_served++;

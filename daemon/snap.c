@@ -157,7 +157,8 @@ verb_snap(struct client *c)
 	if (snap_fill(d, real, &s, &new_bytes, &cause) == -1)
 		goto fail;
 	CRASH_POINT("snap");	/* chunks stored, entry not yet */
-	state_entry_init(d, c, &e, ENTRY_SNAP);
+	if (state_entry_init(d, c, &e, ENTRY_SNAP, &cause) == -1)
+		goto fail;
 	snap_encode(&s, &e.payload);
 	if (journal_wip_add(d->journal, d->branch, &e, &cause) == -1)
 		goto fail;

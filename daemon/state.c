@@ -40,11 +40,12 @@ state_set_branch(struct isconfd *d, const char *branch, char **cause)
 	return journal_branch_create(d->journal, branch, cause);
 }
 
-void
+int
 state_entry_init(struct isconfd *d, struct client *c, struct entry *e,
-    enum entry_kind kind)
+    enum entry_kind kind, char **cause)
 {
 	struct jlock	l;
+	int		r;
 
 	memset(e, 0, sizeof *e);
 	e->kind = kind;
@@ -52,19 +53,26 @@ state_entry_init(struct isconfd *d, struct client *c, struct entry *e,
 	e->host = xstrdup(d->conf.hostname);
 	e->author = xstrdup(c->req.author);
 	/* Every entry of a transaction carries the lock's message. */
-	if (journal_lock_get(d->journal, d->branch, &l) == 0) {
+	if ((r = journal_lock_get(d->journal, d->branch, &l, cause)) == 1) {
 		e->message = xstrdup(l.message);
 		jlock_free(&l);
 	} else
 		e->message = xstrdup("");
+	return r == -1 ? -1 : 0;
 }
 
 int
 state_need_lock(struct client *c, struct jlock *l)
 {
 	struct isconfd	*d = c->d;
+	char		*cause = NULL;
 
-	if (journal_lock_get(d->journal, d->branch, l) == 1) {
+	switch (journal_lock_get(d->journal, d->branch, l, &cause)) {
+	case -1:
+		client_fail(c, cause);
+		free(cause);
+		return -1;
+	case 0:
 		client_err(c, "branch %s is not locked: run 'isconf lock "
 		    "MESSAGE' first", d->branch);
 		client_exit(c, EXIT_NOT_LOCKED);
@@ -85,9 +93,16 @@ state_no_wip(struct client *c, const char *verb)
 {
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
+	char		*cause = NULL;
 
-	if (journal_lock_get(d->journal, d->branch, &l) == 1)
+	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
+	case -1:
+		client_fail(c, cause);
+		free(cause);
+		return -1;
+	case 0:
 		return 0;
+	}
 	if (strcmp(l.host, d->conf.hostname) != 0) {
 		jlock_free(&l);		/* another host's lock: not our work */
 		return 0;

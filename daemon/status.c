@@ -26,15 +26,16 @@ client_buf(struct client *c, struct buf *b)
 	buf_free(b);
 }
 
-static void
-status_lock(struct isconfd *d, struct buf *b, int json)
+static int
+status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	struct jlock	l;
 	char		when[64];
+	int		r;
 
-	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+	if ((r = journal_lock_get(d->journal, d->branch, &l, cause)) != 1) {
 		buf_printf(b, json ? "\"lock\":null," : "lock:     none\n");
-		return;
+		return r;
 	}
 	fmt_time(when, sizeof when, l.time);
 	if (json) {
@@ -47,6 +48,7 @@ status_lock(struct isconfd *d, struct buf *b, int json)
 		buf_printf(b, "lock:     held by %s@%s since %s: %s\n", l.author,
 		    l.host, when, l.message);
 	jlock_free(&l);
+	return 0;
 }
 
 /* The last few lines of a failed command's output, indented. */
@@ -72,20 +74,25 @@ output_tail(struct buf *b, const char *out, int lines)
 		buf_add_u8(b, '\n');
 }
 
-static void
-status_last_up(struct isconfd *d, struct buf *b, int json)
+static int
+status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	struct last_up	u;
 	struct entry	e;
 	char		when[64], *detail = NULL;
+	int		r;
 
-	if (report_last_up(d, &u) == -1) {
+	if ((r = report_last_up(d, &u, cause)) != 1) {
 		buf_printf(b, json ? "\"last_up\":null" : "last up:  never\n");
-		return;
+		return r;
 	}
 	fmt_time(when, sizeof when, u.time);
-	if (strcmp(u.result, "failed") == 0 &&
-	    journal_get(d->journal, d->branch, u.seq, &e, NULL) == 0) {
+	if (strcmp(u.result, "failed") == 0 && (r = journal_get(d->journal,
+	    d->branch, u.seq, &e, cause)) != 0) {
+		if (r == -1) {
+			free(u.output);
+			return -1;
+		}
 		detail = entry_detail(&e);
 		entry_free(&e);
 	}
@@ -108,6 +115,7 @@ status_last_up(struct isconfd *d, struct buf *b, int json)
 		    u.result, u.seq);
 	free(detail);
 	free(u.output);
+	return 0;
 }
 
 /* The up running and its exec, or an earlier run's exec still alive. */
@@ -164,11 +172,12 @@ status_up(struct isconfd *d, struct buf *b, int json)
 	buf_add_u8(b, '\n');
 }
 
-static void
-status_mesh(struct isconfd *d, struct buf *b, int json)
+static int
+status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	char		*fork;
 	uint64_t	 seq = 0;
+	int		 r;
 	char		 ours[16] = "", theirs[16] = "", fb[256] = "", peer[64] = "";
 
 	struct net_stats	*ns, zero;
@@ -191,10 +200,10 @@ status_mesh(struct isconfd *d, struct buf *b, int json)
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
-	if ((fork = fork_get(d, d->branch, &seq)) == NULL) {
+	if ((r = fork_get(d, d->branch, &fork, &seq, cause)) != 1) {
 		if (json)
 			buf_printf(b, "\"fork\":null,");
-		return;
+		return r;
 	}
 	sscanf(fork, "%*u %15s %15s %255s %63s", ours, theirs, fb, peer);
 	if (json) {
@@ -209,44 +218,55 @@ status_mesh(struct isconfd *d, struct buf *b, int json)
 		    "%s, kept as branch %s)\n", (unsigned long long)seq, ours,
 		    theirs, peer, fb);
 	free(fork);
+	return 0;
 }
 
 void
 verb_status(struct client *c)
 {
-	struct buf	b;
+	struct buf	 b;
+	char		*cause = NULL;
 
 	buf_init(&b);
-	status_build(c->d, &b, c->req.flags & CTL_F_JSON);
+	if (status_build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
+		buf_free(&b);
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
 	client_buf(c, &b);
 	client_exit(c, 0);
 }
 
 /* The id of the entry this host applied last (zeros: none). */
-static void
-applied_id(struct isconfd *d, uint64_t seq, char *id)
+static int
+applied_id(struct isconfd *d, uint64_t seq, char *id, char **cause)
 {
 	struct entry	e;
 	uint8_t		zero[HASH_LEN] = { 0 };
+	int		r = 0;
 
-	if (seq > 0 && journal_get(d->journal, d->branch, seq, &e, NULL) == 0) {
+	if (seq > 0 && (r = journal_get(d->journal, d->branch, seq, &e,
+	    cause)) == 1) {
 		id_short(id, e.id);
 		entry_free(&e);
 	} else
 		id_short(id, zero);
+	return r == -1 ? -1 : 0;
 }
 
 /* The status, as text or JSON, into b (shared with the HTTP API). */
-void
-status_build(struct isconfd *d, struct buf *b0, int json)
+int
+status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 {
 	struct jhead	 h;
 	uint64_t	 applied;
 	char		 id[13];
 	struct buf	 b;
 
-	journal_head(d->journal, d->branch, &h);
-	journal_applied(d->journal, d->branch, &applied);
+	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, cause) == -1)
+		return -1;
 	id_short(id, h.id);
 	buf_init(&b);
 	if (json) {
@@ -257,36 +277,47 @@ status_build(struct isconfd *d, struct buf *b0, int json)
 		buf_printf(&b, "\"head\":{\"seq\":%llu,\"id\":\"%s\"},"
 		    "\"applied\":%llu,", (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
-		applied_id(d, applied, id);
+		if (applied_id(d, applied, id, cause) == -1)
+			goto fail;
 		buf_printf(&b, "\"applied_id\":\"%s\",", id);
 	} else
 		buf_printf(&b, "domain:   %s\nhost:     %s\nbranch:   %s\n"
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
-	status_lock(d, &b, json);
+	if (status_lock(d, &b, json, cause) == -1)
+		goto fail;
 	status_up(d, &b, json);
-	status_mesh(d, &b, json);
-	status_last_up(d, &b, json);
+	if (status_mesh(d, &b, json, cause) == -1 ||
+	    status_last_up(d, &b, json, cause) == -1)
+		goto fail;
 	if (json)
 		buf_add_u8(&b, '}');
 	else if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.len--;
 	buf_add(b0, b.data, b.len);
 	buf_free(&b);
+	return 0;
+fail:
+	buf_free(&b);
+	return -1;
 }
 
 /* log --applied: this host's history for one entry. */
-static void
+static int
 log_applied(struct isconfd *d, struct buf *b, const char *branch,
-    const struct entry *e, const struct last_up *u, int json)
+    const struct entry *e, const struct last_up *u, int json, char **cause)
 {
 	struct japplied	a;
 	char		when[64];
 	int		failed = u != NULL && strcmp(u->result, "failed") == 0 &&
 			    u->seq == e->seq && strcmp(branch, d->branch) == 0;
+	int		r;
 
-	if (journal_applied_get(d->journal, branch, e->seq, &a) == 0) {
+	if ((r = journal_applied_get(d->journal, branch, e->seq, &a,
+	    cause)) == -1)
+		return -1;
+	if (r == 1) {
 		fmt_time(when, sizeof when, a.time);
 		if (json)
 			buf_printf(b, ",\"applied\":{\"time\":%lld,"
@@ -310,6 +341,7 @@ log_applied(struct isconfd *d, struct buf *b, const char *branch,
 		}
 	} else
 		buf_printf(b, json ? ",\"applied\":null" : "\tnot applied");
+	return 0;
 }
 
 /* One entry, without its end: log adds the applied part and the end. */
@@ -355,23 +387,32 @@ verb_log(struct client *c)
 		else
 			branch = c->req.argv[i];
 	}
-	if (!journal_branch_exists(d->journal, branch)) {
+	if ((r = journal_branch_exists(d->journal, branch, &cause)) == 0) {
 		client_err(c, "no branch %s is known here", branch);
 		client_exit(c, 1);
 		return;
 	}
-	if (applied && report_last_up(d, &u) == 0)
+	if (r == -1 || (applied && (r = report_last_up(d, &u,
+	    &cause)) == -1)) {
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
+	if (applied && r == 1)
 		up = &u;
 	buf_init(&b);
 	if (json)
 		buf_add_u8(&b, '[');
 	for (seq = 1; (r = journal_get(d->journal, branch, seq, &e,
-	    &cause)) == 0; seq++) {
+	    &cause)) == 1; seq++) {
 		log_entry(&b, &e, json, seq == 1);
-		if (applied)
-			log_applied(d, &b, branch, &e, up, json);
+		if (applied && log_applied(d, &b, branch, &e, up, json,
+		    &cause) == -1)
+			r = -1;
 		buf_add_u8(&b, json ? '}' : '\n');
 		entry_free(&e);
+		if (r == -1)
+			break;
 		if (b.len > 256 * 1024) {	/* keep frames small */
 			if (!json)
 				b.len--;

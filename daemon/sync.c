@@ -92,17 +92,20 @@ entries_verify(struct isconfd *d, const char *branch, const struct entry *es,
 	return rv;
 }
 
-char *
-fork_get(struct isconfd *d, const char *branch, uint64_t *seq)
+int
+fork_get(struct isconfd *d, const char *branch, char **info, uint64_t *seq,
+    char **cause)
 {
-	char	*key, *v;
+	char	*key;
+	int	 r;
 
+	*seq = 0;
 	xasprintf(&key, "fork:%s", branch);
-	v = journal_state_get(d->journal, key);
+	r = journal_state_get(d->journal, key, info, cause);
 	free(key);
-	if (v != NULL)
-		*seq = strtoull(v, NULL, 10);
-	return v;
+	if (r == 1)
+		*seq = strtoull(*info, NULL, 10);
+	return r;
 }
 
 static void
@@ -111,19 +114,26 @@ fork_record(struct isconfd *d, struct sync_run *s, size_t k)
 	struct entry	 mine;
 	char		 ours[13], theirs[13], *fname, *key, *v, *cause = NULL;
 	uint64_t	 seq;
+	int		 r;
 
-	if ((v = fork_get(d, s->branch, &seq)) != NULL) {
+	if ((r = fork_get(d, s->branch, &v, &seq, &cause)) == 1)
 		free(v);
+	/* Known already, or our entry k + 1 gone meanwhile: nothing to do. */
+	if (r != 0 || (r = journal_get(d->journal, s->branch, k + 1, &mine,
+	    &cause)) != 1) {
+		if (r == -1)
+			log_warnx("recording a fork of %s: %s", s->branch,
+			    cause);
+		free(cause);
 		return;
 	}
-	if (journal_get(d->journal, s->branch, k + 1, &mine, NULL) != 0)
-		return;
 	id_short(ours, mine.id);
 	id_short(theirs, s->es[k].id);
 	entry_free(&mine);
 	xasprintf(&fname, "%s.fork-%s", s->branch, theirs);
-	if (!journal_branch_exists(d->journal, fname) &&
-	    (journal_fork(d->journal, s->branch, fname, k, &s->es[k],
+	if ((r = journal_branch_exists(d->journal, fname, &cause)) == -1)
+		log_warnx("keeping the other side of the fork: %s", cause);
+	else if (r == 0 && (journal_fork(d->journal, s->branch, fname, k, &s->es[k],
 	    &cause) == -1 || journal_append(d->journal, fname, s->es + k + 1,
 	    s->n - k - 1, 0, &cause) == -1))
 		log_warnx("keeping the other side of the fork: %s", cause);
@@ -156,8 +166,14 @@ store_full(struct isconfd *d, struct sync_run *s, const struct jhead *h)
 		return;
 	}
 	for (k = 0; k < s->n && k < h->seq; k++) {
-		if (journal_get(d->journal, s->branch, k + 1, &e, NULL) != 0)
+		if (journal_get(d->journal, s->branch, k + 1, &e,
+		    &cause) != 1) {
+			log_warnx("comparing entries of %s from %s: %s",
+			    s->branch, inet_ntoa(s->peer.sin_addr), cause ?
+			    cause : "an entry below the head is missing");
+			free(cause);
 			return;
+		}
 		int same = memcmp(e.id, s->es[k].id, HASH_LEN) == 0;
 		entry_free(&e);
 		if (!same) {
@@ -186,9 +202,13 @@ sync_store(struct isconfd *d, struct sync_run *s)
 	struct jhead	 h;
 	char		*cause = NULL;
 
-	journal_head(d->journal, s->branch, &h);
 	if (s->n == 0)
 		return;
+	if (journal_head(d->journal, s->branch, &h, &cause) == -1) {
+		log_warnx("storing entries of %s: %s", s->branch, cause);
+		free(cause);
+		return;
+	}
 	if (s->full) {
 		store_full(d, s, &h);
 	} else if (s->es[0].seq != h.seq + 1 ||
@@ -204,9 +224,9 @@ sync_store(struct isconfd *d, struct sync_run *s)
 		free(cause);
 		return;
 	}
-	journal_head(d->journal, s->branch, &h);
-	log_info("%s: now at entry %llu (from %s)", s->branch,
-	    (unsigned long long)h.seq, inet_ntoa(s->peer.sin_addr));
+	if (journal_head(d->journal, s->branch, &h, NULL) == 0)
+		log_info("%s: now at entry %llu (from %s)", s->branch,
+		    (unsigned long long)h.seq, inet_ntoa(s->peer.sin_addr));
 	/* Pass the news on: this is how a ci spreads past the origin's
 	 * own fan-out. */
 	mesh_announce(d, ANNOUNCE_NEWS);
@@ -324,9 +344,15 @@ run_start(struct isconfd *d, const char *branch,
 	struct sync_run	*s;
 	struct jhead	 h;
 	struct buf	 b;
+	char		*cause = NULL;
 
 	if (d->net == NULL)
 		return NULL;
+	if (journal_head(d->journal, branch, &h, &cause) == -1) {
+		log_warnx("sync of %s: %s; skipped", branch, cause);
+		free(cause);
+		return NULL;
+	}
 	s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->branch = xstrdup(branch);
@@ -335,7 +361,6 @@ run_start(struct isconfd *d, const char *branch,
 	s->wait = w;
 	s->next = d->syncs;
 	d->syncs = s;
-	journal_head(d->journal, branch, &h);
 	buf_init(&b);
 	buf_add_str(&b, branch);
 	buf_add_u64(&b, full ? 0 : h.seq);

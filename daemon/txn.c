@@ -47,13 +47,20 @@ verb_lock(struct client *c)
 		client_exit(c, EXIT_NO_MESSAGE);
 		goto out;
 	}
-	if (journal_lock_get(d->journal, d->branch, &l) == 0) {
+	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
+	case -1:
+		client_fail(c, cause);
+		goto out;
+	case 1:
 		lock_refuse(c, &l);
 		jlock_free(&l);
 		goto out;
 	}
-	journal_head(d->journal, d->branch, &h);
-	journal_applied(d->journal, d->branch, &applied);
+	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
+		client_fail(c, cause);
+		goto out;
+	}
 	if (applied < h.seq) {
 		client_err(c, "this host has applied %llu of the %llu entries "
 		    "of %s: run 'isconf up' before locking",
@@ -76,7 +83,12 @@ verb_unlock(struct client *c)
 	struct jlock	 l;
 	char		*cause = NULL;
 
-	if (journal_lock_get(d->journal, d->branch, &l) == 1) {
+	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
+	case -1:
+		client_fail(c, cause);
+		free(cause);
+		return;
+	case 0:
 		client_err(c, "branch %s is not locked", d->branch);
 		client_exit(c, EXIT_NOT_LOCKED);
 		return;
@@ -100,7 +112,7 @@ verb_unlock(struct client *c)
 /* Chain the wip entries onto the head and close them with a ci entry. */
 static struct entry *
 ci_build(struct client *c, struct entry *wip, size_t n,
-    const struct jhead *h)
+    const struct jhead *h, char **cause)
 {
 	struct isconfd	*d = c->d;
 	struct entry	*es = xcalloc(n + 1, sizeof *es);
@@ -110,8 +122,11 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 	for (i = 0; i <= n; i++) {
 		if (i < n)
 			entry_copy(&es[i], &wip[i]);
-		else {
-			state_entry_init(d, c, &es[i], ENTRY_CI);
+		else if (state_entry_init(d, c, &es[i], ENTRY_CI,
+		    cause) == -1) {
+			journal_entries_free(es, n + 1);
+			return NULL;
+		} else {
 			memcpy(si.pubkey, d->pk, PUBKEY_LEN);
 			si.parent_branch = NULL;
 			sig_encode(&si, &es[i].payload);
@@ -136,7 +151,8 @@ verb_ci(struct client *c)
 
 	if (state_need_lock(c, &l) == -1)
 		return;
-	journal_head(d->journal, d->branch, &h);
+	if (journal_head(d->journal, d->branch, &h, &cause) == -1)
+		goto fail;
 	if (h.seq != l.base_seq) {
 		client_err(c, "ci refused: %s moved from entry %llu to %llu "
 		    "since the lock was taken; this transaction no longer "
@@ -157,7 +173,8 @@ verb_ci(struct client *c)
 		client_exit(c, 0);
 		goto out;
 	}
-	es = ci_build(c, wip, n, &h);
+	if ((es = ci_build(c, wip, n, &h, &cause)) == NULL)
+		goto fail;
 	CRASH_POINT("ci-publish");	/* wip written, not published */
 	if (journal_append(d->journal, d->branch, es, n + 1,
 	    JA_CI | JA_APPLIED, &cause) == -1)

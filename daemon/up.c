@@ -338,15 +338,19 @@ up_step(struct up_job *job)
 		}
 		r = journal_get(d->journal, job->branch, job->next, &job->cur,
 		    &cause);
-		if (r == 1)
+		if (r == 0)
 			break;
-		if (r == -1 || memcmp(job->cur.parent, job->prev,
-		    HASH_LEN) != 0) {
+		if (r == -1) {
+			client_err(job->c, "up: %s", cause);
+			free(cause);
+			up_end(job, 1);
+			return;
+		}
+		if (memcmp(job->cur.parent, job->prev, HASH_LEN) != 0) {
 			client_err(job->c, "journal of %s broken at entry "
 			    "%llu: %s", job->branch,
 			    (unsigned long long)job->next,
-			    cause ? cause : "parent does not match");
-			free(cause);
+			    "parent does not match");
 			up_end(job, 1);
 			return;
 		}
@@ -412,33 +416,61 @@ up_wait_earlier(struct isconfd *d, struct up_job *job)
 	return 1;
 }
 
+/*
+ * Where replay starts: after the last entry this host applied.  A read
+ * that fails stops up: guessing "nothing applied" would run every entry
+ * again.  -1 with cause.
+ */
+static int
+up_position(struct isconfd *d, struct up_job *job, uint64_t *applied,
+    char **cause)
+{
+	struct jhead	h;
+	struct entry	e;
+	int		r;
+
+	if (fork_get(d, job->branch, &job->fork_info, &job->fork_at,
+	    cause) == -1 || journal_applied(d->journal, job->branch, applied,
+	    cause) == -1 || journal_head(d->journal, job->branch, &h,
+	    cause) == -1)
+		return -1;
+	job->head = h.seq;
+	job->next = *applied + 1;
+	if (*applied == 0)
+		return 0;
+	if ((r = journal_get(d->journal, job->branch, *applied, &e,
+	    cause)) == 0)
+		set_cause(cause, "entry %s:%llu, applied here, is missing "
+		    "from the journal", job->branch,
+		    (unsigned long long)*applied);
+	if (r != 1)
+		return -1;
+	memcpy(job->prev, e.id, HASH_LEN);
+	entry_free(&e);
+	return 0;
+}
+
 static void
 up_begin(struct isconfd *d, void *arg, int fetched)
 {
 	struct up_job	*job = arg;
-	struct jhead	 h;
-	struct entry	 e;
 	uint64_t	 applied;
-
-	char		*v;
+	char		*v, *cause = NULL;
 
 	(void)fetched;
-	job->fork_info = fork_get(d, job->branch, &job->fork_at);
-	journal_applied(d->journal, d->branch, &applied);
+	if (up_position(d, job, &applied, &cause) == -1) {
+		client_err(job->c, "up: %s; nothing was applied", cause);
+		log_warnx("up on %s stopped: %s", job->branch, cause);
+		free(cause);
+		up_end(job, 1);
+		return;
+	}
 	/* For report: where this up started, and no old failure output. */
 	xasprintf(&v, "%lld %llu", (long long)(now_ns() / 1000000000),
 	    (unsigned long long)applied + 1);
 	journal_state_set(d->journal, "last_up_start", v, NULL);
 	journal_state_set(d->journal, "last_up_output", NULL, NULL);
 	free(v);
-	journal_head(d->journal, d->branch, &h);
-	job->head = h.seq;
-	job->next = applied + 1;
-	if (applied > 0 && journal_get(d->journal, d->branch, applied, &e,
-	    NULL) == 0) {
-		memcpy(job->prev, e.id, HASH_LEN);
-		entry_free(&e);
-	}
 	if (up_wait_earlier(d, job) == 0)
 		up_step(job);
 }
@@ -518,16 +550,21 @@ up_dry_run(struct client *c)
 	struct entry	 e;
 	struct buf	 b;
 	uint64_t	 seq, applied, fork_at = 0;
-	char		*fork = fork_get(d, d->branch, &fork_at);
-	int		 json = c->req.flags & CTL_F_JSON, n = 0;
+	char		*fork = NULL, *cause = NULL;
+	int		 json = c->req.flags & CTL_F_JSON, n = 0, r;
 	int		 reboot_ok = c->req.flags & CTL_F_REBOOT;
 
-	journal_applied(d->journal, d->branch, &applied);
+	if (fork_get(d, d->branch, &fork, &fork_at, &cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
 	buf_init(&b);
 	if (json)
 		buf_add_u8(&b, '[');
-	for (seq = applied + 1; journal_get(d->journal, d->branch, seq, &e,
-	    NULL) == 0; seq++) {
+	for (seq = applied + 1; (r = journal_get(d->journal, d->branch, seq,
+	    &e, &cause)) == 1; seq++) {
 		if (fork != NULL && seq >= fork_at) {
 			entry_free(&e);
 			if (!json)
@@ -545,6 +582,10 @@ up_dry_run(struct client *c)
 		}
 		entry_free(&e);
 	}
+	if (r == -1) {
+		client_fail(c, cause);
+		goto out;
+	}
 	if (json)
 		buf_add_u8(&b, ']');
 	else if (n == 0)
@@ -554,9 +595,11 @@ up_dry_run(struct client *c)
 		b.len--;
 	buf_add_u8(&b, 0);
 	client_out(c, "%s", (char *)b.data);
+	client_exit(c, 0);
+out:
 	buf_free(&b);
 	free(fork);
-	client_exit(c, 0);
+	free(cause);
 }
 
 /* First bring the branch up to date from reachable peers (bounded),

@@ -190,8 +190,8 @@ upexec_watch(struct isconfd *d)
 /* At start-up: an exec recorded by an earlier daemon that is still
  * alive (same pid, start time and boot) is watched; a stale record is
  * dropped. */
-void
-upexec_open(struct isconfd *d)
+int
+upexec_open(struct isconfd *d, char **cause)
 {
 	struct upexec	*x;
 	char		*v, boot[40], branch[300];
@@ -199,8 +199,14 @@ upexec_open(struct isconfd *d)
 	long		 pid;
 	int		 off = 0;
 
-	if ((v = journal_state_get(d->journal, UPEXEC_KEY)) == NULL)
-		return;
+	/* Unreadable, it cannot say whether an earlier exec still runs:
+	 * starting anyway could run that entry twice at once. */
+	switch (journal_state_get(d->journal, UPEXEC_KEY, &v, cause)) {
+	case -1:
+		return -1;
+	case 0:
+		return 0;
+	}
 	x = xcalloc(1, sizeof *x);
 	x->pidfd = -1;
 	x->orphan = 1;
@@ -211,7 +217,7 @@ upexec_open(struct isconfd *d)
 		d->upexec = x;
 		upexec_clear(d);
 		free(v);
-		return;
+		return 0;
 	}
 	x->pid = (pid_t)pid;
 	x->seq = seq;
@@ -224,11 +230,12 @@ upexec_open(struct isconfd *d)
 		log_info("entry %llu (%s) was running when the host rebooted",
 		    (unsigned long long)x->seq, x->command);
 		upexec_clear(d);
-		return;
+		return 0;
 	}
 	log_warnx("entry %llu (%s) from an earlier run may still be running "
 	    "as pid %ld", (unsigned long long)x->seq, x->command, pid);
 	upexec_watch(d);
+	return 0;
 }
 
 /* 1 if an earlier run's exec is alive: cb(d, arg) runs once it has

@@ -115,17 +115,33 @@ check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
 	free(base);
 }
 
-static size_t
-collect(struct isconfd *d, struct want **wp)
+static void
+wants_free(struct want *w, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		snap_info_free(&w[i].s);
+	free(w);
+}
+
+/* The snaps this host applied, by path; -1 if the journal failed. */
+static int
+collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 {
 	struct want	*w = NULL;
 	struct entry	 e;
 	uint64_t	 seq, applied;
 	size_t		 n = 0;
+	int		 r = 1;
 
-	journal_applied(d->journal, d->branch, &applied);
+	*wp = NULL;
+	*np = 0;
+	if (journal_applied(d->journal, d->branch, &applied, cause) == -1)
+		return -1;
 	for (seq = 1; seq <= applied; seq++) {
-		if (journal_get(d->journal, d->branch, seq, &e, NULL) != 0)
+		if ((r = journal_get(d->journal, d->branch, seq, &e,
+		    cause)) != 1)
 			break;
 		if (e.kind == ENTRY_SNAP) {
 			w = xreallocarray(w, n + 1, sizeof *w);
@@ -139,9 +155,14 @@ collect(struct isconfd *d, struct want **wp)
 		}
 		entry_free(&e);
 	}
+	if (r == -1) {
+		wants_free(w, n);
+		return -1;
+	}
 	qsort(w, n, sizeof *w, want_cmp);
 	*wp = w;
-	return n;
+	*np = n;
+	return 0;
 }
 
 void
@@ -150,9 +171,16 @@ verb_verify(struct client *c)
 	struct isconfd	*d = c->d;
 	struct want	*w;
 	struct buf	 out, why;
-	size_t		 n = collect(d, &w), i, checked = 0, drift = 0;
+	size_t		 n, i, checked = 0, drift = 0;
 	int		 json = c->req.flags & CTL_F_JSON;
+	char		*cause = NULL;
 
+	if (collect(d, &w, &n, &cause) == -1) {
+		client_err(c, "verify: %s", cause);
+		client_exit(c, 1);
+		free(cause);
+		return;
+	}
 	buf_init(&out);
 	buf_init(&why);
 	if (json)
@@ -187,9 +215,7 @@ verb_verify(struct client *c)
 		    drift);
 	buf_add_u8(&out, 0);
 	client_out(c, "%s", (char *)out.data);
-	for (i = 0; i < n; i++)
-		snap_info_free(&w[i].s);
-	free(w);
+	wants_free(w, n);
 	buf_free(&out);
 	buf_free(&why);
 	client_exit(c, drift ? 1 : 0);

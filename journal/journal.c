@@ -4,6 +4,7 @@
  * leaves either all of a ci or none of it.
  */
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,10 +62,53 @@ db_fail(struct journal *j, sqlite3_stmt *st, char **cause)
 	return -1;
 }
 
+/*
+ * Step a read of table.  Test builds fail it with an I/O error when
+ * $ISCONF_FAULT is "journal-read" or "journal-read:TABLE".
+ */
+static int
+db_step(sqlite3_stmt *st, const char *table)
+{
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("journal-read", table))
+		return SQLITE_IOERR;
+#else
+	(void)table;
+#endif
+	return sqlite3_step(st);
+}
+
+/* A read that stepped to rc: "reading WHAT: disk I/O error". */
+static int __attribute__((format(printf, 5, 6)))
+db_read_fail(struct journal *j, sqlite3_stmt *st, int rc, char **cause,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*what;
+
+	va_start(ap, fmt);
+	xvasprintf(&what, fmt, ap);
+	va_end(ap);
+	/* An injected fault leaves the handle's own error unset. */
+	set_cause(cause, "reading %s: %s", what, sqlite3_errcode(j->db) ==
+	    rc ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));
+	free(what);
+	sqlite3_finalize(st);
+	return -1;
+}
+
 static void
 db_rollback(struct journal *j)
 {
 	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+
+	return xstrdup(t ? (const char *)t : "");
 }
 
 int
@@ -99,16 +143,17 @@ journal_close(struct journal *j)
 }
 
 int
-journal_branch_exists(struct journal *j, const char *name)
+journal_branch_exists(struct journal *j, const char *name, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 found;
+	int		 rc;
 
 	st = db_prep(j, "SELECT 1 FROM branches WHERE name = ?");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	if ((rc = db_step(st, "branches")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the branches");
 	sqlite3_finalize(st);
-	return found;
+	return rc == SQLITE_ROW;
 }
 
 int
@@ -126,33 +171,50 @@ journal_branch_create(struct journal *j, const char *name, char **cause)
 }
 
 int
-journal_branches(struct journal *j, char ***names, size_t *n)
+journal_branches(struct journal *j, char ***names, size_t *n, char **cause)
 {
 	sqlite3_stmt	*st;
+	int		 rc;
 
 	*names = NULL;
 	*n = 0;
 	st = db_prep(j, "SELECT name FROM branches ORDER BY name");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step(st, "branches")) == SQLITE_ROW) {
 		*names = xreallocarray(*names, *n + 1, sizeof **names);
-		(*names)[(*n)++] = xstrdup((const char *)
-		    sqlite3_column_text(st, 0));
+		(*names)[(*n)++] = col_text(st, 0);
 	}
-	sqlite3_finalize(st);
-	return 0;
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	while (*n > 0)
+		free((*names)[--*n]);
+	free(*names);
+	*names = NULL;
+	return db_read_fail(j, st, rc, cause, "the branches");
 }
 
 int
-journal_head(struct journal *j, const char *branch, struct jhead *h)
+journal_head(struct journal *j, const char *branch, struct jhead *h,
+    char **cause)
 {
 	sqlite3_stmt	*st;
+	int		 rc;
 
 	memset(h, 0, sizeof *h);
 	st = db_prep(j, "SELECT seq, id FROM entries WHERE branch = ? "
 	    "ORDER BY seq DESC LIMIT 1");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 1) == HASH_LEN) {
+	rc = db_step(st, "entries");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the head of branch %s",
+		    branch);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) != HASH_LEN) {
+		sqlite3_finalize(st);
+		return set_cause(cause, "the head of branch %s is corrupt",
+		    branch);
+	}
+	if (rc == SQLITE_ROW) {
 		h->seq = (uint64_t)sqlite3_column_int64(st, 0);
 		memcpy(h->id, sqlite3_column_blob(st, 1), HASH_LEN);
 	}
@@ -165,14 +227,17 @@ journal_get(struct journal *j, const char *branch, uint64_t seq,
     struct entry *e, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 rv = 1;
+	int		 rc, rv = 0;
 
 	st = db_prep(j, "SELECT raw, id, sig FROM entries "
 	    "WHERE branch = ? AND seq = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if ((rc = db_step(st, "entries")) == SQLITE_DONE)
 		goto out;
+	if (rc != SQLITE_ROW)
+		return db_read_fail(j, st, rc, cause, "entry %s:%llu", branch,
+		    (unsigned long long)seq);
 	rv = -1;
 	if (entry_decode(sqlite3_column_blob(st, 0),
 	    (size_t)sqlite3_column_bytes(st, 0), e, cause) == -1)
@@ -189,7 +254,7 @@ journal_get(struct journal *j, const char *branch, uint64_t seq,
 		e->has_sig = 1;
 		memcpy(e->sig, sqlite3_column_blob(st, 2), SIG_LEN);
 	}
-	rv = 0;
+	rv = 1;
 out:
 	sqlite3_finalize(st);
 	return rv;
@@ -229,9 +294,9 @@ append_locked(struct journal *j, const char *branch, const struct entry *es,
 	struct jhead	h;
 	size_t		i;
 
-	if (journal_branch_create(j, branch, cause) == -1)
+	if (journal_branch_create(j, branch, cause) == -1 ||
+	    journal_head(j, branch, &h, cause) == -1)
 		return -1;
-	journal_head(j, branch, &h);
 	for (i = 0; i < n; i++) {
 		if (es[i].seq != h.seq + 1 ||
 		    memcmp(es[i].parent, h.id, HASH_LEN) != 0)
@@ -293,7 +358,10 @@ journal_fork(struct journal *j, const char *from, const char *to,
 
 	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
 		return -1;
-	if (journal_branch_exists(j, to)) {
+	switch (journal_branch_exists(j, to, cause)) {
+	case -1:
+		goto fail;
+	case 1:
 		set_cause(cause, "branch %s already exists", to);
 		goto fail;
 	}
@@ -358,10 +426,13 @@ journal_wip_list(struct journal *j, const char *branch, struct entry **esp,
 	sqlite3_stmt	*st;
 	struct entry	*es = NULL;
 	size_t		 n = 0;
+	int		 rc;
 
+	*esp = NULL;
+	*np = 0;
 	st = db_prep(j, "SELECT raw FROM wip WHERE branch = ? ORDER BY idx");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = db_step(st, "wip")) == SQLITE_ROW) {
 		es = xreallocarray(es, n + 1, sizeof *es);
 		if (entry_decode(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &es[n], cause) == -1) {
@@ -370,6 +441,11 @@ journal_wip_list(struct journal *j, const char *branch, struct entry **esp,
 			return -1;
 		}
 		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		journal_entries_free(es, n);
+		return db_read_fail(j, st, rc, cause, "the work in progress "
+		    "of branch %s", branch);
 	}
 	sqlite3_finalize(st);
 	*esp = es;
@@ -386,34 +462,29 @@ jlock_free(struct jlock *l)
 	memset(l, 0, sizeof *l);
 }
 
-static char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char	*t = sqlite3_column_text(st, i);
-
-	return xstrdup(t ? (const char *)t : "");
-}
-
 int
-journal_lock_get(struct journal *j, const char *branch, struct jlock *l)
+journal_lock_get(struct journal *j, const char *branch, struct jlock *l,
+    char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 rv = 1;
+	int		 rc;
 
 	memset(l, 0, sizeof *l);
 	st = db_prep(j, "SELECT host, author, message, time, base_seq "
 	    "FROM locks WHERE branch = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step(st, "locks")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the lock of branch %s",
+		    branch);
+	if (rc == SQLITE_ROW) {
 		l->host = col_text(st, 0);
 		l->author = col_text(st, 1);
 		l->message = col_text(st, 2);
 		l->time = sqlite3_column_int64(st, 3);
 		l->base_seq = (uint64_t)sqlite3_column_int64(st, 4);
-		rv = 0;
 	}
 	sqlite3_finalize(st);
-	return rv;
+	return rc == SQLITE_ROW;
 }
 
 /* verb: "INSERT" (fails if a lock is recorded) or "INSERT OR REPLACE". */
@@ -470,40 +541,47 @@ journal_lock_clear(struct journal *j, const char *branch, char **cause)
 }
 
 int
-journal_applied(struct journal *j, const char *branch, uint64_t *seq)
+journal_applied(struct journal *j, const char *branch, uint64_t *seq,
+    char **cause)
 {
 	sqlite3_stmt	*st;
+	int		 rc;
 
 	*seq = 0;
 	st = db_prep(j, "SELECT MAX(seq) FROM history WHERE branch = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	/* An aggregate always gives a row; no row at all is an error. */
+	if ((rc = db_step(st, "history")) != SQLITE_ROW)
+		return db_read_fail(j, st, rc, cause, "the history of branch "
+		    "%s", branch);
+	*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return 0;
 }
 
 int
 journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
-    struct japplied *a)
+    struct japplied *a, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 rv = 1;
+	int		 rc;
 
 	memset(a, 0, sizeof *a);
 	st = db_prep(j, "SELECT time, status, duration_ms FROM history "
 	    "WHERE branch = ? AND seq = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step(st, "history")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the history of branch "
+		    "%s", branch);
+	if (rc == SQLITE_ROW) {
 		a->seq = seq;
 		a->time = sqlite3_column_int64(st, 0);
 		a->status = sqlite3_column_int(st, 1);
 		a->duration_ms = sqlite3_column_int64(st, 2);
-		rv = 0;
 	}
 	sqlite3_finalize(st);
-	return rv;
+	return rc == SQLITE_ROW;
 }
 
 int
@@ -543,19 +621,22 @@ journal_history_copy(struct journal *j, const char *from, const char *to,
 	return 0;
 }
 
-char *
-journal_state_get(struct journal *j, const char *key)
+int
+journal_state_get(struct journal *j, const char *key, char **value,
+    char **cause)
 {
 	sqlite3_stmt	*st;
-	char		*v = NULL;
+	int		 rc;
 
+	*value = NULL;
 	st = db_prep(j, "SELECT value FROM state WHERE key = ?");
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = col_text(st, 0);
+	if ((rc = db_step(st, "state")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "state %s", key);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*value = col_text(st, 0);
 	sqlite3_finalize(st);
-	return v;
+	return *value != NULL;
 }
 
 int
@@ -577,10 +658,10 @@ journal_state_set(struct journal *j, const char *key, const char *value,
 
 int
 journal_history_matches(struct journal *j, const char *hist_branch,
-    const char *branch, uint64_t upto, uint64_t *first_bad)
+    const char *branch, uint64_t upto, uint64_t *first_bad, char **cause)
 {
 	sqlite3_stmt	*st;
-	int		 rv = 0;
+	int		 rc;
 
 	*first_bad = 0;
 	st = db_prep(j, "SELECT h.seq FROM history h LEFT JOIN entries e "
@@ -590,12 +671,13 @@ journal_history_matches(struct journal *j, const char *hist_branch,
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hist_branch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)upto);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = db_step(st, "history")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the history of branch "
+		    "%s", hist_branch);
+	if (rc == SQLITE_ROW)
 		*first_bad = (uint64_t)sqlite3_column_int64(st, 0);
-		rv = 1;
-	}
 	sqlite3_finalize(st);
-	return rv;
+	return rc == SQLITE_ROW;
 }
 
 int

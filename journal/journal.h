@@ -144,16 +144,26 @@ struct japplied {
 	int64_t		 duration_ms;
 };
 
+/*
+ * Reads return -1 on an error (cause set: "reading the head of branch
+ * main: disk I/O error"), never "nothing there"; a lookup returns 0 when
+ * what it looks for is absent and 1 when it filled the result.
+ */
 int	 journal_open(const char *path, struct journal **, char **cause);
 void	 journal_close(struct journal *);
 
-int	 journal_branch_exists(struct journal *, const char *);
+int	 journal_branch_exists(struct journal *, const char *,
+	    char **cause) MUST_CHECK;
 int	 journal_branch_create(struct journal *, const char *, char **cause);
-int	 journal_branches(struct journal *, char ***names, size_t *n);
-int	 journal_head(struct journal *, const char *, struct jhead *);
-/* 0 found, 1 no such entry, -1 error. */
+int	 journal_branches(struct journal *, char ***names, size_t *n,
+	    char **cause) MUST_CHECK;
+/* 0 and the head (seq 0, zero id for an empty branch), or -1. */
+int	 journal_head(struct journal *, const char *, struct jhead *,
+	    char **cause) MUST_CHECK;
+/* 1 and the entry, 0 if there is no such entry, -1 if it could not be
+ * read or is corrupt. */
 int	 journal_get(struct journal *, const char *branch, uint64_t seq,
-	    struct entry *, char **cause);
+	    struct entry *, char **cause) MUST_CHECK;
 /*
  * Append entries to a branch in one transaction.  Each must extend the
  * head (seq, parent).  JA_CI also clears the branch's wip and lock and
@@ -173,11 +183,13 @@ int	 journal_fork(struct journal *, const char *from, const char *to,
 int	 journal_wip_add(struct journal *, const char *branch,
 	    const struct entry *, char **cause);
 int	 journal_wip_list(struct journal *, const char *branch,
-	    struct entry **, size_t *n, char **cause);
+	    struct entry **, size_t *n, char **cause) MUST_CHECK;
 void	 journal_entries_free(struct entry *, size_t);
 
-/* The lock on a branch as this host knows it.  0 held, 1 free. */
-int	 journal_lock_get(struct journal *, const char *, struct jlock *);
+/* The lock on a branch as this host knows it: 1 held (l filled), 0 free,
+ * -1 error. */
+int	 journal_lock_get(struct journal *, const char *, struct jlock *,
+	    char **cause) MUST_CHECK;
 int	 journal_lock_set(struct journal *, const char *, const struct jlock *,
 	    const struct entry *lockentry, char **cause);
 /* Record another host's lock (no wip), replacing what we knew. */
@@ -187,23 +199,28 @@ int	 journal_lock_put(struct journal *, const char *, const struct jlock *,
 int	 journal_lock_clear(struct journal *, const char *, char **cause);
 void	 jlock_free(struct jlock *);
 
-/* History: what this host applied.  applied = highest seq. */
-int	 journal_applied(struct journal *, const char *, uint64_t *seq);
+/* History: what this host applied.  applied = highest seq (0: none). */
+int	 journal_applied(struct journal *, const char *, uint64_t *seq,
+	    char **cause) MUST_CHECK;
+/* 1 and the record of entry seq, 0 if this host did not apply it. */
 int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
-	    struct japplied *);
+	    struct japplied *, char **cause) MUST_CHECK;
 int	 journal_mark_applied(struct journal *, const char *,
 	    const struct entry *, int status, int64_t duration_ms,
 	    char **cause);
 /* 0 if every entry this host applied on hist_branch up to upto stands at
  * the same seq with the same id on branch; else 1 and the first seq
- * that does not. */
+ * that does not; -1 on an error. */
 int	 journal_history_matches(struct journal *, const char *hist_branch,
-	    const char *branch, uint64_t upto, uint64_t *first_bad);
+	    const char *branch, uint64_t upto, uint64_t *first_bad,
+	    char **cause) MUST_CHECK;
 int	 journal_history_copy(struct journal *, const char *from,
 	    const char *to, uint64_t upto, char **cause);
 
-/* Key/value state (pending reboot, last up result). NULL if unset. */
-char	*journal_state_get(struct journal *, const char *key);
+/* Key/value state (pending reboot, last up result): 1 and a copy the
+ * caller frees in *value, 0 if unset (*value NULL), -1 error. */
+int	 journal_state_get(struct journal *, const char *key, char **value,
+	    char **cause) MUST_CHECK;
 int	 journal_state_set(struct journal *, const char *key,
 	    const char *value, char **cause);
 

@@ -42,6 +42,18 @@ crash_point(const char *name)
 	log_warnx("crash hook: killed at %s", name);
 	kill(getpid(), SIGKILL);
 }
+
+int
+fault_point(const char *what, const char *which)
+{
+	const char	*want = getenv("ISCONF_FAULT");
+	size_t		 n = strlen(what);
+
+	if (want == NULL || strncmp(want, what, n) != 0)
+		return 0;
+	return want[n] == '\0' || (want[n] == ':' && which != NULL &&
+	    strcmp(want + n + 1, which) == 0);
+}
 #endif
 
 /*

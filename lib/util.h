@@ -125,9 +125,18 @@ void	 fmt_time(char *, size_t, int64_t secs);
 #ifdef ISCONF_CRASH_HOOKS
 void	crash_point(const char *);
 #define CRASH_POINT(name)	crash_point(name)
+/*
+ * Fault points, in the same builds: 1 when $ISCONF_FAULT is what or
+ * "what:which", so a test can make, say, every read of one table fail
+ * as a failing disk would.
+ */
+int	fault_point(const char *what, const char *which);
 #else
 #define CRASH_POINT(name)	do { } while (0)
 #endif
+
+/* A result that must be looked at: an error or a lookup's answer. */
+#define MUST_CHECK	__attribute__((warn_unused_result))
 
 #include "banned.h"
 

@@ -11,8 +11,9 @@ if test "$(id -u)" = 0 && mkdir -p "$MNT" &&
 	test_set_prereq TMPFS
 fi
 
-small() {	# small DIR SIZE: a tmpfs of SIZE at DIR
-	mkdir -p "$1" && mount -t tmpfs -o size=$2 isconf-test "$1"
+small() {	# small DIR SIZE: a tmpfs of SIZE at DIR, 0700 (not 1777:
+		# isconfd refuses a shared directory as IS_HOME)
+	mkdir -p "$1" && mount -t tmpfs -o size=$2,mode=0700 isconf-test "$1"
 }
 grow() {
 	mount -o remount,size=$2 "$1"

@@ -11,6 +11,13 @@ get() {	# get HOST PATH [curl args]: body to stdout, fails on HTTP errors
 code() {
 	curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$@"
 }
+token() {
+	cat "$(host_dir $1)/home/conf/http_token"
+}
+# auth HOST: the header that the status and journal need.
+auth() {
+	echo "Authorization: Bearer $(token $1)"
+}
 
 test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
 	mesh a:1 b:2 c:3 &&
@@ -23,7 +30,7 @@ test_expect_success 'setup: a transaction, a failure on c only, a lock held' '
 	expect_code 1 isconf_on c up &&
 	isconf_on b -q lock "b holds it" &&
 	! grep -q libmicrohttpd /proc/$(host_pid a)/maps &&
-	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/status | grep -q b.holds.it" &&
+	wait_for 10 sh -c "curl -s -H \"$(auth a)\" http://127.0.0.1:65028/api/v1/status | grep -q b.holds.it" &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"last_failure\\\":{\"" &&
 	wait_for 10 sh -c "curl -s http://127.0.0.1:65028/api/v1/hosts | grep -q \"host.:.b.,.branch.:.generic.,.applied.:3\""
 '
@@ -32,14 +39,14 @@ test_expect_success 'libmicrohttpd is loaded at the first connection, not before
 	grep -q libmicrohttpd /proc/$(host_pid a)/maps &&
 	grep -q "libmicrohttpd loaded" "$(host_dir a)/isconfd.log" &&
 	! grep -q libmicrohttpd /proc/$(host_pid c)/maps &&
-	get 3 /api/v1/status >/dev/null &&
+	get 3 /metrics >/dev/null &&
 	grep -q libmicrohttpd /proc/$(host_pid c)/maps
 '
 
 test_expect_success '/api/v1/status matches the host' '
-	get 1 /api/v1/status >st.json &&
+	get 1 /api/v1/status -H "$(auth a)" >st.json &&
 	json_eval st.json "\$j->{host} eq q(a) && \$j->{branch} eq q(generic) && \$j->{head}{seq} == 3 && \$j->{applied} == 3 && \$j->{applied_id} eq \$j->{head}{id} && \$j->{lock}{host} eq q(b) && \$j->{lock}{message} eq q(b holds it) && \$j->{peers}{known} == 2" &&
-	get 3 /api/v1/status >stc.json &&
+	get 3 /api/v1/status -H "$(auth c)" >stc.json &&
 	json_eval stc.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entry} == 2 && \$j->{last_up}{status} == 4 && \$j->{last_up}{output} =~ /c says no/"
 '
 
@@ -62,10 +69,27 @@ test_expect_success 'isconf hosts shows the same, as a table and as JSON' '
 '
 
 test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and limit' '
-	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" >j.json &&
+	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" -H "$(auth a)" >j.json &&
 	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
-	test "$(code "http://127.0.0.1:65028/api/v1/branches/nosuch/journal")" = 404 &&
-	test "$(code "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=x")" = 400
+	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/nosuch/journal")" = 404 &&
+	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=x")" = 400 &&
+	# Before: strtoull read -1 as 2^64-1, and after + limit wrapped.
+	for q in after=-1 after=+1 "after=%201" after=18446744073709551615 \
+	    after=18446744073709551616 limit=-5; do
+		test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?$q")" = 400 ||
+		{ echo "$q accepted"; return 1; }
+	done
+'
+test_expect_success 'on loopback, without the token: no command line, message or output' '
+	for u in /api/v1/status "/api/v1/branches/generic/journal" \
+	    "/api/v1/branches/nosuch/journal"; do
+		test "$(code "http://127.0.0.1:65028$u")" = 401 || return 1
+		test "$(code -H "Authorization: Bearer wrong" "http://127.0.0.1:65028$u")" = 401 || return 1
+	done &&
+	for u in / /metrics /api/v1/hosts; do
+		curl -sf "http://127.0.0.3:65028$u" >public || return 1
+		! grep -e "c says no" -e "b holds it" -e first public || return 1
+	done
 '
 
 test_expect_success '/metrics is Prometheus text, and the counters move' '
@@ -125,8 +149,8 @@ test_expect_success 'malformed, oversized and 500 concurrent connections: the da
 		print scalar(@s), qq( connections\n);
 	" &&
 	isconf_on a status >/dev/null &&
-	test "$(code http://127.0.0.1:65028/api/v1/status)" = 200 &&
-	test "$(code "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=0&limit=99999999")" = 400 &&
+	test "$(code -H "$(auth a)" http://127.0.0.1:65028/api/v1/status)" = 200 &&
+	test "$(code -H "$(auth a)" "http://127.0.0.1:65028/api/v1/branches/generic/journal?after=0&limit=99999999")" = 400 &&
 	isconf_on a -q lock "still works" &&
 	(cd "$A" && isconf_on a -q exec true) && isconf_on a -q ci &&
 	wait_head b 6 && isconf_on b -q up
@@ -144,7 +168,7 @@ test_expect_success CHROMIUM 'in headless Chromium the dashboard shows the hosts
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	    --disable-background-networking --disable-component-update --disable-sync \
 	    --user-data-dir="$root/chrome" --virtual-time-budget=5000 \
-	    --dump-dom http://127.0.0.1:65028/ >dom.html 2>chrome.err &&
+	    --dump-dom "http://127.0.0.1:65028/#token=$(token a)" >dom.html 2>chrome.err &&
 	grep -q "data-loaded=\"1\"" dom.html &&
 	grep -q "<tr data-host=\"a\"" dom.html &&
 	grep -q "<tr data-host=\"b\"" dom.html &&
@@ -157,7 +181,7 @@ test_expect_success CHROMIUM 'in headless Chromium the dashboard shows the hosts
 	    --user-data-dir="$root/chrome" --virtual-time-budget=5000 \
 	    --window-size=1000,700 \
 	    --screenshot="$SHARNESS_TEST_SRCDIR/test-results/dashboard.png" \
-	    http://127.0.0.1:65028/ 2>>chrome.err &&
+	    "http://127.0.0.1:65028/#token=$(token a)" 2>>chrome.err &&
 	test -s "$SHARNESS_TEST_SRCDIR/test-results/dashboard.png"
 '
 test_have_prereq CHROMIUM || say "# skipping the browser test: chromium is not installed (make deps installs it as root)"

@@ -77,15 +77,15 @@ test_put_get_dedup(void **state)
 	    0);
 	assert_int_equal(added, 0);
 	assert_memory_equal(h1, h2, 32);
-	cache_stats(c, &n, &bytes);
+	assert_int_equal(cache_stats(c, &n, &bytes, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, sizeof text);
 	buf_init(&out);
-	assert_int_equal(cache_get(c, h1, &out, &cause), 0);
+	assert_int_equal(cache_get(c, h1, &out, &cause), 1);
 	assert_int_equal(out.len, sizeof text);
 	assert_memory_equal(out.data, text, sizeof text);
 	h2[0] ^= 1;
-	assert_int_equal(cache_get(c, h2, &out, &cause), 1);
+	assert_int_equal(cache_get(c, h2, &out, &cause), 0);
 	buf_free(&out);
 	close_tmp(c);
 }
@@ -138,7 +138,7 @@ test_pack(void **state)
 	assert_int_equal(cache_put(c, b, sizeof b, h2, &added, &cause), 0);
 	cache_rollback(c);
 	assert_int_equal(pack_size(), sizeof a);
-	assert_false(cache_has(c, h2));
+	assert_int_equal(cache_has(c, h2, &cause), 0);
 	cache_close(c);
 	/* Orphan bytes, as a crash between write and commit leaves. */
 	snprintf(p, sizeof p, "%s.pack", dbpath);
@@ -159,9 +159,9 @@ test_pack(void **state)
 	assert_int_equal(cache_open(dbpath, &c, &cause), 0);
 	assert_int_equal(pack_size(), sizeof a);
 	buf_init(&out);
-	assert_int_equal(cache_get(c, h, &out, &cause), 0);
+	assert_int_equal(cache_get(c, h, &out, &cause), 1);
 	assert_memory_equal(out.data, a, sizeof a);
-	assert_int_equal(cache_get(c, h2, &out, &cause), 0);
+	assert_int_equal(cache_get(c, h2, &out, &cause), 1);
 	assert_memory_equal(out.data, b, sizeof b);
 	cache_close(c);
 	assert_int_equal(truncate(p, 100), 0);
@@ -214,7 +214,7 @@ test_batch(void **state)
 	(void)state;
 	randombytes_buf(a, sizeof a);
 	assert_int_equal(cache_put(c, a, sizeof a, h, &added, &cause), 0);
-	assert_true(cache_has(c, h));
+	assert_int_equal(cache_has(c, h, &cause), 1);
 	assert_int_equal(rows_committed(), 0);
 	assert_int_equal(cache_flush(c, &cause), 0);
 	assert_int_equal(rows_committed(), 1);
@@ -302,7 +302,7 @@ test_put_fd_pipeline(void **state)
 			assert_int_equal(f.chunks[i].len, len);
 			crypto_generichash(h, 32, data + at, len, NULL, 0);
 			assert_memory_equal(h, f.chunks[i].hash, 32);
-			assert_int_equal(cache_get(c, h, &b, &cause), 0);
+			assert_int_equal(cache_get(c, h, &b, &cause), 1);
 			assert_int_equal(b.len, len);
 			assert_memory_equal(b.data, data + at, len);
 		}
@@ -314,6 +314,45 @@ test_put_fd_pipeline(void **state)
 	free(data);
 }
 
+/*
+ * A failed index read is an error, never "absent": at open it would
+ * have passed for an empty index and cut the whole pack off.
+ */
+#ifdef ISCONF_CRASH_HOOKS
+static void
+test_read_errors(void **state)
+{
+	struct cache	*c = open_tmp();
+	uint8_t		 h[32], a[3000];
+	struct buf	 out;
+	uint64_t	 n, bytes;
+	char		*cause = NULL;
+	int		 added;
+
+	(void)state;
+	randombytes_buf(a, sizeof a);
+	assert_int_equal(cache_put(c, a, sizeof a, h, &added, &cause), 0);
+	assert_int_equal(cache_flush(c, &cause), 0);
+	buf_init(&out);
+	setenv("ISCONF_FAULT", "cache-read", 1);
+	assert_int_equal(cache_has(c, h, &cause), -1);
+	assert_non_null(strstr(cause, "disk I/O error"));
+	assert_int_equal(cache_get(c, h, &out, &cause), -1);
+	assert_int_equal(cache_stats(c, &n, &bytes, &cause), -1);
+	assert_int_equal(cache_put(c, a, sizeof a, h, &added, &cause), -1);
+	cache_close(c);
+	assert_int_equal(cache_open(dbpath, &c, &cause), -1);
+	assert_int_equal(pack_size(), sizeof a);
+	unsetenv("ISCONF_FAULT");
+	assert_int_equal(cache_open(dbpath, &c, &cause), 0);
+	assert_int_equal(cache_get(c, h, &out, &cause), 1);
+	assert_memory_equal(out.data, a, sizeof a);
+	buf_free(&out);
+	free(cause);
+	close_tmp(c);
+}
+#endif
+
 int
 main(void)
 {
@@ -324,6 +363,9 @@ main(void)
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_chunking_shares),
 		cmocka_unit_test(test_put_fd_pipeline),
+#ifdef ISCONF_CRASH_HOOKS
+		cmocka_unit_test(test_read_errors),	/* a fault point */
+#endif
 	};
 
 	if (sodium_init() == -1)

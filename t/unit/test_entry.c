@@ -210,13 +210,13 @@ test_chain(void **state)
 	assert_int_equal(journal_append(j, "generic", &bad, 1, 0, &cause),
 	    -1);
 	assert_non_null(strstr(cause, "does not extend"));
-	journal_head(j, "generic", &h);
+	assert_int_equal(journal_head(j, "generic", &h, &cause), 0);
 	assert_int_equal(h.seq, 2);
 	assert_int_equal(journal_append(j, "generic", &e[2], 1, 0, &cause), 0);
-	assert_int_equal(journal_get(j, "generic", 3, &got, &cause), 0);
+	assert_int_equal(journal_get(j, "generic", 3, &got, &cause), 1);
 	assert_memory_equal(got.id, e[2].id, HASH_LEN);
 	entry_free(&got);
-	assert_int_equal(journal_get(j, "generic", 4, &got, &cause), 1);
+	assert_int_equal(journal_get(j, "generic", 4, &got, &cause), 0);
 	journal_close(j);
 	unlink_db(path);
 	for (int i = 0; i < 3; i++)
@@ -267,10 +267,10 @@ test_wip_lock(void **state)
 	l.author = "root";
 	l.message = "msg";
 	make_exec(&e, 0, NULL, "wip");
-	assert_int_equal(journal_lock_get(j, "generic", &got), 1);
+	assert_int_equal(journal_lock_get(j, "generic", &got, &cause), 0);
 	assert_int_equal(journal_lock_set(j, "generic", &l, &e, &cause), 0);
 	assert_int_equal(journal_lock_set(j, "generic", &l, &e, &cause), -1);
-	assert_int_equal(journal_lock_get(j, "generic", &got), 0);
+	assert_int_equal(journal_lock_get(j, "generic", &got, &cause), 1);
 	assert_string_equal(got.message, "msg");
 	jlock_free(&got);
 	assert_int_equal(journal_wip_list(j, "generic", &list, &n, &cause), 0);
@@ -286,6 +286,92 @@ test_wip_lock(void **state)
 	free(cause);
 }
 
+/*
+ * Every read answers -1 (cause set) when SQLite fails, never "nothing
+ * there": a history read as empty made up replay every entry.  The
+ * failure is injected through the test builds' fault point.
+ */
+#ifdef ISCONF_CRASH_HOOKS
+static void
+expect_read_error(char **cause, const char *want)
+{
+	assert_non_null(*cause);
+	assert_non_null(strstr(*cause, want));
+	assert_non_null(strstr(*cause, "disk I/O error"));
+	free(*cause);
+	*cause = NULL;
+}
+
+static void
+test_read_errors(void **state)
+{
+	struct journal	 *j;
+	struct entry	  e, got, *list;
+	struct jhead	  h;
+	struct jlock	  l;
+	struct japplied	  a;
+	uint64_t	  seq, bad;
+	size_t		  n;
+	char		  path[64], *cause = NULL, *v, **names;
+
+	(void)state;
+	j = open_tmp(path);
+	make_exec(&e, 1, NULL, "one");
+	assert_int_equal(journal_append(j, "generic", &e, 1, JA_APPLIED,
+	    &cause), 0);
+	assert_int_equal(journal_state_set(j, "k", "v", &cause), 0);
+	/* Found, absent. */
+	assert_int_equal(journal_applied_get(j, "generic", 1, &a, &cause), 1);
+	assert_int_equal(journal_applied_get(j, "generic", 2, &a, &cause), 0);
+	assert_int_equal(journal_state_get(j, "k", &v, &cause), 1);
+	assert_string_equal(v, "v");
+	free(v);
+	assert_int_equal(journal_state_get(j, "nokey", &v, &cause), 0);
+	assert_null(v);
+	assert_int_equal(journal_branch_exists(j, "generic", &cause), 1);
+	assert_int_equal(journal_branch_exists(j, "other", &cause), 0);
+	assert_null(cause);
+	/* Failed. */
+	setenv("ISCONF_FAULT", "journal-read:history", 1);
+	assert_int_equal(journal_applied(j, "generic", &seq, &cause), -1);
+	expect_read_error(&cause, "reading the history of branch generic");
+	assert_int_equal(journal_applied_get(j, "generic", 1, &a, &cause), -1);
+	expect_read_error(&cause, "history");
+	assert_int_equal(journal_history_matches(j, "generic", "generic", 1,
+	    &bad, &cause), -1);
+	expect_read_error(&cause, "history");
+	setenv("ISCONF_FAULT", "journal-read:entries", 1);
+	assert_int_equal(journal_head(j, "generic", &h, &cause), -1);
+	expect_read_error(&cause, "reading the head of branch generic");
+	assert_int_equal(journal_get(j, "generic", 1, &got, &cause), -1);
+	expect_read_error(&cause, "reading entry generic:1");
+	/* An append cannot check the head either: refused. */
+	assert_int_equal(journal_append(j, "generic", &e, 1, 0, &cause), -1);
+	expect_read_error(&cause, "head");
+	setenv("ISCONF_FAULT", "journal-read:locks", 1);
+	assert_int_equal(journal_lock_get(j, "generic", &l, &cause), -1);
+	expect_read_error(&cause, "reading the lock of branch generic");
+	setenv("ISCONF_FAULT", "journal-read:wip", 1);
+	assert_int_equal(journal_wip_list(j, "generic", &list, &n, &cause), -1);
+	expect_read_error(&cause, "work in progress");
+	setenv("ISCONF_FAULT", "journal-read:branches", 1);
+	assert_int_equal(journal_branch_exists(j, "generic", &cause), -1);
+	expect_read_error(&cause, "branches");
+	assert_int_equal(journal_branches(j, &names, &n, &cause), -1);
+	expect_read_error(&cause, "branches");
+	setenv("ISCONF_FAULT", "journal-read:state", 1);
+	assert_int_equal(journal_state_get(j, "k", &v, &cause), -1);
+	expect_read_error(&cause, "reading state k");
+	assert_null(v);
+	unsetenv("ISCONF_FAULT");
+	assert_int_equal(journal_applied(j, "generic", &seq, &cause), 0);
+	assert_int_equal(seq, 1);
+	journal_close(j);
+	unlink_db(path);
+	entry_free(&e);
+}
+#endif
+
 int
 main(void)
 {
@@ -297,6 +383,9 @@ main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_corruption_detected),
 		cmocka_unit_test(test_wip_lock),
+#ifdef ISCONF_CRASH_HOOKS
+		cmocka_unit_test(test_read_errors),	/* a fault point */
+#endif
 	};
 
 	if (sodium_init() == -1)
