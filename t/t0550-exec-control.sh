@@ -76,7 +76,8 @@ test_expect_success 'status, status --json and the HTTP API show the running up'
 	grep "^exec: *entry 8 (sh -c test -f fast.*) on generic running as pid $pg since " st &&
 	isconf_on c status --json >st.json &&
 	json_eval st.json "\$j->{up}{entry} == 8 && \$j->{up}{head} == 9 && \$j->{up}{branch} eq q(generic) && !\$j->{up}{waiting} && \$j->{exec}{pid} == $pg && \$j->{exec}{entry} == 8 && \$j->{exec}{command} =~ /^sh -c test -f fast/ && !\$j->{exec}{earlier_run} && \$j->{exec}{since} > 0" &&
-	curl -sf --max-time 10 http://127.0.0.3:65028/api/v1/status >http.json &&
+	curl -sf --max-time 10 -H "Authorization: Bearer $(cat "$(host_dir c)/home/conf/http_token")" \
+	    http://127.0.0.3:65028/api/v1/status >http.json &&
 	json_eval http.json "\$j->{exec}{pid} == $pg && \$j->{up}{entry} == 8"
 '
 

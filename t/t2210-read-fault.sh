@@ -50,6 +50,18 @@ test_expect_success FAULT_HOOKS 'entries unreadable: up fails and runs nothing' 
 	test_cmp expect "$A/runs"
 '
 
+# The running-exec record says whether an earlier exec still runs;
+# unreadable, starting anyway could run that entry twice at once.
+test_expect_success FAULT_HOOKS 'state unreadable: the daemon refuses to start' '
+	stop_host a &&
+	(. "$(host_dir a)/env" && ISCONF_FAULT=journal-read:state &&
+	 export ISCONF_FAULT && "$ISCONF" -q start) >out 2>err;
+	echo "exit $?" >got && cat got err &&
+	echo "exit 1" >expect.exit && test_cmp expect.exit got &&
+	grep "reading state up_exec: disk I/O error" err &&
+	flock -n "$(host_home a)/isconfd.pid" true
+'
+
 test_expect_success FAULT_HOOKS 'readable again: up has nothing to do' '
 	stop_host a && isconf_on a -q start &&
 	isconf_on a up >out &&
