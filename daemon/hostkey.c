@@ -90,7 +90,7 @@ hostkey_verify(const struct entry *e, const char *branch,
 int
 hostkey_trusted(struct isconfd *d, const uint8_t *pubkey, char **cause)
 {
-	char	*path, *text, *line, *next, *p;
+	char	*path, *text;
 	char	 hex[2 * PUBKEY_LEN + 1];
 	int	 r, found = 0;
 
@@ -102,13 +102,7 @@ hostkey_trusted(struct isconfd *d, const uint8_t *pubkey, char **cause)
 	if (r == -1)
 		return -1;
 	hex_encode(hex, pubkey, PUBKEY_LEN);
-	for (line = text; line != NULL && !found; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		found = strcmp(str_trim(line), hex) == 0;
-	}
+	found = trusted_keys_find(text, hex);
 	free(text);
 	if (!found)
 		return set_cause(cause, "signed by key %.16s..., which is not "

@@ -117,15 +117,8 @@ static int
 arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
     const char *name, uint64_t def, uint64_t *out)
 {
-	const char	*v = m->lookup_value(conn, MHD_GET_ARGUMENT_KIND,
-			    name);
-	char		*end;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	*out = strtoull(v, &end, 10);
-	return (*v == '\0' || *end != '\0') ? -1 : 0;
+	return http_arg_u64(m->lookup_value(conn, MHD_GET_ARGUMENT_KIND,
+	    name), def, out);
 }
 
 static enum MHD_Result
@@ -149,9 +142,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	} else if (strcmp(url, "/") == 0) {
 		buf_add(&b, http_dashboard, strlen(http_dashboard));
 		json = "text/html; charset=utf-8";
-	} else if (sscanf(url, "/api/v1/branches/%255[^/]/journal",
-	    branch) == 1 && strlen(url) == strlen("/api/v1/branches/") +
-	    strlen(branch) + strlen("/journal")) {
+	} else if (http_journal_url(url, branch)) {
 		if (arg_u64(m, conn, "after", 0, &after) == -1 ||
 		    arg_u64(m, conn, "limit", 100, &limit) == -1 ||
 		    limit == 0 || limit > 10000) {

@@ -23,19 +23,18 @@ serve_error(struct net_conn *c, const char *msg)
 }
 
 static int
-serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
+serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
+    size_t len)
 {
-	char		*branch = rd_str(r, 255);
-	uint64_t	 after = rd_u64(r), seq;
+	char		*branch;
+	uint64_t	 after, seq;
 	struct entry	 e;
 	struct jhead	 h;
 	struct buf	 b, raw;
 	size_t		 n = 0;
 
-	if (rd_done(r) == -1 || !name_valid(branch)) {
-		free(branch);
+	if (wire_get_entries_decode(p, len, &branch, &after) == -1)
 		return -1;
-	}
 	buf_init(&b);
 	buf_init(&raw);
 	journal_head(d->journal, branch, &h);
@@ -63,14 +62,14 @@ serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
 }
 
 static int
-serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
+serve_chunk(struct isconfd *d, struct net_conn *c, const uint8_t *p,
+    size_t len)
 {
 	uint8_t		 hash[HASH_LEN];
 	struct buf	 data, b;
 	int		 rv;
 
-	rd_bytes(r, hash, HASH_LEN);
-	if (rd_done(r) == -1)
+	if (wire_get_chunk_decode(p, len, hash) == -1)
 		return -1;
 	buf_init(&data);
 	buf_init(&b);
@@ -92,14 +91,12 @@ serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
 {
 	struct isconfd	*d = arg;
-	struct rd	 r;
 
-	rd_init(&r, p, len);
 	switch (type) {
 	case F_GET_ENTRIES:
-		return serve_entries(d, c, &r);
+		return serve_entries(d, c, p, len);
 	case F_GET_CHUNK:
-		return serve_chunk(d, c, &r);
+		return serve_chunk(d, c, p, len);
 	default:
 		serve_error(c, "unknown request");
 		return -1;
