@@ -11,6 +11,8 @@
 #include "proto.h"
 #include "wire.h"
 
+#include <zlib.h>
+
 static void
 seed(const char *target, const char *name, const struct buf *b)
 {
@@ -20,6 +22,18 @@ seed(const char *target, const char *name, const struct buf *b)
 	if (file_write_atomic(path, b->data, b->len, 0644, &cause) == -1)
 		fatalx("%s", cause);
 	free(path);
+}
+
+/* The same bundle gzip-compressed, as bundle create writes it. */
+static void
+bundle_gz(const struct buf *b)
+{
+	gzFile	gz;
+
+	if ((gz = gzopen("t/fuzz/bundle/gzip", "wb")) == NULL ||
+	    gzwrite(gz, b->data, (unsigned)b->len) != (int)b->len ||
+	    gzclose(gz) != Z_OK)
+		fatalx("t/fuzz/bundle/gzip");
 }
 
 /* A datagram as net_send frames it (no HMAC: key id 0). */
@@ -151,6 +165,23 @@ wire_seeds(const struct buf *entry)
 	buf_add(&b, hash, HASH_LEN);
 	buf_add(&b, hash, HASH_LEN);
 	seed("handshake", "answer", &b);
+
+	buf_reset(&b);				/* a bundle: one entry, a chunk */
+	buf_add(&b, "ISCONF-BUNDLE\n", 14);
+	buf_add_u32(&b, 1);
+	buf_add_str(&b, "example.com");
+	buf_add_str(&b, "main");
+	buf_add_u64(&b, 1);
+	buf_add_blob(&b, entry->data, entry->len);
+	buf_add_u8(&b, 1);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_u64(&b, 1);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_blob(&b, "data", 4);
+	buf_add_u8(&b, 0);
+	seed("bundle", "plain", &b);
+	bundle_gz(&b);
 	buf_free(&b);
 }
 
