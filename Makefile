@@ -170,9 +170,9 @@ check: deps
 # daemon and client exit through exit() with live allocations.
 check-sanitize:
 	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CFLAGS="-O1 -g" \
 	    $(MAKE) --no-print-directory BUILD=build-asan TEST_HOOKS=1 \
-	    SANITIZE=address,undefined CFLAGS="-O1 -g" test
+	    SANITIZE=address,undefined test
 
 demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
