@@ -104,6 +104,38 @@ is_assignment(const char *line, char **name, char **value)
 	return 1;
 }
 
+/*
+ * 1 if a repetition operator follows another (a++, a*{2}): glibc's
+ * regcomp copies the operand for each, so a run of them takes memory
+ * exponential in its length (40 bytes of main.cf took gigabytes).
+ */
+static int
+regex_stacked(const char *re)
+{
+	const char	*p;
+
+	for (p = re; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {	/* a bracket expression is literal */
+			p += p[1] == '^' ? 2 : 1;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']')
+				p++;
+			if (*p == '\0')
+				return 0;	/* regcomp refuses it */
+			continue;
+		}
+		if (strchr("*+?}", *p) != NULL && p[1] != '\0' &&
+		    strchr("*+?{", p[1]) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 parse_header(struct maincf *m, char *line, int lineno, char **cause)
 {
@@ -127,6 +159,12 @@ parse_header(struct maincf *m, char *line, int lineno, char **cause)
 	for (j = 0; j < s->ntargets; j++) {
 		if (s->targets[j][0] != '^')
 			continue;
+		if (regex_stacked(s->targets[j])) {
+			s->targets[j][0] = '!';	/* nothing to regfree */
+			return set_cause(cause, "%s:%d: bad regex %s: "
+			    "repetition operators in a row", m->path, lineno,
+			    s->targets[j] + 1);
+		}
 		rc = regcomp(&s->regex[j], s->targets[j], REG_EXTENDED |
 		    REG_NOSUB);
 		if (rc != 0) {
