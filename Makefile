@@ -3,6 +3,8 @@
 #   make            install missing packages (as root), build
 #   make check      build, run every test, then again under ASan+UBSan
 #   make demo       three hosts on loopback, one change replicated
+#   make fuzz       build the libFuzzer targets (clang) in build-fuzz and
+#                   run each FUZZ_S seconds (default 60) on t/fuzz/<target>
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Honours CFLAGS+=, PREFIX, DESTDIR, V=1, SANITIZE=address,undefined,
@@ -53,19 +55,28 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
-	     daemon/rules.c daemon/upexec.c daemon/check.c
+	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot
+# Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
+FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
+	       udp frame ctl http handshake bundle
+FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))
 DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) $(NET_SRC))
 CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
+FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+# The fuzz targets link the pure parts of the daemon too.
+FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
+	     $(BUILD)/daemon/bundle_io.o \
+	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units
-.PHONY: bench
+.PHONY: bench fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
 .PHONY: all build deps check test test-unit test-e2e check-sanitize \
 	demo install clean
 
@@ -100,6 +111,41 @@ $(BUILD)/t/unit/test_rules: t/unit/test_rules.c $(BUILD)/daemon/rules.o \
 	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
 	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
+# The same fuzz targets, linked with libFuzzer (make fuzz, FUZZ_ENGINE=1)
+# or with replay.c, a main() that runs each corpus file once (make test).
+ifeq ($(FUZZ_ENGINE),1)
+FUZZ_DRIVER  =
+FUZZ_LDFLAGS = -fsanitize=fuzzer
+else
+FUZZ_DRIVER  = $(BUILD)/fuzz/replay.o
+FUZZ_LDFLAGS =
+endif
+
+fuzz-bins: $(FUZZ_BIN)
+
+$(FUZZ_BIN): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_DRIVER) $(FUZZ_OBJ)
+	$(Q)$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The binary seeds of t/fuzz/, written with the real encoders.
+fuzz-seeds: $(BUILD)/fuzz/mkseeds
+	$(Q)mkdir -p $(patsubst %,t/fuzz/%,$(FUZZ_TARGETS))
+	$(Q)$(BUILD)/fuzz/mkseeds
+
+$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Objects instrumented for coverage; CC and CFLAGS go through the
+# environment so that the Makefile's warnings are kept.
+fuzz: fuzz-build
+	$(Q)sh fuzz/run.sh build-fuzz $(FUZZ_S) $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(Q)command -v clang >/dev/null || { echo "make fuzz needs clang:" \
+	    "make deps as root, or apt-get install clang" >&2; exit 1; }
+	$(Q)CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" \
+	    $(MAKE) --no-print-directory BUILD=build-fuzz \
+	    SANITIZE=address,undefined FUZZ_ENGINE=1 fuzz-bins
+
 # Tests: TAP under prove.  ISCONF_BUILD tells the shell tests which
 # binaries to run.
 test-unit: build
@@ -108,7 +154,12 @@ test-unit: build
 test-e2e: build
 	$(Q)ISCONF_BUILD=$(CURDIR)/$(BUILD) prove --exec /bin/sh t/t[0-9]*.sh
 
-test: test-unit test-e2e
+# Every fuzz corpus replayed: a crash once found stays fixed.
+test-fuzz: build fuzz-bins
+	$(Q)ISCONF_BUILD=$(CURDIR)/$(BUILD) prove --exec /bin/sh fuzz/replay.sh \
+	    :: $(FUZZ_TARGETS)
+
+test: test-unit test-fuzz test-e2e
 
 # The tests run on a build with the crash points compiled in (never in
 # what make and make install build).
@@ -121,9 +172,9 @@ check: deps
 # daemon and client exit through exit() with live allocations.
 check-sanitize:
 	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CFLAGS="-O1 -g" \
 	    $(MAKE) --no-print-directory BUILD=build-asan TEST_HOOKS=1 \
-	    SANITIZE=address,undefined CFLAGS="-O1 -g" test
+	    SANITIZE=address,undefined test
 
 demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
@@ -176,4 +227,4 @@ install-units: dist-files
 	    $(DESTDIR)$(PREFIX)/share/isconf/isconf.cron
 
 clean:
-	rm -rf build build-test build-asan
+	rm -rf build build-test build-asan build-fuzz

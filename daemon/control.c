@@ -54,19 +54,6 @@ static void	client_read(evutil_socket_t, short, void *);
 static void	client_write(evutil_socket_t, short, void *);
 
 static void
-request_free(struct request *r)
-{
-	size_t	i;
-
-	free(r->cwd);
-	free(r->author);
-	for (i = 0; i < r->argc; i++)
-		free(r->argv[i]);
-	free(r->argv);
-	memset(r, 0, sizeof *r);
-}
-
-static void
 client_free(struct client *c)
 {
 	struct isconfd	*d = c->d;
@@ -83,7 +70,7 @@ client_free(struct client *c)
 	if (c->errfd != -1)
 		close(c->errfd);
 	close(c->fd);
-	request_free(&c->req);
+	ctl_request_free(&c->req);
 	free(c);
 }
 
@@ -230,38 +217,6 @@ verb_stop(struct client *c)
 }
 
 static int
-request_parse(struct request *r, const uint8_t *p, size_t len,
-    char **cause)
-{
-	struct rd	rd;
-	uint32_t	version;
-	size_t		i;
-
-	rd_init(&rd, p, len);
-	version = rd_u32(&rd);
-	if (!rd.err && version != CTL_VERSION)
-		return set_cause(cause, "client speaks control protocol %u, "
-		    "isconfd %u: use matching versions", version, CTL_VERSION);
-	r->flags = rd_u32(&rd);
-	r->cwd = rd_str(&rd, 4096);
-	r->author = rd_str(&rd, 255);
-	r->argc = rd_u32(&rd);
-	/* Each argument takes at least its 4-byte length: a count the
-	 * request cannot hold is refused before anything is allocated. */
-	if (rd.err || r->argc == 0 || r->argc > 65536 ||
-	    r->argc > (rd.len - rd.off) / 4) {
-		r->argc = 0;
-		return set_cause(cause, "malformed request");
-	}
-	r->argv = xcalloc(r->argc + 1, sizeof *r->argv);
-	for (i = 0; i < r->argc; i++)
-		r->argv[i] = rd_str(&rd, CTL_MAX_FRAME);
-	if (rd_done(&rd) == -1 || r->cwd[0] != '/')
-		return set_cause(cause, "malformed request");
-	return 0;
-}
-
-static int
 args_ok(struct client *c)
 {
 	const struct verb_spec	*v;
@@ -350,7 +305,7 @@ client_try_request(struct client *c)
 	p = xmalloc(len);
 	evbuffer_remove(c->in, p, len);
 	c->have_req = 1;
-	if (request_parse(&c->req, p, len, &cause) == -1) {
+	if (ctl_request_parse(&c->req, p, len, &cause) == -1) {
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 		free(cause);

@@ -212,17 +212,15 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 	struct fetch_conn	*fc = arg;
 	struct fetch		*f = fc->f;
 	struct fetch_chunk	*ch;
-	struct rd		 r;
 	uint8_t			 hash[HASH_LEN], got[HASH_LEN];
 	const uint8_t		*data;
 	size_t			 dlen;
 	char			*cause = NULL;
-	int			 added;
+	int			 added, wrv;
 
 	(void)c;
-	rd_init(&r, p, len);
-	rd_bytes(&r, hash, HASH_LEN);
-	if (r.err || (ch = chunk_find(f, hash, fc->idx)) == NULL)
+	wrv = wire_chunk_decode(type, p, len, hash, &data, &dlen);
+	if (wrv == -1 || (ch = chunk_find(f, hash, fc->idx)) == NULL)
 		return -1;
 	fc->inflight--;
 	if (type == F_NOCHUNK) {
@@ -233,8 +231,7 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 		    fc->backoff_ms * 2;
 		fc->rest_until = now_ns() + fc->backoff_ms * 1000000LL;
 	} else if (type == F_CHUNK) {
-		data = rd_blob(&r, &dlen, NET_MAX_FRAME);
-		if (rd_done(&r) == -1)
+		if (wrv == 1)
 			return -1;
 		if (cache_put(f->d->cache, data, dlen, got, &added,
 		    &cause) == -1 || memcmp(got, hash, HASH_LEN) != 0) {

@@ -131,19 +131,8 @@ static int
 arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
     const char *name, uint64_t def, uint64_t *out)
 {
-	const char	*v = m->lookup_value(conn, MHD_GET_ARGUMENT_KIND,
-			    name);
-	char		*end;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	/* strtoull takes "-1" (as 2^64-1), "+1" and leading blanks. */
-	if (*v < '0' || *v > '9')
-		return -1;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	return (*end != '\0' || errno == ERANGE) ? -1 : 0;
+	return http_arg_u64(m->lookup_value(conn, MHD_GET_ARGUMENT_KIND,
+	    name), def, out);
 }
 
 static enum MHD_Result
@@ -168,9 +157,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	} else if (strcmp(url, "/") == 0) {
 		buf_add(&b, http_dashboard, strlen(http_dashboard));
 		json = "text/html; charset=utf-8";
-	} else if (sscanf(url, "/api/v1/branches/%255[^/]/journal",
-	    branch) == 1 && strlen(url) == strlen("/api/v1/branches/") +
-	    strlen(branch) + strlen("/journal")) {
+	} else if (http_journal_url(url, branch)) {
 		if (arg_u64(m, conn, "after", 0, &after) == -1 ||
 		    arg_u64(m, conn, "limit", 100, &limit) == -1 ||
 		    limit == 0 || limit > 10000 || after > UINT64_MAX - limit) {

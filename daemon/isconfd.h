@@ -19,16 +19,9 @@
 #include "cache.h"
 #include "rules.h"
 #include "net.h"
+#include "wire.h"
 
 struct client;
-
-struct request {
-	uint32_t	 flags;
-	char		*cwd;
-	char		*author;
-	size_t		 argc;
-	char		**argv;		/* argv[0] is the verb */
-};
 
 /* A job that outlives its verb handler (exec, up).  The job owns itself
  * and ends by calling client_exit. */
@@ -56,21 +49,6 @@ typedef void (*child_cb)(struct isconfd *, pid_t, int status,
 
 struct child;
 LIST_HEAD(children, child);
-
-/* UDP message types (gossip and lock) and TCP frame types (sync). */
-enum {
-	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
-};
-enum {
-	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
-	F_ERROR,
-};
-
-struct peer_head {
-	char		*branch;
-	uint64_t	 seq;
-	uint8_t		 id[HASH_LEN];
-};
 
 /* A peer as gossip tells us about it. */
 struct peer {

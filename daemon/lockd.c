@@ -298,18 +298,17 @@ lockd_claim(struct client *c, const char *msg, uint64_t base_seq)
 }
 
 static void
-on_answer(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+on_answer(struct isconfd *d, const struct net_dgram *g)
 {
 	struct lock_claim	*k = d->claim;
-	char			*branch = rd_str(r, 255), *claimant;
-	uint64_t		 clock = rd_u64(r);
-	struct jlock		 l;
-	char			*reason, when[64];
+	struct wire_answer	 a;
+	char			 when[64];
 	size_t			 i;
 
-	claimant = rd_str(r, 255);
-	if (r->err || k == NULL || strcmp(branch, k->branch) != 0 ||
-	    clock != k->clock || strcmp(claimant, k->host) != 0)
+	if (wire_answer_decode(g->type, g->body, g->len, &a) == -1)
+		return;
+	if (k == NULL || strcmp(a.branch, k->branch) != 0 ||
+	    a.clock != k->clock || strcmp(a.claimant, k->host) != 0)
 		goto out;
 	for (i = 0; i < k->nasked; i++)
 		if (strcmp(k->asked[i], g->host) == 0)
@@ -320,26 +319,16 @@ on_answer(struct isconfd *d, const struct net_dgram *g, struct rd *r)
 		claim_settle(d, 0);
 		goto out;
 	}
-	l.host = rd_str(r, 255);
-	l.author = rd_str(r, 255);
-	l.message = rd_str(r, 65536);
-	l.time = (int64_t)rd_u64(r);
-	reason = rd_str(r, 1024);
-	fmt_time(when, sizeof when, l.time);
-	if (r->err)
-		;
-	else if (*reason != '\0')
+	fmt_time(when, sizeof when, a.holder.time);
+	if (*a.reason != '\0')
 		claim_fail(d, EXIT_LOCKED, "lock on %s refused by %s: %s",
-		    branch, g->host, reason);
+		    a.branch, g->host, a.reason);
 	else
 		claim_fail(d, EXIT_LOCKED, "branch %s is locked by %s@%s since "
-		    "%s: %s", branch, l.author, l.host, when, l.message);
-	l.base_seq = 0;
-	jlock_free(&l);
-	free(reason);
+		    "%s: %s", a.branch, a.holder.author, a.holder.host, when,
+		    a.holder.message);
 out:
-	free(branch);
-	free(claimant);
+	wire_answer_free(&a);
 }
 
 static void
@@ -396,26 +385,26 @@ grant_rival(struct isconfd *d, const char *branch, const char *host)
 }
 
 static void
-on_claim(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+on_claim(struct isconfd *d, const struct net_dgram *g)
 {
-	struct lock_claim	*k = xcalloc(1, sizeof *k), *mine = d->claim;
+	struct lock_claim	*k, *mine = d->claim;
+	struct wire_claim	 wc;
 	struct jlock		 l, own;
 	struct jhead		 h;
 	struct claim_view	 v;
 	char			 why[128], when[64], *cause = NULL;
 	int			 held;
 
-	k->branch = rd_str(r, 255);
-	k->clock = rd_u64(r);
-	k->base_seq = rd_u64(r);
-	k->author = rd_str(r, 255);
-	k->message = rd_str(r, 65536);
-	k->time = (int64_t)rd_u64(r);
-	k->host = xstrdup(g->host);
-	if (rd_done(r) == -1 || !name_valid(k->branch)) {
-		claim_free(k);
+	if (wire_claim_decode(g->body, g->len, &wc) == -1)
 		return;
-	}
+	k = xcalloc(1, sizeof *k);
+	k->branch = wc.branch;
+	k->clock = wc.clock;
+	k->base_seq = wc.base_seq;
+	k->author = wc.author;
+	k->message = wc.message;
+	k->time = wc.time;
+	k->host = xstrdup(g->host);
 	if (k->clock > d->lclock)
 		d->lclock = k->clock;
 	grants_prune(d, "", NULL);
@@ -554,48 +543,41 @@ lockd_release(struct isconfd *d, const char *branch, const char *holder)
 }
 
 static void
-on_locked(struct isconfd *d, const struct net_dgram *g, struct rd *r)
+on_locked(struct isconfd *d, const struct net_dgram *g)
 {
-	struct jlock	 l;
-	char		*branch = rd_str(r, 255);
+	struct wire_lock	w;
+	struct jlock		l;
 
-	(void)g;
-	l.host = rd_str(r, 255);
-	l.author = rd_str(r, 255);
-	l.message = rd_str(r, 65536);
-	l.time = (int64_t)rd_u64(r);
-	l.base_seq = 0;
-	if (rd_done(r) == 0 && name_valid(branch) && host_name_valid(l.host))
-		lockd_locked(d, branch, &l);
-	jlock_free(&l);
-	free(branch);
+	if (wire_locked_decode(g->body, g->len, &w) == -1)
+		return;
+	wire_lock_jlock(&w, &l);
+	lockd_locked(d, w.branch, &l);
+	wire_lock_free(&w);
 }
 
 void
 lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 {
-	struct rd	 r;
-	char		*branch, *holder;
+	char	*branch, *holder;
 
-	rd_init(&r, g->body, g->len);
 	switch (g->type) {
 	case MSG_CLAIM:
-		on_claim(d, g, &r);
+		on_claim(d, g);
 		break;
 	case MSG_GRANT:
 	case MSG_DENY:
-		on_answer(d, g, &r);
+		on_answer(d, g);
 		break;
 	case MSG_LOCKED:
-		on_locked(d, g, &r);
+		on_locked(d, g);
 		break;
 	case MSG_RELEASE:
-		branch = rd_str(&r, 255);
-		holder = rd_str(&r, 255);
-		if (rd_done(&r) == 0 && name_valid(branch))
+		if (wire_release_decode(g->body, g->len, &branch,
+		    &holder) == 0) {
 			lockd_release(d, branch, holder);
-		free(branch);
-		free(holder);
+			free(branch);
+			free(holder);
+		}
 		break;
 	}
 }

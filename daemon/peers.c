@@ -16,7 +16,6 @@
 
 #include "isconfd.h"
 
-#define HELLO_MAX_HEADS		8
 #define MAX_PEERS		65536
 
 static void
@@ -322,47 +321,42 @@ fail:
 	free(cause);
 }
 
+/* Locks a peer's hello says it knows of, where we know of none. */
 static void
-hello_locks(struct isconfd *d, struct rd *r)
+hello_locks(struct isconfd *d, const struct wire_hello *h)
 {
 	struct jlock	 l, mine;
-	uint32_t	 n = rd_u32(r);
-	char		*branch, *cause = NULL;
-	int		 held;
+	char		*cause = NULL;
+	size_t		 i;
 
-	if (n > 16)
-		r->err = 1;
-	while (n-- > 0 && !r->err) {
-		branch = rd_str(r, 255);
-		l.host = rd_str(r, 255);
-		l.author = rd_str(r, 255);
-		l.message = rd_str(r, 255);
-		l.time = (int64_t)rd_u64(r);
-		l.base_seq = 0;
-		/* mine is filled only when it was looked up and held. */
-		held = r->err || !name_valid(branch) ? 0 :
-		    journal_lock_get(d->journal, branch, &mine, &cause);
-		if (held == 0 && !r->err && name_valid(branch))
-			lockd_locked(d, branch, &l);
-		else if (held == 1)
-			jlock_free(&mine);
-		else if (held == -1) {
+	for (i = 0; i < h->nlocks; i++) {
+		if (!name_valid(h->locks[i].branch))
+			continue;
+		/* mine is filled only when the lookup found a lock. */
+		switch (journal_lock_get(d->journal, h->locks[i].branch,
+		    &mine, &cause)) {
+		case -1:
 			log_warnx("gossip: %s; lock news skipped", cause);
 			free(cause);
 			cause = NULL;
+			continue;
+		case 1:
+			jlock_free(&mine);
+			continue;
 		}
-		free(branch);
-		jlock_free(&l);
+		wire_lock_jlock(&h->locks[i], &l);
+		lockd_locked(d, h->locks[i].branch, &l);
 	}
 }
 
 static void
 hello_recv(struct isconfd *d, const struct net_dgram *g)
 {
-	struct peer	*p = peer_find(d, g->host);
-	struct rd	 r;
-	uint32_t	 n, i, nlocks_at;
-	int		 fresh = p == NULL;
+	struct peer		*p = peer_find(d, g->host);
+	struct wire_hello	 h;
+	struct jlock		 mine;
+	size_t			 i;
+	int			 fresh = p == NULL, rv;
 
 	if (fresh) {
 		if (d->npeers >= MAX_PEERS)
@@ -375,32 +369,24 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	}
 	p->addr = g->from;
 	p->last_seen = now_ns();
-	rd_init(&r, g->body, g->len);
+	rv = wire_hello_decode(g->body, g->len, &h);
+	/* What was read stands even when the rest is malformed. */
 	free(p->branch);
-	p->branch = rd_str(&r, 255);
-	p->applied = rd_u64(&r);
-	p->failed_seq = rd_u64(&r);
-	p->failed_status = rd_u32(&r);
 	peer_heads_free(p);
-	n = rd_u32(&r);
-	if (n > HELLO_MAX_HEADS) {
-		r.err = 1;
-		n = 0;
-	}
-	p->heads = xcalloc(n ? n : 1, sizeof *p->heads);
-	for (i = 0; i < n && !r.err; i++, p->nheads++) {
-		p->heads[i].branch = rd_str(&r, 255);
-		p->heads[i].seq = rd_u64(&r);
-		rd_bytes(&r, p->heads[i].id, HASH_LEN);
-	}
-	nlocks_at = (uint32_t)r.off;
-	if (r.err)
-		return;
+	p->branch = h.branch;
+	p->applied = h.applied;
+	p->failed_seq = h.failed_seq;
+	p->failed_status = h.failed_status;
+	p->heads = h.heads;
+	p->nheads = h.nheads;
+	h.branch = NULL;
+	h.heads = NULL;
+	h.nheads = 0;
+	if (rv == -1)
+		goto out;
 	for (i = 0; i < p->nheads; i++)
 		head_check(d, p, &p->heads[i]);
-	r.off = nlocks_at;
-	if (r.len - r.off >= 4 && get_u32(r.p + r.off) == 0) {
-		struct jlock mine;
+	if (h.nolocks) {
 		/* The holder says it holds nothing: its release reached us
 		 * only now, or we missed it. */
 		if (journal_lock_get(d->journal, p->branch, &mine,
@@ -410,9 +396,11 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 			jlock_free(&mine);
 		}
 	} else
-		hello_locks(d, &r);
+		hello_locks(d, &h);
 	if (fresh)
 		hello_to(d, &g->from);
+out:
+	wire_hello_free(&h);
 }
 
 static void

@@ -23,10 +23,11 @@ serve_error(struct net_conn *c, const char *msg)
 }
 
 static int
-serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
+serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
+    size_t len)
 {
-	char		*branch = rd_str(r, 255);
-	uint64_t	 after = rd_u64(r), seq;
+	char		*branch;
+	uint64_t	 after, seq;
 	struct entry	 e;
 	struct jhead	 h;
 	struct buf	 b, raw;
@@ -34,10 +35,8 @@ serve_entries(struct isconfd *d, struct net_conn *c, struct rd *r)
 	char		*cause = NULL;
 	int		 rv = -1;
 
-	if (rd_done(r) == -1 || !name_valid(branch)) {
-		free(branch);
+	if (wire_get_entries_decode(p, len, &branch, &after) == -1)
 		return -1;
-	}
 	buf_init(&b);
 	buf_init(&raw);
 	/* A read that fails ends the stream: an F_END after fewer entries
@@ -74,15 +73,15 @@ out:
 }
 
 static int
-serve_chunk(struct isconfd *d, struct net_conn *c, struct rd *r)
+serve_chunk(struct isconfd *d, struct net_conn *c, const uint8_t *p,
+    size_t len)
 {
 	uint8_t		 hash[HASH_LEN];
 	struct buf	 data, b;
 	char		*cause = NULL;
 	int		 rv;
 
-	rd_bytes(r, hash, HASH_LEN);
-	if (rd_done(r) == -1)
+	if (wire_get_chunk_decode(p, len, hash) == -1)
 		return -1;
 	buf_init(&data);
 	buf_init(&b);
@@ -108,14 +107,12 @@ serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
 {
 	struct isconfd	*d = arg;
-	struct rd	 r;
 
-	rd_init(&r, p, len);
 	switch (type) {
 	case F_GET_ENTRIES:
-		return serve_entries(d, c, &r);
+		return serve_entries(d, c, p, len);
 	case F_GET_CHUNK:
-		return serve_chunk(d, c, &r);
+		return serve_chunk(d, c, p, len);
 	default:
 		serve_error(c, "unknown request");
 		return -1;

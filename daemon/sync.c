@@ -292,24 +292,12 @@ run_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
 {
 	struct sync_run	*s = arg;
-	struct rd	 r;
-	const uint8_t	*raw;
-	size_t		 rlen;
 	struct entry	 e;
 
-	rd_init(&r, p, len);
 	if (type == F_ENTRY) {
-		raw = rd_blob(&r, &rlen, NET_MAX_FRAME);
-		if (r.err || s->n >= SYNC_MAX_ENTRIES ||
-		    entry_decode(raw, rlen, &e, NULL) == -1)
+		if (s->n >= SYNC_MAX_ENTRIES ||
+		    wire_entry_decode(p, len, &e) == -1)
 			return -1;
-		e.has_sig = rd_u8(&r) == 1;
-		if (e.has_sig)
-			rd_bytes(&r, e.sig, SIG_LEN);
-		if (rd_done(&r) == -1) {
-			entry_free(&e);
-			return -1;
-		}
 		s->es = xreallocarray(s->es, s->n + 1, sizeof *s->es);
 		s->es[s->n++] = e;
 		return 0;

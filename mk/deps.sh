@@ -10,8 +10,9 @@ for p in $pkgs; do
 		missing="$missing $p"
 done
 # Chromium is for the dashboard's browser test only: installed when it
-# can be, and that test is skipped, saying so, where it cannot.
-optional="chromium"
+# can be, and that test is skipped, saying so, where it cannot.  clang
+# is for make fuzz only (make check replays the corpora with gcc).
+optional="chromium clang"
 for p in $optional; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		optmissing="$optmissing $p"
@@ -31,7 +32,7 @@ apt-get update -qq
 [ -z "$missing" ] ||
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 if [ -n "$optmissing" ]; then
-	echo "isconf: installing$optmissing (optional, for the browser test)"
+	echo "isconf: installing$optmissing (optional: browser test, make fuzz)"
 	apt-get install -y -qq --no-install-recommends $optmissing >/dev/null ||
 		echo "isconf: could not install$optmissing; its test will be skipped"
 	touch /var/lib/isconf-deps-optional-tried 2>/dev/null || true

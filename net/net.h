@@ -78,6 +78,32 @@ typedef int (*net_trust_cb)(void *arg, const uint8_t *pubkey);
 void	 net_set_identity(struct net *, const uint8_t *pk, const uint8_t *sk,
 	    net_trust_cb);
 
+/* A datagram's header, parsed; make fuzz and udp.c use it. */
+struct net_hdr {
+	uint8_t		 type;
+	uint32_t	 keyid;
+	uint64_t	 counter;
+	char		*domain;
+	char		*host;
+	const uint8_t	*body;
+	size_t		 len;
+	size_t		 signed_len;	/* bytes the HMAC covers */
+};
+int	 net_dgram_parse(const uint8_t *, size_t, struct net_hdr *);
+void	 net_hdr_free(struct net_hdr *);
+
+/* A stream's handshake message, parsed (tcp.c says what it holds). */
+struct net_hs {
+	size_t		 total;		/* its length */
+	uint32_t	 keyid;
+	const uint8_t	*pk;		/* 32 bytes */
+	const uint8_t	*domain;	/* the client's, dlen bytes */
+	size_t		 dlen;
+	const uint8_t	*mac;
+};
+int	 net_hs1_parse(const uint8_t *, size_t, struct net_hs *);
+int	 net_hs2_parse(const uint8_t *, size_t, struct net_hs *);
+
 /* Open UDP and TCP on bind:port. */
 int	 net_open(struct event_base *, const char *bind, int port,
 	    const char *domain, const char *host, const char *hmac_path,

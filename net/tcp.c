@@ -28,6 +28,7 @@
 
 #define HS_MAGIC	"ISCT"
 #define HS1_FIXED	(4 + 1 + 4 + crypto_kx_PUBLICKEYBYTES)
+#define HS1_MAX		(HS1_FIXED + 4 + 255 + NET_MAC_LEN)
 #define HS2_LEN		(4 + 1 + 4 + crypto_kx_PUBLICKEYBYTES + NET_MAC_LEN)
 #define SS_HDR		crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
@@ -177,30 +178,69 @@ hs_keys(struct net_conn *c)
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The client's hello, the first have bytes of a stream: 1 if more are
+ * needed, -1 if malformed, else 0 and its fields (pointing into p).
+ */
+int
+net_hs1_parse(const uint8_t *p, size_t have, struct net_hs *hs)
+{
+	memset(hs, 0, sizeof *hs);
+	if (have < HS1_FIXED + 4)
+		return 1;
+	hs->dlen = get_u32(p + HS1_FIXED);
+	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION ||
+	    hs->dlen > 255)
+		return -1;
+	hs->total = HS1_FIXED + 4 + hs->dlen + NET_MAC_LEN;
+	if (have < hs->total)
+		return 1;
+	hs->keyid = get_u32(p + 5);
+	hs->pk = p + 9;
+	hs->domain = p + HS1_FIXED + 4;
+	hs->mac = p + hs->total - NET_MAC_LEN;
+	return 0;
+}
+
+/* The server's answer, as net_hs1_parse (no domain). */
+int
+net_hs2_parse(const uint8_t *p, size_t have, struct net_hs *hs)
+{
+	memset(hs, 0, sizeof *hs);
+	if (have < HS2_LEN)
+		return 1;
+	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION)
+		return -1;
+	hs->total = HS2_LEN;
+	hs->keyid = get_u32(p + 5);
+	hs->pk = p + 9;
+	hs->mac = p + HS2_LEN - NET_MAC_LEN;
+	return 0;
+}
+
 /* Server: the client's hello.  1 need more, 0 done, -1 refuse. */
 static int
 hs1_read(struct net_conn *c, struct evbuffer *in)
 {
 	struct net	*n = c->n;
-	uint8_t		 p[HS1_FIXED + 4 + 256 + NET_MAC_LEN];
-	size_t		 have = evbuffer_get_length(in), dlen, total;
+	struct net_hs	 hs;
+	uint8_t		 p[HS1_MAX];
+	ev_ssize_t	 have;
+	size_t		 total;
 	uint32_t	 keyid;
 	int		 rv = -1;
 
-	if (have < HS1_FIXED + 4)
-		return 1;
-	evbuffer_copyout(in, p, HS1_FIXED + 4);
-	dlen = get_u32(p + HS1_FIXED);
-	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION || dlen > 255)
+	if ((have = evbuffer_copyout(in, p, sizeof p)) == -1)
 		return -1;
-	total = HS1_FIXED + 4 + dlen + NET_MAC_LEN;
-	if (have < total)
-		return 1;
-	evbuffer_remove(in, p, total);
-	keyid = get_u32(p + 5);
-	memcpy(c->peer_pk, p + 9, sizeof c->peer_pk);
-	if (dlen != strlen(n->domain) || memcmp(p + HS1_FIXED + 4, n->domain,
-	    dlen) != 0) {
+	if ((rv = net_hs1_parse(p, (size_t)have, &hs)) != 0)
+		return rv;
+	evbuffer_drain(in, hs.total);
+	total = hs.total;
+	keyid = hs.keyid;
+	memcpy(c->peer_pk, hs.pk, sizeof c->peer_pk);
+	rv = -1;
+	if (hs.dlen != strlen(n->domain) || memcmp(hs.domain, n->domain,
+	    hs.dlen) != 0) {
 		net_drop(n, 4, &n->stats.drop_domain, "refused a connection "
 		    "from another domain");
 		return -1;
@@ -225,16 +265,17 @@ static int
 hs2_read(struct net_conn *c, struct evbuffer *in)
 {
 	struct net	*n = c->n;
+	struct net_hs	 hs;
 	uint8_t		 p[HS2_LEN + crypto_kx_PUBLICKEYBYTES];
 	uint32_t	 keyid;
 
 	if (evbuffer_get_length(in) < HS2_LEN)
 		return 1;
 	evbuffer_remove(in, p, HS2_LEN);
-	if (memcmp(p, HS_MAGIC, 4) != 0 || p[4] != NET_VERSION)
+	if (net_hs2_parse(p, HS2_LEN, &hs) == -1)
 		return -1;
-	keyid = get_u32(p + 5);
-	memcpy(c->peer_pk, p + 9, sizeof c->peer_pk);
+	keyid = hs.keyid;
+	memcpy(c->peer_pk, hs.pk, sizeof c->peer_pk);
 	/* The MAC covers the answer and our own key. */
 	memmove(p + HS2_LEN - NET_MAC_LEN + sizeof c->pk,
 	    p + HS2_LEN - NET_MAC_LEN, NET_MAC_LEN);

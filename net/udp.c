@@ -100,59 +100,83 @@ net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
 	return w == -1 ? -1 : 0;
 }
 
+/*
+ * Parse a datagram's header (no checks of domain, key or counter).
+ * -1 if malformed; else domain and host are the caller's (net_hdr_free)
+ * and body points into p.
+ */
+int
+net_dgram_parse(const uint8_t *p, size_t len, struct net_hdr *h)
+{
+	struct rd	r;
+
+	memset(h, 0, sizeof *h);
+	if (len < 5 || memcmp(p, "ISC", 3) != 0 || p[3] != NET_VERSION)
+		return -1;
+	h->type = p[4];
+	rd_init(&r, p + 5, len - 5);
+	h->keyid = rd_u32(&r);
+	h->counter = rd_u64(&r);
+	h->domain = rd_str(&r, 255);
+	h->host = rd_str(&r, 255);
+	h->body = rd_blob(&r, &h->len, NET_MAX_DGRAM);
+	h->signed_len = 5 + r.off;
+	if (h->keyid != 0 && !r.err && r.len - r.off == NET_MAC_LEN)
+		r.off += NET_MAC_LEN;
+	if (rd_done(&r) == -1 || !host_name_valid(h->host)) {
+		net_hdr_free(h);
+		return -1;
+	}
+	return 0;
+}
+
+void
+net_hdr_free(struct net_hdr *h)
+{
+	free(h->domain);
+	free(h->host);
+	memset(h, 0, sizeof *h);
+}
+
 static void
 udp_handle(struct net *n, const uint8_t *p, size_t len,
     const struct sockaddr_in *from)
 {
 	struct net_dgram	 d;
-	struct rd		 r;
-	char			*domain, *host, addr[INET_ADDRSTRLEN];
-	uint32_t		 keyid;
-	uint64_t		 counter;
-	size_t			 signed_len;
+	struct net_hdr		 h;
+	char			 addr[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &from->sin_addr, addr, sizeof addr);
-	if (len < 5 || memcmp(p, "ISC", 3) != 0 || p[3] != NET_VERSION) {
+	if (net_dgram_parse(p, len, &h) == -1) {
 		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
 		    "dropped a malformed datagram from %s", addr);
 		return;
 	}
-	rd_init(&r, p + 5, len - 5);
-	keyid = rd_u32(&r);
-	counter = rd_u64(&r);
-	domain = rd_str(&r, 255);
-	host = rd_str(&r, 255);
 	memset(&d, 0, sizeof d);
-	d.body = rd_blob(&r, &d.len, NET_MAX_DGRAM);
-	signed_len = 5 + r.off;
-	if (keyid != 0 && !r.err && r.len - r.off == NET_MAC_LEN)
-		r.off += NET_MAC_LEN;
-	if (rd_done(&r) == -1 || !host_name_valid(host)) {
-		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
-		    "dropped a malformed datagram from %s", addr);
-	} else if (strcmp(domain, n->domain) != 0) {
+	d.body = h.body;
+	d.len = h.len;
+	if (strcmp(h.domain, n->domain) != 0) {
 		net_drop(n, DROP_DOMAIN, &n->stats.drop_domain,
 		    "dropped a datagram from %s of another domain", addr);
-	} else if ((n->nkeys > 0 && !n->any && keyid == 0) ||
-	    (keyid != 0 && net_verify(n, keyid, p, signed_len,
-	    p + signed_len) == -1)) {
+	} else if ((n->nkeys > 0 && !n->any && h.keyid == 0) ||
+	    (h.keyid != 0 && net_verify(n, h.keyid, p, h.signed_len,
+	    p + h.signed_len) == -1)) {
 		net_drop(n, DROP_AUTH, &n->stats.drop_auth,
 		    "dropped a datagram from %s (%s): HMAC does not verify",
-		    addr, host);
-	} else if (replay_check(n, host, counter) == -1) {
+		    addr, h.host);
+	} else if (replay_check(n, h.host, h.counter) == -1) {
 		net_drop(n, DROP_REPLAY, &n->stats.drop_replay,
 		    "dropped a replayed or stale datagram from %s (%s)", addr,
-		    host);
-	} else if (strcmp(host, n->host) != 0) {
-		d.type = p[4];
+		    h.host);
+	} else if (strcmp(h.host, n->host) != 0) {
+		d.type = h.type;
 		n->stats.type_in[d.type & 7]++;
 		n->stats.type_bytes_in[d.type & 7] += len;
-		d.host = host;
+		d.host = h.host;
 		d.from = *from;
 		n->dgram_cb(n->arg, &d);
 	}
-	free(domain);
-	free(host);
+	net_hdr_free(&h);
 }
 
 static void

@@ -48,6 +48,30 @@ test_expect_success 'replayed and stale datagrams are dropped' '
 	isconf_on b status | grep "^peers: *2 known"
 '
 
+# hello_locks() used to free an uninitialized struct jlock for a lock
+# whose branch name is not valid: a crash under ASan.
+test_expect_success 'a hello naming a lock on an invalid branch is ignored' '
+	perl -MIO::Socket::INET -MTime::HiRes=time -e "
+		sub str { pack(q(N), length \$_[0]) . \$_[0] }
+		my \$u = IO::Socket::INET->new(PeerAddr => q(127.0.0.2),
+		    PeerPort => 65027, Proto => q(udp)) or die;
+		for my \$i (1 .. 20) {
+			my \$ns = int(time() * 1e9);
+			my \$lock = str(q(x)) . str(q(h) . \$i) . str(q(eve)) .
+			    str(q(msg)) . pack(q(NN), 0, 1);
+			my \$body = str(q(generic)) . pack(q(NN), 0, 0) .
+			    pack(q(NN), 0, 0) . pack(q(N), 0) . pack(q(N), 0) .
+			    pack(q(N), 1) . \$lock;
+			\$u->send(q(ISC) . chr(1) . chr(1) . pack(q(N), 0) .
+			    pack(q(NN), int(\$ns / 2**32), \$ns % 2**32) .
+			    str(q(test.example)) . str(q(badlock) . \$i) .
+			    str(\$body));
+		}
+	" &&
+	wait_for 10 sh -c "(. \"$(host_dir b)/env\" && \"$ISCONF\" hosts) | grep -q badlock20" &&
+	isconf_on b ping
+'
+
 test_expect_success 'out of descriptors, the mesh listener pauses instead of spinning, then replicates' '
 	starve_fds b 127.0.0.2:65027 mesh &&
 	isconf_on a -q lock after && (cd "$(host_dir a)/root" && isconf_on a -q exec true) &&

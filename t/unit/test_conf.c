@@ -224,6 +224,16 @@ expect_error(const char *text, const char *msg)
 }
 
 static void
+assert_regex_ok(const char *text)
+{
+	struct maincf	*m = NULL;
+	char		*cause = NULL;
+
+	assert_int_equal(maincf_parse("f", text, &m, &cause), 0);
+	maincf_free(m);
+}
+
+static void
 test_errors(void **state)
 {
 	(void)state;
@@ -231,6 +241,10 @@ test_errors(void **state)
 	expect_error("DEFAULT:\n  X = 1\n\n  junk here\n", "main.cf:4: expected");
 	expect_error("a: NOPE\n", "main.cf:1: include NOPE: no such stanza");
 	expect_error("# c\n^(a: \n", "main.cf:2: bad regex");
+	/* Each stacked operator doubled regcomp's memory (make fuzz). */
+	expect_error("^a++++++++:\n", "repetition operators in a row");
+	expect_error("^a*{2}:\n", "repetition operators in a row");
+	assert_regex_ok("^[+*]x+:\n");
 }
 
 static void

@@ -1,0 +1,338 @@
+/*
+ * Decoders of what isconfd receives (wire.h).  Each decodes into a
+ * zeroed struct and bounds every read by what remains (struct rd).
+ */
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "proto.h"
+#include "conf.h"
+#include "net.h"
+#include "wire.h"
+
+static void
+lock_read(struct rd *r, struct wire_lock *l, size_t msgmax)
+{
+	l->host = rd_str(r, 255);
+	l->author = rd_str(r, 255);
+	l->message = rd_str(r, msgmax);
+	l->time = (int64_t)rd_u64(r);
+}
+
+void
+wire_lock_free(struct wire_lock *l)
+{
+	free(l->branch);
+	free(l->host);
+	free(l->author);
+	free(l->message);
+	memset(l, 0, sizeof *l);
+}
+
+void
+wire_lock_jlock(const struct wire_lock *w, struct jlock *l)
+{
+	l->host = w->host;
+	l->author = w->author;
+	l->message = w->message;
+	l->time = w->time;
+	l->base_seq = 0;
+}
+
+int
+wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
+{
+	struct rd	 r;
+	struct wire_lock l;
+	uint32_t	 n, i;
+
+	memset(h, 0, sizeof *h);
+	rd_init(&r, p, len);
+	h->branch = rd_str(&r, 255);
+	h->applied = rd_u64(&r);
+	h->failed_seq = rd_u64(&r);
+	h->failed_status = rd_u32(&r);
+	n = rd_u32(&r);
+	if (n > HELLO_MAX_HEADS) {
+		r.err = 1;
+		n = 0;
+	}
+	h->heads = xcalloc(n ? n : 1, sizeof *h->heads);
+	for (i = 0; i < n && !r.err; i++, h->nheads++) {
+		h->heads[i].branch = rd_str(&r, 255);
+		h->heads[i].seq = rd_u64(&r);
+		rd_bytes(&r, h->heads[i].id, HASH_LEN);
+	}
+	if (r.err)
+		return -1;
+	/* The holder says it holds nothing: a u32 0 where locks go. */
+	if (r.len - r.off >= 4 && get_u32(r.p + r.off) == 0) {
+		h->nolocks = 1;
+		return 0;
+	}
+	n = rd_u32(&r);
+	if (n > HELLO_MAX_LOCKS)
+		return 0;
+	h->locks = xcalloc(n ? n : 1, sizeof *h->locks);
+	while (n-- > 0 && !r.err) {
+		memset(&l, 0, sizeof l);
+		l.branch = rd_str(&r, 255);
+		lock_read(&r, &l, 255);
+		if (r.err) {
+			wire_lock_free(&l);
+			break;
+		}
+		h->locks[h->nlocks++] = l;
+	}
+	return 0;
+}
+
+void
+wire_hello_free(struct wire_hello *h)
+{
+	size_t	i;
+
+	free(h->branch);
+	for (i = 0; i < h->nheads; i++)
+		free(h->heads[i].branch);
+	free(h->heads);
+	for (i = 0; i < h->nlocks; i++)
+		wire_lock_free(&h->locks[i]);
+	free(h->locks);
+	memset(h, 0, sizeof *h);
+}
+
+int
+wire_claim_decode(const uint8_t *p, size_t len, struct wire_claim *c)
+{
+	struct rd	r;
+
+	memset(c, 0, sizeof *c);
+	rd_init(&r, p, len);
+	c->branch = rd_str(&r, 255);
+	c->clock = rd_u64(&r);
+	c->base_seq = rd_u64(&r);
+	c->author = rd_str(&r, 255);
+	c->message = rd_str(&r, 65536);
+	c->time = (int64_t)rd_u64(&r);
+	if (rd_done(&r) == -1 || !name_valid(c->branch)) {
+		wire_claim_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+wire_claim_free(struct wire_claim *c)
+{
+	free(c->branch);
+	free(c->author);
+	free(c->message);
+	memset(c, 0, sizeof *c);
+}
+
+int
+wire_answer_decode(uint8_t type, const uint8_t *p, size_t len,
+    struct wire_answer *a)
+{
+	struct rd	r;
+
+	memset(a, 0, sizeof *a);
+	rd_init(&r, p, len);
+	a->branch = rd_str(&r, 255);
+	a->clock = rd_u64(&r);
+	a->claimant = rd_str(&r, 255);
+	if (!r.err && type == MSG_DENY) {
+		lock_read(&r, &a->holder, 65536);
+		a->reason = rd_str(&r, 1024);
+	}
+	if (r.err) {
+		wire_answer_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+void
+wire_answer_free(struct wire_answer *a)
+{
+	free(a->branch);
+	free(a->claimant);
+	wire_lock_free(&a->holder);
+	free(a->reason);
+	memset(a, 0, sizeof *a);
+}
+
+int
+wire_locked_decode(const uint8_t *p, size_t len, struct wire_lock *l)
+{
+	struct rd	r;
+
+	memset(l, 0, sizeof *l);
+	rd_init(&r, p, len);
+	l->branch = rd_str(&r, 255);
+	lock_read(&r, l, 65536);
+	if (rd_done(&r) == -1 || !name_valid(l->branch) ||
+	    !host_name_valid(l->host)) {
+		wire_lock_free(l);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_release_decode(const uint8_t *p, size_t len, char **branch,
+    char **holder)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*branch = rd_str(&r, 255);
+	*holder = rd_str(&r, 255);
+	if (rd_done(&r) == -1 || !name_valid(*branch)) {
+		free(*branch);
+		free(*holder);
+		*branch = *holder = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_get_entries_decode(const uint8_t *p, size_t len, char **branch,
+    uint64_t *after)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*branch = rd_str(&r, 255);
+	*after = rd_u64(&r);
+	if (rd_done(&r) == -1 || !name_valid(*branch)) {
+		free(*branch);
+		*branch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_get_chunk_decode(const uint8_t *p, size_t len, uint8_t *hash)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	rd_bytes(&r, hash, HASH_LEN);
+	return rd_done(&r);
+}
+
+int
+wire_entry_decode(const uint8_t *p, size_t len, struct entry *e)
+{
+	struct rd	 r;
+	const uint8_t	*raw;
+	size_t		 rlen;
+
+	memset(e, 0, sizeof *e);
+	rd_init(&r, p, len);
+	raw = rd_blob(&r, &rlen, NET_MAX_FRAME);
+	if (r.err || entry_decode(raw, rlen, e, NULL) == -1)
+		return -1;
+	e->has_sig = rd_u8(&r) == 1;
+	if (e->has_sig)
+		rd_bytes(&r, e->sig, SIG_LEN);
+	if (rd_done(&r) == -1) {
+		entry_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_chunk_decode(uint8_t type, const uint8_t *p, size_t len,
+    uint8_t *hash, const uint8_t **data, size_t *dlen)
+{
+	struct rd	r;
+
+	*data = NULL;
+	*dlen = 0;
+	rd_init(&r, p, len);
+	rd_bytes(&r, hash, HASH_LEN);
+	if (r.err)
+		return -1;
+	if (type != F_CHUNK)
+		return 0;
+	*data = rd_blob(&r, dlen, NET_MAX_FRAME);
+	return rd_done(&r) == -1 ? 1 : 0;
+}
+
+int
+ctl_request_parse(struct request *r, const uint8_t *p, size_t len,
+    char **cause)
+{
+	struct rd	rd;
+	uint32_t	version;
+	size_t		i;
+
+	rd_init(&rd, p, len);
+	version = rd_u32(&rd);
+	if (!rd.err && version != CTL_VERSION)
+		return set_cause(cause, "client speaks control protocol %u, "
+		    "isconfd %u: use matching versions", version, CTL_VERSION);
+	r->flags = rd_u32(&rd);
+	r->cwd = rd_str(&rd, 4096);
+	r->author = rd_str(&rd, 255);
+	r->argc = rd_u32(&rd);
+	/* Each argument takes at least its 4-byte length: a count the
+	 * request cannot hold is refused before anything is allocated. */
+	if (rd.err || r->argc == 0 || r->argc > 65536 ||
+	    r->argc > (rd.len - rd.off) / 4) {
+		r->argc = 0;
+		return set_cause(cause, "malformed request");
+	}
+	r->argv = xcalloc(r->argc + 1, sizeof *r->argv);
+	for (i = 0; i < r->argc; i++)
+		r->argv[i] = rd_str(&rd, CTL_MAX_FRAME);
+	if (rd_done(&rd) == -1 || r->cwd[0] != '/')
+		return set_cause(cause, "malformed request");
+	return 0;
+}
+
+void
+ctl_request_free(struct request *r)
+{
+	size_t	i;
+
+	free(r->cwd);
+	free(r->author);
+	for (i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	free(r->argv);
+	memset(r, 0, sizeof *r);
+}
+
+int
+http_arg_u64(const char *v, uint64_t def, uint64_t *out)
+{
+	char	*end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	/* strtoull takes "-1" (as 2^64-1), "+1" and leading blanks. */
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return (*end != '\0' || errno == ERANGE) ? -1 : 0;
+}
+
+int
+http_journal_url(const char *url, char branch[256])
+{
+	return sscanf(url, "/api/v1/branches/%255[^/]/journal",
+	    branch) == 1 && strlen(url) == strlen("/api/v1/branches/") +
+	    strlen(branch) + strlen("/journal");
+}

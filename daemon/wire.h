@@ -1,0 +1,125 @@
+/*
+ * Decoders of what isconfd receives from outside: gossip and lock
+ * datagram bodies, sync frames, control requests, HTTP query values and
+ * trusted_keys.  Pure (no daemon state) so that make fuzz runs the very
+ * code the daemon does; the callers act on the decoded values.
+ */
+#ifndef WIRE_H
+#define WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+/* UDP message types (gossip and lock) and TCP frame types (sync). */
+enum {
+	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
+};
+enum {
+	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
+	F_ERROR,
+};
+
+#define HELLO_MAX_HEADS		8
+#define HELLO_MAX_LOCKS		16
+
+struct peer_head {
+	char		*branch;
+	uint64_t	 seq;
+	uint8_t		 id[HASH_LEN];
+};
+
+/* A lock as a LOCKED datagram, a hello or a DENY describes it. */
+struct wire_lock {
+	char		*branch;	/* not in a DENY */
+	char		*host;
+	char		*author;
+	char		*message;
+	int64_t		 time;
+};
+
+/*
+ * MSG_HELLO.  -1: malformed before the locks (what was read is set and
+ * must be freed all the same); 0: nolocks when the sender holds none,
+ * else the locks read whole before any error.
+ */
+struct wire_hello {
+	char			*branch;
+	uint64_t		 applied;
+	uint64_t		 failed_seq;
+	uint32_t		 failed_status;
+	struct peer_head	*heads;
+	size_t			 nheads;
+	int			 nolocks;
+	struct wire_lock	*locks;
+	size_t			 nlocks;
+};
+int	wire_hello_decode(const uint8_t *, size_t, struct wire_hello *);
+void	wire_hello_free(struct wire_hello *);
+
+/* MSG_CLAIM: -1 if malformed or the branch name is not valid. */
+struct wire_claim {
+	char		*branch;
+	uint64_t	 clock;
+	uint64_t	 base_seq;
+	char		*author;
+	char		*message;
+	int64_t		 time;
+};
+int	wire_claim_decode(const uint8_t *, size_t, struct wire_claim *);
+void	wire_claim_free(struct wire_claim *);
+
+/* MSG_GRANT and MSG_DENY (type): the claim answered, and for a DENY
+ * who holds the lock or why not. */
+struct wire_answer {
+	char		*branch;
+	uint64_t	 clock;
+	char		*claimant;
+	struct wire_lock holder;
+	char		*reason;
+};
+int	wire_answer_decode(uint8_t type, const uint8_t *, size_t,
+	    struct wire_answer *);
+void	wire_answer_free(struct wire_answer *);
+
+/* The jlock a wire_lock describes (its strings borrowed). */
+void	wire_lock_jlock(const struct wire_lock *, struct jlock *);
+
+/* MSG_LOCKED: valid branch and host names. */
+int	wire_locked_decode(const uint8_t *, size_t, struct wire_lock *);
+void	wire_lock_free(struct wire_lock *);
+
+/* MSG_RELEASE: branch (valid) and holder. */
+int	wire_release_decode(const uint8_t *, size_t, char **branch,
+	    char **holder);
+
+/* Sync requests: F_GET_ENTRIES (branch, after) and F_GET_CHUNK (hash). */
+int	wire_get_entries_decode(const uint8_t *, size_t, char **branch,
+	    uint64_t *after);
+int	wire_get_chunk_decode(const uint8_t *, size_t, uint8_t *hash);
+/* F_ENTRY: an entry and its signature. */
+int	wire_entry_decode(const uint8_t *, size_t, struct entry *);
+/* F_CHUNK and F_NOCHUNK: -1 without a hash, 1 with a hash but a
+ * malformed F_CHUNK body, 0 whole (data, dlen set for F_CHUNK). */
+int	wire_chunk_decode(uint8_t type, const uint8_t *, size_t,
+	    uint8_t *hash, const uint8_t **data, size_t *dlen);
+
+/* The control protocol's CTL_REQUEST body. */
+struct request {
+	uint32_t	 flags;
+	char		*cwd;
+	char		*author;
+	size_t		 argc;
+	char		**argv;		/* argv[0] is the verb */
+};
+int	ctl_request_parse(struct request *, const uint8_t *, size_t,
+	    char **cause);
+void	ctl_request_free(struct request *);
+
+/* HTTP: a query value as a number (def when absent; -1 if not one), and
+ * the branch of a /api/v1/branches/BRANCH/journal URL (0 if not one). */
+int	http_arg_u64(const char *, uint64_t def, uint64_t *);
+int	http_journal_url(const char *url, char branch[256]);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * A decrypted sync frame, u8 type then body, as the serving side
+ * (F_GET_ENTRIES, F_GET_CHUNK) and the fetching side (F_ENTRY,
+ * F_CHUNK, F_NOCHUNK) decode it.
+ */
+#include <stdlib.h>
+
+#include "util.h"
+#include "wire.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
+{
+	struct entry	 e;
+	uint8_t		 hash[HASH_LEN];
+	const uint8_t	*data;
+	size_t		 dlen;
+	uint64_t	 after;
+	char		*branch;
+
+	if (len < 1)
+		return 0;
+	switch (p[0]) {
+	case F_GET_ENTRIES:
+		if (wire_get_entries_decode(p + 1, len - 1, &branch,
+		    &after) == 0)
+			free(branch);
+		break;
+	case F_GET_CHUNK:
+		wire_get_chunk_decode(p + 1, len - 1, hash);
+		break;
+	case F_ENTRY:
+		if (wire_entry_decode(p + 1, len - 1, &e) == 0)
+			entry_free(&e);
+		break;
+	case F_CHUNK:
+	case F_NOCHUNK:
+		if (wire_chunk_decode(p[0], p + 1, len - 1, hash, &data,
+		    &dlen) == 0 && data != NULL && dlen > 0 &&
+		    (data < p || data + dlen > p + len))
+			abort();
+		break;
+	}
+	return 0;
+}

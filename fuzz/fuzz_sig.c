@@ -1,0 +1,30 @@
+/*
+ * sig_decode: the payload of ci and fork entries (the origin's key and,
+ * for a fork, the parent branch).  What decodes re-encodes to the same
+ * bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
+{
+	struct sig_info	 s;
+	struct buf	 in, b;
+
+	buf_init(&in);
+	buf_add(&in, p, len);
+	if (sig_decode(&in, &s) == 0) {
+		buf_init(&b);
+		sig_encode(&s, &b);
+		if (b.len != len || memcmp(b.data, p, len) != 0)
+			abort();
+		buf_free(&b);
+		free(s.parent_branch);
+	}
+	buf_free(&in);
+	return 0;
+}

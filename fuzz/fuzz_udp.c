@@ -1,0 +1,53 @@
+/*
+ * A whole gossip datagram as isconfd reads it: the header (net/udp.c),
+ * then the body its type names (daemon/wire.c): hello, claim, grant,
+ * deny, locked, release.
+ */
+#include <stdlib.h>
+
+#include "util.h"
+#include "net.h"
+#include "wire.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
+{
+	struct net_hdr		 h;
+	struct wire_hello	 hello;
+	struct wire_claim	 claim;
+	struct wire_answer	 answer;
+	struct wire_lock	 lock;
+	char			*branch, *holder;
+
+	if (net_dgram_parse(p, len, &h) == -1)
+		return 0;
+	switch (h.type) {
+	case MSG_HELLO:
+		wire_hello_decode(h.body, h.len, &hello);
+		wire_hello_free(&hello);
+		break;
+	case MSG_CLAIM:
+		if (wire_claim_decode(h.body, h.len, &claim) == 0)
+			wire_claim_free(&claim);
+		break;
+	case MSG_GRANT:
+	case MSG_DENY:
+		if (wire_answer_decode(h.type, h.body, h.len, &answer) == 0)
+			wire_answer_free(&answer);
+		break;
+	case MSG_LOCKED:
+		if (wire_locked_decode(h.body, h.len, &lock) == 0)
+			wire_lock_free(&lock);
+		break;
+	case MSG_RELEASE:
+		if (wire_release_decode(h.body, h.len, &branch,
+		    &holder) == 0) {
+			free(branch);
+			free(holder);
+		}
+		break;
+	}
+	net_hdr_free(&h);
+	return 0;
+}

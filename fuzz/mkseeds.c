@@ -1,0 +1,284 @@
+/*
+ * Write the binary seed inputs of t/fuzz/ with the real encoders (make
+ * fuzz-seeds): one valid input of each kind for the fuzzers to mutate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "journal.h"
+#include "proto.h"
+#include "wire.h"
+
+#include <zlib.h>
+
+static void
+seed(const char *target, const char *name, const struct buf *b)
+{
+	char	*path, *cause = NULL;
+
+	xasprintf(&path, "t/fuzz/%s/%s", target, name);
+	if (file_write_atomic(path, b->data, b->len, 0644, &cause) == -1)
+		fatalx("%s", cause);
+	free(path);
+}
+
+/* The same bundle gzip-compressed, as bundle create writes it. */
+static void
+bundle_gz(const struct buf *b)
+{
+	gzFile	gz;
+
+	if ((gz = gzopen("t/fuzz/bundle/gzip", "wb")) == NULL ||
+	    gzwrite(gz, b->data, (unsigned)b->len) != (int)b->len ||
+	    gzclose(gz) != Z_OK)
+		fatalx("t/fuzz/bundle/gzip");
+}
+
+/* A datagram as net_send frames it (no HMAC: key id 0). */
+static void
+dgram_seed(const char *name, uint8_t type, const struct buf *body)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add(&b, "ISC", 3);
+	buf_add_u8(&b, 1);
+	buf_add_u8(&b, type);
+	buf_add_u32(&b, 0);
+	buf_add_u64(&b, 1700000000000000000ULL);
+	buf_add_str(&b, "example.com");
+	buf_add_str(&b, "host2");
+	buf_add_blob(&b, body->data, body->len);
+	seed("udp", name, &b);
+	buf_free(&b);
+}
+
+static void
+frame_seed(const char *name, uint8_t type, const struct buf *body)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_u8(&b, type);
+	buf_add(&b, body->data, body->len);
+	seed("frame", name, &b);
+	buf_free(&b);
+}
+
+static void
+wire_seeds(const struct buf *entry)
+{
+	struct buf	b;
+	uint8_t		hash[HASH_LEN] = { 1, 2, 3 };
+
+	buf_init(&b);
+	buf_add_str(&b, "main");		/* hello */
+	buf_add_u64(&b, 3);
+	buf_add_u64(&b, 0);
+	buf_add_u32(&b, 0);
+	buf_add_u32(&b, 1);
+	buf_add_str(&b, "main");
+	buf_add_u64(&b, 3);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_u32(&b, 1);
+	buf_add_str(&b, "main");
+	buf_add_str(&b, "host2");
+	buf_add_str(&b, "bob");
+	buf_add_str(&b, "fixing ntp");
+	buf_add_u64(&b, 1700000000);
+	dgram_seed("hello", MSG_HELLO, &b);
+	buf_reset(&b);
+	buf_add_str(&b, "main");		/* claim */
+	buf_add_u64(&b, 12);
+	buf_add_u64(&b, 3);
+	buf_add_str(&b, "bob");
+	buf_add_str(&b, "fixing ntp");
+	buf_add_u64(&b, 1700000000);
+	dgram_seed("claim", MSG_CLAIM, &b);
+	buf_reset(&b);
+	buf_add_str(&b, "main");		/* grant, deny */
+	buf_add_u64(&b, 12);
+	buf_add_str(&b, "host1");
+	dgram_seed("grant", MSG_GRANT, &b);
+	buf_add_str(&b, "host3");
+	buf_add_str(&b, "carol");
+	buf_add_str(&b, "other work");
+	buf_add_u64(&b, 1700000000);
+	buf_add_str(&b, "");
+	dgram_seed("deny", MSG_DENY, &b);
+	buf_reset(&b);
+	buf_add_str(&b, "main");		/* locked */
+	buf_add_str(&b, "host2");
+	buf_add_str(&b, "bob");
+	buf_add_str(&b, "fixing ntp");
+	buf_add_u64(&b, 1700000000);
+	dgram_seed("locked", MSG_LOCKED, &b);
+	buf_reset(&b);
+	buf_add_str(&b, "main");		/* release */
+	buf_add_str(&b, "host2");
+	dgram_seed("release", MSG_RELEASE, &b);
+
+	buf_reset(&b);
+	buf_add_str(&b, "main");
+	buf_add_u64(&b, 2);
+	frame_seed("get_entries", F_GET_ENTRIES, &b);
+	buf_reset(&b);
+	buf_add(&b, hash, HASH_LEN);
+	frame_seed("get_chunk", F_GET_CHUNK, &b);
+	frame_seed("nochunk", F_NOCHUNK, &b);
+	buf_add_blob(&b, "data", 4);
+	frame_seed("chunk", F_CHUNK, &b);
+	buf_reset(&b);
+	buf_add_blob(&b, entry->data, entry->len);
+	buf_add_u8(&b, 1);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add(&b, hash, HASH_LEN);
+	frame_seed("entry", F_ENTRY, &b);
+
+	buf_reset(&b);				/* control request */
+	buf_add_u32(&b, CTL_REQUEST);
+	buf_add_u32(&b, 0);
+	buf_add_u32(&b, CTL_VERSION);
+	buf_add_u32(&b, CTL_F_TTY);
+	buf_add_str(&b, "/root");
+	buf_add_str(&b, "alice");
+	buf_add_u32(&b, 2);
+	buf_add_str(&b, "snap");
+	buf_add_str(&b, "/etc/motd");
+	put_u32(b.data + 4, (uint32_t)(b.len - CTL_HDR_LEN));
+	seed("ctl", "snap", &b);
+
+	buf_reset(&b);				/* stream handshake */
+	buf_add(&b, "ISCT", 4);
+	buf_add_u8(&b, 1);
+	buf_add_u32(&b, 7);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_str(&b, "example.com");
+	buf_add(&b, hash, HASH_LEN);
+	seed("handshake", "hello", &b);
+	buf_reset(&b);
+	buf_add(&b, "ISCT", 4);
+	buf_add_u8(&b, 1);
+	buf_add_u32(&b, 0);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add(&b, hash, HASH_LEN);
+	seed("handshake", "answer", &b);
+
+	buf_reset(&b);				/* a bundle: one entry, a chunk */
+	buf_add(&b, "ISCONF-BUNDLE\n", 14);
+	buf_add_u32(&b, 1);
+	buf_add_str(&b, "example.com");
+	buf_add_str(&b, "main");
+	buf_add_u64(&b, 1);
+	buf_add_blob(&b, entry->data, entry->len);
+	buf_add_u8(&b, 1);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_u64(&b, 1);
+	buf_add(&b, hash, HASH_LEN);
+	buf_add_blob(&b, "data", 4);
+	buf_add_u8(&b, 0);
+	seed("bundle", "plain", &b);
+	bundle_gz(&b);
+	buf_free(&b);
+}
+
+static void
+entry_seed(const char *name, enum entry_kind kind, const struct buf *pl,
+    struct buf *out)
+{
+	struct entry	e;
+	struct buf	b;
+
+	memset(&e, 0, sizeof e);
+	e.kind = kind;
+	e.seq = 7;
+	memset(e.parent, 0xab, HASH_LEN);
+	e.time = 1700000000;
+	e.host = "host1";
+	e.author = "alice";
+	e.message = "a change";
+	if (pl != NULL)
+		e.payload = *pl;
+	buf_init(&b);
+	entry_encode(&e, &b);
+	seed("entry", name, &b);
+	if (out != NULL)
+		buf_add(out, b.data, b.len);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	struct snap_info	s;
+	struct snap_parent	par[2];
+	struct chunk_ref	ch[2];
+	struct exec_info	x;
+	struct sig_info		g;
+	char			*argv[] = { "sh", "-c", "echo hi", NULL };
+	struct buf		b, ent;
+
+	buf_init(&b);
+	memset(&s, 0, sizeof s);
+	memset(par, 0, sizeof par);
+	memset(ch, 0, sizeof ch);
+	s.path = "/etc/motd";
+	s.type = SNAP_FILE;
+	s.own.mode = 0644;
+	s.own.user = "root";
+	s.own.group = "root";
+	s.mtime_sec = 1700000000;
+	s.size = 10;
+	s.target = "";
+	ch[0].len = 4;
+	ch[1].len = 6;
+	s.chunks = ch;
+	s.nchunks = 2;
+	par[0].path = "/etc";
+	par[0].own.mode = 0755;
+	par[0].own.user = "root";
+	par[0].own.group = "wheel";
+	s.parents = par;
+	s.nparents = 1;
+	snap_encode(&s, &b);
+	seed("snap", "file", &b);
+	entry_seed("snap", ENTRY_SNAP, &b, NULL);
+	buf_reset(&b);
+	s.type = SNAP_SYMLINK;
+	s.target = "../x";
+	s.nchunks = 0;
+	s.nparents = 0;
+	snap_encode(&s, &b);
+	seed("snap", "symlink", &b);
+	buf_reset(&b);
+
+	x.cwd = "/";
+	x.argv = argv;
+	x.argc = 3;
+	exec_encode(&x, &b);
+	seed("exec", "sh", &b);
+	entry_seed("exec", ENTRY_EXEC, &b, NULL);
+	buf_reset(&b);
+
+	memset(&g, 0, sizeof g);
+	g.parent_branch = "";
+	sig_encode(&g, &b);
+	seed("sig", "ci", &b);
+	buf_init(&ent);
+	entry_seed("ci", ENTRY_CI, &b, &ent);
+	wire_seeds(&ent);
+	buf_free(&ent);
+	buf_reset(&b);
+	g.parent_branch = "main";
+	sig_encode(&g, &b);
+	seed("sig", "fork", &b);
+	entry_seed("fork", ENTRY_FORK, &b, NULL);
+	buf_reset(&b);
+
+	entry_seed("lock", ENTRY_LOCK, NULL, NULL);
+	buf_free(&b);
+	return 0;
+}
