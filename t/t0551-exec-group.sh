@@ -53,4 +53,22 @@ test_expect_success 'stop: a member that ignores SIGTERM is killed after the gra
 	grep "entry 2 (exec sh -c test -f fast.*) was ended (status 143): isconfd is stopping" upc.out
 '
 
+# set_record HOST VALUE: the running-exec record, written while HOST
+# is stopped.
+set_record() {
+	printf "INSERT OR REPLACE INTO state(key, value) VALUES ('up_exec', '%s');\n" \
+	    "$2" | sqlite3 "$(host_home "$1")/journal.db"
+}
+
+test_expect_success 'a record whose pid is out of range is dropped, not truncated onto pid 1' '
+	start_host b 2 && stop_host b &&
+	boot=$(cat /proc/sys/kernel/random/boot_id) &&
+	start1=$(cut -d" " -f22 /proc/1/stat) &&
+	set_record b "1 4294967297 $start1 $boot 2 generic sh -c x" &&
+	start_host b 2 &&
+	isconf_on b status >st &&
+	! grep "^exec:" st &&
+	grep "dropping a malformed running-exec record" "$(host_dir b)/isconfd.log"
+'
+
 test_done
