@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -49,6 +50,9 @@ struct child {
 	struct event		*ev[2];
 	struct event		*linger;
 	struct event		*kill;		/* SIGKILL after the grace */
+	struct event		*drain;		/* its group, once it exited */
+	int			 zombie;	/* exited, kept unreaped */
+	int			 killed;	/* its grace ended in SIGKILL */
 	struct buf		 tail;
 	LIST_ENTRY(child)	 entry;
 };
@@ -183,6 +187,8 @@ child_signal(struct child *ch, int sig)
 		kill(ch->pid, sig);
 }
 
+static void	child_drained(struct child *);
+
 static void
 child_kill_end(evutil_socket_t fd, short events, void *arg)
 {
@@ -193,6 +199,9 @@ child_kill_end(evutil_socket_t fd, short events, void *arg)
 	log_warnx("process group %ld outlived its SIGTERM grace: SIGKILL",
 	    (long)ch->pid);
 	child_signal(ch, SIGKILL);
+	ch->killed = 1;
+	if (ch->zombie)
+		child_drained(ch);
 }
 
 /* End a child's process group: SIGTERM now, SIGKILL after grace_s
@@ -232,6 +241,8 @@ child_finish(struct child *ch)
 	}
 	if (ch->linger != NULL)
 		event_free(ch->linger);
+	if (ch->drain != NULL)
+		event_free(ch->drain);
 	if (ch->kill != NULL) {
 		/* What of its group outlived it after SIGTERM goes too. */
 		child_signal(ch, SIGKILL);
@@ -354,27 +365,134 @@ child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
 	return pid;
 }
 
+/* The child has been reaped: finish once its pipes are drained, or
+ * 2 s on if something it started keeps them open.  1 if finished (ch
+ * is gone). */
+static int
+child_exited(struct child *ch, int wstatus)
+{
+	struct timeval	 tv = { 2, 0 };
+
+	ch->exited = 1;
+	ch->wstatus = wstatus;
+	if (ch->pipe[0] == -1 && ch->pipe[1] == -1) {
+		child_finish(ch);
+		return 1;
+	}
+	ch->linger = evtimer_new(ch->d->base, child_linger_end, ch);
+	evtimer_add(ch->linger, &tv);
+	return 0;
+}
+
+/* 1 if a live process other than the leader is in group pgid (or
+ * /proc cannot tell). */
+static int
+child_group_alive(pid_t pgid)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	char		 path[300], buf[512], *p, state;
+	FILE		*fp;
+	size_t		 n;
+	long		 pgrp;
+	int		 alive = 0;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return 1;
+	while (!alive && (de = readdir(dir)) != NULL) {
+		if (atol(de->d_name) <= 0 || atol(de->d_name) == (long)pgid)
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((fp = fopen(path, "re")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		/* After the command name (which may hold ") "): state,
+		 * ppid, process group. */
+		if ((p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
+		    pgrp == (long)pgid && state != 'Z' && state != 'X')
+			alive = 1;
+	}
+	closedir(dir);
+	return alive;
+}
+
+/* The ended child's group is empty, or has just been SIGKILLed: reap
+ * the leader, whose unreaped pid kept the group's id from reuse. */
+static void
+child_drained(struct child *ch)
+{
+	int	wstatus = 0;
+
+	if (ch->drain != NULL) {
+		event_free(ch->drain);
+		ch->drain = NULL;
+	}
+	ch->zombie = 0;
+	while (waitpid(ch->pid, &wstatus, 0) == -1 && errno == EINTR)
+		;
+	child_exited(ch, wstatus);
+}
+
+static void
+child_drain_poll(evutil_socket_t fd, short events, void *arg)
+{
+	struct child	*ch = arg;
+
+	(void)fd;
+	(void)events;
+	if (!child_group_alive(ch->pid))
+		child_drained(ch);
+}
+
+/*
+ * A child being ended (child_kill) has exited: it is left unreaped, so
+ * that its pid, its group's id, cannot be reused, until the rest of its
+ * group has exited too or the grace ends in SIGKILL.  Those get the
+ * whole grace to handle SIGTERM, however soon the leader died.
+ */
+static void
+child_drain(struct child *ch)
+{
+	struct timeval	 tv = { 0, 100000 };
+
+	ch->zombie = 1;
+	if (ch->killed || !child_group_alive(ch->pid)) {
+		child_drained(ch);
+		return;
+	}
+	ch->drain = event_new(ch->d->base, -1, EV_PERSIST, child_drain_poll,
+	    ch);
+	evtimer_add(ch->drain, &tv);
+}
+
+/* Collect the children that have exited.  Each is waited for by pid:
+ * one being ended is only looked at (WNOWAIT), see child_drain. */
 void
 child_reap(struct isconfd *d)
 {
 	struct child	*ch;
-	struct timeval	 tv = { 2, 0 };
+	siginfo_t	 si;
 	pid_t		 pid;
 	int		 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		LIST_FOREACH(ch, &d->children, entry)
-			if (ch->pid == pid)
-				break;
-		if (ch == NULL || ch->exited)
+again:
+	LIST_FOREACH(ch, &d->children, entry) {
+		if (ch->exited || ch->zombie)
 			continue;
-		ch->exited = 1;
-		ch->wstatus = status;
-		if (ch->pipe[0] == -1 && ch->pipe[1] == -1) {
-			child_finish(ch);
+		if (ch->kill != NULL) {
+			memset(&si, 0, sizeof si);
+			if (waitid(P_PID, (id_t)ch->pid, &si, WEXITED |
+			    WNOHANG | WNOWAIT) == 0 && si.si_pid == ch->pid) {
+				child_drain(ch);
+				goto again;
+			}
 			continue;
 		}
-		ch->linger = evtimer_new(d->base, child_linger_end, ch);
-		evtimer_add(ch->linger, &tv);
+		if ((pid = waitpid(ch->pid, &status, WNOHANG)) == ch->pid &&
+		    child_exited(ch, status))
+			goto again;
 	}
 }

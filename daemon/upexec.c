@@ -212,7 +212,7 @@ upexec_open(struct isconfd *d, char **cause)
 	x->orphan = 1;
 	if (sscanf(v, "%lld %ld %llu %39s %llu %299s %n", &x->since, &pid,
 	    &x->start, x->boot, &seq, branch,
-	    &off) != 6 || off == 0 || pid <= 0) {
+	    &off) != 6 || off == 0 || pid <= 0 || (pid_t)pid != pid) {
 		log_warnx("dropping a malformed running-exec record");
 		d->upexec = x;
 		upexec_clear(d);

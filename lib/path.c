@@ -212,6 +212,11 @@ fmt_time(char *dst, size_t len, int64_t secs)
 	time_t		t = (time_t)secs;
 	struct tm	tm;
 
-	gmtime_r(&t, &tm);
-	strftime(dst, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	/* A time from a peer or a damaged record may be past what a
+	 * struct tm holds: then tm is not filled in. */
+	if ((int64_t)t != secs || gmtime_r(&t, &tm) == NULL)
+		snprintf(dst, len, "%lld s after 1970 (not a date)",
+		    (long long)secs);
+	else
+		strftime(dst, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
