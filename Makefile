@@ -56,7 +56,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/rules.c daemon/upexec.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot
+	     test_inroot test_path
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))
