@@ -58,7 +58,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time
+	     test_inroot test_time test_path
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle

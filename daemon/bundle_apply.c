@@ -11,6 +11,13 @@
 #include "isconfd.h"
 #include "bundle.h"
 
+/* What one reading of the file does. */
+enum bundle_pass {
+	PASS_AUTH,	/* keep nothing: only the MAC is checked */
+	PASS_CHECK,	/* keep the entries, check everything */
+	PASS_STORE,	/* store the chunks */
+};
+
 struct bundle_in {
 	char		*domain;
 	char		*branch;
@@ -151,6 +158,45 @@ check_needed(struct bundle_in *bi, struct hashset *need, char **cause)
 	return 0;
 }
 
+/* Entries and chunks read into one buffer and dropped: what the MAC
+ * covers, without keeping any of it. */
+static int
+skip_all(struct bio *b, char **cause)
+{
+	struct buf	tmp;
+	uint8_t		hash[HASH_LEN], has, sig[SIG_LEN];
+	uint64_t	n, i;
+
+	buf_init(&tmp);
+	n = bio_u64(b);
+	for (i = 0; i < n && !b->err; i++) {
+		bio_blob(b, &tmp, BUNDLE_MAX_BLOB);
+		if (bio_read(b, &has, 1) == 0 && has)
+			bio_read(b, sig, SIG_LEN);
+	}
+	n = bio_u64(b);
+	for (i = 0; i < n && !b->err; i++) {
+		bio_read(b, hash, HASH_LEN);
+		bio_blob(b, &tmp, BUNDLE_MAX_BLOB);
+	}
+	buf_free(&tmp);
+	return b->err ? set_cause(cause, "truncated or malformed") : 0;
+}
+
+/* 1 if hmac_keys requires bundles to carry a MAC, 0 if not, -1. */
+static int
+mac_required(struct isconfd *d, char **cause)
+{
+	struct hmac_keys	keys;
+	int			rv;
+
+	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
+		return -1;
+	rv = keys.n > 0 && !keys.any;
+	hmac_keys_free(&keys);
+	return rv;
+}
+
 static int
 check_mac(struct isconfd *d, struct bio *b, const uint8_t *digest,
     char **cause)
@@ -186,7 +232,7 @@ out:
 }
 
 static int
-bundle_read(struct isconfd *d, const char *path, int store,
+bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
     struct bundle_in *bi, char **cause)
 {
 	struct bio	b;
@@ -223,7 +269,10 @@ bundle_read(struct isconfd *d, const char *path, int store,
 		set_cause(cause, "bad branch name in bundle");
 		goto out;
 	}
-	if (!store) {
+	if (pass == PASS_AUTH) {
+		if (skip_all(&b, cause) == -1)
+			goto out;
+	} else if (pass == PASS_CHECK) {
 		if (read_entries(d, &b, bi, cause) == -1)
 			goto out;
 		for (i = 0; i < bi->n; i++)
@@ -239,13 +288,14 @@ bundle_read(struct isconfd *d, const char *path, int store,
 			goto out;
 		rv = -1;
 	}
-	if (read_chunks(d, &b, store, store ? NULL : &need, cause) == -1 ||
-	    (!store && check_needed(bi, &need, cause) == -1))
+	if (pass != PASS_AUTH && (read_chunks(d, &b, pass == PASS_STORE,
+	    pass == PASS_CHECK ? &need : NULL, cause) == -1 ||
+	    (pass == PASS_CHECK && check_needed(bi, &need, cause) == -1)))
 		goto out;
 	crypto_generichash_final(&b.st, digest, HASH_LEN);
 	if (check_mac(d, &b, digest, cause) == -1)
 		goto out;
-	if (store && memcmp(digest, bi->digest, HASH_LEN) != 0) {
+	if (pass == PASS_STORE && memcmp(digest, bi->digest, HASH_LEN) != 0) {
 		set_cause(cause, "the file changed while it was applied");
 		goto out;
 	}
@@ -293,7 +343,7 @@ store_all(struct isconfd *d, const char *path, struct bundle_in *bi,
 {
 	if (cache_begin(d->cache, cause) == -1)
 		return -1;
-	if (bundle_read(d, path, 1, bi, cause) == -1) {
+	if (bundle_read(d, path, PASS_STORE, bi, cause) == -1) {
 		cache_rollback(d->cache);
 		return -1;
 	}
@@ -313,10 +363,16 @@ bundle_apply(struct client *c)
 	struct bundle_in	 bi;
 	char			*path, *cause = NULL;
 	size_t			 from = 0;
+	int			 auth;
 
 	memset(&bi, 0, sizeof bi);
 	path = client_path(c, c->req.argv[2]);
-	if (bundle_read(d, path, 0, &bi, &cause) == -1 ||
+	/* With a MAC required, it is checked first by a pass that keeps
+	 * nothing: entries are kept (a whole journal) only once the MAC
+	 * says who made the bundle. */
+	if ((auth = mac_required(d, &cause)) == -1 ||
+	    (auth && bundle_read(d, path, PASS_AUTH, &bi, &cause) == -1) ||
+	    bundle_read(d, path, PASS_CHECK, &bi, &cause) == -1 ||
 	    bio_check_end(path, &cause) == -1 ||
 	    bundle_agree(d, &bi, &from, &cause) == -1 ||
 	    store_all(d, path, &bi, from, &cause) == -1) {

@@ -76,8 +76,10 @@ bio_blob(struct bio *b, struct buf *out, size_t max)
 		b->err = 1;
 		return -1;
 	}
-	out->data = xreallocarray(out->data, n ? n : 1, 1);
-	out->cap = n ? n : 1;
+	if (out->cap < n || out->data == NULL) {	/* one buffer, reused */
+		out->data = xreallocarray(out->data, n ? n : 1, 1);
+		out->cap = n ? n : 1;
+	}
 	out->len = n;
 	return bio_read(b, out->data, n);
 }

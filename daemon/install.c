@@ -38,12 +38,14 @@ set_owner_mode(int fd, const char *path, const struct snap_owner *o,
 	return 0;
 }
 
-/* One missing parent directory, made as it was on the origin. */
+/* One missing parent directory, made as it was on the origin: under
+ * NAME.isconf-tmp, renamed once it has its owner and mode, so a crash
+ * never leaves it in place with 0700 (install_cleanup removes it). */
 static int
 make_parent(struct isconfd *d, const struct snap_parent *p, char **cause)
 {
 	struct stat	 sb;
-	char		*base, *real;
+	char		*base, *real, *tmp;
 	int		 dirfd, fd, rv = 0;
 
 	if ((dirfd = state_root_openparent(d, p->path, &base, cause)) == -1)
@@ -53,13 +55,22 @@ make_parent(struct isconfd *d, const struct snap_parent *p, char **cause)
 	if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		goto out;
 	real = state_root_path(d, p->path);
-	if (mkdirat(dirfd, base, 0700) == -1 || (fd = openat(dirfd, base,
+	xasprintf(&tmp, "%s.isconf-tmp", base);
+	unlinkat(dirfd, tmp, AT_REMOVEDIR);	/* only if empty */
+	if (mkdirat(dirfd, tmp, 0700) == -1 || (fd = openat(dirfd, tmp,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		rv = set_cause(cause, "mkdir %s: %s", real, strerror(errno));
 	else {
+		CRASH_POINT("make-parent");
 		rv = set_owner_mode(fd, real, &p->own, cause);
 		close(fd);
+		if (rv == 0 && renameat(dirfd, tmp, dirfd, base) == -1)
+			rv = set_cause(cause, "rename to %s: %s", real,
+			    strerror(errno));
+		if (rv == -1)
+			unlinkat(dirfd, tmp, AT_REMOVEDIR);
 	}
+	free(tmp);
 	free(real);
 out:
 	close(dirfd);
@@ -315,6 +326,7 @@ install_cleanup(struct isconfd *d)
 	struct place		 pl;
 	uint64_t		 applied;
 	char			*cause = NULL;
+	size_t			 i;
 
 	/* A failed read leaves the temporary for the next up, which
 	 * replaces it: nothing is lost, only tidied later. */
@@ -330,6 +342,13 @@ install_cleanup(struct isconfd *d)
 		return;
 	}
 	entry_free(&e);
+	for (i = 0; i < s.nparents; i++)	/* empty, or left alone */
+		if (place_open(d, s.parents[i].path, &pl, NULL) == 0) {
+			if (unlinkat(pl.dirfd, pl.tmp, AT_REMOVEDIR) == 0)
+				log_info("removed %s.isconf-tmp, left by an "
+				    "interrupted install", pl.real);
+			place_close(&pl);
+		}
 	if (s.type != SNAP_DIR && place_open(d, s.path, &pl, NULL) == 0) {
 		if (unlinkat(pl.dirfd, pl.tmp, 0) == 0) {
 			log_info("removed %s.isconf-tmp, left by an "

@@ -76,8 +76,10 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	char	*tmp;
 	int	 fd, rv = -1;
 
-	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1) {
+	/* A name no one can guess nor plant a link at: mkostemp creates
+	 * it O_EXCL (never through a link), mode 0600 until fchmod. */
+	xasprintf(&tmp, "%s.tmp.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		set_cause(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -116,6 +116,47 @@ test_expect_success 'with hmac_keys, bundles need a valid HMAC' '
 	grep "trailing bytes after the MAC" err
 '
 
+# big_bundle N: a bundle (no chunks, no MAC) of N chained exec entries
+# of nearly 16 MiB each (63 arguments of 256 KiB), 1/1000 of that once
+# compressed.  Entry ids (BLAKE2b-256) from b2sum.
+big_bundle() {
+	perl -e '
+		sub str { pack("N", length $_[0]) . $_[0] }
+		binmode STDOUT;
+		print "ISCONF-BUNDLE\n", pack("N", 1), str("test.example"),
+		    str("generic"), pack("Q>", $ARGV[0]);
+		my $prev = "\0" x 32;
+		my $p = str("/") . pack("N", 63) .
+		    join("", map { str("a" x 262144) } 1..63);
+		for my $seq (1..$ARGV[0]) {
+			my $raw = pack("CCQ>", 1, 3, $seq) . $prev .
+			    pack("Q>", 0) . str("h") . str("u") . str("m") .
+			    str($p);
+			open(my $t, ">", "raw.tmp") or die; binmode $t;
+			print $t $raw; close $t;
+			my $h = `b2sum -l 256 raw.tmp`; $h =~ s/ .*//s;
+			$prev = pack("H*", $h);
+			print str($raw), chr(0);
+		}
+		print pack("Q>", 0), chr(0);' "$1" | gzip -1
+}
+
+# The daemon's peak resident memory, KiB.
+peak_kib() {
+	sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$(host_pid "$1")/status"
+}
+
+test_expect_success 'with hmac_keys, an unauthenticated bundle is refused before its entries fill memory' '
+	start_host m 6 &&
+	echo "sekrit-key-number-one" >"$(host_dir m)/home/conf/hmac_keys" &&
+	big_bundle 40 >big.bundle &&
+	expect_code 1 isconf_on m bundle apply "$PWD/big.bundle" &&
+	peak=$(peak_kib m) && echo "peak $peak KiB" &&
+	test "$peak" -lt 409600 &&
+	grep "not authenticated" err &&
+	test "$(status_field m head)" = 0
+'
+
 test_expect_success '+ANY+ accepts bundles without checking' '
 	printf "sekrit-key-number-one\n+ANY+\n" >"$(host_dir b)/home/conf/hmac_keys" &&
 	isconf_on b -q bundle apply "$PWD/wrong.bundle" &&

@@ -111,6 +111,19 @@ test_expect_success CRASH_HOOKS 'killed between writing a file and renaming it: 
 	! ls "$B" | grep isconf-tmp
 '
 
+test_expect_success CRASH_HOOKS 'killed while making a missing parent directory: it still gets the origin'"'"'s mode' '
+	mkdir -m 0751 "$A/pdir" && echo in >"$A/pdir/file" &&
+	isconf_on a -q lock "parent crash" && isconf_on a -q snap "$A/pdir/file" &&
+	isconf_on a -q ci && wait_head b 23 &&
+	stop_host b && crash_start b make-parent &&
+	expect_code 1 isconf_on b up &&
+	restart_clean b &&
+	! ls "$B" | grep isconf-tmp &&
+	isconf_on b -q up &&
+	test "$(stat -c %a "$B/pdir")" = 751 &&
+	cmp "$A/pdir/file" "$B/pdir/file"
+'
+
 test_expect_success CRASH_HOOKS 'killed during a chunk download: the fetch resumes and the file is intact' '
 	head -c 4000000 /dev/urandom >"$A/big" &&
 	isconf_on a -q lock "download crash" && isconf_on a -q snap "$A/big" &&
@@ -122,7 +135,7 @@ test_expect_success CRASH_HOOKS 'killed during a chunk download: the fetch resum
 	isconf_on b -q start &&
 	isconf_on b -q up &&
 	cmp "$A/big" "$B/big" &&
-	test "$(status_field b applied)" = 23
+	test "$(status_field b applied)" = 26
 '
 
 test_expect_success CRASH_HOOKS 'killed during bundle apply: applying it again completes it' '
