@@ -1,7 +1,7 @@
 /*
  * Small shared helpers: logging, allocation that never fails, growable
- * buffers with a bounds-checked reader, hex, paths.  Nothing here depends
- * on any other module.
+ * buffers with a bounds-checked reader, hex, paths, names.  Nothing here
+ * depends on any other module.
  */
 #ifndef UTIL_H
 #define UTIL_H
@@ -116,6 +116,11 @@ int	 file_read_line(const char *, char **out, char **cause);
 char	*str_trim(char *);
 int64_t	 now_ns(void);
 void	 fmt_time(char *, size_t, int64_t secs);
+
+/* name.c: domain and branch names match \w+[-\w\.]+ entirely. */
+int	 name_valid(const char *);
+/* Host names: [A-Za-z0-9_.-]{1,255}, not starting with a dot. */
+int	 host_name_valid(const char *);
 
 /*
  * Crash points for tests, compiled in only with ISCONF_CRASH_HOOKS (the
