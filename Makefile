@@ -55,7 +55,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
-	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c
+	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
+	     daemon/netkeys.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time

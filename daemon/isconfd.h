@@ -6,6 +6,7 @@
 #define ISCONFD_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
@@ -82,6 +83,13 @@ struct upexec {
 	void			*arg;
 };
 
+/* hmac_keys as net/ last got it (netkeys.c). */
+struct netkeys {
+	char			*path;		/* as at start-up */
+	struct stat		 st;		/* the file when last read */
+	int64_t			 checked;	/* last stat, ns */
+};
+
 struct lock_claim;
 struct sync_run;
 struct up_job;
@@ -111,6 +119,7 @@ struct isconfd {
 
 	/* mesh */
 	struct net		*net;
+	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
 	struct sockaddr_in	*statics;	/* from the nets file */
@@ -141,6 +150,12 @@ int	 peer_reachable(struct isconfd *, const struct peer *);
 size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
 size_t	 peers_reachable(struct isconfd *);
 struct peer *peer_find(struct isconfd *, const char *host);
+
+/* netkeys.c: hmac_keys read for net/, and again when it changes. */
+int	 netkeys_open(struct isconfd *, char **cause);
+/* net/'s net_keys_cb: hands net/ new keys if the file changed. */
+void	 netkeys_check(void *);
+void	 netkeys_close(struct isconfd *);
 
 /* serve.c: answer peers' sync requests. */
 int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,
