@@ -78,7 +78,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/netkeys.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time
+	     test_inroot test_time test_hashset
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle
@@ -126,12 +126,10 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 	$(Q)$(CC) $(CPPFLAGS) $(INC_t) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
 	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
-# rules.c is the daemon's, but pure: its test and the simulation link it.
-$(BUILD)/t/unit/test_rules: t/unit/test_rules.c $(BUILD)/daemon/rules.o \
-	    $(CORE_OBJ)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(INC_t) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
-	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
+# Pure parts of the daemon, linked by their tests: rules.c (the
+# simulation links it too) and the set of chunk hashes in bundle_io.c.
+$(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
+$(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 
 # The same fuzz targets, linked with libFuzzer (make fuzz, FUZZ_ENGINE=1)
 # or with replay.c, a main() that runs each corpus file once (make test).

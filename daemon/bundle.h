@@ -26,16 +26,4 @@ int		bio_check_end(const char *path, char **cause);
 void		bundle_mac(struct isconfd *, const uint8_t *digest,
 		    const char *key, uint8_t *mac);
 
-/* The distinct chunks that snap entries reference. */
-struct hashset {
-	uint8_t	(*h)[HASH_LEN];
-	uint8_t	 *found;		/* per hash, for the caller */
-	size_t	  n;
-};
-void		hashset_add_snap(struct hashset *, const struct entry *);
-void		hashset_finish(struct hashset *);	/* sort, dedupe */
-/* Index of hash in a finished set, or -1. */
-ssize_t		hashset_find(const struct hashset *, const uint8_t *);
-void		hashset_free(struct hashset *);
-
 #endif

@@ -151,6 +151,25 @@ size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
 size_t	 peers_reachable(struct isconfd *);
 struct peer *peer_find(struct isconfd *, const char *host);
 
+/*
+ * bundle_io.c: a set of distinct chunk hashes (bundles, fetch.c).  Zero
+ * it, add hashes, finish it (sort and dedupe: O(n log n)), then look
+ * hashes up (O(log n)).
+ */
+struct hashset {
+	uint8_t	(*h)[HASH_LEN];
+	uint8_t	 *found;		/* per hash, for the caller */
+	size_t	  n;
+	size_t	  alloc;		/* hashes h has room for */
+};
+void	 hashset_add(struct hashset *, const uint8_t *hash);
+/* Every chunk of a snap entry (other entries add nothing). */
+void	 hashset_add_snap(struct hashset *, const struct entry *);
+void	 hashset_finish(struct hashset *);	/* sort, dedupe */
+/* Index of hash in a finished set, or -1. */
+ssize_t	 hashset_find(const struct hashset *, const uint8_t *);
+void	 hashset_free(struct hashset *);
+
 /* netkeys.c: hmac_keys read for net/, and again when it changes. */
 int	 netkeys_open(struct isconfd *, char **cause);
 /* net/'s net_keys_cb: hands net/ new keys if the file changed. */
