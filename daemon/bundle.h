@@ -20,6 +20,7 @@ void		bio_wbuf(struct bio *, struct buf *);	/* and resets it */
 int		bio_read(struct bio *, void *, size_t);
 uint64_t	bio_u64(struct bio *);
 int		bio_blob(struct bio *, struct buf *, size_t max);
+/* 0 and a string the caller frees, or -1 (b->err set). */
 int		bio_str(struct bio *, char **);
 /* 0 if the file's gzip stream ends where the file does. */
 int		bio_check_end(const char *path, char **cause);

@@ -224,7 +224,8 @@ void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
-/* Resolve a path from the client's working directory. */
+/* Resolve a path from the client's working directory: a new string the
+ * caller frees. */
 char	*client_path(struct client *, const char *);
 
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
@@ -269,12 +270,16 @@ int	 state_entry_init(struct isconfd *, struct client *, struct entry *,
 int	 state_need_lock(struct client *, struct jlock *);
 /* Refuse when this host holds uncommitted work; 0 or -1 (told). */
 int	 state_no_wip(struct client *, const char *verb);
-/* Path on the origin under IS_ROOT -> journal path; NULL + cause. */
+/* Path on the origin under IS_ROOT -> journal path, a new string the
+ * caller frees; NULL + cause. */
 char	*state_root_relative(struct isconfd *, const char *, char **cause);
+/* Journal path -> the path under IS_ROOT: a new string the caller
+ * frees. */
 char	*state_root_path(struct isconfd *, const char *);
 /* A journal path's directory (or its parent, and *base its last
- * component) opened beneath IS_ROOT, never through a link out of it:
- * a descriptor, or -1 with errno and cause set. */
+ * component, which the caller frees) opened beneath IS_ROOT, never
+ * through a link out of it: a descriptor, or -1 with errno and cause
+ * set (and *base NULL). */
 int	 state_root_opendir(struct isconfd *, const char *, char **cause);
 int	 state_root_openparent(struct isconfd *, const char *, char **base,
 	    char **cause);
