@@ -24,7 +24,7 @@ endif
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Ilib -Iconf -Ijournal -Icache -Inet
+CPPFLAGS += -D_GNU_SOURCE
 ifeq ($(TEST_HOOKS),1)
 CPPFLAGS += -DISCONF_CRASH_HOOKS
 endif
@@ -34,6 +34,25 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
+# The include paths of each module, as its rules allow (doc/design.md,
+# "Module rules"): a module's own headers come from the directory of the
+# file including them, and -I names only what it may call, so including
+# any other module's header fails the build (make test checks it).
+INC_lib	    =
+INC_conf    = -Ilib
+INC_journal = -Ilib
+INC_cache   = -Ilib
+INC_net	    = -Ilib
+INC_cmd	    = -Ilib -Iconf
+INC_daemon  = -Ilib -Iconf -Ijournal -Icache -Inet
+# Unit tests, fuzz targets and benches reach into what they test.
+INC_t	    = $(INC_daemon) -Idaemon
+INC_fuzz    = $(INC_daemon) -Idaemon
+INC_bench   = -Ilib -Idaemon
+MODULES	    = lib conf journal cache net cmd daemon
+# The include paths for a source file: its first directory's.
+inc_of	    = $(INC_$(firstword $(subst /, ,$(1))))
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libmicrohttpd is not linked: isconfd loads it on the first HTTP
 # connection (daemon/http_lib.c says why).
@@ -41,7 +60,7 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c
+	     lib/inroot.c lib/name.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
@@ -55,10 +74,11 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/verify.c daemon/report.c daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
-	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c
+	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
+	     daemon/netkeys.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path
+	     test_inroot test_time test_path test_hashset
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle
@@ -77,7 +97,8 @@ FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 
 .PHONY: dist-files install-units
 .PHONY: bench fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
-.PHONY: all build deps check test test-unit test-e2e check-sanitize \
+.PHONY: all build deps check test test-unit test-e2e test-modules \
+	check-sanitize \
 	demo install clean
 
 all: deps
@@ -91,7 +112,8 @@ build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN) $(BUILD)/bench/sim
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
-	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(call inc_of,$*) $(PKG_CFLAGS) $(CFLAGS) \
+	    -c -o $@ $<
 
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -101,15 +123,13 @@ $(BUILD)/isconf: $(CMD_OBJ) $(CORE_OBJ)
 
 $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) \
-	    -lcmocka $(LDFLAGS)
-
-# rules.c is the daemon's, but pure: its test and the simulation link it.
-$(BUILD)/t/unit/test_rules: t/unit/test_rules.c $(BUILD)/daemon/rules.o \
-	    $(CORE_OBJ)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
+	$(Q)$(CC) $(CPPFLAGS) $(INC_t) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
 	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
+
+# Pure parts of the daemon, linked by their tests: rules.c (the
+# simulation links it too) and the set of chunk hashes in bundle_io.c.
+$(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
+$(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 
 # The same fuzz targets, linked with libFuzzer (make fuzz, FUZZ_ENGINE=1)
 # or with replay.c, a main() that runs each corpus file once (make test).
@@ -159,7 +179,14 @@ test-fuzz: build fuzz-bins
 	$(Q)ISCONF_BUILD=$(CURDIR)/$(BUILD) prove --exec /bin/sh fuzz/replay.sh \
 	    :: $(FUZZ_TARGETS)
 
-test: test-unit test-fuzz test-e2e
+# The module rules: each module's include paths allow exactly the
+# headers doc/design.md says it may use.
+test-modules:
+	$(Q)MODULES_CC="$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS)" \
+	    prove --exec /bin/sh mk/modules.sh :: $(BUILD) \
+	    $(foreach m,$(MODULES),"$(m)=$(call inc_of,$(m)/)")
+
+test: test-unit test-modules test-fuzz test-e2e
 
 # The tests run on a build with the crash points compiled in (never in
 # what make and make install build).
@@ -186,7 +213,7 @@ bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim
 $(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
 	    $(BUILD)/lib/log.o
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -o $@ $^ $(LDFLAGS)
 
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)

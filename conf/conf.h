@@ -1,7 +1,7 @@
 /*
  * conf/: configuration.  main.cf (the ISconf 4 stanza format), the
- * environment it overrides, the domain, hmac_keys and nets files, and
- * name validation.  Depends on lib/ only.
+ * environment it overrides, the domain, hmac_keys and nets files.
+ * Depends on lib/ only.
  */
 #ifndef CONF_H
 #define CONF_H
@@ -26,15 +26,15 @@ struct conf_env {
 	struct conf_var	*v;
 	size_t		 n;
 };
+/* env_set copies name and value. */
 void		 env_set(struct conf_env *, const char *, const char *);
+/* The value (the list's, valid until it is set again or freed), or NULL. */
 const char	*env_get(const struct conf_env *, const char *);
 void		 env_free(struct conf_env *);
 
-/* names.c: domain and branch names match \w+[-\w\.]+ entirely. */
-int	name_valid(const char *);
-/* Host names: [A-Za-z0-9_.-]{1,255}, not starting with a dot. */
-int	host_name_valid(const char *);
-/* A file of one name (what: "domain", "branch"); 1 if missing or blank. */
+/* names.c (name_valid and host_name_valid are lib/'s, util.h). */
+/* A file of one name (what: "domain", "branch"): 0 and the name, which
+ * the caller frees; 1 if missing or blank (NULL); -1. */
 int	name_file_read(const char *path, const char *what, char **,
 	    char **cause);
 

@@ -20,22 +20,11 @@ void		bio_wbuf(struct bio *, struct buf *);	/* and resets it */
 int		bio_read(struct bio *, void *, size_t);
 uint64_t	bio_u64(struct bio *);
 int		bio_blob(struct bio *, struct buf *, size_t max);
+/* 0 and a string the caller frees, or -1 (b->err set). */
 int		bio_str(struct bio *, char **);
 /* 0 if the file's gzip stream ends where the file does. */
 int		bio_check_end(const char *path, char **cause);
 void		bundle_mac(struct isconfd *, const uint8_t *digest,
 		    const char *key, uint8_t *mac);
-
-/* The distinct chunks that snap entries reference. */
-struct hashset {
-	uint8_t	(*h)[HASH_LEN];
-	uint8_t	 *found;		/* per hash, for the caller */
-	size_t	  n;
-};
-void		hashset_add_snap(struct hashset *, const struct entry *);
-void		hashset_finish(struct hashset *);	/* sort, dedupe */
-/* Index of hash in a finished set, or -1. */
-ssize_t		hashset_find(const struct hashset *, const uint8_t *);
-void		hashset_free(struct hashset *);
 
 #endif

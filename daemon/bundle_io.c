@@ -161,6 +161,17 @@ hash_cmp(const void *a, const void *b)
 	return memcmp(a, b, HASH_LEN);
 }
 
+/* Room doubles, so adding n hashes one by one copies O(n) bytes. */
+void
+hashset_add(struct hashset *hs, const uint8_t *hash)
+{
+	if (hs->n == hs->alloc) {
+		hs->alloc = hs->alloc ? hs->alloc * 2 : 64;
+		hs->h = xreallocarray(hs->h, hs->alloc, HASH_LEN);
+	}
+	memcpy(hs->h[hs->n++], hash, HASH_LEN);
+}
+
 void
 hashset_add_snap(struct hashset *hs, const struct entry *e)
 {
@@ -169,9 +180,8 @@ hashset_add_snap(struct hashset *hs, const struct entry *e)
 
 	if (e->kind != ENTRY_SNAP || snap_decode(&e->payload, &s) == -1)
 		return;
-	hs->h = xreallocarray(hs->h, hs->n + s.nchunks, HASH_LEN);
 	for (i = 0; i < s.nchunks; i++)
-		memcpy(hs->h[hs->n++], s.chunks[i].hash, HASH_LEN);
+		hashset_add(hs, s.chunks[i].hash);
 	snap_info_free(&s);
 }
 

@@ -6,6 +6,7 @@
 #define ISCONFD_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
@@ -82,6 +83,13 @@ struct upexec {
 	void			*arg;
 };
 
+/* hmac_keys as net/ last got it (netkeys.c). */
+struct netkeys {
+	char			*path;		/* as at start-up */
+	struct stat		 st;		/* the file when last read */
+	int64_t			 checked;	/* last stat, ns */
+};
+
 struct lock_claim;
 struct sync_run;
 struct up_job;
@@ -111,6 +119,7 @@ struct isconfd {
 
 	/* mesh */
 	struct net		*net;
+	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
 	struct sockaddr_in	*statics;	/* from the nets file */
@@ -141,6 +150,31 @@ int	 peer_reachable(struct isconfd *, const struct peer *);
 size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
 size_t	 peers_reachable(struct isconfd *);
 struct peer *peer_find(struct isconfd *, const char *host);
+
+/*
+ * bundle_io.c: a set of distinct chunk hashes (bundles, fetch.c).  Zero
+ * it, add hashes, finish it (sort and dedupe: O(n log n)), then look
+ * hashes up (O(log n)).
+ */
+struct hashset {
+	uint8_t	(*h)[HASH_LEN];
+	uint8_t	 *found;		/* per hash, for the caller */
+	size_t	  n;
+	size_t	  alloc;		/* hashes h has room for */
+};
+void	 hashset_add(struct hashset *, const uint8_t *hash);
+/* Every chunk of a snap entry (other entries add nothing). */
+void	 hashset_add_snap(struct hashset *, const struct entry *);
+void	 hashset_finish(struct hashset *);	/* sort, dedupe */
+/* Index of hash in a finished set, or -1. */
+ssize_t	 hashset_find(const struct hashset *, const uint8_t *);
+void	 hashset_free(struct hashset *);
+
+/* netkeys.c: hmac_keys read for net/, and again when it changes. */
+int	 netkeys_open(struct isconfd *, char **cause);
+/* net/'s net_keys_cb: hands net/ new keys if the file changed. */
+void	 netkeys_check(void *);
+void	 netkeys_close(struct isconfd *);
 
 /* serve.c: answer peers' sync requests. */
 int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,
@@ -190,7 +224,8 @@ void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
-/* Resolve a path from the client's working directory. */
+/* Resolve a path from the client's working directory: a new string the
+ * caller frees. */
 char	*client_path(struct client *, const char *);
 
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
@@ -235,12 +270,16 @@ int	 state_entry_init(struct isconfd *, struct client *, struct entry *,
 int	 state_need_lock(struct client *, struct jlock *);
 /* Refuse when this host holds uncommitted work; 0 or -1 (told). */
 int	 state_no_wip(struct client *, const char *verb);
-/* Path on the origin under IS_ROOT -> journal path; NULL + cause. */
+/* Path on the origin under IS_ROOT -> journal path, a new string the
+ * caller frees; NULL + cause. */
 char	*state_root_relative(struct isconfd *, const char *, char **cause);
+/* Journal path -> the path under IS_ROOT: a new string the caller
+ * frees. */
 char	*state_root_path(struct isconfd *, const char *);
 /* A journal path's directory (or its parent, and *base its last
- * component) opened beneath IS_ROOT, never through a link out of it:
- * a descriptor, or -1 with errno and cause set. */
+ * component, which the caller frees) opened beneath IS_ROOT, never
+ * through a link out of it: a descriptor, or -1 with errno and cause
+ * set (and *base NULL). */
 int	 state_root_opendir(struct isconfd *, const char *, char **cause);
 int	 state_root_openparent(struct isconfd *, const char *, char **base,
 	    char **cause);

@@ -517,8 +517,8 @@ mesh_open(struct isconfd *d, char **cause)
 	if (load_statics(d, cause) == -1)
 		return -1;
 	if (net_open(d->base, d->conf.bind, d->conf.port, d->conf.domain,
-	    d->conf.hostname, d->conf.hmac_keys, on_dgram, serve_frame, d,
-	    &d->net, cause) == -1)
+	    d->conf.hostname, netkeys_check, on_dgram, serve_frame, d,
+	    &d->net, cause) == -1 || netkeys_open(d, cause) == -1)
 		return -1;
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);
@@ -540,6 +540,7 @@ mesh_close(struct isconfd *d)
 		peer_free(p);
 	}
 	net_close(d->net);
+	netkeys_close(d);
 	d->net = NULL;
 	free(d->statics);
 }

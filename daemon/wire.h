@@ -90,11 +90,13 @@ void	wire_lock_jlock(const struct wire_lock *, struct jlock *);
 int	wire_locked_decode(const uint8_t *, size_t, struct wire_lock *);
 void	wire_lock_free(struct wire_lock *);
 
-/* MSG_RELEASE: branch (valid) and holder. */
+/* MSG_RELEASE: branch (valid) and holder, which the caller frees; -1
+ * and neither. */
 int	wire_release_decode(const uint8_t *, size_t, char **branch,
 	    char **holder);
 
-/* Sync requests: F_GET_ENTRIES (branch, after) and F_GET_CHUNK (hash). */
+/* Sync requests: F_GET_ENTRIES (branch, which the caller frees, and
+ * after; -1 and no branch) and F_GET_CHUNK (hash). */
 int	wire_get_entries_decode(const uint8_t *, size_t, char **branch,
 	    uint64_t *after);
 int	wire_get_chunk_decode(const uint8_t *, size_t, uint8_t *hash);

@@ -47,14 +47,22 @@ struct entry {
 };
 
 /* entry.c */
+/* The kind's name ("snap"), static; "?" for an unknown kind. */
 const char	*entry_kind_name(enum entry_kind);
+/* The kind named s, or -1 if no kind has that name. */
 int		 entry_kind_parse(const char *);
+/* Appends the entry's wire form to the buffer. */
 void		 entry_encode(const struct entry *, struct buf *);
+/* Sets e->id, the hash of the entry's wire form. */
 void		 entry_compute_id(struct entry *);
-/* Decode and recompute the id: never trusts a stored or received id. */
+/* Decode and recompute the id: never trusts a stored or received id.
+ * 0 and the entry (the caller frees it with entry_free), or -1 with
+ * cause set and nothing to free. */
 int		 entry_decode(const uint8_t *, size_t, struct entry *,
 		    char **cause);
+/* Frees what an entry holds (not the struct itself). */
 void		 entry_free(struct entry *);
+/* A deep copy, freed with entry_free. */
 void		 entry_copy(struct entry *dst, const struct entry *src);
 /*
  * Bytes an Ed25519 signature covers: a context string, the id, and a hash
@@ -108,6 +116,12 @@ struct sig_info {
 	char	*parent_branch;	/* fork only */
 };
 
+/*
+ * The encoders append to the buffer.  The decoders return 0 and a filled
+ * struct, which the caller frees (snap_info_free, exec_info_free; a
+ * sig_info's parent_branch with free), or -1 with nothing to free (a
+ * payload that is malformed or too long).
+ */
 void	snap_encode(const struct snap_info *, struct buf *);
 int	snap_decode(const struct buf *, struct snap_info *);
 void	snap_info_free(struct snap_info *);
@@ -116,9 +130,10 @@ int	exec_decode(const struct buf *, struct exec_info *);
 void	exec_info_free(struct exec_info *);
 void	sig_encode(const struct sig_info *, struct buf *);
 int	sig_decode(const struct buf *, struct sig_info *);
-/* One line describing an entry's path or command, for log and status. */
+/* One line describing an entry's path or command, for log and status:
+ * a new string the caller frees, "" when there is nothing to say. */
 char	*entry_detail(const struct entry *);
-/* Check the payload of an entry decodes for its kind. */
+/* 1 if the payload of an entry decodes for its kind, else 0. */
 int	entry_payload_valid(const struct entry *);
 
 /* journal.c */
@@ -149,12 +164,17 @@ struct japplied {
  * main: disk I/O error"), never "nothing there"; a lookup returns 0 when
  * what it looks for is absent and 1 when it filled the result.
  */
+/* 0 and the journal (created if need be), or -1. */
 int	 journal_open(const char *path, struct journal **, char **cause);
 void	 journal_close(struct journal *);
 
+/* 1 if the branch exists, 0 if not, -1. */
 int	 journal_branch_exists(struct journal *, const char *,
 	    char **cause) MUST_CHECK;
+/* 0 (also if it existed), or -1. */
 int	 journal_branch_create(struct journal *, const char *, char **cause);
+/* 0 and every branch's name, sorted: the caller frees each name and the
+ * array; or -1 and none. */
 int	 journal_branches(struct journal *, char ***names, size_t *n,
 	    char **cause) MUST_CHECK;
 /* 0 and the head (seq 0, zero id for an empty branch), or -1. */
@@ -172,39 +192,49 @@ int	 journal_get(struct journal *, const char *branch, uint64_t seq,
  */
 #define JA_CI		0x1
 #define JA_APPLIED	0x2
+/* 0, or -1 and nothing appended. */
 int	 journal_append(struct journal *, const char *branch,
 	    const struct entry *, size_t n, int flags, char **cause);
 /* Copy branch from's entries 1..upto to a new branch to, then append
- * the fork entry, all in one transaction. */
+ * the fork entry, all in one transaction: 0, or -1 and no new branch. */
 int	 journal_fork(struct journal *, const char *from, const char *to,
 	    uint64_t upto, const struct entry *fork, char **cause);
 
-/* Work in progress: entries without seq or parent until ci. */
+/* Work in progress: entries without seq or parent until ci.  0 or -1. */
 int	 journal_wip_add(struct journal *, const char *branch,
 	    const struct entry *, char **cause);
+/* 0 and the branch's wip in order (the caller frees them with
+ * journal_entries_free), or -1 and none. */
 int	 journal_wip_list(struct journal *, const char *branch,
 	    struct entry **, size_t *n, char **cause) MUST_CHECK;
+/* Frees n entries and the array. */
 void	 journal_entries_free(struct entry *, size_t);
 
-/* The lock on a branch as this host knows it: 1 held (l filled), 0 free,
- * -1 error. */
+/* The lock on a branch as this host knows it: 1 held (l filled, the
+ * caller frees it with jlock_free), 0 free, -1 error. */
 int	 journal_lock_get(struct journal *, const char *, struct jlock *,
 	    char **cause) MUST_CHECK;
+/* Take the lock (an error if the branch has one) and start the wip
+ * with lockentry unless it is NULL: 0 or -1. */
 int	 journal_lock_set(struct journal *, const char *, const struct jlock *,
 	    const struct entry *lockentry, char **cause);
-/* Record another host's lock (no wip), replacing what we knew. */
+/* Record another host's lock (no wip), replacing what we knew: 0 or
+ * -1. */
 int	 journal_lock_put(struct journal *, const char *, const struct jlock *,
 	    char **cause);
-/* Release the lock and discard the wip (unlock). */
+/* Release the lock and discard the wip (unlock): 0 or -1. */
 int	 journal_lock_clear(struct journal *, const char *, char **cause);
+/* Frees what a jlock holds (not the struct itself). */
 void	 jlock_free(struct jlock *);
 
-/* History: what this host applied.  applied = highest seq (0: none). */
+/* History: what this host applied.  0 and the highest seq applied (0:
+ * none), or -1. */
 int	 journal_applied(struct journal *, const char *, uint64_t *seq,
 	    char **cause) MUST_CHECK;
-/* 1 and the record of entry seq, 0 if this host did not apply it. */
+/* 1 and the record of entry seq, 0 if this host did not apply it, -1. */
 int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
 	    struct japplied *, char **cause) MUST_CHECK;
+/* Record that this host applied the entry, with its status: 0 or -1. */
 int	 journal_mark_applied(struct journal *, const char *,
 	    const struct entry *, int status, int64_t duration_ms,
 	    char **cause);
@@ -214,6 +244,7 @@ int	 journal_mark_applied(struct journal *, const char *,
 int	 journal_history_matches(struct journal *, const char *hist_branch,
 	    const char *branch, uint64_t upto, uint64_t *first_bad,
 	    char **cause) MUST_CHECK;
+/* Copy the history of from up to upto to branch to (a fork): 0 or -1. */
 int	 journal_history_copy(struct journal *, const char *from,
 	    const char *to, uint64_t upto, char **cause);
 
@@ -221,6 +252,7 @@ int	 journal_history_copy(struct journal *, const char *from,
  * caller frees in *value, 0 if unset (*value NULL), -1 error. */
 int	 journal_state_get(struct journal *, const char *key, char **value,
 	    char **cause) MUST_CHECK;
+/* Set key to a copy of value, replacing it: 0 or -1. */
 int	 journal_state_set(struct journal *, const char *key,
 	    const char *value, char **cause);
 

@@ -1,7 +1,7 @@
 /*
  * Small shared helpers: logging, allocation that never fails, growable
- * buffers with a bounds-checked reader, hex, paths.  Nothing here depends
- * on any other module.
+ * buffers with a bounds-checked reader, hex, paths, names.  Nothing here
+ * depends on any other module.
  */
 #ifndef UTIL_H
 #define UTIL_H
@@ -26,7 +26,8 @@ void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Copy s into dst (size dstlen), escaping control and non-ASCII bytes. */
 void	log_escape(char *dst, size_t dstlen, const char *s);
 
-/* xmalloc.c: these never return NULL; they abort on exhaustion. */
+/* xmalloc.c: these never return NULL; they abort on exhaustion.  What
+ * they return (and xasprintf's string) is the caller's to free. */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
@@ -76,7 +77,8 @@ uint8_t		 rd_u8(struct rd *);
 uint32_t	 rd_u32(struct rd *);
 uint64_t	 rd_u64(struct rd *);
 void		 rd_bytes(struct rd *, void *, size_t);
-/* A string: rejected (err) if longer than max or containing NUL. */
+/* A string: rejected (err) if longer than max or containing NUL.  Never
+ * NULL ("" when rejected): a new string the caller frees. */
 char		*rd_str(struct rd *, size_t max);
 /* A blob: pointer into the input, not copied. */
 const uint8_t	*rd_blob(struct rd *, size_t *len, size_t max);
@@ -92,6 +94,7 @@ void	hex_encode(char *dst, const uint8_t *src, size_t len); /* dst 2len+1 */
 int	hex_decode(uint8_t *dst, size_t dstlen, const char *src);
 
 /* path.c */
+/* "a/b" (one slash between): a new string the caller frees. */
 char	*path_join(const char *, const char *);
 int	 mkdir_p(const char *, mode_t, char **cause);
 /* Write a small file atomically (temp, fsync, rename). */
@@ -106,16 +109,24 @@ int	 file_write_atomic(const char *, const void *, size_t, mode_t,
  */
 int	 inroot_opendir(int rootfd, const char *path);
 int	 inroot_walk(int rootfd, const char *path);
-/* Read a whole small file (limit bytes); NUL-terminated. 1 if missing. */
+/* Read a whole small file (limit bytes); NUL-terminated, the caller
+ * frees *out.  0, 1 if missing (*out NULL), -1. */
 int	 file_read(const char *, size_t limit, char **out, size_t *len,
 	    char **cause);
 /* file_read, but a NUL byte is an error naming file and line. */
 int	 file_read_text(const char *, size_t limit, char **out, char **cause);
-/* First line of a file, trimmed; 1 if missing or empty; NUL: error. */
+/* First line of a file, trimmed (the caller frees *out); 1 if missing
+ * or empty; NUL: error. */
 int	 file_read_line(const char *, char **out, char **cause);
+/* Trims s in place: a pointer into s, not to be freed apart from it. */
 char	*str_trim(char *);
 int64_t	 now_ns(void);
 void	 fmt_time(char *, size_t, int64_t secs);
+
+/* name.c: domain and branch names match \w+[-\w\.]+ entirely. */
+int	 name_valid(const char *);
+/* Host names: [A-Za-z0-9_.-]{1,255}, not starting with a dot. */
+int	 host_name_valid(const char *);
 
 /*
  * Crash points for tests, compiled in only with ISCONF_CRASH_HOOKS (the

@@ -1,9 +1,9 @@
 /*
- * The HMAC keys of net/, reloaded when the hmac_keys file changes (at
- * most once a second, checked when a message is sent or received), so a
- * key rollout needs no restart.  The manual's rules: the first key signs,
- * every key verifies, +ANY+ turns checking off but not signing, no keys
- * at all means no authentication.
+ * The HMAC keys of net/, as the daemon hands them over: at start-up and
+ * whenever hmac_keys changes (the daemon checks when net/ is about to use
+ * them, net_keys_check), so a key rollout needs no restart.  The manual's
+ * rules: the first key signs, every key verifies, +ANY+ turns checking
+ * off but not signing, no keys at all means no authentication.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,79 +26,29 @@ net_keys_free(struct net *n)
 	n->any = 0;
 }
 
-/* On error the keys in force stay; there are none before the first. */
-static int
-net_keys_load(struct net *n, char **cause)
+void
+net_set_keys(struct net *n, char *const *keys, size_t nkeys, int any)
 {
-	struct hmac_keys	 k;
-	uint8_t			 h[4];
-	size_t			 i;
+	uint8_t	h[4];
+	size_t	i;
 
-	if (hmac_keys_load(n->hmac_path, &k, cause) == -1)
-		return -1;
 	net_keys_free(n);
-	n->keys = xcalloc(k.n ? k.n : 1, sizeof *n->keys);
-	for (i = 0; i < k.n; i++) {
-		n->keys[i].key = xstrdup(k.keys[i]);
-		crypto_generichash(h, sizeof h, (uint8_t *)k.keys[i],
-		    strlen(k.keys[i]), NULL, 0);
+	n->keys = xcalloc(nkeys ? nkeys : 1, sizeof *n->keys);
+	for (i = 0; i < nkeys; i++) {
+		n->keys[i].key = xstrdup(keys[i]);
+		crypto_generichash(h, sizeof h, (uint8_t *)keys[i],
+		    strlen(keys[i]), NULL, 0);
 		n->keys[i].id = get_u32(h) | 1;
 	}
-	n->nkeys = k.n;
-	n->any = k.any;
-	hmac_keys_free(&k);
-	return 0;
-}
-
-/* Records the file's state; 1 if it differs from the last one seen. */
-static int
-net_keys_changed(struct net *n)
-{
-	struct stat	sb;
-
-	n->keys_checked = now_ns();
-	if (stat(n->hmac_path, &sb) == -1)
-		memset(&sb, 0, sizeof sb);
-	if (sb.st_mtim.tv_sec == n->keys_st.st_mtim.tv_sec &&
-	    sb.st_mtim.tv_nsec == n->keys_st.st_mtim.tv_nsec &&
-	    sb.st_size == n->keys_st.st_size && sb.st_ino == n->keys_st.st_ino)
-		return 0;
-	n->keys_st = sb;
-	return 1;
-}
-
-static void
-net_keys_loaded(struct net *n)
-{
-	log_info("hmac_keys %s: %zu key(s)%s", n->keys_st.st_ino ? "loaded" :
-	    "absent", n->nkeys, n->any ? ", +ANY+" : "");
-}
-
-/* At start-up a bad hmac_keys is an error: nothing to fall back on. */
-int
-net_keys_open(struct net *n, char **cause)
-{
-	memset(&n->keys_st, 0, sizeof n->keys_st);
-	net_keys_changed(n);
-	if (net_keys_load(n, cause) == -1)
-		return -1;
-	net_keys_loaded(n);
-	return 0;
+	n->nkeys = nkeys;
+	n->any = any;
 }
 
 void
 net_keys_check(struct net *n)
 {
-	char	*cause = NULL;
-
-	if (now_ns() - n->keys_checked < 1000000000LL || !net_keys_changed(n))
-		return;
-	if (net_keys_load(n, &cause) == -1) {
-		log_warnx("keeping the old HMAC keys: %s", cause);
-		free(cause);
-		return;
-	}
-	net_keys_loaded(n);
+	if (n->keys_cb != NULL)
+		n->keys_cb(n->arg);
 }
 
 void

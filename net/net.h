@@ -2,8 +2,8 @@
  * net/: moves authenticated bytes between peers, and nothing else.  It
  * never opens the journal or the cache: the daemon registers callbacks
  * ("a datagram of type T from host H", "a request frame on connection
- * C") and hands net/ the bytes to send.  Depends on lib/ and conf/
- * (hmac_keys) only.
+ * C") and hands net/ the bytes to send.  Depends on lib/ only: the
+ * daemon reads hmac_keys and hands net/ the parsed keys (net_set_keys).
  *
  * UDP datagrams (gossip): header, body, HMAC-SHA256 under the first
  * hmac key, with a key id so a receiver tries one key; a per-sender
@@ -23,7 +23,6 @@
 #include <event2/event.h>
 
 #include "util.h"
-#include "conf.h"
 
 #define NET_MAX_DGRAM	1400
 #define NET_MAX_FRAME	(1100 * 1024)	/* a chunk (1 MiB) and its header */
@@ -104,15 +103,29 @@ struct net_hs {
 int	 net_hs1_parse(const uint8_t *, size_t, struct net_hs *);
 int	 net_hs2_parse(const uint8_t *, size_t, struct net_hs *);
 
-/* Open UDP and TCP on bind:port. */
+/*
+ * Called with net_open's arg before each use of the HMAC keys (a
+ * datagram sent or received, a connection made or accepted), so that
+ * the daemon can hand over new ones (net_set_keys) when hmac_keys
+ * changed.  It must be cheap.
+ */
+typedef void (*net_keys_cb)(void *arg);
+
+/* Open UDP and TCP on bind:port, with no HMAC keys yet. */
 int	 net_open(struct event_base *, const char *bind, int port,
-	    const char *domain, const char *host, const char *hmac_path,
+	    const char *domain, const char *host, net_keys_cb,
 	    net_dgram_cb, net_frame_cb server_frame, void *arg,
 	    struct net **, char **cause);
 void	 net_close(struct net *);
 struct net_stats *net_stats(struct net *);
-/* Re-read hmac_keys if it changed (called before each use, cheap). */
-void	 net_keys_check(struct net *);
+/*
+ * The HMAC keys in force, replacing the last ones: the first key signs,
+ * every key verifies, any (+ANY+) turns checking off but not signing,
+ * no keys at all means no authentication.  net/ keeps copies (wiped
+ * when replaced or closed); the caller's keys stay the caller's.
+ */
+void	 net_set_keys(struct net *, char *const *keys, size_t nkeys,
+	    int any);
 int	 net_broadcast_ok(struct net *, int);
 
 /* Send one datagram (body up to NET_MAX_DGRAM minus the header). */

@@ -2,8 +2,6 @@
 #ifndef NET_INT_H
 #define NET_INT_H
 
-#include <sys/stat.h>
-
 #include <sodium.h>
 
 #include "net.h"
@@ -28,12 +26,10 @@ struct net {
 	struct event_base	*base;
 	char			*domain;
 	char			*host;
-	char			*hmac_path;
 	struct net_key		*keys;
 	size_t			 nkeys;
 	int			 any;		/* +ANY+ */
-	struct stat		 keys_st;
-	int64_t			 keys_checked;
+	net_keys_cb		 keys_cb;
 	uint64_t		 last_counter;
 	int			 udp_fd;
 	struct event		*udp_ev;
@@ -54,8 +50,9 @@ struct net {
 };
 
 /* keys.c */
-int	net_keys_open(struct net *, char **cause);
 void	net_keys_free(struct net *);
+/* Before each use of the keys: lets the daemon hand over new ones. */
+void	net_keys_check(struct net *);
 /* HMAC-SHA256 of data under key. */
 void	net_mac(const char *key, const uint8_t *, size_t, uint8_t *mac);
 /* The key to sign with, or NULL (no keys: unauthenticated). */

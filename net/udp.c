@@ -233,7 +233,7 @@ udp_open(struct net *n, const struct sockaddr_in *sin, char **cause)
 
 int
 net_open(struct event_base *base, const char *bind_addr, int port,
-    const char *domain, const char *host, const char *hmac_path,
+    const char *domain, const char *host, net_keys_cb kcb,
     net_dgram_cb dcb, net_frame_cb fcb, void *arg, struct net **np,
     char **cause)
 {
@@ -243,7 +243,7 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 	n->base = base;
 	n->domain = xstrdup(domain);
 	n->host = xstrdup(host);
-	n->hmac_path = xstrdup(hmac_path);
+	n->keys_cb = kcb;
 	n->dgram_cb = dcb;
 	n->server_frame = fcb;
 	n->arg = arg;
@@ -256,8 +256,6 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 		set_cause(cause, "IS_BIND=%s: not an IPv4 address", bind_addr);
 		goto fail;
 	}
-	if (net_keys_open(n, cause) == -1)
-		goto fail;
 	if (udp_open(n, &sin, cause) == -1 ||
 	    net_tcp_listen(n, &sin, cause) == -1)
 		goto fail;
@@ -291,7 +289,6 @@ net_close(struct net *n)
 	sodium_memzero(n->id_sk, sizeof n->id_sk);
 	free(n->domain);
 	free(n->host);
-	free(n->hmac_path);
 	free(n);
 }
 
