@@ -26,7 +26,6 @@
 struct stanza {
 	char		**targets;
 	size_t		  ntargets;
-	regex_t		 *regex;	/* one per target; NULL slot if plain */
 	char		**includes;
 	size_t		  nincludes;
 	struct conf_var	 *vars;
@@ -49,13 +48,9 @@ maincf_free(struct maincf *m)
 		return;
 	for (i = 0; i < m->n; i++) {
 		struct stanza *s = &m->st[i];
-		for (j = 0; j < s->ntargets; j++) {
-			if (s->targets[j][0] == '^')
-				regfree(&s->regex[j]);
+		for (j = 0; j < s->ntargets; j++)
 			free(s->targets[j]);
-		}
 		free(s->targets);
-		free(s->regex);
 		for (j = 0; j < s->nincludes; j++)
 			free(s->includes[j]);
 		free(s->includes);
@@ -223,6 +218,7 @@ parse_header(struct maincf *m, char *line, int lineno, char **cause)
 	struct stanza	*s;
 	char		*colon = strrchr(line, ':');
 	const char	*why;
+	regex_t		 re;
 	size_t		 j;
 	char		 err[128];
 	int		 rc;
@@ -234,7 +230,6 @@ parse_header(struct maincf *m, char *line, int lineno, char **cause)
 	s->line = lineno;
 	s->targets = split_words(line, &s->ntargets);
 	s->includes = split_words(colon + 1, &s->nincludes);
-	s->regex = xcalloc(s->ntargets ? s->ntargets : 1, sizeof *s->regex);
 	if (s->ntargets == 0)
 		return set_cause(cause, "%s:%d: stanza header has no target",
 		    m->path, lineno);
@@ -246,17 +241,18 @@ parse_header(struct maincf *m, char *line, int lineno, char **cause)
 			    "(main.cf(5): REGEX BOUNDS)", m->path, lineno,
 			    s->targets[j], strlen(s->targets[j]) > 40 ?
 			    "..." : "", why);
-			s->targets[j][0] = '!';	/* nothing to regfree */
 			return -1;
 		}
-		rc = regcomp(&s->regex[j], s->targets[j], REG_EXTENDED |
-		    REG_NOSUB);
-		if (rc != 0) {
-			regerror(rc, &s->regex[j], err, sizeof err);
-			s->targets[j][0] = '!';	/* nothing to regfree */
+		/* Compiled here only to check it: kept compiled, 400
+		 * bounded targets still took gigabytes.  target_matches
+		 * compiles one at a time. */
+		if ((rc = regcomp(&re, s->targets[j], REG_EXTENDED |
+		    REG_NOSUB)) != 0) {
+			regerror(rc, &re, err, sizeof err);
 			return set_cause(cause, "%s:%d: bad regex %s: %s",
 			    m->path, lineno, s->targets[j] + 1, err);
 		}
+		regfree(&re);
 	}
 	return 0;
 }
@@ -381,17 +377,27 @@ apply(const struct maincf *m, const struct stanza *s, struct conf_env *env,
 	return 0;
 }
 
+/* 1 if target j of s names this host, 0 if not, -1 (cause set) if its
+ * regex cannot be compiled now (it was when parsed: out of memory). */
 static int
-target_matches(const struct stanza *s, size_t j, const char *host,
-    const char *fqdn)
+target_matches(const struct maincf *m, const struct stanza *s, size_t j,
+    const char *host, const char *fqdn, char **cause)
 {
 	const char	*t = s->targets[j];
+	regex_t		 re;
+	int		 rc;
 
-	if (t[0] == '^')
-		return regexec(&s->regex[j], fqdn, 0, NULL, 0) == 0;
-	if (strchr(t, '.') != NULL)
-		return strcmp(t, fqdn) == 0;
-	return strcmp(t, host) == 0;
+	if (t[0] != '^') {
+		if (strchr(t, '.') != NULL)
+			return strcmp(t, fqdn) == 0;
+		return strcmp(t, host) == 0;
+	}
+	if (regcomp(&re, t, REG_EXTENDED | REG_NOSUB) != 0)
+		return set_cause(cause, "%s:%d: regex %s: cannot compile it "
+		    "now", m->path, s->line, t + 1);
+	rc = regexec(&re, fqdn, 0, NULL, 0);
+	regfree(&re);
+	return rc == 0;
 }
 
 int
@@ -408,9 +414,14 @@ maincf_resolve(const struct maincf *m, const char *host, const char *fqdn,
 		s = &m->st[i];
 		if (s == def)
 			continue;
-		for (j = 0; j < s->ntargets; j++)
-			if (target_matches(s, j, host, fqdn))
+		for (j = 0; j < s->ntargets; j++) {
+			switch (target_matches(m, s, j, host, fqdn, cause)) {
+			case -1:
+				return -1;
+			case 1:
 				return apply(m, s, env, 0, cause);
+			}
+		}
 	}
 	return 0;
 }
