@@ -41,7 +41,7 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c
+	     lib/inroot.c lib/verbs.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c

@@ -22,32 +22,31 @@
 struct verb_handler {
 	const char	*name;
 	void		(*fn)(struct client *);
-	int		 changes;	/* claims the host while it runs */
 };
 
 static void	verb_ping(struct client *);
 static void	verb_stop(struct client *);
 
 static const struct verb_handler handlers[] = {
-	{ "bundle", verb_bundle, 1 },
-	{ "ci", verb_ci, 1 },
-	{ "exec", verb_exec, 1 },
-	{ "fork", verb_fork, 1 },
-	{ "hosts", verb_hosts, 0 },
-	{ "key", verb_key, 0 },
-	{ "lock", verb_lock, 1 },
-	{ "log", verb_log, 0 },
-	{ "migrate", verb_migrate, 1 },
-	{ "ping", verb_ping, 0 },
-	{ "reboot", verb_reboot, 1 },
-	{ "report", verb_report, 0 },
-	{ "snap", verb_snap, 1 },
-	{ "status", verb_status, 0 },
-	{ "stop", verb_stop, 0 },
-	{ "unlock", verb_unlock, 1 },
-	{ "up", verb_up, 1 },
-	{ "verify", verb_verify, 0 },
-	{ NULL, NULL, 0 },
+	{ "bundle", verb_bundle },
+	{ "ci", verb_ci },
+	{ "exec", verb_exec },
+	{ "fork", verb_fork },
+	{ "hosts", verb_hosts },
+	{ "key", verb_key },
+	{ "lock", verb_lock },
+	{ "log", verb_log },
+	{ "migrate", verb_migrate },
+	{ "ping", verb_ping },
+	{ "reboot", verb_reboot },
+	{ "report", verb_report },
+	{ "snap", verb_snap },
+	{ "status", verb_status },
+	{ "stop", verb_stop },
+	{ "unlock", verb_unlock },
+	{ "up", verb_up },
+	{ "verify", verb_verify },
+	{ NULL, NULL },
 };
 
 static void	client_read(evutil_socket_t, short, void *);
@@ -216,43 +215,28 @@ verb_stop(struct client *c)
 	isconfd_stop(c->d);
 }
 
-static int
-args_ok(struct client *c)
-{
-	const struct verb_spec	*v;
-	int			 n = (int)c->req.argc - 1;
-
-	for (v = verb_specs; v->name != NULL; v++) {
-		if (strcmp(v->name, c->req.argv[0]) != 0)
-			continue;
-		if (n < v->min || (v->max >= 0 && n > v->max)) {
-			client_err(c, "usage: isconf %s", v->usage);
-			client_exit(c, EXIT_USAGE);
-			return 0;
-		}
-		return 1;
-	}
-	return 1;
-}
-
 static void
 client_dispatch(struct client *c)
 {
+	const struct verb_spec		*v = verb_find(c->req.argv[0]);
 	const struct verb_handler	*h;
 	char				 esc[128];
 
 	for (h = handlers; h->name != NULL; h++)
 		if (strcmp(h->name, c->req.argv[0]) == 0)
 			break;
-	if (h->name == NULL) {
+	if (v == NULL || h->name == NULL) {
 		log_escape(esc, sizeof esc, c->req.argv[0]);
 		client_err(c, "unknown verb '%s' (isconf -h lists them)", esc);
 		client_exit(c, EXIT_USAGE);
 		return;
 	}
-	if (!args_ok(c))
+	if (!verb_args_ok(v, (int)c->req.argc - 1)) {
+		client_err(c, "usage: isconf %s", v->usage);
+		client_exit(c, EXIT_USAGE);
 		return;
-	if (h->changes && client_claim(c) == -1)
+	}
+	if ((v->flags & VERB_CHANGES) && client_claim(c) == -1)
 		return;
 	log_debug("request: %s", h->name);
 	h->fn(c);
