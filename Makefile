@@ -48,14 +48,22 @@ JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
-	     daemon/hostkey.c daemon/state.c daemon/txn.c daemon/snap.c \
-	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
-	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
-	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
+	     daemon/hostkey.c daemon/state.c daemon/install.c \
+	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
+	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
-	     daemon/verify.c daemon/report.c daemon/http.c \
+	     daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
-	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c
+	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
+	     $(VERB_SRC)
+# One file per verb, named after it (doc/design.md); the verb's spec is
+# in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
+VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
+	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
+	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
+	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/snap.c \
+	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
+	     daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time

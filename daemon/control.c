@@ -24,9 +24,6 @@ struct verb_handler {
 	void		(*fn)(struct client *);
 };
 
-static void	verb_ping(struct client *);
-static void	verb_stop(struct client *);
-
 static const struct verb_handler handlers[] = {
 	{ "bundle", verb_bundle },
 	{ "ci", verb_ci },
@@ -157,6 +154,15 @@ client_progress(struct client *c, const char *fmt, ...)
 	free(msg);
 }
 
+/* Send b's text to the client's stdout; frees b. */
+void
+client_buf(struct client *c, struct buf *b)
+{
+	buf_add_u8(b, 0);
+	client_out(c, "%s", (char *)b->data);
+	buf_free(b);
+}
+
 void
 client_exit(struct client *c, int status)
 {
@@ -198,21 +204,6 @@ client_path(struct client *c, const char *p)
 	if (p[0] == '/')
 		return xstrdup(p);
 	return path_join(c->req.cwd, p);
-}
-
-static void
-verb_ping(struct client *c)
-{
-	client_out(c, "%ld", (long)getpid());
-	client_exit(c, 0);
-}
-
-static void
-verb_stop(struct client *c)
-{
-	client_info(c, "isconfd (pid %ld) stopping", (long)getpid());
-	client_exit(c, 0);
-	isconfd_stop(c->d);
 }
 
 static void

@@ -188,6 +188,8 @@ void	 client_exit(struct client *, int status);
 void	 client_fail(struct client *, const char *cause);
 void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Send b's text to the client's stdout; frees b. */
+void	 client_buf(struct client *, struct buf *b);
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory. */
@@ -246,8 +248,23 @@ int	 state_root_openparent(struct isconfd *, const char *, char **base,
 	    char **cause);
 void	 id_short(char *dst, const uint8_t *id);	/* 12 hex + NUL */
 
+/* branch.c: what fork and migrate share. */
+/* 1 if name is a valid branch name, else 0 after telling the client. */
+int	 branch_name_ok(struct client *, const char *name);
+/* Move this host's history (up to applied) and its branch file to a
+ * branch: 0, or -1 and cause. */
+int	 branch_switch(struct isconfd *, const char *to, uint64_t applied,
+	    char **cause);
+
+/* print.c: printing the verbs' tables and --json share. */
+/* "k":"v", and a comma if comma. */
+void	 json_kv(struct buf *, const char *k, const char *v, int comma);
+/* The last lines of a failed command's output, indented, one per line. */
+void	 output_tail(struct buf *, const char *out, int lines);
+
 /* verbs */
 void	verb_bundle(struct client *);
+void	bundle_create(struct client *);
 void	bundle_apply(struct client *);
 void	verb_ci(struct client *);
 void	verb_exec(struct client *);
@@ -257,10 +274,12 @@ void	verb_key(struct client *);
 void	verb_lock(struct client *);
 void	verb_log(struct client *);
 void	verb_migrate(struct client *);
+void	verb_ping(struct client *);
 void	verb_reboot(struct client *);
 void	verb_report(struct client *);
 void	verb_snap(struct client *);
 void	verb_status(struct client *);
+void	verb_stop(struct client *);
 void	verb_unlock(struct client *);
 void	verb_up(struct client *);
 /* The up running: 0 none, else 1 with its start (epoch s), the entry

@@ -1,0 +1,15 @@
+/*
+ * key: this host's public signing key, in hex, for other hosts'
+ * trusted_keys.
+ */
+#include "isconfd.h"
+
+void
+verb_key(struct client *c)
+{
+	char	hex[2 * PUBKEY_LEN + 1];
+
+	hex_encode(hex, c->d->pk, PUBKEY_LEN);
+	client_out(c, "%s", hex);
+	client_exit(c, 0);
+}
