@@ -66,7 +66,7 @@ VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time
+	     test_inroot test_time test_verbs
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle
@@ -115,6 +115,14 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 # rules.c is the daemon's, but pure: its test and the simulation link it.
 $(BUILD)/t/unit/test_rules: t/unit/test_rules.c $(BUILD)/daemon/rules.o \
 	    $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
+	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
+
+# test_verbs checks the daemon's verb table against lib/verbs.c: it links
+# every daemon object but main's.
+VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))
+$(BUILD)/t/unit/test_verbs: t/unit/test_verbs.c $(VERBS_TEST_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Idaemon $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
 	    $(PKG_LIBS) -lcmocka $(LDFLAGS)

@@ -8,7 +8,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_bundle(struct client *);
+
+const struct verb_entry verb_bundle_entry = {
+	.name = "bundle",
+	.exec = verb_bundle,
+};
+
+static void
 verb_bundle(struct client *c)
 {
 	if (strcmp(c->req.argv[1], "create") == 0)

@@ -8,6 +8,13 @@
 
 #include "isconfd.h"
 
+static void	verb_ci(struct client *);
+
+const struct verb_entry verb_ci_entry = {
+	.name = "ci",
+	.exec = verb_ci,
+};
+
 /* Chain the wip entries onto the head and close them with a ci entry. */
 static struct entry *
 ci_build(struct client *c, struct entry *wip, size_t n,
@@ -38,7 +45,7 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 	return es;
 }
 
-void
+static void
 verb_ci(struct client *c)
 {
 	struct isconfd	*d = c->d;

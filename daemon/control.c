@@ -19,31 +19,46 @@
 
 #define CTL_MAX_CLIENTS	64
 
-struct verb_handler {
-	const char	*name;
-	void		(*fn)(struct client *);
-};
+extern const struct verb_entry verb_bundle_entry;
+extern const struct verb_entry verb_ci_entry;
+extern const struct verb_entry verb_exec_entry;
+extern const struct verb_entry verb_fork_entry;
+extern const struct verb_entry verb_hosts_entry;
+extern const struct verb_entry verb_key_entry;
+extern const struct verb_entry verb_lock_entry;
+extern const struct verb_entry verb_log_entry;
+extern const struct verb_entry verb_migrate_entry;
+extern const struct verb_entry verb_ping_entry;
+extern const struct verb_entry verb_reboot_entry;
+extern const struct verb_entry verb_report_entry;
+extern const struct verb_entry verb_snap_entry;
+extern const struct verb_entry verb_status_entry;
+extern const struct verb_entry verb_stop_entry;
+extern const struct verb_entry verb_unlock_entry;
+extern const struct verb_entry verb_up_entry;
+extern const struct verb_entry verb_verify_entry;
 
-static const struct verb_handler handlers[] = {
-	{ "bundle", verb_bundle },
-	{ "ci", verb_ci },
-	{ "exec", verb_exec },
-	{ "fork", verb_fork },
-	{ "hosts", verb_hosts },
-	{ "key", verb_key },
-	{ "lock", verb_lock },
-	{ "log", verb_log },
-	{ "migrate", verb_migrate },
-	{ "ping", verb_ping },
-	{ "reboot", verb_reboot },
-	{ "report", verb_report },
-	{ "snap", verb_snap },
-	{ "status", verb_status },
-	{ "stop", verb_stop },
-	{ "unlock", verb_unlock },
-	{ "up", verb_up },
-	{ "verify", verb_verify },
-	{ NULL, NULL },
+/* One per spec in lib/verbs.c (t/unit/test_verbs.c checks). */
+const struct verb_entry *const verb_entries[] = {
+	&verb_bundle_entry,
+	&verb_ci_entry,
+	&verb_exec_entry,
+	&verb_fork_entry,
+	&verb_hosts_entry,
+	&verb_key_entry,
+	&verb_lock_entry,
+	&verb_log_entry,
+	&verb_migrate_entry,
+	&verb_ping_entry,
+	&verb_reboot_entry,
+	&verb_report_entry,
+	&verb_snap_entry,
+	&verb_status_entry,
+	&verb_stop_entry,
+	&verb_unlock_entry,
+	&verb_up_entry,
+	&verb_verify_entry,
+	NULL,
 };
 
 static void	client_read(evutil_socket_t, short, void *);
@@ -206,17 +221,25 @@ client_path(struct client *c, const char *p)
 	return path_join(c->req.cwd, p);
 }
 
+const struct verb_entry *
+verb_entry_find(const char *name)
+{
+	const struct verb_entry *const	*e;
+
+	for (e = verb_entries; *e != NULL; e++)
+		if (strcmp((*e)->name, name) == 0)
+			return *e;
+	return NULL;
+}
+
 static void
 client_dispatch(struct client *c)
 {
-	const struct verb_spec		*v = verb_find(c->req.argv[0]);
-	const struct verb_handler	*h;
-	char				 esc[128];
+	const struct verb_spec	*v = verb_find(c->req.argv[0]);
+	const struct verb_entry	*e = verb_entry_find(c->req.argv[0]);
+	char			 esc[128];
 
-	for (h = handlers; h->name != NULL; h++)
-		if (strcmp(h->name, c->req.argv[0]) == 0)
-			break;
-	if (v == NULL || h->name == NULL) {
+	if (v == NULL || e == NULL) {
 		log_escape(esc, sizeof esc, c->req.argv[0]);
 		client_err(c, "unknown verb '%s' (isconf -h lists them)", esc);
 		client_exit(c, EXIT_USAGE);
@@ -229,8 +252,8 @@ client_dispatch(struct client *c)
 	}
 	if ((v->flags & VERB_CHANGES) && client_claim(c) == -1)
 		return;
-	log_debug("request: %s", h->name);
-	h->fn(c);
+	log_debug("request: %s", v->name);
+	e->exec(c);
 }
 
 static void

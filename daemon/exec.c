@@ -13,6 +13,13 @@
 
 #include "isconfd.h"
 
+static void	verb_exec(struct client *);
+
+const struct verb_entry verb_exec_entry = {
+	.name = "exec",
+	.exec = verb_exec,
+};
+
 struct exec_job {
 	struct client		*c;
 	struct exec_info	 x;
@@ -53,7 +60,7 @@ out:
 	free(job);
 }
 
-void
+static void
 verb_exec(struct client *c)
 {
 	struct isconfd	*d = c->d;

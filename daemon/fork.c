@@ -7,7 +7,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_fork(struct client *);
+
+const struct verb_entry verb_fork_entry = {
+	.name = "fork",
+	.exec = verb_fork,
+};
+
+static void
 verb_fork(struct client *c)
 {
 	struct isconfd	*d = c->d;

@@ -9,6 +9,13 @@
 
 #include "isconfd.h"
 
+static void	verb_hosts(struct client *);
+
+const struct verb_entry verb_hosts_entry = {
+	.name = "hosts",
+	.exec = verb_hosts,
+};
+
 int	http_hosts(struct isconfd *, struct buf *, char **);
 
 static void
@@ -87,7 +94,7 @@ http_hosts(struct isconfd *d, struct buf *b, char **cause)
 }
 
 /* isconf hosts: the same data as /api/v1/hosts, as a table. */
-void
+static void
 verb_hosts(struct client *c)
 {
 	struct isconfd	*d = c->d;

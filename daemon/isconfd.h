@@ -262,26 +262,25 @@ void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 /* The last lines of a failed command's output, indented, one per line. */
 void	 output_tail(struct buf *, const char *out, int lines);
 
-/* verbs */
-void	verb_bundle(struct client *);
+/*
+ * A verb's daemon side.  daemon/VERB.c defines verb_VERB_entry, binding
+ * its handler to the spec of that name in lib/verbs.c (which says how
+ * many arguments it takes and whether it claims the host); control.c
+ * lists the entries, and test_verbs checks that every spec has exactly
+ * one entry and every entry a spec.
+ */
+struct verb_entry {
+	const char	*name;
+	void		(*exec)(struct client *);
+};
+/* control.c: every entry; ends with NULL. */
+extern const struct verb_entry *const verb_entries[];
+/* The entry called name, or NULL. */
+const struct verb_entry *verb_entry_find(const char *name);
+
+/* What verbs export to each other (bundle: its two halves). */
 void	bundle_create(struct client *);
 void	bundle_apply(struct client *);
-void	verb_ci(struct client *);
-void	verb_exec(struct client *);
-void	verb_fork(struct client *);
-void	verb_hosts(struct client *);
-void	verb_key(struct client *);
-void	verb_lock(struct client *);
-void	verb_log(struct client *);
-void	verb_migrate(struct client *);
-void	verb_ping(struct client *);
-void	verb_reboot(struct client *);
-void	verb_report(struct client *);
-void	verb_snap(struct client *);
-void	verb_status(struct client *);
-void	verb_stop(struct client *);
-void	verb_unlock(struct client *);
-void	verb_up(struct client *);
 /* The up running: 0 none, else 1 with its start (epoch s), the entry
  * it is at (0: still fetching) and the head, and whether it waits for
  * an earlier run's exec. */
@@ -289,7 +288,6 @@ int	up_info(struct isconfd *, long long *since, uint64_t *seq,
 	    uint64_t *head, int *waiting);
 /* isconfd stops: 1 while the up's exec is being ended, else 0. */
 int	up_stop(struct isconfd *);
-void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
 /* install.c: put a snapped file, directory or link in place; at

@@ -4,7 +4,14 @@
  */
 #include "isconfd.h"
 
-void
+static void	verb_key(struct client *);
+
+const struct verb_entry verb_key_entry = {
+	.name = "key",
+	.exec = verb_key,
+};
+
+static void
 verb_key(struct client *c)
 {
 	char	hex[2 * PUBKEY_LEN + 1];

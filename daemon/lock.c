@@ -8,6 +8,13 @@
 
 #include "isconfd.h"
 
+static void	verb_lock(struct client *);
+
+const struct verb_entry verb_lock_entry = {
+	.name = "lock",
+	.exec = verb_lock,
+};
+
 static char *
 join_args(struct client *c, size_t from)
 {
@@ -32,7 +39,7 @@ lock_refuse(struct client *c, const struct jlock *l)
 	client_exit(c, EXIT_LOCKED);
 }
 
-void
+static void
 verb_lock(struct client *c)
 {
 	struct isconfd	*d = c->d;

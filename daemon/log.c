@@ -7,6 +7,13 @@
 
 #include "isconfd.h"
 
+static void	verb_log(struct client *);
+
+const struct verb_entry verb_log_entry = {
+	.name = "log",
+	.exec = verb_log,
+};
+
 /* log --applied: this host's history for one entry. */
 static int
 log_applied(struct isconfd *d, struct buf *b, const char *branch,
@@ -72,7 +79,7 @@ log_entry(struct buf *b, const struct entry *e, int json, int first)
 	free(detail);
 }
 
-void
+static void
 verb_log(struct client *c)
 {
 	struct isconfd	*d = c->d;

@@ -9,7 +9,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_migrate(struct client *);
+
+const struct verb_entry verb_migrate_entry = {
+	.name = "migrate",
+	.exec = verb_migrate,
+};
+
+static void
 verb_migrate(struct client *c)
 {
 	struct isconfd	*d = c->d;

@@ -6,7 +6,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_ping(struct client *);
+
+const struct verb_entry verb_ping_entry = {
+	.name = "ping",
+	.exec = verb_ping,
+};
+
+static void
 verb_ping(struct client *c)
 {
 	client_out(c, "%ld", (long)getpid());

@@ -10,6 +10,13 @@
 
 #include "isconfd.h"
 
+static void	verb_reboot(struct client *);
+
+const struct verb_entry verb_reboot_entry = {
+	.name = "reboot",
+	.exec = verb_reboot,
+};
+
 static void
 reboot_done(struct isconfd *d, pid_t pid, int wstatus,
     const struct buf *tail, void *arg)
@@ -47,7 +54,7 @@ reboot_run(struct client *c, child_cb cb, void *arg, char **cause)
 	return pid == -1 ? -1 : 0;
 }
 
-void
+static void
 verb_reboot(struct client *c)
 {
 	struct isconfd	*d = c->d;

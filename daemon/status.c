@@ -8,6 +8,13 @@
 
 #include "isconfd.h"
 
+static void	verb_status(struct client *);
+
+const struct verb_entry verb_status_entry = {
+	.name = "status",
+	.exec = verb_status,
+};
+
 static int
 status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -180,7 +187,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
-void
+static void
 verb_status(struct client *c)
 {
 	struct buf	 b;

@@ -6,7 +6,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_stop(struct client *);
+
+const struct verb_entry verb_stop_entry = {
+	.name = "stop",
+	.exec = verb_stop,
+};
+
+static void
 verb_stop(struct client *c)
 {
 	client_info(c, "isconfd (pid %ld) stopping", (long)getpid());

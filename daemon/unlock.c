@@ -6,7 +6,14 @@
 
 #include "isconfd.h"
 
-void
+static void	verb_unlock(struct client *);
+
+const struct verb_entry verb_unlock_entry = {
+	.name = "unlock",
+	.exec = verb_unlock,
+};
+
+static void
 verb_unlock(struct client *c)
 {
 	struct isconfd	*d = c->d;
