@@ -104,8 +104,13 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/isconf: $(CMD_OBJ) $(CORE_OBJ)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The client is thin: lib/ and conf/ only, and libsodium (sodium_memzero)
+# of the libraries; t/t0010-thin-client.sh checks.
+CLIENT_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC))
+CLIENT_LIBS = $(shell pkg-config --libs libsodium 2>/dev/null)
+
+$(BUILD)/isconf: $(CMD_OBJ) $(CLIENT_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
