@@ -16,8 +16,6 @@ const struct verb_entry verb_hosts_entry = {
 	.exec = verb_hosts,
 };
 
-int	http_hosts(struct isconfd *, struct buf *, char **);
-
 static void
 host_json(struct buf *b, const char *host, const char *branch,
     uint64_t applied, uint64_t head, double seen_ago, int reachable,

@@ -44,12 +44,6 @@ struct http {
 	int			 need_token;
 };
 
-int	http_metrics(struct isconfd *, struct buf *, char **);
-int	http_hosts(struct isconfd *, struct buf *, char **);
-int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *, char **);
-extern const char http_dashboard[];
-
 static void	http_schedule(struct isconfd *);
 
 static void

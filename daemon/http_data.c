@@ -9,10 +9,6 @@
 
 #include "isconfd.h"
 
-int	http_metrics(struct isconfd *, struct buf *, char **);
-int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *, char **);
-
 /* 1 and the entries, 0 if there is no such branch, -1 error. */
 int
 http_journal(struct isconfd *d, const char *branch, uint64_t after,

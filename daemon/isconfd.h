@@ -318,6 +318,17 @@ int	status_build(struct isconfd *, struct buf *, int json,
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
 void	http_close(struct isconfd *);
+/* hosts.c: /api/v1/hosts, as JSON, into b: 0, or -1 and cause. */
+int	http_hosts(struct isconfd *, struct buf *, char **cause) MUST_CHECK;
+/* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
+int	http_metrics(struct isconfd *, struct buf *, char **cause)
+	    MUST_CHECK;
+/* http_data.c: at most limit entries of branch after entry after, as
+ * JSON, into b: 1, 0 if there is no such branch, -1 and cause. */
+int	http_journal(struct isconfd *, const char *branch, uint64_t after,
+	    uint64_t limit, struct buf *, char **cause) MUST_CHECK;
+/* dashboard.c: the dashboard page. */
+extern const char http_dashboard[];
 
 /* notify.c */
 void	notify_systemd(const char *);
