@@ -16,132 +16,171 @@ const struct verb_entry verb_hosts_entry = {
 	.exec = verb_hosts,
 };
 
+/* One host of the view: this host, or a peer as gossip tells of it. */
+struct host_row {
+	const char	*host;
+	const char	*branch;
+	uint64_t	 applied;
+	uint64_t	 head;
+	double		 seen_ago;	/* s */
+	int		 reachable;
+	uint64_t	 failed_seq;	/* its last up failed there, or 0 */
+	uint32_t	 failed_status;
+	int		 self;
+};
+
 static void
-host_json(struct buf *b, const char *host, const char *branch,
-    uint64_t applied, uint64_t head, double seen_ago, int reachable,
-    uint64_t failed_seq, uint32_t failed_status, int self)
+host_json(struct buf *b, const struct host_row *r)
 {
 	buf_printf(b, "{\"host\":");
-	buf_add_json(b, host);
+	buf_add_json(b, r->host);
 	buf_printf(b, ",\"branch\":");
-	buf_add_json(b, branch);
+	buf_add_json(b, r->branch);
 	buf_printf(b, ",\"applied\":%llu,\"head\":%llu,\"lag\":%llu,"
 	    "\"last_seen_s\":%.1f,\"reachable\":%s,\"self\":%s,"
-	    "\"last_failure\":", (unsigned long long)applied,
-	    (unsigned long long)head, (unsigned long long)(head > applied ?
-	    head - applied : 0), seen_ago, reachable ? "true" : "false",
-	    self ? "true" : "false");
-	if (failed_seq != 0)
+	    "\"last_failure\":", (unsigned long long)r->applied,
+	    (unsigned long long)r->head, (unsigned long long)(r->head >
+	    r->applied ? r->head - r->applied : 0), r->seen_ago,
+	    r->reachable ? "true" : "false", r->self ? "true" : "false");
+	if (r->failed_seq != 0)
 		buf_printf(b, "{\"entry\":%llu,\"status\":%u}}",
-		    (unsigned long long)failed_seq, failed_status);
+		    (unsigned long long)r->failed_seq, r->failed_status);
 	else
 		buf_printf(b, "null}");
 }
 
-/* The head of a peer's branch: the best of what it and we know. */
-static int
-peer_head(struct isconfd *d, const struct peer *p, uint64_t *head,
-    char **cause)
+/* The table's line; this host's last failure is in status, not here. */
+static void
+host_line(struct buf *b, const struct host_row *r)
 {
-	struct jhead	h;
+	char	state[64];
 
-	if (journal_head(d->journal, p->branch, &h, cause) == -1)
-		return -1;
-	*head = h.seq;
-	if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
-	    p->heads[0].seq > *head)
-		*head = p->heads[0].seq;
-	return 0;
+	if (r->self) {
+		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
+		    r->branch, (unsigned long long)r->applied,
+		    (unsigned long long)r->head, r->applied < r->head ?
+		    "behind" : "up to date", "(this host)");
+		return;
+	}
+	if (r->failed_seq != 0)
+		snprintf(state, sizeof state, "FAILED at %llu (%u)",
+		    (unsigned long long)r->failed_seq, r->failed_status);
+	else if (r->applied < r->head)
+		snprintf(state, sizeof state, "behind by %llu",
+		    (unsigned long long)(r->head - r->applied));
+	else
+		snprintf(state, sizeof state, "up to date");
+	buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
+	    r->host, r->branch, (unsigned long long)r->applied,
+	    (unsigned long long)r->head, state, r->seen_ago,
+	    r->reachable ? "" : " (unreachable)");
 }
 
-int
-http_hosts(struct isconfd *d, struct buf *b, char **cause)
+static void
+host_print(struct buf *b, const struct host_row *r, int json)
 {
-	struct peer	*p;
-	struct jhead	 h;
-	struct last_up	 u;
-	uint64_t	 applied, fseq = 0, head;
-	uint32_t	 fst = 0;
-	int64_t		 now = now_ns();
-	int		 r;
+	if (!json)
+		host_line(b, r);
+	else {
+		if (!r->self)
+			buf_add_u8(b, ',');
+		host_json(b, r);
+	}
+}
 
+/* This host: its branch, head, what it applied, its last up's failure. */
+static int
+host_self(struct isconfd *d, struct host_row *r, char **cause)
+{
+	struct jhead	h;
+	struct last_up	u;
+	int		found;
+
+	memset(r, 0, sizeof *r);
 	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
-	    journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
-	    (r = report_last_up(d, &u, cause)) == -1)
+	    journal_applied(d->journal, d->branch, &r->applied, cause) == -1 ||
+	    (found = report_last_up(d, &u, cause)) == -1)
 		return -1;
-	if (r == 1) {
+	if (found == 1) {
 		if (strcmp(u.result, "failed") == 0) {
-			fseq = u.seq;
-			fst = (uint32_t)u.status;
+			r->failed_seq = u.seq;
+			r->failed_status = (uint32_t)u.status;
 		}
 		free(u.output);
 	}
-	buf_printf(b, "{\"hosts\":[");
-	host_json(b, d->conf.hostname, d->branch, applied, h.seq, 0, 1, fseq,
-	    fst, 1);
-	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (peer_head(d, p, &head, cause) == -1)
-			return -1;
-		buf_add_u8(b, ',');
-		host_json(b, p->host, p->branch, p->applied, head,
-		    (now - p->last_seen) / 1e9, peer_reachable(d, p),
-		    p->failed_seq, p->failed_status, 0);
-	}
-	buf_printf(b, "]}");
+	r->host = d->conf.hostname;
+	r->branch = d->branch;
+	r->head = h.seq;
+	r->reachable = r->self = 1;
 	return 0;
 }
 
-/* isconf hosts: the same data as /api/v1/hosts, as a table. */
+/* A peer; the head of its branch is the best of what it and we know. */
+static int
+host_peer(struct isconfd *d, const struct peer *p, int64_t now,
+    struct host_row *r, char **cause)
+{
+	struct jhead	h;
+
+	memset(r, 0, sizeof *r);
+	if (journal_head(d->journal, p->branch, &h, cause) == -1)
+		return -1;
+	r->head = h.seq;
+	if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
+	    p->heads[0].seq > r->head)
+		r->head = p->heads[0].seq;
+	r->host = p->host;
+	r->branch = p->branch;
+	r->applied = p->applied;
+	r->seen_ago = (now - p->last_seen) / 1e9;
+	r->reachable = peer_reachable(d, p);
+	r->failed_seq = p->failed_seq;
+	r->failed_status = p->failed_status;
+	return 0;
+}
+
+/* The hosts view, as a table or JSON, into b (shared with the HTTP
+ * API, /api/v1/hosts). */
+int
+hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct peer	*p;
+	struct host_row	 r;
+	int64_t		 now = now_ns();
+
+	if (host_self(d, &r, cause) == -1)
+		return -1;
+	if (json)
+		buf_printf(b, "{\"hosts\":[");
+	else
+		buf_printf(b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST",
+		    "BRANCH", "APPLIED", "HEAD", "STATE", "SEEN");
+	host_print(b, &r, json);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (host_peer(d, p, now, &r, cause) == -1)
+			return -1;
+		host_print(b, &r, json);
+	}
+	if (json)
+		buf_printf(b, "]}");
+	else
+		b->len--;	/* the last newline */
+	return 0;
+}
+
 static void
 verb_hosts(struct client *c)
 {
-	struct isconfd	*d = c->d;
-	struct peer	*p;
-	struct jhead	 h;
 	struct buf	 b;
-	uint64_t	 applied, head;
-	char		 state[64], *cause = NULL;
+	char		*cause = NULL;
 
 	buf_init(&b);
-	if (c->req.flags & CTL_F_JSON) {
-		if (http_hosts(d, &b, &cause) == -1)
-			goto fail;
-		goto out;
+	if (hosts_build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
+		buf_free(&b);
+		client_fail(c, cause);
+		free(cause);
+		return;
 	}
-	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
-	    journal_applied(d->journal, d->branch, &applied, &cause) == -1)
-		goto fail;
-	buf_printf(&b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST", "BRANCH",
-	    "APPLIED", "HEAD", "STATE", "SEEN");
-	buf_printf(&b, "%-20s %-16s %8llu %8llu  %-24s %s\n", d->conf.hostname,
-	    d->branch, (unsigned long long)applied, (unsigned long long)h.seq,
-	    applied < h.seq ? "behind" : "up to date", "(this host)");
-	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (peer_head(d, p, &head, &cause) == -1)
-			goto fail;
-		if (p->failed_seq != 0)
-			snprintf(state, sizeof state, "FAILED at %llu (%u)",
-			    (unsigned long long)p->failed_seq, p->failed_status);
-		else if (p->applied < head)
-			snprintf(state, sizeof state, "behind by %llu",
-			    (unsigned long long)(head - p->applied));
-		else
-			snprintf(state, sizeof state, "up to date");
-		buf_printf(&b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
-		    p->host, p->branch, (unsigned long long)p->applied,
-		    (unsigned long long)head, state,
-		    (now_ns() - p->last_seen) / 1e9,
-		    peer_reachable(d, p) ? "" : " (unreachable)");
-	}
-	b.len--;
-out:
-	buf_add_u8(&b, 0);
-	client_out(c, "%s", (char *)b.data);
-	buf_free(&b);
+	client_buf(c, &b);
 	client_exit(c, 0);
-	return;
-fail:
-	buf_free(&b);
-	client_fail(c, cause);
-	free(cause);
 }

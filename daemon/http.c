@@ -144,7 +144,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	if (strcmp(url, "/api/v1/status") == 0)
 		r = status_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/api/v1/hosts") == 0)
-		r = http_hosts(d, &b, &cause);
+		r = hosts_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/metrics") == 0) {
 		r = http_metrics(d, &b, &cause);
 		json = "text/plain; version=0.0.4";

@@ -314,12 +314,14 @@ int	report_last_up(struct isconfd *, struct last_up *, char **cause)
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;
+/* hosts.c: this host and its peers, as a table or JSON, into b (isconf
+ * hosts and /api/v1/hosts): 0, or -1 and cause. */
+int	hosts_build(struct isconfd *, struct buf *, int json,
+	    char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
 void	http_close(struct isconfd *);
-/* hosts.c: /api/v1/hosts, as JSON, into b: 0, or -1 and cause. */
-int	http_hosts(struct isconfd *, struct buf *, char **cause) MUST_CHECK;
 /* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
 int	http_metrics(struct isconfd *, struct buf *, char **cause)
 	    MUST_CHECK;
