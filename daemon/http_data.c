@@ -17,7 +17,6 @@ http_journal(struct isconfd *d, const char *branch, uint64_t after,
 {
 	struct entry	 e;
 	uint64_t	 seq;
-	char		 id[13], *detail;
 	int		 r;
 
 	if ((r = journal_branch_exists(d->journal, branch, cause)) != 1)
@@ -27,21 +26,8 @@ http_journal(struct isconfd *d, const char *branch, uint64_t after,
 	buf_printf(b, ",\"entries\":[");
 	for (seq = after + 1; seq <= after + limit && (r = journal_get(
 	    d->journal, branch, seq, &e, cause)) == 1; seq++) {
-		id_short(id, e.id);
-		detail = entry_detail(&e);
-		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
-		    "\"time\":%lld,\"host\":", seq == after + 1 ? "" : ",",
-		    (unsigned long long)seq, id, entry_kind_name(e.kind),
-		    (long long)e.time);
-		buf_add_json(b, e.host);
-		buf_printf(b, ",\"author\":");
-		buf_add_json(b, e.author);
-		buf_printf(b, ",\"message\":");
-		buf_add_json(b, e.message);
-		buf_printf(b, ",\"detail\":");
-		buf_add_json(b, detail);
+		print_entry(b, &e, 1, seq == after + 1);
 		buf_add_u8(b, '}');
-		free(detail);
 		entry_free(&e);
 	}
 	if (r == -1)

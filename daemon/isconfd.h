@@ -256,11 +256,14 @@ int	 branch_name_ok(struct client *, const char *name);
 int	 branch_switch(struct isconfd *, const char *to, uint64_t applied,
 	    char **cause);
 
-/* print.c: printing the verbs' tables and --json share. */
+/* print.c: printing the verbs' tables, --json and the HTTP API share. */
 /* "k":"v", and a comma if comma. */
 void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 /* The last lines of a failed command's output, indented, one per line. */
 void	 output_tail(struct buf *, const char *out, int lines);
+/* An entry as a log line or a JSON object, without its end (a newline,
+ * or a closing brace); first: no leading comma. */
+void	 print_entry(struct buf *, const struct entry *, int json, int first);
 
 /*
  * A verb's daemon side.  daemon/VERB.c defines verb_VERB_entry, binding

@@ -48,35 +48,11 @@ log_applied(struct isconfd *d, struct buf *b, const char *branch,
 		if (u->output != NULL && *u->output != '\0') {
 			buf_add_u8(b, '\n');
 			output_tail(b, u->output, 5);
-			b->len--;	/* log_entry ends the line */
+			b->len--;	/* verb_log ends the line */
 		}
 	} else
 		buf_printf(b, json ? ",\"applied\":null" : "\tnot applied");
 	return 0;
-}
-
-/* One entry, without its end: log adds the applied part and the end. */
-static void
-log_entry(struct buf *b, const struct entry *e, int json, int first)
-{
-	char	 when[64], id[13], *detail = entry_detail(e);
-
-	id_short(id, e->id);
-	fmt_time(when, sizeof when, e->time);
-	if (json) {
-		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
-		    "\"time\":%lld,", first ? "" : ",",
-		    (unsigned long long)e->seq, id, entry_kind_name(e->kind),
-		    (long long)e->time);
-		json_kv(b, "host", e->host, 1);
-		json_kv(b, "author", e->author, 1);
-		json_kv(b, "message", e->message, 1);
-		json_kv(b, "detail", detail, 0);
-	} else
-		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
-		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
-		    e->host, e->author, e->message, detail);
-	free(detail);
 }
 
 static void
@@ -116,7 +92,7 @@ verb_log(struct client *c)
 		buf_add_u8(&b, '[');
 	for (seq = 1; (r = journal_get(d->journal, branch, seq, &e,
 	    &cause)) == 1; seq++) {
-		log_entry(&b, &e, json, seq == 1);
+		print_entry(&b, &e, json, seq == 1);
 		if (applied && log_applied(d, &b, branch, &e, up, json,
 		    &cause) == -1)
 			r = -1;

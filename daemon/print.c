@@ -1,8 +1,9 @@
 /*
- * Printing that several verbs' tables and their --json share (status,
- * log): a JSON key and value, the last lines of a failed
- * command's output.
+ * Printing that several verbs' tables, their --json and the HTTP API
+ * share (status, log, /api/v1/branches/NAME/journal): a JSON key and
+ * value, the last lines of a failed command's output, an entry.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "isconfd.h"
@@ -38,4 +39,29 @@ output_tail(struct buf *b, const char *out, int lines)
 	}
 	if (b->len > 0 && b->data[b->len - 1] != '\n')
 		buf_add_u8(b, '\n');
+}
+
+/* One entry, as a log line or a JSON object, without its end (the
+ * caller adds what it shows beside and the end). */
+void
+print_entry(struct buf *b, const struct entry *e, int json, int first)
+{
+	char	 when[64], id[13], *detail = entry_detail(e);
+
+	id_short(id, e->id);
+	fmt_time(when, sizeof when, e->time);
+	if (json) {
+		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
+		    "\"time\":%lld,", first ? "" : ",",
+		    (unsigned long long)e->seq, id, entry_kind_name(e->kind),
+		    (long long)e->time);
+		json_kv(b, "host", e->host, 1);
+		json_kv(b, "author", e->author, 1);
+		json_kv(b, "message", e->message, 1);
+		json_kv(b, "detail", detail, 0);
+	} else
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
+		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
+		    e->host, e->author, e->message, detail);
+	free(detail);
 }

@@ -96,6 +96,13 @@ test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and li
 		{ echo "$q accepted"; return 1; }
 	done
 '
+test_expect_success 'the journal API shows the entries as isconf log --json does' '
+	isconf_on a log --json >expect &&
+	get 1 "/api/v1/branches/generic/journal" -H "$(auth a)" |
+	    sed -e "s/^{\"branch\":\"generic\",\"entries\":\(.*\)}\$/\1/" >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'on loopback, without the token: no command line, message or output' '
 	for u in /api/v1/status "/api/v1/branches/generic/journal" \
 	    "/api/v1/branches/nosuch/journal"; do
