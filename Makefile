@@ -60,25 +60,32 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c lib/name.c
+	     lib/inroot.c lib/name.c lib/verbs.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
-	     daemon/hostkey.c daemon/state.c daemon/txn.c daemon/snap.c \
-	     daemon/exec.c daemon/install.c daemon/up.c daemon/branch.c \
-	     daemon/status.c daemon/bundle_io.c daemon/bundle_create.c \
-	     daemon/bundle_apply.c daemon/peers.c daemon/serve.c \
+	     daemon/hostkey.c daemon/state.c daemon/install.c \
+	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
+	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
-	     daemon/verify.c daemon/report.c daemon/http.c \
+	     daemon/http.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
-	     daemon/netkeys.c
+	     daemon/netkeys.c $(VERB_SRC)
+# One file per verb, named after it (doc/design.md); the verb's spec is
+# in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
+VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
+	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
+	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
+	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/snap.c \
+	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
+	     daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path test_hashset
+	     test_inroot test_time test_path test_hashset test_verbs
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle
@@ -118,8 +125,13 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/isconf: $(CMD_OBJ) $(CORE_OBJ)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The client is thin: lib/ and conf/ only, and libsodium (sodium_memzero)
+# of the libraries; t/t0010-thin-client.sh checks.
+CLIENT_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC))
+CLIENT_LIBS = $(shell pkg-config --libs libsodium 2>/dev/null)
+
+$(BUILD)/isconf: $(CMD_OBJ) $(CLIENT_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -130,6 +142,13 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 # simulation links it too) and the set of chunk hashes in bundle_io.c.
 $(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
+# test_verbs checks the daemon's verb table against lib/verbs.c: it links
+# every daemon object but main's.
+VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))
+$(BUILD)/t/unit/test_verbs: t/unit/test_verbs.c $(VERBS_TEST_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(INC_t) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ \
+	    $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
 # The same fuzz targets, linked with libFuzzer (make fuzz, FUZZ_ENGINE=1)
 # or with replay.c, a main() that runs each corpus file once (make test).

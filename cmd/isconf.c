@@ -51,19 +51,8 @@ usage(FILE *f)
 	fprintf(f, "usage: isconf [-DhqrV] [-c config] [-m message] [--json] "
 	    "verb [args...]\nverbs:\n  start | stop | restart\n");
 	for (v = verb_specs; v->name != NULL; v++)
-		if (strcmp(v->name, "ping") != 0 && strcmp(v->name, "stop"))
+		if (!(v->flags & VERB_INTERNAL))
 			fprintf(f, "  %s\n", v->usage);
-}
-
-static const struct verb_spec *
-verb_find(const char *name)
-{
-	const struct verb_spec	*v;
-
-	for (v = verb_specs; v->name != NULL; v++)
-		if (strcmp(v->name, name) == 0)
-			return v;
-	return NULL;
 }
 
 static int
@@ -420,7 +409,7 @@ run_verb(const struct conf *c, struct opts *o, int argc, char **argv)
 		n++;
 		argv = args;
 	}
-	if (n < v->min || (v->max >= 0 && n > v->max))
+	if (!verb_args_ok(v, n))
 		die(EXIT_USAGE, "usage: isconf %s", v->usage);
 	status = ctl_request(c, o->flags | (isatty(2) ? CTL_F_TTY : 0), argc,
 	    argv, NULL, 0);

@@ -180,7 +180,7 @@ out:
  * O_EXCL, so never followed) and mode 0600: a bundle holds the content
  * of every snapped file, 0600 ones too.
  */
-static void
+void
 bundle_create(struct client *c)
 {
 	struct isconfd	*d = c->d;
@@ -221,20 +221,4 @@ bundle_create(struct client *c)
 	free(path);
 	free(tmp);
 	free(cause);
-}
-
-
-void
-verb_bundle(struct client *c)
-{
-	if (strcmp(c->req.argv[1], "create") == 0)
-		bundle_create(c);
-	else if (strcmp(c->req.argv[1], "apply") == 0 && c->req.argc == 3) {
-		if (client_claim(c) == 0)
-			bundle_apply(c);
-	} else {
-		client_err(c, "usage: isconf bundle create FILE [BRANCH] | "
-		    "bundle apply FILE");
-		client_exit(c, EXIT_USAGE);
-	}
 }

@@ -19,35 +19,46 @@
 
 #define CTL_MAX_CLIENTS	64
 
-struct verb_handler {
-	const char	*name;
-	void		(*fn)(struct client *);
-	int		 changes;	/* claims the host while it runs */
-};
+extern const struct verb_entry verb_bundle_entry;
+extern const struct verb_entry verb_ci_entry;
+extern const struct verb_entry verb_exec_entry;
+extern const struct verb_entry verb_fork_entry;
+extern const struct verb_entry verb_hosts_entry;
+extern const struct verb_entry verb_key_entry;
+extern const struct verb_entry verb_lock_entry;
+extern const struct verb_entry verb_log_entry;
+extern const struct verb_entry verb_migrate_entry;
+extern const struct verb_entry verb_ping_entry;
+extern const struct verb_entry verb_reboot_entry;
+extern const struct verb_entry verb_report_entry;
+extern const struct verb_entry verb_snap_entry;
+extern const struct verb_entry verb_status_entry;
+extern const struct verb_entry verb_stop_entry;
+extern const struct verb_entry verb_unlock_entry;
+extern const struct verb_entry verb_up_entry;
+extern const struct verb_entry verb_verify_entry;
 
-static void	verb_ping(struct client *);
-static void	verb_stop(struct client *);
-
-static const struct verb_handler handlers[] = {
-	{ "bundle", verb_bundle, 1 },
-	{ "ci", verb_ci, 1 },
-	{ "exec", verb_exec, 1 },
-	{ "fork", verb_fork, 1 },
-	{ "hosts", verb_hosts, 0 },
-	{ "key", verb_key, 0 },
-	{ "lock", verb_lock, 1 },
-	{ "log", verb_log, 0 },
-	{ "migrate", verb_migrate, 1 },
-	{ "ping", verb_ping, 0 },
-	{ "reboot", verb_reboot, 1 },
-	{ "report", verb_report, 0 },
-	{ "snap", verb_snap, 1 },
-	{ "status", verb_status, 0 },
-	{ "stop", verb_stop, 0 },
-	{ "unlock", verb_unlock, 1 },
-	{ "up", verb_up, 1 },
-	{ "verify", verb_verify, 0 },
-	{ NULL, NULL, 0 },
+/* One per spec in lib/verbs.c (t/unit/test_verbs.c checks). */
+const struct verb_entry *const verb_entries[] = {
+	&verb_bundle_entry,
+	&verb_ci_entry,
+	&verb_exec_entry,
+	&verb_fork_entry,
+	&verb_hosts_entry,
+	&verb_key_entry,
+	&verb_lock_entry,
+	&verb_log_entry,
+	&verb_migrate_entry,
+	&verb_ping_entry,
+	&verb_reboot_entry,
+	&verb_report_entry,
+	&verb_snap_entry,
+	&verb_status_entry,
+	&verb_stop_entry,
+	&verb_unlock_entry,
+	&verb_up_entry,
+	&verb_verify_entry,
+	NULL,
 };
 
 static void	client_read(evutil_socket_t, short, void *);
@@ -158,6 +169,15 @@ client_progress(struct client *c, const char *fmt, ...)
 	free(msg);
 }
 
+/* Send b's text to the client's stdout; frees b. */
+void
+client_buf(struct client *c, struct buf *b)
+{
+	buf_add_u8(b, 0);
+	client_out(c, "%s", (char *)b->data);
+	buf_free(b);
+}
+
 void
 client_exit(struct client *c, int status)
 {
@@ -201,61 +221,39 @@ client_path(struct client *c, const char *p)
 	return path_join(c->req.cwd, p);
 }
 
-static void
-verb_ping(struct client *c)
+const struct verb_entry *
+verb_entry_find(const char *name)
 {
-	client_out(c, "%ld", (long)getpid());
-	client_exit(c, 0);
-}
+	const struct verb_entry *const	*e;
 
-static void
-verb_stop(struct client *c)
-{
-	client_info(c, "isconfd (pid %ld) stopping", (long)getpid());
-	client_exit(c, 0);
-	isconfd_stop(c->d);
-}
-
-static int
-args_ok(struct client *c)
-{
-	const struct verb_spec	*v;
-	int			 n = (int)c->req.argc - 1;
-
-	for (v = verb_specs; v->name != NULL; v++) {
-		if (strcmp(v->name, c->req.argv[0]) != 0)
-			continue;
-		if (n < v->min || (v->max >= 0 && n > v->max)) {
-			client_err(c, "usage: isconf %s", v->usage);
-			client_exit(c, EXIT_USAGE);
-			return 0;
-		}
-		return 1;
-	}
-	return 1;
+	for (e = verb_entries; *e != NULL; e++)
+		if (strcmp((*e)->name, name) == 0)
+			return *e;
+	return NULL;
 }
 
 static void
 client_dispatch(struct client *c)
 {
-	const struct verb_handler	*h;
-	char				 esc[128];
+	const struct verb_spec	*v = verb_find(c->req.argv[0]);
+	const struct verb_entry	*e = verb_entry_find(c->req.argv[0]);
+	char			 esc[128];
 
-	for (h = handlers; h->name != NULL; h++)
-		if (strcmp(h->name, c->req.argv[0]) == 0)
-			break;
-	if (h->name == NULL) {
+	if (v == NULL || e == NULL) {
 		log_escape(esc, sizeof esc, c->req.argv[0]);
 		client_err(c, "unknown verb '%s' (isconf -h lists them)", esc);
 		client_exit(c, EXIT_USAGE);
 		return;
 	}
-	if (!args_ok(c))
+	if (!verb_args_ok(v, (int)c->req.argc - 1)) {
+		client_err(c, "usage: isconf %s", v->usage);
+		client_exit(c, EXIT_USAGE);
 		return;
-	if (h->changes && client_claim(c) == -1)
+	}
+	if ((v->flags & VERB_CHANGES) && client_claim(c) == -1)
 		return;
-	log_debug("request: %s", h->name);
-	h->fn(c);
+	log_debug("request: %s", v->name);
+	e->exec(c);
 }
 
 static void

@@ -6,6 +6,8 @@
  * http://HOST:65028/#token=TOKEN: the token goes in a header (the status
  * and journal need it, on loopback too: they hold commands).
  */
+#include "isconfd.h"
+
 const char http_dashboard[] =
 "<!DOCTYPE html>\n"
 "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"

@@ -1,9 +1,7 @@
 /*
- * exec and reboot on the origin.  exec runs the command now, in the
- * client's working directory, with the host's configured environment,
- * writing straight to the client's terminal; only a command that
- * succeeds is journaled.  reboot journals a reboot entry, then runs
- * IS_REBOOT_CMD.
+ * exec on the origin: runs the command now, in the client's working
+ * directory, with the host's configured environment, writing straight
+ * to the client's terminal; only a command that succeeds is journaled.
  */
 #include <sys/stat.h>
 
@@ -14,6 +12,13 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+
+static void	verb_exec(struct client *);
+
+const struct verb_entry verb_exec_entry = {
+	.name = "exec",
+	.exec = verb_exec,
+};
 
 struct exec_job {
 	struct client		*c;
@@ -55,7 +60,7 @@ out:
 	free(job);
 }
 
-void
+static void
 verb_exec(struct client *c)
 {
 	struct isconfd	*d = c->d;
@@ -94,67 +99,5 @@ fail:
 	client_exit(c, 1);
 	exec_info_free(&job->x);
 	free(job);
-	free(cause);
-}
-
-struct reboot_job {
-	struct client	*c;
-};
-
-static void
-reboot_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
-{
-	struct client	*c = arg;
-	int		 status = child_status(wstatus);
-
-	(void)d;
-	(void)pid;
-	(void)tail;
-	if (status != 0) {
-		client_err(c, "IS_REBOOT_CMD (%s) failed with status %d",
-		    d->conf.reboot_cmd, status);
-		client_exit(c, 1);
-		return;
-	}
-	client_exit(c, 0);
-}
-
-/* Run IS_REBOOT_CMD through sh; reboot_done or the caller's cb ends it. */
-int
-reboot_run(struct client *c, child_cb cb, void *arg, char **cause)
-{
-	struct isconfd	*d = c->d;
-	char		*argv[] = { "/bin/sh", "-c", d->conf.reboot_cmd, NULL };
-	pid_t		 pid;
-	int		 cwdfd;
-
-	log_info("rebooting: %s", d->conf.reboot_cmd);
-	client_info(c, "rebooting: %s", d->conf.reboot_cmd);
-	if ((cwdfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return set_cause(cause, "/: %s", strerror(errno));
-	pid = child_spawn(d, argv, cwdfd, c->outfd, c->errfd, cb, arg, cause);
-	close(cwdfd);
-	return pid == -1 ? -1 : 0;
-}
-
-void
-verb_reboot(struct client *c)
-{
-	struct isconfd	*d = c->d;
-	struct jlock	 l;
-	struct entry	 e;
-	char		*cause = NULL;
-
-	if (state_need_lock(c, &l) == -1)
-		return;
-	jlock_free(&l);
-	if (state_entry_init(d, c, &e, ENTRY_REBOOT, &cause) == -1 ||
-	    journal_wip_add(d->journal, d->branch, &e, &cause) == -1 ||
-	    reboot_run(c, reboot_done, c, &cause) == -1) {
-		client_err(c, "reboot: %s", cause);
-		client_exit(c, 1);
-	}
-	entry_free(&e);
 	free(cause);
 }

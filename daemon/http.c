@@ -44,12 +44,6 @@ struct http {
 	int			 need_token;
 };
 
-int	http_metrics(struct isconfd *, struct buf *, char **);
-int	http_hosts(struct isconfd *, struct buf *, char **);
-int	http_journal(struct isconfd *, const char *, uint64_t, uint64_t,
-	    struct buf *, char **);
-extern const char http_dashboard[];
-
 static void	http_schedule(struct isconfd *);
 
 static void
@@ -150,7 +144,7 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	if (strcmp(url, "/api/v1/status") == 0)
 		r = status_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/api/v1/hosts") == 0)
-		r = http_hosts(d, &b, &cause);
+		r = hosts_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/metrics") == 0) {
 		r = http_metrics(d, &b, &cause);
 		json = "text/plain; version=0.0.4";

@@ -222,6 +222,8 @@ void	 client_exit(struct client *, int status);
 void	 client_fail(struct client *, const char *cause);
 void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Send b's text to the client's stdout; frees b. */
+void	 client_buf(struct client *, struct buf *b);
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the
@@ -285,23 +287,42 @@ int	 state_root_openparent(struct isconfd *, const char *, char **base,
 	    char **cause);
 void	 id_short(char *dst, const uint8_t *id);	/* 12 hex + NUL */
 
-/* verbs */
-void	verb_bundle(struct client *);
+/* branch.c: what fork and migrate share. */
+/* 1 if name is a valid branch name, else 0 after telling the client. */
+int	 branch_name_ok(struct client *, const char *name);
+/* Move this host's history (up to applied) and its branch file to a
+ * branch: 0, or -1 and cause. */
+int	 branch_switch(struct isconfd *, const char *to, uint64_t applied,
+	    char **cause);
+
+/* print.c: printing the verbs' tables, --json and the HTTP API share. */
+/* "k":"v", and a comma if comma. */
+void	 json_kv(struct buf *, const char *k, const char *v, int comma);
+/* The last lines of a failed command's output, indented, one per line. */
+void	 output_tail(struct buf *, const char *out, int lines);
+/* An entry as a log line or a JSON object, without its end (a newline,
+ * or a closing brace); first: no leading comma. */
+void	 print_entry(struct buf *, const struct entry *, int json, int first);
+
+/*
+ * A verb's daemon side.  daemon/VERB.c defines verb_VERB_entry, binding
+ * its handler to the spec of that name in lib/verbs.c (which says how
+ * many arguments it takes and whether it claims the host); control.c
+ * lists the entries, and test_verbs checks that every spec has exactly
+ * one entry and every entry a spec.
+ */
+struct verb_entry {
+	const char	*name;
+	void		(*exec)(struct client *);
+};
+/* control.c: every entry; ends with NULL. */
+extern const struct verb_entry *const verb_entries[];
+/* The entry called name, or NULL. */
+const struct verb_entry *verb_entry_find(const char *name);
+
+/* What verbs export to each other (bundle: its two halves). */
+void	bundle_create(struct client *);
 void	bundle_apply(struct client *);
-void	verb_ci(struct client *);
-void	verb_exec(struct client *);
-void	verb_fork(struct client *);
-void	verb_hosts(struct client *);
-void	verb_key(struct client *);
-void	verb_lock(struct client *);
-void	verb_log(struct client *);
-void	verb_migrate(struct client *);
-void	verb_reboot(struct client *);
-void	verb_report(struct client *);
-void	verb_snap(struct client *);
-void	verb_status(struct client *);
-void	verb_unlock(struct client *);
-void	verb_up(struct client *);
 /* The up running: 0 none, else 1 with its start (epoch s), the entry
  * it is at (0: still fetching) and the head, and whether it waits for
  * an earlier run's exec. */
@@ -309,7 +330,6 @@ int	up_info(struct isconfd *, long long *since, uint64_t *seq,
 	    uint64_t *head, int *waiting);
 /* isconfd stops: 1 while the up's exec is being ended, else 0. */
 int	up_stop(struct isconfd *);
-void	verb_verify(struct client *);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
 /* install.c: put a snapped file, directory or link in place; at
@@ -336,10 +356,23 @@ int	report_last_up(struct isconfd *, struct last_up *, char **cause)
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;
+/* hosts.c: this host and its peers, as a table or JSON, into b (isconf
+ * hosts and /api/v1/hosts): 0, or -1 and cause. */
+int	hosts_build(struct isconfd *, struct buf *, int json,
+	    char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
 void	http_close(struct isconfd *);
+/* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
+int	http_metrics(struct isconfd *, struct buf *, char **cause)
+	    MUST_CHECK;
+/* http_data.c: at most limit entries of branch after entry after, as
+ * JSON, into b: 1, 0 if there is no such branch, -1 and cause. */
+int	http_journal(struct isconfd *, const char *branch, uint64_t after,
+	    uint64_t limit, struct buf *, char **cause) MUST_CHECK;
+/* dashboard.c: the dashboard page. */
+extern const char http_dashboard[];
 
 /* notify.c */
 void	notify_systemd(const char *);

@@ -10,6 +10,13 @@
 
 #include "isconfd.h"
 
+static void	verb_report(struct client *);
+
+const struct verb_entry verb_report_entry = {
+	.name = "report",
+	.exec = verb_report,
+};
+
 int
 report_last_up(struct isconfd *d, struct last_up *u, char **cause)
 {
@@ -170,7 +177,7 @@ report_ci(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
-void
+static void
 verb_report(struct client *c)
 {
 	struct buf	b;

@@ -17,6 +17,13 @@
 
 #include "isconfd.h"
 
+static void	verb_snap(struct client *);
+
+const struct verb_entry verb_snap_entry = {
+	.name = "snap",
+	.exec = verb_snap,
+};
+
 static void
 owner_fill(struct snap_owner *o, const struct stat *sb)
 {
@@ -129,7 +136,7 @@ snap_fill(struct isconfd *d, const char *real, struct snap_info *s,
 	return snap_parents(d, s, cause);
 }
 
-void
+static void
 verb_snap(struct client *c)
 {
 	struct isconfd		*d = c->d;

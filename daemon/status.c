@@ -1,6 +1,6 @@
 /*
- * status, log and key: read-only views of this host.  Each table has a
- * --json form built from the same values.
+ * status: a read-only view of this host, as a table or, from the same
+ * values, --json (status_build, which the HTTP API shares).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,23 +8,12 @@
 
 #include "isconfd.h"
 
-static void
-json_kv(struct buf *b, const char *k, const char *v, int comma)
-{
-	buf_add_json(b, k);
-	buf_add_u8(b, ':');
-	buf_add_json(b, v);
-	if (comma)
-		buf_add_u8(b, ',');
-}
+static void	verb_status(struct client *);
 
-static void
-client_buf(struct client *c, struct buf *b)
-{
-	buf_add_u8(b, 0);
-	client_out(c, "%s", (char *)b->data);
-	buf_free(b);
-}
+const struct verb_entry verb_status_entry = {
+	.name = "status",
+	.exec = verb_status,
+};
 
 static int
 status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
@@ -49,29 +38,6 @@ status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 		    l.host, when, l.message);
 	jlock_free(&l);
 	return 0;
-}
-
-/* The last few lines of a failed command's output, indented. */
-static void
-output_tail(struct buf *b, const char *out, int lines)
-{
-	const char	*p = out + strlen(out);
-	int		 n = 0;
-
-	while (p > out && p[-1] == '\n')
-		p--;
-	while (p > out && n <= lines)
-		if (*--p == '\n')
-			n++;
-	if (*p == '\n')
-		p++;
-	for (; *p != '\0'; p++) {
-		if (p == out || p[-1] == '\n')
-			buf_printf(b, "          | ");
-		buf_add_u8(b, (uint8_t)*p);
-	}
-	if (b->len > 0 && b->data[b->len - 1] != '\n')
-		buf_add_u8(b, '\n');
 }
 
 static int
@@ -221,7 +187,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
-void
+static void
 verb_status(struct client *c)
 {
 	struct buf	 b;
@@ -301,150 +267,4 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 fail:
 	buf_free(&b);
 	return -1;
-}
-
-/* log --applied: this host's history for one entry. */
-static int
-log_applied(struct isconfd *d, struct buf *b, const char *branch,
-    const struct entry *e, const struct last_up *u, int json, char **cause)
-{
-	struct japplied	a;
-	char		when[64];
-	int		failed = u != NULL && strcmp(u->result, "failed") == 0 &&
-			    u->seq == e->seq && strcmp(branch, d->branch) == 0;
-	int		r;
-
-	if ((r = journal_applied_get(d->journal, branch, e->seq, &a,
-	    cause)) == -1)
-		return -1;
-	if (r == 1) {
-		fmt_time(when, sizeof when, a.time);
-		if (json)
-			buf_printf(b, ",\"applied\":{\"time\":%lld,"
-			    "\"duration_ms\":%lld,\"status\":%d}",
-			    (long long)a.time, (long long)a.duration_ms,
-			    a.status);
-		else
-			buf_printf(b, "\tapplied %s in %lld ms, status %d", when,
-			    (long long)a.duration_ms, a.status);
-	} else if (failed && json) {
-		buf_printf(b, ",\"applied\":null,\"failed\":{\"status\":%d,"
-		    "\"output\":", u->status);
-		buf_add_json(b, u->output ? u->output : "");
-		buf_add_u8(b, '}');
-	} else if (failed) {
-		buf_printf(b, "\tFAILED with status %d", u->status);
-		if (u->output != NULL && *u->output != '\0') {
-			buf_add_u8(b, '\n');
-			output_tail(b, u->output, 5);
-			b->len--;	/* log_entry ends the line */
-		}
-	} else
-		buf_printf(b, json ? ",\"applied\":null" : "\tnot applied");
-	return 0;
-}
-
-/* One entry, without its end: log adds the applied part and the end. */
-static void
-log_entry(struct buf *b, const struct entry *e, int json, int first)
-{
-	char	 when[64], id[13], *detail = entry_detail(e);
-
-	id_short(id, e->id);
-	fmt_time(when, sizeof when, e->time);
-	if (json) {
-		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
-		    "\"time\":%lld,", first ? "" : ",",
-		    (unsigned long long)e->seq, id, entry_kind_name(e->kind),
-		    (long long)e->time);
-		json_kv(b, "host", e->host, 1);
-		json_kv(b, "author", e->author, 1);
-		json_kv(b, "message", e->message, 1);
-		json_kv(b, "detail", detail, 0);
-	} else
-		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
-		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
-		    e->host, e->author, e->message, detail);
-	free(detail);
-}
-
-void
-verb_log(struct client *c)
-{
-	struct isconfd	*d = c->d;
-	const char	*branch = d->branch;
-	struct last_up	 u, *up = NULL;
-	struct entry	 e;
-	struct buf	 b;
-	uint64_t	 seq;
-	size_t		 i;
-	char		*cause = NULL;
-	int		 json = c->req.flags & CTL_F_JSON, r, applied = 0;
-
-	for (i = 1; i < c->req.argc; i++) {
-		if (strcmp(c->req.argv[i], "--applied") == 0)
-			applied = 1;
-		else
-			branch = c->req.argv[i];
-	}
-	if ((r = journal_branch_exists(d->journal, branch, &cause)) == 0) {
-		client_err(c, "no branch %s is known here", branch);
-		client_exit(c, 1);
-		return;
-	}
-	if (r == -1 || (applied && (r = report_last_up(d, &u,
-	    &cause)) == -1)) {
-		client_fail(c, cause);
-		free(cause);
-		return;
-	}
-	if (applied && r == 1)
-		up = &u;
-	buf_init(&b);
-	if (json)
-		buf_add_u8(&b, '[');
-	for (seq = 1; (r = journal_get(d->journal, branch, seq, &e,
-	    &cause)) == 1; seq++) {
-		log_entry(&b, &e, json, seq == 1);
-		if (applied && log_applied(d, &b, branch, &e, up, json,
-		    &cause) == -1)
-			r = -1;
-		buf_add_u8(&b, json ? '}' : '\n');
-		entry_free(&e);
-		if (r == -1)
-			break;
-		if (b.len > 256 * 1024) {	/* keep frames small */
-			if (!json)
-				b.len--;
-			client_buf(c, &b);
-			buf_init(&b);
-		}
-	}
-	if (up != NULL)
-		free(u.output);
-	if (json)
-		buf_add_u8(&b, ']');
-	else if (b.len > 0)
-		b.len--;
-	if (b.len > 0)
-		client_buf(c, &b);
-	else
-		buf_free(&b);
-	if (r == -1) {
-		client_err(c, "%s", cause);
-		free(cause);
-		client_exit(c, 1);
-		return;
-	}
-	client_exit(c, 0);
-}
-
-void
-verb_key(struct client *c)
-{
-	char	hex[2 * PUBKEY_LEN + 1];
-
-	hex_encode(hex, c->d->pk, PUBKEY_LEN);
-	client_out(c, "%s", hex);
-	client_exit(c, 0);
 }

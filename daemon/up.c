@@ -15,6 +15,13 @@
 
 #include "isconfd.h"
 
+static void	verb_up(struct client *);
+
+const struct verb_entry verb_up_entry = {
+	.name = "up",
+	.exec = verb_up,
+};
+
 struct up_job {
 	struct client	*c;
 	char		*branch;
@@ -604,7 +611,7 @@ out:
 
 /* First bring the branch up to date from reachable peers (bounded),
  * then fetch the chunks its snaps need, then replay. */
-void
+static void
 verb_up(struct client *c)
 {
 	struct isconfd	*d = c->d;

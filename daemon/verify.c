@@ -15,6 +15,13 @@
 
 #include "isconfd.h"
 
+static void	verb_verify(struct client *);
+
+const struct verb_entry verb_verify_entry = {
+	.name = "verify",
+	.exec = verb_verify,
+};
+
 struct want {
 	struct snap_info	s;
 	uint64_t		seq;
@@ -165,7 +172,7 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 	return 0;
 }
 
-void
+static void
 verb_verify(struct client *c)
 {
 	struct isconfd	*d = c->d;

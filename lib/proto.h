@@ -37,34 +37,29 @@ enum ctl_type {
 #define EXIT_USAGE		22
 #define EXIT_NOFILE		2
 
-/* Verbs and their argument counts (-1: any), shared by both sides. */
+/*
+ * A verb as both sides know it: its argument counts (-1: any), whether
+ * it changes the host, and its usage.  The table is lib/verbs.c; the
+ * client checks a request against it before sending, the daemon again
+ * before running the handler that daemon/VERB.c binds to it.
+ */
+#define VERB_CHANGES	0x01	/* claims the host while it runs */
+#define VERB_INTERNAL	0x02	/* isconf's own (ping, stop): not in -h */
+
 struct verb_spec {
 	const char	*name;
 	int		 min;
 	int		 max;
+	int		 flags;
 	const char	*usage;
 };
 
-static const struct verb_spec verb_specs[] = {
-	{ "bundle",  2,  3, "bundle create FILE [BRANCH] | bundle apply FILE" },
-	{ "ci",      0,  0, "ci" },
-	{ "exec",    1, -1, "exec COMMAND [ARGS...]" },
-	{ "fork",    1,  1, "fork NEWBRANCH" },
-	{ "hosts",   0,  0, "hosts" },
-	{ "key",     0,  0, "key" },
-	{ "lock",    0, -1, "lock MESSAGE..." },
-	{ "log",     0,  2, "log [--applied] [BRANCH]" },
-	{ "migrate", 1,  1, "migrate BRANCH" },
-	{ "ping",    0,  0, "ping" },
-	{ "reboot",  0,  0, "reboot" },
-	{ "report",  0,  0, "report" },
-	{ "snap",    1,  1, "snap PATH" },
-	{ "status",  0,  0, "status" },
-	{ "stop",    0,  0, "stop" },
-	{ "unlock",  0,  0, "unlock" },
-	{ "up",      0,  1, "up [-n]" },
-	{ "verify",  0,  0, "verify" },
-	{ NULL,      0,  0, NULL },
-};
+/* Every verb, sorted by name; ends with a NULL name. */
+extern const struct verb_spec verb_specs[];
+
+/* The verb called name, or NULL. */
+const struct verb_spec *verb_find(const char *name);
+/* 1 if nargs arguments (the verb not counted) suit v, else 0. */
+int	 verb_args_ok(const struct verb_spec *v, int nargs);
 
 #endif

@@ -68,6 +68,22 @@ test_expect_success 'isconf hosts shows the same, as a table and as JSON' '
 	json_eval h2.json "scalar(@{\$j->{hosts}}) == 3"
 '
 
+test_expect_success 'isconf hosts: the whole table; --json is /api/v1/hosts' '
+	cat >expect <<-\EOF &&
+	HOST                 BRANCH            APPLIED     HEAD  STATE                    SEEN
+	a                    generic                 3        3  up to date               (this host)
+	b                    generic                 3        3  up to date               N s ago
+	c                    generic                 1        3  FAILED at 2 (4)          N s ago
+	EOF
+	sed -E "s/[0-9]+ s ago/N s ago/" tbl | LC_ALL=C sort >actual &&
+	test_cmp expect actual &&
+	isconf_on a hosts --json >h3.json &&
+	get 1 /api/v1/hosts >h4.json &&
+	sed -E "s/\"last_seen_s\":[0-9.]+/\"last_seen_s\":N/g" h3.json >expect &&
+	sed -E "s/\"last_seen_s\":[0-9.]+/\"last_seen_s\":N/g" h4.json >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and limit' '
 	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" -H "$(auth a)" >j.json &&
 	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
@@ -80,6 +96,13 @@ test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and li
 		{ echo "$q accepted"; return 1; }
 	done
 '
+test_expect_success 'the journal API shows the entries as isconf log --json does' '
+	isconf_on a log --json >expect &&
+	get 1 "/api/v1/branches/generic/journal" -H "$(auth a)" |
+	    sed -e "s/^{\"branch\":\"generic\",\"entries\":\(.*\)}\$/\1/" >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'on loopback, without the token: no command line, message or output' '
 	for u in /api/v1/status "/api/v1/branches/generic/journal" \
 	    "/api/v1/branches/nosuch/journal"; do
@@ -105,6 +128,92 @@ test_expect_success '/metrics is Prometheus text, and the counters move' '
 	wait_for 10 sh -c "test \$(curl -s http://127.0.0.3:65028/metrics | sed -n \"s/^isconf_messages_total{direction=.in.,kind=.hello.} //p\") -gt $before" &&
 	expect_code 1 isconf_on c up &&
 	get 3 /metrics | grep -x "isconf_replay_failures_total 2"
+'
+
+test_expect_success '/metrics: every metric, its help, type and labels' '
+	cat >expect <<-\EOF &&
+	# HELP isconf_entries_applied Entries of this host'\''s branch applied here.
+	# TYPE isconf_entries_applied gauge
+	isconf_entries_applied{branch="generic"} N
+	# HELP isconf_entries_replayed_total Entries applied by up since the daemon started.
+	# TYPE isconf_entries_replayed_total counter
+	isconf_entries_replayed_total N
+	# HELP isconf_branch_head The head of this host'\''s branch.
+	# TYPE isconf_branch_head gauge
+	isconf_branch_head{branch="generic"} N
+	# HELP isconf_lag_entries Entries behind the head.
+	# TYPE isconf_lag_entries gauge
+	isconf_lag_entries{branch="generic"} N
+	# HELP isconf_replay_failures_total Replays that stopped at a failing entry.
+	# TYPE isconf_replay_failures_total counter
+	isconf_replay_failures_total N
+	# HELP isconf_peers_known Peers this host knows.
+	# TYPE isconf_peers_known gauge
+	isconf_peers_known N
+	# HELP isconf_peers_reachable Peers heard from lately.
+	# TYPE isconf_peers_reachable gauge
+	isconf_peers_reachable N
+	# HELP isconf_messages_total Gossip datagrams by kind.
+	# TYPE isconf_messages_total counter
+	isconf_messages_total{direction="in",kind="hello"} N
+	isconf_messages_total{direction="out",kind="hello"} N
+	isconf_messages_total{direction="in",kind="claim"} N
+	isconf_messages_total{direction="out",kind="claim"} N
+	isconf_messages_total{direction="in",kind="grant"} N
+	isconf_messages_total{direction="out",kind="grant"} N
+	isconf_messages_total{direction="in",kind="deny"} N
+	isconf_messages_total{direction="out",kind="deny"} N
+	isconf_messages_total{direction="in",kind="locked"} N
+	isconf_messages_total{direction="out",kind="locked"} N
+	isconf_messages_total{direction="in",kind="release"} N
+	isconf_messages_total{direction="out",kind="release"} N
+	# HELP isconf_message_bytes_total Gossip bytes of accepted datagrams, by kind.
+	# TYPE isconf_message_bytes_total counter
+	isconf_message_bytes_total{direction="in",kind="hello"} N
+	isconf_message_bytes_total{direction="out",kind="hello"} N
+	isconf_message_bytes_total{direction="in",kind="claim"} N
+	isconf_message_bytes_total{direction="out",kind="claim"} N
+	isconf_message_bytes_total{direction="in",kind="grant"} N
+	isconf_message_bytes_total{direction="out",kind="grant"} N
+	isconf_message_bytes_total{direction="in",kind="deny"} N
+	isconf_message_bytes_total{direction="out",kind="deny"} N
+	isconf_message_bytes_total{direction="in",kind="locked"} N
+	isconf_message_bytes_total{direction="out",kind="locked"} N
+	isconf_message_bytes_total{direction="in",kind="release"} N
+	isconf_message_bytes_total{direction="out",kind="release"} N
+	# HELP isconf_bytes_total All UDP bytes, dropped ones included.
+	# TYPE isconf_bytes_total counter
+	isconf_bytes_total{direction="in"} N
+	isconf_bytes_total{direction="out"} N
+	# HELP isconf_dropped_total Input dropped, by reason.
+	# TYPE isconf_dropped_total counter
+	isconf_dropped_total{reason="malformed"} N
+	isconf_dropped_total{reason="auth"} N
+	isconf_dropped_total{reason="domain"} N
+	isconf_dropped_total{reason="replay"} N
+	# HELP isconf_auth_failures_total Input failing authentication.
+	# TYPE isconf_auth_failures_total counter
+	isconf_auth_failures_total N
+	# HELP isconf_cache_chunks Chunks in the cache.
+	# TYPE isconf_cache_chunks gauge
+	isconf_cache_chunks N
+	# HELP isconf_cache_bytes Plain bytes in the cache.
+	# TYPE isconf_cache_bytes gauge
+	isconf_cache_bytes N
+	# HELP isconf_chunk_bytes_total File chunk bytes served to peers (out) and fetched from them (in).
+	# TYPE isconf_chunk_bytes_total counter
+	isconf_chunk_bytes_total{direction="in"} N
+	isconf_chunk_bytes_total{direction="out"} N
+	# HELP isconf_chunks_total File chunks served to peers (out) and fetched from them (in).
+	# TYPE isconf_chunks_total counter
+	isconf_chunks_total{direction="in"} N
+	isconf_chunks_total{direction="out"} N
+	# HELP isconf_lock_held 1 when the branch is locked; mine=1 when by this host.
+	# TYPE isconf_lock_held gauge
+	isconf_lock_held{branch="generic",mine="0"} N
+	EOF
+	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
+	test_cmp expect actual
 '
 
 test_expect_success 'the dashboard page is self-contained' '

@@ -1,113 +1,19 @@
 /*
- * Transactions: lock opens one (journaling a lock entry into the
- * work-in-progress), ci publishes the work-in-progress as one unit closed
- * by a signed ci entry, unlock throws it away.
+ * ci: publish the work in progress of this host's transaction as one
+ * unit, chained onto the head and closed by a signed ci entry, and
+ * release the lock.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "isconfd.h"
 
-static char *
-join_args(struct client *c, size_t from)
-{
-	struct buf	b;
-	size_t		i;
+static void	verb_ci(struct client *);
 
-	buf_init(&b);
-	for (i = from; i < c->req.argc; i++)
-		buf_printf(&b, "%s%s", i > from ? " " : "", c->req.argv[i]);
-	buf_add_u8(&b, 0);
-	return (char *)b.data;
-}
-
-static void
-lock_refuse(struct client *c, const struct jlock *l)
-{
-	char	when[64];
-
-	fmt_time(when, sizeof when, l->time);
-	client_err(c, "branch %s is locked by %s@%s since %s: %s",
-	    c->d->branch, l->author, l->host, when, l->message);
-	client_exit(c, EXIT_LOCKED);
-}
-
-void
-verb_lock(struct client *c)
-{
-	struct isconfd	*d = c->d;
-	struct jlock	 l;
-	struct jhead	 h;
-	uint64_t	 applied;
-	char		*msg, *cause = NULL;
-
-	msg = join_args(c, 1);
-	if (*str_trim(msg) == '\0') {
-		client_err(c, "lock needs a message: isconf lock MESSAGE...");
-		client_exit(c, EXIT_NO_MESSAGE);
-		goto out;
-	}
-	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
-	case -1:
-		client_fail(c, cause);
-		goto out;
-	case 1:
-		lock_refuse(c, &l);
-		jlock_free(&l);
-		goto out;
-	}
-	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
-	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
-		client_fail(c, cause);
-		goto out;
-	}
-	if (applied < h.seq) {
-		client_err(c, "this host has applied %llu of the %llu entries "
-		    "of %s: run 'isconf up' before locking",
-		    (unsigned long long)applied, (unsigned long long)h.seq,
-		    d->branch);
-		client_exit(c, 1);
-		goto out;
-	}
-	/* Claim it across the mesh; lockd ends the request. */
-	lockd_claim(c, msg, h.seq);
-out:
-	free(cause);
-	free(msg);
-}
-
-void
-verb_unlock(struct client *c)
-{
-	struct isconfd	*d = c->d;
-	struct jlock	 l;
-	char		*cause = NULL;
-
-	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
-	case -1:
-		client_fail(c, cause);
-		free(cause);
-		return;
-	case 0:
-		client_err(c, "branch %s is not locked", d->branch);
-		client_exit(c, EXIT_NOT_LOCKED);
-		return;
-	}
-	if (journal_lock_clear(d->journal, d->branch, &cause) == -1) {
-		client_err(c, "%s", cause);
-		client_exit(c, 1);
-	} else {
-		lockd_announce_release(d, d->branch, l.host);
-		client_info(c, "unlocked %s; the uncommitted work of %s@%s "
-		    "(%s) is discarded", d->branch, l.author, l.host,
-		    l.message);
-		log_info("%s broke the lock of %s@%s on %s", c->req.author,
-		    l.author, l.host, d->branch);
-		client_exit(c, 0);
-	}
-	jlock_free(&l);
-	free(cause);
-}
+const struct verb_entry verb_ci_entry = {
+	.name = "ci",
+	.exec = verb_ci,
+};
 
 /* Chain the wip entries onto the head and close them with a ci entry. */
 static struct entry *
@@ -139,7 +45,7 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 	return es;
 }
 
-void
+static void
 verb_ci(struct client *c)
 {
 	struct isconfd	*d = c->d;

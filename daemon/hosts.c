@@ -1,0 +1,186 @@
+/*
+ * hosts: the fleet as this host hears it (this host and every peer
+ * gossip told of: branch, applied, head, last failure, when last
+ * heard), as a table or --json; /api/v1/hosts shows the same.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+static void	verb_hosts(struct client *);
+
+const struct verb_entry verb_hosts_entry = {
+	.name = "hosts",
+	.exec = verb_hosts,
+};
+
+/* One host of the view: this host, or a peer as gossip tells of it. */
+struct host_row {
+	const char	*host;
+	const char	*branch;
+	uint64_t	 applied;
+	uint64_t	 head;
+	double		 seen_ago;	/* s */
+	int		 reachable;
+	uint64_t	 failed_seq;	/* its last up failed there, or 0 */
+	uint32_t	 failed_status;
+	int		 self;
+};
+
+static void
+host_json(struct buf *b, const struct host_row *r)
+{
+	buf_printf(b, "{\"host\":");
+	buf_add_json(b, r->host);
+	buf_printf(b, ",\"branch\":");
+	buf_add_json(b, r->branch);
+	buf_printf(b, ",\"applied\":%llu,\"head\":%llu,\"lag\":%llu,"
+	    "\"last_seen_s\":%.1f,\"reachable\":%s,\"self\":%s,"
+	    "\"last_failure\":", (unsigned long long)r->applied,
+	    (unsigned long long)r->head, (unsigned long long)(r->head >
+	    r->applied ? r->head - r->applied : 0), r->seen_ago,
+	    r->reachable ? "true" : "false", r->self ? "true" : "false");
+	if (r->failed_seq != 0)
+		buf_printf(b, "{\"entry\":%llu,\"status\":%u}}",
+		    (unsigned long long)r->failed_seq, r->failed_status);
+	else
+		buf_printf(b, "null}");
+}
+
+/* The table's line; this host's last failure is in status, not here. */
+static void
+host_line(struct buf *b, const struct host_row *r)
+{
+	char	state[64];
+
+	if (r->self) {
+		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
+		    r->branch, (unsigned long long)r->applied,
+		    (unsigned long long)r->head, r->applied < r->head ?
+		    "behind" : "up to date", "(this host)");
+		return;
+	}
+	if (r->failed_seq != 0)
+		snprintf(state, sizeof state, "FAILED at %llu (%u)",
+		    (unsigned long long)r->failed_seq, r->failed_status);
+	else if (r->applied < r->head)
+		snprintf(state, sizeof state, "behind by %llu",
+		    (unsigned long long)(r->head - r->applied));
+	else
+		snprintf(state, sizeof state, "up to date");
+	buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
+	    r->host, r->branch, (unsigned long long)r->applied,
+	    (unsigned long long)r->head, state, r->seen_ago,
+	    r->reachable ? "" : " (unreachable)");
+}
+
+static void
+host_print(struct buf *b, const struct host_row *r, int json)
+{
+	if (!json)
+		host_line(b, r);
+	else {
+		if (!r->self)
+			buf_add_u8(b, ',');
+		host_json(b, r);
+	}
+}
+
+/* This host: its branch, head, what it applied, its last up's failure. */
+static int
+host_self(struct isconfd *d, struct host_row *r, char **cause)
+{
+	struct jhead	h;
+	struct last_up	u;
+	int		found;
+
+	memset(r, 0, sizeof *r);
+	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
+	    journal_applied(d->journal, d->branch, &r->applied, cause) == -1 ||
+	    (found = report_last_up(d, &u, cause)) == -1)
+		return -1;
+	if (found == 1) {
+		if (strcmp(u.result, "failed") == 0) {
+			r->failed_seq = u.seq;
+			r->failed_status = (uint32_t)u.status;
+		}
+		free(u.output);
+	}
+	r->host = d->conf.hostname;
+	r->branch = d->branch;
+	r->head = h.seq;
+	r->reachable = r->self = 1;
+	return 0;
+}
+
+/* A peer; the head of its branch is the best of what it and we know. */
+static int
+host_peer(struct isconfd *d, const struct peer *p, int64_t now,
+    struct host_row *r, char **cause)
+{
+	struct jhead	h;
+
+	memset(r, 0, sizeof *r);
+	if (journal_head(d->journal, p->branch, &h, cause) == -1)
+		return -1;
+	r->head = h.seq;
+	if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
+	    p->heads[0].seq > r->head)
+		r->head = p->heads[0].seq;
+	r->host = p->host;
+	r->branch = p->branch;
+	r->applied = p->applied;
+	r->seen_ago = (now - p->last_seen) / 1e9;
+	r->reachable = peer_reachable(d, p);
+	r->failed_seq = p->failed_seq;
+	r->failed_status = p->failed_status;
+	return 0;
+}
+
+/* The hosts view, as a table or JSON, into b (shared with the HTTP
+ * API, /api/v1/hosts). */
+int
+hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct peer	*p;
+	struct host_row	 r;
+	int64_t		 now = now_ns();
+
+	if (host_self(d, &r, cause) == -1)
+		return -1;
+	if (json)
+		buf_printf(b, "{\"hosts\":[");
+	else
+		buf_printf(b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST",
+		    "BRANCH", "APPLIED", "HEAD", "STATE", "SEEN");
+	host_print(b, &r, json);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (host_peer(d, p, now, &r, cause) == -1)
+			return -1;
+		host_print(b, &r, json);
+	}
+	if (json)
+		buf_printf(b, "]}");
+	else
+		b->len--;	/* the last newline */
+	return 0;
+}
+
+static void
+verb_hosts(struct client *c)
+{
+	struct buf	 b;
+	char		*cause = NULL;
+
+	buf_init(&b);
+	if (hosts_build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
+		buf_free(&b);
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
+	client_buf(c, &b);
+	client_exit(c, 0);
+}

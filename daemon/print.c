@@ -1,0 +1,67 @@
+/*
+ * Printing that several verbs' tables, their --json and the HTTP API
+ * share (status, log, /api/v1/branches/NAME/journal): a JSON key and
+ * value, the last lines of a failed command's output, an entry.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+
+void
+json_kv(struct buf *b, const char *k, const char *v, int comma)
+{
+	buf_add_json(b, k);
+	buf_add_u8(b, ':');
+	buf_add_json(b, v);
+	if (comma)
+		buf_add_u8(b, ',');
+}
+
+/* The last few lines of a failed command's output, indented. */
+void
+output_tail(struct buf *b, const char *out, int lines)
+{
+	const char	*p = out + strlen(out);
+	int		 n = 0;
+
+	while (p > out && p[-1] == '\n')
+		p--;
+	while (p > out && n <= lines)
+		if (*--p == '\n')
+			n++;
+	if (*p == '\n')
+		p++;
+	for (; *p != '\0'; p++) {
+		if (p == out || p[-1] == '\n')
+			buf_printf(b, "          | ");
+		buf_add_u8(b, (uint8_t)*p);
+	}
+	if (b->len > 0 && b->data[b->len - 1] != '\n')
+		buf_add_u8(b, '\n');
+}
+
+/* One entry, as a log line or a JSON object, without its end (the
+ * caller adds what it shows beside and the end). */
+void
+print_entry(struct buf *b, const struct entry *e, int json, int first)
+{
+	char	 when[64], id[13], *detail = entry_detail(e);
+
+	id_short(id, e->id);
+	fmt_time(when, sizeof when, e->time);
+	if (json) {
+		buf_printf(b, "%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\","
+		    "\"time\":%lld,", first ? "" : ",",
+		    (unsigned long long)e->seq, id, entry_kind_name(e->kind),
+		    (long long)e->time);
+		json_kv(b, "host", e->host, 1);
+		json_kv(b, "author", e->author, 1);
+		json_kv(b, "message", e->message, 1);
+		json_kv(b, "detail", detail, 0);
+	} else
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
+		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
+		    e->host, e->author, e->message, detail);
+	free(detail);
+}

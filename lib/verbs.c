@@ -1,0 +1,48 @@
+/*
+ * The verbs, one spec each: what the client checks before it sends a
+ * request and the daemon before it runs one (lib/proto.h).  A new verb
+ * gets a line here and a daemon/VERB.c that binds its handler to it.
+ */
+#include <string.h>
+
+#include "proto.h"
+
+const struct verb_spec verb_specs[] = {
+	{ "bundle",  2,  3, VERB_CHANGES,
+	    "bundle create FILE [BRANCH] | bundle apply FILE" },
+	{ "ci",      0,  0, VERB_CHANGES,	"ci" },
+	{ "exec",    1, -1, VERB_CHANGES,	"exec COMMAND [ARGS...]" },
+	{ "fork",    1,  1, VERB_CHANGES,	"fork NEWBRANCH" },
+	{ "hosts",   0,  0, 0,			"hosts" },
+	{ "key",     0,  0, 0,			"key" },
+	{ "lock",    0, -1, VERB_CHANGES,	"lock MESSAGE..." },
+	{ "log",     0,  2, 0,			"log [--applied] [BRANCH]" },
+	{ "migrate", 1,  1, VERB_CHANGES,	"migrate BRANCH" },
+	{ "ping",    0,  0, VERB_INTERNAL,	"ping" },
+	{ "reboot",  0,  0, VERB_CHANGES,	"reboot" },
+	{ "report",  0,  0, 0,			"report" },
+	{ "snap",    1,  1, VERB_CHANGES,	"snap PATH" },
+	{ "status",  0,  0, 0,			"status" },
+	{ "stop",    0,  0, VERB_INTERNAL,	"stop" },
+	{ "unlock",  0,  0, VERB_CHANGES,	"unlock" },
+	{ "up",      0,  1, VERB_CHANGES,	"up [-n]" },
+	{ "verify",  0,  0, 0,			"verify" },
+	{ NULL,      0,  0, 0,			NULL },
+};
+
+const struct verb_spec *
+verb_find(const char *name)
+{
+	const struct verb_spec	*v;
+
+	for (v = verb_specs; v->name != NULL; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+int
+verb_args_ok(const struct verb_spec *v, int nargs)
+{
+	return nargs >= v->min && (v->max < 0 || nargs <= v->max);
+}
