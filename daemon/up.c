@@ -186,6 +186,8 @@ up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
 		up_end(job, 1);
 		return;
 	}
+	/* up_applied has cleared cur: the reboot is the entry before next. */
+	job->cur.seq = job->next - 1;
 	up_record(job, "reboot", 0);
 	up_end(job, 0);
 }
