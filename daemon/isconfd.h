@@ -209,6 +209,11 @@ void	 upexec_started(struct isconfd *, const char *branch, uint64_t seq,
 void	 upexec_ended(struct isconfd *);
 int	 upexec_wait(struct isconfd *, void (*)(struct isconfd *, void *),
 	    void *);
+/* The record's text: decoded into a zeroed struct (branch and command
+ * allocated, freed by upexec_record_free), encoded (caller frees). */
+int	 upexec_decode(const char *, struct upexec *, char **cause);
+char	*upexec_encode(const struct upexec *);
+void	 upexec_record_free(struct upexec *);
 
 /* check.c: every file the daemon reads (isconfd -n, start, SIGHUP). */
 int	 check_files(const struct conf *, char **cause);

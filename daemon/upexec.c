@@ -11,7 +11,9 @@
  */
 #include <sys/pidfd.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,104 @@ boot_id(char *boot, size_t len)
 		xstrlcpy(boot, "-", len);
 }
 
+/* A decimal number of at most max, then a space; *p moves past both.
+ * No sign, no spaces before it: sscanf's %lld took both, and its
+ * overflow is undefined. */
+static int
+rec_num(const char **p, unsigned long long max, unsigned long long *v)
+{
+	const char		*s = *p;
+	unsigned long long	 n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (n > (max - (unsigned)(*s - '0')) / 10)
+			return -1;
+		n = n * 10 + (unsigned)(*s - '0');
+	}
+	if (*s != ' ')
+		return -1;
+	*v = n;
+	*p = s + 1;
+	return 0;
+}
+
+/* A word of 1 to len - 1 bytes, then a space, copied into dst. */
+static int
+rec_word(const char **p, char *dst, size_t len)
+{
+	size_t	n = strcspn(*p, " ");
+
+	if (n == 0 || n >= len || (*p)[n] != ' ')
+		return -1;
+	memcpy(dst, *p, n);
+	dst[n] = '\0';
+	*p += n + 1;
+	return 0;
+}
+
+/*
+ * The record's text, "since pid start boot seq branch command", decoded
+ * into *x (zeroed first; on success branch and command are allocated,
+ * freed by upexec_record_free; on failure nothing is).  Each field is
+ * bounded: a pid must fit a pid_t, a time an int64, the boot id is
+ * what /proc gives (or "-"), the branch a valid name.
+ */
+int
+upexec_decode(const char *text, struct upexec *x, char **cause)
+{
+	const char		*p = text, *what = NULL;
+	unsigned long long	 since, pid, seq;
+	char			 branch[256];
+
+	memset(x, 0, sizeof *x);
+	if (rec_num(&p, LLONG_MAX, &since) == -1)
+		what = "time";
+	else if (rec_num(&p, INT_MAX, &pid) == -1 || pid == 0)
+		what = "pid";
+	else if (rec_num(&p, ULLONG_MAX, &x->start) == -1)
+		what = "start time";
+	else if (rec_word(&p, x->boot, sizeof x->boot) == -1 ||
+	    x->boot[strspn(x->boot, "0123456789abcdef-")] != '\0')
+		what = "boot id";
+	else if (rec_num(&p, INT64_MAX, &seq) == -1 || seq == 0)
+		what = "entry";
+	else if (rec_word(&p, branch, sizeof branch) == -1 ||
+	    !name_valid(branch))
+		what = "branch";
+	if (what != NULL) {
+		memset(x, 0, sizeof *x);
+		return set_cause(cause, "bad %s", what);
+	}
+	x->since = (long long)since;
+	x->pid = (pid_t)pid;
+	x->seq = seq;
+	x->branch = xstrdup(branch);
+	x->command = xstrdup(p);
+	return 0;
+}
+
+/* The record's text for *x (caller frees); upexec_decode reads it. */
+char *
+upexec_encode(const struct upexec *x)
+{
+	char	*v;
+
+	xasprintf(&v, "%lld %ld %llu %s %llu %s %s", x->since, (long)x->pid,
+	    x->start, x->boot, (unsigned long long)x->seq, x->branch,
+	    x->command);
+	return v;
+}
+
+void
+upexec_record_free(struct upexec *x)
+{
+	free(x->branch);
+	free(x->command);
+	x->branch = x->command = NULL;
+}
+
 static void
 upexec_free(struct upexec *x)
 {
@@ -74,8 +174,7 @@ upexec_free(struct upexec *x)
 		event_free(x->ev);
 	if (x->pidfd != -1)
 		close(x->pidfd);
-	free(x->branch);
-	free(x->command);
+	upexec_record_free(x);
 	free(x);
 }
 
@@ -111,8 +210,7 @@ upexec_started(struct isconfd *d, const char *branch, uint64_t seq,
 	boot_id(x->boot, sizeof x->boot);
 	upexec_free(d->upexec);
 	d->upexec = x;
-	xasprintf(&v, "%lld %ld %llu %s %llu %s %s", x->since, (long)pid,
-	    x->start, x->boot, (unsigned long long)seq, branch, command);
+	v = upexec_encode(x);
 	if (journal_state_set(d->journal, UPEXEC_KEY, v, &cause) == -1) {
 		log_warnx("cannot record the running exec (pid %ld): %s",
 		    (long)pid, cause);
@@ -194,10 +292,8 @@ int
 upexec_open(struct isconfd *d, char **cause)
 {
 	struct upexec	*x;
-	char		*v, boot[40], branch[300];
-	unsigned long long seq;
-	long		 pid;
-	int		 off = 0;
+	char		*v, *why = NULL, boot[40];
+	int		 r;
 
 	/* Unreadable, it cannot say whether an earlier exec still runs:
 	 * starting anyway could run that entry twice at once. */
@@ -207,23 +303,18 @@ upexec_open(struct isconfd *d, char **cause)
 	case 0:
 		return 0;
 	}
-	x = xcalloc(1, sizeof *x);
+	x = xmalloc(sizeof *x);
+	r = upexec_decode(v, x, &why);
+	free(v);
 	x->pidfd = -1;
 	x->orphan = 1;
-	if (sscanf(v, "%lld %ld %llu %39s %llu %299s %n", &x->since, &pid,
-	    &x->start, x->boot, &seq, branch,
-	    &off) != 6 || off == 0 || pid <= 0 || (pid_t)pid != pid) {
-		log_warnx("dropping a malformed running-exec record");
-		d->upexec = x;
+	d->upexec = x;
+	if (r == -1) {
+		log_warnx("dropping a malformed running-exec record: %s", why);
+		free(why);
 		upexec_clear(d);
-		free(v);
 		return 0;
 	}
-	x->pid = (pid_t)pid;
-	x->seq = seq;
-	x->branch = xstrdup(branch);
-	x->command = xstrdup(v + off);
-	free(v);
 	d->upexec = x;
 	boot_id(boot, sizeof boot);
 	if (strcmp(boot, x->boot) != 0) {
@@ -233,7 +324,7 @@ upexec_open(struct isconfd *d, char **cause)
 		return 0;
 	}
 	log_warnx("entry %llu (%s) from an earlier run may still be running "
-	    "as pid %ld", (unsigned long long)x->seq, x->command, pid);
+	    "as pid %ld", (unsigned long long)x->seq, x->command, (long)x->pid);
 	upexec_watch(d);
 	return 0;
 }
