@@ -388,27 +388,42 @@ up_step(struct up_job *job)
 	up_end(job, 0);
 }
 
-/* The earlier run's exec has exited: its entry runs again. */
+/* The earlier run's exec has exited: its entry runs again.  Or /proc
+ * stopped telling whether it runs (why): up stops. */
 static void
-up_resume(struct isconfd *d, void *arg)
+up_resume(struct isconfd *d, void *arg, const char *why)
 {
 	struct up_job	*job = arg;
 
 	(void)d;
 	job->waiting = 0;
+	if (why != NULL) {
+		client_err(job->c, "up: %s", why);
+		up_end(job, 1);
+		return;
+	}
 	client_info(job->c, "it has exited; its exit status is unknown, so "
 	    "the entry runs again");
 	up_step(job);
 }
 
-/* 1 if an exec an earlier daemon started is still alive: up waits. */
+/* 1 if an exec an earlier daemon started is still alive (up waits), or
+ * if /proc cannot tell (up ends: running the entry again beside it
+ * could run it twice at once). */
 static int
 up_wait_earlier(struct isconfd *d, struct up_job *job)
 {
-	char	when[64];
+	char	when[64], *cause = NULL;
 
-	if (upexec_wait(d, up_resume, job) == 0)
+	switch (upexec_wait(d, up_resume, job, &cause)) {
+	case -1:
+		client_err(job->c, "up: %s", cause);
+		free(cause);
+		up_end(job, 1);
+		return 1;
+	case 0:
 		return 0;
+	}
 	job->waiting = 1;
 	fmt_time(when, sizeof when, d->upexec->since);
 	client_info(job->c, "entry %llu (%s) from an earlier run is still "
@@ -669,7 +684,7 @@ up_stop(struct isconfd *d)
 		return 1;
 	}
 	if (job->waiting) {
-		upexec_wait(d, NULL, NULL);
+		upexec_wait(d, NULL, NULL, NULL);
 		client_err(job->c, "isconfd is stopping; up ends before entry "
 		    "%llu", (unsigned long long)job->next);
 		up_end(job, 1);

@@ -23,37 +23,6 @@
 
 #define UPEXEC_KEY	"up_exec"
 
-/* starttime (field 22 of /proc/PID/stat, clock ticks since boot) of a
- * live process: 1 alive, 0 gone (or a zombie). */
-static int
-proc_start(pid_t pid, unsigned long long *start)
-{
-	char	 path[64], buf[1024], *p, *f;
-	FILE	*fp;
-	size_t	 n;
-	int	 i;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields
-	 * start after its last ')'; this is field 3, the state. */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return 0;
-	p += 2;
-	if (*p == 'Z' || *p == 'X')
-		return 0;
-	for (i = 3; i < 22 && (f = strchr(p, ' ')) != NULL; i++)
-		p = f + 1;
-	if (i != 22)
-		return 0;
-	*start = strtoull(p, NULL, 10);
-	return 1;
-}
-
 static void
 boot_id(char *boot, size_t len)
 {
@@ -165,15 +134,14 @@ upexec_record_free(struct upexec *x)
 	x->branch = x->command = NULL;
 }
 
+static void	upexec_unwatch(struct upexec *);
+
 static void
 upexec_free(struct upexec *x)
 {
 	if (x == NULL)
 		return;
-	if (x->ev != NULL)
-		event_free(x->ev);
-	if (x->pidfd != -1)
-		close(x->pidfd);
+	upexec_unwatch(x);
 	upexec_record_free(x);
 	free(x);
 }
@@ -195,8 +163,9 @@ void
 upexec_started(struct isconfd *d, const char *branch, uint64_t seq,
     const char *command, pid_t pid)
 {
-	struct upexec	*x = xcalloc(1, sizeof *x);
-	char		*v, *cause = NULL;
+	struct upexec		*x = xcalloc(1, sizeof *x);
+	struct proc_stat	 ps;
+	char			*v, *cause = NULL;
 
 	x->branch = xstrdup(branch);
 	x->seq = seq;
@@ -204,9 +173,19 @@ upexec_started(struct isconfd *d, const char *branch, uint64_t seq,
 	x->pid = pid;
 	x->since = now_ns() / 1000000000;
 	x->pidfd = -1;
-	/* Our child, not yet reaped: the pid cannot have been reused. */
-	if (proc_start(pid, &x->start) == 0)
-		x->start = 0;
+	/* Our child, not yet reaped: the pid cannot have been reused.
+	 * Start time 0 (unreadable) matches no process: after a crash,
+	 * only the rest of its session is waited for. */
+	switch (proc_stat_read(pid, &ps, &cause)) {
+	case 1:
+		x->start = ps.start;
+		break;
+	case -1:
+		log_warnx("exec pid %ld: %s", (long)pid, cause);
+		free(cause);
+		cause = NULL;
+		break;
+	}
 	boot_id(x->boot, sizeof x->boot);
 	upexec_free(d->upexec);
 	d->upexec = x;
@@ -226,55 +205,132 @@ upexec_ended(struct isconfd *d)
 		upexec_clear(d);
 }
 
+/*
+ * Whether the earlier run's exec, or any process left in its session,
+ * lives: 1 yes, 0 no, -1 cannot tell (cause).  The exec led its own
+ * session (child.c), so its pid is the session's id, which the kernel
+ * does not give to a new process while any member lives: a process
+ * with that pid but another start time means the session has ended.
+ * A service the exec started with setsid() is in a session of its own
+ * and is not waited for.
+ */
+static int
+upexec_alive(struct upexec *x, char **cause)
+{
+	struct proc_stat	ps;
+
+	switch (proc_stat_read(x->pid, &ps, cause)) {
+	case -1:
+		return -1;
+	case 1:
+		if (ps.start != x->start)
+			return 0;
+		if (ps.state != 'Z' && ps.state != 'X')
+			return 1;
+		break;
+	}
+	return proc_find(PROC_SESSION, x->pid, x->pid, cause);
+}
+
+static void
+upexec_unwatch(struct upexec *x)
+{
+	if (x->ev != NULL)
+		event_free(x->ev);
+	x->ev = NULL;
+	if (x->pidfd != -1)
+		close(x->pidfd);
+	x->pidfd = -1;
+}
+
 /* The earlier run's exec has exited: forget it, wake a waiting up. */
 static void
 upexec_gone(struct isconfd *d)
 {
 	struct upexec	*x = d->upexec;
-	void		(*cb)(struct isconfd *, void *) = x->cb;
+	upexec_cb	 cb = x->cb;
 	void		*arg = x->arg;
 
 	log_info("entry %llu (%s) from an earlier run, pid %ld, has exited "
-	    "(its status is unknown: up runs it again)",
+	    "with its session (its status is unknown: up runs it again)",
 	    (unsigned long long)x->seq, x->command, (long)x->pid);
 	upexec_clear(d);
 	if (cb != NULL)
-		cb(d, arg);
+		cb(d, arg, NULL);
+}
+
+/* /proc cannot tell whether it still runs: the record is kept, and no
+ * up runs the entry (a waiting one fails) until it can tell. */
+static void
+upexec_unknown(struct isconfd *d, const char *why, char **cause)
+{
+	struct upexec	*x = d->upexec;
+
+	upexec_unwatch(x);
+	set_cause(cause, "cannot tell whether entry %llu (%s) from an "
+	    "earlier run, pid %ld, still runs: %s; its record is kept and "
+	    "up will not run that entry again until this can be read",
+	    (unsigned long long)x->seq, x->command, (long)x->pid, why);
+	log_warnx("%s", *cause);
 }
 
 static void
 upexec_poll(evutil_socket_t fd, short events, void *arg)
 {
-	struct isconfd		*d = arg;
-	struct upexec		*x = d->upexec;
-	unsigned long long	 start;
-	struct timeval		 tv = { 1, 0 };
+	struct isconfd	*d = arg;
+	struct upexec	*x = d->upexec;
+	upexec_cb	 cb = x->cb;
+	struct timeval	 tv = { 1, 0 };
+	char		*why = NULL, *cause = NULL;
 
 	(void)fd;
 	(void)events;
-	if (x->pidfd == -1 && proc_start(x->pid, &start) == 1 &&
-	    start == x->start) {
-		evtimer_add(x->ev, &tv);
-		return;
-	}
-	upexec_gone(d);
-}
-
-/* Watch the earlier run's exec: its pidfd is readable once it has
- * exited; without pidfds (Linux before 5.3), poll every second. */
-static void
-upexec_watch(struct isconfd *d)
-{
-	struct upexec		*x = d->upexec;
-	unsigned long long	 start;
-	struct timeval		 tv = { 1, 0 };
-
-	x->pidfd = pidfd_open(x->pid, 0);
-	/* Opened first, checked after: the pidfd holds the process the
-	 * start time names, not a later one with its pid. */
-	if (proc_start(x->pid, &start) == 0 || start != x->start) {
+	switch (upexec_alive(x, &why)) {
+	case 0:
 		upexec_gone(d);
 		return;
+	case -1:
+		upexec_unknown(d, why, &cause);
+		x->cb = NULL;
+		if (cb != NULL)
+			cb(d, x->arg, cause);
+		free(why);
+		free(cause);
+		return;
+	}
+	/* The pidfd woke us: the leader has exited and what is left of
+	 * its session has no pidfd.  Poll each second from now on. */
+	if (x->pidfd != -1) {
+		upexec_unwatch(x);
+		x->ev = evtimer_new(d->base, upexec_poll, d);
+	}
+	evtimer_add(x->ev, &tv);
+}
+
+/*
+ * Watch the earlier run's exec: its pidfd is readable once it has
+ * exited; then (or without pidfds, Linux before 5.3) poll the session
+ * each second.  1 watched, 0 gone (the record is dropped), -1 cannot
+ * tell (cause; the record is kept).
+ */
+static int
+upexec_watch(struct isconfd *d, char **cause)
+{
+	struct upexec	*x = d->upexec;
+	struct timeval	 tv = { 1, 0 };
+	char		*why = NULL;
+
+	/* Opened first, checked after: the pidfd holds the process the
+	 * start time names, not a later one with its pid. */
+	x->pidfd = pidfd_open(x->pid, 0);
+	switch (upexec_alive(x, &why)) {
+	case 0:
+		upexec_gone(d);
+		return 0;
+	case -1:
+		upexec_unknown(d, why, cause);
+		free(why);
+		return -1;
 	}
 	if (x->pidfd != -1) {
 		x->ev = event_new(d->base, x->pidfd, EV_READ, upexec_poll, d);
@@ -283,11 +339,13 @@ upexec_watch(struct isconfd *d)
 		x->ev = evtimer_new(d->base, upexec_poll, d);
 		evtimer_add(x->ev, &tv);
 	}
+	return 1;
 }
 
 /* At start-up: an exec recorded by an earlier daemon that is still
- * alive (same pid, start time and boot) is watched; a stale record is
- * dropped. */
+ * alive (same pid, start time and boot), or any process of its
+ * session, is watched; a stale record is dropped; one /proc cannot
+ * tell about is kept. */
 int
 upexec_open(struct isconfd *d, char **cause)
 {
@@ -315,7 +373,6 @@ upexec_open(struct isconfd *d, char **cause)
 		upexec_clear(d);
 		return 0;
 	}
-	d->upexec = x;
 	boot_id(boot, sizeof boot);
 	if (strcmp(boot, x->boot) != 0) {
 		log_info("entry %llu (%s) was running when the host rebooted",
@@ -324,21 +381,36 @@ upexec_open(struct isconfd *d, char **cause)
 		return 0;
 	}
 	log_warnx("entry %llu (%s) from an earlier run may still be running "
-	    "as pid %ld", (unsigned long long)x->seq, x->command, (long)x->pid);
-	upexec_watch(d);
+	    "as pid %ld", (unsigned long long)x->seq, x->command,
+	    (long)x->pid);
+	if (upexec_watch(d, &why) == -1)
+		free(why);	/* logged; up refuses until it can tell */
 	return 0;
 }
 
-/* 1 if an earlier run's exec is alive: cb(d, arg) runs once it has
- * exited.  0 if none. */
+/*
+ * Whether an earlier run's exec is alive: 1 yes, cb(d, arg, NULL) runs
+ * once it (and its session) has exited, or cb(d, arg, cause) if /proc
+ * stops telling; 0 none; -1 /proc cannot tell (cause).  cb NULL: stop
+ * waiting.
+ */
 int
-upexec_wait(struct isconfd *d, void (*cb)(struct isconfd *, void *),
-    void *arg)
+upexec_wait(struct isconfd *d, upexec_cb cb, void *arg, char **cause)
 {
-	if (d->upexec == NULL || !d->upexec->orphan)
+	struct upexec	*x = d->upexec;
+	int		 r;
+
+	if (x == NULL || !x->orphan)
 		return 0;
-	d->upexec->cb = cb;
-	d->upexec->arg = arg;
+	x->cb = NULL;
+	x->arg = NULL;
+	if (cb == NULL)
+		return 1;
+	/* Not watched: its last look at /proc failed; look again. */
+	if (x->ev == NULL && (r = upexec_watch(d, cause)) != 1)
+		return r;
+	x->cb = cb;
+	x->arg = arg;
 	return 1;
 }
 
