@@ -106,8 +106,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_add_json(b, u.output ? u.output : "");
 		buf_add_u8(b, '}');
 	} else if (detail != NULL) {
-		buf_printf(b, "last up:  %s, FAILED at entry %llu (%s) with "
-		    "status %d\n", when, u.seq, detail, u.status);
+		buf_printf(b, "last up:  %s, FAILED at entry %llu (", when,
+		    u.seq);
+		buf_add_esc(b, detail);
+		buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
 	} else
@@ -162,8 +164,9 @@ status_up(struct isconfd *d, struct buf *b, int json)
 		return;
 	}
 	fmt_time(when, sizeof when, x->since);
-	buf_printf(b, "exec:     entry %llu (%s) on %s %srunning as pid %ld "
-	    "since %s", (unsigned long long)x->seq, x->command, x->branch,
+	buf_printf(b, "exec:     entry %llu (", (unsigned long long)x->seq);
+	buf_add_esc(b, x->command);
+	buf_printf(b, ") on %s %srunning as pid %ld since %s", x->branch,
 	    x->orphan ? "from an earlier run, still " : "", (long)x->pid,
 	    when);
 	if (x->orphan)
@@ -361,10 +364,16 @@ log_entry(struct buf *b, const struct entry *e, int json, int first)
 		json_kv(b, "author", e->author, 1);
 		json_kv(b, "message", e->message, 1);
 		json_kv(b, "detail", detail, 0);
-	} else
-		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
+	} else {
+		/* Escaped: a tab or newline in them would shift the
+		 * columns or fake an entry. */
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t",
 		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
-		    e->host, e->author, e->message, detail);
+		    e->host, e->author);
+		buf_add_esc(b, e->message);
+		buf_add_u8(b, '\t');
+		buf_add_esc(b, detail);
+	}
 	free(detail);
 }
 

@@ -37,6 +37,17 @@ struct up_job {
 
 static void	up_step(struct up_job *);
 
+/* The current entry's command line or path, escaped for the operator's
+ * terminal and the log (caller frees). */
+static char *
+up_detail(struct up_job *job)
+{
+	char	*detail = entry_detail(&job->cur), *esc = str_esc(detail);
+
+	free(detail);
+	return esc;
+}
+
 static void
 up_record(struct up_job *job, const char *result, int status)
 {
@@ -69,7 +80,7 @@ static void
 up_halt(struct up_job *job, const char *result, int status, const char *fmt,
     const char *why)
 {
-	char	*detail = entry_detail(&job->cur);
+	char	*detail = up_detail(job);
 
 	client_err(job->c, fmt, (unsigned long long)job->cur.seq,
 	    entry_kind_name(job->cur.kind), detail, why);
@@ -358,7 +369,7 @@ up_step(struct up_job *job)
 		}
 		CRASH_POINT("up-before-apply");
 		job->started = now_ns();
-		detail = entry_detail(&job->cur);
+		detail = up_detail(job);
 		client_info(job->c, "[%llu/%llu] %s%s%s",
 		    (unsigned long long)job->cur.seq,
 		    (unsigned long long)job->head,
@@ -413,7 +424,7 @@ up_resume(struct isconfd *d, void *arg, const char *why)
 static int
 up_wait_earlier(struct isconfd *d, struct up_job *job)
 {
-	char	when[64], *cause = NULL;
+	char	when[64], *cause = NULL, *cmd;
 
 	switch (upexec_wait(d, up_resume, job, &cause)) {
 	case -1:
@@ -426,10 +437,12 @@ up_wait_earlier(struct isconfd *d, struct up_job *job)
 	}
 	job->waiting = 1;
 	fmt_time(when, sizeof when, d->upexec->since);
+	cmd = str_esc(d->upexec->command);
 	client_info(job->c, "entry %llu (%s) from an earlier run is still "
 	    "running as pid %ld since %s; waiting",
-	    (unsigned long long)d->upexec->seq, d->upexec->command,
-	    (long)d->upexec->pid, when);
+	    (unsigned long long)d->upexec->seq, cmd, (long)d->upexec->pid,
+	    when);
+	free(cmd);
 	return 1;
 }
 
@@ -546,8 +559,12 @@ dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
 		if (json) {
 			buf_printf(b, ",\"action\":\"run\",\"cwd\":");
 			buf_add_json(b, x.cwd);
-		} else
-			buf_printf(b, "run in %s: %s", x.cwd, detail);
+		} else {
+			buf_printf(b, "run in ");
+			buf_add_esc(b, x.cwd);
+			buf_printf(b, ": ");
+			buf_add_esc(b, detail);
+		}
 		exec_info_free(&x);
 	} else if (e->kind == ENTRY_REBOOT)
 		buf_printf(b, json ? ",\"action\":\"%s\"" : "%s",

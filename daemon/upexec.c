@@ -243,6 +243,18 @@ upexec_unwatch(struct upexec *x)
 	x->pidfd = -1;
 }
 
+/* "entry SEQ (command)", the command escaped for the log and the
+ * operator's terminal (caller frees). */
+static char *
+upexec_name(const struct upexec *x)
+{
+	char	*cmd = str_esc(x->command), *name;
+
+	xasprintf(&name, "entry %llu (%s)", (unsigned long long)x->seq, cmd);
+	free(cmd);
+	return name;
+}
+
 /* The earlier run's exec has exited: forget it, wake a waiting up. */
 static void
 upexec_gone(struct isconfd *d)
@@ -250,10 +262,12 @@ upexec_gone(struct isconfd *d)
 	struct upexec	*x = d->upexec;
 	upexec_cb	 cb = x->cb;
 	void		*arg = x->arg;
+	char		*name = upexec_name(x);
 
-	log_info("entry %llu (%s) from an earlier run, pid %ld, has exited "
-	    "with its session (its status is unknown: up runs it again)",
-	    (unsigned long long)x->seq, x->command, (long)x->pid);
+	log_info("%s from an earlier run, pid %ld, has exited with its "
+	    "session (its status is unknown: up runs it again)", name,
+	    (long)x->pid);
+	free(name);
 	upexec_clear(d);
 	if (cb != NULL)
 		cb(d, arg, NULL);
@@ -265,12 +279,14 @@ static void
 upexec_unknown(struct isconfd *d, const char *why, char **cause)
 {
 	struct upexec	*x = d->upexec;
+	char		*name = upexec_name(x);
 
 	upexec_unwatch(x);
-	set_cause(cause, "cannot tell whether entry %llu (%s) from an "
-	    "earlier run, pid %ld, still runs: %s; its record is kept and "
-	    "up will not run that entry again until this can be read",
-	    (unsigned long long)x->seq, x->command, (long)x->pid, why);
+	set_cause(cause, "cannot tell whether %s from an earlier run, pid "
+	    "%ld, still runs: %s; its record is kept and up will not run "
+	    "that entry again until this can be read", name, (long)x->pid,
+	    why);
+	free(name);
 	log_warnx("%s", *cause);
 }
 
@@ -350,7 +366,7 @@ int
 upexec_open(struct isconfd *d, char **cause)
 {
 	struct upexec	*x;
-	char		*v, *why = NULL, boot[40];
+	char		*v, *why = NULL, *name, boot[40];
 	int		 r;
 
 	/* Unreadable, it cannot say whether an earlier exec still runs:
@@ -373,16 +389,17 @@ upexec_open(struct isconfd *d, char **cause)
 		upexec_clear(d);
 		return 0;
 	}
+	name = upexec_name(x);
 	boot_id(boot, sizeof boot);
 	if (strcmp(boot, x->boot) != 0) {
-		log_info("entry %llu (%s) was running when the host rebooted",
-		    (unsigned long long)x->seq, x->command);
+		log_info("%s was running when the host rebooted", name);
+		free(name);
 		upexec_clear(d);
 		return 0;
 	}
-	log_warnx("entry %llu (%s) from an earlier run may still be running "
-	    "as pid %ld", (unsigned long long)x->seq, x->command,
-	    (long)x->pid);
+	log_warnx("%s from an earlier run may still be running as pid %ld",
+	    name, (long)x->pid);
+	free(name);
 	if (upexec_watch(d, &why) == -1)
 		free(why);	/* logged; up refuses until it can tell */
 	return 0;
