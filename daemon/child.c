@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -382,76 +381,6 @@ child_exited(struct child *ch, int wstatus)
 	ch->linger = evtimer_new(ch->d->base, child_linger_end, ch);
 	evtimer_add(ch->linger, &tv);
 	return 0;
-}
-
-/*
- * /proc/PID/stat of one process: its state (field 3), process group
- * (5), session (6) and start time (22, clock ticks since boot).  The
- * command name before them may hold spaces and ")": fields start after
- * its last ')'.  1 read, 0 no such process, -1 any other failure
- * (EACCES under hidepid, EIO): that says nothing about the process.
- */
-int
-proc_stat_read(pid_t pid, struct proc_stat *ps, char **cause)
-{
-	char	 path[64], buf[1024], *p;
-	FILE	*fp;
-	size_t	 n;
-	int	 i, err;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-#ifdef ISCONF_CRASH_HOOKS
-	if (fault_point("proc-read", NULL))
-		return set_cause(cause, "%s: %s", path, strerror(EIO));
-#endif
-	if ((fp = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT || errno == ESRCH)
-			return 0;
-		return set_cause(cause, "%s: %s", path, strerror(errno));
-	}
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	err = ferror(fp) ? errno : 0;
-	fclose(fp);
-	if (err == ESRCH)	/* exited between open and read */
-		return 0;
-	if (err != 0)
-		return set_cause(cause, "%s: %s", path, strerror(err));
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %c %*d %ld "
-	    "%ld", &ps->state, &ps->pgrp, &ps->session) != 3)
-		return set_cause(cause, "%s: unexpected contents", path);
-	for (i = 2; i < 22 && (p = strchr(p + 1, ' ')) != NULL; i++)
-		;
-	if (p == NULL || sscanf(p, " %llu", &ps->start) != 1)
-		return set_cause(cause, "%s: unexpected contents", path);
-	return 1;
-}
-
-/*
- * Whether a live process other than except has process group (what
- * PROC_PGRP) or session (PROC_SESSION) id: 1 yes, 0 no, -1 /proc
- * cannot tell (cause).  A process that exits while it is read is gone.
- */
-int
-proc_find(int what, pid_t id, pid_t except, char **cause)
-{
-	DIR		*dir;
-	struct dirent	*de;
-	struct proc_stat ps;
-	long		 pid;
-	int		 r = 0;
-
-	if ((dir = opendir("/proc")) == NULL)
-		return set_cause(cause, "/proc: %s", strerror(errno));
-	while (r == 0 && (de = readdir(dir)) != NULL) {
-		if ((pid = atol(de->d_name)) <= 0 || pid == (long)except)
-			continue;
-		if ((r = proc_stat_read((pid_t)pid, &ps, cause)) == 1)
-			r = (what == PROC_PGRP ? ps.pgrp : ps.session) ==
-			    (long)id && ps.state != 'Z' && ps.state != 'X';
-	}
-	closedir(dir);
-	return r;
 }
 
 /* 1 if a live process other than the leader is in group pgid (or

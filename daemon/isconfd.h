@@ -202,7 +202,8 @@ void	 child_reap(struct isconfd *);
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
 
-/* child.c: what /proc/PID/stat says of a process (see there). */
+/* upexec.c: what /proc/PID/stat says of a process (see there); also
+ * used by child.c. */
 struct proc_stat {
 	char			 state;		/* R, S, ..., Z, X */
 	long			 pgrp;
