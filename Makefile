@@ -88,7 +88,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time test_path test_hashset test_verbs
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
-	       udp frame ctl http handshake bundle
+	       udp frame ctl http handshake bundle upexec
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -99,7 +99,7 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
-	     $(BUILD)/daemon/bundle_io.o \
+	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units

@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -385,38 +384,18 @@ child_exited(struct child *ch, int wstatus)
 }
 
 /* 1 if a live process other than the leader is in group pgid (or
- * /proc cannot tell). */
+ * /proc cannot tell: then it waits for the grace). */
 static int
 child_group_alive(pid_t pgid)
 {
-	DIR		*dir;
-	struct dirent	*de;
-	char		 path[300], buf[512], *p, state;
-	FILE		*fp;
-	size_t		 n;
-	long		 pgrp;
-	int		 alive = 0;
+	char	*cause = NULL;
+	int	 r;
 
-	if ((dir = opendir("/proc")) == NULL)
-		return 1;
-	while (!alive && (de = readdir(dir)) != NULL) {
-		if (atol(de->d_name) <= 0 || atol(de->d_name) == (long)pgid)
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-		if ((fp = fopen(path, "re")) == NULL)
-			continue;
-		n = fread(buf, 1, sizeof buf - 1, fp);
-		fclose(fp);
-		buf[n] = '\0';
-		/* After the command name (which may hold ") "): state,
-		 * ppid, process group. */
-		if ((p = strrchr(buf, ')')) != NULL &&
-		    sscanf(p + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
-		    pgrp == (long)pgid && state != 'Z' && state != 'X')
-			alive = 1;
+	if ((r = proc_find(PROC_PGRP, pgid, pgid, &cause)) == -1) {
+		log_warnx("process group %ld: %s", (long)pgid, cause);
+		free(cause);
 	}
-	closedir(dir);
-	return alive;
+	return r != 0;
 }
 
 /* The ended child's group is empty, or has just been SIGKILLed: reap

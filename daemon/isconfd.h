@@ -77,9 +77,10 @@ struct upexec {
 	char			 boot[40];	/* kernel boot id */
 	long long		 since;		/* epoch s */
 	int			 orphan;	/* an earlier daemon's */
-	int			 pidfd;		/* orphan: watched */
-	struct event		*ev;
-	void			(*cb)(struct isconfd *, void *);
+	int			 pidfd;		/* its leader, or -1 */
+	struct event		*ev;		/* orphan: watched */
+	void			(*cb)(struct isconfd *, void *,
+				    const char *);
 	void			*arg;
 };
 
@@ -238,14 +239,33 @@ void	 child_reap(struct isconfd *);
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
 
+/* upexec.c: what /proc/PID/stat says of a process (see there); also
+ * used by child.c. */
+struct proc_stat {
+	char			 state;		/* R, S, ..., Z, X */
+	long			 pgrp;
+	long			 session;
+	unsigned long long	 start;		/* clock ticks since boot */
+};
+#define PROC_PGRP	0
+#define PROC_SESSION	1
+int	 proc_stat_read(pid_t, struct proc_stat *, char **cause);
+int	 proc_find(int what, pid_t id, pid_t except, char **cause);
+
 /* upexec.c: the running exec's record (see there). */
 int	 upexec_open(struct isconfd *, char **cause);
 void	 upexec_close(struct isconfd *);
 void	 upexec_started(struct isconfd *, const char *branch, uint64_t seq,
 	    const char *command, pid_t);
 void	 upexec_ended(struct isconfd *);
-int	 upexec_wait(struct isconfd *, void (*)(struct isconfd *, void *),
-	    void *);
+/* An earlier run's exec has exited (why NULL), or /proc cannot tell. */
+typedef void (*upexec_cb)(struct isconfd *, void *, const char *why);
+int	 upexec_wait(struct isconfd *, upexec_cb, void *, char **cause);
+/* The record's text: decoded into a zeroed struct (branch and command
+ * allocated, freed by upexec_record_free), encoded (caller frees). */
+int	 upexec_decode(const char *, struct upexec *, char **cause);
+char	*upexec_encode(const struct upexec *);
+void	 upexec_record_free(struct upexec *);
 
 /* check.c: every file the daemon reads (isconfd -n, start, SIGHUP). */
 int	 check_files(const struct conf *, char **cause);

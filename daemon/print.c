@@ -59,9 +59,15 @@ print_entry(struct buf *b, const struct entry *e, int json, int first)
 		json_kv(b, "author", e->author, 1);
 		json_kv(b, "message", e->message, 1);
 		json_kv(b, "detail", detail, 0);
-	} else
-		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t%s\t%s",
+	} else {
+		/* Escaped: a tab or newline in them would shift the
+		 * columns or fake an entry. */
+		buf_printf(b, "%llu\t%s\t%s\t%s\t%s\t",
 		    (unsigned long long)e->seq, when, entry_kind_name(e->kind),
-		    e->host, e->author, e->message, detail);
+		    e->host, e->author);
+		buf_add_esc(b, e->message);
+		buf_add_u8(b, '\t');
+		buf_add_esc(b, detail);
+	}
 	free(detail);
 }

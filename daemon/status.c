@@ -72,8 +72,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_add_json(b, u.output ? u.output : "");
 		buf_add_u8(b, '}');
 	} else if (detail != NULL) {
-		buf_printf(b, "last up:  %s, FAILED at entry %llu (%s) with "
-		    "status %d\n", when, u.seq, detail, u.status);
+		buf_printf(b, "last up:  %s, FAILED at entry %llu (", when,
+		    u.seq);
+		buf_add_esc(b, detail);
+		buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
 	} else
@@ -128,8 +130,9 @@ status_up(struct isconfd *d, struct buf *b, int json)
 		return;
 	}
 	fmt_time(when, sizeof when, x->since);
-	buf_printf(b, "exec:     entry %llu (%s) on %s %srunning as pid %ld "
-	    "since %s", (unsigned long long)x->seq, x->command, x->branch,
+	buf_printf(b, "exec:     entry %llu (", (unsigned long long)x->seq);
+	buf_add_esc(b, x->command);
+	buf_printf(b, ") on %s %srunning as pid %ld since %s", x->branch,
 	    x->orphan ? "from an earlier run, still " : "", (long)x->pid,
 	    when);
 	if (x->orphan)

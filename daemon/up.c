@@ -44,6 +44,17 @@ struct up_job {
 
 static void	up_step(struct up_job *);
 
+/* The current entry's command line or path, escaped for the operator's
+ * terminal and the log (caller frees). */
+static char *
+up_detail(struct up_job *job)
+{
+	char	*detail = entry_detail(&job->cur), *esc = str_esc(detail);
+
+	free(detail);
+	return esc;
+}
+
 static void
 up_record(struct up_job *job, const char *result, int status)
 {
@@ -76,7 +87,7 @@ static void
 up_halt(struct up_job *job, const char *result, int status, const char *fmt,
     const char *why)
 {
-	char	*detail = entry_detail(&job->cur);
+	char	*detail = up_detail(job);
 
 	client_err(job->c, fmt, (unsigned long long)job->cur.seq,
 	    entry_kind_name(job->cur.kind), detail, why);
@@ -193,6 +204,8 @@ up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
 		up_end(job, 1);
 		return;
 	}
+	/* up_applied has cleared cur: the reboot is the entry before next. */
+	job->cur.seq = job->next - 1;
 	up_record(job, "reboot", 0);
 	up_end(job, 0);
 }
@@ -363,7 +376,7 @@ up_step(struct up_job *job)
 		}
 		CRASH_POINT("up-before-apply");
 		job->started = now_ns();
-		detail = entry_detail(&job->cur);
+		detail = up_detail(job);
 		client_info(job->c, "[%llu/%llu] %s%s%s",
 		    (unsigned long long)job->cur.seq,
 		    (unsigned long long)job->head,
@@ -393,33 +406,50 @@ up_step(struct up_job *job)
 	up_end(job, 0);
 }
 
-/* The earlier run's exec has exited: its entry runs again. */
+/* The earlier run's exec has exited: its entry runs again.  Or /proc
+ * stopped telling whether it runs (why): up stops. */
 static void
-up_resume(struct isconfd *d, void *arg)
+up_resume(struct isconfd *d, void *arg, const char *why)
 {
 	struct up_job	*job = arg;
 
 	(void)d;
 	job->waiting = 0;
+	if (why != NULL) {
+		client_err(job->c, "up: %s", why);
+		up_end(job, 1);
+		return;
+	}
 	client_info(job->c, "it has exited; its exit status is unknown, so "
 	    "the entry runs again");
 	up_step(job);
 }
 
-/* 1 if an exec an earlier daemon started is still alive: up waits. */
+/* 1 if an exec an earlier daemon started is still alive (up waits), or
+ * if /proc cannot tell (up ends: running the entry again beside it
+ * could run it twice at once). */
 static int
 up_wait_earlier(struct isconfd *d, struct up_job *job)
 {
-	char	when[64];
+	char	when[64], *cause = NULL, *cmd;
 
-	if (upexec_wait(d, up_resume, job) == 0)
+	switch (upexec_wait(d, up_resume, job, &cause)) {
+	case -1:
+		client_err(job->c, "up: %s", cause);
+		free(cause);
+		up_end(job, 1);
+		return 1;
+	case 0:
 		return 0;
+	}
 	job->waiting = 1;
 	fmt_time(when, sizeof when, d->upexec->since);
+	cmd = str_esc(d->upexec->command);
 	client_info(job->c, "entry %llu (%s) from an earlier run is still "
 	    "running as pid %ld since %s; waiting",
-	    (unsigned long long)d->upexec->seq, d->upexec->command,
-	    (long)d->upexec->pid, when);
+	    (unsigned long long)d->upexec->seq, cmd, (long)d->upexec->pid,
+	    when);
+	free(cmd);
 	return 1;
 }
 
@@ -536,8 +566,12 @@ dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
 		if (json) {
 			buf_printf(b, ",\"action\":\"run\",\"cwd\":");
 			buf_add_json(b, x.cwd);
-		} else
-			buf_printf(b, "run in %s: %s", x.cwd, detail);
+		} else {
+			buf_printf(b, "run in ");
+			buf_add_esc(b, x.cwd);
+			buf_printf(b, ": ");
+			buf_add_esc(b, detail);
+		}
 		exec_info_free(&x);
 	} else if (e->kind == ENTRY_REBOOT)
 		buf_printf(b, json ? ",\"action\":\"%s\"" : "%s",
@@ -674,7 +708,7 @@ up_stop(struct isconfd *d)
 		return 1;
 	}
 	if (job->waiting) {
-		upexec_wait(d, NULL, NULL);
+		upexec_wait(d, NULL, NULL, NULL);
 		client_err(job->c, "isconfd is stopping; up ends before entry "
 		    "%llu", (unsigned long long)job->next);
 		up_end(job, 1);

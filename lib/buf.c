@@ -227,21 +227,96 @@ put_u64(uint8_t *p, uint64_t v)
 	put_u32(p + 4, (uint32_t)v);
 }
 
-/* A JSON string literal, quoted and escaped. */
+/*
+ * The length of the valid UTF-8 sequence at s, 2 to 4 bytes, and its
+ * code point; 0 if it is not one (a stray or truncated byte, an
+ * overlong form, a surrogate, past U+10FFFF).  A NUL ends it.
+ */
+static size_t
+utf8_len(const unsigned char *s, uint32_t *cp)
+{
+	size_t		n, i;
+	uint32_t	c;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* A JSON string literal, quoted and escaped; bytes that are not UTF-8
+ * become U+FFFD, so that a strict parser reads it. */
 void
 buf_add_json(struct buf *b, const char *s)
 {
-	unsigned char	c;
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 n;
 
 	buf_add_u8(b, '"');
-	for (; s != NULL && *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_add_u8(b, c);
+	for (; p != NULL && *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			buf_printf(b, "\\u%04x", *p);
+		else if (*p < 0x80)
+			buf_add_u8(b, *p);
+		else if ((n = utf8_len(p, &cp)) == 0)
+			buf_add(b, "\xef\xbf\xbd", 3);
+		else {
+			buf_add(b, p, n);
+			p += n - 1;
+		}
 	}
 	buf_add_u8(b, '"');
+}
+
+/*
+ * s for a terminal or a log line: control characters (C0, DEL, C1)
+ * and bytes that are not UTF-8 as \xNN, so that a command line cannot
+ * move the cursor or fake a line of its own; other UTF-8 as it is.
+ */
+void
+buf_add_esc(struct buf *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 n;
+
+	for (; p != NULL && *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			buf_add_u8(b, *p);
+		else if (*p >= 0x80 && (n = utf8_len(p, &cp)) != 0 &&
+		    cp >= 0xa0) {
+			buf_add(b, p, n);
+			p += n - 1;
+		} else
+			buf_printf(b, "\\x%02x", *p);
+	}
+}
+
+/* buf_add_esc into a new string (caller frees). */
+char *
+str_esc(const char *s)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_esc(&b, s);
+	buf_add_u8(&b, 0);
+	return (char *)b.data;
 }

@@ -58,6 +58,9 @@ void	buf_add_u64(struct buf *, uint64_t);
 void	buf_add_str(struct buf *, const char *);	/* u32 length + bytes */
 void	buf_add_blob(struct buf *, const void *, size_t);	/* u32 len + bytes */
 void	buf_add_json(struct buf *, const char *);	/* "escaped" */
+/* Controls and non-UTF-8 as \xNN, for terminals and logs. */
+void	buf_add_esc(struct buf *, const char *);
+char	*str_esc(const char *);		/* the same, caller frees */
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

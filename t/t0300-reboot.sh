@@ -32,7 +32,10 @@ test_expect_success '-r up records the reboot as applied, then runs IS_REBOOT_CM
 	grep "rebooting: echo rebooted" out &&
 	test "$(cat "$(host_dir b)/reboots")" = rebooted &&
 	test "$(cat "$B/steps")" = before &&
-	isconf_on b status >out && grep "last up: .*reboot" out
+	isconf_on b status >out &&
+	grep "^last up: " out | sed "s/^last up: .*, //" >actual &&
+	echo "reboot at entry 3" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'the next up continues after the reboot' '

@@ -48,6 +48,13 @@ test_expect_success 'kill -9 during an exec: after a restart, up waits for the e
 	grep "entry 2 .* has exited" "$(host_dir b)/isconfd.log"
 '
 
+# No live process is left in session SID (the shell's last sleep may
+# outlive it by 0.1 s, and up waits for the whole session).
+session_gone() {
+	! ps -e -o stat=,sess= |
+	    awk -v s="$1" '$2 == s && $1 !~ /^[ZX]/ { f = 1 } END { exit !f }'
+}
+
 test_expect_success 'a stale record (the process is gone) is dropped at start' '
 	isconf_on a -q lock "again" &&
 	(cd "$A" && isconf_on a -q exec sh -c "echo \$\$ >pid; $WAITER") &&
@@ -57,6 +64,7 @@ test_expect_success 'a stale record (the process is gone) is dropped at start' '
 	wait_for 10 test -s "$B/pid" &&
 	kill_host b &&
 	kill "$(cat "$B/pid")" &&
+	wait_for 10 session_gone "$(cat "$B/pid")" &&
 	start_host b 2 &&
 	! isconf_on b status | grep "^exec:" &&
 	touch "$B/release" &&
