@@ -7,6 +7,9 @@
 #define BUNDLE_MAGIC	"ISCONF-BUNDLE\n"
 #define BUNDLE_VERSION	1
 #define BUNDLE_MAX_BLOB	(32u << 20)
+/* The most bundle apply holds of a bundle's entries (encoded, plus a
+ * struct entry each): a bundle over it is refused. */
+#define BUNDLE_MAX_HELD	(64u << 20)
 
 /* A gzip stream with a running BLAKE2b of the plain bytes. */
 struct bio {

@@ -9,12 +9,13 @@
  *
  * gzip-compressed as a whole, one gzip member.  This file: reading and
  * writing the stream; bundle_create.c and bundle_apply.c: the verbs.
- * apply reads the file twice: the first pass checks everything (domain,
- * hash chain, signatures and trusted_keys, chunk hashes, that every
- * chunk the entries need is there, the HMAC when hmac_keys requires
- * one, nothing after the trailer nor after the gzip stream, agreement
- * with the local journal); only then does the second pass store
- * anything.
+ * apply reads the file three times: the first pass keeps one entry and
+ * checks the hash chain, the HMAC when hmac_keys requires one, and the
+ * last entry's signature and trust; the second keeps the entries and
+ * checks everything (domain, hash chain, signatures and trusted_keys,
+ * chunk hashes, that every chunk the entries need is there, nothing
+ * after the trailer nor after the gzip stream, agreement with the
+ * local journal); only then does the third store anything.
  */
 #include <sys/stat.h>
 
