@@ -24,8 +24,9 @@ int		bio_read(struct bio *, void *, size_t);
 uint64_t	bio_u64(struct bio *);
 int		bio_blob(struct bio *, struct buf *, size_t max);
 int		bio_str(struct bio *, char **);
-/* 0 if the file's gzip stream ends where the file does. */
-int		bio_check_end(const char *path, char **cause);
+/* 0 if the file's gzip stream ends where the file does (read from
+ * its start). */
+int		bio_check_end(int fd, char **cause);
 void		bundle_mac(struct isconfd *, const uint8_t *digest,
 		    const char *key, uint8_t *mac);
 

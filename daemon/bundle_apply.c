@@ -4,9 +4,13 @@
  * every check passes; an entry that disagrees with the local journal at
  * the same place is a fork and is refused, naming both ids.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isconfd.h"
 #include "bundle.h"
@@ -250,8 +254,29 @@ out:
 	return rv;
 }
 
+/*
+ * Every pass reads the one descriptor opened here: the file at the
+ * path may be replaced between passes, the file opened may not.
+ * Non-blocking, so that a FIFO there is refused, not waited on.
+ */
 static int
-bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
+bundle_open(const char *path, char **cause)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return set_cause(cause, "%s", strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return set_cause(cause, "not a regular file");
+	}
+	return fd;
+}
+
+static int
+bundle_read(struct isconfd *d, int fd, enum bundle_pass pass,
     struct bundle_in *bi, char **cause)
 {
 	struct bio	b;
@@ -259,12 +284,19 @@ bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
 	char		magic[sizeof BUNDLE_MAGIC - 1];
 	uint8_t		v[4], digest[HASH_LEN];
 	size_t		i;
-	int		rv = -1;
+	int		dupfd, rv = -1;
 
 	memset(&b, 0, sizeof b);
 	memset(&need, 0, sizeof need);
-	if ((b.gz = gzopen(path, "rb")) == NULL)
+	if (pass == PASS_CHECK)
+		PAUSE_POINT("bundle-passes");	/* a test renames the file */
+	if (lseek(fd, 0, SEEK_SET) == -1 ||
+	    (dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return set_cause(cause, "%s", strerror(errno));
+	if ((b.gz = gzdopen(dupfd, "rb")) == NULL) {	/* gzclose closes it */
+		close(dupfd);
+		return set_cause(cause, "zlib: out of memory");
+	}
 	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
 	if (bio_read(&b, magic, sizeof magic) == -1 ||
 	    memcmp(magic, BUNDLE_MAGIC, sizeof magic) != 0 ||
@@ -350,12 +382,12 @@ bundle_agree(struct isconfd *d, struct bundle_in *bi, size_t *from,
 }
 
 static int
-store_all(struct isconfd *d, const char *path, struct bundle_in *bi,
-    size_t from, char **cause)
+store_all(struct isconfd *d, int fd, struct bundle_in *bi, size_t from,
+    char **cause)
 {
 	if (cache_begin(d->cache, cause) == -1)
 		return -1;
-	if (bundle_read(d, path, PASS_STORE, bi, cause) == -1) {
+	if (bundle_read(d, fd, PASS_STORE, bi, cause) == -1) {
 		cache_rollback(d->cache);
 		return -1;
 	}
@@ -375,17 +407,19 @@ bundle_apply(struct client *c)
 	struct bundle_in	 bi;
 	char			*path, *cause = NULL;
 	size_t			 from = 0;
+	int			 fd = -1;
 
 	memset(&bi, 0, sizeof bi);
 	path = client_path(c, c->req.argv[2]);
 	/* A first pass keeps one entry: entries are kept (a whole
 	 * journal) only once the MAC, when hmac_keys requires one, and the
 	 * last entry's signature say who made them. */
-	if (bundle_read(d, path, PASS_AUTH, &bi, &cause) == -1 ||
-	    bundle_read(d, path, PASS_CHECK, &bi, &cause) == -1 ||
-	    bio_check_end(path, &cause) == -1 ||
+	if ((fd = bundle_open(path, &cause)) == -1 ||
+	    bundle_read(d, fd, PASS_AUTH, &bi, &cause) == -1 ||
+	    bundle_read(d, fd, PASS_CHECK, &bi, &cause) == -1 ||
+	    bio_check_end(fd, &cause) == -1 ||
 	    bundle_agree(d, &bi, &from, &cause) == -1 ||
-	    store_all(d, path, &bi, from, &cause) == -1) {
+	    store_all(d, fd, &bi, from, &cause) == -1) {
 		client_err(c, "bundle apply %s: %s", c->req.argv[2], cause);
 		client_exit(c, 1);
 		goto out;
@@ -401,6 +435,8 @@ bundle_apply(struct client *c)
 	mesh_announce(d, ANNOUNCE_NEWS);
 	client_exit(c, 0);
 out:
+	if (fd != -1)
+		close(fd);
 	bundle_in_free(&bi);
 	free(path);
 	free(cause);

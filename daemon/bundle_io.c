@@ -120,20 +120,18 @@ bundle_mac(struct isconfd *d, const uint8_t *digest, const char *key,
  * for here, with inflate.
  */
 int
-bio_check_end(const char *path, char **cause)
+bio_check_end(int fd, char **cause)
 {
 	z_stream	zs;
 	uint8_t		in[65536], out[65536];
 	ssize_t		n;
-	int		fd, zr = Z_OK, rv = -1;
+	int		zr = Z_OK, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (lseek(fd, 0, SEEK_SET) == -1)
 		return set_cause(cause, "%s", strerror(errno));
 	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		close(fd);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return set_cause(cause, "zlib: out of memory");
-	}
 	while (zr == Z_OK) {
 		if (zs.avail_in == 0) {
 			if ((n = read(fd, in, sizeof in)) <= 0)
@@ -152,7 +150,6 @@ bio_check_end(const char *path, char **cause)
 	else
 		rv = 0;
 	inflateEnd(&zs);
-	close(fd);
 	return rv;
 }
 

@@ -4,6 +4,8 @@ test_description='bundles are checked completely before anything is applied'
 
 A=$(host_dir a)/root
 
+grep -q "pause hook: paused" "$ISCONFD" && test_set_prereq PAUSE_HOOKS
+
 test_expect_success 'setup: a transaction on a, bundled' '
 	start_host a 1 && start_host b 2 &&
 	head -c 300000 /dev/urandom >"$A/blob" &&
@@ -116,6 +118,25 @@ test_expect_success 'with hmac_keys, bundles need a valid HMAC' '
 	grep "trailing bytes after the MAC" err
 '
 
+# p pauses in bundle apply between its first pass and the checking
+# pass, until the test removes $PAUSED.
+PAUSED=$SHARNESS_TRASH_DIRECTORY/bundle.paused
+
+test_expect_success PAUSE_HOOKS 'a bundle renamed over between the passes: the file opened is the one checked and applied' '
+	start_host p 9 ISCONF_PAUSE=bundle-passes ISCONF_PAUSE_FILE="$PAUSED" &&
+	echo newkey >"$(host_dir p)/home/conf/hmac_keys" &&
+	cp newkey.bundle applyme.bundle &&
+	{ isconf_on p bundle apply "$PWD/applyme.bundle" >pout 2>perr;
+	  echo $? >pcode; } &
+	wait_for 10 test -f "$PAUSED" &&
+	cp wrong.bundle swap.tmp && mv swap.tmp applyme.bundle &&
+	rm "$PAUSED" &&
+	wait_for 10 test -s pcode &&
+	cat perr && test "$(cat pcode)" = 0 &&
+	grep "applied bundle: 3 new entries" pout &&
+	test "$(status_field p head)" = 3
+'
+
 # big_bundle N [KEY]: a bundle (no chunks, no MAC) of N chained exec
 # entries of nearly 16 MiB each (63 arguments of 256 KiB), 1/1000 of
 # that once compressed; with KEY (an Ed25519 PEM file), then a ci entry
@@ -167,36 +188,36 @@ peak_kib() {
 	sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$(host_pid "$1")/status"
 }
 
+# refused_small HOST BUNDLE KIB PATTERN: apply fails with PATTERN, the
+# daemon's peak stays under KIB, nothing is applied.
+refused_small() {
+	expect_code 1 isconf_on "$1" bundle apply "$PWD/$2" &&
+	peak=$(peak_kib "$1") && echo "peak $peak KiB" &&
+	test "$peak" -lt "$3" &&
+	grep "$4" err &&
+	test "$(status_field "$1" head)" = 0
+}
+
 test_expect_success 'with hmac_keys, an unauthenticated bundle is refused before its entries fill memory' '
 	start_host m 6 "$LOWQ" &&
 	echo "sekrit-key-number-one" >"$(host_dir m)/home/conf/hmac_keys" &&
 	big_bundle 40 >big.bundle &&
-	expect_code 1 isconf_on m bundle apply "$PWD/big.bundle" &&
-	peak=$(peak_kib m) && echo "peak $peak KiB" &&
-	test "$peak" -lt 409600 &&
-	grep "not authenticated" err &&
-	test "$(status_field m head)" = 0
+	refused_small m big.bundle 409600 "not authenticated"
 '
 
 test_expect_success 'without hmac_keys, a bundle whose entries would fill memory is refused, naming the limit' '
 	start_host n 7 "$LOWQ" &&
 	openssl genpkey -algorithm ed25519 -out forger.pem &&
 	big_bundle 40 forger.pem >signed-big.bundle &&
-	expect_code 1 isconf_on n bundle apply "$PWD/signed-big.bundle" &&
-	peak=$(peak_kib n) && echo "peak $peak KiB" &&
-	test "$peak" -lt 204800 &&
-	grep "its entries take more than 64 MiB, the most bundle apply holds in memory" err &&
-	test "$(status_field n head)" = 0
+	refused_small n signed-big.bundle 204800 \
+	    "its entries take more than 64 MiB, the most bundle apply holds in memory"
 '
 
 test_expect_success 'with trusted_keys, an untrusted bundle is refused before its entries are held' '
 	start_host o 8 "$LOWQ" &&
 	isconf_on a key >"$(host_dir o)/home/conf/trusted_keys" &&
-	expect_code 1 isconf_on o bundle apply "$PWD/signed-big.bundle" &&
-	grep "signed by key [0-9a-f]*\.\.\., which is not in trusted_keys" err &&
-	peak=$(peak_kib o) && echo "peak $peak KiB" &&
-	test "$peak" -lt 204800 &&
-	test "$(status_field o head)" = 0
+	refused_small o signed-big.bundle 204800 \
+	    "signed by key [0-9a-f]*\.\.\., which is not in trusted_keys"
 '
 
 test_expect_success '+ANY+ accepts bundles without checking' '
