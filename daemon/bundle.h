@@ -7,6 +7,9 @@
 #define BUNDLE_MAGIC	"ISCONF-BUNDLE\n"
 #define BUNDLE_VERSION	1
 #define BUNDLE_MAX_BLOB	(32u << 20)
+/* The most bundle apply holds of a bundle's entries (encoded, plus a
+ * struct entry each): a bundle over it is refused. */
+#define BUNDLE_MAX_HELD	(64u << 20)
 
 /* A gzip stream with a running BLAKE2b of the plain bytes. */
 struct bio {
@@ -22,8 +25,9 @@ uint64_t	bio_u64(struct bio *);
 int		bio_blob(struct bio *, struct buf *, size_t max);
 /* 0 and a string the caller frees, or -1 (b->err set). */
 int		bio_str(struct bio *, char **);
-/* 0 if the file's gzip stream ends where the file does. */
-int		bio_check_end(const char *path, char **cause);
+/* 0 if the file's gzip stream ends where the file does (read from
+ * its start). */
+int		bio_check_end(int fd, char **cause);
 void		bundle_mac(struct isconfd *, const uint8_t *digest,
 		    const char *key, uint8_t *mac);
 

@@ -4,16 +4,20 @@
  * every check passes; an entry that disagrees with the local journal at
  * the same place is a fork and is refused, naming both ids.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isconfd.h"
 #include "bundle.h"
 
 /* What one reading of the file does. */
 enum bundle_pass {
-	PASS_AUTH,	/* keep nothing: only the MAC is checked */
+	PASS_AUTH,	/* keep one entry: chain, last signature, MAC */
 	PASS_CHECK,	/* keep the entries, check everything */
 	PASS_STORE,	/* store the chunks */
 };
@@ -23,7 +27,10 @@ struct bundle_in {
 	char		*branch;
 	struct entry	*es;
 	size_t		 n;
+	struct entry	 last;		/* when the entries are not kept */
+	uint64_t	 held;		/* what keeping them all takes */
 	uint8_t		 digest[HASH_LEN];
+	int		 have_digest;
 };
 
 static void
@@ -32,63 +39,116 @@ bundle_in_free(struct bundle_in *bi)
 	free(bi->domain);
 	free(bi->branch);
 	journal_entries_free(bi->es, bi->n);
+	entry_free(&bi->last);
 	memset(bi, 0, sizeof *bi);
 }
 
+/* One entry and its signature; the chain up to it checked. */
+static int
+read_entry(struct bio *b, struct buf *raw, uint64_t i, uint8_t *prev,
+    struct entry *e, char **cause)
+{
+	uint8_t	has;
+
+	if (bio_blob(b, raw, BUNDLE_MAX_BLOB) == -1)
+		return set_cause(cause, "truncated or malformed");
+	if (entry_decode(raw->data, raw->len, e, cause) == -1)
+		return -1;
+	bio_read(b, &has, 1);
+	if (has)
+		bio_read(b, e->sig, SIG_LEN);
+	e->has_sig = has == 1;
+	if (b->err)
+		return set_cause(cause, "truncated or malformed");
+	if (e->seq != i + 1 || memcmp(e->parent, prev, HASH_LEN) != 0)
+		return set_cause(cause, "hash chain broken at entry %llu",
+		    (unsigned long long)(i + 1));
+	if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) && !e->has_sig)
+		return set_cause(cause, "entry %llu is not signed",
+		    (unsigned long long)e->seq);
+	memcpy(prev, e->id, HASH_LEN);
+	return 0;
+}
+
+static int
+check_held(struct bundle_in *bi, char **cause)
+{
+	if (bi->held <= BUNDLE_MAX_HELD)
+		return 0;
+	return set_cause(cause, "its entries take more than %u MiB, the most "
+	    "bundle apply holds in memory", BUNDLE_MAX_HELD >> 20);
+}
+
+/*
+ * The entries, their chain checked as they are read.  Kept in bi->es
+ * when keep is set, else only the last, in bi->last: its signature
+ * covers the whole chain.  bi->held: what keeping them takes.
+ */
 static int
 read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
-    char **cause)
+    int keep, char **cause)
 {
 	struct buf	raw;
-	uint8_t		prev[HASH_LEN] = { 0 }, has;
+	struct entry	e;
+	uint8_t		prev[HASH_LEN] = { 0 };
 	uint64_t	n = bio_u64(b), i;
-	struct entry	*e;
+	int		rv = -1;
 
 	if (b->err || n > 100000000)
 		return set_cause(cause, "truncated or malformed");
 	buf_init(&raw);
+	memset(&e, 0, sizeof e);
+	bi->held = 0;
 	for (i = 0; i < n; i++) {
-		if (bio_blob(b, &raw, BUNDLE_MAX_BLOB) == -1)
-			goto bad;
-		bi->es = xreallocarray(bi->es, bi->n + 1, sizeof *bi->es);
-		e = &bi->es[bi->n];
-		if (entry_decode(raw.data, raw.len, e, cause) == -1)
-			goto fail;
-		bi->n++;
-		bio_read(b, &has, 1);
-		if (has)
-			bio_read(b, e->sig, SIG_LEN);
-		e->has_sig = has == 1;
-		if (b->err)
-			goto bad;
-		if (e->seq != i + 1 || memcmp(e->parent, prev, HASH_LEN) != 0) {
-			set_cause(cause, "hash chain broken at entry %llu",
-			    (unsigned long long)(i + 1));
-			goto fail;
+		entry_free(&e);
+		if (read_entry(b, &raw, i, prev, &e, cause) == -1)
+			goto out;
+		bi->held += raw.len + sizeof e;
+		if (keep && check_held(bi, cause) == -1)
+			goto out;
+		if (keep) {
+			bi->es = xreallocarray(bi->es, bi->n + 1,
+			    sizeof *bi->es);
+			bi->es[bi->n++] = e;
+			memset(&e, 0, sizeof e);
 		}
-		if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) &&
-		    !e->has_sig) {
-			set_cause(cause, "entry %llu is not signed",
-			    (unsigned long long)e->seq);
-			goto fail;
-		}
-		memcpy(prev, e->id, HASH_LEN);
 	}
+	if (keep) {
+		/* Chain, signatures bound to their branch, trust: as for
+		 * sync. */
+		memset(prev, 0, sizeof prev);
+		rv = entries_verify(d, bi->branch, bi->es, bi->n, prev, cause);
+	} else {
+		entry_free(&bi->last);
+		bi->last = e;
+		memset(&e, 0, sizeof e);
+		rv = 0;
+	}
+out:
+	entry_free(&e);
 	buf_free(&raw);
-	/* Chain, signatures bound to their branch, trust: as for sync. */
-	memset(prev, 0, sizeof prev);
-	return entries_verify(d, bi->branch, bi->es, bi->n, prev, cause);
-bad:
-	set_cause(cause, "truncated or malformed");
-fail:
-	buf_free(&raw);
-	return -1;
+	return rv;
 }
 
-/* Read the chunks: checked always, stored when store is set, marked
- * in need (when given) if an entry needs them. */
+/*
+ * The last entry's signature and its signer's trust: it signs the last
+ * id, which covers every entry before it through the hash chain read by
+ * PASS_AUTH.  (A fork entry changes only the branch earlier signatures
+ * are bound to; PASS_CHECK checks those.)
+ */
 static int
-read_chunks(struct isconfd *d, struct bio *b, int store,
+check_last(struct isconfd *d, struct bundle_in *bi, char **cause)
+{
+	if (bi->last.seq == 0)
+		return 0;	/* no entries */
+	return entries_verify(d, bi->branch, &bi->last, 1, bi->last.parent,
+	    cause);
+}
+
+/* Read the chunks: checked, but for PASS_AUTH; stored in PASS_STORE;
+ * marked in need (when given) if an entry needs them. */
+static int
+read_chunks(struct isconfd *d, struct bio *b, enum bundle_pass pass,
     struct hashset *need, char **cause)
 {
 	struct buf	data;
@@ -104,7 +164,9 @@ read_chunks(struct isconfd *d, struct bio *b, int store,
 		if (bio_read(b, hash, HASH_LEN) == -1 ||
 		    bio_blob(b, &data, BUNDLE_MAX_BLOB) == -1)
 			goto bad;
-		if (store) {
+		if (pass == PASS_AUTH)
+			continue;
+		if (pass == PASS_STORE) {
 			if (cache_put(d->cache, data.data, data.len, check,
 			    &added, cause) == -1)
 				goto out;
@@ -158,45 +220,6 @@ check_needed(struct bundle_in *bi, struct hashset *need, char **cause)
 	return 0;
 }
 
-/* Entries and chunks read into one buffer and dropped: what the MAC
- * covers, without keeping any of it. */
-static int
-skip_all(struct bio *b, char **cause)
-{
-	struct buf	tmp;
-	uint8_t		hash[HASH_LEN], has, sig[SIG_LEN];
-	uint64_t	n, i;
-
-	buf_init(&tmp);
-	n = bio_u64(b);
-	for (i = 0; i < n && !b->err; i++) {
-		bio_blob(b, &tmp, BUNDLE_MAX_BLOB);
-		if (bio_read(b, &has, 1) == 0 && has)
-			bio_read(b, sig, SIG_LEN);
-	}
-	n = bio_u64(b);
-	for (i = 0; i < n && !b->err; i++) {
-		bio_read(b, hash, HASH_LEN);
-		bio_blob(b, &tmp, BUNDLE_MAX_BLOB);
-	}
-	buf_free(&tmp);
-	return b->err ? set_cause(cause, "truncated or malformed") : 0;
-}
-
-/* 1 if hmac_keys requires bundles to carry a MAC, 0 if not, -1. */
-static int
-mac_required(struct isconfd *d, char **cause)
-{
-	struct hmac_keys	keys;
-	int			rv;
-
-	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
-		return -1;
-	rv = keys.n > 0 && !keys.any;
-	hmac_keys_free(&keys);
-	return rv;
-}
-
 static int
 check_mac(struct isconfd *d, struct bio *b, const uint8_t *digest,
     char **cause)
@@ -231,8 +254,29 @@ out:
 	return rv;
 }
 
+/*
+ * Every pass reads the one descriptor opened here: the file at the
+ * path may be replaced between passes, the file opened may not.
+ * Non-blocking, so that a FIFO there is refused, not waited on.
+ */
 static int
-bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
+bundle_open(const char *path, char **cause)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return set_cause(cause, "%s", strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return set_cause(cause, "not a regular file");
+	}
+	return fd;
+}
+
+static int
+bundle_read(struct isconfd *d, int fd, enum bundle_pass pass,
     struct bundle_in *bi, char **cause)
 {
 	struct bio	b;
@@ -240,12 +284,19 @@ bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
 	char		magic[sizeof BUNDLE_MAGIC - 1];
 	uint8_t		v[4], digest[HASH_LEN];
 	size_t		i;
-	int		rv = -1;
+	int		dupfd, rv = -1;
 
 	memset(&b, 0, sizeof b);
 	memset(&need, 0, sizeof need);
-	if ((b.gz = gzopen(path, "rb")) == NULL)
+	if (pass == PASS_CHECK)
+		PAUSE_POINT("bundle-passes");	/* a test renames the file */
+	if (lseek(fd, 0, SEEK_SET) == -1 ||
+	    (dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return set_cause(cause, "%s", strerror(errno));
+	if ((b.gz = gzdopen(dupfd, "rb")) == NULL) {	/* gzclose closes it */
+		close(dupfd);
+		return set_cause(cause, "zlib: out of memory");
+	}
 	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
 	if (bio_read(&b, magic, sizeof magic) == -1 ||
 	    memcmp(magic, BUNDLE_MAGIC, sizeof magic) != 0 ||
@@ -269,37 +320,30 @@ bundle_read(struct isconfd *d, const char *path, enum bundle_pass pass,
 		set_cause(cause, "bad branch name in bundle");
 		goto out;
 	}
-	if (pass == PASS_AUTH) {
-		if (skip_all(&b, cause) == -1)
-			goto out;
-	} else if (pass == PASS_CHECK) {
-		if (read_entries(d, &b, bi, cause) == -1)
-			goto out;
+	if (read_entries(d, &b, bi, pass == PASS_CHECK, cause) == -1)
+		goto out;
+	if (pass == PASS_CHECK) {
 		for (i = 0; i < bi->n; i++)
 			hashset_add_snap(&need, &bi->es[i]);
 		hashset_finish(&need);
-	} else {
-		struct bundle_in skip;
-		memset(&skip, 0, sizeof skip);
-		skip.branch = xstrdup(bi->branch);
-		rv = read_entries(d, &b, &skip, cause);
-		bundle_in_free(&skip);
-		if (rv == -1)
-			goto out;
-		rv = -1;
 	}
-	if (pass != PASS_AUTH && (read_chunks(d, &b, pass == PASS_STORE,
-	    pass == PASS_CHECK ? &need : NULL, cause) == -1 ||
-	    (pass == PASS_CHECK && check_needed(bi, &need, cause) == -1)))
+	if (read_chunks(d, &b, pass, pass == PASS_CHECK ? &need : NULL,
+	    cause) == -1 ||
+	    (pass == PASS_CHECK && check_needed(bi, &need, cause) == -1))
 		goto out;
 	crypto_generichash_final(&b.st, digest, HASH_LEN);
-	if (check_mac(d, &b, digest, cause) == -1)
+	/* The MAC first: it says who made the file, the signature only
+	 * who made the entries; then whether they can be held. */
+	if (check_mac(d, &b, digest, cause) == -1 ||
+	    (pass == PASS_AUTH && (check_last(d, bi, cause) == -1 ||
+	    check_held(bi, cause) == -1)))
 		goto out;
-	if (pass == PASS_STORE && memcmp(digest, bi->digest, HASH_LEN) != 0) {
+	if (bi->have_digest && memcmp(digest, bi->digest, HASH_LEN) != 0) {
 		set_cause(cause, "the file changed while it was applied");
 		goto out;
 	}
 	memcpy(bi->digest, digest, HASH_LEN);
+	bi->have_digest = 1;
 	rv = 0;
 out:
 	gzclose(b.gz);
@@ -338,12 +382,12 @@ bundle_agree(struct isconfd *d, struct bundle_in *bi, size_t *from,
 }
 
 static int
-store_all(struct isconfd *d, const char *path, struct bundle_in *bi,
-    size_t from, char **cause)
+store_all(struct isconfd *d, int fd, struct bundle_in *bi, size_t from,
+    char **cause)
 {
 	if (cache_begin(d->cache, cause) == -1)
 		return -1;
-	if (bundle_read(d, path, PASS_STORE, bi, cause) == -1) {
+	if (bundle_read(d, fd, PASS_STORE, bi, cause) == -1) {
 		cache_rollback(d->cache);
 		return -1;
 	}
@@ -363,19 +407,19 @@ bundle_apply(struct client *c)
 	struct bundle_in	 bi;
 	char			*path, *cause = NULL;
 	size_t			 from = 0;
-	int			 auth;
+	int			 fd = -1;
 
 	memset(&bi, 0, sizeof bi);
 	path = client_path(c, c->req.argv[2]);
-	/* With a MAC required, it is checked first by a pass that keeps
-	 * nothing: entries are kept (a whole journal) only once the MAC
-	 * says who made the bundle. */
-	if ((auth = mac_required(d, &cause)) == -1 ||
-	    (auth && bundle_read(d, path, PASS_AUTH, &bi, &cause) == -1) ||
-	    bundle_read(d, path, PASS_CHECK, &bi, &cause) == -1 ||
-	    bio_check_end(path, &cause) == -1 ||
+	/* A first pass keeps one entry: entries are kept (a whole
+	 * journal) only once the MAC, when hmac_keys requires one, and the
+	 * last entry's signature say who made them. */
+	if ((fd = bundle_open(path, &cause)) == -1 ||
+	    bundle_read(d, fd, PASS_AUTH, &bi, &cause) == -1 ||
+	    bundle_read(d, fd, PASS_CHECK, &bi, &cause) == -1 ||
+	    bio_check_end(fd, &cause) == -1 ||
 	    bundle_agree(d, &bi, &from, &cause) == -1 ||
-	    store_all(d, path, &bi, from, &cause) == -1) {
+	    store_all(d, fd, &bi, from, &cause) == -1) {
 		client_err(c, "bundle apply %s: %s", c->req.argv[2], cause);
 		client_exit(c, 1);
 		goto out;
@@ -391,6 +435,8 @@ bundle_apply(struct client *c)
 	mesh_announce(d, ANNOUNCE_NEWS);
 	client_exit(c, 0);
 out:
+	if (fd != -1)
+		close(fd);
 	bundle_in_free(&bi);
 	free(path);
 	free(cause);

@@ -9,12 +9,13 @@
  *
  * gzip-compressed as a whole, one gzip member.  This file: reading and
  * writing the stream; bundle_create.c and bundle_apply.c: the verbs.
- * apply reads the file twice: the first pass checks everything (domain,
- * hash chain, signatures and trusted_keys, chunk hashes, that every
- * chunk the entries need is there, the HMAC when hmac_keys requires
- * one, nothing after the trailer nor after the gzip stream, agreement
- * with the local journal); only then does the second pass store
- * anything.
+ * apply reads the file three times: the first pass keeps one entry and
+ * checks the hash chain, the HMAC when hmac_keys requires one, and the
+ * last entry's signature and trust; the second keeps the entries and
+ * checks everything (domain, hash chain, signatures and trusted_keys,
+ * chunk hashes, that every chunk the entries need is there, nothing
+ * after the trailer nor after the gzip stream, agreement with the
+ * local journal); only then does the third store anything.
  */
 #include <sys/stat.h>
 
@@ -119,20 +120,18 @@ bundle_mac(struct isconfd *d, const uint8_t *digest, const char *key,
  * for here, with inflate.
  */
 int
-bio_check_end(const char *path, char **cause)
+bio_check_end(int fd, char **cause)
 {
 	z_stream	zs;
 	uint8_t		in[65536], out[65536];
 	ssize_t		n;
-	int		fd, zr = Z_OK, rv = -1;
+	int		zr = Z_OK, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (lseek(fd, 0, SEEK_SET) == -1)
 		return set_cause(cause, "%s", strerror(errno));
 	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		close(fd);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return set_cause(cause, "zlib: out of memory");
-	}
 	while (zr == Z_OK) {
 		if (zs.avail_in == 0) {
 			if ((n = read(fd, in, sizeof in)) <= 0)
@@ -151,7 +150,6 @@ bio_check_end(const char *path, char **cause)
 	else
 		rv = 0;
 	inflateEnd(&zs);
-	close(fd);
 	return rv;
 }
 

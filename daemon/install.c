@@ -3,8 +3,8 @@
  * resolved beneath IS_ROOT as if IS_ROOT were "/" (state.c, inroot.c)
  * and all the work goes through that directory's descriptor; the last
  * component is never followed, so a journaled link replaces whatever
- * is there.  Files are written to NAME.isconf-tmp beside their final
- * name (O_EXCL|O_NOFOLLOW, 0600 until they get their own owner and
+ * is there.  Files are written to a temporary beside their final name
+ * (tmp_name; O_EXCL|O_NOFOLLOW, 0600 until they get their own owner and
  * mode), checked against the journaled hash, given owner, mode and
  * mtime, fsync'd and renamed into place, so a crash never leaves a
  * half-written file at the final path; install_cleanup removes the
@@ -21,6 +21,24 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+
+/*
+ * The temporary for base in the same directory: of fixed length, since
+ * base itself may be NAME_MAX long, and derived from base alone, so
+ * install_cleanup finds it again from the journal.
+ */
+static char *
+tmp_name(const char *base)
+{
+	uint8_t	h[HASH_LEN];
+	char	hex[2 * HASH_LEN + 1], *tmp;
+
+	crypto_generichash(h, sizeof h, (const uint8_t *)base, strlen(base),
+	    NULL, 0);
+	hex_encode(hex, h, sizeof h);
+	xasprintf(&tmp, ".isconf-tmp.%.16s", hex);
+	return tmp;
+}
 
 /* Owner first: chown clears setuid and setgid, chmod sets them again. */
 static int
@@ -39,7 +57,7 @@ set_owner_mode(int fd, const char *path, const struct snap_owner *o,
 }
 
 /* One missing parent directory, made as it was on the origin: under
- * NAME.isconf-tmp, renamed once it has its owner and mode, so a crash
+ * its tmp_name, renamed once it has its owner and mode, so a crash
  * never leaves it in place with 0700 (install_cleanup removes it). */
 static int
 make_parent(struct isconfd *d, const struct snap_parent *p, char **cause)
@@ -55,7 +73,7 @@ make_parent(struct isconfd *d, const struct snap_parent *p, char **cause)
 	if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		goto out;
 	real = state_root_path(d, p->path);
-	xasprintf(&tmp, "%s.isconf-tmp", base);
+	tmp = tmp_name(base);
 	unlinkat(dirfd, tmp, AT_REMOVEDIR);	/* only if empty */
 	if (mkdirat(dirfd, tmp, 0700) == -1 || (fd = openat(dirfd, tmp,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -160,7 +178,7 @@ out:
 struct place {
 	int	 dirfd;
 	char	*base;		/* last component, never followed */
-	char	*tmp;		/* base.isconf-tmp */
+	char	*tmp;		/* tmp_name(base) */
 	char	*real;		/* the path, for messages */
 };
 
@@ -175,7 +193,7 @@ install_file(struct isconfd *d, const struct snap_info *s,
 	fd = openat(pl->dirfd, pl->tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
-		return set_cause(cause, "%s.isconf-tmp: %s", pl->real,
+		return set_cause(cause, "%s (as %s): %s", pl->real, pl->tmp,
 		    strerror(errno));
 	ts[0].tv_sec = ts[1].tv_sec = s->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = s->mtime_nsec;
@@ -183,7 +201,7 @@ install_file(struct isconfd *d, const struct snap_info *s,
 	    set_owner_mode(fd, pl->real, &s->own, cause) == -1)
 		goto out;
 	if (futimens(fd, ts) == -1 || fsync(fd) == -1) {
-		set_cause(cause, "%s.isconf-tmp: %s", pl->real,
+		set_cause(cause, "%s (as %s): %s", pl->real, pl->tmp,
 		    strerror(errno));
 		goto out;
 	}
@@ -236,11 +254,11 @@ install_link(const struct snap_info *s, const struct place *pl,
 
 	unlinkat(pl->dirfd, pl->tmp, 0);
 	if (symlinkat(s->target, pl->dirfd, pl->tmp) == -1)
-		return set_cause(cause, "symlink %s.isconf-tmp: %s", pl->real,
-		    strerror(errno));
+		return set_cause(cause, "symlink %s (as %s): %s", pl->real,
+		    pl->tmp, strerror(errno));
 	if (fchownat(pl->dirfd, pl->tmp, s->own.uid, s->own.gid,
 	    AT_SYMLINK_NOFOLLOW) == -1 && (geteuid() == 0 || errno != EPERM)) {
-		set_cause(cause, "lchown %s.isconf-tmp: %s", pl->real,
+		set_cause(cause, "lchown %s (as %s): %s", pl->real, pl->tmp,
 		    strerror(errno));
 		unlinkat(pl->dirfd, pl->tmp, 0);
 		return -1;
@@ -265,7 +283,7 @@ place_open(struct isconfd *d, const char *jpath, struct place *pl,
 	if ((pl->dirfd = state_root_openparent(d, jpath, &pl->base,
 	    cause)) == -1)
 		return -1;
-	xasprintf(&pl->tmp, "%s.isconf-tmp", pl->base);
+	pl->tmp = tmp_name(pl->base);
 	pl->real = state_root_path(d, jpath);
 	return 0;
 }
@@ -345,17 +363,18 @@ install_cleanup(struct isconfd *d)
 	for (i = 0; i < s.nparents; i++)	/* empty, or left alone */
 		if (place_open(d, s.parents[i].path, &pl, NULL) == 0) {
 			if (unlinkat(pl.dirfd, pl.tmp, AT_REMOVEDIR) == 0)
-				log_info("removed %s.isconf-tmp, left by an "
-				    "interrupted install", pl.real);
+				log_info("removed %s's temporary %s, left "
+				    "by an interrupted install", pl.real,
+				    pl.tmp);
 			place_close(&pl);
 		}
 	if (s.type != SNAP_DIR && place_open(d, s.path, &pl, NULL) == 0) {
 		if (unlinkat(pl.dirfd, pl.tmp, 0) == 0) {
-			log_info("removed %s.isconf-tmp, left by an "
-			    "interrupted install", pl.real);
+			log_info("removed %s's temporary %s, left by an "
+			    "interrupted install", pl.real, pl.tmp);
 			fsync(pl.dirfd);
 		} else if (errno != ENOENT)
-			log_warn("%s.isconf-tmp", pl.real);
+			log_warn("%s's temporary %s", pl.real, pl.tmp);
 		place_close(&pl);
 	}
 	snap_info_free(&s);

@@ -4,6 +4,7 @@
  * prefix so levels survive.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,26 @@ fault_point(const char *what, const char *which)
 		return 0;
 	return want[n] == '\0' || (want[n] == ':' && which != NULL &&
 	    strcmp(want + n + 1, which) == 0);
+}
+
+void
+pause_point(const char *name)
+{
+	const char	*want = getenv("ISCONF_PAUSE");
+	const char	*file = getenv("ISCONF_PAUSE_FILE");
+	int		 fd, i;
+
+	if (want == NULL || file == NULL || strcmp(want, name) != 0)
+		return;
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_warn("pause hook: %s", file);
+		return;
+	}
+	close(fd);
+	log_warnx("pause hook: paused at %s", name);
+	for (i = 0; i < 1000 && access(file, F_OK) == 0; i++)
+		usleep(10000);
+	log_warnx("pause hook: resumed at %s", name);
 }
 #endif
 

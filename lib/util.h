@@ -145,8 +145,17 @@ void	crash_point(const char *);
  * as a failing disk would.
  */
 int	fault_point(const char *what, const char *which);
+/*
+ * Pause points, in the same builds: when $ISCONF_PAUSE names the point,
+ * the process creates the file $ISCONF_PAUSE_FILE and waits there (10 s
+ * at most) until it is removed, so a test can change what the process
+ * works on at that instant, deterministically.
+ */
+void	pause_point(const char *);
+#define PAUSE_POINT(name)	pause_point(name)
 #else
 #define CRASH_POINT(name)	do { } while (0)
+#define PAUSE_POINT(name)	do { } while (0)
 #endif
 
 /* A result that must be looked at: an error or a lookup's answer. */

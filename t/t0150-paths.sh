@@ -82,4 +82,25 @@ test_expect_success 'an exec whose directory does not resolve fails with 126, ru
 	! find "$B" "$OUT" -name ran-nowhere | grep .
 '
 
+# Names of NAME_MAX (255) bytes: a directory the target lacks, a file in
+# it and a link; their temporaries must fit too.  Hosts of their own: b
+# is stopped at the exec above.
+LONG=$(printf "%0255d" 0)
+LINK=$(printf "%0254d1" 0)
+
+test_expect_success 'a directory, a file and a link with 255-byte names replicate' '
+	start_host l 4 && start_host m 5 &&
+	L=$(host_dir l)/root && M=$(host_dir m)/root &&
+	mkdir "$L/$LONG" && echo long >"$L/$LONG/$LONG" &&
+	ln -s target "$L/$LINK" &&
+	isconf_on l -q lock "long names" &&
+	isconf_on l -q snap "$L/$LONG/$LONG" && isconf_on l -q snap "$L/$LINK" &&
+	isconf_on l -q ci && bundle_copy l m &&
+	isconf_on m -q up &&
+	cmp "$L/$LONG/$LONG" "$M/$LONG/$LONG" &&
+	test "$(readlink "$M/$LINK")" = target &&
+	! ls -A "$M" "$M/$LONG" | grep isconf-tmp &&
+	isconf_on m verify
+'
+
 test_done

@@ -5,6 +5,8 @@ test_description='operator tools: verify, report, log --applied, failures in sta
 A=$(host_dir a)/root
 B=$(host_dir b)/root
 
+grep -q "pause hook: paused" "$ISCONFD" && test_set_prereq PAUSE_HOOKS
+
 test_expect_success 'setup: a transaction replayed on b, then one that fails on b only' '
 	start_host a 1 && start_host b 2 &&
 	mkdir -p "$A/etc" && echo "config" >"$A/etc/app.conf" &&
@@ -79,6 +81,30 @@ test_expect_success 'verify checks the latest version of each path' '
 	isconf_on a -q lock "v2" && isconf_on a -q snap "$A/etc/app.conf" &&
 	isconf_on a -q ci &&
 	isconf_on a verify >v && grep "checked 2 paths: 0 drifted" v
+'
+
+# v pauses in verify after it has looked at a file's type, before it
+# opens it, until the test removes $PAUSED.
+PAUSED=$SHARNESS_TRASH_DIRECTORY/verify.paused
+V=$(host_dir v)/root
+# A daemon stuck opening the FIFO (the defect) is let go, so that the
+# failing test can stop it.
+release_fifo() {
+	timeout 1 sh -c ': >"$1"' sh "$V/f"
+}
+
+test_expect_success PAUSE_HOOKS 'a FIFO swapped in for a snapped file as verify opens it: drift, promptly, and the daemon answers' '
+	start_host v 9 ISCONF_PAUSE=verify-open ISCONF_PAUSE_FILE="$PAUSED" &&
+	echo "data" >"$V/f" &&
+	isconf_on v -q lock "a file" && isconf_on v -q snap "$V/f" &&
+	isconf_on v -q ci &&
+	{ isconf_on v verify >vout 2>verr; echo $? >vcode; } &
+	wait_for 10 test -f "$PAUSED" &&
+	rm "$V/f" && mkfifo "$V/f" && rm "$PAUSED" &&
+	{ wait_for 5 test -s vcode || { release_fifo; false; }; } &&
+	test "$(cat vcode)" = 1 &&
+	grep "^DRIFT /f (entry 2): content differs" vout &&
+	isconf_on v status >/dev/null
 '
 
 test_done

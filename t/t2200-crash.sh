@@ -101,14 +101,15 @@ test_expect_success CRASH_HOOKS 'killed between writing a file and renaming it: 
 	stop_host b && crash_start b install-rename &&
 	expect_code 1 isconf_on b up &&
 	test "$(cat "$B/target")" = old &&
-	test -f "$B/target.isconf-tmp" &&
+	tmp=.isconf-tmp.$(printf target | b2sum -l 256 | cut -c1-16) &&
+	test -f "$B/$tmp" &&
 	restart_clean b &&
-	! ls "$B" | grep isconf-tmp &&
-	grep "removed $B/target.isconf-tmp, left by an interrupted install" \
+	! ls -A "$B" | grep isconf-tmp &&
+	grep "removed $B/target.s temporary $tmp, left by an interrupted install" \
 	    "$(host_dir b)/isconfd.log" &&
 	isconf_on b -q up &&
 	cmp "$A/target" "$B/target" &&
-	! ls "$B" | grep isconf-tmp
+	! ls -A "$B" | grep isconf-tmp
 '
 
 test_expect_success CRASH_HOOKS 'killed while making a missing parent directory: it still gets the origin'"'"'s mode' '
@@ -117,8 +118,9 @@ test_expect_success CRASH_HOOKS 'killed while making a missing parent directory:
 	isconf_on a -q ci && wait_head b 23 &&
 	stop_host b && crash_start b make-parent &&
 	expect_code 1 isconf_on b up &&
+	ls -A "$B" | grep isconf-tmp &&
 	restart_clean b &&
-	! ls "$B" | grep isconf-tmp &&
+	! ls -A "$B" | grep isconf-tmp &&
 	isconf_on b -q up &&
 	test "$(stat -c %a "$B/pdir")" = 751 &&
 	cmp "$A/pdir/file" "$B/pdir/file"
