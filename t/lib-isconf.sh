@@ -184,6 +184,19 @@ status_has() {
 	status_on "$1" | grep -q "$2"
 }
 
+# isconf_has HOST PATTERN VERB [ARGS...]: a line of what VERB prints
+# on HOST matches PATTERN.  status_json HOST EXPR: HOST's status --json,
+# parsed into $j, satisfies EXPR (as json_eval).
+isconf_has() {
+	_h=$1 _pat=$2
+	shift 2
+	isconf_on "$_h" "$@" | grep -q "$_pat"
+}
+status_json() {
+	status_on "$1" --json >"$SHARNESS_TRASH_DIRECTORY/status.json" &&
+	json_eval "$SHARNESS_TRASH_DIRECTORY/status.json" "$2"
+}
+
 # The status field of a host (head, applied, branch...).
 status_field() {
 	status_on "$1" | sed -n "s/^$2: *\([^ ]*\).*/\1/p"
