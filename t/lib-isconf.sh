@@ -84,7 +84,7 @@ test_head_is() {
 }
 
 peers_known() {
-	isconf_on "$1" status | grep -q "^peers: *$2 known"
+	status_has "$1" "^peers: *$2 known"
 }
 
 # start_host NAME N [VAR=VALUE...]
@@ -172,9 +172,34 @@ json_eval() {
 		exit((eval $ARGV[1]) ? 0 : 1);' "$1" "$2"
 }
 
+# status_on HOST [ARGS...]: HOST's status.  status_has HOST PATTERN:
+# a line of it matches PATTERN.  Both are functions, so wait_for can
+# retry them: wait_for 10 status_has b "^lock: *none".
+status_on() {
+	_h=$1
+	shift
+	isconf_on "$_h" status "$@"
+}
+status_has() {
+	status_on "$1" | grep -q "$2"
+}
+
+# isconf_has HOST PATTERN VERB [ARGS...]: a line of what VERB prints
+# on HOST matches PATTERN.  status_json HOST EXPR: HOST's status --json,
+# parsed into $j, satisfies EXPR (as json_eval).
+isconf_has() {
+	_h=$1 _pat=$2
+	shift 2
+	isconf_on "$_h" "$@" | grep -q "$_pat"
+}
+status_json() {
+	status_on "$1" --json >"$SHARNESS_TRASH_DIRECTORY/status.json" &&
+	json_eval "$SHARNESS_TRASH_DIRECTORY/status.json" "$2"
+}
+
 # The status field of a host (head, applied, branch...).
 status_field() {
-	isconf_on "$1" status | sed -n "s/^$2: *\([^ ]*\).*/\1/p"
+	status_on "$1" | sed -n "s/^$2: *\([^ ]*\).*/\1/p"
 }
 
 # starve_fds HOST ADDR:PORT WHAT: restart HOST with 48 descriptors,

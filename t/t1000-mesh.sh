@@ -33,14 +33,19 @@ test_expect_success 'up on b and c replays it' '
 
 test_expect_success 'all hosts see the lock holder; ci releases it everywhere' '
 	isconf_on b -q lock "b is working" &&
-	wait_for 10 sh -c "isconf_on() { (. \"$(host_dir \$1)/env\" && \"$ISCONF\" status); }; isconf_on a | grep -q \"lock: *held by .*@b\"" &&
-	isconf_on c status | grep "lock: *held by .*@b .*: b is working" &&
+	wait_for 10 status_has a "lock: *held by .*@b" &&
+	echo "lock:     held by USER@b since DATE UTC: b is working" >expect &&
+	status_on c >out &&
+	sed -n "s/^\(lock: *held by \).*@b since 20[0-9-]* [0-9:]* UTC:/\1USER@b since DATE UTC:/p" out >actual &&
+	test_cmp expect actual &&
 	expect_code 220 isconf_on c lock "c wants it" &&
-	grep "locked by .*@b" err &&
+	echo "isconf: error: branch generic is locked by USER@b since DATE UTC: b is working" >expect &&
+	sed "s/by .*@b since 20[0-9-]* [0-9:]* UTC:/by USER@b since DATE UTC:/" err >actual &&
+	test_cmp expect actual &&
 	(cd "$B" && isconf_on b -q exec touch from-b) &&
 	isconf_on b -q ci &&
 	wait_head a 7 && wait_head c 7 &&
-	wait_for 10 sh -c "! (. \"$(host_dir a)/env\" && \"$ISCONF\" status) | grep -q \"lock: *held\""
+	wait_for 10 status_has a "^lock: *none"
 '
 
 test_expect_success 'a stopped host catches up in order when it comes back' '

@@ -20,34 +20,83 @@ test_expect_success 'setup: a transaction replayed on b, then one that fails on 
 	isconf_on a -q ci &&
 	bundle_copy a b &&
 	expect_code 1 isconf_on b up &&
-	grep "entry 7 (exec sh -c .*) failed: exit status 3" err &&
-	grep "no good on b" out
+	cat >expect <<-\EOF &&
+	line2
+	isconf: error: entry 7 (exec sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }) failed: exit status 3; stopping here
+	EOF
+	test_cmp expect err &&
+	cat >expect <<-\EOF &&
+	isconf: [1/8] lock
+	isconf: [2/8] snap /etc/app.conf
+	isconf: [3/8] snap /etc/link
+	isconf: [4/8] exec sh -c sleep 0.2
+	isconf: [5/8] ci
+	isconf: [6/8] lock
+	isconf: [7/8] exec sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }
+	EOF
+	grep "^isconf: " out >actual &&
+	test_cmp expect actual &&
+	printf "%s\n" "checking b" line1 "no good on b" >expect &&
+	grep -v "^isconf: " out >actual &&
+	test_cmp expect actual
 '
 
 test_expect_success 'status shows the failure with its last output lines' '
 	isconf_on b status >st &&
-	grep "^last up: .*FAILED at entry 7 (sh -c .*) with status 3" st &&
-	grep "| no good on b" st &&
+	cat >expect <<-\EOF &&
+	last up:  DATE UTC, FAILED at entry 7 (sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }) with status 3
+	EOF
+	sed -n "s/^\(last up: *\)20[0-9-]* [0-9:]* UTC/\1DATE UTC/p" st >actual &&
+	test_cmp expect actual &&
+	printf "%s\n" "checking b" line1 line2 "no good on b" >expect.output &&
+	sed -n "s/^          | //p" st | sort >actual &&
+	test_cmp expect.output actual &&
 	isconf_on b status --json >st.json &&
 	json_eval st.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entry} == 7 && \$j->{last_up}{status} == 3 && \$j->{last_up}{output} =~ /no good on b/"
 '
 
 test_expect_success 'log --applied shows what was applied and the failure' '
 	isconf_on b log --applied >log &&
-	grep "^4	.*	exec	.*	applied .* in [0-9]* ms, status 0" log &&
-	grep "^7	.*	FAILED with status 3" log &&
-	grep "| no good on b" log &&
-	grep "^8	.*	not applied" log &&
+	cat >expect <<-\EOF &&
+	1	lock	a	install app		applied DATE in N ms, status 0
+	2	snap	a	install app	/etc/app.conf	applied DATE in N ms, status 0
+	3	snap	a	install app	/etc/link	applied DATE in N ms, status 0
+	4	exec	a	install app	sh -c sleep 0.2	applied DATE in N ms, status 0
+	5	ci	a	install app		applied DATE in N ms, status 0
+	6	lock	a	breaks on b		applied DATE in N ms, status 0
+	7	exec	a	breaks on b	sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }	FAILED with status 3
+	8	ci	a	breaks on b		not applied
+	EOF
+	grep -v "^          | " log | cut -f 1,3,4,6- |
+	    sed "s/	applied 20[0-9-]* [0-9:]* UTC in [0-9]* ms,/	applied DATE in N ms,/" >actual &&
+	test_cmp expect actual &&
+	sed -n "s/^          | //p" log | sort >actual &&
+	test_cmp expect.output actual &&
 	isconf_on b log --applied --json >log.json &&
 	json_eval log.json "\$j->[3]{applied}{duration_ms} >= 150 && \$j->[6]{failed}{status} == 3 && !defined \$j->[7]{applied}"
 '
 
 test_expect_success 'report: per-entry timings and status of the last up' '
 	isconf_on b report >rep &&
-	grep "^last up: ended .*: failed" rep &&
-	grep "^  4 *exec *0 *[0-9]*  sh -c sleep 0.2" rep &&
-	grep "^  7 *exec *FAILED 3" rep &&
-	grep "no good on b" rep &&
+	cat >expect <<-\EOF &&
+	last up: ended DATE UTC: failed
+	  seq   kind   status       ms  detail
+	  1     lock   0       MS  
+	  2     snap   0       MS  /etc/app.conf
+	  3     snap   0       MS  /etc/link
+	  4     exec   0       MS  sh -c sleep 0.2
+	  5     ci     0       MS  
+	  6     lock   0       MS  
+	  7     exec   FAILED 3: sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }
+	  output of the failed entry (last lines):
+	last transaction checked in here: none
+	EOF
+	sed -e "/^  output of/,/^last transaction/{//!d}" \
+	    -e "s/^\(last up: ended \)20[0-9-]* [0-9:]* UTC/\1DATE UTC/" \
+	    -e "s/^\(  [0-9] *[a-z]* *0 \) *[0-9]*  /\1      MS  /" rep >actual &&
+	test_cmp expect actual &&
+	sed "/^  output of/,/^last transaction/!d;//d" rep | sort >actual &&
+	test_cmp expect.output actual &&
 	isconf_on b report --json >rep.json &&
 	json_eval rep.json "\$j->{last_up}{result} eq q(failed) && \$j->{last_up}{entries}[3]{duration_ms} >= 150 && \$j->{last_up}{entries}[-1]{failed}" &&
 	isconf_on a report --json >repa.json &&
@@ -55,24 +104,38 @@ test_expect_success 'report: per-entry timings and status of the last up' '
 '
 
 test_expect_success 'verify: no drift right after up' '
-	isconf_on a verify >v && grep "checked 2 paths: 0 drifted" v
+	isconf_on a verify >v &&
+	echo "checked 2 paths: 0 drifted" >expect && test_cmp expect v
 '
 
 test_expect_success 'verify catches a changed mode, a changed byte, a missing path, a retargeted link' '
 	chmod 644 "$A/etc/app.conf" &&
 	expect_code 1 isconf_on a verify &&
-	grep "DRIFT /etc/app.conf (entry 2): mode 0644, journal 0640" out &&
+	cat >expect <<-\EOF &&
+	DRIFT /etc/app.conf (entry 2): mode 0644, journal 0640
+	checked 2 paths: 1 drifted
+	EOF
+	test_cmp expect out &&
 	chmod 640 "$A/etc/app.conf" &&
 	printf "Config\n" >"$A/etc/app.conf.new" && chmod 640 "$A/etc/app.conf.new" &&
 	mv "$A/etc/app.conf.new" "$A/etc/app.conf" &&
 	expect_code 1 isconf_on a verify &&
-	grep "DRIFT /etc/app.conf (entry 2): content differs" out &&
+	cat >expect <<-\EOF &&
+	DRIFT /etc/app.conf (entry 2): content differs
+	checked 2 paths: 1 drifted
+	EOF
+	test_cmp expect out &&
 	rm "$A/etc/link" && ln -s elsewhere "$A/etc/link" &&
 	expect_code 1 isconf_on a verify --json &&
 	json_eval out "\$j->{checked} == 2 && scalar(@{\$j->{drift}}) == 2 && \$j->{drift}[1]{problems} =~ /target elsewhere/" &&
 	rm "$A/etc/link" &&
 	expect_code 1 isconf_on a verify &&
-	grep "DRIFT /etc/link (entry 3): missing" out
+	cat >expect <<-\EOF &&
+	DRIFT /etc/app.conf (entry 2): content differs
+	DRIFT /etc/link (entry 3): missing
+	checked 2 paths: 2 drifted
+	EOF
+	test_cmp expect out
 '
 
 test_expect_success 'verify checks the latest version of each path' '
@@ -80,7 +143,8 @@ test_expect_success 'verify checks the latest version of each path' '
 	ln -s app.conf "$A/etc/link" &&
 	isconf_on a -q lock "v2" && isconf_on a -q snap "$A/etc/app.conf" &&
 	isconf_on a -q ci &&
-	isconf_on a verify >v && grep "checked 2 paths: 0 drifted" v
+	isconf_on a verify >v &&
+	echo "checked 2 paths: 0 drifted" >expect && test_cmp expect v
 '
 
 # v pauses in verify after it has looked at a file's type, before it
