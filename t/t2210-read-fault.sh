@@ -32,7 +32,8 @@ test_expect_success FAULT_HOOKS 'history unreadable: up fails with the cause and
 	test_cmp expect.err err &&
 	test_cmp expect "$A/runs" &&
 	expect_code 1 isconf_on a up -n &&
-	grep "reading the history of branch generic: disk I/O error" err
+	echo "isconf: error: reading the history of branch generic: disk I/O error" >expect.err &&
+	test_cmp expect.err err
 '
 
 test_expect_success FAULT_HOOKS 'status and lock fail with the cause too' '
@@ -46,7 +47,8 @@ test_expect_success FAULT_HOOKS 'status and lock fail with the cause too' '
 test_expect_success FAULT_HOOKS 'entries unreadable: up fails and runs nothing' '
 	fault_start a journal-read:entries &&
 	expect_code 1 isconf_on a up &&
-	grep "reading the head of branch generic: disk I/O error" err &&
+	echo "isconf: error: up: reading the head of branch generic: disk I/O error; nothing was applied" >expect.err &&
+	test_cmp expect.err err &&
 	test_cmp expect "$A/runs"
 '
 
@@ -58,14 +60,16 @@ test_expect_success FAULT_HOOKS 'state unreadable: the daemon refuses to start' 
 	 export ISCONF_FAULT && "$ISCONF" -q start) >out 2>err;
 	echo "exit $?" >got && cat got err &&
 	echo "exit 1" >expect.exit && test_cmp expect.exit got &&
-	grep "reading state up_exec: disk I/O error" err &&
+	echo "isconfd: reading state up_exec: disk I/O error" >expect.err &&
+	test_cmp expect.err err &&
 	flock -n "$(host_home a)/isconfd.pid" true
 '
 
 test_expect_success FAULT_HOOKS 'readable again: up has nothing to do' '
 	stop_host a && isconf_on a -q start &&
 	isconf_on a up >out &&
-	grep "generic is up to date at entry 3 (0 applied now)" out &&
+	echo "isconf: generic is up to date at entry 3 (0 applied now)" >expect.out &&
+	test_cmp expect.out out &&
 	test_cmp expect "$A/runs"
 '
 
