@@ -31,21 +31,38 @@ test_expect_success 'kill -9 during an exec: after a restart, up waits for the e
 	kill_host b &&
 	start_host b 2 &&
 	isconf_on b status >st &&
-	grep "^exec: *entry 2 (sh -c echo start.*) on generic from an earlier run, still running as pid [0-9]* since .*; the next up waits" st &&
+	sed -n "/^exec:/s/pid [0-9]* since [0-9-]* [0-9:]* UTC;/pid PID since DATE;/p" st >actual &&
+	echo "exec:     entry 2 (sh -c $WAITER) on generic from an earlier run, still running as pid PID since DATE; the next up waits until it has exited" >expect &&
+	test_cmp expect actual &&
 	(isconf_on b up >up2.out 2>&1 &) &&
 	wait_for 10 grep -q "entry 2 (sh -c echo start.*) from an earlier run is still running as pid [0-9]* since .*; waiting" up2.out &&
 	isconf_on b status >st &&
-	grep "^up: *running since .* on generic, waiting to run entry 2 of 3" st &&
-	grep "^exec: .*from an earlier run, still running .*; this up waits" st &&
+	sed -n -e "/^up:/s/since [0-9-]* [0-9:]* UTC/since DATE/p" \
+	    -e "/^exec:/s/pid [0-9]* since [0-9-]* [0-9:]* UTC;/pid PID since DATE;/p" st >actual &&
+	cat >expect <<-EOF &&
+	up:       running since DATE on generic, waiting to run entry 2 of 3
+	exec:     entry 2 (sh -c $WAITER) on generic from an earlier run, still running as pid PID since DATE; this up waits until it has exited
+	EOF
+	test_cmp expect actual &&
 	test "$(grep -c start "$B/log")" = 1 &&
 	touch "$B/release" &&
 	wait_for 10 grep -q "generic is up to date at entry 3" up2.out &&
-	grep "its exit status is unknown, so the entry runs again" up2.out &&
+	sed "s/as pid [0-9]* since [0-9-]* [0-9:]* UTC;/as pid PID since DATE;/" up2.out >actual &&
+	cat >expect <<-EOF &&
+	isconf: entry 2 (sh -c $WAITER) from an earlier run is still running as pid PID since DATE; waiting
+	isconf: it has exited; its exit status is unknown, so the entry runs again
+	isconf: [2/3] exec sh -c $WAITER
+	isconf: [3/3] ci
+	isconf: generic is up to date at entry 3 (2 applied now)
+	EOF
+	test_cmp expect actual &&
 	printf "start\nend\nstart\nend\n" >expect &&
 	test_cmp expect "$B/log" &&
 	test "$(status_field b applied)" = 3 &&
 	! isconf_on b status | grep "^exec:" &&
-	grep "entry 2 .* has exited" "$(host_dir b)/isconfd.log"
+	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(isconfd: entry 2 .*, pid \)[0-9]*\(, has exited\)/\1PID\2/p" "$(host_dir b)/isconfd.log" >actual &&
+	echo "isconfd: entry 2 (sh -c $WAITER) from an earlier run, pid PID, has exited with its session (its status is unknown: up runs it again)" >expect &&
+	test_cmp expect actual
 '
 
 # No live process is left in session SID (the shell's last sleep may
@@ -80,8 +97,13 @@ test_expect_success 'status, status --json and the HTTP API show the running up'
 	wait_for 10 test -s "$C/svc" &&
 	pg=$(cat "$C/pgid") &&
 	isconf_on c status >st &&
-	grep "^up: *running since .* on generic, at entry 8 of 9" st &&
-	grep "^exec: *entry 8 (sh -c test -f fast.*) on generic running as pid $pg since " st &&
+	sed -n -e "/^up:/s/since [0-9-]* [0-9:]* UTC/since DATE/p" \
+	    -e "/^exec:/s/since [0-9-]* [0-9:]* UTC/since DATE/p" st >actual &&
+	cat >expect <<-EOF &&
+	up:       running since DATE on generic, at entry 8 of 9
+	exec:     entry 8 (sh -c $STUBBORN) on generic running as pid $pg since DATE
+	EOF
+	test_cmp expect actual &&
 	isconf_on c status --json >st.json &&
 	json_eval st.json "\$j->{up}{entry} == 8 && \$j->{up}{head} == 9 && \$j->{up}{branch} eq q(generic) && !\$j->{up}{waiting} && \$j->{exec}{pid} == $pg && \$j->{exec}{entry} == 8 && \$j->{exec}{command} =~ /^sh -c test -f fast/ && !\$j->{exec}{earlier_run} && \$j->{exec}{since} > 0" &&
 	curl -sf --max-time 10 -H "Authorization: Bearer $(cat "$(host_dir c)/home/conf/http_token")" \
@@ -94,15 +116,21 @@ test_expect_success 'isconf stop during an exec: TERM, then KILL to its group; n
 	pg=$(cat "$C/pgid") &&
 	isconf_on c -q stop &&
 	! kill -0 -- -$pg 2>/dev/null &&
-	grep "process group $pg: SIGTERM, SIGKILL in 1 s" "$(host_dir c)/isconfd.log" &&
-	grep "process group $pg outlived its SIGTERM grace: SIGKILL" "$(host_dir c)/isconfd.log" &&
+	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(.*process group $pg[: ].*\)/\1/p" "$(host_dir c)/isconfd.log" >actual &&
+	cat >expect <<-EOF &&
+	isconfd: process group $pg: SIGTERM, SIGKILL in 1 s
+	isconfd: process group $pg outlived its SIGTERM grace: SIGKILL
+	EOF
+	test_cmp expect actual &&
 	wait_for 10 grep -q "entry 8 (exec sh -c test -f fast.*) was ended (status 137): isconfd is stopping; not recorded as applied, the next up runs it again" upc.out &&
 	kill -0 "$(cat "$C/svc")" &&
 	! test -f "$C/stubborn" &&
 	start_host c 3 &&
 	test "$(status_field c applied)" = 7 &&
 	isconf_on c status >st &&
-	grep "^last up: .*, stopped at entry 8" st &&
+	sed -n "/^last up:/s/[0-9-]* [0-9:]* UTC/DATE/p" st >actual &&
+	echo "last up:  DATE, stopped at entry 8" >expect &&
+	test_cmp expect actual &&
 	! grep "^exec:" st
 '
 
@@ -112,20 +140,25 @@ test_expect_success 'IS_EXEC_TIMEOUT=1: a long exec is ended, recorded as failed
 	(cd "$A" && isconf_on a -q exec touch after) &&
 	isconf_on a -q ci && bundle_copy a d &&
 	expect_code 1 isconf_on d up &&
-	grep "entry 11 (exec sh -c test \$IS_HOSTNAME = a || sleep 30) failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended with status 143; stopping here" err &&
+	echo "isconf: error: entry 11 (exec sh -c test \$IS_HOSTNAME = a || sleep 30) failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended with status 143; stopping here" >expect &&
+	test_cmp expect err &&
 	! test -f "$D/after" &&
 	test "$(status_field d applied)" = 10 &&
 	isconf_on d status >st &&
-	grep "^last up: .*FAILED at entry 11 (sh -c test \$IS_HOSTNAME = a || sleep 30) with status 143" st
+	sed -n "/^last up:/s/[0-9-]* [0-9:]* UTC/DATE/p" st >actual &&
+	echo "last up:  DATE, FAILED at entry 11 (sh -c test \$IS_HOSTNAME = a || sleep 30) with status 143" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'IS_EXEC_TIMEOUT and IS_EXEC_GRACE must be seconds' '
 	(IS_EXEC_TIMEOUT=soon && export IS_EXEC_TIMEOUT &&
 	 expect_code 1 isconfd_on a -n) &&
-	grep "IS_EXEC_TIMEOUT=soon: not a number of seconds" err &&
+	echo "isconfd: IS_EXEC_TIMEOUT=soon: not a number of seconds" >expect &&
+	test_cmp expect err &&
 	(IS_EXEC_GRACE=-1 && export IS_EXEC_GRACE &&
 	 expect_code 1 isconfd_on a -n) &&
-	grep "IS_EXEC_GRACE=-1: not a number of seconds" err
+	echo "isconfd: IS_EXEC_GRACE=-1: not a number of seconds" >expect &&
+	test_cmp expect err
 '
 
 test_done
