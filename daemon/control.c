@@ -178,6 +178,25 @@ client_buf(struct client *c, struct buf *b)
 	buf_free(b);
 }
 
+/* Answer a read-only verb with what build makes (table or --json). */
+void
+client_reply(struct client *c, int (*build)(struct isconfd *, struct buf *,
+    int json, char **cause))
+{
+	struct buf	 b;
+	char		*cause = NULL;
+
+	buf_init(&b);
+	if (build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
+		buf_free(&b);
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
+	client_buf(c, &b);
+	client_exit(c, 0);
+}
+
 void
 client_exit(struct client *c, int status)
 {

@@ -171,16 +171,5 @@ hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
 static void
 verb_hosts(struct client *c)
 {
-	struct buf	 b;
-	char		*cause = NULL;
-
-	buf_init(&b);
-	if (hosts_build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
-		buf_free(&b);
-		client_fail(c, cause);
-		free(cause);
-		return;
-	}
-	client_buf(c, &b);
-	client_exit(c, 0);
+	client_reply(c, hosts_build);
 }

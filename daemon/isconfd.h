@@ -225,6 +225,8 @@ void	 client_progress(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Send b's text to the client's stdout; frees b. */
 void	 client_buf(struct client *, struct buf *b);
+void	 client_reply(struct client *, int (*)(struct isconfd *,
+	    struct buf *, int, char **));
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the

@@ -193,18 +193,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 static void
 verb_status(struct client *c)
 {
-	struct buf	 b;
-	char		*cause = NULL;
-
-	buf_init(&b);
-	if (status_build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
-		buf_free(&b);
-		client_fail(c, cause);
-		free(cause);
-		return;
-	}
-	client_buf(c, &b);
-	client_exit(c, 0);
+	client_reply(c, status_build);
 }
 
 /* The id of the entry this host applied last (zeros: none). */
