@@ -43,7 +43,8 @@ serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
 	 * than the head would look like a short journal. */
 	if (journal_head(d->journal, branch, &h, &cause) == -1)
 		goto out;
-	for (seq = after + 1; seq <= h.seq && n < SERVE_MAX_ENTRIES;
+	for (seq = after + 1; seq <= h.seq &&
+	    n < TEST_KNOB("ISCONF_SERVE_MAX", SERVE_MAX_ENTRIES);
 	    seq++, n++) {
 		if (journal_get(d->journal, branch, seq, &e, &cause) != 1)
 			goto out;

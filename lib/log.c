@@ -75,6 +75,14 @@ pause_point(const char *name)
 		usleep(10000);
 	log_warnx("pause hook: resumed at %s", name);
 }
+
+uint64_t
+test_knob(const char *name, uint64_t def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? strtoull(v, NULL, 10) : def;
+}
 #endif
 
 /*

@@ -153,7 +153,15 @@ int	fault_point(const char *what, const char *which);
  */
 void	pause_point(const char *);
 #define PAUSE_POINT(name)	pause_point(name)
+/*
+ * Test knobs, in the same builds: $name as a number when it is set,
+ * else def, so a test can lower a limit (the entries one sync run
+ * serves) to something it can reach quickly.
+ */
+uint64_t test_knob(const char *name, uint64_t def);
+#define TEST_KNOB(name, def)	test_knob(name, def)
 #else
+#define TEST_KNOB(name, def)	(def)
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)
 #endif
