@@ -63,7 +63,8 @@ LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
 	     lib/inroot.c lib/name.c lib/verbs.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c
-JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c
+JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c \
+	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \

@@ -93,6 +93,7 @@ struct netkeys {
 
 struct lock_claim;
 struct sync_run;
+struct serve_run;
 struct up_job;
 struct http;
 
@@ -133,6 +134,7 @@ struct isconfd {
 	struct lock_claim	*claim;		/* our outstanding claim */
 	struct lock_claim	*granted;	/* claims we granted */
 	struct sync_run		*syncs;		/* running entry syncs */
+	struct serve_run	*serves;	/* entries being served */
 	int			 quorum;	/* IS_LOCK_QUORUM */
 	struct http		*http;
 	uint64_t		 replay_failures;

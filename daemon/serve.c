@@ -3,12 +3,34 @@
  * after a seq, and chunks by hash.  Read-only: nothing a peer sends
  * here changes this host.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "isconfd.h"
 
+/*
+ * An entries request is answered a little at a time: the next entries
+ * go out only when what was queued has drained below SERVE_LOW, so a
+ * run holds about SERVE_HIGH bytes whatever the branch's length, and a
+ * turn of the loop reads at most SERVE_TURN entries.  A run ends after
+ * SERVE_MAX_ENTRIES (anywhere, even inside a transaction: the receiver
+ * stages the tail and asks again after it).
+ */
 #define SERVE_MAX_ENTRIES	100000
+#define SERVE_HIGH		(1u << 20)
+#define SERVE_LOW		(256u << 10)
+#define SERVE_TURN		256
+
+struct serve_run {
+	struct isconfd		*d;
+	struct net_conn		*c;
+	char			*branch;
+	uint64_t		 next;		/* seq to send next */
+	uint64_t		 head;		/* ours when asked */
+	uint64_t		 left;		/* entries this run may send */
+	struct serve_run	*next_run;
+};
 
 static int
 serve_error(struct net_conn *c, const char *msg)
@@ -22,55 +44,132 @@ serve_error(struct net_conn *c, const char *msg)
 	return 0;
 }
 
+static void
+serve_run_free(struct serve_run *r)
+{
+	struct serve_run	**pp;
+
+	for (pp = &r->d->serves; *pp != NULL; pp = &(*pp)->next_run)
+		if (*pp == r) {
+			*pp = r->next_run;
+			break;
+		}
+	free(r->branch);
+	free(r);
+}
+
+/* The run is over: no more drain calls, the connection closes once
+ * what is queued is written. */
+static void
+serve_run_end(struct serve_run *r)
+{
+	net_conn_set_drain(r->c, 0, NULL, NULL);
+	net_conn_finish(r->c);
+	serve_run_free(r);
+}
+
+/* One entry: 0, or -1 with cause set (never skipped: the run stops). */
+static int
+serve_one(struct serve_run *r, struct buf *b, struct buf *raw, char **cause)
+{
+	struct entry	e;
+	int		rv = 0;
+
+	if (journal_get(r->d->journal, r->branch, r->next, &e, cause) != 1)
+		return *cause != NULL ? -1 : set_cause(cause, "entry %llu "
+		    "below the head is missing", (unsigned long long)r->next);
+	buf_reset(b);
+	buf_reset(raw);
+	entry_encode(&e, raw);
+	buf_add_blob(b, raw->data, raw->len);
+	buf_add_u8(b, e.has_sig);
+	if (e.has_sig)
+		buf_add(b, e.sig, SIG_LEN);
+	if (net_conn_send(r->c, F_ENTRY, b->data, b->len) == -1)
+		rv = set_cause(cause, "entry %llu (%zu bytes) could not be "
+		    "sent", (unsigned long long)r->next, b->len);
+	entry_free(&e);
+	return rv;
+}
+
+static void
+serve_more(struct serve_run *r)
+{
+	struct buf	 b, raw;
+	char		*cause = NULL;
+	int		 turn = SERVE_TURN;
+
+	buf_init(&b);
+	buf_init(&raw);
+	while (r->next <= r->head && r->left > 0 && turn-- > 0 &&
+	    net_conn_pending(r->c) < SERVE_HIGH) {
+		if (serve_one(r, &b, &raw, &cause) == -1)
+			break;
+		r->next++;
+		r->left--;
+	}
+	if (cause != NULL) {
+		/* A read or send that fails ends the stream there: an END
+		 * would let the receiver resume past the entry. */
+		log_warnx("serving %s to %s: %s", r->branch,
+		    inet_ntoa(net_conn_peer(r->c)->sin_addr), cause);
+		serve_error(r->c, cause);
+		serve_run_end(r);
+	} else if (r->next > r->head || r->left == 0) {
+		buf_reset(&b);
+		buf_add_u64(&b, r->head);
+		net_conn_send(r->c, F_END, b.data, b.len);
+		serve_run_end(r);
+	}
+	buf_free(&b);
+	buf_free(&raw);
+	free(cause);
+}
+
+static void
+serve_drain(void *arg, struct net_conn *c, int closed)
+{
+	struct serve_run	*r = arg;
+
+	(void)c;
+	if (closed)
+		serve_run_free(r);
+	else
+		serve_more(r);
+}
+
 static int
 serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
     size_t len)
 {
-	char		*branch;
-	uint64_t	 after, seq;
-	struct entry	 e;
-	struct jhead	 h;
-	struct buf	 b, raw;
-	size_t		 n = 0;
-	char		*cause = NULL;
-	int		 rv = -1;
+	struct serve_run	*r;
+	char			*branch, *cause = NULL;
+	uint64_t		 after;
+	struct jhead		 h;
 
+	for (r = d->serves; r != NULL; r = r->next_run)
+		if (r->c == c)
+			return -1;	/* one request a connection */
 	if (wire_get_entries_decode(p, len, &branch, &after) == -1)
 		return -1;
-	buf_init(&b);
-	buf_init(&raw);
-	/* A read that fails ends the stream: an F_END after fewer entries
-	 * than the head would look like a short journal. */
-	if (journal_head(d->journal, branch, &h, &cause) == -1)
-		goto out;
-	for (seq = after + 1; seq <= h.seq &&
-	    n < TEST_KNOB("ISCONF_SERVE_MAX", SERVE_MAX_ENTRIES);
-	    seq++, n++) {
-		if (journal_get(d->journal, branch, seq, &e, &cause) != 1)
-			goto out;
-		buf_reset(&b);
-		buf_reset(&raw);
-		entry_encode(&e, &raw);
-		buf_add_blob(&b, raw.data, raw.len);
-		buf_add_u8(&b, e.has_sig);
-		if (e.has_sig)
-			buf_add(&b, e.sig, SIG_LEN);
-		net_conn_send(c, F_ENTRY, b.data, b.len);
-		entry_free(&e);
+	if (journal_head(d->journal, branch, &h, &cause) == -1) {
+		log_warnx("serving %s to a peer: %s", branch, cause);
+		free(branch);
+		free(cause);
+		return -1;
 	}
-	buf_reset(&b);
-	buf_add_u64(&b, h.seq);
-	net_conn_send(c, F_END, b.data, b.len);
-	rv = 0;
-out:
-	if (rv == -1)
-		log_warnx("serving %s to a peer: %s", branch, cause ? cause :
-		    "an entry below the head is missing");
-	buf_free(&b);
-	buf_free(&raw);
-	free(branch);
-	free(cause);
-	return rv;
+	r = xcalloc(1, sizeof *r);
+	r->d = d;
+	r->c = c;
+	r->branch = branch;
+	r->next = after + 1;
+	r->head = h.seq;
+	r->left = TEST_KNOB("ISCONF_SERVE_MAX", SERVE_MAX_ENTRIES);
+	r->next_run = d->serves;
+	d->serves = r;
+	net_conn_set_drain(c, SERVE_LOW, serve_drain, r);
+	serve_more(r);
+	return 0;
 }
 
 static int

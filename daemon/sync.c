@@ -6,15 +6,32 @@
  * peer's history does not extend ours, the whole branch is fetched to
  * find where they part: that is a fork.  Both sides are kept (theirs as
  * BRANCH.fork-ID), the fork is recorded, and up stops before it.
+ *
+ * A signature covers a whole transaction at its ci, which may come
+ * 100,000 entries after the first, so entries are checked as they
+ * arrive (each must extend the one before, and is bounded by the frame
+ * size) and held in a small batch; a full batch goes to the journal's
+ * staging table (journal/stage.c), never into memory.  When a signed
+ * entry verifies, everything up to it moves into the journal in one
+ * transaction.  A run the server cut (its END names a head past what
+ * came) leaves its staged tail for the next run, which asks for the
+ * entries after it; a stream whose end does not verify, or that stages
+ * more than a bound, is refused and its staging dropped.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isconfd.h"
 
-#define SYNC_MAX_ENTRIES	100000
+/* In memory before staging; on disk, per run, before a signature. */
+#define SYNC_BATCH_BYTES	(1u << 20)
+#define SYNC_BATCH_ENTRIES	1024
+#define SYNC_STAGE_MAX		(256ull << 20)
+/* A peer gone this long leaves its staged entries to be dropped. */
+#define SYNC_STAGE_TTL		3600
 
 struct sync_wait {
 	struct isconfd	*d;
@@ -28,11 +45,24 @@ struct sync_wait {
 struct sync_run {
 	struct isconfd		*d;
 	char			*branch;
+	char			*key;		/* staging run: the peer */
 	struct sockaddr_in	 peer;
 	int			 full;
 	struct net_conn		*conn;
-	struct entry		*es;
-	size_t			 n;
+	struct jhead		 head;		/* ours when the run started */
+	struct jhead		 base;		/* stored or agreed up to */
+	struct jhead		 tail;		/* the last entry taken */
+	uint64_t		 staged_upto;	/* (base, this] on disk */
+	uint64_t		 staged_bytes;
+	struct entry		*batch;		/* (staged_upto, tail] */
+	size_t			 nbatch;
+	size_t			 batch_bytes;
+	uint64_t		 fork_at;	/* forking: theirs differ after */
+	int			 forking;
+	uint64_t		 got;		/* entries this run */
+	int			 stored;
+	int			 done;		/* refused or nothing to do */
+	int			 again;		/* cut by the server: resume */
 	int			 answered;
 	struct sync_wait	*wait;
 	struct sync_run		*next;
@@ -108,84 +138,359 @@ fork_get(struct isconfd *d, const char *branch, char **info, uint64_t *seq,
 	return r;
 }
 
-static void
-fork_record(struct isconfd *d, struct sync_run *s, size_t k)
+/*
+ * The signatures below a signed entry that verified, newest first, as
+ * entries_verify checks them: each bound to the branch it was made for
+ * (a fork entry's parent for the entries before it).
+ */
+struct sig_walk {
+	struct isconfd	*d;
+	char		*branch;
+};
+
+static int
+sig_walk_one(void *arg, const struct entry *e, char **cause)
 {
-	struct entry	 mine;
+	struct sig_walk	*w = arg;
+	struct sig_info	 si;
+
+	if (!e->has_sig)
+		return 0;
+	if (check_sig(w->d, e, w->branch, cause) == -1)
+		return -1;
+	if (e->kind == ENTRY_FORK && sig_decode(&e->payload, &si) == 0) {
+		free(w->branch);
+		w->branch = si.parent_branch;
+	}
+	return 0;
+}
+
+/* Every signature in (base, tail) after the one at tail (the last in
+ * the batch), which the caller verified. */
+static int
+run_verify_below(struct sync_run *s, char **cause)
+{
+	struct sig_walk	w = { s->d, xstrdup(s->branch) };
+	size_t		i;
+	int		rv = 0;
+
+	for (i = s->nbatch; i-- > 0 && rv == 0; )
+		rv = sig_walk_one(&w, &s->batch[i], cause);
+	if (rv == 0 && s->staged_upto > s->base.seq)
+		rv = journal_stage_walk(s->d->journal, s->branch, s->key,
+		    s->base.seq, s->staged_upto + 1, 0, sig_walk_one, &w,
+		    cause);
+	free(w.branch);
+	return rv;
+}
+
+static void
+batch_clear(struct sync_run *s)
+{
+	journal_entries_free(s->batch, s->nbatch);
+	s->batch = NULL;
+	s->nbatch = 0;
+	s->batch_bytes = 0;
+}
+
+/* Give up on the run: nothing it staged is kept. */
+static int
+run_refuse(struct sync_run *s, const char *why)
+{
+	char	*cause = NULL;
+
+	log_warnx("refused entries of %s from %s: %s", s->branch,
+	    inet_ntoa(s->peer.sin_addr), why ? why : "?");
+	batch_clear(s);
+	if (journal_stage_drop(s->d->journal, s->branch, s->key,
+	    &cause) == -1) {
+		log_warnx("dropping staged entries of %s: %s", s->branch,
+		    cause);
+		free(cause);
+	}
+	s->done = 1;
+	s->again = 0;
+	return -1;
+}
+
+static int
+run_flush(struct sync_run *s)
+{
+	char	*cause = NULL;
+
+	if (s->nbatch == 0)
+		return 0;
+	if (journal_stage_put(s->d->journal, s->branch, s->key, s->batch,
+	    s->nbatch, &cause) == -1) {
+		run_refuse(s, cause);
+		free(cause);
+		return -1;
+	}
+	s->staged_upto = s->tail.seq;
+	s->staged_bytes += s->batch_bytes;
+	batch_clear(s);
+	return 0;
+}
+
+/* The signed entry just taken verified: store all up to it. */
+static int
+run_commit(struct sync_run *s)
+{
+	char	*cause = NULL;
+
+	if (run_verify_below(s, &cause) == -1 ||
+	    journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
+	    s->staged_upto, s->batch, s->nbatch, &cause) == -1) {
+		run_refuse(s, cause);
+		free(cause);
+		return -1;
+	}
+	batch_clear(s);
+	s->base = s->tail;
+	s->staged_upto = s->tail.seq;
+	s->staged_bytes = 0;
+	s->stored = 1;
+	return 0;
+}
+
+/*
+ * A fork: theirs differ after fork_at.  Their side is kept as
+ * BRANCH.fork-ID once all of it has come and verified, the fork is
+ * recorded, and up stops before it.
+ */
+static int
+fork_store(struct sync_run *s, const char *fname, char **cause)
+{
+	struct entry	first;
+	int		r;
+
+	if ((r = journal_branch_exists(s->d->journal, fname, cause)) != 0)
+		return r == -1 ? -1 : 0;
+	if (s->staged_upto > s->fork_at) {
+		if (journal_stage_get(s->d->journal, s->branch, s->key,
+		    s->fork_at + 1, &first, cause) != 1)
+			return set_cause(cause, "staged entry %llu is gone",
+			    (unsigned long long)s->fork_at + 1);
+	} else
+		entry_copy(&first, &s->batch[0]);
+	r = journal_fork(s->d->journal, s->branch, fname, s->fork_at, &first,
+	    cause);
+	entry_free(&first);
+	if (r == -1)
+		return -1;
+	return journal_stage_commit(s->d->journal, s->branch, s->key, fname,
+	    s->staged_upto, s->batch, s->nbatch, cause);
+}
+
+static void
+fork_record(struct sync_run *s)
+{
+	struct isconfd	*d = s->d;
+	struct entry	 mine, theirs_e;
 	char		 ours[13], theirs[13], *fname, *key, *v, *cause = NULL;
-	uint64_t	 seq;
+	uint64_t	 k = s->fork_at;
 	int		 r;
 
-	if ((r = fork_get(d, s->branch, &v, &seq, &cause)) == 1)
-		free(v);
-	/* Known already, or our entry k + 1 gone meanwhile: nothing to do. */
-	if (r != 0 || (r = journal_get(d->journal, s->branch, k + 1, &mine,
+	if ((r = journal_get(d->journal, s->branch, k + 1, &mine,
 	    &cause)) != 1) {
-		if (r == -1)
-			log_warnx("recording a fork of %s: %s", s->branch,
-			    cause);
+		run_refuse(s, cause ? cause : "our side of the fork is gone");
 		free(cause);
 		return;
 	}
 	id_short(ours, mine.id);
-	id_short(theirs, s->es[k].id);
 	entry_free(&mine);
-	xasprintf(&fname, "%s.fork-%s", s->branch, theirs);
-	if ((r = journal_branch_exists(d->journal, fname, &cause)) == -1)
-		log_warnx("keeping the other side of the fork: %s", cause);
-	else if (r == 0 && (journal_fork(d->journal, s->branch, fname, k, &s->es[k],
-	    &cause) == -1 || journal_append(d->journal, fname, s->es + k + 1,
-	    s->n - k - 1, 0, &cause) == -1))
-		log_warnx("keeping the other side of the fork: %s", cause);
-	xasprintf(&key, "fork:%s", s->branch);
-	xasprintf(&v, "%zu %s %s %s %s", k + 1, ours, theirs, fname,
-	    inet_ntoa(s->peer.sin_addr));
-	journal_state_set(d->journal, key, v, NULL);
-	log_warnx("FORK on %s at entry %zu: ours %s, %s has %s (kept as "
-	    "branch %s); up stops before it", s->branch, k + 1, ours,
-	    inet_ntoa(s->peer.sin_addr), theirs, fname);
-	free(key);
-	free(v);
-	free(fname);
-	free(cause);
-}
-
-/* A full fetch: find where the peer's branch and ours part. */
-static void
-store_full(struct isconfd *d, struct sync_run *s, const struct jhead *h)
-{
-	struct entry	e;
-	uint8_t		zero[HASH_LEN] = { 0 };
-	char		*cause = NULL;
-	size_t		k;
-
-	if (entries_verify(d, s->branch, s->es, s->n, zero, &cause) == -1) {
-		log_warnx("refused entries of %s from %s: %s", s->branch,
-		    inet_ntoa(s->peer.sin_addr), cause);
-		free(cause);
-		return;
-	}
-	for (k = 0; k < s->n && k < h->seq; k++) {
-		if (journal_get(d->journal, s->branch, k + 1, &e,
-		    &cause) != 1) {
-			log_warnx("comparing entries of %s from %s: %s",
-			    s->branch, inet_ntoa(s->peer.sin_addr), cause ?
-			    cause : "an entry below the head is missing");
+	if (s->staged_upto > k) {
+		if (journal_stage_get(d->journal, s->branch, s->key, k + 1,
+		    &theirs_e, &cause) != 1) {
+			run_refuse(s, cause ? cause : "staging lost");
 			free(cause);
 			return;
 		}
-		int same = memcmp(e.id, s->es[k].id, HASH_LEN) == 0;
-		entry_free(&e);
-		if (!same) {
-			fork_record(d, s, k);
-			return;
-		}
-	}
-	if (k < s->n && journal_append(d->journal, s->branch, s->es + k,
-	    s->n - k, 0, &cause) == -1) {
-		log_warnx("storing entries of %s: %s", s->branch, cause);
+		id_short(theirs, theirs_e.id);
+		entry_free(&theirs_e);
+	} else
+		id_short(theirs, s->batch[0].id);
+	xasprintf(&fname, "%s.fork-%s", s->branch, theirs);
+	if (fork_store(s, fname, &cause) == -1) {
+		log_warnx("keeping the other side of the fork: %s", cause);
 		free(cause);
 	}
+	batch_clear(s);
+	if (journal_stage_drop(d->journal, s->branch, s->key, NULL) == -1)
+		log_warnx("dropping staged entries of %s", s->branch);
+	xasprintf(&key, "fork:%s", s->branch);
+	xasprintf(&v, "%llu %s %s %s %s", (unsigned long long)k + 1, ours,
+	    theirs, fname, inet_ntoa(s->peer.sin_addr));
+	journal_state_set(d->journal, key, v, NULL);
+	log_warnx("FORK on %s at entry %llu: ours %s, %s has %s (kept as "
+	    "branch %s); up stops before it", s->branch,
+	    (unsigned long long)k + 1, ours, inet_ntoa(s->peer.sin_addr),
+	    theirs, fname);
+	free(key);
+	free(v);
+	free(fname);
+}
+
+/* All of their side, staged: the last entry signed, every signature
+ * verifying for the branch it was made for. */
+static int
+run_verify_side(struct sync_run *s)
+{
+	struct entry	last;
+	char		*cause = NULL;
+	int		 r;
+
+	if ((r = journal_stage_get(s->d->journal, s->branch, s->key,
+	    s->tail.seq, &last, &cause)) == 1) {
+		r = last.has_sig ? 0 : set_cause(&cause, "the last entry is "
+		    "not signed");
+		entry_free(&last);
+	} else if (r == 0)
+		set_cause(&cause, "staging lost");
+	if (r == 0 && run_verify_below(s, &cause) == 0)
+		return 0;
+	run_refuse(s, cause);
+	free(cause);
+	return -1;
+}
+
+/* Known already: nothing to record, nothing to keep. */
+static int
+fork_known(struct sync_run *s)
+{
+	char		*v, *cause = NULL;
+	uint64_t	 seq;
+	int		 r;
+
+	if ((r = fork_get(s->d, s->branch, &v, &seq, &cause)) == 1)
+		free(v);
+	if (r == -1) {
+		log_warnx("recording a fork of %s: %s", s->branch, cause);
+		free(cause);
+	}
+	return r != 0;
+}
+
+/*
+ * A full fetch, an entry we have by its seq: the same id means the same
+ * history (and it was checked when we stored it); the first that
+ * differs is where the branches part.  1: taken, 0: the other side
+ * starts here, -1: stop.
+ */
+static int
+run_compare(struct sync_run *s, const struct entry *e)
+{
+	struct entry	mine;
+	char		*cause = NULL;
+	int		 same;
+
+	if (journal_get(s->d->journal, s->branch, e->seq, &mine,
+	    &cause) != 1) {
+		log_warnx("comparing entries of %s from %s: %s", s->branch,
+		    inet_ntoa(s->peer.sin_addr), cause ? cause :
+		    "an entry below the head is missing");
+		free(cause);
+		s->done = 1;
+		return -1;
+	}
+	same = memcmp(mine.id, e->id, HASH_LEN) == 0;
+	entry_free(&mine);
+	if (same) {
+		s->base.seq = e->seq;
+		memcpy(s->base.id, e->id, HASH_LEN);
+		s->staged_upto = e->seq;
+		return 1;
+	}
+	if (fork_known(s)) {
+		s->done = 1;
+		return -1;
+	}
+	s->forking = 1;
+	s->fork_at = e->seq - 1;
+	return 0;
+}
+
+/* The first entry of an incremental run does not extend what we hold. */
+static int
+run_diverged(struct sync_run *s, const struct entry *e)
+{
+	s->done = 1;
+	if (s->tail.seq != s->head.seq) {
+		/* A staged tail from before that this peer does not
+		 * continue: drop it and start again from the head. */
+		run_refuse(s, "the staged entries are not theirs");
+		s->again = 1;
+		return -1;
+	}
+	if (e->seq == s->head.seq + 1)
+		s->again = 2;	/* a full fetch: find the fork */
+	return -1;
+}
+
+static int
+run_take(struct sync_run *s, struct entry *e)
+{
+	struct buf	raw;
+	int		r;
+
+	if (!s->full && s->got == 0 && (e->seq != s->tail.seq + 1 ||
+	    memcmp(e->parent, s->tail.id, HASH_LEN) != 0))
+		return run_diverged(s, e);
+	if (e->seq != s->tail.seq + 1 ||
+	    memcmp(e->parent, s->tail.id, HASH_LEN) != 0)
+		return run_refuse(s, "hash chain broken");
+	if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) && !e->has_sig)
+		return run_refuse(s, "a ci or fork entry is not signed");
+	s->got++;
+	s->tail.seq = e->seq;
+	memcpy(s->tail.id, e->id, HASH_LEN);
+	if (s->full && !s->forking && e->seq <= s->head.seq &&
+	    (r = run_compare(s, e)) != 0)
+		return r == 1 ? 0 : -1;
+	buf_init(&raw);
+	entry_encode(e, &raw);
+	s->batch_bytes += raw.len;
+	buf_free(&raw);
+	s->batch = xreallocarray(s->batch, s->nbatch + 1, sizeof *s->batch);
+	s->batch[s->nbatch++] = *e;
+	memset(e, 0, sizeof *e);
+	if (s->staged_bytes + s->batch_bytes > TEST_KNOB("ISCONF_STAGE_MAX",
+	    SYNC_STAGE_MAX))
+		return run_refuse(s, "more unsigned entries than can be held");
+	return 0;
+}
+
+/* A signed entry came: if it verifies, store everything up to it. */
+static int
+run_try_commit(struct sync_run *s)
+{
+	const struct entry	*e = &s->batch[s->nbatch - 1];
+	char			*cause = NULL;
+
+	/* One that does not verify may be bound to the parent of a fork
+	 * still to come: it waits, staged, for a later signature. */
+	if (s->forking || check_sig(s->d, e, s->branch, &cause) == -1) {
+		free(cause);
+		return 0;
+	}
+	return run_commit(s);
+}
+
+static int
+run_entry(struct sync_run *s, struct entry *e)
+{
+	int	has_sig = e->has_sig;
+
+	if (s->done || run_take(s, e) == -1)
+		return -1;
+	if (s->nbatch == 0)
+		return 0;
+	if (has_sig && run_try_commit(s) == -1)
+		return -1;
+	if (s->batch_bytes >= SYNC_BATCH_BYTES ||
+	    s->nbatch >= SYNC_BATCH_ENTRIES)
+		return run_flush(s);
+	return 0;
 }
 
 static int
@@ -197,33 +502,10 @@ prefetch_off(struct isconfd *d)
 }
 
 static void
-sync_store(struct isconfd *d, struct sync_run *s)
+run_stored(struct isconfd *d, struct sync_run *s)
 {
-	struct jhead	 h;
-	char		*cause = NULL;
+	struct jhead	h;
 
-	if (s->n == 0)
-		return;
-	if (journal_head(d->journal, s->branch, &h, &cause) == -1) {
-		log_warnx("storing entries of %s: %s", s->branch, cause);
-		free(cause);
-		return;
-	}
-	if (s->full) {
-		store_full(d, s, &h);
-	} else if (s->es[0].seq != h.seq + 1 ||
-	    memcmp(s->es[0].parent, h.id, HASH_LEN) != 0) {
-		if (s->es[0].seq == h.seq + 1)
-			sync_branch(d, s->branch, &s->peer, 1);
-		return;
-	} else if (entries_verify(d, s->branch, s->es, s->n, h.id,
-	    &cause) == -1 || journal_append(d->journal, s->branch, s->es,
-	    s->n, 0, &cause) == -1) {
-		log_warnx("refused entries of %s from %s: %s", s->branch,
-		    inet_ntoa(s->peer.sin_addr), cause);
-		free(cause);
-		return;
-	}
 	if (journal_head(d->journal, s->branch, &h, NULL) == 0)
 		log_info("%s: now at entry %llu (from %s)", s->branch,
 		    (unsigned long long)h.seq, inet_ntoa(s->peer.sin_addr));
@@ -236,6 +518,39 @@ sync_store(struct isconfd *d, struct sync_run *s)
 		sync_chunks(d, s->branch, NULL, NULL, NULL);
 }
 
+/*
+ * The server's END: its head.  A tail short of it was cut (the server
+ * sends at most so many entries a run): staged, the next run resumes
+ * after it.  Else the stream is whole, and what is not stored yet must
+ * end in a signature that verifies.
+ */
+static void
+run_end(struct sync_run *s, uint64_t their_head)
+{
+	int	pending = s->tail.seq > s->base.seq;
+
+	if (s->done)
+		return;
+	if (s->tail.seq < their_head && !s->full) {
+		if (run_flush(s) == 0 && s->got > 0)
+			s->again = 1;
+		PAUSE_POINT("sync-cut");	/* a test kills the host */
+		return;
+	}
+	if (s->tail.seq < their_head) {
+		/* Not resumed: a full fetch starts from the first entry. */
+		run_refuse(s, "a full fetch longer than one run");
+		return;
+	}
+	if (s->forking) {
+		if (run_flush(s) == 0 && run_verify_side(s) == 0)
+			fork_record(s);
+		return;
+	}
+	if (pending)
+		run_refuse(s, "the last entry is not signed, or its signature "
+		    "does not verify");
+}
 static void
 wait_done(struct sync_wait *w)
 {
@@ -267,8 +582,9 @@ run_free(struct sync_run *s)
 			*pp = s->next;
 			break;
 		}
-	journal_entries_free(s->es, s->n);
+	batch_clear(s);
 	free(s->branch);
+	free(s->key);
 	free(s);
 }
 
@@ -277,14 +593,26 @@ run_closed(void *arg, struct net_conn *c, const char *error)
 {
 	struct sync_run		*s = arg;
 	struct sync_wait	*w = s->wait;
+	struct isconfd		*d = s->d;
+	struct sockaddr_in	 peer = s->peer;
+	char			*branch = xstrdup(s->branch);
+	int			 again = s->again;
 
 	(void)c;
 	if (error != NULL && !s->answered)
 		log_debug("sync %s from %s: %s", s->branch,
 		    inet_ntoa(s->peer.sin_addr), error);
+	/* Gone mid-stream: what came is staged for the next run. */
+	if (!s->done)
+		run_flush(s);
+	if (s->stored)
+		run_stored(d, s);
 	run_free(s);
 	if (w != NULL && --w->outstanding == 0)
 		wait_done(w);
+	if (again)
+		sync_branch(d, branch, &peer, again == 2);
+	free(branch);
 }
 
 static int
@@ -293,20 +621,22 @@ run_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 {
 	struct sync_run	*s = arg;
 	struct entry	 e;
+	uint64_t	 their_head;
+	int		 rv;
 
 	if (type == F_ENTRY) {
-		if (s->n >= SYNC_MAX_ENTRIES ||
-		    wire_entry_decode(p, len, &e) == -1)
-			return -1;
-		s->es = xreallocarray(s->es, s->n + 1, sizeof *s->es);
-		s->es[s->n++] = e;
-		return 0;
+		if (wire_entry_decode(p, len, &e) == -1)
+			return run_refuse(s, "a malformed entry");
+		rv = run_entry(s, &e);
+		entry_free(&e);
+		return rv;
 	}
-	if (type == F_END) {
+	if (type == F_END && !s->answered &&
+	    wire_end_decode(p, len, &their_head) == 0) {
 		s->answered = 1;
 		if (s->wait != NULL)
 			s->wait->answered++;
-		sync_store(s->d, s);
+		run_end(s, their_head);
 		net_conn_finish(c);
 		return 0;
 	}
@@ -323,6 +653,68 @@ run_find(struct isconfd *d, const char *branch, const struct sockaddr_in *a)
 		    s->peer.sin_addr.s_addr == a->sin_addr.s_addr)
 			return s;
 	return NULL;
+}
+
+/* Stale staging: a peer that went away long ago. */
+static void
+stage_expire(struct isconfd *d)
+{
+	static time_t	 last;
+	time_t		 now = time(NULL);
+	char		*cause = NULL;
+	int		 n;
+
+	if (now - last < 60 && last != 0)
+		return;
+	last = now;
+	if ((n = journal_stage_expire(d->journal, now -
+	    (time_t)TEST_KNOB("ISCONF_STAGE_TTL", SYNC_STAGE_TTL),
+	    &cause)) == -1) {
+		log_warnx("dropping stale staged entries: %s", cause);
+		free(cause);
+	} else if (n > 0)
+		log_info("dropped %d staged entries of peers gone for an "
+		    "hour", n);
+}
+
+/*
+ * What an earlier run from this peer staged: resumed if it extends our
+ * head (the next run asks for the entries after it), else dropped.
+ */
+static void
+run_resume(struct sync_run *s)
+{
+	struct journal	*j = s->d->journal;
+	struct jstage	 sp;
+	struct entry	 e;
+	char		*cause = NULL;
+	int		 r, ok = 0;
+
+	stage_expire(s->d);
+	if ((r = journal_stage_span(j, s->branch, s->key, &sp,
+	    &cause)) == 0)
+		return;
+	if (r == 1 && !s->full && sp.last > s->head.seq &&
+	    sp.first <= s->head.seq + 1) {
+		r = journal_stage_get(j, s->branch, s->key, s->head.seq + 1, &e,
+		    &cause);
+		if (r == 1) {
+			ok = memcmp(e.parent, s->head.id, HASH_LEN) == 0;
+			entry_free(&e);
+		}
+	}
+	if (ok) {
+		s->tail.seq = sp.last;
+		memcpy(s->tail.id, sp.last_id, HASH_LEN);
+		s->staged_upto = sp.last;
+		s->staged_bytes = sp.bytes;
+		log_debug("sync %s from %s: resuming after staged entry %llu",
+		    s->branch, inet_ntoa(s->peer.sin_addr),
+		    (unsigned long long)sp.last);
+	} else if (r == -1 || journal_stage_drop(j, s->branch, s->key,
+	    &cause) == -1)
+		log_warnx("staged entries of %s: %s", s->branch, cause);
+	free(cause);
 }
 
 static struct sync_run *
@@ -344,14 +736,20 @@ run_start(struct isconfd *d, const char *branch,
 	s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->branch = xstrdup(branch);
+	xasprintf(&s->key, "%s%s", inet_ntoa(peer->sin_addr), full ?
+	    " full" : "");
 	s->peer = *peer;
 	s->full = full;
+	s->head = h;
+	if (!full)
+		s->base = s->tail = h;
 	s->wait = w;
 	s->next = d->syncs;
 	d->syncs = s;
+	run_resume(s);
 	buf_init(&b);
 	buf_add_str(&b, branch);
-	buf_add_u64(&b, full ? 0 : h.seq);
+	buf_add_u64(&b, s->tail.seq);
 	if ((s->conn = net_connect(d->net, peer, run_frame, run_closed,
 	    s)) == NULL) {
 		buf_free(&b);

@@ -219,6 +219,16 @@ wire_get_entries_decode(const uint8_t *p, size_t len, char **branch,
 }
 
 int
+wire_end_decode(const uint8_t *p, size_t len, uint64_t *head)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*head = rd_u64(&r);
+	return rd_done(&r);
+}
+
+int
 wire_get_chunk_decode(const uint8_t *p, size_t len, uint8_t *hash)
 {
 	struct rd	r;

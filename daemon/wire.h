@@ -100,6 +100,8 @@ int	wire_release_decode(const uint8_t *, size_t, char **branch,
 int	wire_get_entries_decode(const uint8_t *, size_t, char **branch,
 	    uint64_t *after);
 int	wire_get_chunk_decode(const uint8_t *, size_t, uint8_t *hash);
+/* F_END: the server's head when it answered. */
+int	wire_end_decode(const uint8_t *, size_t, uint64_t *head);
 /* F_ENTRY: an entry and its signature. */
 int	wire_entry_decode(const uint8_t *, size_t, struct entry *);
 /* F_CHUNK and F_NOCHUNK: -1 without a hash, 1 with a hash but a

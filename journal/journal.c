@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "journal.h"
-
-struct journal {
-	sqlite3	*db;
-};
+#include "journal_int.h"
 
 static const char *schema =
     "CREATE TABLE IF NOT EXISTS branches(name TEXT PRIMARY KEY,"
@@ -30,7 +27,7 @@ static const char *schema =
     " status INTEGER, duration_ms INTEGER, PRIMARY KEY(branch, seq));"
     "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT);";
 
-static int
+int
 db_exec(struct journal *j, const char *sql, char **cause)
 {
 	char	*err = NULL;
@@ -44,7 +41,7 @@ db_exec(struct journal *j, const char *sql, char **cause)
 	return 0;
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 db_prep(struct journal *j, const char *sql)
 {
 	sqlite3_stmt	*st;
@@ -54,7 +51,7 @@ db_prep(struct journal *j, const char *sql)
 	return st;
 }
 
-static int
+int
 db_fail(struct journal *j, sqlite3_stmt *st, char **cause)
 {
 	set_cause(cause, "journal: %s", sqlite3_errmsg(j->db));
@@ -62,11 +59,20 @@ db_fail(struct journal *j, sqlite3_stmt *st, char **cause)
 	return -1;
 }
 
+int
+db_done(struct journal *j, sqlite3_stmt *st, char **cause)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_fail(j, st, cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /*
  * Step a read of table.  Test builds fail it with an I/O error when
  * $ISCONF_FAULT is "journal-read" or "journal-read:TABLE".
  */
-static int
+int
 db_step(sqlite3_stmt *st, const char *table)
 {
 #ifdef ISCONF_CRASH_HOOKS
@@ -79,7 +85,7 @@ db_step(sqlite3_stmt *st, const char *table)
 }
 
 /* A read that stepped to rc: "reading WHAT: disk I/O error". */
-static int __attribute__((format(printf, 5, 6)))
+int
 db_read_fail(struct journal *j, sqlite3_stmt *st, int rc, char **cause,
     const char *fmt, ...)
 {
@@ -97,7 +103,7 @@ db_read_fail(struct journal *j, sqlite3_stmt *st, int rc, char **cause,
 	return -1;
 }
 
-static void
+void
 db_rollback(struct journal *j)
 {
 	sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
@@ -123,7 +129,8 @@ journal_open(const char *path, struct journal **jp, char **cause)
 	}
 	sqlite3_busy_timeout(j->db, 5000);
 	if (db_exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-	    cause) == -1 || db_exec(j, schema, cause) == -1)
+	    cause) == -1 || db_exec(j, schema, cause) == -1 ||
+	    db_exec(j, stage_schema, cause) == -1)
 		goto fail;
 	*jp = j;
 	return 0;
@@ -287,7 +294,7 @@ insert_entry(struct journal *j, const char *branch, const struct entry *e,
 	return 0;
 }
 
-static int
+int
 append_locked(struct journal *j, const char *branch, const struct entry *es,
     size_t n, char **cause)
 {

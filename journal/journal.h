@@ -248,6 +248,51 @@ int	 journal_history_matches(struct journal *, const char *hist_branch,
 int	 journal_history_copy(struct journal *, const char *from,
 	    const char *to, uint64_t upto, char **cause);
 
+/*
+ * Staging (stage.c): entries received but not yet covered by a verified
+ * signature, on disk under (branch, run) and never seen as journal
+ * entries.  The caller checks that they chain before it stages them.
+ */
+struct jstage {
+	uint64_t	first, last;		/* seqs staged */
+	uint64_t	n, bytes;		/* rows, encoded bytes */
+	uint8_t		parent[HASH_LEN];	/* of the first */
+	uint8_t		last_id[HASH_LEN];
+};
+/* Stage entries in one transaction: 0 or -1 and none staged. */
+int	 journal_stage_put(struct journal *, const char *branch,
+	    const char *run, const struct entry *, size_t n, char **cause);
+/* 1 and the staged entry at seq (entry_free), 0 if none, -1. */
+int	 journal_stage_get(struct journal *, const char *branch,
+	    const char *run, uint64_t seq, struct entry *,
+	    char **cause) MUST_CHECK;
+/* 1 and what (branch, run) holds, 0 if nothing, -1. */
+int	 journal_stage_span(struct journal *, const char *branch,
+	    const char *run, struct jstage *, char **cause) MUST_CHECK;
+/* fn on each staged entry lo < seq < hi, newest first: the signed ones
+ * (kind 0) or those of a kind.  Stops at fn's -1 and returns it; 0. */
+typedef int (*journal_stage_cb)(void *arg, const struct entry *,
+    char **cause);
+int	 journal_stage_walk(struct journal *, const char *branch,
+	    const char *run, uint64_t lo, uint64_t hi, int kind,
+	    journal_stage_cb fn, void *arg, char **cause) MUST_CHECK;
+/*
+ * Append to branch target the staged entries of (branch, run) up to
+ * upto, then the n entries es (which follow them), in one transaction,
+ * and unstage them.  Entries target already has (the same id at the
+ * same seq: another run stored them) are skipped; one that disagrees
+ * or does not extend its head fails it.  0, or -1 and nothing changed.
+ */
+int	 journal_stage_commit(struct journal *, const char *branch,
+	    const char *run, const char *target, uint64_t upto,
+	    const struct entry *es, size_t n, char **cause);
+/* Unstage everything of (branch, run): 0 or -1. */
+int	 journal_stage_drop(struct journal *, const char *branch,
+	    const char *run, char **cause);
+/* Unstage every run whose last row was staged before the time: the
+ * number of rows removed, or -1. */
+int	 journal_stage_expire(struct journal *, int64_t before, char **cause);
+
 /* Key/value state (pending reboot, last up result): 1 and a copy the
  * caller frees in *value, 0 if unset (*value NULL), -1 error. */
 int	 journal_state_get(struct journal *, const char *key, char **value,

@@ -143,5 +143,14 @@ void	*net_conn_arg(struct net_conn *);
 void	 net_conn_set_arg(struct net_conn *, void *);
 const struct sockaddr_in *net_conn_peer(struct net_conn *);
 size_t	 net_conn_pending(struct net_conn *);	/* bytes queued to send */
+/*
+ * Backpressure for a long answer: drain(arg, c, 0) is called each time
+ * the bytes queued to send fall to low or below, and drain(arg, c, 1)
+ * once when the connection goes (then c is freed).  A NULL drain stops
+ * both.
+ */
+typedef void (*net_drain_cb)(void *arg, struct net_conn *, int closed);
+void	 net_conn_set_drain(struct net_conn *, size_t low, net_drain_cb,
+	    void *arg);
 
 #endif

@@ -58,6 +58,8 @@ struct net_conn {
 	net_frame_cb		 frame_cb;
 	net_close_cb		 close_cb;
 	void			*arg;
+	net_drain_cb		 drain_cb;
+	void			*drain_arg;
 	struct buf		 rbuf;		/* plaintext of the frame read */
 	struct buf		 wbuf;		/* and of the frame sent */
 };
@@ -81,6 +83,8 @@ conn_free(struct net_conn *c, const char *error)
 	c->state = CS_DEAD;
 	if (c->close_cb != NULL)
 		c->close_cb(c->arg, c, error);
+	if (c->drain_cb != NULL)
+		c->drain_cb(c->drain_arg, c, 1);
 	if (c->server)
 		c->n->nconns--;
 	bufferevent_free(c->bev);
@@ -418,6 +422,8 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->finishing && evbuffer_get_length(bufferevent_get_output(bev))
 	    == 0)
 		conn_free(c, NULL);
+	else if (c->drain_cb != NULL && !c->finishing)
+		c->drain_cb(c->drain_arg, c, 0);
 }
 
 static void
@@ -647,4 +653,14 @@ size_t
 net_conn_pending(struct net_conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* The write callback runs when the output falls to the low watermark. */
+void
+net_conn_set_drain(struct net_conn *c, size_t low, net_drain_cb cb,
+    void *arg)
+{
+	c->drain_cb = cb;
+	c->drain_arg = arg;
+	bufferevent_setwatermark(c->bev, EV_WRITE, cb != NULL ? low : 0, 0);
 }
