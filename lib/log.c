@@ -56,6 +56,19 @@ fault_point(const char *what, const char *which)
 	    strcmp(want + n + 1, which) == 0);
 }
 
+size_t
+test_limit(const char *env, size_t dflt)
+{
+	const char		*v = getenv(env);
+	unsigned long long	 n;
+	char			*end;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	n = strtoull(v, &end, 10);
+	return *end != '\0' || n == 0 || n > dflt ? dflt : (size_t)n;
+}
+
 void
 pause_point(const char *name)
 {

@@ -153,9 +153,17 @@ int	fault_point(const char *what, const char *which);
  */
 void	pause_point(const char *);
 #define PAUSE_POINT(name)	pause_point(name)
+/*
+ * Limits a test may lower, in the same builds: $env as a number between
+ * 1 and dflt, else dflt.  So a test makes an ordinary file exceed the
+ * frame limit ($ISCONF_MAX_FRAME, $ISCONF_CHUNK_MAX).
+ */
+size_t	test_limit(const char *env, size_t dflt);
+#define TEST_LIMIT(env, dflt)	test_limit(env, dflt)
 #else
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)
+#define TEST_LIMIT(env, dflt)	((size_t)(dflt))
 #endif
 
 /* A result that must be looked at: an error or a lookup's answer. */
