@@ -164,12 +164,29 @@ struct hashset {
 	size_t	  alloc;		/* hashes h has room for */
 };
 void	 hashset_add(struct hashset *, const uint8_t *hash);
-/* Every chunk of a snap entry (other entries add nothing). */
+/* Every chunk of a snap entry, or the hashes of its chunk list objects
+ * (other entries add nothing). */
 void	 hashset_add_snap(struct hashset *, const struct entry *);
 void	 hashset_finish(struct hashset *);	/* sort, dedupe */
 /* Index of hash in a finished set, or -1. */
 ssize_t	 hashset_find(const struct hashset *, const uint8_t *);
 void	 hashset_free(struct hashset *);
+
+/*
+ * chunklist.c: chunk list objects.  make: a snap of more than
+ * SNAP_INLINE_MAX chunks gets its list objects (stored in the cache) in
+ * s->lists: 0 or -1.  load: a listed snap's chunks into s->chunks from
+ * the cache, each list checked by hash and the sizes against the file's:
+ * 1 (also for an inline list), 0 a list object is missing, -1 corrupt
+ * or an error (cause set both ways).  add: a snap entry's list objects
+ * and all its chunks to hs (bundle create): 0, or -1 if a list object
+ * is missing or corrupt.
+ */
+int	 chunklist_make(struct isconfd *, struct snap_info *, char **cause);
+int	 chunklist_load(struct isconfd *, struct snap_info *, char **cause)
+	    MUST_CHECK;
+int	 chunklist_add(struct isconfd *, struct hashset *,
+	    const struct entry *, char **cause);
 
 /* netkeys.c: hmac_keys read for net/, and again when it changes. */
 int	 netkeys_open(struct isconfd *, char **cause);
