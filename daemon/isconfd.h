@@ -139,6 +139,8 @@ struct isconfd {
 	uint64_t		 entries_applied;	/* since start */
 	uint64_t		 chunks_served, chunk_bytes_served;
 	uint64_t		 chunks_fetched, chunk_bytes_fetched;
+	struct refusal		*refusals;	/* refusal.c */
+	uint64_t		 refused_total;
 };
 
 /* peers.c */
@@ -193,6 +195,17 @@ int	 netkeys_open(struct isconfd *, char **cause);
 /* net/'s net_keys_cb: hands net/ new keys if the file changed. */
 void	 netkeys_check(void *);
 void	 netkeys_close(struct isconfd *);
+
+/*
+ * refusal.c: peers that refuse what this host serves.  send: tell the
+ * serving peer why we refuse its entries (ERROR).  note: a peer's ERROR
+ * on a stream we serve, recorded (0, or -1 if malformed).  status: the
+ * refusing peers, a "REFUSED:" line each, or "refused_by":[...],.
+ */
+void	 refusal_send(struct isconfd *, struct net_conn *, const char *why);
+int	 refusal_note(struct isconfd *, struct net_conn *, const uint8_t *,
+	    size_t);
+void	 refusal_status(struct isconfd *, struct buf *, int json);
 
 /* serve.c: answer peers' sync requests. */
 int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,

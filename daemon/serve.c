@@ -113,6 +113,8 @@ serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 		return serve_entries(d, c, p, len);
 	case F_GET_CHUNK:
 		return serve_chunk(d, c, p, len);
+	case F_ERROR:	/* the peer refused what we served */
+		return refusal_note(d, c, p, len);
 	default:
 		serve_error(c, "unknown request");
 		return -1;

@@ -160,6 +160,7 @@ store_full(struct isconfd *d, struct sync_run *s, const struct jhead *h)
 	size_t		k;
 
 	if (entries_verify(d, s->branch, s->es, s->n, zero, &cause) == -1) {
+		refusal_send(d, s->conn, cause);
 		log_warnx("refused entries of %s from %s: %s", s->branch,
 		    inet_ntoa(s->peer.sin_addr), cause);
 		free(cause);
@@ -219,6 +220,7 @@ sync_store(struct isconfd *d, struct sync_run *s)
 	} else if (entries_verify(d, s->branch, s->es, s->n, h.id,
 	    &cause) == -1 || journal_append(d->journal, s->branch, s->es,
 	    s->n, 0, &cause) == -1) {
+		refusal_send(d, s->conn, cause);
 		log_warnx("refused entries of %s from %s: %s", s->branch,
 		    inet_ntoa(s->peer.sin_addr), cause);
 		free(cause);
