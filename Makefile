@@ -70,6 +70,7 @@ NET_SRC	   = net/keys.c net/udp.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/install.c \
 	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
+	     daemon/chunklist.c daemon/refusal.c \
 	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/http.c \

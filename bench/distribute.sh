@@ -17,17 +17,8 @@ W=$(mktemp -d /tmp/isconf-dist.XXXXXX)
 LAST=$((P + 2))
 trap 'for i in $(seq $LAST); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
 
-host() {
-	i=$1
-	shift
-	env IS_HOME="$W/$i/home" IS_ROOT="$W/$i/root" IS_HOSTNAME=d$i \
-	    IS_DOMAIN=bench.example IS_MAINCF=/dev/null IS_BIND=127.0.2.$i \
-	    IS_PORT=65427 IS_HTTP_PORT=65428 IS_PREFETCH=0 \
-	    IS_GOSSIP_MS=1000 "$@"
-}
-head_of() {
-	host $1 "$ISCONF" status 2>/dev/null | sed -n 's/^head: *\([0-9]*\).*/\1/p'
-}
+. "$(dirname "$0")/lib.sh"
+host() { _h=$1; shift; bench_host d 127.0.2 65427 $_h IS_GOSSIP_MS=1000 "$@"; }
 wait_head() {	# wait_head HOST SEQ
 	n=0
 	until [ "$(head_of $1)" = "$2" ]; do

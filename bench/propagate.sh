@@ -15,16 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/isconf-prop.XXXXXX)
 trap 'for i in $(seq $N); do host $i "$ISCONF" -q stop 2>/dev/null || true; done; rm -rf "$W"' EXIT
 
-host() {
-	i=$1
-	shift
-	env IS_HOME="$W/$i/home" IS_ROOT="$W/$i/root" IS_HOSTNAME=h$i \
-	    IS_DOMAIN=bench.example IS_MAINCF=/dev/null IS_BIND=127.0.1.$i \
-	    IS_PORT=65327 IS_HTTP_PORT=65328 IS_PREFETCH=0 "$@"
-}
-head_of() {
-	host $1 "$ISCONF" status 2>/dev/null | sed -n 's/^head: *\([0-9]*\).*/\1/p'
-}
+. "$HERE/lib.sh"
+host() { bench_host h 127.0.1 65327 "$@"; }
 ms() { date +%s%3N; }
 
 for i in $(seq $N); do

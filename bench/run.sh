@@ -146,6 +146,24 @@ dist_fetch_s=$7 dist_mb_s=$8 dist_cpu=$9
 dist_floor=$(echo "$dist_cpu / $(nproc)" | bc -l)
 dist_share=$(echo "$dist_origin / ($dist_origin + $dist_peers)" | bc -l)
 
+# 6. A BENCH_BIG_GIB (20) GiB random file snapped and replicated
+# (bench/bigfile.sh), or why not (disk).
+BIG_GIB=${BENCH_BIG_GIB:-20}
+big=$(sh "$HERE/bigfile.sh" "$BUILD" $BIG_GIB)
+case $big in
+skipped*)
+	big_json="\"big_file\": {\"gib\": $BIG_GIB, \"skipped\": \"${big#skipped: }\"},"
+	big_rows="$(printf '%-44s %s' "snap + replicate $BIG_GIB GiB" "$big")"
+	;;
+*)
+	set -- $big
+	big_json="\"big_file\": {\"gib\": $BIG_GIB, \"snap_s\": $(printf '%.1f' $1), \"replicate_s\": $(printf '%.1f' $2), \"origin_peak_rss_kib\": $3, \"target_peak_rss_kib\": $4},"
+	big_rows="$(printf '%-44s %12s s %14s %8s' "snap $BIG_GIB GiB random" "$(printf '%.1f' $1)" "-" "-")
+$(printf '%-44s %12s s %14s %8s' "  replicate it to a second host (up)" "$(printf '%.1f' $2)" "-" "-")
+$(printf '%-44s %10s KiB %10s KiB %8s' "  peak RSS: origin / target" "$3" "$4" "-")"
+	;;
+esac
+
 # The 1,000 and 10,000-host simulation (bench/sim.c, bench/sim.sh).
 sim_rows=$(BUILD=$BUILD sh "$HERE/sim.sh" "$W/sim.json")
 sim_json=$(sed 's/$/,/' "$W/sim.json" | sed '$ s/,$//')
@@ -175,7 +193,8 @@ cat >"$OUT" <<JSON
   "dist_all_cpu_s": $dist_cpu, "dist_all_cpu_floor_s": $(r $dist_floor),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
   "dist_origin_share": $(r $dist_share),
-  $prop_json"simulation": [
+  $prop_json$big_json
+  "simulation": [
 $sim_json
   ],
   "resnap_1mib_changed_new_bytes": $new
@@ -200,5 +219,6 @@ printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2
 printf '%-44s %12s s %12s s %8s\n' "  the same vs its CPU / $(nproc) cores (floor)" "$dist_group" "$(r $dist_floor)" "$(r $(echo "$dist_group / $dist_floor" | bc -l))"
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
 printf '%s' "$prop_rows"
+printf '%s\n' "$big_rows"
 printf '%s\n' "$sim_rows"
 echo "results: $OUT"

@@ -63,6 +63,8 @@ int	cache_flush(struct cache *, char **cause);
 int	cache_begin(struct cache *, char **cause);
 int	cache_commit(struct cache *, char **cause);
 void	cache_rollback(struct cache *);
+/* The largest chunk cut: CHUNK_MAX but in tests. */
+size_t	cache_chunk_max(void);
 /* Find the boundaries of data (exposed for tests and benchmarks). */
 size_t	cache_chunk_boundary(const uint8_t *, size_t);
 

@@ -33,20 +33,36 @@ gear_init(void)
 	}
 }
 
+/* CHUNK_MAX, or lower in a test build ($ISCONF_CHUNK_MAX), so that a
+ * test's file of a few MiB has hundreds of chunks. */
+size_t
+cache_chunk_max(void)
+{
+	return TEST_KNOB("ISCONF_CHUNK_MAX", CHUNK_MAX);
+}
+
+static size_t
+chunk_min(void)
+{
+	size_t	max = cache_chunk_max();
+
+	return max < CHUNK_MAX ? max / 4 : CHUNK_MIN;
+}
+
 size_t
 cache_chunk_boundary(const uint8_t *p, size_t len)
 {
 	const uint64_t	mask = ((1ULL << CHUNK_AVG_BITS) - 1) << (64 -
 			    CHUNK_AVG_BITS);
 	uint64_t	h = 0;
-	size_t		i;
+	size_t		i, min = chunk_min(), max = cache_chunk_max();
 
 	gear_init();
-	if (len <= CHUNK_MIN)
+	if (len <= min)
 		return len;
-	if (len > CHUNK_MAX)
-		len = CHUNK_MAX;
-	for (i = CHUNK_MIN; i < len; i++) {
+	if (len > max)
+		len = max;
+	for (i = min; i < len; i++) {
 		h = (h << 1) + gear[p[i]];
 		if ((h & mask) == 0)
 			return i + 1;
@@ -100,7 +116,6 @@ read_full(int fd, uint8_t *p, size_t want)
  */
 #define WIN_DATA	(8u << 20)
 #define WIN_LEN		(WIN_DATA + CHUNK_MAX)
-#define WIN_CUTS	(WIN_LEN / CHUNK_MIN + 2)
 
 struct cut {
 	size_t		off;
@@ -191,7 +206,7 @@ hasher_start(struct hasher *h, crypto_generichash_state *st)
 	h->st = st;
 	for (i = 0; i < 2; i++) {
 		h->w[i].buf = xmalloc(WIN_LEN);
-		h->w[i].cuts = xreallocarray(NULL, WIN_CUTS,
+		h->w[i].cuts = xreallocarray(NULL, WIN_LEN / chunk_min() + 2,
 		    sizeof *h->w[i].cuts);
 	}
 	pthread_mutex_init(&h->mu, NULL);
@@ -313,9 +328,9 @@ store_cuts(struct cache *c, const struct window *w, struct cache_file *f,
 static size_t
 cut_window(struct window *w, int eof, size_t *ncuts)
 {
-	size_t	at = 0, len;
+	size_t	at = 0, len, max = cache_chunk_max();
 
-	for (*ncuts = 0; w->have - at >= CHUNK_MAX || (eof && at < w->have);
+	for (*ncuts = 0; w->have - at >= max || (eof && at < w->have);
 	    (*ncuts)++) {
 		len = cache_chunk_boundary(w->buf + at, w->have - at);
 		w->cuts[*ncuts].off = at;

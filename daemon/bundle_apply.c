@@ -190,34 +190,46 @@ out:
 	return rv;
 }
 
+/* 0 if the bundle holds hash, which entry e (a snap of path) needs as
+ * what ("chunk", "chunk list"); else -1 and cause. */
+static int
+need_held(const struct hashset *need, const uint8_t *hash,
+    const struct entry *e, const char *path, const char *what, char **cause)
+{
+	char	hex[2 * HASH_LEN + 1];
+	ssize_t	at = hashset_find(need, hash);
+
+	if (at != -1 && need->found[at])
+		return 0;
+	hex_encode(hex, hash, HASH_LEN);
+	return set_cause(cause, "entry %llu (%s) needs %s %.16s, which the "
+	    "bundle lacks", (unsigned long long)e->seq, path, what, hex);
+}
+
 /* Every chunk the entries' snaps need must be in the bundle (bundle
- * create puts them all in): else up would fail on this host later. */
+ * create puts them all in): else up would fail on this host later.  Of
+ * a listed snap, its list objects: the chunks they name are not checked
+ * here (bundle create puts them all in, and up names one missing). */
 static int
 check_needed(struct bundle_in *bi, struct hashset *need, char **cause)
 {
 	struct snap_info	s;
-	char			hex[2 * HASH_LEN + 1];
 	size_t			i, k;
-	ssize_t			at;
+	int			rv = 0;
 
-	for (i = 0; i < bi->n; i++) {
+	for (i = 0; i < bi->n && rv == 0; i++) {
 		if (bi->es[i].kind != ENTRY_SNAP ||
 		    snap_decode(&bi->es[i].payload, &s) == -1)
 			continue;
-		for (k = 0; k < s.nchunks; k++) {
-			at = hashset_find(need, s.chunks[k].hash);
-			if (at != -1 && need->found[at])
-				continue;
-			hex_encode(hex, s.chunks[k].hash, HASH_LEN);
-			set_cause(cause, "entry %llu (%s) needs chunk %.16s, "
-			    "which the bundle lacks",
-			    (unsigned long long)bi->es[i].seq, s.path, hex);
-			snap_info_free(&s);
-			return -1;
-		}
+		for (k = 0; k < s.nchunks && rv == 0; k++)
+			rv = need_held(need, s.chunks[k].hash, &bi->es[i],
+			    s.path, "chunk", cause);
+		for (k = 0; k < s.nlists && rv == 0; k++)
+			rv = need_held(need, s.lists[k].hash, &bi->es[i],
+			    s.path, "chunk list", cause);
 		snap_info_free(&s);
 	}
-	return 0;
+	return rv;
 }
 
 static int

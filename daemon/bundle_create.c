@@ -13,7 +13,8 @@
 #include "isconfd.h"
 #include "bundle.h"
 
-/* Collect the distinct chunks that the branch's snaps reference. */
+/* Collect the distinct chunks that the branch's snaps reference, and
+ * their chunk list objects. */
 static int
 collect_chunks(struct isconfd *d, const char *branch, uint64_t head,
     struct hashset *hs, char **cause)
@@ -28,8 +29,10 @@ collect_chunks(struct isconfd *d, const char *branch, uint64_t head,
 			    (unsigned long long)seq);
 		if (r != 1)
 			return -1;
-		hashset_add_snap(hs, &e);
+		r = chunklist_add(d, hs, &e, cause);
 		entry_free(&e);
+		if (r == -1)
+			return -1;
 	}
 	hashset_finish(hs);
 	return 0;

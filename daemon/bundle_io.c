@@ -180,6 +180,8 @@ hashset_add_snap(struct hashset *hs, const struct entry *e)
 		return;
 	for (i = 0; i < s.nchunks; i++)
 		hashset_add(hs, s.chunks[i].hash);
+	for (i = 0; i < s.nlists; i++)
+		hashset_add(hs, s.lists[i].hash);
 	snap_info_free(&s);
 }
 

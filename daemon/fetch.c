@@ -16,6 +16,10 @@
  * and once every connected peer lacked a chunk, all are asked again
  * while the fetch as a whole still makes progress; after FETCH_STALL_MS
  * without a chunk from anyone it ends with what it has.
+ *
+ * A snap whose chunk list is in list objects (chunklist.c) needs those
+ * first: a first pass fetches only the missing list objects (checked by
+ * hash like any chunk), and a second all the chunks.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -39,6 +43,7 @@ struct fetch_chunk {
 	uint32_t	len;
 	int		state;
 	int		owner;		/* connection asked, when in flight */
+	int		list;		/* a chunk list object */
 	uint64_t	tried;		/* peers that lacked it (bit per peer) */
 };
 
@@ -69,17 +74,40 @@ struct fetch {
 	int64_t			 shown;		/* last progress, ns */
 	int64_t			 progress_at;	/* last chunk, ns */
 	struct event		*tick;
+	char			*branch;
+	int			 lists;		/* list objects to fetch */
 	sync_done_cb		 cb;
 	void			*arg;
 };
 
+static void	fetch_start(struct isconfd *, const char *, struct client *,
+		    sync_done_cb, void *, int);
+
 static void	fetch_pump(struct fetch_conn *);
+
+static const char *
+fetch_what(const struct fetch *f)
+{
+	return f->lists > 0 ? "chunk lists" : "chunks";
+}
+
+/* " (N bytes)" for chunks; nothing for list objects, whose sizes the
+ * fetch does not know beforehand. */
+static const char *
+fetch_bytes(const struct fetch *f, uint64_t n, char *out, size_t len)
+{
+	if (f->lists > 0)
+		return "";
+	snprintf(out, len, " (%llu bytes)", (unsigned long long)n);
+	return out;
+}
 
 static void
 fetch_free(struct fetch *f)
 {
 	if (f->tick != NULL)
 		event_free(f->tick);
+	free(f->branch);
 	free(f->chunks);
 	free(f);
 }
@@ -87,7 +115,7 @@ fetch_free(struct fetch *f)
 static void
 fetch_end(struct fetch *f)
 {
-	char	*cause = NULL;
+	char	 bytes[32], *cause = NULL;
 	int	 i;
 
 	if (f->finished)
@@ -107,12 +135,15 @@ fetch_end(struct fetch *f)
 		if (f->conns[i].conn != NULL)
 			net_conn_finish(f->conns[i].conn);
 	if (f->c != NULL && f->nchunks > 0)
-		client_info(f->c, "fetched %zu of %zu chunks (%llu bytes) "
-		    "from peers", f->nchunks - f->remaining, f->nchunks,
-		    (unsigned long long)f->done_bytes);
+		client_info(f->c, "fetched %zu of %zu %s%s from peers",
+		    f->nchunks - f->remaining, f->nchunks, fetch_what(f),
+		    fetch_bytes(f, f->done_bytes, bytes, sizeof bytes));
 	if (f->tick != NULL)
 		evtimer_del(f->tick);
-	if (f->cb != NULL)
+	/* All the list objects here: now the chunks they name. */
+	if (f->lists > 0 && f->remaining == 0)
+		fetch_start(f->d, f->branch, f->c, f->cb, f->arg, 0);
+	else if (f->cb != NULL)
 		f->cb(f->d, f->arg, (int)(f->nchunks - f->remaining));
 	if (f->open == 0)
 		fetch_free(f);
@@ -331,34 +362,60 @@ fetch_shuffle(struct fetch *f)
 	}
 }
 
-/*
- * Adds the chunks of s that the cache lacks to f, repeats included
- * (fetch_dedupe drops them), and their hashes to seen.  -1 if the cache
- * fails.
- */
-static int
-fetch_add_snap(struct fetch *f, const struct snap_info *s,
-    struct hashset *seen, char **cause)
+/* Adds a chunk or list object to f, and its hash to seen. */
+static void
+fetch_add(struct fetch *f, const uint8_t *hash, uint32_t len, int list,
+    struct hashset *seen)
 {
 	struct fetch_chunk	*fc;
-	size_t			 i;
-	int			 r;
 
+	if (f->nchunks == f->alloc) {
+		f->alloc = f->alloc ? f->alloc * 2 : 64;
+		f->chunks = xreallocarray(f->chunks, f->alloc,
+		    sizeof *f->chunks);
+	}
+	fc = &f->chunks[f->nchunks++];
+	memset(fc, 0, sizeof *fc);
+	memcpy(fc->hash, hash, HASH_LEN);
+	fc->len = len;
+	fc->list = list;
+	hashset_add(seen, fc->hash);
+}
+
+/*
+ * Adds the chunks of s that the cache lacks to f, repeats included
+ * (fetch_dedupe drops them), or, when the cache lacks some of its list
+ * objects, those.  -1 if the cache fails or a list is corrupt.
+ */
+static int
+fetch_add_snap(struct fetch *f, struct snap_info *s, struct hashset *seen,
+    char **cause)
+{
+	size_t	i;
+	int	r;
+
+	if ((r = chunklist_load(f->d, s, cause)) == 0) {
+		free(*cause);
+		*cause = NULL;
+		for (i = 0; i < s->nlists; i++) {
+			if ((r = cache_has(f->d->cache, s->lists[i].hash,
+			    cause)) == -1)
+				return -1;
+			if (r == 0) {
+				fetch_add(f, s->lists[i].hash, 0, 1, seen);
+				f->lists++;
+			}
+		}
+		return 0;
+	}
+	if (r == -1)
+		return -1;
 	for (i = 0; i < s->nchunks; i++) {
 		if ((r = cache_has(f->d->cache, s->chunks[i].hash, cause)) == -1)
 			return -1;
-		if (r == 1)
-			continue;
-		if (f->nchunks == f->alloc) {
-			f->alloc = f->alloc ? f->alloc * 2 : 64;
-			f->chunks = xreallocarray(f->chunks, f->alloc,
-			    sizeof *f->chunks);
-		}
-		fc = &f->chunks[f->nchunks++];
-		memset(fc, 0, sizeof *fc);
-		memcpy(fc->hash, s->chunks[i].hash, HASH_LEN);
-		fc->len = s->chunks[i].len;
-		hashset_add(seen, fc->hash);
+		if (r == 0)
+			fetch_add(f, s->chunks[i].hash, s->chunks[i].len, 0,
+			    seen);
 	}
 	return 0;
 }
@@ -368,6 +425,7 @@ fetch_add_snap(struct fetch *f, const struct snap_info *s,
  * twice, a block repeated in a file), in their order: with the hashes
  * sorted (hashset_finish), O(n log n) for n chunks, where comparing
  * each with those before it was O(n^2) (55,000 chunks in a 10 GiB snap).
+ * When list objects are missing, keeps only them (the first pass).
  */
 static void
 fetch_dedupe(struct fetch *f, struct hashset *seen)
@@ -379,7 +437,7 @@ fetch_dedupe(struct fetch *f, struct hashset *seen)
 	for (i = 0; i < f->nchunks; i++) {
 		if ((at = hashset_find(seen, f->chunks[i].hash)) == -1)
 			fatalx("fetch_dedupe: a chunk is not in its own set");
-		if (seen->found[at])
+		if (seen->found[at] || (f->lists > 0 && !f->chunks[i].list))
 			continue;
 		seen->found[at] = 1;
 		f->chunks[kept++] = f->chunks[i];
@@ -431,15 +489,27 @@ void
 sync_chunks(struct isconfd *d, const char *branch, struct client *c,
     sync_done_cb cb, void *arg)
 {
+	fetch_start(d, branch, c, cb, arg, 1);
+}
+
+/* A pass: the first may fetch list objects, and then starts another. */
+static void
+fetch_start(struct isconfd *d, const char *branch, struct client *c,
+    sync_done_cb cb, void *arg, int first)
+{
 	struct fetch		*f = xcalloc(1, sizeof *f);
 	struct sockaddr_in	*to = NULL;
 	size_t			 i, n = 0;
+	char			 bytes[32];
 
 	f->d = d;
 	f->c = c;
 	f->cb = cb;
 	f->arg = arg;
+	f->branch = xstrdup(branch);
 	fetch_collect(f, branch);
+	if (!first)
+		f->lists = 0;	/* a list still missing: do not loop */
 	fetch_shuffle(f);
 	f->progress_at = now_ns();
 	if (f->nchunks > 0 && d->net != NULL) {
@@ -459,10 +529,9 @@ sync_chunks(struct isconfd *d, const char *branch, struct client *c,
 			f->open++;
 		}
 		if (c != NULL && f->nconns > 0)
-			client_info(c, "fetching %zu chunks (%llu bytes) from "
-			    "%d peers", f->nchunks,
-			    (unsigned long long)f->total_bytes,
-			    f->nconns);
+			client_info(c, "fetching %zu %s%s from %d peers",
+			    f->nchunks, fetch_what(f), fetch_bytes(f,
+			    f->total_bytes, bytes, sizeof bytes), f->nconns);
 		for (int j = 0; j < f->nconns; j++)
 			fetch_pump(&f->conns[j]);
 		free(to);

@@ -78,6 +78,7 @@ struct metric_values {
 	uint64_t	 auth_failures, cache_chunks, cache_bytes;
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
+	uint64_t	 refused;
 };
 
 /* How a metric's samples are labelled. */
@@ -135,6 +136,8 @@ static const struct metric metrics[] = {
 	    "fetched from them (in).", METRIC_IN_OUT, MV(chunks) },
 	{ "lock_held", "gauge", "1 when the branch is locked; mine=1 when by "
 	    "this host.", METRIC_LOCK, MV(lock) },
+	{ "peer_refusals_total", "counter", "Streams on which a peer refused "
+	    "the entries this host served.", METRIC_PLAIN, MV(refused) },
 };
 #undef MV
 
@@ -220,6 +223,7 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->chunk_bytes[1] = d->chunk_bytes_served;
 	v->chunks[0] = d->chunks_fetched;
 	v->chunks[1] = d->chunks_served;
+	v->refused = d->refused_total;
 	return 0;
 }
 

@@ -253,6 +253,7 @@ isconfd_close(struct isconfd *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	sodium_memzero(d->sk, sizeof d->sk);
+	free(d->refusals);
 	free(d->branch);
 	conf_free(&d->conf);
 }

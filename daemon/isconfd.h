@@ -141,6 +141,8 @@ struct isconfd {
 	uint64_t		 entries_applied;	/* since start */
 	uint64_t		 chunks_served, chunk_bytes_served;
 	uint64_t		 chunks_fetched, chunk_bytes_fetched;
+	struct refusal		*refusals;	/* refusal.c */
+	uint64_t		 refused_total;
 };
 
 /* peers.c */
@@ -166,18 +168,46 @@ struct hashset {
 	size_t	  alloc;		/* hashes h has room for */
 };
 void	 hashset_add(struct hashset *, const uint8_t *hash);
-/* Every chunk of a snap entry (other entries add nothing). */
+/* Every chunk of a snap entry, or the hashes of its chunk list objects
+ * (other entries add nothing). */
 void	 hashset_add_snap(struct hashset *, const struct entry *);
 void	 hashset_finish(struct hashset *);	/* sort, dedupe */
 /* Index of hash in a finished set, or -1. */
 ssize_t	 hashset_find(const struct hashset *, const uint8_t *);
 void	 hashset_free(struct hashset *);
 
+/*
+ * chunklist.c: chunk list objects.  make: a snap of more than
+ * SNAP_INLINE_MAX chunks gets its list objects (stored in the cache) in
+ * s->lists: 0 or -1.  load: a listed snap's chunks into s->chunks from
+ * the cache, each list checked by hash and the sizes against the file's:
+ * 1 (also for an inline list), 0 a list object is missing, -1 corrupt
+ * or an error (cause set both ways).  add: a snap entry's list objects
+ * and all its chunks to hs (bundle create): 0, or -1 if a list object
+ * is missing or corrupt.
+ */
+int	 chunklist_make(struct isconfd *, struct snap_info *, char **cause);
+int	 chunklist_load(struct isconfd *, struct snap_info *, char **cause)
+	    MUST_CHECK;
+int	 chunklist_add(struct isconfd *, struct hashset *,
+	    const struct entry *, char **cause);
+
 /* netkeys.c: hmac_keys read for net/, and again when it changes. */
 int	 netkeys_open(struct isconfd *, char **cause);
 /* net/'s net_keys_cb: hands net/ new keys if the file changed. */
 void	 netkeys_check(void *);
 void	 netkeys_close(struct isconfd *);
+
+/*
+ * refusal.c: peers that refuse what this host serves.  send: tell the
+ * serving peer why we refuse its entries (ERROR).  note: a peer's ERROR
+ * on a stream we serve, recorded (0, or -1 if malformed).  status: the
+ * refusing peers, a "REFUSED:" line each, or "refused_by":[...],.
+ */
+void	 refusal_send(struct isconfd *, struct net_conn *, const char *why);
+int	 refusal_note(struct isconfd *, struct net_conn *, const uint8_t *,
+	    size_t);
+void	 refusal_status(struct isconfd *, struct buf *, int json);
 
 /* serve.c: answer peers' sync requests. */
 int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,

@@ -58,13 +58,15 @@ serve_run_free(struct serve_run *r)
 	free(r);
 }
 
-/* The run is over: no more drain calls, the connection closes once
- * what is queued is written. */
+/* The run is over: no more drain calls.  After an error the connection
+ * closes once what is queued is written; after END the receiver closes
+ * it, so that it can still say why it refuses what we sent. */
 static void
-serve_run_end(struct serve_run *r)
+serve_run_end(struct serve_run *r, int finish)
 {
 	net_conn_set_drain(r->c, 0, NULL, NULL);
-	net_conn_finish(r->c);
+	if (finish)
+		net_conn_finish(r->c);
 	serve_run_free(r);
 }
 
@@ -114,12 +116,12 @@ serve_more(struct serve_run *r)
 		log_warnx("serving %s to %s: %s", r->branch,
 		    inet_ntoa(net_conn_peer(r->c)->sin_addr), cause);
 		serve_error(r->c, cause);
-		serve_run_end(r);
+		serve_run_end(r, 1);
 	} else if (r->next > r->head || r->left == 0) {
 		buf_reset(&b);
 		buf_add_u64(&b, r->head);
 		net_conn_send(r->c, F_END, b.data, b.len);
-		serve_run_end(r);
+		serve_run_end(r, 0);
 	}
 	buf_free(&b);
 	buf_free(&raw);
@@ -213,6 +215,8 @@ serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 		return serve_entries(d, c, p, len);
 	case F_GET_CHUNK:
 		return serve_chunk(d, c, p, len);
+	case F_ERROR:	/* the peer refused what we served */
+		return refusal_note(d, c, p, len);
 	default:
 		serve_error(c, "unknown request");
 		return -1;

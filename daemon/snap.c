@@ -99,7 +99,7 @@ snap_content(struct isconfd *d, const char *real, struct snap_info *s,
 	}
 	*new_bytes = f.new_bytes;
 	cache_file_free(&f);
-	return 0;
+	return chunklist_make(d, s, cause);
 }
 
 static int

@@ -246,8 +246,10 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 	if (status_lock(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
-	if (status_mesh(d, &b, json, cause) == -1 ||
-	    status_last_up(d, &b, json, cause) == -1)
+	if (status_mesh(d, &b, json, cause) == -1)
+		goto fail;
+	refusal_status(d, &b, json);
+	if (status_last_up(d, &b, json, cause) == -1)
 		goto fail;
 	if (json)
 		buf_add_u8(&b, '}');

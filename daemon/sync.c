@@ -64,6 +64,7 @@ struct sync_run {
 	int			 done;		/* refused or nothing to do */
 	int			 again;		/* cut by the server: resume */
 	int			 answered;
+	char			*unverified;	/* why a signature failed */
 	struct sync_wait	*wait;
 	struct sync_run		*next;
 };
@@ -201,6 +202,8 @@ run_refuse(struct sync_run *s, const char *why)
 
 	log_warnx("refused entries of %s from %s: %s", s->branch,
 	    inet_ntoa(s->peer.sin_addr), why ? why : "?");
+	if (s->conn != NULL)
+		refusal_send(s->d, s->conn, why ? why : "?");
 	batch_clear(s);
 	if (journal_stage_drop(s->d->journal, s->branch, s->key,
 	    &cause) == -1) {
@@ -470,9 +473,14 @@ run_try_commit(struct sync_run *s)
 	/* One that does not verify may be bound to the parent of a fork
 	 * still to come: it waits, staged, for a later signature. */
 	if (s->forking || check_sig(s->d, e, s->branch, &cause) == -1) {
-		free(cause);
+		if (cause != NULL) {
+			free(s->unverified);
+			s->unverified = cause;
+		}
 		return 0;
 	}
+	free(s->unverified);
+	s->unverified = NULL;
 	return run_commit(s);
 }
 
@@ -548,8 +556,8 @@ run_end(struct sync_run *s, uint64_t their_head)
 		return;
 	}
 	if (pending)
-		run_refuse(s, "the last entry is not signed, or its signature "
-		    "does not verify");
+		run_refuse(s, s->unverified != NULL ? s->unverified :
+		    "the last entry is not signed");
 }
 static void
 wait_done(struct sync_wait *w)
@@ -585,6 +593,7 @@ run_free(struct sync_run *s)
 	batch_clear(s);
 	free(s->branch);
 	free(s->key);
+	free(s->unverified);
 	free(s);
 }
 

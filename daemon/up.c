@@ -289,7 +289,10 @@ up_snap(struct up_job *job)
 		up_fail(job, 1, "entry %llu (%s%s): %s", "malformed payload");
 		return -1;
 	}
-	rv = install_snap(job->c->d, &s, &cause);
+	if ((rv = chunklist_load(job->c->d, &s, &cause)) == 1)
+		rv = install_snap(job->c->d, &s, &cause);
+	else
+		rv = -1;
 	snap_info_free(&s);
 	if (rv == -1) {
 		up_fail(job, 1, "entry %llu (%s %s) failed: %s", cause);

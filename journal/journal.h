@@ -92,6 +92,20 @@ struct chunk_ref {
 	uint8_t		 hash[HASH_LEN];
 	uint32_t	 len;
 };
+/*
+ * A long chunk list is content-addressed data of its own, so that an
+ * entry stays small whatever the file's size: the snap carries the
+ * hashes of "chunk list" objects, stored and fetched like chunks, each
+ * the encoding of up to SNAP_LIST_MAX chunk_refs (chunk_list_encode).
+ */
+struct chunk_list_ref {
+	uint8_t		 hash[HASH_LEN];
+	uint32_t	 nchunks;	/* chunk_refs in the list object */
+};
+#define SNAP_INLINE_MAX		32	/* chunks journaled inline at most */
+#define CHUNK_REF_LEN		(HASH_LEN + 4)
+#define SNAP_LIST_MAX		((1024 * 1024) / CHUNK_REF_LEN)
+#define SNAP_MAX_LISTS		1024
 struct snap_info {
 	char			*path;		/* absolute, relative to IS_ROOT */
 	enum snap_type		 type;
@@ -101,8 +115,10 @@ struct snap_info {
 	uint64_t		 size;
 	uint8_t			 hash[HASH_LEN];	/* whole content */
 	char			*target;	/* symlink target */
-	struct chunk_ref	*chunks;
+	struct chunk_ref	*chunks;	/* inline, or once loaded */
 	size_t			 nchunks;
+	struct chunk_list_ref	*lists;		/* a listed chunk list */
+	size_t			 nlists;
 	struct snap_parent	*parents;	/* outermost first */
 	size_t			 nparents;
 };
@@ -125,6 +141,12 @@ struct sig_info {
 void	snap_encode(const struct snap_info *, struct buf *);
 int	snap_decode(const struct buf *, struct snap_info *);
 void	snap_info_free(struct snap_info *);
+/* A chunk list object: n chunk_refs.  The decoder appends the n refs
+ * the object must hold to out (room for n): 0, or -1 if it does not
+ * hold exactly n.  total receives the sum of their lengths. */
+void	chunk_list_encode(const struct chunk_ref *, size_t n, struct buf *);
+int	chunk_list_decode(const uint8_t *, size_t, size_t n,
+	    struct chunk_ref *out, uint64_t *total);
 void	exec_encode(const struct exec_info *, struct buf *);
 int	exec_decode(const struct buf *, struct exec_info *);
 void	exec_info_free(struct exec_info *);

@@ -14,6 +14,8 @@
 #define MAX_ARG		(256 * 1024)
 #define MAX_CHUNKS	(1u << 22)
 #define MAX_PARENTS	256
+/* In place of a chunk count: the chunk list is in list objects. */
+#define SNAP_LISTED	0xffffffffu
 
 static int
 path_safe(const char *p)
@@ -61,16 +63,77 @@ snap_encode(const struct snap_info *s, struct buf *b)
 	buf_add_u64(b, s->size);
 	buf_add(b, s->hash, HASH_LEN);
 	buf_add_str(b, s->target);
-	buf_add_u32(b, (uint32_t)s->nchunks);
-	for (i = 0; i < s->nchunks; i++) {
-		buf_add(b, s->chunks[i].hash, HASH_LEN);
-		buf_add_u32(b, s->chunks[i].len);
+	if (s->nlists > 0) {
+		buf_add_u32(b, SNAP_LISTED);
+		buf_add_u32(b, (uint32_t)s->nlists);
+		for (i = 0; i < s->nlists; i++) {
+			buf_add(b, s->lists[i].hash, HASH_LEN);
+			buf_add_u32(b, s->lists[i].nchunks);
+		}
+	} else {
+		buf_add_u32(b, (uint32_t)s->nchunks);
+		chunk_list_encode(s->chunks, s->nchunks, b);
 	}
 	buf_add_u32(b, (uint32_t)s->nparents);
 	for (i = 0; i < s->nparents; i++) {
 		buf_add_str(b, s->parents[i].path);
 		owner_encode(&s->parents[i].own, b);
 	}
+}
+
+void
+chunk_list_encode(const struct chunk_ref *c, size_t n, struct buf *b)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		buf_add(b, c[i].hash, HASH_LEN);
+		buf_add_u32(b, c[i].len);
+	}
+}
+
+int
+chunk_list_decode(const uint8_t *p, size_t len, size_t n,
+    struct chunk_ref *out, uint64_t *total)
+{
+	struct rd	r;
+	size_t		i;
+
+	*total = 0;
+	if (len != n * CHUNK_REF_LEN)
+		return -1;
+	rd_init(&r, p, len);
+	for (i = 0; i < n; i++) {
+		rd_bytes(&r, out[i].hash, HASH_LEN);
+		out[i].len = rd_u32(&r);
+		*total += out[i].len;
+	}
+	return rd_done(&r);
+}
+
+/* The list objects' hashes and counts, after SNAP_LISTED: at least two
+ * lists' worth of chunks, or it would have been inline. */
+static int
+snap_decode_lists(struct rd *r, struct snap_info *s)
+{
+	uint64_t	nchunks = 0;
+	size_t		i, n;
+
+	n = rd_u32(r);
+	if (r->err || n == 0 || n > SNAP_MAX_LISTS ||
+	    n * CHUNK_REF_LEN > r->len - r->off)
+		return -1;
+	s->lists = xcalloc(n, sizeof *s->lists);
+	s->nlists = n;
+	for (i = 0; i < n; i++) {
+		rd_bytes(r, s->lists[i].hash, HASH_LEN);
+		s->lists[i].nchunks = rd_u32(r);
+		if (s->lists[i].nchunks == 0 ||
+		    s->lists[i].nchunks > SNAP_LIST_MAX)
+			return -1;
+		nchunks += s->lists[i].nchunks;
+	}
+	return r->err || nchunks <= SNAP_INLINE_MAX ? -1 : 0;
 }
 
 int
@@ -93,14 +156,18 @@ snap_decode(const struct buf *b, struct snap_info *s)
 	/* Counts are stored only once their arrays exist: the error path
 	 * frees by them (snap_info_free). */
 	n = rd_u32(&r);
-	if (r.err || n > MAX_CHUNKS || n * 36 > r.len - r.off)
-		goto bad;
-	s->chunks = xcalloc(n, sizeof *s->chunks);
-	s->nchunks = n;
-	for (i = 0; i < s->nchunks; i++) {
-		rd_bytes(&r, s->chunks[i].hash, HASH_LEN);
-		s->chunks[i].len = rd_u32(&r);
-		total += s->chunks[i].len;
+	if (n == SNAP_LISTED) {
+		if (snap_decode_lists(&r, s) == -1)
+			goto bad;
+	} else {
+		if (r.err || n > MAX_CHUNKS || n * CHUNK_REF_LEN > r.len - r.off)
+			goto bad;
+		s->chunks = xcalloc(n, sizeof *s->chunks);
+		s->nchunks = n;
+		if (chunk_list_decode(r.p + r.off, n * CHUNK_REF_LEN, n,
+		    s->chunks, &total) == -1)
+			goto bad;
+		r.off += n * CHUNK_REF_LEN;
 	}
 	n = rd_u32(&r);
 	if (r.err || n > MAX_PARENTS)
@@ -113,10 +180,11 @@ snap_decode(const struct buf *b, struct snap_info *s)
 		if (!r.err && !path_safe(s->parents[i].path))
 			goto bad;
 	}
+	/* A listed file's size is checked when its lists are loaded. */
 	if (rd_done(&r) == -1 || !path_safe(s->path) ||
 	    s->type < SNAP_FILE || s->type > SNAP_SYMLINK ||
-	    (s->type == SNAP_FILE && total != s->size) ||
-	    (s->type != SNAP_FILE && s->nchunks != 0))
+	    (s->type == SNAP_FILE && s->nlists == 0 && total != s->size) ||
+	    (s->type != SNAP_FILE && (s->nchunks != 0 || s->nlists != 0)))
 		goto bad;
 	return 0;
 bad:
@@ -140,6 +208,7 @@ snap_info_free(struct snap_info *s)
 	free(s->target);
 	owner_free(&s->own);
 	free(s->chunks);
+	free(s->lists);
 	for (i = 0; i < s->nparents; i++) {
 		free(s->parents[i].path);
 		owner_free(&s->parents[i].own);

@@ -79,9 +79,15 @@ pause_point(const char *name)
 uint64_t
 test_knob(const char *name, uint64_t def)
 {
-	const char	*v = getenv(name);
+	const char		*v = getenv(name);
+	unsigned long long	 n;
+	char			*end;
 
-	return v != NULL && *v != '\0' ? strtoull(v, NULL, 10) : def;
+	if (v == NULL || *v < '0' || *v > '9')
+		return def;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno != 0 || *end != '\0' || n == 0 || n > def ? def : n;
 }
 #endif
 

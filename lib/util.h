@@ -154,9 +154,10 @@ int	fault_point(const char *what, const char *which);
 void	pause_point(const char *);
 #define PAUSE_POINT(name)	pause_point(name)
 /*
- * Test knobs, in the same builds: $name as a number when it is set,
- * else def, so a test can lower a limit (the entries one sync run
- * serves) to something it can reach quickly.
+ * Limits a test may lower, in the same builds: $name as a number
+ * between 1 and def, else def.  So a test reaches a limit quickly (the
+ * entries one sync run serves) or makes an ordinary file exceed the
+ * frame limit ($ISCONF_MAX_FRAME, $ISCONF_CHUNK_MAX).
  */
 uint64_t test_knob(const char *name, uint64_t def);
 #define TEST_KNOB(name, def)	test_knob(name, def)

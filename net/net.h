@@ -27,6 +27,8 @@
 #define NET_MAX_DGRAM	1400
 #define NET_MAX_FRAME	(1100 * 1024)	/* a chunk (1 MiB) and its header */
 #define NET_MAC_LEN	32
+/* NET_MAX_FRAME, or lower in a test build ($ISCONF_MAX_FRAME). */
+#define net_max_frame()	TEST_KNOB("ISCONF_MAX_FRAME", NET_MAX_FRAME)
 
 /* Counters for bad input and traffic, shown by status and metrics. */
 struct net_stats {

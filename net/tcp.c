@@ -353,7 +353,7 @@ frame_read(struct net_conn *c, struct evbuffer *in)
 		return 1;
 	evbuffer_copyout(in, l, 4);
 	clen = get_u32(l);
-	if (clen < SS_ABYTES + 1 || clen > NET_MAX_FRAME + SS_ABYTES + 1)
+	if (clen < SS_ABYTES + 1 || clen > net_max_frame() + SS_ABYTES + 1)
 		return -1;
 	if (evbuffer_get_length(in) < 4 + clen)
 		return 1;
@@ -480,7 +480,7 @@ net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 {
 	uint8_t	l[4];
 
-	if (c->state == CS_DEAD || len > NET_MAX_FRAME)
+	if (c->state == CS_DEAD || len > net_max_frame())
 		return -1;
 	if (!c->push_ready) {
 		put_u32(l, (uint32_t)len + 1);

@@ -231,6 +231,9 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_lock_held 1 when the branch is locked; mine=1 when by this host.
 	# TYPE isconf_lock_held gauge
 	isconf_lock_held{branch="generic",mine="0"} N
+	# HELP isconf_peer_refusals_total Streams on which a peer refused the entries this host served.
+	# TYPE isconf_peer_refusals_total counter
+	isconf_peer_refusals_total N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

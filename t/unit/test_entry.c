@@ -126,6 +126,85 @@ test_snap_payload(void **state)
 }
 
 /*
+ * A listed chunk list (issue 14): the entry holds the list objects'
+ * hashes and counts, round-trips, and is refused with too few chunks
+ * to need lists, no list, an empty or an oversized list.  An inline
+ * list encodes as before (the ids of old journals' snaps hold).
+ */
+static void
+test_snap_listed(void **state)
+{
+	struct snap_info	 s, d;
+	struct chunk_list_ref	 l[2] = { { { 7 }, SNAP_LIST_MAX },
+				    { { 8 }, 1 } };
+	struct chunk_ref	 ch[2] = { { { 1 }, 3 }, { { 2 }, 4 } }, out[2];
+	struct buf		 b;
+	uint64_t		 total;
+	const uint8_t		 old[] = { 0, 0, 0, 2 };
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	s.path = "/big";
+	s.type = SNAP_FILE;
+	s.own.user = s.own.group = s.target = "";
+	s.size = 1ULL << 40;	/* checked when the lists are loaded */
+	s.lists = l;
+	s.nlists = 2;
+	buf_init(&b);
+	snap_encode(&s, &b);
+	assert_true(b.len < 200);
+	assert_int_equal(snap_decode(&b, &d), 0);
+	assert_int_equal(d.nlists, 2);
+	assert_int_equal(d.nchunks, 0);
+	assert_null(d.chunks);
+	assert_memory_equal(d.lists, l, sizeof l);
+	snap_info_free(&d);
+	l[0].nchunks = SNAP_INLINE_MAX - 1;	/* would have been inline */
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	l[0].nchunks = SNAP_LIST_MAX + 1;
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	l[0].nchunks = 0;
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	s.type = SNAP_DIR;
+	l[0].nchunks = SNAP_LIST_MAX;
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), -1);
+	/* List objects: exactly n refs. */
+	buf_reset(&b);
+	chunk_list_encode(ch, 2, &b);
+	assert_int_equal(b.len, 2 * CHUNK_REF_LEN);
+	assert_int_equal(chunk_list_decode(b.data, b.len, 2, out, &total), 0);
+	assert_int_equal(total, 7);
+	assert_memory_equal(out, ch, sizeof ch);
+	assert_int_equal(chunk_list_decode(b.data, b.len, 1, out, &total),
+	    -1);
+	assert_int_equal(chunk_list_decode(b.data, b.len - 1, 2, out,
+	    &total), -1);
+	/* Inline, as before: the count, then hash and length each. */
+	s.type = SNAP_FILE;
+	s.lists = NULL;
+	s.nlists = 0;
+	s.chunks = ch;
+	s.nchunks = 2;
+	s.size = 7;
+	buf_reset(&b);
+	snap_encode(&s, &b);
+	assert_int_equal(snap_decode(&b, &d), 0);
+	snap_info_free(&d);
+	/* path, type, owner, mtime, size, hash, target, then the count */
+	assert_memory_equal(b.data + 4 + 4 + 1 + 12 + 4 + 4 + 8 + 4 + 8 + 32 +
+	    4, old, 4);
+	buf_free(&b);
+}
+
+/*
  * Counts past their bounds: the decoder must fail without touching the
  * array it never allocated (a crafted snap with 257 parents crashed
  * snap_info_free before any signature was checked).
@@ -380,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_id_covers_fields),
 		cmocka_unit_test(test_snap_payload),
 		cmocka_unit_test(test_payload_bad_counts),
+		cmocka_unit_test(test_snap_listed),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_corruption_detected),
 		cmocka_unit_test(test_wip_lock),
