@@ -40,6 +40,7 @@ struct client {
 	int			 busy;		/* holds d->busy */
 	struct request		 req;
 	int			 have_req;
+	struct event		*req_ev;	/* request deadline */
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);

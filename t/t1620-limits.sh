@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='connection limits and deadlines: idle clients of the mesh port lock nobody out'
+test_description='connection limits and deadlines: idle clients of the mesh port and the control socket lock nobody out'
 . "$(dirname "$0")/lib-isconf.sh"
 
 A=$(host_dir a)/root
@@ -56,6 +56,23 @@ test_expect_success 'mesh: with every slot taken from many addresses, the oldest
 	hold 127.0.0.1:65027 "$(addrs 127.0.1 30)" 300 12 many &&
 	change 2 &&
 	status_json a "\$j->{streams}{evicted} > 0"
+'
+
+test_expect_success 'control: 100 idle clients lock nobody out' '
+	hold "$(host_home a)/ctl.sock" unix 100 8 ctl &&
+	isconf_on a status >st &&
+	grep "^host: *a$" st
+'
+
+test_expect_success 'control: an idle client is dropped after 5 s, a running verb is not' '
+	wait_for 10 test -s ctl.out &&
+	hold "$(host_home a)/ctl.sock" unix 10 8 idle &&
+	(cd "$A" && isconf_on a -q lock "slow" &&
+	    isconf_on a -q exec sleep 7 && isconf_on a -q ci) &&
+	wait_for 10 test -s idle.out &&
+	grep "^closed 1[0-9]$" idle.out &&
+	grep -q "control: dropped a client that sent no request within 5 s" \
+	    "$(host_dir a)/isconfd.log"
 '
 
 test_done
