@@ -91,6 +91,7 @@ struct metric_values {
 	uint64_t	 lock[2];			/* held, mine */
 	uint64_t	 streams_accepted;
 	uint64_t	 streams_refused[4];	/* see stream_reasons */
+	uint64_t	 http_refused[4];	/* see http_reasons */
 };
 
 /* How a metric's samples are labelled. */
@@ -102,11 +103,15 @@ enum metric_form {
 	METRIC_REASON,		/* why input was dropped: four values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
 	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
+	METRIC_HTTP_REASON,	/* why an HTTP connection was */
 };
 
 /* The mesh connection limits (doc/protocol.md, "TCP streams"). */
 static const char *const stream_reasons[] = { "per_address", "full",
     "handshake_timeout", "evicted" };
+/* The HTTP connection limits (doc/protocol.md, "Local ports"). */
+static const char *const http_reasons[] = { "per_address", "full",
+    "header_timeout", "evicted" };
 
 struct metric {
 	const char		*name;
@@ -159,6 +164,10 @@ static const struct metric metrics[] = {
 	    "(per_address, full) or closed before their handshake was done "
 	    "(handshake_timeout, evicted), by reason.", METRIC_STREAM_REASON,
 	    MV(streams_refused) },
+	{ "http_refused_total", "counter", "HTTP connections refused "
+	    "(per_address, full) or closed before sending a request "
+	    "(header_timeout, evicted), by reason.", METRIC_HTTP_REASON,
+	    MV(http_refused) },
 };
 #undef MV
 
@@ -192,6 +201,9 @@ metric_print(struct buf *b, const struct metric *m,
 		break;
 	case METRIC_STREAM_REASON:
 		by_reason(b, m->name, stream_reasons, x, 4);
+		break;
+	case METRIC_HTTP_REASON:
+		by_reason(b, m->name, http_reasons, x, 4);
 		break;
 	case METRIC_LOCK:
 		buf_printf(b, "isconf_%s{branch=\"%s\",mine=\"%d\"} %d\n",
@@ -249,6 +261,7 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->streams_refused[1] = ns->tcp_refused_full;
 	v->streams_refused[2] = ns->tcp_hs_timeout;
 	v->streams_refused[3] = ns->tcp_evicted;
+	http_stats(d, v->http_refused);
 	return 0;
 }
 

@@ -387,6 +387,9 @@ int	hosts_build(struct isconfd *, struct buf *, int json,
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
 void	http_close(struct isconfd *);
+/* Connections refused or closed by the HTTP limits: per address,
+ * full, header time-out, evicted (all 0 before the first one). */
+void	http_stats(struct isconfd *, uint64_t stats[4]);
 /* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
 int	http_metrics(struct isconfd *, struct buf *, char **cause)
 	    MUST_CHECK;

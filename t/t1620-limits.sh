@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='connection limits and deadlines: idle clients of the mesh port and the control socket lock nobody out'
+test_description='connection limits and deadlines: idle or trickling clients of the mesh port, the HTTP port and the control socket lock nobody out'
 . "$(dirname "$0")/lib-isconf.sh"
 
 A=$(host_dir a)/root
@@ -56,6 +56,45 @@ test_expect_success 'mesh: with every slot taken from many addresses, the oldest
 	hold 127.0.0.1:65027 "$(addrs 127.0.1 30)" 300 12 many &&
 	change 2 &&
 	status_json a "\$j->{streams}{evicted} > 0"
+'
+
+# Before: libmicrohttpd took 128 connections and timed out only silent
+# ones; a header byte a second held a slot for good.
+test_expect_success 'HTTP: 200 connections trickling headers from 127.0.0.1 lock nobody out' '
+	hold 127.0.0.1:65028 127.0.0.1 200 12 http1 trickle &&
+	curl -sf --max-time 5 http://127.0.0.1:65028/metrics >metrics &&
+	grep "^isconf_http_refused_total{reason=\"evicted\"} [1-9]" metrics
+'
+
+test_expect_success 'HTTP: 200 from 40 addresses lock nobody out' '
+	hold 127.0.0.1:65028 "$(addrs 127.0.2 40)" 200 12 http2 trickle &&
+	curl -sSf --max-time 5 http://127.0.0.1:65028/api/v1/hosts >fleet.json &&
+	grep -q "\"host\":\"a\"" fleet.json
+'
+
+test_expect_success 'HTTP: a connection without its headers is closed after 5 s' '
+	wait_for 20 test -s http1.out && wait_for 20 test -s http2.out &&
+	hold 127.0.0.1:65028 127.0.0.5 4 8 http3 trickle &&
+	wait_for 20 test -s http3.out &&
+	grep "^closed [4-9]$" http3.out &&
+	curl -sf http://127.0.0.1:65028/metrics >metrics &&
+	grep "^isconf_http_refused_total{reason=\"header_timeout\"} [1-9]" metrics &&
+	grep -q "HTTP: closed a connection that sent no request headers within 5 s" \
+	    "$(host_dir a)/isconfd.log"
+'
+
+test_expect_success 'HTTP: numbers in query strings are digits only' '
+	token=$(cat "$(host_home a)/conf/http_token") &&
+	u=http://127.0.0.1:65028/api/v1/branches/generic/journal &&
+	for q in after=-1 after=+1 after=%201 after=1%20 after=1x after= \
+	    after=0x10 after=1e3 after=18446744073709551616 limit=-1 \
+	    limit=+5 limit=5x limit=; do
+		test "$(curl -s -o /dev/null -w "%{http_code}" \
+		    -H "Authorization: Bearer $token" "$u?$q")" = 400 ||
+		{ echo "$q accepted"; return 1; }
+	done &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" \
+	    -H "Authorization: Bearer $token" "$u?after=1&limit=2")" = 200
 '
 
 test_expect_success 'control: 100 idle clients lock nobody out' '
