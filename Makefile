@@ -74,7 +74,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/http.c \
-	     daemon/http_data.c daemon/http_lib.c daemon/dashboard.c \
+	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
+	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is

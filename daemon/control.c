@@ -2,7 +2,10 @@
  * The control socket: accepts local clients (same uid or root, checked
  * with SO_PEERCRED), receives one request with the client's stdout and
  * stderr attached, dispatches it to a verb, and streams answers back.
- * Each client gets only its own messages.
+ * Each client gets only its own messages.  Idle clients cannot lock
+ * others out: a request must come within CTL_REQUEST_SECS, and when
+ * all CTL_MAX_CLIENTS slots are taken the oldest idle client makes
+ * room (doc/protocol.md, "Local ports").
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +21,7 @@
 #include "isconfd.h"
 
 #define CTL_MAX_CLIENTS	64
+#define CTL_REQUEST_SECS	5	/* to send a whole request */
 
 extern const struct verb_entry verb_bundle_entry;
 extern const struct verb_entry verb_ci_entry;
@@ -74,6 +78,7 @@ client_free(struct client *c)
 	TAILQ_REMOVE(&d->clients, c, entry);
 	event_free(c->rev);
 	event_free(c->wev);
+	event_free(c->req_ev);
 	evbuffer_free(c->in);
 	evbuffer_free(c->out);
 	if (c->outfd != -1)
@@ -399,21 +404,80 @@ peer_allowed(int fd)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
+enum { DROP_IDLE, DROP_EVICTED, DROP_REFUSED };
+
+/* Log a client dropped or refused, at most once per 10 s per reason:
+ * a local flood must not fill the log. */
+static void
+control_drop_log(int reason, const char *why)
+{
+	static int64_t	next[3];
+	int64_t		now = now_ns();
+
+	if (now < next[reason])
+		return;
+	next[reason] = now + 10 * 1000000000LL;
+	log_warnx("control: %s (next such message in 10 s at most)", why);
+}
+
+/* A client that has not sent a whole request in time is dropped; once
+ * it has, it stays as long as its verb runs (up, lock, exec). */
+static void
+client_deadline(evutil_socket_t fd, short events, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
+	(void)events;
+	if (c->have_req)
+		return;
+	control_drop_log(DROP_IDLE, "dropped a client that sent no "
+	    "request within 5 s");
+	client_free(c);
+}
+
+/* Every slot is taken: free the oldest client that has sent no
+ * request, else the oldest one whose verb is done and whose answer
+ * it is not reading.  -1 if every client has a verb running. */
+static int
+client_evict(struct isconfd *d)
+{
+	struct client	*c, *done = NULL;
+
+	TAILQ_FOREACH(c, &d->clients, entry) {
+		if (!c->have_req)
+			break;
+		if (done == NULL && c->exited)
+			done = c;
+	}
+	if (c == NULL && (c = done) == NULL)
+		return -1;
+	control_drop_log(DROP_EVICTED, "dropped the oldest idle client "
+	    "for a new one: 64 were connected");
+	client_free(c);
+	return 0;
+}
+
 static void
 control_accept(evutil_socket_t lfd, short events, void *arg)
 {
 	struct isconfd	*d = arg;
 	struct client	*c;
+	struct timeval	 tv = { CTL_REQUEST_SECS, 0 };
 	int		 fd, n = 0;
+	const char	*why = NULL;
 
 	(void)events;
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
 		return;
 	TAILQ_FOREACH(c, &d->clients, entry)
 		n++;
-	if (n >= CTL_MAX_CLIENTS || !peer_allowed(fd)) {
-		log_warnx("control: refused a client (%s)", n >= CTL_MAX_CLIENTS
-		    ? "too many clients" : "wrong uid");
+	if (!peer_allowed(fd))
+		why = "refused a client: wrong uid";
+	else if (n >= CTL_MAX_CLIENTS && client_evict(d) == -1)
+		why = "refused a client: 64 are running verbs";
+	if (why != NULL) {
+		control_drop_log(DROP_REFUSED, why);
 		close(fd);
 		return;
 	}
@@ -425,8 +489,10 @@ control_accept(evutil_socket_t lfd, short events, void *arg)
 	c->out = evbuffer_new();
 	c->rev = event_new(d->base, fd, EV_READ | EV_PERSIST, client_read, c);
 	c->wev = event_new(d->base, fd, EV_WRITE, client_write, c);
+	c->req_ev = evtimer_new(d->base, client_deadline, c);
 	TAILQ_INSERT_TAIL(&d->clients, c, entry);
 	event_add(c->rev, NULL);
+	evtimer_add(c->req_ev, &tv);
 }
 
 int

@@ -18,8 +18,9 @@
  * journal (command lines, messages, paths).  On a loopback address any
  * local user may connect, so only the dashboard page, /api/v1/hosts
  * (positions and failure numbers) and /metrics are served without it;
- * off loopback every request needs it.  Bounded: 128 connections, 10 s
- * timeouts, 32 KiB per connection.  No chunk content is ever served.
+ * off loopback every request needs it.  Bounded: 128 connections, 16
+ * from one address, 5 s for a request's headers (http_limit.c), 10 s
+ * of silence, 32 KiB per connection.  No chunk content is ever served.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +41,7 @@ struct http {
 	struct event		*ev;
 	struct event		*timer;
 	struct event		*resume;	/* listener paused after an error */
+	struct http_limit	*limit;		/* with mhd */
 	char			 token[65];
 	int			 need_token;
 };
@@ -193,6 +195,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	(void)version;
 	(void)upload;
 	(void)state;
+	http_limit_request(d->http->limit, conn);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply_error(m, conn, 405, "read-only: GET only");
 	if (*upload_size != 0)
@@ -235,9 +238,15 @@ http_start(struct isconfd *d, char **cause)
 
 	if (mhd_lib_load(&h->lib, cause) == -1)
 		return -1;
+	if (h->limit == NULL)
+		h->limit = http_limit_new(d->base, &h->lib);
+	/* MHD's own limit leaves room for those being closed for others
+	 * (http_limit.c) until MHD has seen them go. */
 	h->mhd = h->lib.start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET,
 	    0, NULL, NULL, handle, d,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_limit_notify, h->limit,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_limit_completed, h->limit,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(2 * HTTP_MAX_CONNS),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 	    MHD_OPTION_END);
@@ -264,6 +273,11 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd,
 		free(cause);
 		close(fd);
 		evconnlistener_disable(l);
+		return;
+	}
+	if (salen != sizeof(struct sockaddr_in) || http_limit_admit(
+	    d->http->limit, (struct sockaddr_in *)sa) == -1) {
+		close(fd);
 		return;
 	}
 	/* MHD closes the socket itself if it cannot take it. */
@@ -293,6 +307,14 @@ http_resume(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	evconnlistener_enable(d->http->listener);
+}
+
+void
+http_stats(struct isconfd *d, uint64_t stats[4])
+{
+	memset(stats, 0, 4 * sizeof stats[0]);
+	if (d->http != NULL && d->http->limit != NULL)
+		http_limit_stats(d->http->limit, stats);
 }
 
 int
@@ -344,6 +366,7 @@ http_close(struct isconfd *d)
 		event_free(d->http->resume);
 	if (d->http->mhd != NULL)
 		d->http->lib.stop_daemon(d->http->mhd);
+	http_limit_free(d->http->limit);
 	sodium_memzero(d->http->token, sizeof d->http->token);
 	free(d->http);
 	d->http = NULL;

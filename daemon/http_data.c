@@ -67,6 +67,17 @@ in_out(struct buf *b, const char *name, uint64_t in, uint64_t out)
 	    (unsigned long long)in, name, (unsigned long long)out);
 }
 
+static void
+by_reason(struct buf *b, const char *name, const char *const *reasons,
+    const uint64_t *x, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(b, "isconf_%s{reason=\"%s\"} %llu\n", name,
+		    reasons[i], (unsigned long long)x[i]);
+}
+
 /* What /metrics shows, read once; each metric below names its field. */
 struct metric_values {
 	const char	*branch;
@@ -79,6 +90,9 @@ struct metric_values {
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
 	uint64_t	 refused;
+	uint64_t	 streams_accepted;
+	uint64_t	 streams_refused[4];	/* see stream_reasons */
+	uint64_t	 http_refused[4];	/* see http_reasons */
 };
 
 /* How a metric's samples are labelled. */
@@ -89,7 +103,16 @@ enum metric_form {
 	METRIC_BY_KIND,		/* direction and gossip kind: two arrays */
 	METRIC_REASON,		/* why input was dropped: four values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
+	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
+	METRIC_HTTP_REASON,	/* why an HTTP connection was */
 };
+
+/* The mesh connection limits (doc/protocol.md, "TCP streams"). */
+static const char *const stream_reasons[] = { "per_address", "full",
+    "handshake_timeout", "evicted" };
+/* The HTTP connection limits (doc/protocol.md, "Local ports"). */
+static const char *const http_reasons[] = { "per_address", "full",
+    "header_timeout", "evicted" };
 
 struct metric {
 	const char		*name;
@@ -138,6 +161,16 @@ static const struct metric metrics[] = {
 	    "this host.", METRIC_LOCK, MV(lock) },
 	{ "peer_refusals_total", "counter", "Streams on which a peer refused "
 	    "the entries this host served.", METRIC_PLAIN, MV(refused) },
+	{ "streams_accepted_total", "counter", "Mesh TCP connections "
+	    "accepted.", METRIC_PLAIN, MV(streams_accepted) },
+	{ "streams_refused_total", "counter", "Mesh TCP connections refused "
+	    "(per_address, full) or closed before their handshake was done "
+	    "(handshake_timeout, evicted), by reason.", METRIC_STREAM_REASON,
+	    MV(streams_refused) },
+	{ "http_refused_total", "counter", "HTTP connections refused "
+	    "(per_address, full) or closed before sending a request "
+	    "(header_timeout, evicted), by reason.", METRIC_HTTP_REASON,
+	    MV(http_refused) },
 };
 #undef MV
 
@@ -145,11 +178,10 @@ static void
 metric_print(struct buf *b, const struct metric *m,
     const struct metric_values *v)
 {
-	static const char *reasons[] = { "malformed", "auth", "domain",
+	static const char *const reasons[] = { "malformed", "auth", "domain",
 	    "replay" };
 	const void	*field = (const char *)v + m->value;
 	const uint64_t	*x = field, *const *kind = field;
-	size_t		 i;
 
 	metric(b, m->name, m->type, m->help);
 	switch (m->form) {
@@ -168,9 +200,13 @@ metric_print(struct buf *b, const struct metric *m,
 		by_kind(b, m->name, kind[0], kind[1]);
 		break;
 	case METRIC_REASON:
-		for (i = 0; i < 4; i++)
-			buf_printf(b, "isconf_%s{reason=\"%s\"} %llu\n",
-			    m->name, reasons[i], (unsigned long long)x[i]);
+		by_reason(b, m->name, reasons, x, 4);
+		break;
+	case METRIC_STREAM_REASON:
+		by_reason(b, m->name, stream_reasons, x, 4);
+		break;
+	case METRIC_HTTP_REASON:
+		by_reason(b, m->name, http_reasons, x, 4);
 		break;
 	case METRIC_LOCK:
 		buf_printf(b, "isconf_%s{branch=\"%s\",mine=\"%d\"} %d\n",
@@ -224,6 +260,12 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->chunks[0] = d->chunks_fetched;
 	v->chunks[1] = d->chunks_served;
 	v->refused = d->refused_total;
+	v->streams_accepted = ns->tcp_accepted;
+	v->streams_refused[0] = ns->tcp_refused_addr;
+	v->streams_refused[1] = ns->tcp_refused_full;
+	v->streams_refused[2] = ns->tcp_hs_timeout;
+	v->streams_refused[3] = ns->tcp_evicted;
+	http_stats(d, v->http_refused);
 	return 0;
 }
 

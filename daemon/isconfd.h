@@ -40,6 +40,7 @@ struct client {
 	int			 busy;		/* holds d->busy */
 	struct request		 req;
 	int			 have_req;
+	struct event		*req_ev;	/* request deadline */
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);
@@ -418,6 +419,9 @@ int	hosts_build(struct isconfd *, struct buf *, int json,
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
 void	http_close(struct isconfd *);
+/* Connections refused or closed by the HTTP limits: per address,
+ * full, header time-out, evicted (all 0 before the first one). */
+void	http_stats(struct isconfd *, uint64_t stats[4]);
 /* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
 int	http_metrics(struct isconfd *, struct buf *, char **cause)
 	    MUST_CHECK;

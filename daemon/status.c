@@ -190,6 +190,27 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
+/* Mesh connections refused or closed before their handshake (the
+ * limits of doc/protocol.md, "TCP streams"). */
+static void
+status_streams(struct isconfd *d, struct buf *b, int json)
+{
+	struct net_stats	*ns, zero;
+
+	memset(&zero, 0, sizeof zero);
+	ns = d->net ? net_stats(d->net) : &zero;
+	buf_printf(b, json ? "\"streams\":{\"accepted\":%llu,"
+	    "\"refused_per_address\":%llu,\"refused_full\":%llu,"
+	    "\"handshake_timeout\":%llu,\"evicted\":%llu}," :
+	    "streams:  %llu accepted; refused: %llu over the per-address "
+	    "limit, %llu all slots busy; closed in the handshake: %llu timed "
+	    "out, %llu evicted\n", (unsigned long long)ns->tcp_accepted,
+	    (unsigned long long)ns->tcp_refused_addr,
+	    (unsigned long long)ns->tcp_refused_full,
+	    (unsigned long long)ns->tcp_hs_timeout,
+	    (unsigned long long)ns->tcp_evicted);
+}
+
 static void
 verb_status(struct client *c)
 {
@@ -249,6 +270,7 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 	if (status_mesh(d, &b, json, cause) == -1)
 		goto fail;
 	refusal_status(d, &b, json);
+	status_streams(d, &b, json);
 	if (status_last_up(d, &b, json, cause) == -1)
 		goto fail;
 	if (json)

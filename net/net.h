@@ -41,7 +41,12 @@ struct net_stats {
 	uint64_t	drop_domain;
 	uint64_t	drop_replay;
 	uint64_t	tcp_accepted;
-	uint64_t	tcp_refused;
+	uint64_t	tcp_refused;	/* all refused, as below */
+	/* Mesh connections refused or closed before their handshake. */
+	uint64_t	tcp_refused_addr;	/* the per-address limit */
+	uint64_t	tcp_refused_full;	/* every slot handshaked */
+	uint64_t	tcp_evicted;	/* the oldest one still in it */
+	uint64_t	tcp_hs_timeout;	/* not done within the deadline */
 	uint64_t	type_in[8];	/* accepted datagrams by type */
 	uint64_t	type_out[8];
 	uint64_t	type_bytes_in[8];

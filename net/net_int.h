@@ -2,6 +2,8 @@
 #ifndef NET_INT_H
 #define NET_INT_H
 
+#include <sys/queue.h>
+
 #include <sodium.h>
 
 #include "net.h"
@@ -10,6 +12,10 @@
 #define NET_REPLAY_WINDOW_NS	(120LL * 1000000000LL)
 #define NET_REPLAY_BUCKETS	1024
 #define NET_MAX_CONNS	256
+/* Mesh connections one address may hold, and how long an accepted one
+ * has to finish its handshake (doc/protocol.md, "TCP streams"). */
+#define NET_MAX_CONNS_PER_ADDR	16
+#define NET_HANDSHAKE_SECS	5
 
 struct net_key {
 	char		*key;
@@ -36,12 +42,13 @@ struct net {
 	struct evconnlistener	*listener;
 	struct event		*accept_resume;	/* after an accept error */
 	int			 nconns;
+	TAILQ_HEAD(, net_conn)	 accepted;	/* server side, oldest 1st */
 	net_dgram_cb		 dgram_cb;
 	net_frame_cb		 server_frame;
 	void			*arg;
 	struct replay_ent	*replay[NET_REPLAY_BUCKETS];
 	size_t			 nreplay;
-	int64_t			 log_next[8];	/* rate limit per reason */
+	int64_t			 log_next[12];	/* rate limit by reason */
 	struct net_stats	 stats;
 	uint8_t			 id_pk[32];
 	uint8_t			 id_sk[64];

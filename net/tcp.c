@@ -11,6 +11,10 @@
  * sends a crypto_secretstream header and frames: u32 length, ciphertext
  * of (u8 type, payload).  Without hmac_keys (or with +ANY+) the MAC is
  * not checked: the stream is still encrypted, not authenticated.
+ *
+ * A server holds NET_MAX_CONNS, NET_MAX_CONNS_PER_ADDR from one
+ * address; a handshake has NET_HANDSHAKE_SECS, and when all slots are
+ * taken the oldest connection still in its handshake makes room.
  */
 #include <sys/socket.h>
 
@@ -62,7 +66,12 @@ struct net_conn {
 	void			*drain_arg;
 	struct buf		 rbuf;		/* plaintext of the frame read */
 	struct buf		 wbuf;		/* and of the frame sent */
+	struct event		*hs_ev;		/* server: its deadline */
+	TAILQ_ENTRY(net_conn)	 entry;		/* server: n->accepted */
 };
+
+/* net_drop reasons (its rate limit) of the connection limits. */
+enum { LOG_PER_ADDR = 8, LOG_FULL, LOG_EVICTED, LOG_HS_TIMEOUT };
 
 static void	conn_event(struct bufferevent *, short, void *);
 static void	conn_read(struct bufferevent *, void *);
@@ -85,8 +94,11 @@ conn_free(struct net_conn *c, const char *error)
 		c->close_cb(c->arg, c, error);
 	if (c->drain_cb != NULL)
 		c->drain_cb(c->drain_arg, c, 1);
-	if (c->server)
+	if (c->server) {
 		c->n->nconns--;
+		TAILQ_REMOVE(&c->n->accepted, c, entry);
+		event_free(c->hs_ev);
+	}
 	bufferevent_free(c->bev);
 	evbuffer_free(c->pending);
 	event_free(c->finish_ev);
@@ -540,6 +552,77 @@ net_connect(struct net *n, const struct sockaddr_in *to, net_frame_cb fcb,
 	return c;
 }
 
+/* The server connections from addr. */
+static int
+conns_from(struct net *n, const struct in_addr *addr)
+{
+	struct net_conn	*c;
+	int		 count = 0;
+
+	TAILQ_FOREACH(c, &n->accepted, entry)
+		if (c->peer.sin_addr.s_addr == addr->s_addr)
+			count++;
+	return count;
+}
+
+/* Every slot is taken: close the oldest connection still in its
+ * handshake to make room.  -1 if all have finished it. */
+static int
+conn_evict(struct net *n)
+{
+	struct net_conn	*c;
+
+	TAILQ_FOREACH(c, &n->accepted, entry)
+		if (c->state != CS_FRAMES)
+			break;
+	if (c == NULL)
+		return -1;
+	net_drop(n, LOG_EVICTED, &n->stats.tcp_evicted, "closed a mesh "
+	    "connection from %s still in its handshake: every slot was "
+	    "taken", inet_ntoa(c->peer.sin_addr));
+	conn_free(c, "evicted");
+	return 0;
+}
+
+/* 0 if a connection from sin may have a slot (one may be freed for
+ * it), -1 (counted) if not. */
+static int
+conn_admit(struct net *n, const struct sockaddr_in *sin)
+{
+	if (conns_from(n, &sin->sin_addr) >= NET_MAX_CONNS_PER_ADDR) {
+		n->stats.tcp_refused++;
+		net_drop(n, LOG_PER_ADDR, &n->stats.tcp_refused_addr, "refused "
+		    "a mesh connection from %s: it has %d already",
+		    inet_ntoa(sin->sin_addr), NET_MAX_CONNS_PER_ADDR);
+		return -1;
+	}
+	if (n->nconns >= NET_MAX_CONNS && conn_evict(n) == -1) {
+		n->stats.tcp_refused++;
+		net_drop(n, LOG_FULL, &n->stats.tcp_refused_full, "refused a "
+		    "mesh connection from %s: all %d slots are in use",
+		    inet_ntoa(sin->sin_addr), NET_MAX_CONNS);
+		return -1;
+	}
+	return 0;
+}
+
+/* A connection accepted NET_HANDSHAKE_SECS ago: closed unless its
+ * handshake (up to the peer's identity frame) is done. */
+static void
+hs_deadline(evutil_socket_t fd, short events, void *arg)
+{
+	struct net_conn	*c = arg;
+
+	(void)fd;
+	(void)events;
+	if (c->state == CS_FRAMES)
+		return;
+	net_drop(c->n, LOG_HS_TIMEOUT, &c->n->stats.tcp_hs_timeout, "closed "
+	    "a mesh connection from %s: no handshake within %d s",
+	    inet_ntoa(c->peer.sin_addr), NET_HANDSHAKE_SECS);
+	conn_free(c, "handshake timed out");
+}
+
 static void
 tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -547,10 +630,15 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct net		*n = arg;
 	struct bufferevent	*bev;
 	struct net_conn		*c;
+	struct timeval		 tv = { NET_HANDSHAKE_SECS, 0 };
 
 	(void)l;
-	if (n->nconns >= NET_MAX_CONNS || salen != sizeof(struct sockaddr_in)) {
+	if (salen != sizeof(struct sockaddr_in)) {
 		n->stats.tcp_refused++;
+		close(fd);
+		return;
+	}
+	if (conn_admit(n, (struct sockaddr_in *)sa) == -1) {
 		close(fd);
 		return;
 	}
@@ -562,6 +650,9 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	memcpy(&c->peer, sa, sizeof c->peer);
 	c->frame_cb = n->server_frame;
 	c->arg = n->arg;
+	TAILQ_INSERT_TAIL(&n->accepted, c, entry);
+	c->hs_ev = evtimer_new(n->base, hs_deadline, c);
+	evtimer_add(c->hs_ev, &tv);
 }
 
 /* Out of descriptors (or memory) the socket stays readable: pause
@@ -590,6 +681,7 @@ tcp_accept_resume(evutil_socket_t fd, short events, void *arg)
 int
 net_tcp_listen(struct net *n, const struct sockaddr_in *sin, char **cause)
 {
+	TAILQ_INIT(&n->accepted);
 	n->listener = evconnlistener_new_bind(n->base, tcp_accept, n,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    64, (const struct sockaddr *)sin, sizeof *sin);

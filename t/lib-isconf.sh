@@ -203,7 +203,8 @@ status_field() {
 }
 
 # starve_fds HOST ADDR:PORT WHAT: restart HOST with 48 descriptors,
-# hold 80 connections to ADDR:PORT for 2 s; succeeds if its log says
+# hold 80 connections to ADDR:PORT for 2 s (from 10 addresses, under
+# the per-address limits); succeeds if its log says
 # WHAT's accept paused and it used under half a CPU-second meanwhile
 # (a listener that retries at once spins a whole core).
 starve_fds() {
@@ -214,7 +215,8 @@ starve_fds() {
 	perl -MIO::Socket::INET -e '
 		my @s;
 		for (1 .. 80) {
-			my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0]) or last;
+			my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0],
+			    LocalAddr => "127.0.3." . ($_ % 10 + 1)) or last;
 			push @s, $c;
 		}
 		sleep 2;' "$2" &&

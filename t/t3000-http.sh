@@ -234,6 +234,21 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_peer_refusals_total Streams on which a peer refused the entries this host served.
 	# TYPE isconf_peer_refusals_total counter
 	isconf_peer_refusals_total N
+	# HELP isconf_streams_accepted_total Mesh TCP connections accepted.
+	# TYPE isconf_streams_accepted_total counter
+	isconf_streams_accepted_total N
+	# HELP isconf_streams_refused_total Mesh TCP connections refused (per_address, full) or closed before their handshake was done (handshake_timeout, evicted), by reason.
+	# TYPE isconf_streams_refused_total counter
+	isconf_streams_refused_total{reason="per_address"} N
+	isconf_streams_refused_total{reason="full"} N
+	isconf_streams_refused_total{reason="handshake_timeout"} N
+	isconf_streams_refused_total{reason="evicted"} N
+	# HELP isconf_http_refused_total HTTP connections refused (per_address, full) or closed before sending a request (header_timeout, evicted), by reason.
+	# TYPE isconf_http_refused_total counter
+	isconf_http_refused_total{reason="per_address"} N
+	isconf_http_refused_total{reason="full"} N
+	isconf_http_refused_total{reason="header_timeout"} N
+	isconf_http_refused_total{reason="evicted"} N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual
