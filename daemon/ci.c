@@ -23,14 +23,21 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 	struct isconfd	*d = c->d;
 	struct entry	*es = xcalloc(n + 1, sizeof *es);
 	struct sig_info	 si;
+	char		*origin;
 	size_t		 i;
 
+	/* On a fork copy, signed for the branch it is a copy of. */
+	if (branch_origin(d, d->branch, &origin, cause) == -1) {
+		free(es);
+		return NULL;
+	}
 	for (i = 0; i <= n; i++) {
 		if (i < n)
 			entry_copy(&es[i], &wip[i]);
 		else if (state_entry_init(d, c, &es[i], ENTRY_CI,
 		    cause) == -1) {
 			journal_entries_free(es, n + 1);
+			free(origin);
 			return NULL;
 		} else {
 			memcpy(si.pubkey, d->pk, PUBKEY_LEN);
@@ -41,7 +48,8 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 		memcpy(es[i].parent, i ? es[i - 1].id : h->id, HASH_LEN);
 		entry_compute_id(&es[i]);
 	}
-	hostkey_sign(d, &es[n], d->branch);
+	hostkey_sign(d, &es[n], origin);
+	free(origin);
 	return es;
 }
 

@@ -32,6 +32,7 @@ extern const struct verb_entry verb_key_entry;
 extern const struct verb_entry verb_lock_entry;
 extern const struct verb_entry verb_log_entry;
 extern const struct verb_entry verb_migrate_entry;
+extern const struct verb_entry verb_resolve_entry;
 extern const struct verb_entry verb_ping_entry;
 extern const struct verb_entry verb_reboot_entry;
 extern const struct verb_entry verb_report_entry;
@@ -53,6 +54,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_lock_entry,
 	&verb_log_entry,
 	&verb_migrate_entry,
+	&verb_resolve_entry,
 	&verb_ping_entry,
 	&verb_reboot_entry,
 	&verb_report_entry,

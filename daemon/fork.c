@@ -23,7 +23,7 @@ verb_fork(struct client *c)
 	struct entry	 e;
 	struct sig_info	 si;
 	uint64_t	 applied;
-	char		*cause = NULL, *from;
+	char		*cause = NULL, *from, *origin = NULL;
 
 	if (!branch_name_ok(c, to) || state_no_wip(c, "fork") == -1)
 		return;
@@ -40,19 +40,22 @@ verb_fork(struct client *c)
 	}
 	from = xstrdup(d->branch);
 	memset(&e, 0, sizeof e);
-	if (journal_head(d->journal, from, &h, &cause) == -1 ||
+	if (branch_origin(d, from, &origin, &cause) == -1 ||
+	    journal_head(d->journal, from, &h, &cause) == -1 ||
 	    journal_applied(d->journal, from, &applied, &cause) == -1 ||
 	    state_entry_init(d, c, &e, ENTRY_FORK, &cause) == -1) {
 		client_fail(c, cause);
 		entry_free(&e);
 		free(from);
+		free(origin);
 		free(cause);
 		return;
 	}
 	free(e.message);
 	xasprintf(&e.message, "fork of %s", from);
 	memcpy(si.pubkey, d->pk, PUBKEY_LEN);
-	si.parent_branch = from;
+	/* The entries below were signed for the origin of a copy. */
+	si.parent_branch = origin;
 	sig_encode(&si, &e.payload);
 	e.seq = h.seq + 1;
 	memcpy(e.parent, h.id, HASH_LEN);
@@ -74,5 +77,6 @@ verb_fork(struct client *c)
 	}
 	entry_free(&e);
 	free(from);
+	free(origin);
 	free(cause);
 }

@@ -27,7 +27,25 @@ struct host_row {
 	uint64_t	 failed_seq;	/* its last up failed there, or 0 */
 	uint32_t	 failed_status;
 	int		 self;
+	uint64_t	 fork_seq;	/* a fork of its branch known here */
+	uint64_t	 diverged;	/* this host applied a losing side */
+	char		 fork_ours[16], fork_theirs[16];
 };
+
+/* The fork of the row's branch, as this host recorded it: both heads
+ * (this host's side first). */
+static int
+host_fork(struct isconfd *d, struct host_row *r, char **cause)
+{
+	char	*info;
+	int	 found;
+
+	if ((found = fork_open(d, r->branch, &info, &r->fork_seq, cause)) != 1)
+		return found;
+	sscanf(info, "%*u %15s %15s", r->fork_ours, r->fork_theirs);
+	free(info);
+	return 0;
+}
 
 static void
 host_json(struct buf *b, const struct host_row *r)
@@ -43,10 +61,21 @@ host_json(struct buf *b, const struct host_row *r)
 	    r->applied ? r->head - r->applied : 0), r->seen_ago,
 	    r->reachable ? "true" : "false", r->self ? "true" : "false");
 	if (r->failed_seq != 0)
-		buf_printf(b, "{\"entry\":%llu,\"status\":%u}}",
+		buf_printf(b, "{\"entry\":%llu,\"status\":%u}",
 		    (unsigned long long)r->failed_seq, r->failed_status);
 	else
-		buf_printf(b, "null}");
+		buf_printf(b, "null");
+	if (r->fork_seq != 0)
+		buf_printf(b, ",\"fork\":{\"entry\":%llu,\"heads\":[\"%s\","
+		    "\"%s\"]}}", (unsigned long long)r->fork_seq, r->fork_ours,
+		    r->fork_theirs);
+	else
+		buf_printf(b, ",\"fork\":null}");
+	if (r->diverged != 0) {
+		b->len--;
+		buf_printf(b, ",\"diverged\":{\"from\":%llu}}",
+		    (unsigned long long)r->diverged);
+	}
 }
 
 /* The table's line; this host's last failure is in status, not here. */
@@ -55,14 +84,16 @@ host_line(struct buf *b, const struct host_row *r)
 {
 	char	state[64];
 
-	if (r->self) {
-		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
-		    r->branch, (unsigned long long)r->applied,
-		    (unsigned long long)r->head, r->applied < r->head ?
-		    "behind" : "up to date", "(this host)");
-		return;
-	}
-	if (r->failed_seq != 0)
+	if (r->fork_seq != 0)
+		snprintf(state, sizeof state, "FORK at %llu",
+		    (unsigned long long)r->fork_seq);
+	else if (r->diverged != 0)
+		snprintf(state, sizeof state, "DIVERGED from %llu",
+		    (unsigned long long)r->diverged);
+	else if (r->self)
+		snprintf(state, sizeof state, "%s", r->applied < r->head ?
+		    "behind" : "up to date");
+	else if (r->failed_seq != 0)
 		snprintf(state, sizeof state, "FAILED at %llu (%u)",
 		    (unsigned long long)r->failed_seq, r->failed_status);
 	else if (r->applied < r->head)
@@ -70,6 +101,12 @@ host_line(struct buf *b, const struct host_row *r)
 		    (unsigned long long)(r->head - r->applied));
 	else
 		snprintf(state, sizeof state, "up to date");
+	if (r->self) {
+		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
+		    r->branch, (unsigned long long)r->applied,
+		    (unsigned long long)r->head, state, "(this host)");
+		return;
+	}
 	buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
 	    r->host, r->branch, (unsigned long long)r->applied,
 	    (unsigned long long)r->head, state, r->seen_ago,
@@ -112,7 +149,12 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 	r->branch = d->branch;
 	r->head = h.seq;
 	r->reachable = r->self = 1;
-	return 0;
+	/* Its history no longer the branch's: a fork resolved against
+	 * what it applied (up --adopt).  Only this host's is known. */
+	if (journal_history_matches(d->journal, d->branch, d->branch,
+	    r->applied, &r->diverged, cause) == -1)
+		return -1;
+	return host_fork(d, r, cause);
 }
 
 /* A peer; the head of its branch is the best of what it and we know. */
@@ -136,7 +178,7 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 	r->reachable = peer_reachable(d, p);
 	r->failed_seq = p->failed_seq;
 	r->failed_status = p->failed_status;
-	return 0;
+	return host_fork(d, r, cause);
 }
 
 /* The hosts view, as a table or JSON, into b (shared with the HTTP

@@ -93,6 +93,9 @@ struct metric_values {
 	uint64_t	 streams_accepted;
 	uint64_t	 streams_refused[4];	/* see stream_reasons */
 	uint64_t	 http_refused[4];	/* see http_reasons */
+	char		**branches;	/* but fork copies and decisions */
+	uint64_t	*forked;	/* 1: a fork of it is recorded */
+	size_t		 nbranches;
 };
 
 /* How a metric's samples are labelled. */
@@ -105,6 +108,7 @@ enum metric_form {
 	METRIC_LOCK,		/* branch and mine: held and mine */
 	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
 	METRIC_HTTP_REASON,	/* why an HTTP connection was */
+	METRIC_EACH_BRANCH,	/* branch: one per branch */
 };
 
 /* The mesh connection limits (doc/protocol.md, "TCP streams"). */
@@ -171,6 +175,9 @@ static const struct metric metrics[] = {
 	    "(per_address, full) or closed before sending a request "
 	    "(header_timeout, evicted), by reason.", METRIC_HTTP_REASON,
 	    MV(http_refused) },
+	{ "branch_forked", "gauge", "1 when this host knows of a fork of "
+	    "the branch that is not resolved.", METRIC_EACH_BRANCH,
+	    MV(forked) },
 };
 #undef MV
 
@@ -182,6 +189,7 @@ metric_print(struct buf *b, const struct metric *m,
 	    "replay" };
 	const void	*field = (const char *)v + m->value;
 	const uint64_t	*x = field, *const *kind = field;
+	size_t		 i;
 
 	metric(b, m->name, m->type, m->help);
 	switch (m->form) {
@@ -211,6 +219,12 @@ metric_print(struct buf *b, const struct metric *m,
 	case METRIC_LOCK:
 		buf_printf(b, "isconf_%s{branch=\"%s\",mine=\"%d\"} %d\n",
 		    m->name, v->branch, (int)x[1], (int)x[0]);
+		break;
+	case METRIC_EACH_BRANCH:
+		x = *(uint64_t *const *)field;
+		for (i = 0; i < v->nbranches; i++)
+			buf_printf(b, "isconf_%s{branch=\"%s\"} %llu\n",
+			    m->name, v->branches[i], (unsigned long long)x[i]);
 		break;
 	}
 }
@@ -269,16 +283,65 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	return 0;
 }
 
+/* Every branch but the fork copies and decisions, and whether a fork
+ * of it is recorded here and not resolved. */
+static int
+metric_branches_read(struct isconfd *d, struct metric_values *v,
+    char **cause)
+{
+	char		**names, *origin, *info;
+	size_t		  n, i;
+	uint64_t	  seq;
+	int		  r = 0;
+
+	if (journal_branches(d->journal, &names, &n, cause) == -1)
+		return -1;
+	v->branches = xcalloc(n + 1, sizeof *v->branches);
+	v->forked = xcalloc(n + 1, sizeof *v->forked);
+	for (i = 0; i < n; i++) {
+		if (r == 0 && strstr(names[i], ".resolve-") == NULL &&
+		    (r = branch_origin(d, names[i], &origin,
+		    cause)) == 0) {
+			if (strcmp(origin, names[i]) == 0 && (r = fork_open(d,
+			    names[i], &info, &seq, cause)) != -1) {
+				v->forked[v->nbranches] = r;
+				v->branches[v->nbranches++] = names[i];
+				names[i] = NULL;
+				if (r == 1)
+					free(info);
+				r = 0;
+			}
+			free(origin);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+static void
+metric_values_free(struct metric_values *v)
+{
+	while (v->nbranches > 0)
+		free(v->branches[--v->nbranches]);
+	free(v->branches);
+	free(v->forked);
+}
+
 int
 http_metrics(struct isconfd *d, struct buf *b, char **cause)
 {
 	struct metric_values	v;
 	size_t			i;
 
-	if (metric_values_read(d, &v, cause) == -1)
+	if (metric_values_read(d, &v, cause) == -1 ||
+	    metric_branches_read(d, &v, cause) == -1) {
+		metric_values_free(&v);
 		return -1;
+	}
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
 		metric_print(b, &metrics[i], &v);
+	metric_values_free(&v);
 	b->len--;	/* http.c ends the last line */
 	return 0;
 }

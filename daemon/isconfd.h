@@ -234,6 +234,30 @@ int	 entries_verify(struct isconfd *, const char *branch,
 int	 fork_get(struct isconfd *, const char *branch, char **info,
 	    uint64_t *seq, char **cause) MUST_CHECK;
 
+/* resolve.c: deciding which side of a fork wins. */
+/* As fork_get, but 0 once a decision made this host's side the
+ * winner: the fork no longer stops anything. */
+int	 fork_open(struct isconfd *, const char *branch, char **info,
+	    uint64_t *seq, char **cause) MUST_CHECK;
+/* Apply the latest decision on branch's fork, if this host holds the
+ * winner: 0 (also when there is nothing to do) or -1. */
+int	 resolve_apply(struct isconfd *, const char *branch, char **cause);
+/* After entries of branch (origin: what its signatures were made for)
+ * were stored: apply a decision they bring. */
+void	 resolve_news(struct isconfd *, const char *branch,
+	    const char *origin);
+/* The copy that holds the losing side a host applied from entry bad
+ * on: 1 and its name (the caller frees it), 0 if no fork explains
+ * that entry, -1. */
+int	 diverged_copy(struct isconfd *, const char *branch, uint64_t bad,
+	    char **copy, char **cause) MUST_CHECK;
+/* The DIVERGED line (or "diverged" member) of this host: 0 or -1. */
+int	 resolve_diverged(struct isconfd *, struct buf *, int json,
+	    char **cause);
+/* The "resolved:" line (or JSON member) of branch's decisions. */
+int	 resolve_status(struct isconfd *, const char *branch, struct buf *,
+	    int json, char **cause);
+
 /* lockd.c: one lock per branch across the mesh. */
 void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
@@ -319,6 +343,12 @@ int	 hostkey_trusted(struct isconfd *, const uint8_t *pubkey,
 
 /* state.c: the host's branch and shared checks. */
 int	 state_set_branch(struct isconfd *, const char *, char **cause);
+/* The state key "WHAT:NAME" (fork:BRANCH, origin:COPY): as
+ * journal_state_get and journal_state_set. */
+int	 state_get_for(struct isconfd *, const char *what, const char *name,
+	    char **value, char **cause) MUST_CHECK;
+int	 state_set_for(struct isconfd *, const char *what, const char *name,
+	    const char *value, char **cause);
 /* A new entry carrying the lock's message; -1 (entry still freeable)
  * if the lock could not be read. */
 int	 state_entry_init(struct isconfd *, struct client *, struct entry *,
@@ -349,6 +379,16 @@ int	 branch_name_ok(struct client *, const char *name);
  * branch: 0, or -1 and cause. */
 int	 branch_switch(struct isconfd *, const char *to, uint64_t applied,
 	    char **cause);
+/* The branch the signatures of branch's entries were made for: its
+ * origin if it is a fork copy, else itself.  0 and a name the caller
+ * frees, or -1. */
+int	 branch_origin(struct isconfd *, const char *branch, char **origin,
+	    char **cause);
+/* Record that copy is a fork copy of origin: 0 or -1. */
+int	 branch_origin_set(struct isconfd *, const char *copy,
+	    const char *origin, char **cause);
+/* 1 if copy is named as a fork copy of origin (ORIGIN.fork-...). */
+int	 branch_copy_of(const char *copy, const char *origin);
 
 /* print.c: printing the verbs' tables, --json and the HTTP API share. */
 /* "k":"v", and a comma if comma. */

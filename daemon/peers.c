@@ -303,7 +303,7 @@ head_check(struct isconfd *d, struct peer *p, const struct peer_head *ph)
 		sync_branch(d, ph->branch, &p->addr, 0);
 		return;
 	}
-	if ((r = fork_get(d, ph->branch, &fork, &seq, &cause)) == 1)
+	if ((r = fork_open(d, ph->branch, &fork, &seq, &cause)) == 1)
 		free(fork);
 	if (r != 0)
 		goto fail;

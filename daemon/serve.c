@@ -145,21 +145,31 @@ serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
     size_t len)
 {
 	struct serve_run	*r;
-	char			*branch, *cause = NULL;
+	char			*branch, *origin = NULL, *cause = NULL;
 	uint64_t		 after;
 	struct jhead		 h;
+	struct buf		 b;
 
 	for (r = d->serves; r != NULL; r = r->next_run)
 		if (r->c == c)
 			return -1;	/* one request a connection */
 	if (wire_get_entries_decode(p, len, &branch, &after) == -1)
 		return -1;
-	if (journal_head(d->journal, branch, &h, &cause) == -1) {
+	if (journal_head(d->journal, branch, &h, &cause) == -1 ||
+	    branch_origin(d, branch, &origin, &cause) == -1) {
 		log_warnx("serving %s to a peer: %s", branch, cause);
 		free(branch);
 		free(cause);
 		return -1;
 	}
+	/* A fork copy: the branch its signatures were made for first. */
+	if (strcmp(origin, branch) != 0) {
+		buf_init(&b);
+		buf_add_str(&b, origin);
+		net_conn_send(c, F_ORIGIN, b.data, b.len);
+		buf_free(&b);
+	}
+	free(origin);
 	r = xcalloc(1, sizeof *r);
 	r->d = d;
 	r->c = c;

@@ -226,3 +226,29 @@ state_root_openparent(struct isconfd *d, const char *jpath, char **base,
 	free(dir);
 	return fd;
 }
+
+int
+state_get_for(struct isconfd *d, const char *what, const char *name,
+    char **value, char **cause)
+{
+	char	*key;
+	int	 r;
+
+	xasprintf(&key, "%s:%s", what, name);
+	r = journal_state_get(d->journal, key, value, cause);
+	free(key);
+	return r;
+}
+
+int
+state_set_for(struct isconfd *d, const char *what, const char *name,
+    const char *value, char **cause)
+{
+	char	*key;
+	int	 rv;
+
+	xasprintf(&key, "%s:%s", what, name);
+	rv = journal_state_set(d->journal, key, value, cause);
+	free(key);
+	return rv;
+}

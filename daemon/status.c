@@ -147,7 +147,8 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	char		*fork;
 	uint64_t	 seq = 0;
 	int		 r;
-	char		 ours[16] = "", theirs[16] = "", fb[256] = "", peer[64] = "";
+	char		 ours[16] = "", theirs[16] = "", fb[256] = "", peer[256] = "",
+			 me[256] = "?";
 
 	struct net_stats	*ns, zero;
 
@@ -169,23 +170,29 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
-	if ((r = fork_get(d, d->branch, &fork, &seq, cause)) != 1) {
+	if (resolve_status(d, d->branch, b, json, cause) == -1 ||
+	    resolve_diverged(d, b, json, cause) == -1)
+		return -1;
+	if ((r = fork_open(d, d->branch, &fork, &seq, cause)) != 1) {
 		if (json)
 			buf_printf(b, "\"fork\":null,");
 		return r;
 	}
-	sscanf(fork, "%*u %15s %15s %255s %63s", ours, theirs, fb, peer);
+	sscanf(fork, "%*u %15s %15s %255s %255s %255s", ours, theirs, fb, peer,
+	    me);
 	if (json) {
 		buf_printf(b, "\"fork\":{\"seq\":%llu,", (unsigned long long)seq);
 		json_kv(b, "ours", ours, 1);
+		json_kv(b, "ours_host", me, 1);
 		json_kv(b, "theirs", theirs, 1);
+		json_kv(b, "theirs_host", peer, 1);
 		json_kv(b, "branch", fb, 1);
 		json_kv(b, "peer", peer, 0);
 		buf_printf(b, "},");
 	} else
-		buf_printf(b, "FORK:     at entry %llu: ours %s, theirs %s (from "
-		    "%s, kept as branch %s)\n", (unsigned long long)seq, ours,
-		    theirs, peer, fb);
+		buf_printf(b, "FORK:     at entry %llu: ours %s by %s, theirs %s "
+		    "by %s (kept as branch %s)\n", (unsigned long long)seq,
+		    ours, me, theirs, peer, fb);
 	free(fork);
 	return 0;
 }

@@ -66,6 +66,8 @@ struct sync_run {
 	int			 answered;
 	char			*unverified;	/* why a signature failed */
 	struct sync_wait	*wait;
+	char			*signed_for;	/* the origin of a copy */
+	int			 origin_new;	/* told by the peer */
 	struct sync_run		*next;
 };
 
@@ -73,18 +75,17 @@ static int
 check_sig(struct isconfd *d, const struct entry *e, const char *branch,
     char **cause)
 {
-	struct sig_info	si;
+	uint8_t		pubkey[PUBKEY_LEN];
 	int		rv = 0;
 
-	if (sig_decode(&e->payload, &si) == -1)
+	if (entry_signer(e, pubkey) == -1)
 		return set_cause(cause, "entry %llu: no signer",
 		    (unsigned long long)e->seq);
-	if (hostkey_verify(e, branch, si.pubkey) != 0)
+	if (hostkey_verify(e, branch, pubkey) != 0)
 		rv = set_cause(cause, "entry %llu: bad signature",
 		    (unsigned long long)e->seq);
-	else if (hostkey_trusted(d, si.pubkey, cause) == -1)
+	else if (hostkey_trusted(d, pubkey, cause) == -1)
 		rv = -1;
-	free(si.parent_branch);
 	return rv;
 }
 
@@ -102,8 +103,7 @@ entries_verify(struct isconfd *d, const char *branch, const struct entry *es,
 		    HASH_LEN) != 0 || (i && es[i].seq != es[i - 1].seq + 1))
 			return set_cause(cause, "hash chain broken at entry "
 			    "%llu", (unsigned long long)es[i].seq);
-		if ((es[i].kind == ENTRY_CI || es[i].kind == ENTRY_FORK) &&
-		    !es[i].has_sig)
+		if (entry_signed_kind(es[i].kind) && !es[i].has_sig)
 			return set_cause(cause, "entry %llu is not signed",
 			    (unsigned long long)es[i].seq);
 	}
@@ -127,13 +127,10 @@ int
 fork_get(struct isconfd *d, const char *branch, char **info, uint64_t *seq,
     char **cause)
 {
-	char	*key;
-	int	 r;
+	int	r;
 
 	*seq = 0;
-	xasprintf(&key, "fork:%s", branch);
-	r = journal_state_get(d->journal, key, info, cause);
-	free(key);
+	r = state_get_for(d, "fork", branch, info, cause);
 	if (r == 1)
 		*seq = strtoull(*info, NULL, 10);
 	return r;
@@ -171,7 +168,7 @@ sig_walk_one(void *arg, const struct entry *e, char **cause)
 static int
 run_verify_below(struct sync_run *s, char **cause)
 {
-	struct sig_walk	w = { s->d, xstrdup(s->branch) };
+	struct sig_walk	w = { s->d, xstrdup(s->signed_for) };
 	size_t		i;
 	int		rv = 0;
 
@@ -241,7 +238,8 @@ run_commit(struct sync_run *s)
 {
 	char	*cause = NULL;
 
-	if (run_verify_below(s, &cause) == -1 ||
+	if (run_verify_below(s, &cause) == -1 || (s->origin_new &&
+	    branch_origin_set(s->d, s->branch, s->signed_for, &cause) == -1) ||
 	    journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
 	    s->staged_upto, s->batch, s->nbatch, &cause) == -1) {
 		run_refuse(s, cause);
@@ -276,8 +274,11 @@ fork_store(struct sync_run *s, const char *fname, char **cause)
 			    (unsigned long long)s->fork_at + 1);
 	} else
 		entry_copy(&first, &s->batch[0]);
-	r = journal_fork(s->d->journal, s->branch, fname, s->fork_at, &first,
-	    cause);
+	/* Recorded first: a copy without its origin would not verify. */
+	r = branch_origin_set(s->d, fname, s->signed_for, cause);
+	if (r == 0)
+		r = journal_fork(s->d->journal, s->branch, fname, s->fork_at,
+		    &first, cause);
 	entry_free(&first);
 	if (r == -1)
 		return -1;
@@ -285,12 +286,45 @@ fork_store(struct sync_run *s, const char *fname, char **cause)
 	    s->staged_upto, s->batch, s->nbatch, cause);
 }
 
+/*
+ * Record the fork of branch at seq: mine and theirs are the two sides'
+ * entries there, fname the copy that keeps theirs.  The record names
+ * the hosts that made each side (their entries' host), not the address
+ * that relayed them: "SEQ OURS THEIRS COPY THEIR_HOST OUR_HOST".
+ */
+static void
+fork_note(struct isconfd *d, const char *branch, uint64_t seq,
+    const struct entry *mine, const struct entry *theirs, const char *fname)
+{
+	char	 ours[13], their[13], *v, *cause = NULL;
+
+	id_short(ours, mine->id);
+	id_short(their, theirs->id);
+	xasprintf(&v, "%llu %s %s %s %s %s", (unsigned long long)seq, ours,
+	    their, fname, theirs->host, mine->host);
+	if (state_set_for(d, "fork", branch, v, &cause) == -1) {
+		log_warnx("recording the fork of %s: %s", branch, cause);
+		free(cause);
+	} else {
+		log_warnx("FORK on %s at entry %llu: ours %s by %s, theirs %s "
+		    "by %s (kept as branch %s); up stops before it", branch,
+		    (unsigned long long)seq, ours, mine->host, their,
+		    theirs->host, fname);
+		/* A decision may have come before the fork was seen. */
+		if (resolve_apply(d, branch, &cause) == -1) {
+			log_warnx("resolving %s: %s", branch, cause);
+			free(cause);
+		}
+	}
+	free(v);
+}
+
 static void
 fork_record(struct sync_run *s)
 {
 	struct isconfd	*d = s->d;
-	struct entry	 mine, theirs_e;
-	char		 ours[13], theirs[13], *fname, *key, *v, *cause = NULL;
+	struct entry	 mine, theirs;
+	char		 id[13], *fname, *cause = NULL;
 	uint64_t	 k = s->fork_at;
 	int		 r;
 
@@ -300,20 +334,18 @@ fork_record(struct sync_run *s)
 		free(cause);
 		return;
 	}
-	id_short(ours, mine.id);
-	entry_free(&mine);
 	if (s->staged_upto > k) {
 		if (journal_stage_get(d->journal, s->branch, s->key, k + 1,
-		    &theirs_e, &cause) != 1) {
+		    &theirs, &cause) != 1) {
 			run_refuse(s, cause ? cause : "staging lost");
 			free(cause);
+			entry_free(&mine);
 			return;
 		}
-		id_short(theirs, theirs_e.id);
-		entry_free(&theirs_e);
 	} else
-		id_short(theirs, s->batch[0].id);
-	xasprintf(&fname, "%s.fork-%s", s->branch, theirs);
+		entry_copy(&theirs, &s->batch[0]);
+	id_short(id, theirs.id);
+	xasprintf(&fname, "%s.fork-%s", s->branch, id);
 	if (fork_store(s, fname, &cause) == -1) {
 		log_warnx("keeping the other side of the fork: %s", cause);
 		free(cause);
@@ -321,17 +353,48 @@ fork_record(struct sync_run *s)
 	batch_clear(s);
 	if (journal_stage_drop(d->journal, s->branch, s->key, NULL) == -1)
 		log_warnx("dropping staged entries of %s", s->branch);
-	xasprintf(&key, "fork:%s", s->branch);
-	xasprintf(&v, "%llu %s %s %s %s", (unsigned long long)k + 1, ours,
-	    theirs, fname, inet_ntoa(s->peer.sin_addr));
-	journal_state_set(d->journal, key, v, NULL);
-	log_warnx("FORK on %s at entry %llu: ours %s, %s has %s (kept as "
-	    "branch %s); up stops before it", s->branch,
-	    (unsigned long long)k + 1, ours, inet_ntoa(s->peer.sin_addr),
-	    theirs, fname);
-	free(key);
-	free(v);
+	fork_note(d, s->branch, k + 1, &mine, &theirs, fname);
+	entry_free(&mine);
+	entry_free(&theirs);
 	free(fname);
+}
+
+/*
+ * A fork copy came from a peer: if we hold its origin and never saw
+ * the other side's head ourselves (a host that hears only hosts of
+ * its own side learns of the fork from the copy alone), the copy and
+ * our branch part somewhere: that is the fork.
+ */
+static void
+fork_from_copy(struct isconfd *d, const char *copy, const char *origin)
+{
+	struct entry	 mine, theirs;
+	uint64_t	 seq;
+	char		*v, *cause = NULL;
+	int		 r;
+
+	if (!branch_copy_of(copy, origin))
+		return;
+	if ((r = fork_get(d, origin, &v, &seq, &cause)) == 1) {
+		free(v);
+		return;		/* known, resolved or not */
+	}
+	if (r == 0)
+		r = journal_first_diff(d->journal, origin, copy, &seq, &cause);
+	if (r != 1)
+		goto out;
+	if ((r = journal_get(d->journal, origin, seq, &mine, &cause)) != 1)
+		goto out;
+	if ((r = journal_get(d->journal, copy, seq, &theirs, &cause)) == 1) {
+		fork_note(d, origin, seq, &mine, &theirs, copy);
+		entry_free(&theirs);
+	}
+	entry_free(&mine);
+out:
+	if (r == -1)
+		log_warnx("comparing %s with its copy %s: %s", origin, copy,
+		    cause);
+	free(cause);
 }
 
 /* All of their side, staged: the last entry signed, every signature
@@ -365,7 +428,7 @@ fork_known(struct sync_run *s)
 	uint64_t	 seq;
 	int		 r;
 
-	if ((r = fork_get(s->d, s->branch, &v, &seq, &cause)) == 1)
+	if ((r = fork_open(s->d, s->branch, &v, &seq, &cause)) == 1)
 		free(v);
 	if (r == -1) {
 		log_warnx("recording a fork of %s: %s", s->branch, cause);
@@ -442,8 +505,9 @@ run_take(struct sync_run *s, struct entry *e)
 	if (e->seq != s->tail.seq + 1 ||
 	    memcmp(e->parent, s->tail.id, HASH_LEN) != 0)
 		return run_refuse(s, "hash chain broken");
-	if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) && !e->has_sig)
-		return run_refuse(s, "a ci or fork entry is not signed");
+	if (entry_signed_kind(e->kind) && !e->has_sig)
+		return run_refuse(s, "a ci, fork or resolve entry is not "
+		    "signed");
 	s->got++;
 	s->tail.seq = e->seq;
 	memcpy(s->tail.id, e->id, HASH_LEN);
@@ -472,7 +536,7 @@ run_try_commit(struct sync_run *s)
 
 	/* One that does not verify may be bound to the parent of a fork
 	 * still to come: it waits, staged, for a later signature. */
-	if (s->forking || check_sig(s->d, e, s->branch, &cause) == -1) {
+	if (s->forking || check_sig(s->d, e, s->signed_for, &cause) == -1) {
 		if (cause != NULL) {
 			free(s->unverified);
 			s->unverified = cause;
@@ -524,6 +588,9 @@ run_stored(struct isconfd *d, struct sync_run *s)
 	 * only when up runs, for hosts short of bandwidth or disk). */
 	if (strcmp(s->branch, d->branch) == 0 && !prefetch_off(d))
 		sync_chunks(d, s->branch, NULL, NULL, NULL);
+	if (strcmp(s->signed_for, s->branch) != 0)
+		fork_from_copy(d, s->branch, s->signed_for);
+	resolve_news(d, s->branch, s->signed_for);
 }
 
 /*
@@ -592,6 +659,7 @@ run_free(struct sync_run *s)
 		}
 	batch_clear(s);
 	free(s->branch);
+	free(s->signed_for);
 	free(s->key);
 	free(s->unverified);
 	free(s);
@@ -624,6 +692,35 @@ run_closed(void *arg, struct net_conn *c, const char *error)
 	free(branch);
 }
 
+/*
+ * The peer says the branch is a fork copy, and names the branch its
+ * signatures were made for.  Taken only if the copy is named after it
+ * and agrees with what we recorded.
+ */
+static int
+run_origin(struct sync_run *s, const uint8_t *p, size_t len)
+{
+	char	*origin;
+	int	 same;
+
+	if (wire_origin_decode(p, len, &origin) == -1)
+		return run_refuse(s, "a malformed origin");
+	if (!branch_copy_of(s->branch, origin)) {
+		free(origin);
+		return run_refuse(s, "the branch is not named as a copy of "
+		    "the origin given");
+	}
+	same = strcmp(origin, s->signed_for) == 0;
+	if (!same && strcmp(s->signed_for, s->branch) != 0) {
+		free(origin);
+		return run_refuse(s, "the branch is a copy of another here");
+	}
+	s->origin_new = !same;
+	free(s->signed_for);
+	s->signed_for = origin;
+	return 0;
+}
+
 static int
 run_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
@@ -640,6 +737,8 @@ run_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 		entry_free(&e);
 		return rv;
 	}
+	if (type == F_ORIGIN && s->got == 0)
+		return run_origin(s, p, len);
 	if (type == F_END && !s->answered &&
 	    wire_end_decode(p, len, &their_head) == 0) {
 		s->answered = 1;
@@ -743,6 +842,12 @@ run_start(struct isconfd *d, const char *branch,
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);
+	if (branch_origin(d, branch, &s->signed_for, &cause) == -1) {
+		log_warnx("sync of %s: %s; skipped", branch, cause);
+		free(cause);
+		free(s);
+		return NULL;
+	}
 	s->d = d;
 	s->branch = xstrdup(branch);
 	xasprintf(&s->key, "%s%s", inet_ntoa(peer->sin_addr), full ?

@@ -40,6 +40,7 @@ struct up_job {
 	int		 timed_out;
 	int		 stopped;	/* ended because isconfd stops */
 	int		 waiting;	/* for an earlier run's exec */
+	int		 adopt;		/* up --adopt */
 };
 
 static void	up_step(struct up_job *);
@@ -322,19 +323,29 @@ up_reboot(struct up_job *job)
 	return -1;	/* the reboot command's end finishes the job */
 }
 
+/* Why up stops at a fork, naming both sides and who made them (the
+ * record of sync.c's fork_note). */
+static void
+fork_why(struct client *c, const char *branch, const char *info,
+    uint64_t seq)
+{
+	char	ours[16] = "?", theirs[16] = "?", fbranch[256] = "?",
+		peer[256] = "?", me[256] = "?";
+
+	sscanf(info, "%*u %15s %15s %255s %255s %255s", ours, theirs, fbranch,
+	    peer, me);
+	client_err(c, "%s forked at entry %llu: this host has %s (by %s), "
+	    "%s has %s (kept as branch %s); up stops before the fork until "
+	    "it is resolved: isconf resolve %s %s (or %s), on any host",
+	    branch, (unsigned long long)seq, ours, me, peer, theirs, fbranch,
+	    branch, ours, theirs);
+}
+
 /* A fork: both sides are kept; stop before it, naming both. */
 static void
 up_fork(struct up_job *job)
 {
-	char	ours[16] = "?", theirs[16] = "?", fbranch[300] = "?",
-		peer[64] = "?";
-
-	sscanf(job->fork_info, "%*u %15s %15s %299s %63s", ours, theirs,
-	    fbranch, peer);
-	client_err(job->c, "%s forked at entry %llu: this host has %s, %s "
-	    "has %s (kept as branch %s); up stops before the fork until an "
-	    "administrator resolves it (isconf migrate)", job->branch,
-	    (unsigned long long)job->fork_at, ours, peer, theirs, fbranch);
+	fork_why(job->c, job->branch, job->fork_info, job->fork_at);
 	job->cur.seq = job->fork_at;
 	up_record(job, "fork", 1);
 	up_end(job, 1);
@@ -457,6 +468,53 @@ up_wait_earlier(struct isconfd *d, struct up_job *job)
 }
 
 /*
+ * A fork resolved against the side this host applied: its history no
+ * longer matches the branch.  Refused, saying what moves it on; with
+ * --adopt, the entries it applied of the losing side are recorded as
+ * applied on the losing side's copy instead (nothing is undone), and
+ * up goes on from the last entry both sides share.
+ */
+static int
+up_diverged(struct isconfd *d, struct client *c, const char *branch,
+    int adopt, char **cause)
+{
+	uint64_t	 applied, bad;
+	char		*copy;
+	int		 r;
+
+	if (journal_applied(d->journal, branch, &applied, cause) == -1 ||
+	    (r = journal_history_matches(d->journal, branch, branch,
+	    applied, &bad, cause)) == -1)
+		return -1;
+	if (r == 0)
+		return 0;
+	if ((r = diverged_copy(d, branch, bad, &copy, cause)) != 1)
+		return r == -1 ? -1 : set_cause(cause, "entry %s:%llu, "
+		    "applied here, is not the journal's", branch,
+		    (unsigned long long)bad);
+	if (!adopt) {
+		set_cause(cause, "this host applied entries of the losing side "
+		    "of %s's fork from entry %llu on (kept as branch %s); "
+		    "'isconf up --adopt' moves it onto the winning side "
+		    "(nothing is undone)", branch,
+		    (unsigned long long)bad, copy);
+		free(copy);
+		return -1;
+	}
+	r = journal_history_move(d->journal, branch, copy, bad, cause);
+	if (r == 0) {
+		client_info(c, "adopted the winning side of %s: entries "
+		    "from %llu on that this host applied are recorded as "
+		    "applied on %s", branch, (unsigned long long)bad,
+		    copy);
+		log_info("up --adopt: %s from %llu, applied entries kept on "
+		    "%s", branch, (unsigned long long)bad, copy);
+	}
+	free(copy);
+	return r;
+}
+
+/*
  * Where replay starts: after the last entry this host applied.  A read
  * that fails stops up: guessing "nothing applied" would run every entry
  * again.  -1 with cause.
@@ -469,8 +527,10 @@ up_position(struct isconfd *d, struct up_job *job, uint64_t *applied,
 	struct entry	e;
 	int		r;
 
-	if (fork_get(d, job->branch, &job->fork_info, &job->fork_at,
-	    cause) == -1 || journal_applied(d->journal, job->branch, applied,
+	if (fork_open(d, job->branch, &job->fork_info, &job->fork_at,
+	    cause) == -1 || up_diverged(d, job->c, job->branch, job->adopt,
+	    cause) == -1 ||
+	    journal_applied(d->journal, job->branch, applied,
 	    cause) == -1 || journal_head(d->journal, job->branch, &h,
 	    cause) == -1)
 		return -1;
@@ -598,7 +658,13 @@ up_dry_run(struct client *c)
 	int		 json = c->req.flags & CTL_F_JSON, n = 0, r;
 	int		 reboot_ok = c->req.flags & CTL_F_REBOOT;
 
-	if (fork_get(d, d->branch, &fork, &fork_at, &cause) == -1 ||
+	if (up_diverged(d, c, d->branch, 0, &cause) == -1) {
+		client_err(c, "up: %s", cause);
+		client_exit(c, 1);
+		free(cause);
+		return;
+	}
+	if (fork_open(d, d->branch, &fork, &fork_at, &cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
 		client_fail(c, cause);
 		free(cause);
@@ -632,14 +698,18 @@ up_dry_run(struct client *c)
 	}
 	if (json)
 		buf_add_u8(&b, ']');
-	else if (n == 0)
+	else if (n == 0 && fork == NULL)
 		buf_printf(&b, "nothing to do: %s is applied up to entry %llu\n",
 		    d->branch, (unsigned long long)applied);
 	if (!json && b.len > 0)
 		b.len--;
 	buf_add_u8(&b, 0);
-	client_out(c, "%s", (char *)b.data);
-	client_exit(c, 0);
+	if (b.len > 1)
+		client_out(c, "%s", (char *)b.data);
+	/* up would stop at the fork, and fail: so does up -n. */
+	if (fork != NULL)
+		fork_why(c, d->branch, fork, fork_at);
+	client_exit(c, fork != NULL ? 1 : 0);
 out:
 	buf_free(&b);
 	free(fork);
@@ -654,13 +724,13 @@ verb_up(struct client *c)
 	struct isconfd	*d = c->d;
 	struct up_job	*job;
 
-	if (c->req.argc == 2) {
-		if (strcmp(c->req.argv[1], "-n") != 0) {
-			client_err(c, "usage: isconf up [-n]");
-			client_exit(c, EXIT_USAGE);
-			return;
-		}
+	if (c->req.argc == 2 && strcmp(c->req.argv[1], "-n") == 0) {
 		up_dry_run(c);
+		return;
+	}
+	if (c->req.argc == 2 && strcmp(c->req.argv[1], "--adopt") != 0) {
+		client_err(c, "usage: isconf up [-n | --adopt]");
+		client_exit(c, EXIT_USAGE);
 		return;
 	}
 	if (state_no_wip(c, "up") == -1)
@@ -668,6 +738,7 @@ verb_up(struct client *c)
 	job = xcalloc(1, sizeof *job);
 	job->c = c;
 	job->branch = xstrdup(d->branch);
+	job->adopt = c->req.argc == 2;
 	job->since = now_ns() / 1000000000;
 	d->up = job;
 	if (d->net != NULL && d->npeers + d->nstatics > 0)

@@ -219,6 +219,21 @@ wire_get_entries_decode(const uint8_t *p, size_t len, char **branch,
 }
 
 int
+wire_origin_decode(const uint8_t *p, size_t len, char **origin)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*origin = rd_str(&r, 255);
+	if (rd_done(&r) == -1) {
+		free(*origin);
+		*origin = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
 wire_end_decode(const uint8_t *p, size_t len, uint64_t *head)
 {
 	struct rd	r;

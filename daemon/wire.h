@@ -18,7 +18,7 @@ enum {
 };
 enum {
 	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
-	F_ERROR,
+	F_ERROR, F_ORIGIN,
 };
 
 #define HELLO_MAX_HEADS		8
@@ -100,6 +100,9 @@ int	wire_release_decode(const uint8_t *, size_t, char **branch,
 int	wire_get_entries_decode(const uint8_t *, size_t, char **branch,
 	    uint64_t *after);
 int	wire_get_chunk_decode(const uint8_t *, size_t, uint8_t *hash);
+/* F_ORIGIN: the branch a fork copy's signatures were made for (the
+ * caller frees it); -1 and none. */
+int	wire_origin_decode(const uint8_t *, size_t, char **origin);
 /* F_END: the server's head when it answered. */
 int	wire_end_decode(const uint8_t *, size_t, uint64_t *head);
 /* F_ENTRY: an entry and its signature. */

@@ -1,7 +1,7 @@
 /*
  * A decrypted sync frame, u8 type then body, as the serving side
  * (F_GET_ENTRIES, F_GET_CHUNK) and the fetching side (F_ENTRY,
- * F_END, F_CHUNK, F_NOCHUNK) decode it.
+ * F_ORIGIN, F_END, F_CHUNK, F_NOCHUNK) decode it.
  */
 #include <stdlib.h>
 
@@ -32,6 +32,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		break;
 	case F_END:
 		wire_end_decode(p + 1, len - 1, &after);
+		break;
+	case F_ORIGIN:
+		if (wire_origin_decode(p + 1, len - 1, &branch) == 0)
+			free(branch);
 		break;
 	case F_ENTRY:
 		if (wire_entry_decode(p + 1, len - 1, &e) == 0)

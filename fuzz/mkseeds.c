@@ -136,6 +136,9 @@ wire_seeds(const struct buf *entry)
 	buf_add(&b, hash, HASH_LEN);
 	buf_add(&b, hash, HASH_LEN);
 	frame_seed("entry", F_ENTRY, &b);
+	buf_reset(&b);
+	buf_add_str(&b, "webserver");
+	frame_seed("origin", F_ORIGIN, &b);
 
 	buf_reset(&b);				/* control request */
 	buf_add_u32(&b, CTL_REQUEST);
@@ -218,6 +221,7 @@ main(void)
 	struct chunk_ref	ch[2];
 	struct exec_info	x;
 	struct sig_info		g;
+	struct resolve_info	ri;
 	char			*argv[] = { "sh", "-c", "echo hi", NULL };
 	struct buf		b, ent;
 
@@ -276,6 +280,15 @@ main(void)
 	sig_encode(&g, &b);
 	seed("sig", "fork", &b);
 	entry_seed("fork", ENTRY_FORK, &b, NULL);
+	buf_reset(&b);
+
+	memset(&ri, 0, sizeof ri);
+	ri.branch = "webserver";
+	ri.seq = 8;
+	memset(ri.winner, 0x5a, HASH_LEN);
+	resolve_encode(&ri, &b);
+	seed("resolve", "decision", &b);
+	entry_seed("resolve", ENTRY_RESOLVE, &b, NULL);
 	buf_reset(&b);
 
 	entry_seed("lock", ENTRY_LOCK, NULL, NULL);

@@ -14,13 +14,14 @@
 #define ENTRY_MAX_PAYLOAD	(16u << 20)
 
 static const char *kind_names[] = {
-	NULL, "lock", "snap", "exec", "reboot", "ci", "fork"
+	NULL, "lock", "snap", "exec", "reboot", "ci", "fork", NULL, "resolve"
 };
+#define KIND_MAX	ENTRY_RESOLVE
 
 const char *
 entry_kind_name(enum entry_kind k)
 {
-	if (k < ENTRY_LOCK || k > ENTRY_FORK)
+	if (k < ENTRY_LOCK || k > KIND_MAX || kind_names[k] == NULL)
 		return "?";
 	return kind_names[k];
 }
@@ -30,8 +31,8 @@ entry_kind_parse(const char *s)
 {
 	int	k;
 
-	for (k = ENTRY_LOCK; k <= ENTRY_FORK; k++)
-		if (strcmp(kind_names[k], s) == 0)
+	for (k = ENTRY_LOCK; k <= KIND_MAX; k++)
+		if (kind_names[k] != NULL && strcmp(kind_names[k], s) == 0)
 			return k;
 	return -1;
 }
@@ -81,7 +82,8 @@ entry_decode(const uint8_t *p, size_t len, struct entry *e, char **cause)
 	e->message = rd_str(&r, ENTRY_MAX_MESSAGE);
 	payload = rd_blob(&r, &plen, ENTRY_MAX_PAYLOAD);
 	if (rd_done(&r) == -1 || version != ENTRY_VERSION ||
-	    e->kind < ENTRY_LOCK || e->kind > ENTRY_FORK) {
+	    e->kind < ENTRY_LOCK || e->kind > KIND_MAX ||
+	    kind_names[e->kind] == NULL) {
 		entry_free(e);
 		return set_cause(cause, "malformed journal entry");
 	}

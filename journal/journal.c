@@ -687,6 +687,96 @@ journal_history_matches(struct journal *j, const char *hist_branch,
 	return rc == SQLITE_ROW;
 }
 
+/* Run sql with (text a, text b, int seq) bound: 0 or -1. */
+static int
+exec_abn(struct journal *j, const char *sql, const char *a, const char *b,
+    uint64_t seq, char **cause)
+{
+	sqlite3_stmt	*st = db_prep(j, sql);
+
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	return db_done(j, st, cause);
+}
+
+int
+journal_take_side(struct journal *j, const char *branch, const char *winner,
+    const char *loser, uint64_t seq, char **cause)
+{
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	if (journal_branch_create(j, loser, cause) == -1 ||
+	    exec_abn(j, "INSERT OR IGNORE INTO entries(branch, seq, id, kind, "
+	    "raw, sig) SELECT ?, seq, id, kind, raw, sig FROM entries "
+	    "WHERE branch = ? AND seq >= ?", loser, branch, 1, cause) == -1 ||
+	    exec_abn(j, "DELETE FROM entries WHERE branch = ?1 AND "
+	    "seq >= ?3", branch, winner, seq, cause) == -1 ||
+	    exec_abn(j, "INSERT INTO entries(branch, seq, id, kind, raw, sig) "
+	    "SELECT ?, seq, id, kind, raw, sig FROM entries WHERE branch = ? "
+	    "AND seq >= ?", branch, winner, seq, cause) == -1) {
+		db_rollback(j);
+		return -1;
+	}
+	return db_exec(j, "COMMIT", cause);
+}
+
+int
+journal_history_move(struct journal *j, const char *branch, const char *to,
+    uint64_t seq, char **cause)
+{
+	const char	*mismatch = " FROM history h WHERE h.branch = ? AND "
+			    "h.seq >= ? AND NOT EXISTS (SELECT 1 FROM entries e "
+			    "WHERE e.branch = h.branch AND e.seq = h.seq AND "
+			    "e.id = h.id)";
+	sqlite3_stmt	*st;
+	char		*sql;
+	int		 i;
+
+	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		xasprintf(&sql, i == 0 ? "INSERT OR IGNORE INTO history(branch, "
+		    "seq, id, time, status, duration_ms) SELECT ?, h.seq, h.id, "
+		    "h.time, h.status, h.duration_ms%s" : "DELETE FROM history "
+		    "WHERE rowid IN (SELECT h.rowid%s)", mismatch);
+		st = db_prep(j, sql);
+		free(sql);
+		if (i == 0)
+			sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i == 0 ? 2 : 1, branch, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, i == 0 ? 3 : 2, (sqlite3_int64)seq);
+		if (db_done(j, st, cause) == -1) {
+			db_rollback(j);
+			return -1;
+		}
+	}
+	return db_exec(j, "COMMIT", cause);
+}
+
+int
+journal_first_diff(struct journal *j, const char *a, const char *b,
+    uint64_t *seq, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*seq = 0;
+	st = db_prep(j, "SELECT x.seq FROM entries x JOIN entries y "
+	    "ON y.branch = ? AND y.seq = x.seq WHERE x.branch = ? AND "
+	    "x.id != y.id ORDER BY x.seq LIMIT 1");
+	sqlite3_bind_text(st, 1, b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+	if ((rc = db_step(st, "entries")) != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "branches %s and %s",
+		    a, b);
+	if (rc == SQLITE_ROW)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
 int
 journal_lock_put(struct journal *j, const char *branch, const struct jlock *l,
     char **cause)

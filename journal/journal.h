@@ -23,6 +23,8 @@ enum entry_kind {
 	ENTRY_REBOOT,
 	ENTRY_CI,
 	ENTRY_FORK,
+	/* 7 is the skip entry's (issue 16). */
+	ENTRY_RESOLVE = 8,	/* a fork's winning side: resolve_info */
 };
 
 /*
@@ -131,6 +133,14 @@ struct sig_info {
 	uint8_t	 pubkey[PUBKEY_LEN];
 	char	*parent_branch;	/* fork only */
 };
+/* A decision on a fork of branch: the side whose entry at seq is
+ * winner wins.  The only entry of a branch BRANCH.resolve-ID. */
+struct resolve_info {
+	uint8_t	 pubkey[PUBKEY_LEN];
+	char	*branch;
+	uint64_t seq;
+	uint8_t	 winner[HASH_LEN];
+};
 
 /*
  * The encoders append to the buffer.  The decoders return 0 and a filled
@@ -152,6 +162,14 @@ int	exec_decode(const struct buf *, struct exec_info *);
 void	exec_info_free(struct exec_info *);
 void	sig_encode(const struct sig_info *, struct buf *);
 int	sig_decode(const struct buf *, struct sig_info *);
+void	resolve_encode(const struct resolve_info *, struct buf *);
+int	resolve_decode(const struct buf *, struct resolve_info *);
+/* 1 if entries of the kind must be signed (ci, fork, resolve). */
+#define entry_signed_kind(k) \
+	((k) == ENTRY_CI || (k) == ENTRY_FORK || (k) == ENTRY_RESOLVE)
+/* The key a signed entry (ci, fork, resolve) names as its signer: 0,
+ * or -1 if it names none. */
+int	entry_signer(const struct entry *, uint8_t pubkey[PUBKEY_LEN]);
 /* One line describing an entry's path or command, for log and status:
  * a new string the caller frees, "" when there is nothing to say. */
 char	*entry_detail(const struct entry *);
@@ -266,6 +284,23 @@ int	 journal_mark_applied(struct journal *, const char *,
 int	 journal_history_matches(struct journal *, const char *hist_branch,
 	    const char *branch, uint64_t upto, uint64_t *first_bad,
 	    char **cause) MUST_CHECK;
+/* 1 and the first seq at which branches a and b hold different
+ * entries, 0 if they agree wherever both have one, -1. */
+int	 journal_first_diff(struct journal *, const char *a, const char *b,
+	    uint64_t *seq, char **cause) MUST_CHECK;
+/*
+ * A fork resolved for the other side: in one transaction, keep branch's
+ * entries as branch loser (made if it does not exist), then replace
+ * branch's entries from seq on with those of branch winner.  Nothing
+ * is deleted that is not kept in loser.  0 or -1 and nothing changed.
+ */
+int	 journal_take_side(struct journal *, const char *branch,
+	    const char *winner, const char *loser, uint64_t seq,
+	    char **cause);
+/* Move this host's history of branch from seq on, where it does not
+ * match branch's entries, to branch to: 0 or -1. */
+int	 journal_history_move(struct journal *, const char *branch,
+	    const char *to, uint64_t seq, char **cause);
 /* Copy the history of from up to upto to branch to (a fork): 0 or -1. */
 int	 journal_history_copy(struct journal *, const char *from,
 	    const char *to, uint64_t upto, char **cause);

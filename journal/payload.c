@@ -289,14 +289,68 @@ sig_decode(const struct buf *b, struct sig_info *s)
 	return 0;
 }
 
+void
+resolve_encode(const struct resolve_info *ri, struct buf *b)
+{
+	buf_add(b, ri->pubkey, PUBKEY_LEN);
+	buf_add_str(b, ri->branch);
+	buf_add_u64(b, ri->seq);
+	buf_add(b, ri->winner, HASH_LEN);
+}
+
+int
+resolve_decode(const struct buf *b, struct resolve_info *ri)
+{
+	struct rd	r;
+
+	memset(ri, 0, sizeof *ri);
+	rd_init(&r, b->data, b->len);
+	rd_bytes(&r, ri->pubkey, PUBKEY_LEN);
+	ri->branch = rd_str(&r, 255);
+	ri->seq = rd_u64(&r);
+	rd_bytes(&r, ri->winner, HASH_LEN);
+	if (rd_done(&r) == -1 || ri->seq == 0 || !name_valid(ri->branch)) {
+		free(ri->branch);
+		ri->branch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+entry_signer(const struct entry *e, uint8_t pubkey[PUBKEY_LEN])
+{
+	struct sig_info		g;
+	struct resolve_info	ri;
+
+	if (e->kind == ENTRY_RESOLVE) {
+		if (resolve_decode(&e->payload, &ri) == -1)
+			return -1;
+		memcpy(pubkey, ri.pubkey, PUBKEY_LEN);
+		free(ri.branch);
+		return 0;
+	}
+	if (sig_decode(&e->payload, &g) == -1)
+		return -1;
+	memcpy(pubkey, g.pubkey, PUBKEY_LEN);
+	free(g.parent_branch);
+	return 0;
+}
+
 int
 entry_payload_valid(const struct entry *e)
 {
 	struct snap_info	s;
 	struct exec_info	x;
 	struct sig_info		g;
+	struct resolve_info	ri;
 
 	switch (e->kind) {
+	case ENTRY_RESOLVE:
+		if (resolve_decode(&e->payload, &ri) == -1)
+			return 0;
+		free(ri.branch);
+		return 1;
 	case ENTRY_SNAP:
 		if (snap_decode(&e->payload, &s) == -1)
 			return 0;
@@ -326,6 +380,7 @@ entry_detail(const struct entry *e)
 	struct snap_info	 s;
 	struct exec_info	 x;
 	struct sig_info		 g;
+	struct resolve_info	 ri;
 	struct buf		 b;
 	size_t			 i;
 
@@ -341,6 +396,14 @@ entry_detail(const struct entry *e)
 	} else if (e->kind == ENTRY_FORK && sig_decode(&e->payload, &g) == 0) {
 		buf_printf(&b, "from %s", g.parent_branch);
 		free(g.parent_branch);
+	} else if (e->kind == ENTRY_RESOLVE &&
+	    resolve_decode(&e->payload, &ri) == 0) {
+		buf_printf(&b, "%s at entry %llu: ", ri.branch,
+		    (unsigned long long)ri.seq);
+		for (i = 0; i < 6; i++)
+			buf_printf(&b, "%02x", ri.winner[i]);
+		buf_printf(&b, " wins");
+		free(ri.branch);
 	}
 	buf_add_u8(&b, 0);
 	return (char *)b.data;

@@ -21,11 +21,12 @@ const struct verb_spec verb_specs[] = {
 	{ "ping",    0,  0, VERB_INTERNAL,	"ping" },
 	{ "reboot",  0,  0, VERB_CHANGES,	"reboot" },
 	{ "report",  0,  0, 0,			"report" },
+	{ "resolve", 2,  2, VERB_CHANGES,	"resolve BRANCH HEAD" },
 	{ "snap",    1,  1, VERB_CHANGES,	"snap PATH" },
 	{ "status",  0,  0, 0,			"status" },
 	{ "stop",    0,  0, VERB_INTERNAL,	"stop" },
 	{ "unlock",  0,  0, VERB_CHANGES,	"unlock" },
-	{ "up",      0,  1, VERB_CHANGES,	"up [-n]" },
+	{ "up",      0,  1, VERB_CHANGES,	"up [-n | --adopt]" },
 	{ "verify",  0,  0, 0,			"verify" },
 	{ NULL,      0,  0, 0,			NULL },
 };

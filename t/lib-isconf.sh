@@ -11,7 +11,8 @@
 # Every daemon a test started is stopped when the test script exits,
 # whether it passed or not.
 
-: "${ISCONF_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
+ISCONF_TESTS=$(cd "$(dirname "$0")" && pwd)	# t/, for other libraries
+: "${ISCONF_BUILD:=$ISCONF_TESTS/../build}"
 ISCONF="$ISCONF_BUILD/isconf"
 ISCONFD="$ISCONF_BUILD/isconfd"
 export ISCONF ISCONFD ISCONF_BUILD

@@ -249,6 +249,9 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_http_refused_total{reason="full"} N
 	isconf_http_refused_total{reason="header_timeout"} N
 	isconf_http_refused_total{reason="evicted"} N
+	# HELP isconf_branch_forked 1 when this host knows of a fork of the branch that is not resolved.
+	# TYPE isconf_branch_forked gauge
+	isconf_branch_forked{branch="generic"} N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

@@ -92,6 +92,12 @@ test_args_ok(void **state)
 	assert_int_equal(verb_args_ok(verb_find("snap"), 2), 0);
 	assert_int_equal(verb_args_ok(verb_find("exec"), 0), 0);
 	assert_int_equal(verb_args_ok(verb_find("exec"), 1000), 1);
+	/* resolve BRANCH HEAD, changing the host but needing no lock. */
+	assert_int_equal(verb_args_ok(verb_find("resolve"), 1), 0);
+	assert_int_equal(verb_args_ok(verb_find("resolve"), 2), 1);
+	assert_int_equal(verb_args_ok(verb_find("resolve"), 3), 0);
+	assert_true(verb_find("resolve")->flags & VERB_CHANGES);
+	assert_non_null(verb_entry_find("resolve"));
 }
 
 int

@@ -1,0 +1,201 @@
+#!/bin/sh
+test_description='forks on a branch made by fork, and on a fork of a fork: every host sees the fork, the copies replicate and verify'
+. "$(dirname "$0")/lib-isconf.sh"
+. "$ISCONF_TESTS/lib-netns.sh"
+
+# A 12-digit id becomes HASH; the copies are named by them.
+no_hash() {
+	sed -e "s/[0-9a-f]\{12\}/HASH/g" "$@"
+}
+
+# branch_at HOST BRANCH SEQ: HOST's journal of BRANCH ends at SEQ.
+branch_at() {
+	test "$(isconf_on $1 log $2 | tail -1 | cut -f1)" = "$3"
+}
+
+# fork_branch HOST: the copy HOST keeps of the other side of its fork.
+fork_branch() {
+	isconf_on $1 status --json | perl -MJSON::PP -e '
+		local $/; my $j = JSON::PP->new->decode(<STDIN>);
+		print $j->{fork}{branch}, "\n";'
+}
+
+# has_copy HOST COPY MSG: HOST holds COPY, whose journal ends with MSG.
+has_copy() {
+	test "$(isconf_on $1 log $2 | tail -1 | cut -f6)" = "$3"
+}
+
+# both_copies HOST A B: HOST holds the copies of A's side and of B's.
+both_copies() {
+	has_copy $1 $(fork_branch $3) side-$2 &&
+	has_copy $1 $(fork_branch $2) side-$3
+}
+
+# fork_scenario BRANCH NA A NB B NC C: hosts A, B, C (in namespaces
+# hNA...) on BRANCH; A is cut off, A and B commit, the partition heals.
+fork_scenario() {
+	partition $2 down &&
+	commit_on $3 "side-$3" &&
+	commit_on $5 "side-$5" &&
+	_h=$(status_field $5 head) &&
+	wait_head $7 $_h &&
+	partition $2 up
+}
+
+test_expect_success NETNS 'webserver, forked from generic with history' '
+	at_exit=netns_cleanup &&
+	ns_three a 1 b 2 c 3 &&
+	isconf_on a -q fork webserver &&
+	commit_on a web1 &&
+	for h in b c; do
+		wait_for 10 branch_at $h webserver 7 &&
+		isconf_on $h -q migrate webserver &&
+		isconf_on $h -q up || return 1
+	done
+'
+
+test_expect_success NETNS 'split, commit on both sides, heal: every host reports the fork' '
+	fork_scenario webserver 1 a 2 b 3 c &&
+	for h in a b c; do
+		wait_for 20 status_has $h ^FORK: || return 1
+	done
+'
+
+test_expect_success NETNS 'both sides replicate to every host and verify' '
+	for h in a b c; do
+		wait_for 20 both_copies $h a b || return 1
+	done &&
+	no_refusals a b c
+'
+
+test_expect_success NETNS 'every host shows the fork: status, hosts, --json, up -n' '
+	for h in a b c; do
+		isconf_on $h hosts >out &&
+		test "$(grep -c "FORK at 8" out)" = 3 &&
+		isconf_on $h hosts --json >hosts.json &&
+		json_eval hosts.json "
+			my @f = map { \$_->{fork} } @{\$j->{hosts}};
+			@f == 3 && !grep { !\$_ || \$_->{entry} != 8 ||
+			    @{\$_->{heads}} != 2 } @f" || return 1
+	done &&
+	status_on a >out &&
+	echo "FORK:     at entry 8: ours HASH by a, theirs HASH by b (kept as branch webserver.fork-HASH)" >expect &&
+	sed -n "/^FORK:/p" out | no_hash >actual &&
+	test_cmp expect actual &&
+	status_on c >out &&
+	echo "FORK:     at entry 8: ours HASH by b, theirs HASH by a (kept as branch webserver.fork-HASH)" >expect &&
+	sed -n "/^FORK:/p" out | no_hash >actual &&
+	test_cmp expect actual &&
+	expect_code 1 isconf_on c up -n &&
+	echo "isconf: error: webserver forked at entry 8: this host has HASH (by b), a has HASH (kept as branch webserver.fork-HASH); up stops before the fork until it is resolved: isconf resolve webserver HASH (or HASH), on any host" >expect &&
+	no_hash err >actual &&
+	test_cmp expect actual &&
+	expect_code 1 isconf_on c up &&
+	no_hash err >actual &&
+	test_cmp expect actual
+'
+
+# side HOST: the id (12 digits) of HOST's side of the fork, and
+# other HOST: of the other side, as HOST's status records them.
+side() {
+	isconf_on $1 status --json | perl -MJSON::PP -e '
+		local $/; my $j = JSON::PP->new->decode(<STDIN>);
+		print $j->{fork}{ours}, "\n";'
+}
+
+no_fork() {
+	! status_has $1 ^FORK: && status_has $1 "^resolved: fork at entry $2: $3 wins"
+}
+
+test_expect_success NETNS 'resolve on one host (no lock): every host stops reporting the fork' '
+	win=$(side a) && lose=$(side b) &&
+	echo "$win $lose" >sides &&
+	isconf_on c resolve webserver $win >out &&
+	grep "^isconf: resolved the fork of webserver at entry 8: $win wins" out &&
+	for h in a b c; do
+		wait_for 20 no_fork $h 8 $win || return 1
+	done &&
+	isconf_on b hosts >out &&
+	! grep "FORK at" out
+'
+
+test_expect_success NETNS 'a host that applied only common entries goes on with up' '
+	isconf_on c -q up &&
+	test "$(status_field c applied)" = 10 &&
+	tail -1 "$(host_dir c)/root/log" >actual &&
+	echo side-a >expect &&
+	test_cmp expect actual &&
+	isconf_on a -q up
+'
+
+test_expect_success NETNS 'a host that applied the losing side is diverged until up --adopt' '
+	read win lose <sides &&
+	status_has b "^DIVERGED: applied entries 8 9 10 of the losing side (kept as branch webserver.fork-$lose)" &&
+	expect_code 1 isconf_on b up -n &&
+	expect_code 1 isconf_on b up &&
+	echo "isconf: error: up: this host applied entries of the losing side of webserver'"'"'s fork from entry 8 on (kept as branch webserver.fork-$lose); '"'"'isconf up --adopt'"'"' moves it onto the winning side (nothing is undone); nothing was applied" >expect &&
+	test_cmp expect err &&
+	isconf_on b up --adopt >out &&
+	grep "adopted the winning side of webserver: entries from 8 on that this host applied are recorded as applied on webserver.fork-$lose" out &&
+	test "$(status_field b applied)" = 10 &&
+	! status_has b ^DIVERGED &&
+	printf "side-b\nside-a\n" >expect &&
+	tail -2 "$(host_dir b)/root/log" >actual &&
+	test_cmp expect actual &&
+	isconf_on b log --applied webserver.fork-$lose | grep -q side-b
+'
+
+test_expect_success NETNS 'the losing side is kept; a later ci replays everywhere' '
+	read win lose <sides &&
+	for h in a b c; do
+		has_copy $h webserver.fork-$lose side-b || return 1
+	done &&
+	commit_on a after &&
+	for h in b c; do
+		wait_head $h 13 && isconf_on $h -q up &&
+		test "$(tail -1 "$(host_dir $h)/root/log")" = after || return 1
+	done &&
+	no_refusals a b c
+'
+
+test_expect_success NETNS 'a fork of a fork: web-eu, forked from webserver' '
+	TEST_DOMAIN=eu.example &&
+	ns_three d 4 e 5 f 6 &&
+	isconf_on d -q fork webserver &&
+	commit_on d web1 &&
+	isconf_on d -q fork web-eu &&
+	commit_on d eu1 &&
+	for h in e f; do
+		wait_for 10 branch_at $h web-eu 11 &&
+		isconf_on $h -q migrate web-eu &&
+		isconf_on $h -q up || return 1
+	done &&
+	fork_scenario web-eu 4 d 5 e 6 f &&
+	for h in d e f; do
+		wait_for 20 status_has $h ^FORK: &&
+		wait_for 20 both_copies $h d e || return 1
+	done &&
+	no_refusals d e f
+'
+
+test_expect_success NETNS 'two conflicting decisions: shown as such, the later wins' '
+	dside=$(side d) && eside=$(side e) &&
+	isconf_on f -q resolve web-eu $dside &&
+	for h in d e f; do
+		wait_for 20 no_fork $h 12 $dside || return 1
+	done &&
+	sleep 1 &&	# a later second: the decisions are ordered by time
+	isconf_on d -q resolve web-eu $eside &&
+	for h in d e f; do
+		wait_for 20 no_fork $h 12 $eside &&
+		status_has $h "CONFLICTING decisions" || return 1
+	done &&
+	isconf_on e -q up && isconf_on f -q up &&
+	expect_code 1 isconf_on d up &&
+	isconf_on d -q up --adopt &&
+	for h in d e f; do
+		test "$(tail -1 "$(host_dir $h)/root/log")" = side-e || return 1
+	done
+'
+
+test_done
