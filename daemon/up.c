@@ -658,13 +658,8 @@ up_dry_run(struct client *c)
 	int		 json = c->req.flags & CTL_F_JSON, n = 0, r;
 	int		 reboot_ok = c->req.flags & CTL_F_REBOOT;
 
-	if (up_diverged(d, c, d->branch, 0, &cause) == -1) {
-		client_err(c, "up: %s", cause);
-		client_exit(c, 1);
-		free(cause);
-		return;
-	}
-	if (fork_open(d, d->branch, &fork, &fork_at, &cause) == -1 ||
+	if (up_diverged(d, c, d->branch, 0, &cause) == -1 ||
+	    fork_open(d, d->branch, &fork, &fork_at, &cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
 		client_fail(c, cause);
 		free(cause);
