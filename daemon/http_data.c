@@ -74,7 +74,7 @@ struct metric_values {
 	uint64_t	 peers_known, peers_reachable;
 	const uint64_t	*messages[2], *message_bytes[2];  /* in, out; by kind */
 	uint64_t	 bytes[2];			/* in, out */
-	uint64_t	 dropped[4];	/* malformed, auth, domain, replay */
+	uint64_t	 dropped[7];	/* as reasons[] in metric_print */
 	uint64_t	 auth_failures, cache_chunks, cache_bytes;
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
@@ -86,7 +86,7 @@ enum metric_form {
 	METRIC_BRANCH,		/* branch */
 	METRIC_IN_OUT,		/* direction: two values */
 	METRIC_BY_KIND,		/* direction and gossip kind: two arrays */
-	METRIC_REASON,		/* why input was dropped: four values */
+	METRIC_REASON,		/* why input was dropped: seven values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
 };
 
@@ -143,7 +143,7 @@ metric_print(struct buf *b, const struct metric *m,
     const struct metric_values *v)
 {
 	static const char *reasons[] = { "malformed", "auth", "domain",
-	    "replay" };
+	    "replay", "body", "type", "peers_full" };
 	const void	*field = (const char *)v + m->value;
 	const uint64_t	*x = field, *const *kind = field;
 	size_t		 i;
@@ -165,7 +165,7 @@ metric_print(struct buf *b, const struct metric *m,
 		by_kind(b, m->name, kind[0], kind[1]);
 		break;
 	case METRIC_REASON:
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
 			buf_printf(b, "isconf_%s{reason=\"%s\"} %llu\n",
 			    m->name, reasons[i], (unsigned long long)x[i]);
 		break;
@@ -216,6 +216,9 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->dropped[1] = v->auth_failures = ns->drop_auth;
 	v->dropped[2] = ns->drop_domain;
 	v->dropped[3] = ns->drop_replay;
+	v->dropped[4] = ns->drop_body;
+	v->dropped[5] = ns->drop_type;
+	v->dropped[6] = ns->drop_peers_full;
 	v->chunk_bytes[0] = d->chunk_bytes_fetched;
 	v->chunk_bytes[1] = d->chunk_bytes_served;
 	v->chunks[0] = d->chunks_fetched;

@@ -123,6 +123,7 @@ struct isconfd {
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
+	size_t			 max_peers;	/* PEERS_MAX; lower in tests */
 	struct sockaddr_in	*statics;	/* from the nets file */
 	size_t			 nstatics;
 	struct event		*gossip_ev;

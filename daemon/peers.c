@@ -16,7 +16,9 @@
 
 #include "isconfd.h"
 
-#define MAX_PEERS		65536
+/* The peer table's cap (doc/protocol.md): hellos from new hosts are
+ * dropped beyond it until forgotten peers make room. */
+#define PEERS_MAX		65536
 
 static void
 peer_heads_free(struct peer *p)
@@ -349,6 +351,31 @@ hello_locks(struct isconfd *d, const struct wire_hello *h)
 	}
 }
 
+/* A new peer, or NULL when the table is full (counted). */
+static struct peer *
+peer_add(struct isconfd *d, const struct net_dgram *g)
+{
+	struct peer	*p;
+
+	if (d->npeers >= d->max_peers) {
+		net_reject(d->net, NET_REJECT_PEERS_FULL, "peer table full "
+		    "(%zu hosts): hello from %s dropped", d->max_peers,
+		    g->host);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->host = xstrdup(g->host);
+	TAILQ_INSERT_TAIL(&d->peers, p, entry);
+	d->npeers++;
+	log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
+	return p;
+}
+
+/*
+ * A hello.  Only a whole, well-formed one is believed: it alone makes
+ * a peer, so junk that passed the HMAC cannot fill the table or count
+ * towards IS_LOCK_QUORUM.
+ */
 static void
 hello_recv(struct isconfd *d, const struct net_dgram *g)
 {
@@ -356,21 +383,17 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	struct wire_hello	 h;
 	struct jlock		 mine;
 	size_t			 i;
-	int			 fresh = p == NULL, rv;
+	int			 fresh = p == NULL;
 
-	if (fresh) {
-		if (d->npeers >= MAX_PEERS)
-			return;
-		p = xcalloc(1, sizeof *p);
-		p->host = xstrdup(g->host);
-		TAILQ_INSERT_TAIL(&d->peers, p, entry);
-		d->npeers++;
-		log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
+	if (wire_hello_decode(g->body, g->len, &h) == -1) {
+		net_reject(d->net, NET_REJECT_BODY, "dropped a malformed hello "
+		    "from %s (%s)", inet_ntoa(g->from.sin_addr), g->host);
+		goto out;
 	}
+	if (fresh && (p = peer_add(d, g)) == NULL)
+		goto out;
 	p->addr = g->from;
 	p->last_seen = now_ns();
-	rv = wire_hello_decode(g->body, g->len, &h);
-	/* What was read stands even when the rest is malformed. */
 	free(p->branch);
 	peer_heads_free(p);
 	p->branch = h.branch;
@@ -382,8 +405,6 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	h.branch = NULL;
 	h.heads = NULL;
 	h.nheads = 0;
-	if (rv == -1)
-		goto out;
 	for (i = 0; i < p->nheads; i++)
 		head_check(d, p, &p->heads[i]);
 	if (h.nolocks) {
@@ -410,8 +431,12 @@ on_dgram(void *arg, const struct net_dgram *g)
 
 	if (g->type == MSG_HELLO)
 		hello_recv(d, g);
-	else
+	else if (g->type >= MSG_CLAIM && g->type <= MSG_RELEASE)
 		lockd_dgram(d, g);
+	else
+		net_reject(d->net, NET_REJECT_TYPE, "dropped a datagram of "
+		    "unknown type %u from %s (%s)", g->type,
+		    inet_ntoa(g->from.sin_addr), g->host);
 }
 
 /* Drop peers unheard of for IS_PEER_FORGET_S (rules_forget says why). */
@@ -509,6 +534,12 @@ mesh_open(struct isconfd *d, char **cause)
 	    atoi(v) >= 50)
 		d->gossip_ms = atoi(v);
 	d->forget_ms = GOSSIP_FORGET_MS;
+	d->max_peers = PEERS_MAX;
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests fill the table without sending 65,536 hellos. */
+	if ((v = getenv("ISCONF_MAX_PEERS")) != NULL && atoi(v) > 0)
+		d->max_peers = (size_t)atoi(v);
+#endif
 	if ((v = env_get(&d->conf.env, "IS_PEER_FORGET_S")) != NULL &&
 	    atoll(v) > 0)
 		d->forget_ms = atoll(v) * 1000;

@@ -141,6 +141,24 @@ status_up(struct isconfd *d, struct buf *b, int json)
 	buf_add_u8(b, '\n');
 }
 
+/* Authenticated datagrams the daemon refused (net_reject). */
+static void
+status_gossip_drops(const struct net_stats *ns, struct buf *b, int json)
+{
+	if (json)
+		buf_printf(b, "\"body\":%llu,\"type\":%llu,"
+		    "\"peers_full\":%llu},",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full);
+	else
+		buf_printf(b, "          %llu malformed bodies, %llu unknown "
+		    "types, %llu hellos with the peer table full\n",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full);
+}
+
 static int
 status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -156,7 +174,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json)
 		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},"
 		    "\"dropped\":{\"malformed\":%llu,\"auth\":%llu,"
-		    "\"domain\":%llu,\"replay\":%llu},", d->npeers,
+		    "\"domain\":%llu,\"replay\":%llu,", d->npeers,
 		    peers_reachable(d), (unsigned long long)ns->drop_malformed,
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
@@ -169,6 +187,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
+	status_gossip_drops(ns, b, json);
 	if ((r = fork_get(d, d->branch, &fork, &seq, cause)) != 1) {
 		if (json)
 			buf_printf(b, "\"fork\":null,");

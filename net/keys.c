@@ -94,7 +94,8 @@ net_drop(struct net *n, int reason, uint64_t *counter, const char *fmt, ...)
 	int64_t	now = now_ns();
 
 	(*counter)++;
-	if (reason < 0 || reason >= 8 || now < n->log_next[reason])
+	if (reason < 0 || reason >= (int)(sizeof n->log_next /
+	    sizeof n->log_next[0]) || now < n->log_next[reason])
 		return;
 	n->log_next[reason] = now + 10 * 1000000000LL;
 	va_start(ap, fmt);

@@ -38,6 +38,9 @@ struct net_stats {
 	uint64_t	drop_auth;
 	uint64_t	drop_domain;
 	uint64_t	drop_replay;
+	uint64_t	drop_body;	/* the daemon's: see net_reject */
+	uint64_t	drop_type;
+	uint64_t	drop_peers_full;
 	uint64_t	tcp_accepted;
 	uint64_t	tcp_refused;
 	uint64_t	type_in[8];	/* accepted datagrams by type */
@@ -127,6 +130,16 @@ struct net_stats *net_stats(struct net *);
 void	 net_set_keys(struct net *, char *const *keys, size_t nkeys,
 	    int any);
 int	 net_broadcast_ok(struct net *, int);
+
+/*
+ * Authenticated datagrams the daemon refuses: a body that does not
+ * decode, a type it does not know, a hello from a new host while the
+ * peer table is full.  Counted in net_stats, logged at most once per
+ * 10 s per reason.
+ */
+enum net_reject { NET_REJECT_BODY, NET_REJECT_TYPE, NET_REJECT_PEERS_FULL };
+void	 net_reject(struct net *, enum net_reject, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* Send one datagram (body up to NET_MAX_DGRAM minus the header). */
 int	 net_send(struct net *, const struct sockaddr_in *, uint8_t type,

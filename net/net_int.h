@@ -41,7 +41,7 @@ struct net {
 	void			*arg;
 	struct replay_ent	*replay[NET_REPLAY_BUCKETS];
 	size_t			 nreplay;
-	int64_t			 log_next[8];	/* rate limit per reason */
+	int64_t			 log_next[16];	/* rate limit per reason */
 	struct net_stats	 stats;
 	uint8_t			 id_pk[32];
 	uint8_t			 id_sk[64];

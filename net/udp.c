@@ -13,6 +13,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,6 +204,20 @@ udp_read(evutil_socket_t fd, short events, void *arg)
 		if (flen == sizeof from && from.sin_family == AF_INET)
 			udp_handle(n, p, (size_t)len, &from);
 	}
+}
+
+void
+net_reject(struct net *n, enum net_reject why, const char *fmt, ...)
+{
+	uint64_t	*counter[] = { &n->stats.drop_body, &n->stats.drop_type,
+			    &n->stats.drop_peers_full };
+	va_list		 ap;
+	char		 msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	net_drop(n, 8 + (int)why, counter[why], "%s", msg);
 }
 
 int

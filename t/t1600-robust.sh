@@ -36,7 +36,8 @@ test_expect_success 'replayed and stale datagrams are dropped' '
 			return q(ISC) . chr(1) . chr(1) . pack(q(N), 0) .
 			    pack(q(NN), int(\$ns / 2**32), \$ns % 2**32) .
 			    str(q(test.example)) . str(q(replayer)) .
-			    str(str(q(generic)) . pack(q(NN), 0, 0) . pack(q(N), 0) . pack(q(N), 0));
+			    str(str(q(generic)) . pack(q(NNNN), 0, 0, 0, 0) .
+				    pack(q(NNN), 0, 0, 0));
 		}
 		my \$u = IO::Socket::INET->new(PeerAddr => q(127.0.0.2),
 		    PeerPort => 65027, Proto => q(udp)) or die;
