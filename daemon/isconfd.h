@@ -62,8 +62,11 @@ struct peer {
 	uint32_t		 failed_status;
 	struct peer_head	*heads;
 	size_t			 nheads;
+	int64_t			 clock_off_ms;	/* its clock minus ours */
 	TAILQ_ENTRY(peer)	 entry;
 };
+/* A peer's clock this far off ours is shown by status. */
+#define PEER_CLOCK_OFF_MS	(60 * 1000)
 TAILQ_HEAD(peers, peer);
 
 /* The exec an up runs now, or one an earlier daemon started that is

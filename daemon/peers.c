@@ -394,6 +394,7 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		goto out;
 	p->addr = g->from;
 	p->last_seen = now_ns();
+	p->clock_off_ms = g->sent_ms - p->last_seen / 1000000;
 	free(p->branch);
 	peer_heads_free(p);
 	p->branch = h.branch;
@@ -424,11 +425,45 @@ out:
 	wire_hello_free(&h);
 }
 
+/*
+ * A peer's address changes only once it has gone quiet at the old one:
+ * a key holder sending under its name from elsewhere cannot move where
+ * its traffic goes while it is up (net/ already refuses relays).
+ */
+static int
+peer_moved(struct isconfd *d, const struct net_dgram *g)
+{
+	struct peer	*p = peer_find(d, g->host);
+	char		 old[INET_ADDRSTRLEN];
+
+	if (p == NULL || (p->addr.sin_addr.s_addr == g->from.sin_addr.s_addr &&
+	    p->addr.sin_port == g->from.sin_port) || !peer_reachable(d, p))
+		return 0;
+	inet_ntop(AF_INET, &p->addr.sin_addr, old, sizeof old);
+	net_reject(d->net, NET_REJECT_MOVED, "dropped a datagram from %s "
+	    "(%s): that host is up at %s", inet_ntoa(g->from.sin_addr),
+	    g->host, old);
+	return 1;
+}
+
+/* A sender answered our challenge (net.h): greet it, since the datagram
+ * that made us ask was dropped. */
+static void
+on_fresh(void *arg, const char *host, const struct sockaddr_in *from)
+{
+	struct isconfd	*d = arg;
+
+	(void)host;
+	hello_to(d, from);
+}
+
 static void
 on_dgram(void *arg, const struct net_dgram *g)
 {
 	struct isconfd	*d = arg;
 
+	if (peer_moved(d, g))
+		return;
 	if (g->type == MSG_HELLO)
 		hello_recv(d, g);
 	else if (g->type >= MSG_CLAIM && g->type <= MSG_RELEASE)
@@ -554,6 +589,7 @@ mesh_open(struct isconfd *d, char **cause)
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);
 	net_set_identity(d->net, d->pk, d->sk, mesh_trust);
+	net_set_fresh_cb(d->net, on_fresh);
 	d->gossip_ev = evtimer_new(d->base, gossip_tick, d);
 	evtimer_add(d->gossip_ev, &now);
 	return 0;

@@ -153,9 +153,13 @@ int	fault_point(const char *what, const char *which);
  */
 void	pause_point(const char *);
 #define PAUSE_POINT(name)	pause_point(name)
+/* A skewed clock: now_ns() is $ISCONF_CLOCK_OFFSET_S seconds off. */
+int64_t	clock_offset_ns(void);
+#define CLOCK_OFFSET_NS()	clock_offset_ns()
 #else
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)
+#define CLOCK_OFFSET_NS()	0
 #endif
 
 /* A result that must be looked at: an error or a lookup's answer. */
