@@ -66,7 +66,7 @@ CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c \
 	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
-NET_SRC	   = net/keys.c net/udp.c net/tcp.c
+NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/install.c \
 	     daemon/branch.c daemon/print.c daemon/bundle_io.c \

@@ -85,7 +85,7 @@ struct metric_values {
 	uint64_t	 peers_known, peers_reachable;
 	const uint64_t	*messages[2], *message_bytes[2];  /* in, out; by kind */
 	uint64_t	 bytes[2];			/* in, out */
-	uint64_t	 dropped[4];	/* malformed, auth, domain, replay */
+	uint64_t	 dropped[10];	/* as reasons[] in metric_print */
 	uint64_t	 auth_failures, cache_chunks, cache_bytes;
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
@@ -101,7 +101,7 @@ enum metric_form {
 	METRIC_BRANCH,		/* branch */
 	METRIC_IN_OUT,		/* direction: two values */
 	METRIC_BY_KIND,		/* direction and gossip kind: two arrays */
-	METRIC_REASON,		/* why input was dropped: four values */
+	METRIC_REASON,		/* why input was dropped: ten values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
 	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
 	METRIC_HTTP_REASON,	/* why an HTTP connection was */
@@ -179,7 +179,8 @@ metric_print(struct buf *b, const struct metric *m,
     const struct metric_values *v)
 {
 	static const char *const reasons[] = { "malformed", "auth", "domain",
-	    "replay" };
+	    "replay", "body", "type", "peers_full", "moved", "unconfirmed",
+	    "relayed" };
 	const void	*field = (const char *)v + m->value;
 	const uint64_t	*x = field, *const *kind = field;
 
@@ -200,7 +201,8 @@ metric_print(struct buf *b, const struct metric *m,
 		by_kind(b, m->name, kind[0], kind[1]);
 		break;
 	case METRIC_REASON:
-		by_reason(b, m->name, reasons, x, 4);
+		by_reason(b, m->name, reasons, x,
+		    sizeof reasons / sizeof reasons[0]);
 		break;
 	case METRIC_STREAM_REASON:
 		by_reason(b, m->name, stream_reasons, x, 4);
@@ -255,6 +257,12 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->dropped[1] = v->auth_failures = ns->drop_auth;
 	v->dropped[2] = ns->drop_domain;
 	v->dropped[3] = ns->drop_replay;
+	v->dropped[4] = ns->drop_body;
+	v->dropped[5] = ns->drop_type;
+	v->dropped[6] = ns->drop_peers_full;
+	v->dropped[7] = ns->drop_moved;
+	v->dropped[8] = ns->drop_unconfirmed;
+	v->dropped[9] = ns->drop_relayed;
 	v->chunk_bytes[0] = d->chunk_bytes_fetched;
 	v->chunk_bytes[1] = d->chunk_bytes_served;
 	v->chunks[0] = d->chunks_fetched;

@@ -63,8 +63,11 @@ struct peer {
 	uint32_t		 failed_status;
 	struct peer_head	*heads;
 	size_t			 nheads;
+	int64_t			 clock_off_ms;	/* its clock minus ours */
 	TAILQ_ENTRY(peer)	 entry;
 };
+/* A peer's clock this far off ours is shown by status. */
+#define PEER_CLOCK_OFF_MS	(60 * 1000)
 TAILQ_HEAD(peers, peer);
 
 /* The exec an up runs now, or one an earlier daemon started that is
@@ -125,6 +128,7 @@ struct isconfd {
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
+	size_t			 max_peers;	/* PEERS_MAX; lower in tests */
 	struct sockaddr_in	*statics;	/* from the nets file */
 	size_t			 nstatics;
 	struct event		*gossip_ev;

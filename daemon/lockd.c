@@ -13,6 +13,8 @@
  * announces LOCKED; ci and unlock announce RELEASE.  Claims are resent
  * every 250 ms while unanswered: datagrams get lost.
  */
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,14 @@ struct lock_claim {
 	int64_t			 granted_at;
 	struct lock_claim	*next;
 };
+
+static void
+lock_malformed(struct isconfd *d, const struct net_dgram *g)
+{
+	net_reject(d->net, NET_REJECT_BODY, "dropped a malformed lock "
+	    "message (type %u) from %s (%s)", g->type,
+	    inet_ntoa(g->from.sin_addr), g->host);
+}
 
 static void
 claim_free(struct lock_claim *k)
@@ -305,8 +315,10 @@ on_answer(struct isconfd *d, const struct net_dgram *g)
 	char			 when[64];
 	size_t			 i;
 
-	if (wire_answer_decode(g->type, g->body, g->len, &a) == -1)
+	if (wire_answer_decode(g->type, g->body, g->len, &a) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	if (k == NULL || strcmp(a.branch, k->branch) != 0 ||
 	    a.clock != k->clock || strcmp(a.claimant, k->host) != 0)
 		goto out;
@@ -395,8 +407,10 @@ on_claim(struct isconfd *d, const struct net_dgram *g)
 	char			 why[128], when[64], *cause = NULL;
 	int			 held;
 
-	if (wire_claim_decode(g->body, g->len, &wc) == -1)
+	if (wire_claim_decode(g->body, g->len, &wc) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	k = xcalloc(1, sizeof *k);
 	k->branch = wc.branch;
 	k->clock = wc.clock;
@@ -548,8 +562,10 @@ on_locked(struct isconfd *d, const struct net_dgram *g)
 	struct wire_lock	w;
 	struct jlock		l;
 
-	if (wire_locked_decode(g->body, g->len, &w) == -1)
+	if (wire_locked_decode(g->body, g->len, &w) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	wire_lock_jlock(&w, &l);
 	lockd_locked(d, w.branch, &l);
 	wire_lock_free(&w);
@@ -577,7 +593,8 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 			lockd_release(d, branch, holder);
 			free(branch);
 			free(holder);
-		}
+		} else
+			lock_malformed(d, g);
 		break;
 	}
 }

@@ -141,6 +141,63 @@ status_up(struct isconfd *d, struct buf *b, int json)
 	buf_add_u8(b, '\n');
 }
 
+/* Authenticated datagrams refused after the HMAC (net.h). */
+static void
+status_gossip_drops(const struct net_stats *ns, struct buf *b, int json)
+{
+	if (json)
+		buf_printf(b, "\"body\":%llu,\"type\":%llu,"
+		    "\"peers_full\":%llu,\"moved\":%llu,"
+		    "\"unconfirmed\":%llu,\"relayed\":%llu},",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full,
+		    (unsigned long long)ns->drop_moved,
+		    (unsigned long long)ns->drop_unconfirmed,
+		    (unsigned long long)ns->drop_relayed);
+	else
+		buf_printf(b, "          %llu malformed bodies, %llu unknown "
+		    "types, %llu hellos with the peer table full, %llu from "
+		    "another address of a peer, %llu of unconfirmed "
+		    "sessions, %llu relayed\n",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full,
+		    (unsigned long long)ns->drop_moved,
+		    (unsigned long long)ns->drop_unconfirmed,
+		    (unsigned long long)ns->drop_relayed);
+}
+
+/* Peers whose clocks are far off ours: harmless to the protocol (it
+ * uses none), but logs and lock times read wrong. */
+static void
+status_clocks(struct isconfd *d, struct buf *b, int json)
+{
+	struct peer	*p;
+	long long	 s;
+	int		 first = 1;
+
+	if (json)
+		buf_printf(b, "\"clock_off\":{");
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (llabs(p->clock_off_ms) < PEER_CLOCK_OFF_MS)
+			continue;
+		s = (p->clock_off_ms + (p->clock_off_ms < 0 ? -500 : 500)) /
+		    1000;
+		if (json) {
+			buf_printf(b, "%s", first ? "" : ",");
+			buf_add_json(b, p->host);
+			buf_printf(b, ":%lld", s);
+		} else
+			buf_printf(b, "clock:    %s's clock is %lld s %s this "
+			    "host's\n", p->host, llabs(s), s > 0 ?
+			    "ahead of" : "behind");
+		first = 0;
+	}
+	if (json)
+		buf_printf(b, "},");
+}
+
 static int
 status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -156,7 +213,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json)
 		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},"
 		    "\"dropped\":{\"malformed\":%llu,\"auth\":%llu,"
-		    "\"domain\":%llu,\"replay\":%llu},", d->npeers,
+		    "\"domain\":%llu,\"replay\":%llu,", d->npeers,
 		    peers_reachable(d), (unsigned long long)ns->drop_malformed,
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
@@ -169,6 +226,8 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
+	status_gossip_drops(ns, b, json);
+	status_clocks(d, b, json);
 	if ((r = fork_get(d, d->branch, &fork, &seq, cause)) != 1) {
 		if (json)
 			buf_printf(b, "\"fork\":null,");

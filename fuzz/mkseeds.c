@@ -44,10 +44,12 @@ dgram_seed(const char *name, uint8_t type, const struct buf *body)
 
 	buf_init(&b);
 	buf_add(&b, "ISC", 3);
-	buf_add_u8(&b, 1);
+	buf_add_u8(&b, 2);
 	buf_add_u8(&b, type);
 	buf_add_u32(&b, 0);
-	buf_add_u64(&b, 1700000000000000000ULL);
+	buf_add_u64(&b, 0x1234567890abcdefULL);	/* session */
+	buf_add_u64(&b, 7);				/* counter */
+	buf_add_u64(&b, 1700000000000ULL);		/* clock, ms */
 	buf_add_str(&b, "example.com");
 	buf_add_str(&b, "host2");
 	buf_add_blob(&b, body->data, body->len);
@@ -119,6 +121,12 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "main");		/* release */
 	buf_add_str(&b, "host2");
 	dgram_seed("release", MSG_RELEASE, &b);
+	buf_reset(&b);
+	buf_add_u64(&b, 0x0102030405060708ULL);	/* challenge, echo */
+	dgram_seed("challenge", 7, &b);
+	buf_add(&b, "\177\0\0\2", 4);
+	buf_add(&b, "\376\3", 2);
+	dgram_seed("echo", 8, &b);
 
 	buf_reset(&b);
 	buf_add_str(&b, "main");

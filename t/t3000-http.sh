@@ -211,6 +211,12 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_dropped_total{reason="auth"} N
 	isconf_dropped_total{reason="domain"} N
 	isconf_dropped_total{reason="replay"} N
+	isconf_dropped_total{reason="body"} N
+	isconf_dropped_total{reason="type"} N
+	isconf_dropped_total{reason="peers_full"} N
+	isconf_dropped_total{reason="moved"} N
+	isconf_dropped_total{reason="unconfirmed"} N
+	isconf_dropped_total{reason="relayed"} N
 	# HELP isconf_auth_failures_total Input failing authentication.
 	# TYPE isconf_auth_failures_total counter
 	isconf_auth_failures_total N
