@@ -198,4 +198,23 @@ test_expect_success 'a stuck host may skip only the entry it is stuck at' '
 	test_cmp expect actual
 '
 
+# Entries 14 lock, 15 snap, 16 ci; 17 lock, 18 skip of 15, 19 ci, from
+# a, which applied 15: c skips it, and verify does not expect its file.
+test_expect_success 'verify does not expect the file of a skipped snap' '
+	echo v1 >"$A/skipped.conf" &&
+	wait_head a 13 && isconf_on a -q up &&
+	isconf_on a -q lock "a file" && isconf_on a -q snap "$A/skipped.conf" &&
+	isconf_on a -q ci &&
+	isconf_on a -q lock "not that file" && isconf_on a -q skip 15 &&
+	isconf_on a -q ci &&
+	wait_head c 19 && isconf_on c -q up &&
+	! test -e "$C/skipped.conf" &&
+	isconf_on c verify >out &&
+	echo "checked 0 paths: 0 drifted" >expect &&
+	test_cmp expect out &&
+	isconf_on a verify >out &&
+	echo "checked 1 paths: 0 drifted" >expect &&
+	test_cmp expect out
+'
+
 test_done
