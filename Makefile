@@ -77,21 +77,21 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
-	     daemon/netkeys.c $(VERB_SRC)
+	     daemon/netkeys.c daemon/skipped.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
 	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
-	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/snap.c \
-	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
-	     daemon/verify.c
+	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/skip.c \
+	     daemon/snap.c daemon/status.c daemon/stop.c daemon/unlock.c \
+	     daemon/up.c daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time test_path test_hashset test_verbs
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
-	       udp frame ctl http handshake bundle upexec
+	       udp frame ctl http handshake bundle upexec skip
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \

@@ -240,11 +240,41 @@ int	 fork_get(struct isconfd *, const char *branch, char **info,
 
 /* lockd.c: one lock per branch across the mesh. */
 void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
+/* lockd_claim whose transaction begins with first (journaled into the
+ * wip after the lock entry once the lock is held; copied). */
+void	 lockd_claim_first(struct client *, const char *msg,
+	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
 void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
 void	 lockd_announce_release(struct isconfd *, const char *branch,
 	    const char *holder);
 void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
+
+/* skipped.c: the entries a checked-in skip entry skips (issue 16). */
+struct skips {
+	struct skip_info	*v;
+	uint64_t		*by;	/* the seq of the skip entry */
+	size_t			 n;
+	uint64_t		 upto;	/* the head when loaded */
+};
+/* Load the skips of branch after seq after into a zeroed (or loaded)
+ * s, freed with skips_free: 0, or -1. */
+int	 skips_load(struct isconfd *, const char *branch, uint64_t after,
+	    struct skips *, char **cause) MUST_CHECK;
+void	 skips_free(struct skips *);
+/* 1 and the skip's seq if a later skip entry names e (seq and id), else
+ * 0. */
+int	 skips_find(const struct skips *, const struct entry *, uint64_t *by);
+/* Check that arg (SEQ or BRANCH:SEQ) names an entry of this host's
+ * branch that may be skipped: received, a snap, exec or reboot, not
+ * skipped already (checked in, or in the wip).  0 and k's seq and id
+ * (reason NULL), or -1 with cause saying why not. */
+int	 skip_check(struct isconfd *, const char *arg, struct skip_info *,
+	    char **cause);
+/* 1 if this host's transaction begins with a skip of entry seq (the
+ * entry after its lock entry), 0 if not, -1. */
+int	 skip_opens_wip(struct isconfd *, uint64_t seq, char **cause)
+	    MUST_CHECK;
 
 /* control.c */
 int	 control_listen(struct isconfd *, char **cause);
@@ -254,6 +284,9 @@ void	 client_out(struct client *, const char *, ...)
 void	 client_info(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_err(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* "isconf: hint" on stderr, even with -q: what to do after an error. */
+void	 client_hint(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_exit(struct client *, int status);
 /* "isconf: error: cause", exit status 1. */
@@ -269,6 +302,9 @@ int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the
  * caller frees. */
 char	*client_path(struct client *, const char *);
+/* The request's arguments from the from'th on, joined by spaces: a new
+ * string the caller frees ("" if none). */
+char	*client_args(struct client *, size_t from);
 
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
 pid_t	 child_spawn(struct isconfd *, char *const argv[], int cwdfd,

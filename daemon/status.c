@@ -15,6 +15,42 @@ const struct verb_entry verb_status_entry = {
 	.exec = verb_status,
 };
 
+/* The entries this host skipped (issue 16) and the skips that did it:
+ * a line only when there are some; JSON always has the array. */
+static int
+status_skipped(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct skips	s;
+	struct japplied	a;
+	size_t		i;
+	int		r = 0, n = 0;
+
+	memset(&s, 0, sizeof s);
+	if (skips_load(d, d->branch, 0, &s, cause) == -1)
+		return -1;
+	for (i = 0; i < s.n; i++) {
+		if ((r = journal_applied_get(d->journal, d->branch,
+		    s.v[i].seq, &a, cause)) == -1)
+			break;
+		if (r == 0 || a.status != JA_SKIPPED)
+			continue;
+		if (n++ == 0)
+			buf_printf(b, json ? "\"skipped\":[" : "skipped:  ");
+		buf_printf(b, json ? "%s{\"seq\":%llu,\"by\":%llu}" :
+		    "%sentry %llu (by entry %llu)", n > 1 ? ", " : "",
+		    (unsigned long long)s.v[i].seq,
+		    (unsigned long long)s.by[i]);
+	}
+	skips_free(&s);
+	if (r == -1)
+		return -1;
+	if (json)
+		buf_printf(b, n ? "]," : "\"skipped\":[],");
+	else if (n)
+		buf_add_u8(b, '\n');
+	return 0;
+}
+
 static int
 status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -323,7 +359,8 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
-	if (status_lock(d, &b, json, cause) == -1)
+	if (status_skipped(d, &b, json, cause) == -1 ||
+	    status_lock(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
 	if (status_mesh(d, &b, json, cause) == -1)

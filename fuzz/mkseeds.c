@@ -226,6 +226,7 @@ main(void)
 	struct chunk_ref	ch[2];
 	struct exec_info	x;
 	struct sig_info		g;
+	struct skip_info	k;
 	char			*argv[] = { "sh", "-c", "echo hi", NULL };
 	struct buf		b, ent;
 
@@ -287,6 +288,18 @@ main(void)
 	buf_reset(&b);
 
 	entry_seed("lock", ENTRY_LOCK, NULL, NULL);
+
+	memset(&k, 0, sizeof k);
+	k.seq = 5;
+	memset(k.id, 0xcd, HASH_LEN);
+	k.reason = "depended on a file only the origin had";
+	skip_encode(&k, &b);
+	seed("skip", "reason", &b);
+	entry_seed("skip", ENTRY_SKIP, &b, NULL);
+	buf_reset(&b);
+	k.reason = "";
+	skip_encode(&k, &b);
+	seed("skip", "plain", &b);
 	buf_free(&b);
 	return 0;
 }

@@ -14,13 +14,13 @@
 #define ENTRY_MAX_PAYLOAD	(16u << 20)
 
 static const char *kind_names[] = {
-	NULL, "lock", "snap", "exec", "reboot", "ci", "fork"
+	NULL, "lock", "snap", "exec", "reboot", "ci", "fork", "skip"
 };
 
 const char *
 entry_kind_name(enum entry_kind k)
 {
-	if (k < ENTRY_LOCK || k > ENTRY_FORK)
+	if (k < ENTRY_LOCK || k > ENTRY_SKIP)
 		return "?";
 	return kind_names[k];
 }
@@ -30,7 +30,7 @@ entry_kind_parse(const char *s)
 {
 	int	k;
 
-	for (k = ENTRY_LOCK; k <= ENTRY_FORK; k++)
+	for (k = ENTRY_LOCK; k <= ENTRY_SKIP; k++)
 		if (strcmp(kind_names[k], s) == 0)
 			return k;
 	return -1;
@@ -81,7 +81,7 @@ entry_decode(const uint8_t *p, size_t len, struct entry *e, char **cause)
 	e->message = rd_str(&r, ENTRY_MAX_MESSAGE);
 	payload = rd_blob(&r, &plen, ENTRY_MAX_PAYLOAD);
 	if (rd_done(&r) == -1 || version != ENTRY_VERSION ||
-	    e->kind < ENTRY_LOCK || e->kind > ENTRY_FORK) {
+	    e->kind < ENTRY_LOCK || e->kind > ENTRY_SKIP) {
 		entry_free(e);
 		return set_cause(cause, "malformed journal entry");
 	}

@@ -693,3 +693,51 @@ journal_lock_put(struct journal *j, const char *branch, const struct jlock *l,
 {
 	return lock_insert(j, "INSERT OR REPLACE", branch, l, cause);
 }
+
+/* The seqs first, then each entry through journal_get, which checks it
+ * against its id: entries of one kind are few (skips), and a corrupt
+ * row must fail here as it does everywhere else. */
+int
+journal_list_kind(struct journal *j, const char *branch, enum entry_kind kind,
+    uint64_t after, struct entry **esp, size_t *np, char **cause)
+{
+	sqlite3_stmt	*st;
+	uint64_t	*seqs = NULL;
+	struct entry	*es;
+	size_t		 n = 0, i;
+	int		 rc, r = 0;
+
+	*esp = NULL;
+	*np = 0;
+	st = db_prep(j, "SELECT seq FROM entries WHERE branch = ? AND "
+	    "kind = ? AND seq > ? ORDER BY seq");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)kind);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
+	while ((rc = db_step(st, "entries")) == SQLITE_ROW) {
+		seqs = xreallocarray(seqs, n + 1, sizeof *seqs);
+		seqs[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		free(seqs);
+		return db_read_fail(j, st, rc, cause, "the %s entries of "
+		    "branch %s", entry_kind_name(kind), branch);
+	}
+	sqlite3_finalize(st);
+	es = xcalloc(n ? n : 1, sizeof *es);
+	for (i = 0; i < n && (r = journal_get(j, branch, seqs[i], &es[i],
+	    cause)) == 1; i++)
+		;
+	if (i < n) {
+		if (r == 0)
+			set_cause(cause, "entry %s:%llu vanished while it was "
+			    "read", branch, (unsigned long long)seqs[i]);
+		free(seqs);
+		journal_entries_free(es, i);
+		return -1;
+	}
+	free(seqs);
+	*esp = es;
+	*np = n;
+	return 0;
+}

@@ -23,6 +23,7 @@ enum entry_kind {
 	ENTRY_REBOOT,
 	ENTRY_CI,
 	ENTRY_FORK,
+	ENTRY_SKIP,		/* payload: skip_info */
 };
 
 /*
@@ -152,6 +153,20 @@ int	exec_decode(const struct buf *, struct exec_info *);
 void	exec_info_free(struct exec_info *);
 void	sig_encode(const struct sig_info *, struct buf *);
 int	sig_decode(const struct buf *, struct sig_info *);
+/*
+ * skip: entry seq (whose id is id) of the same branch is not applied by
+ * a host that reaches it after this skip is checked in; reason is the
+ * skip's own words ("" if none).  skip_decode refuses seq 0 and a
+ * reason longer than 64 KiB.
+ */
+struct skip_info {
+	uint64_t	 seq;
+	uint8_t		 id[HASH_LEN];
+	char		*reason;
+};
+void	skip_encode(const struct skip_info *, struct buf *);
+int	skip_decode(const struct buf *, struct skip_info *);
+void	skip_info_free(struct skip_info *);
 /* One line describing an entry's path or command, for log and status:
  * a new string the caller frees, "" when there is nothing to say. */
 char	*entry_detail(const struct entry *);
@@ -177,9 +192,12 @@ struct jlock {
 struct japplied {
 	uint64_t	 seq;
 	int64_t		 time;
-	int		 status;
+	int		 status;	/* JA_SKIPPED: skipped, not run */
 	int64_t		 duration_ms;
 };
+/* The history status of an entry skipped (skip entries): an exit status
+ * is never negative. */
+#define JA_SKIPPED	(-1)
 
 /*
  * Reads return -1 on an error (cause set: "reading the head of branch
@@ -260,6 +278,11 @@ int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
 int	 journal_mark_applied(struct journal *, const char *,
 	    const struct entry *, int status, int64_t duration_ms,
 	    char **cause);
+/* 0 and the entries of the branch of one kind after seq after, in
+ * order (the caller frees them with journal_entries_free), or -1. */
+int	 journal_list_kind(struct journal *, const char *branch,
+	    enum entry_kind, uint64_t after, struct entry **, size_t *n,
+	    char **cause) MUST_CHECK;
 /* 0 if every entry this host applied on hist_branch up to upto stands at
  * the same seq with the same id on branch; else 1 and the first seq
  * that does not; -1 on an error. */
