@@ -61,6 +61,7 @@ struct peer {
 	uint64_t		 applied;
 	uint64_t		 failed_seq;	/* its last up failed here, or 0 */
 	uint32_t		 failed_status;
+	uint32_t		 skipped;	/* entries it skipped (issue 16) */
 	struct peer_head	*heads;
 	size_t			 nheads;
 	int64_t			 clock_off_ms;	/* its clock minus ours */
@@ -262,6 +263,9 @@ struct skips {
 int	 skips_load(struct isconfd *, const char *branch, uint64_t after,
 	    struct skips *, char **cause) MUST_CHECK;
 void	 skips_free(struct skips *);
+/* The skips of branch that this host applied (recorded as skipped). */
+int	 skips_taken(struct isconfd *, const char *branch, struct skips *,
+	    char **cause) MUST_CHECK;
 /* 1 and the skip's seq if a later skip entry names e (seq and id), else
  * 0. */
 int	 skips_find(const struct skips *, const struct entry *, uint64_t *by);

@@ -143,10 +143,13 @@ hello_build(struct isconfd *d, struct buf *b)
 {
 	uint64_t	 applied;
 	struct last_up	 u;
+	struct skips	 s;
 	int		 failed = 0, r;
 	char		*cause = NULL;
 
+	memset(&s, 0, sizeof s);
 	if (journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
+	    skips_taken(d, d->branch, &s, &cause) == -1 ||
 	    (r = report_last_up(d, &u, &cause)) == -1)
 		goto fail;
 	buf_add_str(b, d->branch);
@@ -157,10 +160,13 @@ hello_build(struct isconfd *d, struct buf *b)
 	}
 	buf_add_u64(b, failed ? u.seq : 0);
 	buf_add_u32(b, failed ? (uint32_t)u.status : 0);
+	buf_add_u32(b, (uint32_t)s.n);
+	skips_free(&s);
 	if (hello_heads(d, b, &cause) == -1 || hello_lock(d, b, &cause) == -1)
 		goto fail;
 	return 0;
 fail:
+	skips_free(&s);
 	log_warnx("gossip: %s; no hello sent this round", cause);
 	free(cause);
 	return -1;
@@ -401,6 +407,7 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	p->applied = h.applied;
 	p->failed_seq = h.failed_seq;
 	p->failed_status = h.failed_status;
+	p->skipped = h.skipped;
 	p->heads = h.heads;
 	p->nheads = h.nheads;
 	h.branch = NULL;

@@ -49,6 +49,33 @@ skips_load(struct isconfd *d, const char *branch, uint64_t after,
 }
 
 int
+skips_taken(struct isconfd *d, const char *branch, struct skips *s,
+    char **cause)
+{
+	struct japplied	a;
+	size_t		i, k = 0;
+	int		r;
+
+	if (skips_load(d, branch, 0, s, cause) == -1)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		if ((r = journal_applied_get(d->journal, branch, s->v[i].seq,
+		    &a, cause)) == -1) {
+			skips_free(s);
+			return -1;
+		}
+		if (r == 0 || a.status != JA_SKIPPED) {
+			skip_info_free(&s->v[i]);
+			continue;
+		}
+		s->v[k] = s->v[i];
+		s->by[k++] = s->by[i];
+	}
+	s->n = k;
+	return 0;
+}
+
+int
 skips_find(const struct skips *s, const struct entry *e, uint64_t *by)
 {
 	size_t	i;

@@ -21,33 +21,23 @@ static int
 status_skipped(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	struct skips	s;
-	struct japplied	a;
 	size_t		i;
-	int		r = 0, n = 0;
 
 	memset(&s, 0, sizeof s);
-	if (skips_load(d, d->branch, 0, &s, cause) == -1)
+	if (skips_taken(d, d->branch, &s, cause) == -1)
 		return -1;
-	for (i = 0; i < s.n; i++) {
-		if ((r = journal_applied_get(d->journal, d->branch,
-		    s.v[i].seq, &a, cause)) == -1)
-			break;
-		if (r == 0 || a.status != JA_SKIPPED)
-			continue;
-		if (n++ == 0)
-			buf_printf(b, json ? "\"skipped\":[" : "skipped:  ");
+	if (s.n > 0)
+		buf_printf(b, json ? "\"skipped\":[" : "skipped:  ");
+	for (i = 0; i < s.n; i++)
 		buf_printf(b, json ? "%s{\"seq\":%llu,\"by\":%llu}" :
-		    "%sentry %llu (by entry %llu)", n > 1 ? ", " : "",
+		    "%sentry %llu (by entry %llu)", i > 0 ? ", " : "",
 		    (unsigned long long)s.v[i].seq,
 		    (unsigned long long)s.by[i]);
-	}
-	skips_free(&s);
-	if (r == -1)
-		return -1;
 	if (json)
-		buf_printf(b, n ? "]," : "\"skipped\":[],");
-	else if (n)
+		buf_printf(b, s.n ? "]," : "\"skipped\":[],");
+	else if (s.n)
 		buf_add_u8(b, '\n');
+	skips_free(&s);
 	return 0;
 }
 

@@ -55,6 +55,7 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 	h->applied = rd_u64(&r);
 	h->failed_seq = rd_u64(&r);
 	h->failed_status = rd_u32(&r);
+	h->skipped = rd_u32(&r);
 	n = rd_u32(&r);
 	if (n > HELLO_MAX_HEADS) {
 		r.err = 1;

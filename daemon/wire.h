@@ -49,6 +49,7 @@ struct wire_hello {
 	uint64_t		 applied;
 	uint64_t		 failed_seq;
 	uint32_t		 failed_status;
+	uint32_t		 skipped;	/* entries it skipped */
 	struct peer_head	*heads;
 	size_t			 nheads;
 	int			 nolocks;

@@ -80,6 +80,7 @@ wire_seeds(const struct buf *entry)
 	buf_add_u64(&b, 3);
 	buf_add_u64(&b, 0);
 	buf_add_u32(&b, 0);
+	buf_add_u32(&b, 1);			/* skipped */
 	buf_add_u32(&b, 1);
 	buf_add_str(&b, "main");
 	buf_add_u64(&b, 3);

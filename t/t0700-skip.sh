@@ -139,6 +139,18 @@ test_expect_success 'log --applied, report and status record it as skipped' '
 	status_json a "scalar(@{\$j->{skipped}}) == 0"
 '
 
+test_expect_success 'hosts shows who skipped, on this host and across the fleet' '
+	isconf_on d hosts >hosts.out &&
+	grep "^d " hosts.out | sed "s/  */ /g" >actual &&
+	echo "d generic 7 7 up to date, 1 skipped (this host)" >expect &&
+	test_cmp expect actual &&
+	wait_for 10 isconf_has a "^d .* up to date, 1 skipped " hosts &&
+	isconf_on a hosts --json >hosts.json &&
+	json_eval hosts.json "my %s = map { \$_->{host} => \$_->{skipped} } @{\$j->{hosts}}; \$s{a} == 0 && \$s{d} == 1" &&
+	curl -s http://127.0.0.1:65028/api/v1/hosts >api.json &&
+	json_eval api.json "grep { \$_->{host} eq q(d) && \$_->{skipped} == 1 } @{\$j->{hosts}}"
+'
+
 test_expect_success 'each misuse of skip is refused with a clear error' '
 	expect_code 221 isconf_on a skip 6 &&
 	echo "isconf: error: branch generic is not locked: run '\''isconf lock MESSAGE'\'' first" >expect &&
