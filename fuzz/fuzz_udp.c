@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	struct wire_claim	 claim;
 	struct wire_answer	 answer;
 	struct wire_lock	 lock;
-	struct sockaddr_in	 seen;
+	struct sockaddr_in	 seen, reached;
 	uint64_t		 nonce;
 	char			*branch, *holder;
 
@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		net_challenge_parse(h.body, h.len, &nonce);
 		break;
 	case 8:		/* NET_ECHO */
-		net_echo_parse(h.body, h.len, &nonce, &seen);
+		net_echo_parse(h.body, h.len, &nonce, &seen, &reached);
 		break;
 	case MSG_RELEASE:
 		if (wire_release_decode(h.body, h.len, &branch,

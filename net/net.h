@@ -118,11 +118,11 @@ struct net_hdr {
 int	 net_dgram_parse(const uint8_t *, size_t, struct net_hdr *);
 void	 net_hdr_free(struct net_hdr *);
 /* The bodies of the two datagrams net/ answers itself: a challenge
- * (nonce) and its echo (nonce, and where the challenge came from as
- * the echoing host saw it).  0 or -1. */
+ * (nonce) and its echo (nonce, where the challenge came from and where
+ * it reached the echoing host, as that host saw them).  0 or -1. */
 int	 net_challenge_parse(const uint8_t *, size_t, uint64_t *nonce);
 int	 net_echo_parse(const uint8_t *, size_t, uint64_t *nonce,
-	    struct sockaddr_in *seen);
+	    struct sockaddr_in *seen, struct sockaddr_in *reached);
 
 /* A stream's handshake message, parsed (tcp.c says what it holds). */
 struct net_hs {

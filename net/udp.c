@@ -130,18 +130,25 @@ net_challenge_parse(const uint8_t *p, size_t len, uint64_t *nonce)
 	return rd_done(&r) == -1 || *nonce == 0 ? -1 : 0;
 }
 
+static void
+rd_addr(struct rd *r, struct sockaddr_in *a)
+{
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	rd_bytes(r, &a->sin_addr.s_addr, 4);
+	rd_bytes(r, &a->sin_port, 2);
+}
+
 int
 net_echo_parse(const uint8_t *p, size_t len, uint64_t *nonce,
-    struct sockaddr_in *seen)
+    struct sockaddr_in *seen, struct sockaddr_in *reached)
 {
 	struct rd	r;
 
-	memset(seen, 0, sizeof *seen);
-	seen->sin_family = AF_INET;
 	rd_init(&r, p, len);
 	*nonce = rd_u64(&r);
-	rd_bytes(&r, &seen->sin_addr.s_addr, 4);
-	rd_bytes(&r, &seen->sin_port, 2);
+	rd_addr(&r, seen);
+	rd_addr(&r, reached);
 	return rd_done(&r) == -1 || *nonce == 0 ? -1 : 0;
 }
 
@@ -163,10 +170,11 @@ challenge_send(struct net *n, struct net_sess *s)
 	buf_free(&b);
 }
 
-/* Answer a challenge: its nonce, and where it came from as we see it. */
+/* Answer a challenge: its nonce, where it came from and where it
+ * reached us, as we see them. */
 static void
 challenge_answer(struct net *n, const struct net_hdr *h,
-    const struct sockaddr_in *from, const char *addr)
+    const struct sockaddr_in *from, struct in_addr local, const char *addr)
 {
 	struct buf	b;
 	uint64_t	nonce;
@@ -181,13 +189,17 @@ challenge_answer(struct net *n, const struct net_hdr *h,
 	buf_add_u64(&b, nonce);
 	buf_add(&b, &from->sin_addr.s_addr, 4);
 	buf_add(&b, &from->sin_port, 2);
+	buf_add(&b, &local.s_addr, 4);
+	buf_add(&b, &n->port, 2);
 	net_send(n, from, NET_ECHO, b.data, b.len);
 	buf_free(&b);
 }
 
 /*
  * An echo of our challenge to s: confirms s when it saw the challenge
- * come from the address the echo reached (no relay between).  Only a
+ * come from the address the echo reached and reach it at s's address
+ * (no relay between: a relay that sends the challenge on as if from us
+ * and the echo on from its own address is caught by the second).  Only a
  * signed echo can vouch for that; without keys anyone can forge one,
  * so an unsigned echo (no hmac_keys, or +ANY+) is taken as it is and a
  * relay (a NAT, t1300's logging relay) keeps working.
@@ -196,10 +208,10 @@ static void
 echo_check(struct net *n, struct net_sess *s, const struct net_hdr *h,
     struct in_addr local, const char *addr)
 {
-	struct sockaddr_in	seen;
+	struct sockaddr_in	seen, reached;
 	uint64_t		nonce;
 
-	if (net_echo_parse(h->body, h->len, &nonce, &seen) == -1) {
+	if (net_echo_parse(h->body, h->len, &nonce, &seen, &reached) == -1) {
 		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
 		    "dropped a malformed echo from %s (%s)", addr, h->host);
 		return;
@@ -212,6 +224,14 @@ echo_check(struct net *n, struct net_sess *s, const struct net_hdr *h,
 		    "%s (%s) answered a challenge that reached it from %s: "
 		    "relayed, refused", addr, h->host,
 		    inet_ntoa(seen.sin_addr));
+		return;
+	}
+	if (h->keyid != 0 && (reached.sin_addr.s_addr !=
+	    s->addr.sin_addr.s_addr || reached.sin_port != s->addr.sin_port)) {
+		net_drop(n, DROP_RELAYED, &n->stats.drop_relayed,
+		    "%s (%s) answered a challenge that reached it at %s: "
+		    "relayed, refused", addr, h->host,
+		    inet_ntoa(reached.sin_addr));
 		return;
 	}
 	s->nonce = 0;
@@ -286,7 +306,7 @@ udp_handle(struct net *n, const uint8_t *p, size_t len,
 	} else if (h.type == NET_CHALLENGE) {
 		n->stats.type_in[NET_CHALLENGE]++;
 		n->stats.type_bytes_in[NET_CHALLENGE] += len;
-		challenge_answer(n, &h, from, addr);
+		challenge_answer(n, &h, from, local, addr);
 	} else
 		udp_session(n, &h, len, from, local, addr);
 	net_hdr_free(&h);

@@ -92,7 +92,9 @@ sub confirm {
 		my ($type, $body, $from) = $s->recv_dgram or last;
 		next unless $type == 7;
 		my ($port, $addr) = Socket::unpack_sockaddr_in($from);
-		$s->send($to, 8, $body . $addr . pack('n', $port), %o);
+		$s->send($to, 8, $body . $addr . pack('n', $port) .
+		    Socket::inet_aton($s->{sock}->sockhost) .
+		    pack('n', $s->{sock}->sockport), %o);
 		return 1;
 	}
 	die "no challenge from $to";

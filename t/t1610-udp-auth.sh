@@ -97,6 +97,14 @@ test_expect_success 'a relay without the key does not move where b sends to a' '
 	grep -q "(a) answered a challenge that reached it from 127.0.0.9: relayed, refused" "$(host_dir b)/isconfd.log"
 '
 
+test_expect_success 'a keyless relay that spoofs and sniffs cannot confirm a session of a at its address' '
+	n=$(status_json b "print \$j->{dropped}{relayed}") &&
+	perl "$SHARNESS_TEST_SRCDIR/echo-steal.pl" 127.0.0.1 127.0.0.2 127.0.0.9 >actual &&
+	echo refused >expect &&
+	test_cmp expect actual &&
+	status_json b "\$j->{dropped}{relayed} > $n"
+'
+
 test_expect_success 'a LOCKED replayed after a restart does not bring back a released lock' '
 	tap_start tap.log &&
 	isconf_on a -q lock "replay me" &&
