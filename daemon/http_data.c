@@ -78,6 +78,9 @@ struct metric_values {
 	uint64_t	 auth_failures, cache_chunks, cache_bytes;
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
+	uint64_t	 sync_refused[REFUSED_NREASONS];
+	struct jstaged	*staged;			/* by branch, run */
+	size_t		 nstaged;
 };
 
 /* How a metric's samples are labelled. */
@@ -88,6 +91,8 @@ enum metric_form {
 	METRIC_BY_KIND,		/* direction and gossip kind: two arrays */
 	METRIC_REASON,		/* why input was dropped: four values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
+	METRIC_REFUSED,		/* why a sync run was refused */
+	METRIC_STAGED,		/* branch and from: entries, then bytes */
 };
 
 struct metric {
@@ -135,6 +140,11 @@ static const struct metric metrics[] = {
 	    "fetched from them (in).", METRIC_IN_OUT, MV(chunks) },
 	{ "lock_held", "gauge", "1 when the branch is locked; mine=1 when by "
 	    "this host.", METRIC_LOCK, MV(lock) },
+	{ "sync_refused_total", "counter", "Sync runs refused, by reason.",
+	    METRIC_REFUSED, MV(sync_refused) },
+	{ "staged_entries", "gauge", "Entries received, not yet covered by "
+	    "a signature, by branch and source.", METRIC_STAGED, 0 },
+	{ "staged_bytes", "gauge", "Their encoded bytes.", METRIC_STAGED, 1 },
 };
 #undef MV
 
@@ -144,7 +154,8 @@ metric_print(struct buf *b, const struct metric *m,
 {
 	static const char *reasons[] = { "malformed", "auth", "domain",
 	    "replay" };
-	const void	*field = (const char *)v + m->value;
+	const void	*field = (const char *)v + (m->form == METRIC_STAGED ?
+			    0 : m->value);
 	const uint64_t	*x = field, *const *kind = field;
 	size_t		 i;
 
@@ -173,6 +184,19 @@ metric_print(struct buf *b, const struct metric *m,
 		buf_printf(b, "isconf_%s{branch=\"%s\",mine=\"%d\"} %d\n",
 		    m->name, v->branch, (int)x[1], (int)x[0]);
 		break;
+	case METRIC_REFUSED:
+		for (i = 0; i < REFUSED_NREASONS; i++)
+			buf_printf(b, "isconf_%s{reason=\"%s\"} %llu\n",
+			    m->name, sync_refusal_names[i],
+			    (unsigned long long)x[i]);
+		break;
+	case METRIC_STAGED:	/* m->value: 0 entries, 1 bytes */
+		for (i = 0; i < v->nstaged; i++)
+			buf_printf(b, "isconf_%s{branch=\"%s\",from=\"%s\"} "
+			    "%llu\n", m->name, v->staged[i].branch,
+			    v->staged[i].run, (unsigned long long)(m->value ?
+			    v->staged[i].bytes : v->staged[i].n));
+		break;
 	}
 }
 
@@ -191,9 +215,11 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &v->applied, cause) == -1 ||
 	    cache_stats(d->cache, &v->cache_chunks, &v->cache_bytes,
-	    cause) == -1 ||
+	    cause) == -1 || journal_stage_list(d->journal, &v->staged,
+	    &v->nstaged, cause) == -1 ||
 	    (held = journal_lock_get(d->journal, d->branch, &l, cause)) == -1)
 		return -1;
+	memcpy(v->sync_refused, d->sync_refused, sizeof v->sync_refused);
 	if (held) {
 		v->lock[0] = 1;
 		v->lock[1] = strcmp(l.host, d->conf.hostname) == 0;
@@ -233,6 +259,7 @@ http_metrics(struct isconfd *d, struct buf *b, char **cause)
 		return -1;
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
 		metric_print(b, &metrics[i], &v);
+	journal_stage_list_free(v.staged, v.nstaged);
 	b->len--;	/* http.c ends the last line */
 	return 0;
 }

@@ -33,6 +33,11 @@
 /* A peer gone this long leaves its staged entries to be dropped. */
 #define SYNC_STAGE_TTL		3600
 
+const char *const sync_refusal_names[REFUSED_NREASONS] = {
+	"unsigned_tail", "broken_chain", "staging_limit", "bad_signature",
+	"other",
+};
+
 struct sync_wait {
 	struct isconfd	*d;
 	int		 outstanding;
@@ -165,6 +170,19 @@ sig_walk_one(void *arg, const struct entry *e, char **cause)
 	return 0;
 }
 
+int
+stage_verify(struct isconfd *d, const char *branch, const char *run,
+    uint64_t lo, uint64_t hi, char **bound, char **cause)
+{
+	struct sig_walk	w = { d, *bound };
+	int		rv;
+
+	rv = journal_stage_walk(d->journal, branch, run, lo, hi, 0,
+	    sig_walk_one, &w, cause);
+	*bound = w.branch;
+	return rv;
+}
+
 /* Every signature in (base, tail) after the one at tail (the last in
  * the batch), which the caller verified. */
 static int
@@ -177,9 +195,8 @@ run_verify_below(struct sync_run *s, char **cause)
 	for (i = s->nbatch; i-- > 0 && rv == 0; )
 		rv = sig_walk_one(&w, &s->batch[i], cause);
 	if (rv == 0 && s->staged_upto > s->base.seq)
-		rv = journal_stage_walk(s->d->journal, s->branch, s->key,
-		    s->base.seq, s->staged_upto + 1, 0, sig_walk_one, &w,
-		    cause);
+		rv = stage_verify(s->d, s->branch, s->key, s->base.seq,
+		    s->staged_upto + 1, &w.branch, cause);
 	free(w.branch);
 	return rv;
 }
@@ -193,12 +210,14 @@ batch_clear(struct sync_run *s)
 	s->batch_bytes = 0;
 }
 
-/* Give up on the run: nothing it staged is kept. */
+/* Give up on the run: nothing it staged is kept.  Counted by reason
+ * for status and /metrics. */
 static int
-run_refuse(struct sync_run *s, const char *why)
+run_refuse_why(struct sync_run *s, enum sync_refusal r, const char *why)
 {
 	char	*cause = NULL;
 
+	s->d->sync_refused[r]++;
 	log_warnx("refused entries of %s from %s: %s", s->branch,
 	    inet_ntoa(s->peer.sin_addr), why ? why : "?");
 	batch_clear(s);
@@ -211,6 +230,12 @@ run_refuse(struct sync_run *s, const char *why)
 	s->done = 1;
 	s->again = 0;
 	return -1;
+}
+
+static int
+run_refuse(struct sync_run *s, const char *why)
+{
+	return run_refuse_why(s, REFUSED_OTHER, why);
 }
 
 static int
@@ -238,8 +263,12 @@ run_commit(struct sync_run *s)
 {
 	char	*cause = NULL;
 
-	if (run_verify_below(s, &cause) == -1 ||
-	    journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
+	if (run_verify_below(s, &cause) == -1) {
+		run_refuse_why(s, REFUSED_BAD_SIG, cause);
+		free(cause);
+		return -1;
+	}
+	if (journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
 	    s->staged_upto, s->batch, s->nbatch, &cause) == -1) {
 		run_refuse(s, cause);
 		free(cause);
@@ -336,12 +365,15 @@ fork_record(struct sync_run *s)
 static int
 run_verify_side(struct sync_run *s)
 {
-	struct entry	last;
-	char		*cause = NULL;
-	int		 r;
+	struct entry		last;
+	char			*cause = NULL;
+	enum sync_refusal	 why = REFUSED_OTHER;
+	int			 r;
 
 	if ((r = journal_stage_get(s->d->journal, s->branch, s->key,
 	    s->tail.seq, &last, &cause)) == 1) {
+		if (!last.has_sig)
+			why = REFUSED_UNSIGNED;
 		r = last.has_sig ? 0 : set_cause(&cause, "the last entry is "
 		    "not signed");
 		entry_free(&last);
@@ -349,7 +381,9 @@ run_verify_side(struct sync_run *s)
 		set_cause(&cause, "staging lost");
 	if (r == 0 && run_verify_below(s, &cause) == 0)
 		return 0;
-	run_refuse(s, cause);
+	if (r == 0)
+		why = REFUSED_BAD_SIG;
+	run_refuse_why(s, why, cause);
 	free(cause);
 	return -1;
 }
@@ -438,9 +472,10 @@ run_take(struct sync_run *s, struct entry *e)
 		return run_diverged(s, e);
 	if (e->seq != s->tail.seq + 1 ||
 	    memcmp(e->parent, s->tail.id, HASH_LEN) != 0)
-		return run_refuse(s, "hash chain broken");
+		return run_refuse_why(s, REFUSED_CHAIN, "hash chain broken");
 	if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) && !e->has_sig)
-		return run_refuse(s, "a ci or fork entry is not signed");
+		return run_refuse_why(s, REFUSED_UNSIGNED,
+		    "a ci or fork entry is not signed");
 	s->got++;
 	s->tail.seq = e->seq;
 	memcpy(s->tail.id, e->id, HASH_LEN);
@@ -456,7 +491,8 @@ run_take(struct sync_run *s, struct entry *e)
 	memset(e, 0, sizeof *e);
 	if (s->staged_bytes + s->batch_bytes > TEST_KNOB("ISCONF_STAGE_MAX",
 	    SYNC_STAGE_MAX))
-		return run_refuse(s, "more unsigned entries than can be held");
+		return run_refuse_why(s, REFUSED_STAGE_LIMIT,
+		    "more unsigned entries than can be held");
 	return 0;
 }
 
@@ -548,8 +584,8 @@ run_end(struct sync_run *s, uint64_t their_head)
 		return;
 	}
 	if (pending)
-		run_refuse(s, "the last entry is not signed, or its signature "
-		    "does not verify");
+		run_refuse_why(s, REFUSED_UNSIGNED, "the last entry is not "
+		    "signed, or its signature does not verify");
 }
 static void
 wait_done(struct sync_wait *w)

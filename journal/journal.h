@@ -289,6 +289,15 @@ int	 journal_stage_commit(struct journal *, const char *branch,
 /* Unstage everything of (branch, run): 0 or -1. */
 int	 journal_stage_drop(struct journal *, const char *branch,
 	    const char *run, char **cause);
+/* What each (branch, run) holds staged, for status and metrics. */
+struct jstaged {
+	char		*branch;
+	char		*run;
+	uint64_t	 n, bytes;
+};
+int	 journal_stage_list(struct journal *, struct jstaged **, size_t *n,
+	    char **cause) MUST_CHECK;
+void	 journal_stage_list_free(struct jstaged *, size_t);
 /* Unstage every run whose last row was staged before the time: the
  * number of rows removed, or -1. */
 int	 journal_stage_expire(struct journal *, int64_t before, char **cause);
