@@ -262,18 +262,26 @@ static int
 run_commit(struct sync_run *s)
 {
 	char	*cause = NULL;
+	int64_t	 t0, ms;
 
 	if (run_verify_below(s, &cause) == -1) {
 		run_refuse_why(s, REFUSED_BAD_SIG, cause);
 		free(cause);
 		return -1;
 	}
+	t0 = now_ns();
 	if (journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
 	    s->staged_upto, s->batch, s->nbatch, &cause) == -1) {
 		run_refuse(s, cause);
 		free(cause);
 		return -1;
 	}
+	/* The loop waits for the commit: a long one is worth seeing. */
+	if ((ms = (now_ns() - t0) / 1000000) >= 100)
+		log_info("%s: stored entries %llu-%llu from %s in %lld ms",
+		    s->branch, (unsigned long long)s->base.seq + 1,
+		    (unsigned long long)s->tail.seq,
+		    inet_ntoa(s->peer.sin_addr), (long long)ms);
 	batch_clear(s);
 	s->base = s->tail;
 	s->staged_upto = s->tail.seq;
