@@ -286,6 +286,11 @@ int	 journal_stage_walk(struct journal *, const char *branch,
 int	 journal_stage_commit(struct journal *, const char *branch,
 	    const char *run, const char *target, uint64_t upto,
 	    const struct entry *es, size_t n, char **cause);
+/* fn on each entry of a kind with lo < seq <= hi, oldest first, in one
+ * query (its signature not loaded).  Stops at fn's -1; 0. */
+int	 journal_walk_kind(struct journal *, const char *branch, uint64_t lo,
+	    uint64_t hi, int kind, journal_stage_cb fn, void *arg,
+	    char **cause) MUST_CHECK;
 /* Unstage everything of (branch, run): 0 or -1. */
 int	 journal_stage_drop(struct journal *, const char *branch,
 	    const char *run, char **cause);
