@@ -93,6 +93,9 @@ struct metric_values {
 	uint64_t	 streams_accepted;
 	uint64_t	 streams_refused[4];	/* see stream_reasons */
 	uint64_t	 http_refused[4];	/* see http_reasons */
+	uint64_t	 sync_refused[REFUSED_NREASONS];
+	struct jstaged	*staged;			/* by branch, run */
+	size_t		 nstaged;
 };
 
 /* How a metric's samples are labelled. */
@@ -105,6 +108,8 @@ enum metric_form {
 	METRIC_LOCK,		/* branch and mine: held and mine */
 	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
 	METRIC_HTTP_REASON,	/* why an HTTP connection was */
+	METRIC_REFUSED,		/* why a sync run was refused */
+	METRIC_STAGED,		/* branch and from: entries, then bytes */
 };
 
 /* The mesh connection limits (doc/protocol.md, "TCP streams"). */
@@ -171,6 +176,11 @@ static const struct metric metrics[] = {
 	    "(per_address, full) or closed before sending a request "
 	    "(header_timeout, evicted), by reason.", METRIC_HTTP_REASON,
 	    MV(http_refused) },
+	{ "sync_refused_total", "counter", "Sync runs refused, by reason.",
+	    METRIC_REFUSED, MV(sync_refused) },
+	{ "staged_entries", "gauge", "Entries received, not yet covered by "
+	    "a signature, by branch and source.", METRIC_STAGED, 0 },
+	{ "staged_bytes", "gauge", "Their encoded bytes.", METRIC_STAGED, 1 },
 };
 #undef MV
 
@@ -181,8 +191,10 @@ metric_print(struct buf *b, const struct metric *m,
 	static const char *const reasons[] = { "malformed", "auth", "domain",
 	    "replay", "body", "type", "peers_full", "moved", "unconfirmed",
 	    "relayed" };
-	const void	*field = (const char *)v + m->value;
+	const void	*field = (const char *)v + (m->form == METRIC_STAGED ?
+			    0 : m->value);
 	const uint64_t	*x = field, *const *kind = field;
+	size_t		 i;
 
 	metric(b, m->name, m->type, m->help);
 	switch (m->form) {
@@ -214,6 +226,16 @@ metric_print(struct buf *b, const struct metric *m,
 		buf_printf(b, "isconf_%s{branch=\"%s\",mine=\"%d\"} %d\n",
 		    m->name, v->branch, (int)x[1], (int)x[0]);
 		break;
+	case METRIC_REFUSED:
+		by_reason(b, m->name, sync_refusal_names, x, REFUSED_NREASONS);
+		break;
+	case METRIC_STAGED:	/* m->value: 0 entries, 1 bytes */
+		for (i = 0; i < v->nstaged; i++)
+			buf_printf(b, "isconf_%s{branch=\"%s\",from=\"%s\"} "
+			    "%llu\n", m->name, v->staged[i].branch,
+			    v->staged[i].run, (unsigned long long)(m->value ?
+			    v->staged[i].bytes : v->staged[i].n));
+		break;
 	}
 }
 
@@ -232,9 +254,11 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &v->applied, cause) == -1 ||
 	    cache_stats(d->cache, &v->cache_chunks, &v->cache_bytes,
-	    cause) == -1 ||
+	    cause) == -1 || journal_stage_list(d->journal, &v->staged,
+	    &v->nstaged, cause) == -1 ||
 	    (held = journal_lock_get(d->journal, d->branch, &l, cause)) == -1)
 		return -1;
+	memcpy(v->sync_refused, d->sync_refused, sizeof v->sync_refused);
 	if (held) {
 		v->lock[0] = 1;
 		v->lock[1] = strcmp(l.host, d->conf.hostname) == 0;
@@ -287,6 +311,7 @@ http_metrics(struct isconfd *d, struct buf *b, char **cause)
 		return -1;
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
 		metric_print(b, &metrics[i], &v);
+	journal_stage_list_free(v.staged, v.nstaged);
 	b->len--;	/* http.c ends the last line */
 	return 0;
 }

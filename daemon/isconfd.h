@@ -102,6 +102,17 @@ struct serve_run;
 struct up_job;
 struct http;
 
+/* Why a sync run was refused (status, /metrics). */
+enum sync_refusal {
+	REFUSED_UNSIGNED,	/* its tail (or a ci) not signed */
+	REFUSED_CHAIN,		/* hash chain broken */
+	REFUSED_STAGE_LIMIT,	/* more staged than SYNC_STAGE_MAX */
+	REFUSED_BAD_SIG,	/* a signature fails or is not trusted */
+	REFUSED_OTHER,
+	REFUSED_NREASONS
+};
+extern const char *const sync_refusal_names[REFUSED_NREASONS];
+
 struct isconfd {
 	struct conf		 conf;
 	const char		*maincf;	/* -c, or NULL */
@@ -141,6 +152,7 @@ struct isconfd {
 	struct lock_claim	*granted;	/* claims we granted */
 	struct sync_run		*syncs;		/* running entry syncs */
 	struct serve_run	*serves;	/* entries being served */
+	struct bundle_job	*bundle;	/* the bundle apply running */
 	int			 quorum;	/* IS_LOCK_QUORUM */
 	struct http		*http;
 	uint64_t		 replay_failures;
@@ -149,6 +161,7 @@ struct isconfd {
 	uint64_t		 chunks_fetched, chunk_bytes_fetched;
 	struct refusal		*refusals;	/* refusal.c */
 	uint64_t		 refused_total;
+	uint64_t		 sync_refused[REFUSED_NREASONS];
 };
 
 /* peers.c */
@@ -234,6 +247,12 @@ void	 sync_chunks(struct isconfd *, const char *branch, struct client *,
 int	 entries_verify(struct isconfd *, const char *branch,
 	    const struct entry *, size_t, const uint8_t *parent,
 	    char **cause);
+/* The signatures of the staged entries (lo, hi) of (branch, run),
+ * newest first, as entries_verify checks them; *bound (allocated) is
+ * the branch they are bound to, and moves to a fork entry's parent for
+ * the entries below it. */
+int	 stage_verify(struct isconfd *, const char *branch, const char *run,
+	    uint64_t lo, uint64_t hi, char **bound, char **cause);
 /* A fork recorded on branch: 1 with its description ("SEQ ours theirs
  * BRANCH PEER", caller frees) and seq, 0 if none, -1 error. */
 int	 fork_get(struct isconfd *, const char *branch, char **info,
@@ -422,6 +441,7 @@ const struct verb_entry *verb_entry_find(const char *name);
 /* What verbs export to each other (bundle: its two halves). */
 void	bundle_create(struct client *);
 void	bundle_apply(struct client *);
+void	bundle_apply_stop(struct isconfd *);
 /* The up running: 0 none, else 1 with its start (epoch s), the entry
  * it is at (0: still fetching) and the head, and whether it waits for
  * an earlier run's exec. */

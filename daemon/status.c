@@ -224,6 +224,64 @@ status_clocks(struct isconfd *d, struct buf *b, int json)
 		buf_printf(b, "},");
 }
 
+/* Entries staged before a signature covers them (sync runs, a bundle
+ * apply), and the sync runs refused, by reason. */
+static int
+status_staged(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct jstaged	*g;
+	uint64_t	 total = 0;
+	size_t		 n, i;
+	const char	*sep = "";
+
+	if (journal_stage_list(d->journal, &g, &n, cause) == -1)
+		return -1;
+	if (json)
+		buf_printf(b, "\"staged\":[");
+	for (i = 0; i < n; i++) {
+		if (json) {
+			buf_printf(b, "%s{", i ? "," : "");
+			json_kv(b, "branch", g[i].branch, 1);
+			json_kv(b, "from", g[i].run, 1);
+			buf_printf(b, "\"entries\":%llu,\"bytes\":%llu}",
+			    (unsigned long long)g[i].n,
+			    (unsigned long long)g[i].bytes);
+		} else
+			buf_printf(b, "staged:   %llu entries (%llu bytes) of %s "
+			    "from %s, not yet signed\n",
+			    (unsigned long long)g[i].n,
+			    (unsigned long long)g[i].bytes, g[i].branch,
+			    g[i].run);
+	}
+	journal_stage_list_free(g, n);
+	if (json)
+		buf_printf(b, "],\"sync_refused\":{");
+	for (i = 0; i < REFUSED_NREASONS; i++) {
+		total += d->sync_refused[i];
+		if (json)
+			buf_printf(b, "%s\"%s\":%llu", i ? "," : "",
+			    sync_refusal_names[i],
+			    (unsigned long long)d->sync_refused[i]);
+	}
+	if (json) {
+		buf_printf(b, "},");
+		return 0;
+	}
+	if (total == 0)
+		return 0;
+	buf_printf(b, "refused:  %llu sync runs (", (unsigned long long)total);
+	for (i = 0; i < REFUSED_NREASONS; i++) {
+		if (d->sync_refused[i] == 0)
+			continue;
+		buf_printf(b, "%s%llu %s", sep,
+		    (unsigned long long)d->sync_refused[i],
+		    sync_refusal_names[i]);
+		sep = ", ";
+	}
+	buf_printf(b, ")\n");
+	return 0;
+}
+
 static int
 status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -353,7 +411,8 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 	    status_lock(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
-	if (status_mesh(d, &b, json, cause) == -1)
+	if (status_mesh(d, &b, json, cause) == -1 ||
+	    status_staged(d, &b, json, cause) == -1)
 		goto fail;
 	refusal_status(d, &b, json);
 	status_streams(d, &b, json);

@@ -134,6 +134,9 @@ wire_seeds(const struct buf *entry)
 	buf_add_u64(&b, 2);
 	frame_seed("get_entries", F_GET_ENTRIES, &b);
 	buf_reset(&b);
+	buf_add_u64(&b, 102);			/* the server's head */
+	frame_seed("end", F_END, &b);
+	buf_reset(&b);
 	buf_add(&b, hash, HASH_LEN);
 	frame_seed("get_chunk", F_GET_CHUNK, &b);
 	frame_seed("nochunk", F_NOCHUNK, &b);

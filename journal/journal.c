@@ -267,6 +267,42 @@ out:
 	return rv;
 }
 
+int
+journal_walk_kind(struct journal *j, const char *branch, uint64_t lo,
+    uint64_t hi, int kind, journal_stage_cb fn, void *arg, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct entry	 e;
+	int		 rc, rv = 0;
+
+	st = db_prep(j, "SELECT raw, id, sig FROM entries WHERE branch = ? "
+	    "AND seq > ? AND seq <= ? AND kind = ? ORDER BY seq");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
+	sqlite3_bind_int(st, 4, kind);
+	while (rv == 0 && (rc = db_step(st, "entries")) == SQLITE_ROW) {
+		if (entry_decode(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &e, cause) == -1) {
+			rv = -1;
+			break;
+		}
+		if (sqlite3_column_bytes(st, 1) != HASH_LEN ||
+		    memcmp(sqlite3_column_blob(st, 1), e.id, HASH_LEN) != 0)
+			rv = set_cause(cause, "journal: entry %s:%llu is "
+			    "corrupt (id does not match its content)", branch,
+			    (unsigned long long)e.seq);
+		else
+			rv = fn(arg, &e, cause);
+		entry_free(&e);
+	}
+	if (rv == 0 && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the entries of %s",
+		    branch);
+	sqlite3_finalize(st);
+	return rv;
+}
+
 static int
 insert_entry(struct journal *j, const char *branch, const struct entry *e,
     char **cause)

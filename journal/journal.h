@@ -331,9 +331,23 @@ int	 journal_stage_walk(struct journal *, const char *branch,
 int	 journal_stage_commit(struct journal *, const char *branch,
 	    const char *run, const char *target, uint64_t upto,
 	    const struct entry *es, size_t n, char **cause);
+/* fn on each entry of a kind with lo < seq <= hi, oldest first, in one
+ * query (its signature not loaded).  Stops at fn's -1; 0. */
+int	 journal_walk_kind(struct journal *, const char *branch, uint64_t lo,
+	    uint64_t hi, int kind, journal_stage_cb fn, void *arg,
+	    char **cause) MUST_CHECK;
 /* Unstage everything of (branch, run): 0 or -1. */
 int	 journal_stage_drop(struct journal *, const char *branch,
 	    const char *run, char **cause);
+/* What each (branch, run) holds staged, for status and metrics. */
+struct jstaged {
+	char		*branch;
+	char		*run;
+	uint64_t	 n, bytes;
+};
+int	 journal_stage_list(struct journal *, struct jstaged **, size_t *n,
+	    char **cause) MUST_CHECK;
+void	 journal_stage_list_free(struct jstaged *, size_t);
 /* Unstage every run whose last row was staged before the time: the
  * number of rows removed, or -1. */
 int	 journal_stage_expire(struct journal *, int64_t before, char **cause);

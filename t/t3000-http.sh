@@ -255,6 +255,17 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_http_refused_total{reason="full"} N
 	isconf_http_refused_total{reason="header_timeout"} N
 	isconf_http_refused_total{reason="evicted"} N
+	# HELP isconf_sync_refused_total Sync runs refused, by reason.
+	# TYPE isconf_sync_refused_total counter
+	isconf_sync_refused_total{reason="unsigned_tail"} N
+	isconf_sync_refused_total{reason="broken_chain"} N
+	isconf_sync_refused_total{reason="staging_limit"} N
+	isconf_sync_refused_total{reason="bad_signature"} N
+	isconf_sync_refused_total{reason="other"} N
+	# HELP isconf_staged_entries Entries received, not yet covered by a signature, by branch and source.
+	# TYPE isconf_staged_entries gauge
+	# HELP isconf_staged_bytes Their encoded bytes.
+	# TYPE isconf_staged_bytes gauge
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual
