@@ -88,7 +88,7 @@ VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/up.c daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path test_hashset test_verbs
+	     test_inroot test_time test_path test_hashset test_verbs test_session
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig maincf hmac_keys nets names trusted_keys \
 	       udp frame ctl http handshake bundle upexec skip
@@ -145,6 +145,7 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 # simulation links it too) and the set of chunk hashes in bundle_io.c.
 $(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
+$(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 # test_verbs checks the daemon's verb table against lib/verbs.c: it links
 # every daemon object but main's.
 VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))

@@ -70,7 +70,8 @@ struct net {
 	net_frame_cb		 server_frame;
 	void			*arg;
 	struct net_sess		*sess[NET_SESS_BUCKETS];
-	struct net_sess_lru	 sess_lru;
+	struct net_sess_lru	 sess_lru;	/* confirmed */
+	struct net_sess_lru	 sess_new;	/* not yet */
 	size_t			 nsess;
 	/* Rate limit per log reason: udp.c's DROP_* 0-3 and 12-13, tcp.c's
 	 * 4-7 and 14-17, net_reject's 8-11. */
@@ -99,9 +100,11 @@ void	net_drop(struct net *, int reason, uint64_t *counter,
 
 /* session.c */
 /* The session of (host, session, addr), made (evicting the least
- * recently used at NET_SESS_MAX) when create is set; NULL if none. */
+ * recently used, unconfirmed ones first, at NET_SESS_MAX) when create
+ * is set; NULL if none.  confirm: its challenge was answered. */
 struct net_sess *net_sess_get(struct net *, const char *host,
 	    uint64_t session, const struct sockaddr_in *, int create);
+void	 net_sess_confirm(struct net *, struct net_sess *);
 void	net_sess_free_all(struct net *);
 
 /* tcp.c */

@@ -1,8 +1,10 @@
 /*
  * The sender sessions this host has heard from (net_int.h), in a hash
- * table with a least-recently-used list, at most NET_SESS_MAX of them:
- * a flood of forged or replayed sessions evicts old entries (an evicted
- * sender is challenged again), never grows memory.
+ * table with two least-recently-used lists, at most NET_SESS_MAX of
+ * them: a flood of forged or replayed sessions evicts old entries (an
+ * evicted sender is challenged again), never grows memory.  Unconfirmed
+ * sessions are evicted first: anyone can make one, only a key holder
+ * can confirm one, so a flood without a key never evicts a real peer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,12 @@ sess_bucket(const char *host, uint64_t session, const struct sockaddr_in *a)
 	return (unsigned)(x % NET_SESS_BUCKETS);
 }
 
+static struct net_sess_lru *
+sess_list(struct net *n, const struct net_sess *s)
+{
+	return s->confirmed ? &n->sess_lru : &n->sess_new;
+}
+
 static void
 sess_unlink(struct net *n, struct net_sess *s)
 {
@@ -30,29 +38,32 @@ sess_unlink(struct net *n, struct net_sess *s)
 	while (*pp != s)
 		pp = &(*pp)->next;
 	*pp = s->next;
-	TAILQ_REMOVE(&n->sess_lru, s, lru);
+	TAILQ_REMOVE(sess_list(n, s), s, lru);
 	n->nsess--;
 	free(s->host);
 	free(s);
 }
 
-/* Room for one more: the oldest unconfirmed session among the 64 least
- * recently used goes first (replays and forgeries), else the oldest. */
+/* Room for one more: the least recently used unconfirmed session
+ * (replays and forgeries), else the least recently used. */
 static void
 sess_evict(struct net *n)
 {
-	struct net_sess	*s, *victim = TAILQ_FIRST(&n->sess_lru);
-	int		 i = 0;
+	struct net_sess	*victim = TAILQ_FIRST(&n->sess_new);
 
-	TAILQ_FOREACH(s, &n->sess_lru, lru) {
-		if (!s->confirmed) {
-			victim = s;
-			break;
-		}
-		if (++i == 64)
-			break;
-	}
+	if (victim == NULL)
+		victim = TAILQ_FIRST(&n->sess_lru);
 	sess_unlink(n, victim);
+}
+
+void
+net_sess_confirm(struct net *n, struct net_sess *s)
+{
+	if (s->confirmed)
+		return;
+	TAILQ_REMOVE(&n->sess_new, s, lru);
+	s->confirmed = 1;
+	TAILQ_INSERT_TAIL(&n->sess_lru, s, lru);
 }
 
 struct net_sess *
@@ -66,8 +77,8 @@ net_sess_get(struct net *n, const char *host, uint64_t session,
 		if (s->session == session && s->addr.sin_addr.s_addr ==
 		    a->sin_addr.s_addr && s->addr.sin_port == a->sin_port &&
 		    strcmp(s->host, host) == 0) {
-			TAILQ_REMOVE(&n->sess_lru, s, lru);
-			TAILQ_INSERT_TAIL(&n->sess_lru, s, lru);
+			TAILQ_REMOVE(sess_list(n, s), s, lru);
+			TAILQ_INSERT_TAIL(sess_list(n, s), s, lru);
 			return s;
 		}
 	if (!create)
@@ -81,7 +92,7 @@ net_sess_get(struct net *n, const char *host, uint64_t session,
 	b = sess_bucket(host, session, a);
 	s->next = n->sess[b];
 	n->sess[b] = s;
-	TAILQ_INSERT_TAIL(&n->sess_lru, s, lru);
+	TAILQ_INSERT_TAIL(&n->sess_new, s, lru);
 	n->nsess++;
 	return s;
 }
@@ -91,4 +102,6 @@ net_sess_free_all(struct net *n)
 {
 	while (!TAILQ_EMPTY(&n->sess_lru))
 		sess_unlink(n, TAILQ_FIRST(&n->sess_lru));
+	while (!TAILQ_EMPTY(&n->sess_new))
+		sess_unlink(n, TAILQ_FIRST(&n->sess_new));
 }

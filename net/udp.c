@@ -235,7 +235,7 @@ echo_check(struct net *n, struct net_sess *s, const struct net_hdr *h,
 		return;
 	}
 	s->nonce = 0;
-	s->confirmed = 1;
+	net_sess_confirm(n, s);
 	s->last = h->counter;
 	if (n->fresh_cb != NULL)
 		n->fresh_cb(n->arg, h->host, &s->addr);
@@ -435,6 +435,7 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 	n->arg = arg;
 	n->udp_fd = -1;
 	TAILQ_INIT(&n->sess_lru);
+	TAILQ_INIT(&n->sess_new);
 	while (n->session == 0)
 		randombytes_buf(&n->session, sizeof n->session);
 	memset(&sin, 0, sizeof sin);
