@@ -168,6 +168,11 @@ esac
 sim_rows=$(BUILD=$BUILD sh "$HERE/sim.sh" "$W/sim.json")
 sim_json=$(sed 's/$/,/' "$W/sim.json" | sed '$ s/,$//')
 
+# 6. Memory under load (bench/memory.sh): a receiver's peak RSS under a
+# hostile sync stream, a hostile bundle and a 100,000-entry transaction.
+sh "$HERE/memory.sh" "$BUILD" >"$W/memory.txt"
+mem() { sed -n "s/^$1 //p" "$W/memory.txt"; }
+
 r() { printf '%.2f' "$1"; }
 cat >"$OUT" <<JSON
 {
@@ -193,6 +198,12 @@ cat >"$OUT" <<JSON
   "dist_all_cpu_s": $dist_cpu, "dist_all_cpu_floor_s": $(r $dist_floor),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
   "dist_origin_share": $(r $dist_share),
+  "hostile_stream_peak_kib": $(mem hostile_stream_peak_kib),
+  "hostile_bundle_peak_kib": $(mem hostile_bundle_peak_kib),
+  "tx_100000_peak_kib": $(mem tx_100000_peak_kib),
+  "tx_100000_replicate_s": $(mem tx_100000_replicate_s),
+  "tx_100000_longest_status_ms": $(mem tx_100000_longest_status_ms),
+  "tx_100000_longest_commit_ms": $(mem tx_100000_longest_commit_ms),
   $prop_json$big_json
   "simulation": [
 $sim_json
@@ -218,6 +229,11 @@ printf '%-44s %9s MB/s %14s %8s\n' "one peer fetches $DIST_MB MiB (target >= 150
 printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2)" "$dist_group" "$dist_one" "$(r $(echo "$dist_group / $dist_one" | bc -l))"
 printf '%-44s %12s s %12s s %8s\n' "  the same vs its CPU / $(nproc) cores (floor)" "$dist_group" "$(r $dist_floor)" "$(r $(echo "$dist_group / $dist_floor" | bc -l))"
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
+printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile sync stream (< 65536)" "$(mem hostile_stream_peak_kib)" "-" "-"
+printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile bundle (< 65536)" "$(mem hostile_bundle_peak_kib)" "-" "-"
+printf '%-44s %11s KiB %14s %8s\n' "peak RSS, 100,000-entry tx replicated" "$(mem tx_100000_peak_kib)" "-" "-"
+printf '%-44s %12s s %14s %8s\n' "  its replication time" "$(mem tx_100000_replicate_s)" "-" "-"
+printf '%-44s %11s ms %11s ms %8s\n' "  longest status meanwhile vs longest commit" "$(mem tx_100000_longest_status_ms)" "$(mem tx_100000_longest_commit_ms)" "-"
 printf '%s' "$prop_rows"
 printf '%s\n' "$big_rows"
 printf '%s\n' "$sim_rows"

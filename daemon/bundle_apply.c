@@ -1,8 +1,25 @@
 /*
  * isconf bundle apply FILE: check a bundle completely, then store its
- * chunks and the entries this host lacks.  Nothing is changed unless
+ * chunks and the entries this host lacks.  No entry is stored unless
  * every check passes; an entry that disagrees with the local journal at
  * the same place is a fork and is refused, naming both ids.
+ *
+ * A bundle may hold a journal of any length, so nothing of it is held
+ * but one entry or chunk at a time and a small batch: the new entries
+ * are staged on disk (journal/stage.c, run "bundle"), never visible as
+ * journal entries, and move into the journal in one transaction once
+ * everything verified; they are dropped on any failure.  The work is a
+ * job split across loop turns (BUNDLE_SLICE_MS each), so the daemon
+ * answers its peers and clients meanwhile; the client waits.
+ *
+ * The first pass reads the file keeping one entry: the hash chain, the
+ * MAC when hmac_keys requires one, the last entry's signature and its
+ * signer's trust (that signature covers every entry before it).  Only
+ * then does the second pass stage the new entries, compare the others
+ * with the journal, and store the chunks (checked against their hash;
+ * content-addressed, and used by no entry until one is stored).  Then
+ * every staged signature is checked, bound to its branch, and every
+ * chunk a staged snap needs must be held; then the commit.
  */
 #include <sys/stat.h>
 
@@ -10,49 +27,77 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "isconfd.h"
 #include "bundle.h"
 
-/* What one reading of the file does. */
+#define BUNDLE_RUN		"bundle"	/* its staging key */
+#define BUNDLE_SLICE_MS		20		/* work per loop turn */
+#define BUNDLE_BATCH_BYTES	(1u << 20)	/* in memory, then staged */
+#define BUNDLE_BATCH_ENTRIES	1024
+#define BUNDLE_WALK		256		/* staged rows per step */
+
 enum bundle_pass {
 	PASS_AUTH,	/* keep one entry: chain, last signature, MAC */
-	PASS_CHECK,	/* keep the entries, check everything */
-	PASS_STORE,	/* store the chunks */
+	PASS_CHECK,	/* stage, compare, store chunks */
 };
 
-struct bundle_in {
-	char		*domain;
-	char		*branch;
-	struct entry	*es;
-	size_t		 n;
-	struct entry	 last;		/* when the entries are not kept */
-	uint64_t	 held;		/* what keeping them all takes */
-	uint8_t		 digest[HASH_LEN];
-	int		 have_digest;
+enum bundle_step {
+	STEP_HEADER,
+	STEP_ENTRIES,
+	STEP_CHUNKS,
+	STEP_TRAILER,
+	STEP_SIGS,	/* staged signatures, newest first */
+	STEP_NEEDED,	/* staged snaps' chunks held */
+	STEP_COMMIT,
 };
 
-static void
-bundle_in_free(struct bundle_in *bi)
-{
-	free(bi->domain);
-	free(bi->branch);
-	journal_entries_free(bi->es, bi->n);
-	entry_free(&bi->last);
-	memset(bi, 0, sizeof *bi);
-}
+struct bundle_job {
+	struct isconfd		*d;
+	struct client		*c;
+	char			*name;		/* as given, for messages */
+	int			 fd;
+	struct event		*ev;
+	enum bundle_pass	 pass;
+	enum bundle_step	 step;
+	struct bio		 b;
+	struct buf		 raw;
+	char			*domain;
+	char			*branch;
+	uint64_t		 n, i;		/* entries, the next */
+	uint64_t		 m, k;		/* chunks, the next */
+	uint8_t			 prev[HASH_LEN];
+	struct entry		 last;
+	uint8_t			 digest[HASH_LEN];
+	struct jhead		 head;		/* ours at the second pass */
+	struct entry		*batch;
+	size_t			 nbatch;
+	size_t			 batch_bytes;
+	uint64_t		 staged_bytes;
+	uint64_t		 cursor;	/* STEP_SIGS, STEP_NEEDED */
+	char			*bound;		/* STEP_SIGS */
+};
+
+static void	job_free(struct bundle_job *);
 
 /* One entry and its signature; the chain up to it checked. */
 static int
-read_entry(struct bio *b, struct buf *raw, uint64_t i, uint8_t *prev,
-    struct entry *e, char **cause)
+read_entry(struct bundle_job *j, struct entry *e, char **cause)
 {
-	uint8_t	has;
+	struct bio	*b = &j->b;
+	uint8_t		 has;
 
-	if (bio_blob(b, raw, BUNDLE_MAX_BLOB) == -1)
+	switch (bio_blob(b, &j->raw, BUNDLE_MAX_ENTRY)) {
+	case -2:
+		return set_cause(cause, "entry %llu is larger than %u MiB, "
+		    "the most bundle apply reads", (unsigned long long)j->i + 1,
+		    BUNDLE_MAX_ENTRY >> 20);
+	case -1:
 		return set_cause(cause, "truncated or malformed");
-	if (entry_decode(raw->data, raw->len, e, cause) == -1)
+	}
+	if (entry_decode(j->raw.data, j->raw.len, e, cause) == -1)
 		return -1;
 	bio_read(b, &has, 1);
 	if (has)
@@ -60,216 +105,458 @@ read_entry(struct bio *b, struct buf *raw, uint64_t i, uint8_t *prev,
 	e->has_sig = has == 1;
 	if (b->err)
 		return set_cause(cause, "truncated or malformed");
-	if (e->seq != i + 1 || memcmp(e->parent, prev, HASH_LEN) != 0)
+	if (e->seq != j->i + 1 || memcmp(e->parent, j->prev, HASH_LEN) != 0)
 		return set_cause(cause, "hash chain broken at entry %llu",
-		    (unsigned long long)(i + 1));
-	if ((e->kind == ENTRY_CI || e->kind == ENTRY_FORK) && !e->has_sig)
+		    (unsigned long long)(j->i + 1));
+	if (entry_signed_kind(e->kind) && !e->has_sig)
 		return set_cause(cause, "entry %llu is not signed",
 		    (unsigned long long)e->seq);
-	memcpy(prev, e->id, HASH_LEN);
+	memcpy(j->prev, e->id, HASH_LEN);
+	return 0;
+}
+
+static void
+batch_clear(struct bundle_job *j)
+{
+	journal_entries_free(j->batch, j->nbatch);
+	j->batch = NULL;
+	j->nbatch = 0;
+	j->batch_bytes = 0;
+}
+
+static int
+batch_flush(struct bundle_job *j, char **cause)
+{
+	if (j->nbatch > 0 && journal_stage_put(j->d->journal, j->branch,
+	    BUNDLE_RUN, j->batch, j->nbatch, cause) == -1)
+		return -1;
+	j->staged_bytes += j->batch_bytes;
+	batch_clear(j);
+	return 0;
+}
+
+/* An entry we have: the same id, or a fork. */
+static int
+agree(struct bundle_job *j, const struct entry *theirs, char **cause)
+{
+	struct entry	e;
+	char		a[13], b[13];
+	int		same;
+
+	if (journal_get(j->d->journal, j->branch, theirs->seq, &e,
+	    cause) != 1)
+		return *cause != NULL ? -1 : set_cause(cause, "entry %s:%llu "
+		    "is gone", j->branch, (unsigned long long)theirs->seq);
+	same = memcmp(e.id, theirs->id, HASH_LEN) == 0;
+	id_short(a, e.id);
+	id_short(b, theirs->id);
+	entry_free(&e);
+	if (same)
+		return 0;
+	return set_cause(cause, "fork: entry %llu of %s is %s here but %s in "
+	    "the bundle; nothing applied", (unsigned long long)theirs->seq,
+	    j->branch, a, b);
+}
+
+/* The second pass: compared if we have it, else batched for staging. */
+static int
+take_entry(struct bundle_job *j, struct entry *e, char **cause)
+{
+	if (e->seq <= j->head.seq)
+		return agree(j, e, cause);
+	j->batch = xreallocarray(j->batch, j->nbatch + 1, sizeof *j->batch);
+	j->batch[j->nbatch++] = *e;
+	j->batch_bytes += j->raw.len;
+	memset(e, 0, sizeof *e);
+	if (j->staged_bytes + j->batch_bytes > TEST_KNOB("ISCONF_STAGE_MAX",
+	    BUNDLE_STAGE_MAX))
+		return set_cause(cause, "its new entries take more than %llu "
+		    "MiB, the most bundle apply stages",
+		    (unsigned long long)TEST_KNOB("ISCONF_STAGE_MAX",
+		    BUNDLE_STAGE_MAX) >> 20);
+	if (j->batch_bytes >= BUNDLE_BATCH_BYTES ||
+	    j->nbatch >= BUNDLE_BATCH_ENTRIES)
+		return batch_flush(j, cause);
 	return 0;
 }
 
 static int
-check_held(struct bundle_in *bi, char **cause)
+step_header(struct bundle_job *j, char **cause)
 {
-	if (bi->held <= BUNDLE_MAX_HELD)
-		return 0;
-	return set_cause(cause, "its entries take more than %u MiB, the most "
-	    "bundle apply holds in memory", BUNDLE_MAX_HELD >> 20);
+	struct bio	*b = &j->b;
+	char		 magic[sizeof BUNDLE_MAGIC - 1];
+	uint8_t		 v[4];
+
+	if (j->pass == PASS_CHECK)
+		PAUSE_POINT("bundle-passes");	/* a test renames the file */
+	bio_close(b);
+	if (lseek(j->fd, 0, SEEK_SET) == -1)
+		return set_cause(cause, "%s", strerror(errno));
+	bio_open(b, j->fd);
+	if (bio_read(b, magic, sizeof magic) == -1 ||
+	    memcmp(magic, BUNDLE_MAGIC, sizeof magic) != 0 ||
+	    bio_read(b, v, 4) == -1 || get_u32(v) != BUNDLE_VERSION)
+		return set_cause(cause, "not an isconf bundle (version %d)",
+		    BUNDLE_VERSION);
+	free(j->domain);
+	free(j->branch);
+	j->domain = j->branch = NULL;
+	if (bio_str(b, &j->domain) == -1 || bio_str(b, &j->branch) == -1)
+		return set_cause(cause, "truncated or malformed header");
+	if (strcmp(j->domain, j->d->conf.domain) != 0)
+		return set_cause(cause, "bundle is for domain %s; this host is "
+		    "in %s", j->domain, j->d->conf.domain);
+	if (!name_valid(j->branch))
+		return set_cause(cause, "bad branch name in bundle");
+	j->n = bio_u64(b);
+	if (b->err || j->n > 100000000)
+		return set_cause(cause, "truncated or malformed");
+	j->i = 0;
+	memset(j->prev, 0, sizeof j->prev);
+	if (j->pass == PASS_CHECK) {
+		/* What an apply that crashed staged is not ours. */
+		if (journal_stage_drop(j->d->journal, j->branch, BUNDLE_RUN,
+		    cause) == -1 || journal_head(j->d->journal, j->branch,
+		    &j->head, cause) == -1)
+			return -1;
+		j->staged_bytes = 0;
+	}
+	j->step = STEP_ENTRIES;
+	return 0;
 }
 
-/*
- * The entries, their chain checked as they are read.  Kept in bi->es
- * when keep is set, else only the last, in bi->last: its signature
- * covers the whole chain.  bi->held: what keeping them takes.
- */
 static int
-read_entries(struct isconfd *d, struct bio *b, struct bundle_in *bi,
-    int keep, char **cause)
+step_entries(struct bundle_job *j, char **cause)
 {
-	struct buf	raw;
 	struct entry	e;
-	uint8_t		prev[HASH_LEN] = { 0 };
-	uint64_t	n = bio_u64(b), i;
-	int		rv = -1;
+	int		rv;
 
-	if (b->err || n > 100000000)
-		return set_cause(cause, "truncated or malformed");
-	buf_init(&raw);
+	if (j->i == j->n) {
+		if (j->pass == PASS_CHECK && batch_flush(j, cause) == -1)
+			return -1;
+		j->m = bio_u64(&j->b);
+		if (j->b.err)
+			return set_cause(cause, "truncated or malformed");
+		j->k = 0;
+		j->step = STEP_CHUNKS;
+		return 0;
+	}
 	memset(&e, 0, sizeof e);
-	bi->held = 0;
-	for (i = 0; i < n; i++) {
-		entry_free(&e);
-		if (read_entry(b, &raw, i, prev, &e, cause) == -1)
-			goto out;
-		bi->held += raw.len + sizeof e;
-		if (keep && check_held(bi, cause) == -1)
-			goto out;
-		if (keep) {
-			bi->es = xreallocarray(bi->es, bi->n + 1,
-			    sizeof *bi->es);
-			bi->es[bi->n++] = e;
+	if ((rv = read_entry(j, &e, cause)) == 0) {
+		j->i++;
+		if (j->pass == PASS_CHECK)
+			rv = take_entry(j, &e, cause);
+		else {
+			entry_free(&j->last);
+			j->last = e;
 			memset(&e, 0, sizeof e);
 		}
 	}
-	if (keep) {
-		/* Chain, signatures bound to their branch, trust: as for
-		 * sync. */
-		memset(prev, 0, sizeof prev);
-		rv = entries_verify(d, bi->branch, bi->es, bi->n, prev, cause);
-	} else {
-		entry_free(&bi->last);
-		bi->last = e;
-		memset(&e, 0, sizeof e);
-		rv = 0;
-	}
-out:
 	entry_free(&e);
-	buf_free(&raw);
 	return rv;
 }
 
-/*
- * The last entry's signature and its signer's trust: it signs the last
- * id, which covers every entry before it through the hash chain read by
- * PASS_AUTH.  (A fork entry changes only the branch earlier signatures
- * are bound to; PASS_CHECK checks those.)
- */
+/* One chunk: checked against its hash and stored in the second pass. */
 static int
-check_last(struct isconfd *d, struct bundle_in *bi, char **cause)
+step_chunks(struct bundle_job *j, char **cause)
 {
-	if (bi->last.seq == 0)
-		return 0;	/* no entries */
-	return entries_verify(d, bi->branch, &bi->last, 1, bi->last.parent,
-	    cause);
-}
+	struct bio	*b = &j->b;
+	uint8_t		 hash[HASH_LEN], check[HASH_LEN];
+	int		 added;
 
-/* Read the chunks: checked, but for PASS_AUTH; stored in PASS_STORE;
- * marked in need (when given) if an entry needs them. */
-static int
-read_chunks(struct isconfd *d, struct bio *b, enum bundle_pass pass,
-    struct hashset *need, char **cause)
-{
-	struct buf	data;
-	uint8_t		hash[HASH_LEN], check[HASH_LEN];
-	uint64_t	m = bio_u64(b), i;
-	ssize_t		at;
-	int		added, rv = -1;
-
-	buf_init(&data);
-	if (b->err)
-		goto bad;
-	for (i = 0; i < m; i++) {
-		if (bio_read(b, hash, HASH_LEN) == -1 ||
-		    bio_blob(b, &data, BUNDLE_MAX_BLOB) == -1)
-			goto bad;
-		if (pass == PASS_AUTH)
-			continue;
-		if (pass == PASS_STORE) {
-			if (cache_put(d->cache, data.data, data.len, check,
-			    &added, cause) == -1)
-				goto out;
-		} else
-			crypto_generichash(check, HASH_LEN, data.data,
-			    data.len, NULL, 0);
-		if (memcmp(hash, check, HASH_LEN) != 0) {
-			set_cause(cause, "chunk %llu does not match its hash",
-			    (unsigned long long)i);
-			goto out;
-		}
-		if (need != NULL && (at = hashset_find(need, hash)) != -1)
-			need->found[at] = 1;
-	}
-	rv = 0;
-	goto out;
-bad:
-	set_cause(cause, "truncated or malformed");
-out:
-	buf_free(&data);
-	return rv;
-}
-
-/* 0 if the bundle holds hash, which entry e (a snap of path) needs as
- * what ("chunk", "chunk list"); else -1 and cause. */
-static int
-need_held(const struct hashset *need, const uint8_t *hash,
-    const struct entry *e, const char *path, const char *what, char **cause)
-{
-	char	hex[2 * HASH_LEN + 1];
-	ssize_t	at = hashset_find(need, hash);
-
-	if (at != -1 && need->found[at])
+	if (j->k == j->m) {
+		j->step = STEP_TRAILER;
 		return 0;
-	hex_encode(hex, hash, HASH_LEN);
-	return set_cause(cause, "entry %llu (%s) needs %s %.16s, which the "
-	    "bundle lacks", (unsigned long long)e->seq, path, what, hex);
-}
-
-/* Every chunk the entries' snaps need must be in the bundle (bundle
- * create puts them all in): else up would fail on this host later.  Of
- * a listed snap, its list objects: the chunks they name are not checked
- * here (bundle create puts them all in, and up names one missing). */
-static int
-check_needed(struct bundle_in *bi, struct hashset *need, char **cause)
-{
-	struct snap_info	s;
-	size_t			i, k;
-	int			rv = 0;
-
-	for (i = 0; i < bi->n && rv == 0; i++) {
-		if (bi->es[i].kind != ENTRY_SNAP ||
-		    snap_decode(&bi->es[i].payload, &s) == -1)
-			continue;
-		for (k = 0; k < s.nchunks && rv == 0; k++)
-			rv = need_held(need, s.chunks[k].hash, &bi->es[i],
-			    s.path, "chunk", cause);
-		for (k = 0; k < s.nlists && rv == 0; k++)
-			rv = need_held(need, s.lists[k].hash, &bi->es[i],
-			    s.path, "chunk list", cause);
-		snap_info_free(&s);
 	}
-	return rv;
+	if (bio_read(b, hash, HASH_LEN) == -1 ||
+	    bio_blob(b, &j->raw, CHUNK_MAX) != 0)
+		return set_cause(cause, "truncated or malformed");
+	if (j->pass == PASS_CHECK) {
+		if (cache_put(j->d->cache, j->raw.data, j->raw.len, check,
+		    &added, cause) == -1)
+			return -1;
+		if (memcmp(hash, check, HASH_LEN) != 0)
+			return set_cause(cause, "chunk %llu does not match its "
+			    "hash", (unsigned long long)j->k);
+	}
+	j->k++;
+	return 0;
 }
 
 static int
-check_mac(struct isconfd *d, struct bio *b, const uint8_t *digest,
-    char **cause)
+check_mac(struct bundle_job *j, const uint8_t *digest, char **cause)
 {
 	struct hmac_keys	keys;
 	uint8_t			has = 0, mac[32], want[32];
 	size_t			i;
 	int			rv = -1;
 
-	if (gzread(b->gz, &has, 1) != 1 || (has && gzread(b->gz, mac,
-	    sizeof mac) != (int)sizeof mac))
+	if (bio_raw(&j->b, &has, 1) != 1 || (has && bio_raw(&j->b, mac,
+	    sizeof mac) != sizeof mac))
 		return set_cause(cause, "truncated (no trailer)");
-	if (gzread(b->gz, want, 1) != 0)
-		return set_cause(cause, "trailing bytes after the %s",
-		    has ? "MAC" : "trailer");
-	if (hmac_keys_load(d->conf.hmac_keys, &keys, cause) == -1)
+	if (bio_end(&j->b, has ? "MAC" : "trailer", cause) == -1)
+		return -1;
+	if (hmac_keys_load(j->d->conf.hmac_keys, &keys, cause) == -1)
 		return -1;
 	if (keys.n == 0 || keys.any) {
 		rv = 0;
 		goto out;
 	}
 	for (i = 0; has && i < keys.n && rv == -1; i++) {
-		bundle_mac(d, digest, keys.keys[i], want);
+		bundle_mac(j->d, digest, keys.keys[i], want);
 		if (sodium_memcmp(mac, want, sizeof mac) == 0)
 			rv = 0;
 	}
 	if (rv == -1)
 		set_cause(cause, has ? "HMAC does not match any key in %s" :
-		    "not authenticated, and %s requires it", d->conf.hmac_keys);
+		    "not authenticated, and %s requires it",
+		    j->d->conf.hmac_keys);
 out:
 	hmac_keys_free(&keys);
 	return rv;
 }
 
 /*
- * Every pass reads the one descriptor opened here: the file at the
- * path may be replaced between passes, the file opened may not.
- * Non-blocking, so that a FIFO there is refused, not waited on.
+ * The end of a pass.  The MAC first: it says who made the file, the
+ * signature only who made the entries.  The first pass then checks the
+ * last entry's signature and its signer's trust: it signs the last id,
+ * which covers every entry before it through the hash chain.  The
+ * second must have read the same bytes.
+ */
+static int
+step_trailer(struct bundle_job *j, char **cause)
+{
+	uint8_t	digest[HASH_LEN];
+
+	crypto_generichash_final(&j->b.st, digest, HASH_LEN);
+	if (check_mac(j, digest, cause) == -1)
+		return -1;
+	bio_close(&j->b);
+	if (j->pass == PASS_AUTH) {
+		if (j->last.seq != 0 && entries_verify(j->d, j->branch,
+		    &j->last, 1, j->last.parent, cause) == -1)
+			return -1;
+		memcpy(j->digest, digest, HASH_LEN);
+		j->pass = PASS_CHECK;
+		j->step = STEP_HEADER;
+		return 0;
+	}
+	if (memcmp(digest, j->digest, HASH_LEN) != 0)
+		return set_cause(cause, "the file changed while it was "
+		    "applied");
+	if (cache_flush(j->d->cache, cause) == -1)
+		return -1;
+	j->cursor = j->n + 1;
+	j->bound = xstrdup(j->branch);
+	j->step = STEP_SIGS;
+	return 0;
+}
+
+/* The staged signatures (head, n], newest first, a few at a time. */
+static int
+step_sigs(struct bundle_job *j, char **cause)
+{
+	uint64_t	lo;
+
+	if (j->cursor <= j->head.seq + 1) {
+		j->cursor = j->head.seq;
+		j->step = STEP_NEEDED;
+		return 0;
+	}
+	lo = j->cursor > j->head.seq + BUNDLE_WALK ? j->cursor - BUNDLE_WALK :
+	    j->head.seq;
+	if (stage_verify(j->d, j->branch, BUNDLE_RUN, lo, j->cursor,
+	    &j->bound, cause) == -1)
+		return -1;
+	j->cursor = lo + 1;
+	return 0;
+}
+
+/* 0 if the cache holds hash, which entry e (a snap of path) needs as
+ * what ("chunk", "chunk list"); else -1 and cause. */
+static int
+need_held(struct bundle_job *j, const uint8_t *hash, const struct entry *e,
+    const char *path, const char *what, char **cause)
+{
+	char	hex[2 * HASH_LEN + 1];
+	int	r;
+
+	if ((r = cache_has(j->d->cache, hash, cause)) == 1)
+		return 0;
+	if (r == 0) {
+		hex_encode(hex, hash, HASH_LEN);
+		set_cause(cause, "entry %llu (%s) needs %s %.16s, which the "
+		    "bundle lacks", (unsigned long long)e->seq, path, what,
+		    hex);
+	}
+	return -1;
+}
+
+/* Every chunk an entry needs must be held (the bundle had them, as
+ * bundle create puts them all in): else up would fail here later.  Of
+ * a listed snap, its list objects: the chunks they name are not checked
+ * here (bundle create puts them all in, and up names one missing). */
+static int
+check_needed(void *arg, const struct entry *e, char **cause)
+{
+	struct bundle_job	*j = arg;
+	struct snap_info	 s;
+	size_t			 k;
+	int			 rv = 0;
+
+	if (e->kind != ENTRY_SNAP || snap_decode(&e->payload, &s) == -1)
+		return 0;
+	for (k = 0; k < s.nchunks && rv == 0; k++)
+		rv = need_held(j, s.chunks[k].hash, e, s.path, "chunk", cause);
+	for (k = 0; k < s.nlists && rv == 0; k++)
+		rv = need_held(j, s.lists[k].hash, e, s.path, "chunk list",
+		    cause);
+	snap_info_free(&s);
+	return rv;
+}
+
+static int
+step_needed(struct bundle_job *j, char **cause)
+{
+	uint64_t	hi = j->cursor + BUNDLE_WALK;
+
+	if (j->cursor >= j->n) {
+		j->step = STEP_COMMIT;
+		return 0;
+	}
+	if (hi > j->n + 1)
+		hi = j->n + 1;
+	if (journal_stage_walk(j->d->journal, j->branch, BUNDLE_RUN,
+	    j->cursor, hi, ENTRY_SNAP, check_needed, j, cause) == -1)
+		return -1;
+	j->cursor = hi - 1;
+	return 0;
+}
+
+static int
+step_commit(struct bundle_job *j, char **cause)
+{
+	struct client	*c = j->c;
+
+	CRASH_POINT("bundle-apply");	/* chunks stored, entries staged */
+	if (j->n > j->head.seq && journal_stage_commit(j->d->journal,
+	    j->branch, BUNDLE_RUN, j->branch, j->n, NULL, 0, cause) == -1)
+		return -1;
+	if (j->n <= j->head.seq)
+		client_info(c, "bundle holds nothing new for %s (%llu "
+		    "entries)", j->branch, (unsigned long long)j->n);
+	else
+		client_info(c, "applied bundle: %llu new entries on %s, head "
+		    "%llu%s", (unsigned long long)(j->n - j->head.seq),
+		    j->branch, (unsigned long long)j->n,
+		    strcmp(j->branch, j->d->branch) == 0 ?
+		    "; run 'isconf up'" : "");
+	mesh_announce(j->d, ANNOUNCE_NEWS);
+	return 1;
+}
+
+/* -1 refused, 0 more to do, 1 done. */
+static int
+job_step(struct bundle_job *j, char **cause)
+{
+	switch (j->step) {
+	case STEP_HEADER:
+		return step_header(j, cause);
+	case STEP_ENTRIES:
+		return step_entries(j, cause);
+	case STEP_CHUNKS:
+		return step_chunks(j, cause);
+	case STEP_TRAILER:
+		return step_trailer(j, cause);
+	case STEP_SIGS:
+		return step_sigs(j, cause);
+	case STEP_NEEDED:
+		return step_needed(j, cause);
+	case STEP_COMMIT:
+		return step_commit(j, cause);
+	}
+	return set_cause(cause, "bad step");
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A slice of the work, then back to the loop. */
+static void
+job_run(evutil_socket_t fd, short events, void *arg)
+{
+	struct bundle_job	*j = arg;
+	struct timeval		 zero = { 0, 0 };
+	char			*cause = NULL;
+	int64_t			 end = now_ms() + BUNDLE_SLICE_MS;
+	int			 r = 0;
+
+	(void)fd;
+	(void)events;
+	while (r == 0 && now_ms() < end)
+		r = job_step(j, &cause);
+	if (r == 0) {
+		evtimer_add(j->ev, &zero);
+		return;
+	}
+	if (r == -1) {
+		client_err(j->c, "bundle apply %s: %s", j->name, cause);
+		free(cause);
+	}
+	client_exit(j->c, r == 1 ? 0 : 1);
+	j->d->bundle = NULL;
+	job_free(j);
+}
+
+/* Whatever it staged is dropped: nothing of a bundle not applied. */
+static void
+job_free(struct bundle_job *j)
+{
+	char	*cause = NULL;
+
+	if (j->branch != NULL && journal_stage_drop(j->d->journal, j->branch,
+	    BUNDLE_RUN, &cause) == -1) {
+		log_warnx("dropping the staged entries of a bundle: %s", cause);
+		free(cause);
+	}
+	event_free(j->ev);
+	bio_close(&j->b);
+	if (j->fd != -1)
+		close(j->fd);
+	batch_clear(j);
+	entry_free(&j->last);
+	buf_free(&j->raw);
+	free(j->domain);
+	free(j->branch);
+	free(j->bound);
+	free(j->name);
+	free(j);
+}
+
+/* The daemon stops: the apply in progress is abandoned. */
+void
+bundle_apply_stop(struct isconfd *d)
+{
+	if (d->bundle == NULL)
+		return;
+	client_err(d->bundle->c, "bundle apply %s: the daemon is stopping",
+	    d->bundle->name);
+	client_exit(d->bundle->c, 1);
+	job_free(d->bundle);
+	d->bundle = NULL;
+}
+
+/*
+ * The file is opened once (non-blocking, so that a FIFO there is
+ * refused, not waited on) and every pass reads that descriptor from
+ * its start: the file at the path may be replaced between passes, the
+ * file opened may not.
  */
 static int
 bundle_open(const char *path, char **cause)
@@ -287,169 +574,32 @@ bundle_open(const char *path, char **cause)
 	return fd;
 }
 
-static int
-bundle_read(struct isconfd *d, int fd, enum bundle_pass pass,
-    struct bundle_in *bi, char **cause)
-{
-	struct bio	b;
-	struct hashset	need;
-	char		magic[sizeof BUNDLE_MAGIC - 1];
-	uint8_t		v[4], digest[HASH_LEN];
-	size_t		i;
-	int		dupfd, rv = -1;
-
-	memset(&b, 0, sizeof b);
-	memset(&need, 0, sizeof need);
-	if (pass == PASS_CHECK)
-		PAUSE_POINT("bundle-passes");	/* a test renames the file */
-	if (lseek(fd, 0, SEEK_SET) == -1 ||
-	    (dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return set_cause(cause, "%s", strerror(errno));
-	if ((b.gz = gzdopen(dupfd, "rb")) == NULL) {	/* gzclose closes it */
-		close(dupfd);
-		return set_cause(cause, "zlib: out of memory");
-	}
-	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
-	if (bio_read(&b, magic, sizeof magic) == -1 ||
-	    memcmp(magic, BUNDLE_MAGIC, sizeof magic) != 0 ||
-	    bio_read(&b, v, 4) == -1 || get_u32(v) != BUNDLE_VERSION) {
-		set_cause(cause, "not an isconf bundle (version %d)",
-		    BUNDLE_VERSION);
-		goto out;
-	}
-	free(bi->domain);
-	free(bi->branch);
-	if (bio_str(&b, &bi->domain) == -1 || bio_str(&b, &bi->branch) == -1) {
-		set_cause(cause, "truncated or malformed header");
-		goto out;
-	}
-	if (strcmp(bi->domain, d->conf.domain) != 0) {
-		set_cause(cause, "bundle is for domain %s; this host is in %s",
-		    bi->domain, d->conf.domain);
-		goto out;
-	}
-	if (!name_valid(bi->branch)) {
-		set_cause(cause, "bad branch name in bundle");
-		goto out;
-	}
-	if (read_entries(d, &b, bi, pass == PASS_CHECK, cause) == -1)
-		goto out;
-	if (pass == PASS_CHECK) {
-		for (i = 0; i < bi->n; i++)
-			hashset_add_snap(&need, &bi->es[i]);
-		hashset_finish(&need);
-	}
-	if (read_chunks(d, &b, pass, pass == PASS_CHECK ? &need : NULL,
-	    cause) == -1 ||
-	    (pass == PASS_CHECK && check_needed(bi, &need, cause) == -1))
-		goto out;
-	crypto_generichash_final(&b.st, digest, HASH_LEN);
-	/* The MAC first: it says who made the file, the signature only
-	 * who made the entries; then whether they can be held. */
-	if (check_mac(d, &b, digest, cause) == -1 ||
-	    (pass == PASS_AUTH && (check_last(d, bi, cause) == -1 ||
-	    check_held(bi, cause) == -1)))
-		goto out;
-	if (bi->have_digest && memcmp(digest, bi->digest, HASH_LEN) != 0) {
-		set_cause(cause, "the file changed while it was applied");
-		goto out;
-	}
-	memcpy(bi->digest, digest, HASH_LEN);
-	bi->have_digest = 1;
-	rv = 0;
-out:
-	gzclose(b.gz);
-	hashset_free(&need);
-	return rv;
-}
-
-/* Compare with the local journal; *from receives the first new index. */
-static int
-bundle_agree(struct isconfd *d, struct bundle_in *bi, size_t *from,
-    char **cause)
-{
-	struct jhead	h;
-	struct entry	e;
-	char		a[13], b[13];
-	size_t		i;
-
-	if (journal_head(d->journal, bi->branch, &h, cause) == -1)
-		return -1;
-	for (i = 0; i < bi->n && i < h.seq; i++) {
-		if (journal_get(d->journal, bi->branch, i + 1, &e, cause) != 1)
-			return *cause != NULL ? -1 : set_cause(cause, "entry "
-			    "%s:%zu is gone", bi->branch, i + 1);
-		if (memcmp(e.id, bi->es[i].id, HASH_LEN) != 0) {
-			id_short(a, e.id);
-			id_short(b, bi->es[i].id);
-			entry_free(&e);
-			return set_cause(cause, "fork: entry %zu of %s is %s "
-			    "here but %s in the bundle; nothing applied",
-			    i + 1, bi->branch, a, b);
-		}
-		entry_free(&e);
-	}
-	*from = i;
-	return 0;
-}
-
-static int
-store_all(struct isconfd *d, int fd, struct bundle_in *bi, size_t from,
-    char **cause)
-{
-	if (cache_begin(d->cache, cause) == -1)
-		return -1;
-	if (bundle_read(d, fd, PASS_STORE, bi, cause) == -1) {
-		cache_rollback(d->cache);
-		return -1;
-	}
-	if (cache_commit(d->cache, cause) == -1)
-		return -1;
-	CRASH_POINT("bundle-apply");	/* chunks stored, entries not */
-	if (from >= bi->n)
-		return 0;
-	return journal_append(d->journal, bi->branch, bi->es + from,
-	    bi->n - from, 0, cause);
-}
-
 void
 bundle_apply(struct client *c)
 {
 	struct isconfd		*d = c->d;
-	struct bundle_in	 bi;
+	struct bundle_job	*j;
+	struct timeval		 zero = { 0, 0 };
 	char			*path, *cause = NULL;
-	size_t			 from = 0;
-	int			 fd = -1;
+	int			 fd;
 
-	memset(&bi, 0, sizeof bi);
 	path = client_path(c, c->req.argv[2]);
-	/* A first pass keeps one entry: entries are kept (a whole
-	 * journal) only once the MAC, when hmac_keys requires one, and the
-	 * last entry's signature say who made them. */
-	if ((fd = bundle_open(path, &cause)) == -1 ||
-	    bundle_read(d, fd, PASS_AUTH, &bi, &cause) == -1 ||
-	    bundle_read(d, fd, PASS_CHECK, &bi, &cause) == -1 ||
-	    bio_check_end(fd, &cause) == -1 ||
-	    bundle_agree(d, &bi, &from, &cause) == -1 ||
-	    store_all(d, fd, &bi, from, &cause) == -1) {
+	fd = bundle_open(path, &cause);
+	free(path);
+	if (fd == -1) {
 		client_err(c, "bundle apply %s: %s", c->req.argv[2], cause);
 		client_exit(c, 1);
-		goto out;
+		free(cause);
+		return;
 	}
-	if (from >= bi.n)
-		client_info(c, "bundle holds nothing new for %s (%zu entries)",
-		    bi.branch, bi.n);
-	else
-		client_info(c, "applied bundle: %zu new entries on %s, head "
-		    "%zu%s", bi.n - from, bi.branch, bi.n,
-		    strcmp(bi.branch, d->branch) == 0 ? "; run 'isconf up'" :
-		    "");
-	mesh_announce(d, ANNOUNCE_NEWS);
-	client_exit(c, 0);
-out:
-	if (fd != -1)
-		close(fd);
-	bundle_in_free(&bi);
-	free(path);
-	free(cause);
+	j = xcalloc(1, sizeof *j);
+	j->d = d;
+	j->c = c;
+	j->name = xstrdup(c->req.argv[2]);
+	j->fd = fd;
+	j->b.fd = -1;
+	buf_init(&j->raw);
+	j->ev = evtimer_new(d->base, job_run, j);
+	d->bundle = j;
+	evtimer_add(j->ev, &zero);
 }

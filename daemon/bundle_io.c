@@ -9,13 +9,8 @@
  *
  * gzip-compressed as a whole, one gzip member.  This file: reading and
  * writing the stream; bundle_create.c and bundle_apply.c: the verbs.
- * apply reads the file three times: the first pass keeps one entry and
- * checks the hash chain, the HMAC when hmac_keys requires one, and the
- * last entry's signature and trust; the second keeps the entries and
- * checks everything (domain, hash chain, signatures and trusted_keys,
- * chunk hashes, that every chunk the entries need is there, nothing
- * after the trailer nor after the gzip stream, agreement with the
- * local journal); only then does the third store anything.
+ * apply (bundle_apply.c) reads it twice, staging its new entries on
+ * disk, and never holds more than an entry or a chunk of it.
  */
 #include <sys/stat.h>
 
@@ -44,15 +39,106 @@ bio_wbuf(struct bio *b, struct buf *tmp)
 	buf_reset(tmp);
 }
 
+/*
+ * Reading inflates the file itself, not through gzread: gzread stops
+ * quietly at bytes after the gzip stream that are not another member,
+ * and reads a file that is not gzip as it is.  Here the end is known
+ * exactly, in the one pass that reads the file.
+ */
+void
+bio_open(struct bio *b, int fd)
+{
+	memset(b, 0, sizeof *b);
+	b->fd = fd;
+	crypto_generichash_init(&b->st, NULL, 0, HASH_LEN);
+	if (inflateInit2(&b->zs, 16 + MAX_WBITS) != Z_OK)
+		b->state = BIO_BROKEN;
+	else
+		b->zinit = 1;
+}
+
+void
+bio_close(struct bio *b)
+{
+	if (b->zinit)
+		inflateEnd(&b->zs);
+	b->zinit = 0;
+}
+
+/* More of the file into b->in; 0 at its end. */
+static ssize_t
+bio_fill(struct bio *b)
+{
+	ssize_t	n;
+
+	if ((n = read(b->fd, b->in, sizeof b->in)) > 0) {
+		b->zs.next_in = b->in;
+		b->zs.avail_in = (uInt)n;
+	}
+	return n;
+}
+
+/* A gzip member ended: another may follow (gzread reads on), anything
+ * else is trailing garbage. */
+static void
+bio_member_end(struct bio *b)
+{
+	if (b->zs.avail_in == 0 && bio_fill(b) <= 0)
+		b->state = BIO_END;
+	else if (b->zs.next_in[0] != 0x1f ||
+	    (b->zs.avail_in > 1 && b->zs.next_in[1] != 0x8b))
+		b->state = BIO_TRAILING;
+	else if (inflateReset(&b->zs) != Z_OK)
+		b->state = BIO_BROKEN;
+}
+
+/* Up to n plain bytes, fewer at the end of the stream; not hashed. */
+size_t
+bio_raw(struct bio *b, void *p, size_t n)
+{
+	size_t	got = 0;
+	int	zr;
+
+	while (got < n && b->state == BIO_OPEN) {
+		if (b->zs.avail_in == 0 && bio_fill(b) <= 0) {
+			b->state = BIO_BROKEN;	/* ends inside the stream */
+			break;
+		}
+		b->zs.next_out = (uint8_t *)p + got;
+		b->zs.avail_out = (uInt)(n - got);
+		zr = inflate(&b->zs, Z_NO_FLUSH);
+		got = n - b->zs.avail_out;
+		if (zr == Z_STREAM_END)
+			bio_member_end(b);
+		else if (zr != Z_OK)
+			b->state = BIO_BROKEN;
+	}
+	return got;
+}
+
 int
 bio_read(struct bio *b, void *p, size_t n)
 {
-	if (b->err || (n > 0 && gzread(b->gz, p, (unsigned)n) != (int)n)) {
+	if (b->err || bio_raw(b, p, n) != n) {
 		b->err = 1;
 		memset(p, 0, n);
 		return -1;
 	}
 	crypto_generichash_update(&b->st, p, n);
+	return 0;
+}
+
+int
+bio_end(struct bio *b, const char *after, char **cause)
+{
+	uint8_t	c;
+
+	if (bio_raw(b, &c, 1) == 1)
+		return set_cause(cause, "trailing bytes after the %s", after);
+	if (b->state == BIO_TRAILING)
+		return set_cause(cause, "trailing bytes after the gzip stream");
+	if (b->state != BIO_END)
+		return set_cause(cause, "not gzip-compressed, or truncated");
 	return 0;
 }
 
@@ -65,7 +151,8 @@ bio_u64(struct bio *b)
 	return get_u64(p);
 }
 
-/* A length-prefixed blob into out (replacing its contents). */
+/* A length-prefixed blob into out (replacing its contents); -2 if it
+ * is longer than max. */
 int
 bio_blob(struct bio *b, struct buf *out, size_t max)
 {
@@ -73,9 +160,11 @@ bio_blob(struct bio *b, struct buf *out, size_t max)
 	uint32_t	n;
 
 	buf_reset(out);
-	if (bio_read(b, p, 4) == -1 || (n = get_u32(p)) > max) {
-		b->err = 1;
+	if (bio_read(b, p, 4) == -1)
 		return -1;
+	if ((n = get_u32(p)) > max) {
+		b->err = 1;
+		return -2;
 	}
 	if (out->cap < n || out->data == NULL) {	/* one buffer, reused */
 		out->data = xreallocarray(out->data, n ? n : 1, 1);
@@ -91,7 +180,7 @@ bio_str(struct bio *b, char **s)
 	struct buf	tmp;
 
 	buf_init(&tmp);
-	if (bio_blob(b, &tmp, 255) == -1 || memchr(tmp.data, 0, tmp.len)) {
+	if (bio_blob(b, &tmp, 255) != 0 || memchr(tmp.data, 0, tmp.len)) {
 		buf_free(&tmp);
 		b->err = 1;
 		return -1;
@@ -113,45 +202,6 @@ bundle_mac(struct isconfd *d, const uint8_t *digest, const char *key,
 	crypto_auth_hmacsha256_final(&st, mac);
 }
 
-
-/*
- * The gzip stream must end where the file does: gzread stops quietly at
- * bytes after it that are not another gzip member, so they are looked
- * for here, with inflate.
- */
-int
-bio_check_end(int fd, char **cause)
-{
-	z_stream	zs;
-	uint8_t		in[65536], out[65536];
-	ssize_t		n;
-	int		zr = Z_OK, rv = -1;
-
-	if (lseek(fd, 0, SEEK_SET) == -1)
-		return set_cause(cause, "%s", strerror(errno));
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return set_cause(cause, "zlib: out of memory");
-	while (zr == Z_OK) {
-		if (zs.avail_in == 0) {
-			if ((n = read(fd, in, sizeof in)) <= 0)
-				break;
-			zs.next_in = in;
-			zs.avail_in = (uInt)n;
-		}
-		zs.next_out = out;
-		zs.avail_out = sizeof out;
-		zr = inflate(&zs, Z_NO_FLUSH);
-	}
-	if (zr != Z_STREAM_END)
-		set_cause(cause, "not gzip-compressed, or truncated");
-	else if (zs.avail_in > 0 || read(fd, in, 1) != 0)
-		set_cause(cause, "trailing bytes after the gzip stream");
-	else
-		rv = 0;
-	inflateEnd(&zs);
-	return rv;
-}
 
 static int
 hash_cmp(const void *a, const void *b)

@@ -1,7 +1,10 @@
 /*
  * ci: publish the work in progress of this host's transaction as one
  * unit, chained onto the head and closed by a signed ci entry, and
- * release the lock.
+ * release the lock.  A host that is behind (it opened the transaction
+ * with lock --skip) journals it without recording it as applied: its
+ * up then replays the branch in journal order, skipping the entry it
+ * was stuck at, as every other host does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,42 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 	return es;
 }
 
+/*
+ * JA_APPLIED, or 0 on a host that has not applied the head: marking
+ * its own entries applied would put them in its history before the
+ * entries it has not applied yet, and up (which goes on after the
+ * highest applied) would never apply those.  Such a transaction must
+ * begin with a skip of the entry the host is stuck at (lock --skip): a
+ * crash between the lock and its skip entry leaves one without.
+ * -1 with cause.
+ */
+static int
+ci_applied_flag(struct isconfd *d, const struct jhead *h, int *flag,
+    char **cause)
+{
+	uint64_t	applied;
+
+	*flag = JA_APPLIED;
+	if (journal_applied(d->journal, d->branch, &applied, cause) == -1)
+		return -1;
+	if (applied >= h->seq)
+		return 0;
+	*flag = 0;
+	switch (skip_opens_wip(d, applied + 1, cause)) {
+	case -1:
+		return -1;
+	case 0:
+		return set_cause(cause, "this host has applied %llu of the "
+		    "%llu entries of %s and this transaction does not begin "
+		    "with a skip of entry %llu (isconf unlock, then isconf "
+		    "lock --skip %llu MESSAGE)", (unsigned long long)applied,
+		    (unsigned long long)h->seq, d->branch,
+		    (unsigned long long)applied + 1,
+		    (unsigned long long)applied + 1);
+	}
+	return 0;
+}
+
 static void
 verb_ci(struct client *c)
 {
@@ -62,6 +101,7 @@ verb_ci(struct client *c)
 	struct entry	*wip = NULL, *es = NULL;
 	size_t		 n = 0;
 	char		*cause = NULL, idhex[13];
+	int		 applied_flag;
 
 	if (state_need_lock(c, &l) == -1)
 		return;
@@ -87,11 +127,12 @@ verb_ci(struct client *c)
 		client_exit(c, 0);
 		goto out;
 	}
-	if ((es = ci_build(c, wip, n, &h, &cause)) == NULL)
+	if (ci_applied_flag(d, &h, &applied_flag, &cause) == -1 ||
+	    (es = ci_build(c, wip, n, &h, &cause)) == NULL)
 		goto fail;
 	CRASH_POINT("ci-publish");	/* wip written, not published */
 	if (journal_append(d->journal, d->branch, es, n + 1,
-	    JA_CI | JA_APPLIED, &cause) == -1)
+	    JA_CI | applied_flag, &cause) == -1)
 		goto fail;
 	id_short(idhex, es[n].id);
 	client_info(c, "checked in %zu entries on %s: head %llu (%s)", n + 1,
@@ -106,6 +147,10 @@ verb_ci(struct client *c)
 		journal_state_set(d->journal, "last_ci", v, NULL);
 		free(v);
 	}
+	if (applied_flag == 0)
+		client_info(c, "this host has not applied all of %s: run "
+		    "'isconf up' to apply it in journal order (the entries of "
+		    "this transaction too)", d->branch);
 	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
 	lockd_announce_release(d, d->branch, l.host);

@@ -36,6 +36,7 @@ extern const struct verb_entry verb_resolve_entry;
 extern const struct verb_entry verb_ping_entry;
 extern const struct verb_entry verb_reboot_entry;
 extern const struct verb_entry verb_report_entry;
+extern const struct verb_entry verb_skip_entry;
 extern const struct verb_entry verb_snap_entry;
 extern const struct verb_entry verb_status_entry;
 extern const struct verb_entry verb_stop_entry;
@@ -58,6 +59,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_ping_entry,
 	&verb_reboot_entry,
 	&verb_report_entry,
+	&verb_skip_entry,
 	&verb_snap_entry,
 	&verb_status_entry,
 	&verb_stop_entry,
@@ -159,6 +161,16 @@ client_err(struct client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+client_hint(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	client_vtext(c, CTL_ERR, "isconf: ", fmt, ap);
+	va_end(ap);
+}
+
 /* A progress line for a terminal: only when the client's stderr is one
  * and it did not ask for quiet; redrawn in place. */
 void
@@ -245,6 +257,19 @@ client_path(struct client *c, const char *p)
 	if (p[0] == '/')
 		return xstrdup(p);
 	return path_join(c->req.cwd, p);
+}
+
+char *
+client_args(struct client *c, size_t from)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b);
+	for (i = from; i < c->req.argc; i++)
+		buf_printf(&b, "%s%s", i > from ? " " : "", c->req.argv[i]);
+	buf_add_u8(&b, 0);
+	return (char *)b.data;
 }
 
 const struct verb_entry *

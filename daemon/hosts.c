@@ -26,6 +26,7 @@ struct host_row {
 	int		 reachable;
 	uint64_t	 failed_seq;	/* its last up failed there, or 0 */
 	uint32_t	 failed_status;
+	uint32_t	 skipped;	/* entries it skipped */
 	int		 self;
 	uint64_t	 fork_seq;	/* a fork of its branch known here */
 	uint64_t	 diverged;	/* this host applied a losing side */
@@ -56,10 +57,11 @@ host_json(struct buf *b, const struct host_row *r)
 	buf_add_json(b, r->branch);
 	buf_printf(b, ",\"applied\":%llu,\"head\":%llu,\"lag\":%llu,"
 	    "\"last_seen_s\":%.1f,\"reachable\":%s,\"self\":%s,"
-	    "\"last_failure\":", (unsigned long long)r->applied,
+	    "\"skipped\":%u,\"last_failure\":", (unsigned long long)r->applied,
 	    (unsigned long long)r->head, (unsigned long long)(r->head >
 	    r->applied ? r->head - r->applied : 0), r->seen_ago,
-	    r->reachable ? "true" : "false", r->self ? "true" : "false");
+	    r->reachable ? "true" : "false", r->self ? "true" : "false",
+	    r->skipped);
 	if (r->failed_seq != 0)
 		buf_printf(b, "{\"entry\":%llu,\"status\":%u}",
 		    (unsigned long long)r->failed_seq, r->failed_status);
@@ -82,8 +84,11 @@ host_json(struct buf *b, const struct host_row *r)
 static void
 host_line(struct buf *b, const struct host_row *r)
 {
-	char	state[64];
+	char	state[64], skipped[32] = "";
+	size_t	n;
 
+	if (r->skipped > 0)
+		snprintf(skipped, sizeof skipped, ", %u skipped", r->skipped);
 	if (r->fork_seq != 0)
 		snprintf(state, sizeof state, "FORK at %llu",
 		    (unsigned long long)r->fork_seq);
@@ -101,6 +106,8 @@ host_line(struct buf *b, const struct host_row *r)
 		    (unsigned long long)(r->head - r->applied));
 	else
 		snprintf(state, sizeof state, "up to date");
+	n = strlen(state);
+	snprintf(state + n, sizeof state - n, "%s", skipped);
 	if (r->self) {
 		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
 		    r->branch, (unsigned long long)r->applied,
@@ -131,9 +138,15 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 {
 	struct jhead	h;
 	struct last_up	u;
+	struct skips	s;
 	int		found;
 
 	memset(r, 0, sizeof *r);
+	memset(&s, 0, sizeof s);
+	if (skips_taken(d, d->branch, &s, cause) == -1)
+		return -1;
+	r->skipped = (uint32_t)s.n;
+	skips_free(&s);
 	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &r->applied, cause) == -1 ||
 	    (found = report_last_up(d, &u, cause)) == -1)
@@ -178,6 +191,7 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 	r->reachable = peer_reachable(d, p);
 	r->failed_seq = p->failed_seq;
 	r->failed_status = p->failed_status;
+	r->skipped = p->skipped;
 	return host_fork(d, r, cause);
 }
 

@@ -85,7 +85,7 @@ struct metric_values {
 	uint64_t	 peers_known, peers_reachable;
 	const uint64_t	*messages[2], *message_bytes[2];  /* in, out; by kind */
 	uint64_t	 bytes[2];			/* in, out */
-	uint64_t	 dropped[4];	/* malformed, auth, domain, replay */
+	uint64_t	 dropped[10];	/* as reasons[] in metric_print */
 	uint64_t	 auth_failures, cache_chunks, cache_bytes;
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
@@ -96,6 +96,9 @@ struct metric_values {
 	char		**branches;	/* but fork copies and decisions */
 	uint64_t	*forked;	/* 1: a fork of it is recorded */
 	size_t		 nbranches;
+	uint64_t	 sync_refused[REFUSED_NREASONS];
+	struct jstaged	*staged;			/* by branch, run */
+	size_t		 nstaged;
 };
 
 /* How a metric's samples are labelled. */
@@ -104,11 +107,13 @@ enum metric_form {
 	METRIC_BRANCH,		/* branch */
 	METRIC_IN_OUT,		/* direction: two values */
 	METRIC_BY_KIND,		/* direction and gossip kind: two arrays */
-	METRIC_REASON,		/* why input was dropped: four values */
+	METRIC_REASON,		/* why input was dropped: ten values */
 	METRIC_LOCK,		/* branch and mine: held and mine */
 	METRIC_STREAM_REASON,	/* why a mesh connection was refused */
 	METRIC_HTTP_REASON,	/* why an HTTP connection was */
 	METRIC_EACH_BRANCH,	/* branch: one per branch */
+	METRIC_REFUSED,		/* why a sync run was refused */
+	METRIC_STAGED,		/* branch and from: entries, then bytes */
 };
 
 /* The mesh connection limits (doc/protocol.md, "TCP streams"). */
@@ -178,6 +183,11 @@ static const struct metric metrics[] = {
 	{ "branch_forked", "gauge", "1 when this host knows of a fork of "
 	    "the branch that is not resolved.", METRIC_EACH_BRANCH,
 	    MV(forked) },
+	{ "sync_refused_total", "counter", "Sync runs refused, by reason.",
+	    METRIC_REFUSED, MV(sync_refused) },
+	{ "staged_entries", "gauge", "Entries received, not yet covered by "
+	    "a signature, by branch and source.", METRIC_STAGED, 0 },
+	{ "staged_bytes", "gauge", "Their encoded bytes.", METRIC_STAGED, 1 },
 };
 #undef MV
 
@@ -186,8 +196,10 @@ metric_print(struct buf *b, const struct metric *m,
     const struct metric_values *v)
 {
 	static const char *const reasons[] = { "malformed", "auth", "domain",
-	    "replay" };
-	const void	*field = (const char *)v + m->value;
+	    "replay", "body", "type", "peers_full", "moved", "unconfirmed",
+	    "relayed" };
+	const void	*field = (const char *)v + (m->form == METRIC_STAGED ?
+			    0 : m->value);
 	const uint64_t	*x = field, *const *kind = field;
 	size_t		 i;
 
@@ -208,7 +220,8 @@ metric_print(struct buf *b, const struct metric *m,
 		by_kind(b, m->name, kind[0], kind[1]);
 		break;
 	case METRIC_REASON:
-		by_reason(b, m->name, reasons, x, 4);
+		by_reason(b, m->name, reasons, x,
+		    sizeof reasons / sizeof reasons[0]);
 		break;
 	case METRIC_STREAM_REASON:
 		by_reason(b, m->name, stream_reasons, x, 4);
@@ -225,6 +238,16 @@ metric_print(struct buf *b, const struct metric *m,
 		for (i = 0; i < v->nbranches; i++)
 			buf_printf(b, "isconf_%s{branch=\"%s\"} %llu\n",
 			    m->name, v->branches[i], (unsigned long long)x[i]);
+		break;
+	case METRIC_REFUSED:
+		by_reason(b, m->name, sync_refusal_names, x, REFUSED_NREASONS);
+		break;
+	case METRIC_STAGED:	/* m->value: 0 entries, 1 bytes */
+		for (i = 0; i < v->nstaged; i++)
+			buf_printf(b, "isconf_%s{branch=\"%s\",from=\"%s\"} "
+			    "%llu\n", m->name, v->staged[i].branch,
+			    v->staged[i].run, (unsigned long long)(m->value ?
+			    v->staged[i].bytes : v->staged[i].n));
 		break;
 	}
 }
@@ -244,9 +267,11 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	if (journal_head(d->journal, d->branch, &h, cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &v->applied, cause) == -1 ||
 	    cache_stats(d->cache, &v->cache_chunks, &v->cache_bytes,
-	    cause) == -1 ||
+	    cause) == -1 || journal_stage_list(d->journal, &v->staged,
+	    &v->nstaged, cause) == -1 ||
 	    (held = journal_lock_get(d->journal, d->branch, &l, cause)) == -1)
 		return -1;
+	memcpy(v->sync_refused, d->sync_refused, sizeof v->sync_refused);
 	if (held) {
 		v->lock[0] = 1;
 		v->lock[1] = strcmp(l.host, d->conf.hostname) == 0;
@@ -269,6 +294,12 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->dropped[1] = v->auth_failures = ns->drop_auth;
 	v->dropped[2] = ns->drop_domain;
 	v->dropped[3] = ns->drop_replay;
+	v->dropped[4] = ns->drop_body;
+	v->dropped[5] = ns->drop_type;
+	v->dropped[6] = ns->drop_peers_full;
+	v->dropped[7] = ns->drop_moved;
+	v->dropped[8] = ns->drop_unconfirmed;
+	v->dropped[9] = ns->drop_relayed;
 	v->chunk_bytes[0] = d->chunk_bytes_fetched;
 	v->chunk_bytes[1] = d->chunk_bytes_served;
 	v->chunks[0] = d->chunks_fetched;
@@ -326,6 +357,7 @@ metric_values_free(struct metric_values *v)
 		free(v->branches[--v->nbranches]);
 	free(v->branches);
 	free(v->forked);
+	journal_stage_list_free(v->staged, v->nstaged);
 }
 
 int

@@ -241,6 +241,7 @@ isconfd_close(struct isconfd *d)
 {
 	size_t	i;
 
+	bundle_apply_stop(d);
 	control_close(d);
 	upexec_close(d);
 	http_close(d);

@@ -61,10 +61,14 @@ struct peer {
 	uint64_t		 applied;
 	uint64_t		 failed_seq;	/* its last up failed here, or 0 */
 	uint32_t		 failed_status;
+	uint32_t		 skipped;	/* entries it skipped (issue 16) */
 	struct peer_head	*heads;
 	size_t			 nheads;
+	int64_t			 clock_off_ms;	/* its clock minus ours */
 	TAILQ_ENTRY(peer)	 entry;
 };
+/* A peer's clock this far off ours is shown by status. */
+#define PEER_CLOCK_OFF_MS	(60 * 1000)
 TAILQ_HEAD(peers, peer);
 
 /* The exec an up runs now, or one an earlier daemon started that is
@@ -98,6 +102,17 @@ struct serve_run;
 struct up_job;
 struct http;
 
+/* Why a sync run was refused (status, /metrics). */
+enum sync_refusal {
+	REFUSED_UNSIGNED,	/* its tail (or a ci) not signed */
+	REFUSED_CHAIN,		/* hash chain broken */
+	REFUSED_STAGE_LIMIT,	/* more staged than SYNC_STAGE_MAX */
+	REFUSED_BAD_SIG,	/* a signature fails or is not trusted */
+	REFUSED_OTHER,
+	REFUSED_NREASONS
+};
+extern const char *const sync_refusal_names[REFUSED_NREASONS];
+
 struct isconfd {
 	struct conf		 conf;
 	const char		*maincf;	/* -c, or NULL */
@@ -125,6 +140,7 @@ struct isconfd {
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
+	size_t			 max_peers;	/* PEERS_MAX; lower in tests */
 	struct sockaddr_in	*statics;	/* from the nets file */
 	size_t			 nstatics;
 	struct event		*gossip_ev;
@@ -136,6 +152,7 @@ struct isconfd {
 	struct lock_claim	*granted;	/* claims we granted */
 	struct sync_run		*syncs;		/* running entry syncs */
 	struct serve_run	*serves;	/* entries being served */
+	struct bundle_job	*bundle;	/* the bundle apply running */
 	int			 quorum;	/* IS_LOCK_QUORUM */
 	struct http		*http;
 	uint64_t		 replay_failures;
@@ -144,6 +161,7 @@ struct isconfd {
 	uint64_t		 chunks_fetched, chunk_bytes_fetched;
 	struct refusal		*refusals;	/* refusal.c */
 	uint64_t		 refused_total;
+	uint64_t		 sync_refused[REFUSED_NREASONS];
 };
 
 /* peers.c */
@@ -229,6 +247,12 @@ void	 sync_chunks(struct isconfd *, const char *branch, struct client *,
 int	 entries_verify(struct isconfd *, const char *branch,
 	    const struct entry *, size_t, const uint8_t *parent,
 	    char **cause);
+/* The signatures of the staged entries (lo, hi) of (branch, run),
+ * newest first, as entries_verify checks them; *bound (allocated) is
+ * the branch they are bound to, and moves to a fork entry's parent for
+ * the entries below it. */
+int	 stage_verify(struct isconfd *, const char *branch, const char *run,
+	    uint64_t lo, uint64_t hi, char **bound, char **cause);
 /* A fork recorded on branch: 1 with its description ("SEQ ours theirs
  * BRANCH PEER", caller frees) and seq, 0 if none, -1 error. */
 int	 fork_get(struct isconfd *, const char *branch, char **info,
@@ -260,11 +284,44 @@ int	 resolve_status(struct isconfd *, const char *branch, struct buf *,
 
 /* lockd.c: one lock per branch across the mesh. */
 void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
+/* lockd_claim whose transaction begins with first (journaled into the
+ * wip after the lock entry once the lock is held; copied). */
+void	 lockd_claim_first(struct client *, const char *msg,
+	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
 void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
 void	 lockd_announce_release(struct isconfd *, const char *branch,
 	    const char *holder);
 void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
+
+/* skipped.c: the entries a checked-in skip entry skips (issue 16). */
+struct skips {
+	struct skip_info	*v;
+	uint64_t		*by;	/* the seq of the skip entry */
+	size_t			 n;
+	uint64_t		 upto;	/* the head when loaded */
+};
+/* Load the skips of branch after seq after into a zeroed (or loaded)
+ * s, freed with skips_free: 0, or -1. */
+int	 skips_load(struct isconfd *, const char *branch, uint64_t after,
+	    struct skips *, char **cause) MUST_CHECK;
+void	 skips_free(struct skips *);
+/* The skips of branch that this host applied (recorded as skipped). */
+int	 skips_taken(struct isconfd *, const char *branch, struct skips *,
+	    char **cause) MUST_CHECK;
+/* 1 and the skip's seq if a later skip entry names e (seq and id), else
+ * 0. */
+int	 skips_find(const struct skips *, const struct entry *, uint64_t *by);
+/* Check that arg (SEQ or BRANCH:SEQ) names an entry of this host's
+ * branch that may be skipped: received, a snap, exec or reboot, not
+ * skipped already (checked in, or in the wip).  0 and k's seq and id
+ * (reason NULL), or -1 with cause saying why not. */
+int	 skip_check(struct isconfd *, const char *arg, struct skip_info *,
+	    char **cause);
+/* 1 if this host's transaction begins with a skip of entry seq (the
+ * entry after its lock entry), 0 if not, -1. */
+int	 skip_opens_wip(struct isconfd *, uint64_t seq, char **cause)
+	    MUST_CHECK;
 
 /* control.c */
 int	 control_listen(struct isconfd *, char **cause);
@@ -274,6 +331,9 @@ void	 client_out(struct client *, const char *, ...)
 void	 client_info(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_err(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* "isconf: hint" on stderr, even with -q: what to do after an error. */
+void	 client_hint(struct client *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 client_exit(struct client *, int status);
 /* "isconf: error: cause", exit status 1. */
@@ -289,6 +349,9 @@ int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the
  * caller frees. */
 char	*client_path(struct client *, const char *);
+/* The request's arguments from the from'th on, joined by spaces: a new
+ * string the caller frees ("" if none). */
+char	*client_args(struct client *, size_t from);
 
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
 pid_t	 child_spawn(struct isconfd *, char *const argv[], int cwdfd,
@@ -418,6 +481,7 @@ const struct verb_entry *verb_entry_find(const char *name);
 /* What verbs export to each other (bundle: its two halves). */
 void	bundle_create(struct client *);
 void	bundle_apply(struct client *);
+void	bundle_apply_stop(struct isconfd *);
 /* The up running: 0 none, else 1 with its start (epoch s), the entry
  * it is at (0: still fetching) and the head, and whether it waits for
  * an earlier run's exec. */

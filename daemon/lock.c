@@ -3,8 +3,16 @@
  * across the mesh (lockd.c), which journals a lock entry, carrying the
  * message, into the work in progress; ci publishes that work and unlock
  * throws it away.
+ *
+ * A host that has not applied its branch's head may not lock: its
+ * changes would be made on a state the others do not have.  One
+ * exception (issue 16): a host stuck at entry SEQ, the first it has not
+ * applied, may open a transaction that begins by skipping SEQ, `lock
+ * --skip SEQ MESSAGE`; otherwise an entry that fails everywhere but on
+ * its origin could be repaired from the origin only.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "isconfd.h"
 
@@ -14,19 +22,6 @@ const struct verb_entry verb_lock_entry = {
 	.name = "lock",
 	.exec = verb_lock,
 };
-
-static char *
-join_args(struct client *c, size_t from)
-{
-	struct buf	b;
-	size_t		i;
-
-	buf_init(&b);
-	for (i = from; i < c->req.argc; i++)
-		buf_printf(&b, "%s%s", i > from ? " " : "", c->req.argv[i]);
-	buf_add_u8(&b, 0);
-	return (char *)b.data;
-}
 
 static void
 lock_refuse(struct client *c, const struct jlock *l)
@@ -39,16 +34,68 @@ lock_refuse(struct client *c, const struct jlock *l)
 	client_exit(c, EXIT_LOCKED);
 }
 
+/*
+ * lock --skip SEQ: the skip entry the transaction begins with, checked
+ * as skip checks it, and on a host that is behind only of the entry it
+ * is stuck at.  0 and the entry, or -1 after telling the client.
+ */
+static int
+lock_skip_entry(struct client *c, const char *arg, const char *msg,
+    uint64_t applied, uint64_t head, struct entry *e)
+{
+	struct isconfd		*d = c->d;
+	struct skip_info	 k;
+	char			*cause = NULL;
+
+	if (skip_check(d, arg, &k, &cause) == -1) {
+		client_err(c, "lock --skip refused: %s", cause);
+		free(cause);
+		client_exit(c, 1);
+		return -1;
+	}
+	if (applied < head && k.seq != applied + 1) {
+		client_err(c, "lock --skip refused: this host is stuck at "
+		    "entry %llu (it has applied %llu of the %llu entries of "
+		    "%s), so the transaction it opens may skip only that "
+		    "entry", (unsigned long long)applied + 1,
+		    (unsigned long long)applied, (unsigned long long)head,
+		    d->branch);
+		client_exit(c, 1);
+		return -1;
+	}
+	memset(e, 0, sizeof *e);
+	e->kind = ENTRY_SKIP;
+	e->time = now_ns() / 1000000000;
+	e->host = xstrdup(d->conf.hostname);
+	e->author = xstrdup(c->req.author);
+	e->message = xstrdup(msg);
+	k.reason = xstrdup("");
+	skip_encode(&k, &e->payload);
+	skip_info_free(&k);
+	return 0;
+}
+
 static void
 verb_lock(struct client *c)
 {
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
 	struct jhead	 h;
+	struct entry	 skip;
 	uint64_t	 applied;
+	const char	*skip_arg = NULL;
 	char		*msg, *cause = NULL;
 
-	msg = join_args(c, 1);
+	if (c->req.argc >= 2 && strcmp(c->req.argv[1], "--skip") == 0) {
+		if (c->req.argc < 3) {
+			client_err(c, "usage: isconf lock [--skip SEQ] "
+			    "MESSAGE...");
+			client_exit(c, EXIT_USAGE);
+			return;
+		}
+		skip_arg = c->req.argv[2];
+	}
+	msg = client_args(c, skip_arg != NULL ? 3 : 1);
 	if (*str_trim(msg) == '\0') {
 		client_err(c, "lock needs a message: isconf lock MESSAGE...");
 		client_exit(c, EXIT_NO_MESSAGE);
@@ -66,6 +113,16 @@ verb_lock(struct client *c)
 	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
 	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
 		client_fail(c, cause);
+		goto out;
+	}
+	if (skip_arg != NULL) {
+		if (lock_skip_entry(c, skip_arg, msg, applied, h.seq,
+		    &skip) == -1)
+			goto out;
+		/* The base is the head received, not applied: peers deny a
+		 * claim that builds on less than they have. */
+		lockd_claim_first(c, msg, h.seq, &skip);
+		entry_free(&skip);
 		goto out;
 	}
 	if (applied < h.seq) {

@@ -13,6 +13,8 @@
  * announces LOCKED; ci and unlock announce RELEASE.  Claims are resent
  * every 250 ms while unanswered: datagrams get lost.
  */
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ struct lock_claim {
 	int64_t			 time;
 	/* ours */
 	struct client		*c;
+	struct entry		*first;		/* after the lock entry */
 	struct event		*retry;
 	struct event		*deadline;
 	char			**asked;
@@ -40,6 +43,14 @@ struct lock_claim {
 	int64_t			 granted_at;
 	struct lock_claim	*next;
 };
+
+static void
+lock_malformed(struct isconfd *d, const struct net_dgram *g)
+{
+	net_reject(d->net, NET_REJECT_BODY, "dropped a malformed lock "
+	    "message (type %u) from %s (%s)", g->type,
+	    inet_ntoa(g->from.sin_addr), g->host);
+}
 
 static void
 claim_free(struct lock_claim *k)
@@ -58,6 +69,9 @@ claim_free(struct lock_claim *k)
 	free(k->host);
 	free(k->author);
 	free(k->message);
+	if (k->first != NULL)
+		entry_free(k->first);
+	free(k->first);
 	free(k);
 }
 
@@ -109,6 +123,19 @@ announce_release(struct isconfd *d, const char *branch, const char *holder)
 	buf_free(&b);
 }
 
+/* The transaction's first entry (lock --skip), or nothing.  If it
+ * cannot be journaled, the lock is let go: a lock taken for a skip
+ * must not stay without it. */
+static int
+lock_take_first(struct isconfd *d, struct lock_claim *k, char **cause)
+{
+	if (k->first == NULL ||
+	    journal_wip_add(d->journal, k->branch, k->first, cause) == 0)
+		return 0;
+	journal_lock_clear(d->journal, k->branch, NULL);
+	return -1;
+}
+
 /* We hold it: journal the lock entry, tell the client and everyone. */
 static void
 lock_take(struct client *c, struct lock_claim *k)
@@ -129,7 +156,8 @@ lock_take(struct client *c, struct lock_claim *k)
 	e.host = xstrdup(k->host);
 	e.author = xstrdup(k->author);
 	e.message = xstrdup(k->message);
-	if (journal_lock_set(d->journal, k->branch, &l, &e, &cause) == -1) {
+	if (journal_lock_set(d->journal, k->branch, &l, &e, &cause) == -1 ||
+	    lock_take_first(d, k, &cause) == -1) {
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
@@ -254,6 +282,13 @@ claim_deadline(evutil_socket_t fd, short events, void *arg)
 void
 lockd_claim(struct client *c, const char *msg, uint64_t base_seq)
 {
+	lockd_claim_first(c, msg, base_seq, NULL);
+}
+
+void
+lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
+    const struct entry *first)
+{
 	struct isconfd		*d = c->d;
 	struct lock_claim	*k = xcalloc(1, sizeof *k);
 	struct peer		*p;
@@ -269,6 +304,10 @@ lockd_claim(struct client *c, const char *msg, uint64_t base_seq)
 	k->base_seq = base_seq;
 	k->time = now_ns() / 1000000000;
 	k->c = c;
+	if (first != NULL) {
+		k->first = xcalloc(1, sizeof *k->first);
+		entry_copy(k->first, first);
+	}
 	/* Every known peer, not only those heard from lately: in a large
 	 * mesh a live peer may not have gossiped to us for a while, and
 	 * two claimants that do not ask each other could both win (the
@@ -305,8 +344,10 @@ on_answer(struct isconfd *d, const struct net_dgram *g)
 	char			 when[64];
 	size_t			 i;
 
-	if (wire_answer_decode(g->type, g->body, g->len, &a) == -1)
+	if (wire_answer_decode(g->type, g->body, g->len, &a) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	if (k == NULL || strcmp(a.branch, k->branch) != 0 ||
 	    a.clock != k->clock || strcmp(a.claimant, k->host) != 0)
 		goto out;
@@ -395,8 +436,10 @@ on_claim(struct isconfd *d, const struct net_dgram *g)
 	char			 why[128], when[64], *cause = NULL;
 	int			 held;
 
-	if (wire_claim_decode(g->body, g->len, &wc) == -1)
+	if (wire_claim_decode(g->body, g->len, &wc) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	k = xcalloc(1, sizeof *k);
 	k->branch = wc.branch;
 	k->clock = wc.clock;
@@ -548,8 +591,10 @@ on_locked(struct isconfd *d, const struct net_dgram *g)
 	struct wire_lock	w;
 	struct jlock		l;
 
-	if (wire_locked_decode(g->body, g->len, &w) == -1)
+	if (wire_locked_decode(g->body, g->len, &w) == -1) {
+		lock_malformed(d, g);
 		return;
+	}
 	wire_lock_jlock(&w, &l);
 	lockd_locked(d, w.branch, &l);
 	wire_lock_free(&w);
@@ -577,7 +622,8 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 			lockd_release(d, branch, holder);
 			free(branch);
 			free(holder);
-		}
+		} else
+			lock_malformed(d, g);
 		break;
 	}
 }

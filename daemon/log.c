@@ -28,7 +28,14 @@ log_applied(struct isconfd *d, struct buf *b, const char *branch,
 	if ((r = journal_applied_get(d->journal, branch, e->seq, &a,
 	    cause)) == -1)
 		return -1;
-	if (r == 1) {
+	if (r == 1 && a.status == JA_SKIPPED) {
+		fmt_time(when, sizeof when, a.time);
+		if (json)
+			buf_printf(b, ",\"applied\":null,\"skipped\":"
+			    "{\"time\":%lld}", (long long)a.time);
+		else
+			buf_printf(b, "\tskipped %s", when);
+	} else if (r == 1) {
 		fmt_time(when, sizeof when, a.time);
 		if (json)
 			buf_printf(b, ",\"applied\":{\"time\":%lld,"

@@ -16,7 +16,9 @@
 
 #include "isconfd.h"
 
-#define MAX_PEERS		65536
+/* The peer table's cap (doc/protocol.md): hellos from new hosts are
+ * dropped beyond it until forgotten peers make room. */
+#define PEERS_MAX		65536
 
 static void
 peer_heads_free(struct peer *p)
@@ -141,10 +143,13 @@ hello_build(struct isconfd *d, struct buf *b)
 {
 	uint64_t	 applied;
 	struct last_up	 u;
+	struct skips	 s;
 	int		 failed = 0, r;
 	char		*cause = NULL;
 
+	memset(&s, 0, sizeof s);
 	if (journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
+	    skips_taken(d, d->branch, &s, &cause) == -1 ||
 	    (r = report_last_up(d, &u, &cause)) == -1)
 		goto fail;
 	buf_add_str(b, d->branch);
@@ -155,10 +160,13 @@ hello_build(struct isconfd *d, struct buf *b)
 	}
 	buf_add_u64(b, failed ? u.seq : 0);
 	buf_add_u32(b, failed ? (uint32_t)u.status : 0);
+	buf_add_u32(b, (uint32_t)s.n);
+	skips_free(&s);
 	if (hello_heads(d, b, &cause) == -1 || hello_lock(d, b, &cause) == -1)
 		goto fail;
 	return 0;
 fail:
+	skips_free(&s);
 	log_warnx("gossip: %s; no hello sent this round", cause);
 	free(cause);
 	return -1;
@@ -349,6 +357,31 @@ hello_locks(struct isconfd *d, const struct wire_hello *h)
 	}
 }
 
+/* A new peer, or NULL when the table is full (counted). */
+static struct peer *
+peer_add(struct isconfd *d, const struct net_dgram *g)
+{
+	struct peer	*p;
+
+	if (d->npeers >= d->max_peers) {
+		net_reject(d->net, NET_REJECT_PEERS_FULL, "peer table full "
+		    "(%zu hosts): hello from %s dropped", d->max_peers,
+		    g->host);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->host = xstrdup(g->host);
+	TAILQ_INSERT_TAIL(&d->peers, p, entry);
+	d->npeers++;
+	log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
+	return p;
+}
+
+/*
+ * A hello.  Only a whole, well-formed one is believed: it alone makes
+ * a peer, so junk that passed the HMAC cannot fill the table or count
+ * towards IS_LOCK_QUORUM.
+ */
 static void
 hello_recv(struct isconfd *d, const struct net_dgram *g)
 {
@@ -356,34 +389,30 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	struct wire_hello	 h;
 	struct jlock		 mine;
 	size_t			 i;
-	int			 fresh = p == NULL, rv;
+	int			 fresh = p == NULL;
 
-	if (fresh) {
-		if (d->npeers >= MAX_PEERS)
-			return;
-		p = xcalloc(1, sizeof *p);
-		p->host = xstrdup(g->host);
-		TAILQ_INSERT_TAIL(&d->peers, p, entry);
-		d->npeers++;
-		log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
+	if (wire_hello_decode(g->body, g->len, &h) == -1) {
+		net_reject(d->net, NET_REJECT_BODY, "dropped a malformed hello "
+		    "from %s (%s)", inet_ntoa(g->from.sin_addr), g->host);
+		goto out;
 	}
+	if (fresh && (p = peer_add(d, g)) == NULL)
+		goto out;
 	p->addr = g->from;
 	p->last_seen = now_ns();
-	rv = wire_hello_decode(g->body, g->len, &h);
-	/* What was read stands even when the rest is malformed. */
+	p->clock_off_ms = g->sent_ms - p->last_seen / 1000000;
 	free(p->branch);
 	peer_heads_free(p);
 	p->branch = h.branch;
 	p->applied = h.applied;
 	p->failed_seq = h.failed_seq;
 	p->failed_status = h.failed_status;
+	p->skipped = h.skipped;
 	p->heads = h.heads;
 	p->nheads = h.nheads;
 	h.branch = NULL;
 	h.heads = NULL;
 	h.nheads = 0;
-	if (rv == -1)
-		goto out;
 	for (i = 0; i < p->nheads; i++)
 		head_check(d, p, &p->heads[i]);
 	if (h.nolocks) {
@@ -403,15 +432,53 @@ out:
 	wire_hello_free(&h);
 }
 
+/*
+ * A peer's address changes only once it has gone quiet at the old one:
+ * a key holder sending under its name from elsewhere cannot move where
+ * its traffic goes while it is up (net/ already refuses relays).
+ */
+static int
+peer_moved(struct isconfd *d, const struct net_dgram *g)
+{
+	struct peer	*p = peer_find(d, g->host);
+	char		 old[INET_ADDRSTRLEN];
+
+	if (p == NULL || (p->addr.sin_addr.s_addr == g->from.sin_addr.s_addr &&
+	    p->addr.sin_port == g->from.sin_port) || !peer_reachable(d, p))
+		return 0;
+	inet_ntop(AF_INET, &p->addr.sin_addr, old, sizeof old);
+	net_reject(d->net, NET_REJECT_MOVED, "dropped a datagram from %s "
+	    "(%s): that host is up at %s", inet_ntoa(g->from.sin_addr),
+	    g->host, old);
+	return 1;
+}
+
+/* A sender answered our challenge (net.h): greet it, since the datagram
+ * that made us ask was dropped. */
+static void
+on_fresh(void *arg, const char *host, const struct sockaddr_in *from)
+{
+	struct isconfd	*d = arg;
+
+	(void)host;
+	hello_to(d, from);
+}
+
 static void
 on_dgram(void *arg, const struct net_dgram *g)
 {
 	struct isconfd	*d = arg;
 
+	if (peer_moved(d, g))
+		return;
 	if (g->type == MSG_HELLO)
 		hello_recv(d, g);
-	else
+	else if (g->type >= MSG_CLAIM && g->type <= MSG_RELEASE)
 		lockd_dgram(d, g);
+	else
+		net_reject(d->net, NET_REJECT_TYPE, "dropped a datagram of "
+		    "unknown type %u from %s (%s)", g->type,
+		    inet_ntoa(g->from.sin_addr), g->host);
 }
 
 /* Drop peers unheard of for IS_PEER_FORGET_S (rules_forget says why). */
@@ -509,6 +576,12 @@ mesh_open(struct isconfd *d, char **cause)
 	    atoi(v) >= 50)
 		d->gossip_ms = atoi(v);
 	d->forget_ms = GOSSIP_FORGET_MS;
+	d->max_peers = PEERS_MAX;
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests fill the table without sending 65,536 hellos. */
+	if ((v = getenv("ISCONF_MAX_PEERS")) != NULL && atoi(v) > 0)
+		d->max_peers = (size_t)atoi(v);
+#endif
 	if ((v = env_get(&d->conf.env, "IS_PEER_FORGET_S")) != NULL &&
 	    atoll(v) > 0)
 		d->forget_ms = atoll(v) * 1000;
@@ -523,6 +596,7 @@ mesh_open(struct isconfd *d, char **cause)
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);
 	net_set_identity(d->net, d->pk, d->sk, mesh_trust);
+	net_set_fresh_cb(d->net, on_fresh);
 	d->gossip_ev = evtimer_new(d->base, gossip_tick, d);
 	evtimer_add(d->gossip_ev, &now);
 	return 0;

@@ -69,13 +69,19 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		    first ? "" : ",", (unsigned long long)seq,
 		    entry_kind_name(e.kind));
 		buf_add_json(b, detail);
-		if (applied)
+		if (applied && a.status == JA_SKIPPED)
+			buf_printf(b, ",\"status\":null,\"skipped\":true}");
+		else if (applied)
 			buf_printf(b, ",\"status\":%d,\"duration_ms\":%lld}",
 			    a.status, (long long)a.duration_ms);
 		else
 			buf_printf(b, ",\"status\":%d,\"failed\":true}",
 			    u->status);
-	} else if (applied)
+	} else if (applied && a.status == JA_SKIPPED)
+		buf_printf(b, "  %-5llu %-6s %-6s %8s  %s\n",
+		    (unsigned long long)seq, entry_kind_name(e.kind),
+		    "SKIP", "-", detail);
+	else if (applied)
 		buf_printf(b, "  %-5llu %-6s %-6d %8lld  %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind), a.status,
 		    (long long)a.duration_ms, detail);

@@ -15,6 +15,32 @@ const struct verb_entry verb_status_entry = {
 	.exec = verb_status,
 };
 
+/* The entries this host skipped (issue 16) and the skips that did it:
+ * a line only when there are some; JSON always has the array. */
+static int
+status_skipped(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct skips	s;
+	size_t		i;
+
+	memset(&s, 0, sizeof s);
+	if (skips_taken(d, d->branch, &s, cause) == -1)
+		return -1;
+	if (s.n > 0)
+		buf_printf(b, json ? "\"skipped\":[" : "skipped:  ");
+	for (i = 0; i < s.n; i++)
+		buf_printf(b, json ? "%s{\"seq\":%llu,\"by\":%llu}" :
+		    "%sentry %llu (by entry %llu)", i > 0 ? ", " : "",
+		    (unsigned long long)s.v[i].seq,
+		    (unsigned long long)s.by[i]);
+	if (json)
+		buf_printf(b, s.n ? "]," : "\"skipped\":[],");
+	else if (s.n)
+		buf_add_u8(b, '\n');
+	skips_free(&s);
+	return 0;
+}
+
 static int
 status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -141,6 +167,121 @@ status_up(struct isconfd *d, struct buf *b, int json)
 	buf_add_u8(b, '\n');
 }
 
+/* Authenticated datagrams refused after the HMAC (net.h). */
+static void
+status_gossip_drops(const struct net_stats *ns, struct buf *b, int json)
+{
+	if (json)
+		buf_printf(b, "\"body\":%llu,\"type\":%llu,"
+		    "\"peers_full\":%llu,\"moved\":%llu,"
+		    "\"unconfirmed\":%llu,\"relayed\":%llu},",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full,
+		    (unsigned long long)ns->drop_moved,
+		    (unsigned long long)ns->drop_unconfirmed,
+		    (unsigned long long)ns->drop_relayed);
+	else
+		buf_printf(b, "          %llu malformed bodies, %llu unknown "
+		    "types, %llu hellos with the peer table full, %llu from "
+		    "another address of a peer, %llu of unconfirmed "
+		    "sessions, %llu relayed\n",
+		    (unsigned long long)ns->drop_body,
+		    (unsigned long long)ns->drop_type,
+		    (unsigned long long)ns->drop_peers_full,
+		    (unsigned long long)ns->drop_moved,
+		    (unsigned long long)ns->drop_unconfirmed,
+		    (unsigned long long)ns->drop_relayed);
+}
+
+/* Peers whose clocks are far off ours: harmless to the protocol (it
+ * uses none), but logs and lock times read wrong. */
+static void
+status_clocks(struct isconfd *d, struct buf *b, int json)
+{
+	struct peer	*p;
+	long long	 s;
+	int		 first = 1;
+
+	if (json)
+		buf_printf(b, "\"clock_off\":{");
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (llabs(p->clock_off_ms) < PEER_CLOCK_OFF_MS)
+			continue;
+		s = (p->clock_off_ms + (p->clock_off_ms < 0 ? -500 : 500)) /
+		    1000;
+		if (json) {
+			buf_printf(b, "%s", first ? "" : ",");
+			buf_add_json(b, p->host);
+			buf_printf(b, ":%lld", s);
+		} else
+			buf_printf(b, "clock:    %s's clock is %lld s %s this "
+			    "host's\n", p->host, llabs(s), s > 0 ?
+			    "ahead of" : "behind");
+		first = 0;
+	}
+	if (json)
+		buf_printf(b, "},");
+}
+
+/* Entries staged before a signature covers them (sync runs, a bundle
+ * apply), and the sync runs refused, by reason. */
+static int
+status_staged(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	struct jstaged	*g;
+	uint64_t	 total = 0;
+	size_t		 n, i;
+	const char	*sep = "";
+
+	if (journal_stage_list(d->journal, &g, &n, cause) == -1)
+		return -1;
+	if (json)
+		buf_printf(b, "\"staged\":[");
+	for (i = 0; i < n; i++) {
+		if (json) {
+			buf_printf(b, "%s{", i ? "," : "");
+			json_kv(b, "branch", g[i].branch, 1);
+			json_kv(b, "from", g[i].run, 1);
+			buf_printf(b, "\"entries\":%llu,\"bytes\":%llu}",
+			    (unsigned long long)g[i].n,
+			    (unsigned long long)g[i].bytes);
+		} else
+			buf_printf(b, "staged:   %llu entries (%llu bytes) of %s "
+			    "from %s, not yet signed\n",
+			    (unsigned long long)g[i].n,
+			    (unsigned long long)g[i].bytes, g[i].branch,
+			    g[i].run);
+	}
+	journal_stage_list_free(g, n);
+	if (json)
+		buf_printf(b, "],\"sync_refused\":{");
+	for (i = 0; i < REFUSED_NREASONS; i++) {
+		total += d->sync_refused[i];
+		if (json)
+			buf_printf(b, "%s\"%s\":%llu", i ? "," : "",
+			    sync_refusal_names[i],
+			    (unsigned long long)d->sync_refused[i]);
+	}
+	if (json) {
+		buf_printf(b, "},");
+		return 0;
+	}
+	if (total == 0)
+		return 0;
+	buf_printf(b, "refused:  %llu sync runs (", (unsigned long long)total);
+	for (i = 0; i < REFUSED_NREASONS; i++) {
+		if (d->sync_refused[i] == 0)
+			continue;
+		buf_printf(b, "%s%llu %s", sep,
+		    (unsigned long long)d->sync_refused[i],
+		    sync_refusal_names[i]);
+		sep = ", ";
+	}
+	buf_printf(b, ")\n");
+	return 0;
+}
+
 static int
 status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -157,7 +298,7 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json)
 		buf_printf(b, "\"peers\":{\"known\":%zu,\"reachable\":%zu},"
 		    "\"dropped\":{\"malformed\":%llu,\"auth\":%llu,"
-		    "\"domain\":%llu,\"replay\":%llu},", d->npeers,
+		    "\"domain\":%llu,\"replay\":%llu,", d->npeers,
 		    peers_reachable(d), (unsigned long long)ns->drop_malformed,
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
@@ -170,6 +311,8 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 		    (unsigned long long)ns->drop_auth,
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
+	status_gossip_drops(ns, b, json);
+	status_clocks(d, b, json);
 	if (resolve_status(d, d->branch, b, json, cause) == -1 ||
 	    resolve_diverged(d, b, json, cause) == -1)
 		return -1;
@@ -271,10 +414,12 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
-	if (status_lock(d, &b, json, cause) == -1)
+	if (status_skipped(d, &b, json, cause) == -1 ||
+	    status_lock(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
-	if (status_mesh(d, &b, json, cause) == -1)
+	if (status_mesh(d, &b, json, cause) == -1 ||
+	    status_staged(d, &b, json, cause) == -1)
 		goto fail;
 	refusal_status(d, &b, json);
 	status_streams(d, &b, json);

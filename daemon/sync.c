@@ -33,6 +33,11 @@
 /* A peer gone this long leaves its staged entries to be dropped. */
 #define SYNC_STAGE_TTL		3600
 
+const char *const sync_refusal_names[REFUSED_NREASONS] = {
+	"unsigned_tail", "broken_chain", "staging_limit", "bad_signature",
+	"other",
+};
+
 struct sync_wait {
 	struct isconfd	*d;
 	int		 outstanding;
@@ -163,6 +168,19 @@ sig_walk_one(void *arg, const struct entry *e, char **cause)
 	return 0;
 }
 
+int
+stage_verify(struct isconfd *d, const char *branch, const char *run,
+    uint64_t lo, uint64_t hi, char **bound, char **cause)
+{
+	struct sig_walk	w = { d, *bound };
+	int		rv;
+
+	rv = journal_stage_walk(d->journal, branch, run, lo, hi, 0,
+	    sig_walk_one, &w, cause);
+	*bound = w.branch;
+	return rv;
+}
+
 /* Every signature in (base, tail) after the one at tail (the last in
  * the batch), which the caller verified. */
 static int
@@ -175,9 +193,8 @@ run_verify_below(struct sync_run *s, char **cause)
 	for (i = s->nbatch; i-- > 0 && rv == 0; )
 		rv = sig_walk_one(&w, &s->batch[i], cause);
 	if (rv == 0 && s->staged_upto > s->base.seq)
-		rv = journal_stage_walk(s->d->journal, s->branch, s->key,
-		    s->base.seq, s->staged_upto + 1, 0, sig_walk_one, &w,
-		    cause);
+		rv = stage_verify(s->d, s->branch, s->key, s->base.seq,
+		    s->staged_upto + 1, &w.branch, cause);
 	free(w.branch);
 	return rv;
 }
@@ -191,12 +208,14 @@ batch_clear(struct sync_run *s)
 	s->batch_bytes = 0;
 }
 
-/* Give up on the run: nothing it staged is kept. */
+/* Give up on the run: nothing it staged is kept.  Counted by reason
+ * for status and /metrics. */
 static int
-run_refuse(struct sync_run *s, const char *why)
+run_refuse_why(struct sync_run *s, enum sync_refusal r, const char *why)
 {
 	char	*cause = NULL;
 
+	s->d->sync_refused[r]++;
 	log_warnx("refused entries of %s from %s: %s", s->branch,
 	    inet_ntoa(s->peer.sin_addr), why ? why : "?");
 	if (s->conn != NULL)
@@ -211,6 +230,12 @@ run_refuse(struct sync_run *s, const char *why)
 	s->done = 1;
 	s->again = 0;
 	return -1;
+}
+
+static int
+run_refuse(struct sync_run *s, const char *why)
+{
+	return run_refuse_why(s, REFUSED_OTHER, why);
 }
 
 static int
@@ -237,15 +262,28 @@ static int
 run_commit(struct sync_run *s)
 {
 	char	*cause = NULL;
+	int64_t	 t0, ms;
 
-	if (run_verify_below(s, &cause) == -1 || (s->origin_new &&
-	    branch_origin_set(s->d, s->branch, s->signed_for, &cause) == -1) ||
+	if (run_verify_below(s, &cause) == -1) {
+		run_refuse_why(s, REFUSED_BAD_SIG, cause);
+		free(cause);
+		return -1;
+	}
+	t0 = now_ns();
+	if ((s->origin_new && branch_origin_set(s->d, s->branch, s->signed_for,
+	    &cause) == -1) ||
 	    journal_stage_commit(s->d->journal, s->branch, s->key, s->branch,
 	    s->staged_upto, s->batch, s->nbatch, &cause) == -1) {
 		run_refuse(s, cause);
 		free(cause);
 		return -1;
 	}
+	/* The loop waits for the commit: a long one is worth seeing. */
+	if ((ms = (now_ns() - t0) / 1000000) >= 100)
+		log_info("%s: stored entries %llu-%llu from %s in %lld ms",
+		    s->branch, (unsigned long long)s->base.seq + 1,
+		    (unsigned long long)s->tail.seq,
+		    inet_ntoa(s->peer.sin_addr), (long long)ms);
 	batch_clear(s);
 	s->base = s->tail;
 	s->staged_upto = s->tail.seq;
@@ -402,12 +440,15 @@ out:
 static int
 run_verify_side(struct sync_run *s)
 {
-	struct entry	last;
-	char		*cause = NULL;
-	int		 r;
+	struct entry		last;
+	char			*cause = NULL;
+	enum sync_refusal	 why = REFUSED_OTHER;
+	int			 r;
 
 	if ((r = journal_stage_get(s->d->journal, s->branch, s->key,
 	    s->tail.seq, &last, &cause)) == 1) {
+		if (!last.has_sig)
+			why = REFUSED_UNSIGNED;
 		r = last.has_sig ? 0 : set_cause(&cause, "the last entry is "
 		    "not signed");
 		entry_free(&last);
@@ -415,7 +456,9 @@ run_verify_side(struct sync_run *s)
 		set_cause(&cause, "staging lost");
 	if (r == 0 && run_verify_below(s, &cause) == 0)
 		return 0;
-	run_refuse(s, cause);
+	if (r == 0)
+		why = REFUSED_BAD_SIG;
+	run_refuse_why(s, why, cause);
 	free(cause);
 	return -1;
 }
@@ -504,10 +547,10 @@ run_take(struct sync_run *s, struct entry *e)
 		return run_diverged(s, e);
 	if (e->seq != s->tail.seq + 1 ||
 	    memcmp(e->parent, s->tail.id, HASH_LEN) != 0)
-		return run_refuse(s, "hash chain broken");
+		return run_refuse_why(s, REFUSED_CHAIN, "hash chain broken");
 	if (entry_signed_kind(e->kind) && !e->has_sig)
-		return run_refuse(s, "a ci, fork or resolve entry is not "
-		    "signed");
+		return run_refuse_why(s, REFUSED_UNSIGNED,
+		    "a ci, fork or resolve entry is not signed");
 	s->got++;
 	s->tail.seq = e->seq;
 	memcpy(s->tail.id, e->id, HASH_LEN);
@@ -523,7 +566,8 @@ run_take(struct sync_run *s, struct entry *e)
 	memset(e, 0, sizeof *e);
 	if (s->staged_bytes + s->batch_bytes > TEST_KNOB("ISCONF_STAGE_MAX",
 	    SYNC_STAGE_MAX))
-		return run_refuse(s, "more unsigned entries than can be held");
+		return run_refuse_why(s, REFUSED_STAGE_LIMIT,
+		    "more unsigned entries than can be held");
 	return 0;
 }
 
@@ -623,7 +667,8 @@ run_end(struct sync_run *s, uint64_t their_head)
 		return;
 	}
 	if (pending)
-		run_refuse(s, s->unverified != NULL ? s->unverified :
+		run_refuse_why(s, s->unverified != NULL ? REFUSED_BAD_SIG :
+		    REFUSED_UNSIGNED, s->unverified != NULL ? s->unverified :
 		    "the last entry is not signed");
 }
 static void

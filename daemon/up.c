@@ -6,7 +6,10 @@
  * not recorded and runs again on the next up.  A reboot entry stops the
  * replay unless -r: then it is recorded and IS_REBOOT_CMD runs.  An
  * exec runs in its own process group, recorded while it runs
- * (upexec.c); a stop or IS_EXEC_TIMEOUT ends the group.
+ * (upexec.c); a stop or IS_EXEC_TIMEOUT ends the group.  An entry that
+ * a later, checked-in skip entry names is recorded as skipped instead
+ * of applied (issue 16): up looks ahead for skips, since the skip comes
+ * after the entry it skips.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,8 @@ struct up_job {
 	int		 stopped;	/* ended because isconfd stops */
 	int		 waiting;	/* for an earlier run's exec */
 	int		 adopt;		/* up --adopt */
+	struct skips	 skips;		/* checked-in skips after next */
+	int		 skipped;	/* entries skipped this run */
 };
 
 static void	up_step(struct up_job *);
@@ -76,6 +81,7 @@ up_end(struct up_job *job, int code)
 	if (job->c->d->up == job)
 		job->c->d->up = NULL;
 	entry_free(&job->cur);
+	skips_free(&job->skips);
 	client_exit(job->c, code);
 	free(job->branch);
 	free(job->fork_info);
@@ -83,7 +89,8 @@ up_end(struct up_job *job, int code)
 }
 
 /* Stop the up at the current entry, recording result (failed,
- * stopped) with the status. */
+ * stopped) with the status; a failure ends with a hint of what to do
+ * (a reboot entry's message says it already). */
 static void
 up_halt(struct up_job *job, const char *result, int status, const char *fmt,
     const char *why)
@@ -92,6 +99,12 @@ up_halt(struct up_job *job, const char *result, int status, const char *fmt,
 
 	client_err(job->c, fmt, (unsigned long long)job->cur.seq,
 	    entry_kind_name(job->cur.kind), detail, why);
+	if (strcmp(result, "failed") == 0 && job->cur.kind != ENTRY_REBOOT)
+		client_hint(job->c, "fix the cause and run 'isconf up' again, "
+		    "or skip entry %llu from a host of %s: isconf lock --skip "
+		    "%llu MESSAGE, the fix, isconf ci (isconf(8): RECOVERING "
+		    "FROM A BAD CHANGE)", (unsigned long long)job->cur.seq,
+		    job->branch, (unsigned long long)job->cur.seq);
 	log_warnx("up stopped at %s:%llu (%s %s): %s", job->branch,
 	    (unsigned long long)job->cur.seq, entry_kind_name(job->cur.kind),
 	    detail, why);
@@ -102,6 +115,7 @@ up_halt(struct up_job *job, const char *result, int status, const char *fmt,
 	up_end(job, 1);
 }
 
+/* A failure: stop, and say what the operator can do next. */
 static void
 up_fail(struct up_job *job, int status, const char *fmt, const char *why)
 {
@@ -351,6 +365,58 @@ up_fork(struct up_job *job)
 	up_end(job, 1);
 }
 
+/*
+ * Skip the current entry if a checked-in skip names it: 1 skipped (and
+ * recorded), 0 not, -1 the job failed and is gone.  Skips are loaded
+ * once per up, again when entries arrived past the head they covered.
+ */
+static int
+up_skip(struct up_job *job)
+{
+	struct isconfd	*d = job->c->d;
+	char		*cause = NULL, *detail;
+	uint64_t	 by;
+
+	if (job->cur.kind != ENTRY_SNAP && job->cur.kind != ENTRY_EXEC &&
+	    job->cur.kind != ENTRY_REBOOT)
+		return 0;
+	if (job->cur.seq > job->skips.upto && skips_load(d, job->branch,
+	    job->cur.seq, &job->skips, &cause) == -1) {
+		up_fail(job, 1, "entry %llu (%s %s): cannot read the skips "
+		    "after it: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (!skips_find(&job->skips, &job->cur, &by))
+		return 0;
+	detail = up_detail(job);
+	client_info(job->c, "[%llu/%llu] %s%s%s: skipped (entry %llu skips "
+	    "it)", (unsigned long long)job->cur.seq,
+	    (unsigned long long)job->head, entry_kind_name(job->cur.kind),
+	    *detail ? " " : "", detail, (unsigned long long)by);
+	log_info("up skipped %s:%llu (%s %s): entry %llu skips it",
+	    job->branch, (unsigned long long)job->cur.seq,
+	    entry_kind_name(job->cur.kind), detail, (unsigned long long)by);
+	free(detail);
+	job->started = now_ns();
+	if (up_applied(job, JA_SKIPPED) == -1)
+		return -1;
+	job->done--;
+	job->skipped++;
+	d->entries_applied--;
+	return 1;
+}
+
+/* ", N skipped" for the last line of an up (static storage). */
+static const char *
+skipped_note(const struct up_job *job)
+{
+	static char	note[32];
+
+	snprintf(note, sizeof note, ", %d skipped", job->skipped);
+	return note;
+}
+
 /* Apply entries until one has to wait for a child, or the end. */
 static void
 up_step(struct up_job *job)
@@ -388,6 +454,10 @@ up_step(struct up_job *job)
 			up_end(job, 1);
 			return;
 		}
+		if ((r = up_skip(job)) == -1)
+			return;
+		if (r == 1)
+			continue;
 		CRASH_POINT("up-before-apply");
 		job->started = now_ns();
 		detail = up_detail(job);
@@ -413,8 +483,9 @@ up_step(struct up_job *job)
 			break;
 		}
 	}
-	client_info(job->c, "%s is up to date at entry %llu (%d applied now)",
-	    job->branch, (unsigned long long)(job->next - 1), job->done);
+	client_info(job->c, "%s is up to date at entry %llu (%d applied now%s)",
+	    job->branch, (unsigned long long)(job->next - 1), job->done,
+	    job->skipped ? skipped_note(job) : "");
 	job->cur.seq = job->next - 1;
 	up_record(job, "ok", 0);
 	up_end(job, 0);
@@ -646,6 +717,28 @@ dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
 	free(detail);
 }
 
+/* up -n's line for an entry a later skip entry skips. */
+static void
+dry_skipped(struct buf *b, const struct entry *e, uint64_t by, int json)
+{
+	char	*detail = entry_detail(e);
+
+	if (json) {
+		buf_printf(b, "{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
+		    (unsigned long long)e->seq, entry_kind_name(e->kind));
+		buf_add_json(b, detail);
+		buf_printf(b, ",\"action\":\"skip\",\"skipped_by\":%llu}",
+		    (unsigned long long)by);
+	} else {
+		buf_printf(b, "[%llu] skip %s ", (unsigned long long)e->seq,
+		    entry_kind_name(e->kind));
+		buf_add_esc(b, detail);
+		buf_printf(b, ": entry %llu skips it\n",
+		    (unsigned long long)by);
+	}
+	free(detail);
+}
+
 /* up -n: what up would do, from what this host has; changes nothing. */
 static void
 up_dry_run(struct client *c)
@@ -653,16 +746,20 @@ up_dry_run(struct client *c)
 	struct isconfd	*d = c->d;
 	struct entry	 e;
 	struct buf	 b;
-	uint64_t	 seq, applied, fork_at = 0;
+	struct skips	 skips;
+	uint64_t	 seq, applied, fork_at = 0, by;
 	char		*fork = NULL, *cause = NULL;
 	int		 json = c->req.flags & CTL_F_JSON, n = 0, r;
 	int		 reboot_ok = c->req.flags & CTL_F_REBOOT;
 
+	memset(&skips, 0, sizeof skips);
 	if (up_diverged(d, c, d->branch, 0, &cause) == -1 ||
 	    fork_open(d, d->branch, &fork, &fork_at, &cause) == -1 ||
-	    journal_applied(d->journal, d->branch, &applied, &cause) == -1) {
+	    journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
+	    skips_load(d, d->branch, applied, &skips, &cause) == -1) {
 		client_fail(c, cause);
 		free(cause);
+		free(fork);
 		return;
 	}
 	buf_init(&b);
@@ -679,8 +776,13 @@ up_dry_run(struct client *c)
 		}
 		if (json && n > 0)
 			buf_add_u8(&b, ',');
-		dry_entry(&b, &e, json, reboot_ok);
 		n++;
+		if (skips_find(&skips, &e, &by)) {
+			dry_skipped(&b, &e, by, json);
+			entry_free(&e);
+			continue;
+		}
+		dry_entry(&b, &e, json, reboot_ok);
 		if (e.kind == ENTRY_REBOOT) {
 			entry_free(&e);
 			break;
@@ -707,6 +809,7 @@ up_dry_run(struct client *c)
 	client_exit(c, fork != NULL ? 1 : 0);
 out:
 	buf_free(&b);
+	skips_free(&skips);
 	free(fork);
 	free(cause);
 }

@@ -140,24 +140,53 @@ wants_free(struct want *w, size_t n)
 	free(w);
 }
 
-/* The snaps this host applied, by path; -1 if the journal failed. */
+/* 1 if this host skipped the entry (a skip names it and the history
+ * says so), 0 if not, -1. */
+static int
+skipped_here(struct isconfd *d, const struct skips *s, const struct entry *e,
+    char **cause)
+{
+	struct japplied	a;
+	uint64_t	by;
+	int		r;
+
+	if (!skips_find(s, e, &by))
+		return 0;
+	if ((r = journal_applied_get(d->journal, d->branch, e->seq, &a,
+	    cause)) != 1)
+		return r;
+	return a.status == JA_SKIPPED;
+}
+
+/* The snaps this host applied (not those it skipped), by path; -1 if
+ * the journal failed. */
 static int
 collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 {
 	struct want	*w = NULL;
 	struct entry	 e;
+	struct skips	 s;
 	uint64_t	 seq, applied;
 	size_t		 n = 0;
 	int		 r = 1;
 
 	*wp = NULL;
 	*np = 0;
-	if (journal_applied(d->journal, d->branch, &applied, cause) == -1)
+	memset(&s, 0, sizeof s);
+	if (journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
+	    skips_load(d, d->branch, 0, &s, cause) == -1)
 		return -1;
 	for (seq = 1; seq <= applied; seq++) {
 		if ((r = journal_get(d->journal, d->branch, seq, &e,
 		    cause)) != 1)
 			break;
+		if (e.kind == ENTRY_SNAP &&
+		    (r = skipped_here(d, &s, &e, cause)) != 0) {
+			entry_free(&e);
+			if (r == -1)
+				break;
+			continue;
+		}
 		if (e.kind == ENTRY_SNAP) {
 			w = xreallocarray(w, n + 1, sizeof *w);
 			if (snap_decode(&e.payload, &w[n].s) == 0) {
@@ -170,11 +199,13 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 		}
 		entry_free(&e);
 	}
+	skips_free(&s);
 	if (r == -1) {
 		wants_free(w, n);
 		return -1;
 	}
-	qsort(w, n, sizeof *w, want_cmp);
+	if (n > 0)		/* qsort(NULL, 0) is undefined */
+		qsort(w, n, sizeof *w, want_cmp);
 	*wp = w;
 	*np = n;
 	return 0;

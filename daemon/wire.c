@@ -55,6 +55,7 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 	h->applied = rd_u64(&r);
 	h->failed_seq = rd_u64(&r);
 	h->failed_status = rd_u32(&r);
+	h->skipped = rd_u32(&r);
 	n = rd_u32(&r);
 	if (n > HELLO_MAX_HEADS) {
 		r.err = 1;
@@ -66,17 +67,17 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 		h->heads[i].seq = rd_u64(&r);
 		rd_bytes(&r, h->heads[i].id, HASH_LEN);
 	}
-	if (r.err)
+	if (r.err || !name_valid(h->branch))
 		return -1;
 	/* The holder says it holds nothing: a u32 0 where locks go. */
-	if (r.len - r.off >= 4 && get_u32(r.p + r.off) == 0) {
-		h->nolocks = 1;
-		return 0;
-	}
 	n = rd_u32(&r);
+	if (n == 0) {
+		h->nolocks = 1;
+		return rd_done(&r);
+	}
 	if (n > HELLO_MAX_LOCKS)
-		return 0;
-	h->locks = xcalloc(n ? n : 1, sizeof *h->locks);
+		return -1;
+	h->locks = xcalloc(n, sizeof *h->locks);
 	while (n-- > 0 && !r.err) {
 		memset(&l, 0, sizeof l);
 		l.branch = rd_str(&r, 255);
@@ -87,7 +88,7 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 		}
 		h->locks[h->nlocks++] = l;
 	}
-	return 0;
+	return rd_done(&r);
 }
 
 void

@@ -40,15 +40,16 @@ struct wire_lock {
 };
 
 /*
- * MSG_HELLO.  -1: malformed before the locks (what was read is set and
- * must be freed all the same); 0: nolocks when the sender holds none,
- * else the locks read whole before any error.
+ * MSG_HELLO: -1 unless the whole body is well formed with a valid
+ * branch name (what was read is set and must be freed all the same);
+ * nolocks when the sender holds none.
  */
 struct wire_hello {
 	char			*branch;
 	uint64_t		 applied;
 	uint64_t		 failed_seq;
 	uint32_t		 failed_status;
+	uint32_t		 skipped;	/* entries it skipped */
 	struct peer_head	*heads;
 	size_t			 nheads;
 	int			 nolocks;

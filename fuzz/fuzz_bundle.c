@@ -1,7 +1,7 @@
 /*
  * A bundle file through the stream reader bundle apply uses
- * (daemon/bundle_io.c: bio_read, bio_u64, bio_blob, bio_str over zlib,
- * which reads plain bytes as they are and gzip by its magic), in the
+ * (daemon/bundle_io.c: bio_read, bio_u64, bio_blob, bio_str over
+ * zlib's inflate, with bio_end at the trailer), in the
  * order bundle_apply.c reads it: header, entries (entry_decode), chunks,
  * trailer.  The checks that need the daemon's state (domain, trust,
  * journal, cache) are bundle_apply.c's and are not run here.
@@ -34,7 +34,7 @@ bundle_parse(struct bio *b)
 		goto out;
 	n = bio_u64(b);
 	for (i = 0; i < n && !b->err; i++) {
-		if (bio_blob(b, &raw, BUNDLE_MAX_BLOB) == -1 ||
+		if (bio_blob(b, &raw, BUNDLE_MAX_ENTRY) != 0 ||
 		    entry_decode(raw.data, raw.len, &e, NULL) == -1)
 			goto out;
 		entry_free(&e);
@@ -45,11 +45,12 @@ bundle_parse(struct bio *b)
 	n = bio_u64(b);
 	for (i = 0; i < n && !b->err; i++) {
 		if (bio_read(b, hash, HASH_LEN) == -1 ||
-		    bio_blob(b, &raw, BUNDLE_MAX_BLOB) == -1)
+		    bio_blob(b, &raw, CHUNK_MAX) != 0)
 			goto out;
 	}
-	if (gzread(b->gz, &has, 1) == 1 && has)
-		(void)gzread(b->gz, hash, HASH_LEN);
+	if (bio_raw(b, &has, 1) == 1 && has)
+		(void)bio_raw(b, hash, HASH_LEN);
+	(void)bio_end(b, "trailer", NULL);
 out:
 	buf_free(&raw);
 	free(domain);
@@ -67,11 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	if (len > 0 && write(fd, p, len) != (ssize_t)len)
 		abort();
 	lseek(fd, 0, SEEK_SET);
-	memset(&b, 0, sizeof b);
-	if ((b.gz = gzdopen(fd, "rb")) == NULL)
-		abort();
-	crypto_generichash_init(&b.st, NULL, 0, HASH_LEN);
+	bio_open(&b, fd);
 	bundle_parse(&b);
-	gzclose(b.gz);
+	bio_close(&b);
+	close(fd);
 	return 0;
 }

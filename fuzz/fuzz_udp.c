@@ -1,7 +1,7 @@
 /*
  * A whole gossip datagram as isconfd reads it: the header (net/udp.c),
  * then the body its type names (daemon/wire.c): hello, claim, grant,
- * deny, locked, release.
+ * deny, locked, release; and the challenge and echo that net/ answers.
  */
 #include <stdlib.h>
 
@@ -18,6 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	struct wire_claim	 claim;
 	struct wire_answer	 answer;
 	struct wire_lock	 lock;
+	struct sockaddr_in	 seen, reached;
+	uint64_t		 nonce;
 	char			*branch, *holder;
 
 	if (net_dgram_parse(p, len, &h) == -1)
@@ -39,6 +41,12 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	case MSG_LOCKED:
 		if (wire_locked_decode(h.body, h.len, &lock) == 0)
 			wire_lock_free(&lock);
+		break;
+	case 7:		/* NET_CHALLENGE (net_int.h) */
+		net_challenge_parse(h.body, h.len, &nonce);
+		break;
+	case 8:		/* NET_ECHO */
+		net_echo_parse(h.body, h.len, &nonce, &seen, &reached);
 		break;
 	case MSG_RELEASE:
 		if (wire_release_decode(h.body, h.len, &branch,

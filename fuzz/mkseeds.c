@@ -44,10 +44,12 @@ dgram_seed(const char *name, uint8_t type, const struct buf *body)
 
 	buf_init(&b);
 	buf_add(&b, "ISC", 3);
-	buf_add_u8(&b, 1);
+	buf_add_u8(&b, 2);
 	buf_add_u8(&b, type);
 	buf_add_u32(&b, 0);
-	buf_add_u64(&b, 1700000000000000000ULL);
+	buf_add_u64(&b, 0x1234567890abcdefULL);	/* session */
+	buf_add_u64(&b, 7);				/* counter */
+	buf_add_u64(&b, 1700000000000ULL);		/* clock, ms */
 	buf_add_str(&b, "example.com");
 	buf_add_str(&b, "host2");
 	buf_add_blob(&b, body->data, body->len);
@@ -78,6 +80,7 @@ wire_seeds(const struct buf *entry)
 	buf_add_u64(&b, 3);
 	buf_add_u64(&b, 0);
 	buf_add_u32(&b, 0);
+	buf_add_u32(&b, 1);			/* skipped */
 	buf_add_u32(&b, 1);
 	buf_add_str(&b, "main");
 	buf_add_u64(&b, 3);
@@ -119,11 +122,20 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "main");		/* release */
 	buf_add_str(&b, "host2");
 	dgram_seed("release", MSG_RELEASE, &b);
+	buf_reset(&b);
+	buf_add_u64(&b, 0x0102030405060708ULL);	/* challenge, echo */
+	dgram_seed("challenge", 7, &b);
+	buf_add(&b, "\177\0\0\2", 4);
+	buf_add(&b, "\376\3", 2);
+	dgram_seed("echo", 8, &b);
 
 	buf_reset(&b);
 	buf_add_str(&b, "main");
 	buf_add_u64(&b, 2);
 	frame_seed("get_entries", F_GET_ENTRIES, &b);
+	buf_reset(&b);
+	buf_add_u64(&b, 102);			/* the server's head */
+	frame_seed("end", F_END, &b);
 	buf_reset(&b);
 	buf_add(&b, hash, HASH_LEN);
 	frame_seed("get_chunk", F_GET_CHUNK, &b);
@@ -222,6 +234,7 @@ main(void)
 	struct exec_info	x;
 	struct sig_info		g;
 	struct resolve_info	ri;
+	struct skip_info	k;
 	char			*argv[] = { "sh", "-c", "echo hi", NULL };
 	struct buf		b, ent;
 
@@ -292,6 +305,18 @@ main(void)
 	buf_reset(&b);
 
 	entry_seed("lock", ENTRY_LOCK, NULL, NULL);
+
+	memset(&k, 0, sizeof k);
+	k.seq = 5;
+	memset(k.id, 0xcd, HASH_LEN);
+	k.reason = "depended on a file only the origin had";
+	skip_encode(&k, &b);
+	seed("skip", "reason", &b);
+	entry_seed("skip", ENTRY_SKIP, &b, NULL);
+	buf_reset(&b);
+	k.reason = "";
+	skip_encode(&k, &b);
+	seed("skip", "plain", &b);
 	buf_free(&b);
 	return 0;
 }

@@ -14,7 +14,7 @@
 #define ENTRY_MAX_PAYLOAD	(16u << 20)
 
 static const char *kind_names[] = {
-	NULL, "lock", "snap", "exec", "reboot", "ci", "fork", NULL, "resolve"
+	NULL, "lock", "snap", "exec", "reboot", "ci", "fork", "skip", "resolve"
 };
 #define KIND_MAX	ENTRY_RESOLVE
 

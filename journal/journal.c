@@ -267,6 +267,42 @@ out:
 	return rv;
 }
 
+int
+journal_walk_kind(struct journal *j, const char *branch, uint64_t lo,
+    uint64_t hi, int kind, journal_stage_cb fn, void *arg, char **cause)
+{
+	sqlite3_stmt	*st;
+	struct entry	 e;
+	int		 rc, rv = 0;
+
+	st = db_prep(j, "SELECT raw, id, sig FROM entries WHERE branch = ? "
+	    "AND seq > ? AND seq <= ? AND kind = ? ORDER BY seq");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
+	sqlite3_bind_int(st, 4, kind);
+	while (rv == 0 && (rc = db_step(st, "entries")) == SQLITE_ROW) {
+		if (entry_decode(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &e, cause) == -1) {
+			rv = -1;
+			break;
+		}
+		if (sqlite3_column_bytes(st, 1) != HASH_LEN ||
+		    memcmp(sqlite3_column_blob(st, 1), e.id, HASH_LEN) != 0)
+			rv = set_cause(cause, "journal: entry %s:%llu is "
+			    "corrupt (id does not match its content)", branch,
+			    (unsigned long long)e.seq);
+		else
+			rv = fn(arg, &e, cause);
+		entry_free(&e);
+	}
+	if (rv == 0 && rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the entries of %s",
+		    branch);
+	sqlite3_finalize(st);
+	return rv;
+}
+
 static int
 insert_entry(struct journal *j, const char *branch, const struct entry *e,
     char **cause)
@@ -782,4 +818,52 @@ journal_lock_put(struct journal *j, const char *branch, const struct jlock *l,
     char **cause)
 {
 	return lock_insert(j, "INSERT OR REPLACE", branch, l, cause);
+}
+
+/* The seqs first, then each entry through journal_get, which checks it
+ * against its id: entries of one kind are few (skips), and a corrupt
+ * row must fail here as it does everywhere else. */
+int
+journal_list_kind(struct journal *j, const char *branch, enum entry_kind kind,
+    uint64_t after, struct entry **esp, size_t *np, char **cause)
+{
+	sqlite3_stmt	*st;
+	uint64_t	*seqs = NULL;
+	struct entry	*es;
+	size_t		 n = 0, i;
+	int		 rc, r = 0;
+
+	*esp = NULL;
+	*np = 0;
+	st = db_prep(j, "SELECT seq FROM entries WHERE branch = ? AND "
+	    "kind = ? AND seq > ? ORDER BY seq");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)kind);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)after);
+	while ((rc = db_step(st, "entries")) == SQLITE_ROW) {
+		seqs = xreallocarray(seqs, n + 1, sizeof *seqs);
+		seqs[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		free(seqs);
+		return db_read_fail(j, st, rc, cause, "the %s entries of "
+		    "branch %s", entry_kind_name(kind), branch);
+	}
+	sqlite3_finalize(st);
+	es = xcalloc(n ? n : 1, sizeof *es);
+	for (i = 0; i < n && (r = journal_get(j, branch, seqs[i], &es[i],
+	    cause)) == 1; i++)
+		;
+	if (i < n) {
+		if (r == 0)
+			set_cause(cause, "entry %s:%llu vanished while it was "
+			    "read", branch, (unsigned long long)seqs[i]);
+		free(seqs);
+		journal_entries_free(es, i);
+		return -1;
+	}
+	free(seqs);
+	*esp = es;
+	*np = n;
+	return 0;
 }

@@ -23,7 +23,7 @@ enum entry_kind {
 	ENTRY_REBOOT,
 	ENTRY_CI,
 	ENTRY_FORK,
-	/* 7 is the skip entry's (issue 16). */
+	ENTRY_SKIP = 7,		/* payload: skip_info */
 	ENTRY_RESOLVE = 8,	/* a fork's winning side: resolve_info */
 };
 
@@ -170,6 +170,20 @@ int	resolve_decode(const struct buf *, struct resolve_info *);
 /* The key a signed entry (ci, fork, resolve) names as its signer: 0,
  * or -1 if it names none. */
 int	entry_signer(const struct entry *, uint8_t pubkey[PUBKEY_LEN]);
+/*
+ * skip: entry seq (whose id is id) of the same branch is not applied by
+ * a host that reaches it after this skip is checked in; reason is the
+ * skip's own words ("" if none).  skip_decode refuses seq 0 and a
+ * reason longer than 64 KiB.
+ */
+struct skip_info {
+	uint64_t	 seq;
+	uint8_t		 id[HASH_LEN];
+	char		*reason;
+};
+void	skip_encode(const struct skip_info *, struct buf *);
+int	skip_decode(const struct buf *, struct skip_info *);
+void	skip_info_free(struct skip_info *);
 /* One line describing an entry's path or command, for log and status:
  * a new string the caller frees, "" when there is nothing to say. */
 char	*entry_detail(const struct entry *);
@@ -195,9 +209,12 @@ struct jlock {
 struct japplied {
 	uint64_t	 seq;
 	int64_t		 time;
-	int		 status;
+	int		 status;	/* JA_SKIPPED: skipped, not run */
 	int64_t		 duration_ms;
 };
+/* The history status of an entry skipped (skip entries): an exit status
+ * is never negative. */
+#define JA_SKIPPED	(-1)
 
 /*
  * Reads return -1 on an error (cause set: "reading the head of branch
@@ -278,6 +295,11 @@ int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
 int	 journal_mark_applied(struct journal *, const char *,
 	    const struct entry *, int status, int64_t duration_ms,
 	    char **cause);
+/* 0 and the entries of the branch of one kind after seq after, in
+ * order (the caller frees them with journal_entries_free), or -1. */
+int	 journal_list_kind(struct journal *, const char *branch,
+	    enum entry_kind, uint64_t after, struct entry **, size_t *n,
+	    char **cause) MUST_CHECK;
 /* 0 if every entry this host applied on hist_branch up to upto stands at
  * the same seq with the same id on branch; else 1 and the first seq
  * that does not; -1 on an error. */
@@ -343,9 +365,23 @@ int	 journal_stage_walk(struct journal *, const char *branch,
 int	 journal_stage_commit(struct journal *, const char *branch,
 	    const char *run, const char *target, uint64_t upto,
 	    const struct entry *es, size_t n, char **cause);
+/* fn on each entry of a kind with lo < seq <= hi, oldest first, in one
+ * query (its signature not loaded).  Stops at fn's -1; 0. */
+int	 journal_walk_kind(struct journal *, const char *branch, uint64_t lo,
+	    uint64_t hi, int kind, journal_stage_cb fn, void *arg,
+	    char **cause) MUST_CHECK;
 /* Unstage everything of (branch, run): 0 or -1. */
 int	 journal_stage_drop(struct journal *, const char *branch,
 	    const char *run, char **cause);
+/* What each (branch, run) holds staged, for status and metrics. */
+struct jstaged {
+	char		*branch;
+	char		*run;
+	uint64_t	 n, bytes;
+};
+int	 journal_stage_list(struct journal *, struct jstaged **, size_t *n,
+	    char **cause) MUST_CHECK;
+void	 journal_stage_list_free(struct jstaged *, size_t);
 /* Unstage every run whose last row was staged before the time: the
  * number of rows removed, or -1. */
 int	 journal_stage_expire(struct journal *, int64_t before, char **cause);

@@ -1,6 +1,7 @@
 /*
  * Kind-specific payloads: snap (file metadata and chunk list), exec
- * (argv and working directory), ci/fork (signer's key).  Decoders treat
+ * (argv and working directory), ci/fork (signer's key), skip (the
+ * entry skipped and why).  Decoders treat
  * their input as hostile: lengths are bounded, paths must be absolute
  * and free of ".." components so a forged entry cannot escape IS_ROOT.
  */
@@ -337,6 +338,8 @@ entry_signer(const struct entry *e, uint8_t pubkey[PUBKEY_LEN])
 	return 0;
 }
 
+static void	skip_detail(const struct skip_info *, struct buf *);
+
 int
 entry_payload_valid(const struct entry *e)
 {
@@ -344,6 +347,7 @@ entry_payload_valid(const struct entry *e)
 	struct exec_info	x;
 	struct sig_info		g;
 	struct resolve_info	ri;
+	struct skip_info	k;
 
 	switch (e->kind) {
 	case ENTRY_RESOLVE:
@@ -367,6 +371,11 @@ entry_payload_valid(const struct entry *e)
 			return 0;
 		free(g.parent_branch);
 		return 1;
+	case ENTRY_SKIP:
+		if (skip_decode(&e->payload, &k) == -1)
+			return 0;
+		skip_info_free(&k);
+		return 1;
 	case ENTRY_LOCK:
 	case ENTRY_REBOOT:
 		return e->payload.len == 0;
@@ -381,6 +390,7 @@ entry_detail(const struct entry *e)
 	struct exec_info	 x;
 	struct sig_info		 g;
 	struct resolve_info	 ri;
+	struct skip_info	 k;
 	struct buf		 b;
 	size_t			 i;
 
@@ -404,7 +414,55 @@ entry_detail(const struct entry *e)
 			buf_printf(&b, "%02x", ri.winner[i]);
 		buf_printf(&b, " wins");
 		free(ri.branch);
+	} else if (e->kind == ENTRY_SKIP && skip_decode(&e->payload, &k) == 0) {
+		skip_detail(&k, &b);
+		skip_info_free(&k);
 	}
 	buf_add_u8(&b, 0);
 	return (char *)b.data;
+}
+
+#define MAX_REASON	65536
+
+void
+skip_encode(const struct skip_info *k, struct buf *b)
+{
+	buf_add_u64(b, k->seq);
+	buf_add(b, k->id, HASH_LEN);
+	buf_add_str(b, k->reason);
+}
+
+int
+skip_decode(const struct buf *b, struct skip_info *k)
+{
+	struct rd	r;
+
+	memset(k, 0, sizeof *k);
+	rd_init(&r, b->data, b->len);
+	k->seq = rd_u64(&r);
+	rd_bytes(&r, k->id, HASH_LEN);
+	k->reason = rd_str(&r, MAX_REASON);
+	if (rd_done(&r) == -1 || k->seq == 0) {
+		skip_info_free(k);
+		return -1;
+	}
+	return 0;
+}
+
+void
+skip_info_free(struct skip_info *k)
+{
+	free(k->reason);
+	memset(k, 0, sizeof *k);
+}
+
+/* "entry 5 (1a2b3c4d5e6f): why", for log and status. */
+static void
+skip_detail(const struct skip_info *k, struct buf *b)
+{
+	char	hex[13];
+
+	hex_encode(hex, k->id, 6);
+	buf_printf(b, "entry %llu (%s)%s%s", (unsigned long long)k->seq, hex,
+	    *k->reason ? ": " : "", k->reason);
 }

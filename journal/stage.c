@@ -3,7 +3,8 @@
  * covered by a signature that verified.  A signature covers a whole
  * transaction at its ci, which may be 100,000 entries after the first,
  * so what comes before it waits here, on disk, rather than in memory.
- * Rows are keyed by branch and run (who is sending them); they are
+ * Rows are keyed by branch and run (who is sending them: a peer, or
+ * "bundle" for the bundle apply running); they are
  * never journal entries: only journal_stage_commit moves them into the
  * entries table, in one transaction with the head check.
  */
@@ -294,7 +295,7 @@ commit_locked(struct journal *j, const char *branch, const char *run,
 	}
 	if (n > 0)
 		last = es[n - 1].seq;
-	if (append_locked(j, target, es + i, n - i, cause) == -1)
+	if (n > i && append_locked(j, target, es + i, n - i, cause) == -1)
 		return -1;
 	return stage_delete(j, branch, run, last, cause);
 }
@@ -332,4 +333,46 @@ journal_stage_expire(struct journal *j, int64_t before, char **cause)
 	if (db_done(j, st, cause) == -1)
 		return -1;
 	return sqlite3_changes(j->db);
+}
+
+int
+journal_stage_list(struct journal *j, struct jstaged **out, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	struct jstaged	*g;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	st = db_prep(j, "SELECT branch, run, COUNT(*), TOTAL(LENGTH(raw)) "
+	    "FROM staged GROUP BY branch, run ORDER BY branch, run");
+	while ((rc = db_step(st, "staged")) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		g = &(*out)[(*n)++];
+		g->branch = xstrdup((const char *)sqlite3_column_text(st, 0));
+		g->run = xstrdup((const char *)sqlite3_column_text(st, 1));
+		g->n = (uint64_t)sqlite3_column_int64(st, 2);
+		g->bytes = (uint64_t)sqlite3_column_double(st, 3);
+	}
+	if (rc != SQLITE_DONE) {
+		journal_stage_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_read_fail(j, st, rc, cause, "the staged entries");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void
+journal_stage_list_free(struct jstaged *g, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(g[i].branch);
+		free(g[i].run);
+	}
+	free(g);
 }

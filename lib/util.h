@@ -161,10 +161,14 @@ void	pause_point(const char *);
  */
 uint64_t test_knob(const char *name, uint64_t def);
 #define TEST_KNOB(name, def)	test_knob(name, def)
+/* A skewed clock: now_ns() is $ISCONF_CLOCK_OFFSET_S seconds off. */
+int64_t	clock_offset_ns(void);
+#define CLOCK_OFFSET_NS()	clock_offset_ns()
 #else
 #define TEST_KNOB(name, def)	(def)
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)
+#define CLOCK_OFFSET_NS()	0
 #endif
 
 /* A result that must be looked at: an error or a lookup's answer. */

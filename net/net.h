@@ -6,8 +6,11 @@
  * daemon reads hmac_keys and hands net/ the parsed keys (net_set_keys).
  *
  * UDP datagrams (gossip): header, body, HMAC-SHA256 under the first
- * hmac key, with a key id so a receiver tries one key; a per-sender
- * counter (send time in ns) refuses replays and stale datagrams.
+ * hmac key, with a key id so a receiver tries one key.  Each sender
+ * numbers its datagrams within a random session; a receiver believes a
+ * session's datagrams only after the session answered a challenge sent
+ * to its address, and only those numbered after that answer: replays
+ * and relays are refused without memory across restarts or clocks.
  *
  * TCP streams (sync): an ephemeral X25519 exchange (crypto_kx) whose
  * messages are MAC'd with the domain's HMAC key, then one
@@ -40,6 +43,12 @@ struct net_stats {
 	uint64_t	drop_auth;
 	uint64_t	drop_domain;
 	uint64_t	drop_replay;
+	uint64_t	drop_body;	/* the daemon's: see net_reject */
+	uint64_t	drop_type;
+	uint64_t	drop_peers_full;
+	uint64_t	drop_moved;
+	uint64_t	drop_unconfirmed;	/* session not yet confirmed */
+	uint64_t	drop_relayed;	/* a challenge answered via a relay */
 	uint64_t	tcp_accepted;
 	uint64_t	tcp_refused;	/* all refused, as below */
 	/* Mesh connections refused or closed before their handshake. */
@@ -47,10 +56,10 @@ struct net_stats {
 	uint64_t	tcp_refused_full;	/* every slot handshaked */
 	uint64_t	tcp_evicted;	/* the oldest one still in it */
 	uint64_t	tcp_hs_timeout;	/* not done within the deadline */
-	uint64_t	type_in[8];	/* accepted datagrams by type */
-	uint64_t	type_out[8];
-	uint64_t	type_bytes_in[8];
-	uint64_t	type_bytes_out[8];
+	uint64_t	type_in[16];	/* accepted datagrams by type */
+	uint64_t	type_out[16];
+	uint64_t	type_bytes_in[16];
+	uint64_t	type_bytes_out[16];
 };
 
 struct net;
@@ -62,8 +71,17 @@ struct net_dgram {
 	struct sockaddr_in	 from;
 	const uint8_t		*body;
 	size_t			 len;
+	int64_t			 sent_ms;	/* the sender's clock */
 };
 typedef void (*net_dgram_cb)(void *arg, const struct net_dgram *);
+/*
+ * A sender session (host at from) has just answered our challenge: its
+ * datagrams count from now on.  The daemon may greet it (the datagram
+ * that made us ask was dropped).
+ */
+typedef void (*net_fresh_cb)(void *arg, const char *host,
+    const struct sockaddr_in *from);
+void	 net_set_fresh_cb(struct net *, net_fresh_cb);
 
 struct net_conn;
 /* A decrypted frame: type and payload.  Return -1 to close. */
@@ -88,7 +106,9 @@ void	 net_set_identity(struct net *, const uint8_t *pk, const uint8_t *sk,
 struct net_hdr {
 	uint8_t		 type;
 	uint32_t	 keyid;
+	uint64_t	 session;
 	uint64_t	 counter;
+	uint64_t	 time_ms;
 	char		*domain;
 	char		*host;
 	const uint8_t	*body;
@@ -97,6 +117,12 @@ struct net_hdr {
 };
 int	 net_dgram_parse(const uint8_t *, size_t, struct net_hdr *);
 void	 net_hdr_free(struct net_hdr *);
+/* The bodies of the two datagrams net/ answers itself: a challenge
+ * (nonce) and its echo (nonce, where the challenge came from and where
+ * it reached the echoing host, as that host saw them).  0 or -1. */
+int	 net_challenge_parse(const uint8_t *, size_t, uint64_t *nonce);
+int	 net_echo_parse(const uint8_t *, size_t, uint64_t *nonce,
+	    struct sockaddr_in *seen, struct sockaddr_in *reached);
 
 /* A stream's handshake message, parsed (tcp.c says what it holds). */
 struct net_hs {
@@ -134,6 +160,20 @@ struct net_stats *net_stats(struct net *);
 void	 net_set_keys(struct net *, char *const *keys, size_t nkeys,
 	    int any);
 int	 net_broadcast_ok(struct net *, int);
+
+/*
+ * Authenticated datagrams the daemon refuses: a body that does not
+ * decode, a type it does not know, a hello from a new host while the
+ * peer table is full, a datagram from another address of a peer that
+ * is still heard from at its own.  Counted in net_stats, logged at most once per
+ * 10 s per reason.
+ */
+enum net_reject {
+	NET_REJECT_BODY, NET_REJECT_TYPE, NET_REJECT_PEERS_FULL,
+	NET_REJECT_MOVED
+};
+void	 net_reject(struct net *, enum net_reject, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* Send one datagram (body up to NET_MAX_DGRAM minus the header). */
 int	 net_send(struct net *, const struct sockaddr_in *, uint8_t type,

@@ -8,25 +8,45 @@
 
 #include "net.h"
 
-#define NET_VERSION	1
-#define NET_REPLAY_WINDOW_NS	(120LL * 1000000000LL)
-#define NET_REPLAY_BUCKETS	1024
+#include <sys/queue.h>
+
+#define NET_VERSION	2
+#define NET_SESS_BUCKETS	4096
+#define NET_SESS_MAX	131072	/* sender sessions remembered */
+#define NET_CHALLENGE_NS	1000000000LL	/* one a second per session */
 #define NET_MAX_CONNS	256
 /* Mesh connections one address may hold, and how long an accepted one
  * has to finish its handshake (doc/protocol.md, "TCP streams"). */
 #define NET_MAX_CONNS_PER_ADDR	16
 #define NET_HANDSHAKE_SECS	5
 
+/* Datagram types that net/ answers itself (the daemon's are below). */
+#define NET_CHALLENGE	7
+#define NET_ECHO	8
+
 struct net_key {
 	char		*key;
 	uint32_t	 id;	/* first 4 bytes of BLAKE2b(key); never 0 */
 };
 
-struct replay_ent {
+/*
+ * A sender session as this host saw it: (host name, the sender's random
+ * session id, the source address).  Datagrams of a session count only
+ * once it is confirmed: it answered a challenge sent to that address,
+ * so what it sends after that answer is new (session.c).
+ */
+struct net_sess {
 	char			*host;
-	uint64_t		 last;
-	struct replay_ent	*next;
+	uint64_t		 session;
+	struct sockaddr_in	 addr;
+	uint64_t		 last;		/* highest counter accepted */
+	uint64_t		 nonce;		/* challenge outstanding, or 0 */
+	int64_t			 challenged;	/* when sent */
+	int			 confirmed;
+	struct net_sess		*next;		/* hash chain */
+	TAILQ_ENTRY(net_sess)	 lru;		/* least recently used first */
 };
+TAILQ_HEAD(net_sess_lru, net_sess);
 
 struct net {
 	struct event_base	*base;
@@ -36,8 +56,11 @@ struct net {
 	size_t			 nkeys;
 	int			 any;		/* +ANY+ */
 	net_keys_cb		 keys_cb;
-	uint64_t		 last_counter;
+	uint64_t		 session;	/* ours, random per start */
+	uint64_t		 counter;	/* ours, per datagram sent */
+	net_fresh_cb		 fresh_cb;
 	int			 udp_fd;
+	in_port_t		 port;		/* ours, network order */
 	struct event		*udp_ev;
 	struct evconnlistener	*listener;
 	struct event		*accept_resume;	/* after an accept error */
@@ -46,9 +69,13 @@ struct net {
 	net_dgram_cb		 dgram_cb;
 	net_frame_cb		 server_frame;
 	void			*arg;
-	struct replay_ent	*replay[NET_REPLAY_BUCKETS];
-	size_t			 nreplay;
-	int64_t			 log_next[12];	/* rate limit by reason */
+	struct net_sess		*sess[NET_SESS_BUCKETS];
+	struct net_sess_lru	 sess_lru;	/* confirmed */
+	struct net_sess_lru	 sess_new;	/* not yet */
+	size_t			 nsess;
+	/* Rate limit per log reason: udp.c's DROP_* 0-3 and 12-13, tcp.c's
+	 * 4-7 and 14-17, net_reject's 8-11. */
+	int64_t			 log_next[18];
 	struct net_stats	 stats;
 	uint8_t			 id_pk[32];
 	uint8_t			 id_sk[64];
@@ -70,6 +97,15 @@ int	net_verify(struct net *, uint32_t keyid, const uint8_t *, size_t,
 /* Log at most once per 10 s per reason. */
 void	net_drop(struct net *, int reason, uint64_t *counter,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* session.c */
+/* The session of (host, session, addr), made (evicting the least
+ * recently used, unconfirmed ones first, at NET_SESS_MAX) when create
+ * is set; NULL if none.  confirm: its challenge was answered. */
+struct net_sess *net_sess_get(struct net *, const char *host,
+	    uint64_t session, const struct sockaddr_in *, int create);
+void	 net_sess_confirm(struct net *, struct net_sess *);
+void	net_sess_free_all(struct net *);
 
 /* tcp.c */
 int	net_tcp_listen(struct net *, const struct sockaddr_in *, char **);

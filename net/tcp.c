@@ -71,7 +71,7 @@ struct net_conn {
 };
 
 /* net_drop reasons (its rate limit) of the connection limits. */
-enum { LOG_PER_ADDR = 8, LOG_FULL, LOG_EVICTED, LOG_HS_TIMEOUT };
+enum { LOG_PER_ADDR = 14, LOG_FULL, LOG_EVICTED, LOG_HS_TIMEOUT };
 
 static void	conn_event(struct bufferevent *, short, void *);
 static void	conn_read(struct bufferevent *, void *);

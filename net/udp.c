@@ -1,18 +1,26 @@
 /*
  * Gossip datagrams.
  *
- *	"ISC" u8 version, u8 type, u32 key id, u64 counter,
- *	str domain, str host, blob body, [32 HMAC-SHA256 when key id != 0]
+ *	"ISC" u8 version, u8 type, u32 key id, u64 session, u64 counter,
+ *	u64 sender's clock (ms), str domain, str host, blob body,
+ *	[32 HMAC-SHA256 when key id != 0]
  *
  * A receiver drops, counts and (rate-limited) logs anything malformed,
- * from another domain, failing the HMAC, or replayed: the counter is
- * the sender's clock in ns, must lie within two minutes of ours and
- * grow for each sender.
+ * from another domain, failing the HMAC, or replayed.  Freshness needs
+ * no clock and no memory across restarts: a sender picks a random
+ * session at start and numbers its datagrams; a receiver believes a
+ * (host, session, address) only after it answered a challenge sent to
+ * that address, echoing the nonce and the address it saw the challenge
+ * come from, and then only datagrams numbered above that answer.  A
+ * replay was numbered before the answer; a relay's echo names the
+ * relay.  doc/protocol.md says more.
  */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,78 +29,50 @@
 
 #include "net_int.h"
 
-enum { DROP_MALFORMED, DROP_DOMAIN, DROP_AUTH, DROP_REPLAY };
+enum {
+	DROP_MALFORMED, DROP_DOMAIN, DROP_AUTH, DROP_REPLAY,
+	DROP_UNCONFIRMED = 12, DROP_RELAYED
+};
 
-static unsigned
-host_bucket(const char *h)
+static void
+dgram_build(struct net *n, uint8_t type, const void *body, size_t len,
+    struct buf *b)
 {
-	unsigned	x = 5381;
+	const struct net_key	*k;
+	uint8_t			 mac[NET_MAC_LEN];
 
-	while (*h)
-		x = x * 33 + (unsigned char)*h++;
-	return x % NET_REPLAY_BUCKETS;
-}
-
-/* 0 if counter is fresh for host (and remember it), -1 if replayed. */
-static int
-replay_check(struct net *n, const char *host, uint64_t counter)
-{
-	struct replay_ent	*e;
-	int64_t			 now = now_ns(), c = (int64_t)counter;
-	unsigned		 b = host_bucket(host);
-
-	if (c < now - NET_REPLAY_WINDOW_NS || c > now + NET_REPLAY_WINDOW_NS)
-		return -1;
-	for (e = n->replay[b]; e != NULL; e = e->next)
-		if (strcmp(e->host, host) == 0)
-			break;
-	if (e == NULL) {
-		if (n->nreplay >= 100000)	/* bound memory; window holds */
-			return 0;
-		e = xcalloc(1, sizeof *e);
-		e->host = xstrdup(host);
-		e->next = n->replay[b];
-		n->replay[b] = e;
-		n->nreplay++;
-	} else if (counter <= e->last)
-		return -1;
-	e->last = counter;
-	return 0;
+	k = net_sign_key(n);
+	buf_add(b, "ISC", 3);
+	buf_add_u8(b, NET_VERSION);
+	buf_add_u8(b, type);
+	buf_add_u32(b, k ? k->id : 0);
+	buf_add_u64(b, n->session);
+	buf_add_u64(b, ++n->counter);
+	buf_add_u64(b, (uint64_t)(now_ns() / 1000000));
+	buf_add_str(b, n->domain);
+	buf_add_str(b, n->host);
+	buf_add_blob(b, body, len);
+	if (k != NULL) {
+		net_mac(k->key, b->data, b->len, mac);
+		buf_add(b, mac, sizeof mac);
+	}
 }
 
 int
 net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
     const void *body, size_t len)
 {
-	const struct net_key	*k;
-	struct buf		 b;
-	uint8_t			 mac[NET_MAC_LEN];
-	uint64_t		 counter = (uint64_t)now_ns();
-	ssize_t			 w;
+	struct buf	 b;
+	ssize_t		 w;
 
 	net_keys_check(n);
-	if (counter <= n->last_counter)
-		counter = n->last_counter + 1;
-	n->last_counter = counter;
-	k = net_sign_key(n);
 	buf_init(&b);
-	buf_add(&b, "ISC", 3);
-	buf_add_u8(&b, NET_VERSION);
-	buf_add_u8(&b, type);
-	buf_add_u32(&b, k ? k->id : 0);
-	buf_add_u64(&b, counter);
-	buf_add_str(&b, n->domain);
-	buf_add_str(&b, n->host);
-	buf_add_blob(&b, body, len);
-	if (k != NULL) {
-		net_mac(k->key, b.data, b.len, mac);
-		buf_add(&b, mac, sizeof mac);
-	}
+	dgram_build(n, type, body, len, &b);
 	w = sendto(n->udp_fd, b.data, b.len, 0, (const struct sockaddr *)to,
 	    sizeof *to);
 	if (w == (ssize_t)b.len) {
-		n->stats.type_out[type & 7]++;
-		n->stats.type_bytes_out[type & 7] += b.len;
+		n->stats.type_out[type & 15]++;
+		n->stats.type_bytes_out[type & 15] += b.len;
 		n->stats.dgram_out++;
 		n->stats.bytes_out += b.len;
 	}
@@ -116,7 +96,9 @@ net_dgram_parse(const uint8_t *p, size_t len, struct net_hdr *h)
 	h->type = p[4];
 	rd_init(&r, p + 5, len - 5);
 	h->keyid = rd_u32(&r);
+	h->session = rd_u64(&r);
 	h->counter = rd_u64(&r);
+	h->time_ms = rd_u64(&r);
 	h->domain = rd_str(&r, 255);
 	h->host = rd_str(&r, 255);
 	h->body = rd_blob(&r, &h->len, NET_MAX_DGRAM);
@@ -138,11 +120,169 @@ net_hdr_free(struct net_hdr *h)
 	memset(h, 0, sizeof *h);
 }
 
+int
+net_challenge_parse(const uint8_t *p, size_t len, uint64_t *nonce)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*nonce = rd_u64(&r);
+	return rd_done(&r) == -1 || *nonce == 0 ? -1 : 0;
+}
+
+static void
+rd_addr(struct rd *r, struct sockaddr_in *a)
+{
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	rd_bytes(r, &a->sin_addr.s_addr, 4);
+	rd_bytes(r, &a->sin_port, 2);
+}
+
+int
+net_echo_parse(const uint8_t *p, size_t len, uint64_t *nonce,
+    struct sockaddr_in *seen, struct sockaddr_in *reached)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*nonce = rd_u64(&r);
+	rd_addr(&r, seen);
+	rd_addr(&r, reached);
+	return rd_done(&r) == -1 || *nonce == 0 ? -1 : 0;
+}
+
+/* Ask s to prove it is live at its address (at most once a second). */
+static void
+challenge_send(struct net *n, struct net_sess *s)
+{
+	struct buf	b;
+	int64_t		now = now_ns();
+
+	if (s->nonce != 0 && now - s->challenged < NET_CHALLENGE_NS)
+		return;
+	while (s->nonce == 0)
+		randombytes_buf(&s->nonce, sizeof s->nonce);
+	s->challenged = now;
+	buf_init(&b);
+	buf_add_u64(&b, s->nonce);
+	net_send(n, &s->addr, NET_CHALLENGE, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Answer a challenge: its nonce, where it came from and where it
+ * reached us, as we see them. */
+static void
+challenge_answer(struct net *n, const struct net_hdr *h,
+    const struct sockaddr_in *from, struct in_addr local, const char *addr)
+{
+	struct buf	b;
+	uint64_t	nonce;
+
+	if (net_challenge_parse(h->body, h->len, &nonce) == -1) {
+		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
+		    "dropped a malformed challenge from %s (%s)", addr,
+		    h->host);
+		return;
+	}
+	buf_init(&b);
+	buf_add_u64(&b, nonce);
+	buf_add(&b, &from->sin_addr.s_addr, 4);
+	buf_add(&b, &from->sin_port, 2);
+	buf_add(&b, &local.s_addr, 4);
+	buf_add(&b, &n->port, 2);
+	net_send(n, from, NET_ECHO, b.data, b.len);
+	buf_free(&b);
+}
+
+/*
+ * An echo of our challenge to s: confirms s when it saw the challenge
+ * come from the address the echo reached and reach it at s's address
+ * (no relay between: a relay that sends the challenge on as if from us
+ * and the echo on from its own address is caught by the second).  Only a
+ * signed echo can vouch for that; without keys anyone can forge one,
+ * so an unsigned echo (no hmac_keys, or +ANY+) is taken as it is and a
+ * relay (a NAT, t1300's logging relay) keeps working.
+ */
+static void
+echo_check(struct net *n, struct net_sess *s, const struct net_hdr *h,
+    struct in_addr local, const char *addr)
+{
+	struct sockaddr_in	seen, reached;
+	uint64_t		nonce;
+
+	if (net_echo_parse(h->body, h->len, &nonce, &seen, &reached) == -1) {
+		net_drop(n, DROP_MALFORMED, &n->stats.drop_malformed,
+		    "dropped a malformed echo from %s (%s)", addr, h->host);
+		return;
+	}
+	if (s->nonce == 0 || nonce != s->nonce)
+		return;		/* an old echo: answered already */
+	if (h->keyid != 0 && (seen.sin_addr.s_addr != local.s_addr ||
+	    seen.sin_port != n->port)) {
+		net_drop(n, DROP_RELAYED, &n->stats.drop_relayed,
+		    "%s (%s) answered a challenge that reached it from %s: "
+		    "relayed, refused", addr, h->host,
+		    inet_ntoa(seen.sin_addr));
+		return;
+	}
+	if (h->keyid != 0 && (reached.sin_addr.s_addr !=
+	    s->addr.sin_addr.s_addr || reached.sin_port != s->addr.sin_port)) {
+		net_drop(n, DROP_RELAYED, &n->stats.drop_relayed,
+		    "%s (%s) answered a challenge that reached it at %s: "
+		    "relayed, refused", addr, h->host,
+		    inet_ntoa(reached.sin_addr));
+		return;
+	}
+	s->nonce = 0;
+	net_sess_confirm(n, s);
+	s->last = h->counter;
+	if (n->fresh_cb != NULL)
+		n->fresh_cb(n->arg, h->host, &s->addr);
+}
+
+/* A datagram of an authenticated sender: by its session's state. */
+static void
+udp_session(struct net *n, const struct net_hdr *h, size_t len,
+    const struct sockaddr_in *from, struct in_addr local, const char *addr)
+{
+	struct net_sess		*s;
+	struct net_dgram	 d;
+
+	s = net_sess_get(n, h->host, h->session, from, 1);
+	if (h->counter <= s->last) {
+		net_drop(n, DROP_REPLAY, &n->stats.drop_replay,
+		    "dropped a replayed datagram from %s (%s)", addr, h->host);
+		return;
+	}
+	if (h->type != NET_ECHO && !s->confirmed) {
+		challenge_send(n, s);
+		net_drop(n, DROP_UNCONFIRMED, &n->stats.drop_unconfirmed,
+		    "dropped a datagram from %s (%s) until its session answers "
+		    "a challenge", addr, h->host);
+		return;
+	}
+	n->stats.type_in[h->type & 15]++;
+	n->stats.type_bytes_in[h->type & 15] += len;
+	if (h->type == NET_ECHO) {
+		echo_check(n, s, h, local, addr);
+		return;
+	}
+	s->last = h->counter;
+	memset(&d, 0, sizeof d);
+	d.type = h->type;
+	d.host = h->host;
+	d.from = *from;
+	d.body = h->body;
+	d.len = h->len;
+	d.sent_ms = (int64_t)h->time_ms;
+	n->dgram_cb(n->arg, &d);
+}
+
 static void
 udp_handle(struct net *n, const uint8_t *p, size_t len,
-    const struct sockaddr_in *from)
+    const struct sockaddr_in *from, struct in_addr local)
 {
-	struct net_dgram	 d;
 	struct net_hdr		 h;
 	char			 addr[INET_ADDRSTRLEN];
 
@@ -152,9 +292,6 @@ udp_handle(struct net *n, const uint8_t *p, size_t len,
 		    "dropped a malformed datagram from %s", addr);
 		return;
 	}
-	memset(&d, 0, sizeof d);
-	d.body = h.body;
-	d.len = h.len;
 	if (strcmp(h.domain, n->domain) != 0) {
 		net_drop(n, DROP_DOMAIN, &n->stats.drop_domain,
 		    "dropped a datagram from %s of another domain", addr);
@@ -164,19 +301,47 @@ udp_handle(struct net *n, const uint8_t *p, size_t len,
 		net_drop(n, DROP_AUTH, &n->stats.drop_auth,
 		    "dropped a datagram from %s (%s): HMAC does not verify",
 		    addr, h.host);
-	} else if (replay_check(n, h.host, h.counter) == -1) {
-		net_drop(n, DROP_REPLAY, &n->stats.drop_replay,
-		    "dropped a replayed or stale datagram from %s (%s)", addr,
-		    h.host);
-	} else if (strcmp(h.host, n->host) != 0) {
-		d.type = h.type;
-		n->stats.type_in[d.type & 7]++;
-		n->stats.type_bytes_in[d.type & 7] += len;
-		d.host = h.host;
-		d.from = *from;
-		n->dgram_cb(n->arg, &d);
-	}
+	} else if (strcmp(h.host, n->host) == 0) {
+		/* our own, back from a broadcast address */
+	} else if (h.type == NET_CHALLENGE) {
+		n->stats.type_in[NET_CHALLENGE]++;
+		n->stats.type_bytes_in[NET_CHALLENGE] += len;
+		challenge_answer(n, &h, from, local, addr);
+	} else
+		udp_session(n, &h, len, from, local, addr);
 	net_hdr_free(&h);
+}
+
+/* One datagram, with the local address it was sent to (IP_PKTINFO). */
+static ssize_t
+udp_recv(int fd, uint8_t *p, size_t size, struct sockaddr_in *from,
+    socklen_t *flen, struct in_addr *local)
+{
+	struct iovec	 iov = { p, size };
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	}		 ctl;
+	struct msghdr	 m;
+	struct cmsghdr	*c;
+	ssize_t		 len;
+
+	memset(&m, 0, sizeof m);
+	m.msg_name = from;
+	m.msg_namelen = sizeof *from;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof ctl.buf;
+	local->s_addr = INADDR_ANY;
+	if ((len = recvmsg(fd, &m, 0)) == -1)
+		return -1;
+	*flen = m.msg_namelen;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+			*local = ((struct in_pktinfo *)(void *)
+			    CMSG_DATA(c))->ipi_addr;
+	return len;
 }
 
 static void
@@ -184,6 +349,7 @@ udp_read(evutil_socket_t fd, short events, void *arg)
 {
 	struct net		*n = arg;
 	struct sockaddr_in	 from;
+	struct in_addr		 local;
 	socklen_t		 flen;
 	uint8_t			 p[2048];
 	ssize_t			 len;
@@ -191,17 +357,35 @@ udp_read(evutil_socket_t fd, short events, void *arg)
 
 	(void)events;
 	for (i = 0; i < 64; i++) {	/* bounded: let others run */
-		flen = sizeof from;
-		len = recvfrom(fd, p, sizeof p, 0, (struct sockaddr *)&from,
-		    &flen);
+		len = udp_recv(fd, p, sizeof p, &from, &flen, &local);
 		if (len == -1)
 			return;
 		n->stats.dgram_in++;
 		n->stats.bytes_in += (uint64_t)len;
 		net_keys_check(n);
 		if (flen == sizeof from && from.sin_family == AF_INET)
-			udp_handle(n, p, (size_t)len, &from);
+			udp_handle(n, p, (size_t)len, &from, local);
 	}
+}
+
+void
+net_set_fresh_cb(struct net *n, net_fresh_cb cb)
+{
+	n->fresh_cb = cb;
+}
+
+void
+net_reject(struct net *n, enum net_reject why, const char *fmt, ...)
+{
+	uint64_t	*counter[] = { &n->stats.drop_body, &n->stats.drop_type,
+			    &n->stats.drop_peers_full, &n->stats.drop_moved };
+	va_list		 ap;
+	char		 msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	net_drop(n, 8 + (int)why, counter[why], "%s", msg);
 }
 
 int
@@ -221,6 +405,8 @@ udp_open(struct net *n, const struct sockaddr_in *sin, char **cause)
 	if (n->udp_fd == -1)
 		return set_cause(cause, "socket: %s", strerror(errno));
 	setsockopt(n->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	setsockopt(n->udp_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+	n->port = sin->sin_port;
 	if (bind(n->udp_fd, (const struct sockaddr *)sin, sizeof *sin) == -1)
 		return set_cause(cause, "bind udp %s:%d: %s",
 		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
@@ -248,6 +434,10 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 	n->server_frame = fcb;
 	n->arg = arg;
 	n->udp_fd = -1;
+	TAILQ_INIT(&n->sess_lru);
+	TAILQ_INIT(&n->sess_new);
+	while (n->session == 0)
+		randombytes_buf(&n->session, sizeof n->session);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
@@ -269,9 +459,6 @@ fail:
 void
 net_close(struct net *n)
 {
-	struct replay_ent	*e, *next;
-	size_t			 i;
-
 	if (n == NULL)
 		return;
 	net_tcp_close(n);
@@ -279,12 +466,7 @@ net_close(struct net *n)
 		event_free(n->udp_ev);
 	if (n->udp_fd != -1)
 		close(n->udp_fd);
-	for (i = 0; i < NET_REPLAY_BUCKETS; i++)
-		for (e = n->replay[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e->host);
-			free(e);
-		}
+	net_sess_free_all(n);
 	net_keys_free(n);
 	sodium_memzero(n->id_sk, sizeof n->id_sk);
 	free(n->domain);

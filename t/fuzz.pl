@@ -22,9 +22,11 @@ sub str { my $s = shift; return pack('N', length $s) . $s }
 
 sub header {
 	my ($type, $host) = @_;
-	my $ns = int(time() * 1e9);
-	return 'ISC' . chr(1) . chr($type) . pack('N', 0) .
-	    pack('NN', int($ns / 2**32), $ns % 2**32) . str($domain) . str($host);
+	my $ms = int(time() * 1e3);
+	return 'ISC' . chr(2) . chr($type) . pack('N', 0) .
+	    pack('NNNN', 0, int(rand(2**32)), 0, int(rand(2**32))) .
+	    pack('NN', int($ms / 2**32), $ms % 2**32) . str($domain) .
+	    str($host);
 }
 
 sub body {
@@ -52,7 +54,7 @@ for my $i (1 .. $count) {
 		$d = substr($d, 0, int(rand(length $d)));
 	} else {
 		my $b = body();
-		$d = header(1 + int(rand(7)), "fz" . int(rand(50))) . str($b);
+		$d = header(1 + int(rand(8)), "fz" . int(rand(50))) . str($b);
 		# Flip a byte now and then.
 		substr($d, int(rand(length $d)), 1) = chr(int(rand(256)))
 		    if rand() < 0.3;

@@ -22,6 +22,7 @@ test_expect_success 'a journaled link to outside, then a file below it: up fails
 	isconf_on a -q ci && bundle_copy a b &&
 	expect_code 1 isconf_on b up &&
 	echo "isconf: error: entry 3 (snap /evil/passwd) failed: $B/evil: No such file or directory" >expect &&
+	echo "isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 3 from a host of generic: isconf lock --skip 3 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)" >>expect &&
 	test_cmp expect err &&
 	! test -e "$OUT/passwd" &&
 	test "$(readlink "$B/evil")" = "$OUT"
@@ -79,6 +80,7 @@ test_expect_success 'an exec whose directory does not resolve fails with 126, ru
 	isconf_on a -q ci && bundle_copy a b &&
 	expect_code 1 isconf_on b up &&
 	echo "isconf: error: entry 13 (exec touch ran-nowhere) failed: cannot chdir to $B/gone: No such file or directory; stopping here" >expect &&
+	echo "isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 13 from a host of generic: isconf lock --skip 13 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)" >>expect &&
 	test_cmp expect err &&
 	isconf_on b status >status &&
 	sed -n "/^last up:/s/[0-9-]* [0-9:]* UTC/DATE/p" status >actual &&

@@ -141,6 +141,7 @@ test_expect_success 'IS_EXEC_TIMEOUT=1: a long exec is ended, recorded as failed
 	isconf_on a -q ci && bundle_copy a d &&
 	expect_code 1 isconf_on d up &&
 	echo "isconf: error: entry 11 (exec sh -c test \$IS_HOSTNAME = a || sleep 30) failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended with status 143; stopping here" >expect &&
+	echo "isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 11 from a host of generic: isconf lock --skip 11 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)" >>expect &&
 	test_cmp expect err &&
 	! test -f "$D/after" &&
 	test "$(status_field d applied)" = 10 &&

@@ -150,9 +150,9 @@ test_expect_success PAUSE_HOOKS 'a bundle renamed over between the passes: the f
 	test "$(status_field p head)" = 3
 '
 
-# big_bundle N [KEY]: a bundle (no chunks, no MAC) of N chained exec
-# entries of nearly 16 MiB each (63 arguments of 256 KiB), 1/1000 of
-# that once compressed; with KEY (an Ed25519 PEM file), then a ci entry
+# big_bundle N [KEY [ARGS]]: a bundle (no chunks, no MAC) of N chained
+# exec entries of ARGS (default 4) arguments of 256 KiB, 1/1000 of that
+# once compressed; with KEY (an Ed25519 PEM file), then a ci entry
 # signed with it, as a host of any key can make.  Entry ids (BLAKE2b-256)
 # from b2sum, the signature from openssl.
 big_bundle() {
@@ -161,12 +161,13 @@ big_bundle() {
 		sub put { open(my $t, ">", $_[0]) or die; binmode $t;
 		    print $t $_[1]; close $t }
 		binmode STDOUT;
-		my ($n, $key) = @ARGV;
+		my ($n, $key, $args) = @ARGV;
+		$args ||= 4;
 		print "ISCONF-BUNDLE\n", pack("N", 1), str("test.example"),
 		    str("generic"), pack("Q>", $n + ($key ? 1 : 0));
 		my $prev = "\0" x 32;
-		my $p = str("/") . pack("N", 63) .
-		    join("", map { str("a" x 262144) } 1..63);
+		my $p = str("/") . pack("N", $args) .
+		    join("", map { str("a" x 262144) } 1..$args);
 		my $entry = sub {
 			my ($kind, $seq, $payload) = @_;
 			my $raw = pack("CCQ>", 1, $kind, $seq) . $prev .
@@ -201,36 +202,62 @@ peak_kib() {
 	sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$(host_pid "$1")/status"
 }
 
+# The rows a host has staged (sync runs and bundle apply).
+staged() {
+	sqlite3 "$(host_home "$1")/journal.db" "SELECT COUNT(*) FROM staged"
+}
+
 # refused_small HOST BUNDLE KIB PATTERN: apply fails with PATTERN, the
-# daemon's peak stays under KIB, nothing is applied.
+# daemon's peak stays under KIB, nothing is applied or left staged.
 refused_small() {
 	expect_code 1 isconf_on "$1" bundle apply "$PWD/$2" &&
 	peak=$(peak_kib "$1") && echo "peak $peak KiB" &&
 	test "$peak" -lt "$3" &&
 	grep "$4" err &&
-	test "$(status_field "$1" head)" = 0
+	test "$(status_field "$1" head)" = 0 &&
+	echo 0 >expect && staged "$1" >actual && test_cmp expect actual
 }
 
-test_expect_success 'with hmac_keys, an unauthenticated bundle is refused before its entries fill memory' '
+test_expect_success 'with hmac_keys, an unauthenticated bundle of many entries is refused, nothing staged' '
 	start_host m 6 "$LOWQ" &&
 	echo "sekrit-key-number-one" >"$(host_dir m)/home/conf/hmac_keys" &&
-	big_bundle 40 >big.bundle &&
+	big_bundle 160 >big.bundle &&
 	refused_small m big.bundle 409600 "not authenticated"
 '
 
-test_expect_success 'without hmac_keys, a bundle whose entries would fill memory is refused, naming the limit' '
-	start_host n 7 "$LOWQ" &&
+test_expect_success 'a bundle staging more than the limit is refused, its staging dropped' '
+	start_host n 7 "$LOWQ" ISCONF_STAGE_MAX=8388608 &&
 	openssl genpkey -algorithm ed25519 -out forger.pem &&
 	big_bundle 40 forger.pem >signed-big.bundle &&
 	refused_small n signed-big.bundle 204800 \
-	    "its entries take more than 64 MiB, the most bundle apply holds in memory"
+	    "its new entries take more than 8 MiB, the most bundle apply stages"
 '
 
-test_expect_success 'with trusted_keys, an untrusted bundle is refused before its entries are held' '
+test_expect_success 'an entry over 4 MiB is refused, naming the limit' '
+	big_bundle 2 forger.pem 17 >huge-entry.bundle &&
+	refused_small n huge-entry.bundle 204800 \
+	    "entry 1 is larger than 4 MiB, the most bundle apply reads"
+'
+
+test_expect_success 'with trusted_keys, an untrusted bundle is refused before anything is staged' '
 	start_host o 8 "$LOWQ" &&
 	isconf_on a key >"$(host_dir o)/home/conf/trusted_keys" &&
 	refused_small o signed-big.bundle 204800 \
 	    "signed by key [0-9a-f]*\.\.\., which is not in trusted_keys"
+'
+
+# 100 entries of 1 MiB: more than bundle apply used to hold (64 MiB,
+# refused then), staged and committed now with its peak far below.
+test_expect_success 'a signed bundle of 100 MiB of entries applies in bounded memory' '
+	start_host q 10 "$LOWQ" &&
+	big_bundle 100 forger.pem >legit-big.bundle &&
+	isconf_on q bundle apply "$PWD/legit-big.bundle" >out &&
+	echo "isconf: applied bundle: 101 new entries on generic, head 101; run '\''isconf up'\''" >expect &&
+	test_cmp expect out &&
+	peak=$(peak_kib q) && echo "peak $peak KiB" &&
+	test "$peak" -lt 153600 &&
+	test "$(status_field q head)" = 101 &&
+	echo 0 >expect && staged q >actual && test_cmp expect actual
 '
 
 test_expect_success '+ANY+ accepts bundles without checking' '

@@ -44,6 +44,8 @@ test_expect_success 'an unsigned stream is staged, then refused and dropped' '
 	    "$(host_dir b)/isconfd.log" &&
 	test_head_is b 0 &&
 	echo 0 >expect && staged b >actual && test_cmp expect actual &&
+	status_has b "^refused:  [0-9]* sync runs ([0-9]* unsigned_tail)$" &&
+	status_json b "\$j->{sync_refused}{unsigned_tail} > 0 && \$j->{sync_refused}{staging_limit} == 0" &&
 	stop_host b
 '
 
@@ -56,6 +58,9 @@ test_expect_success 'more unsigned entries than the bound are refused before the
 	    "$(host_dir b)/isconfd.log" &&
 	test_head_is b 0 &&
 	echo 0 >expect && staged b >actual && test_cmp expect actual &&
+	status_has b "^refused:  [0-9]* sync runs ([0-9]* staging_limit)$" &&
+	curl -sf http://127.0.0.2:65028/metrics >metrics &&
+	grep "^isconf_sync_refused_total{reason=\"staging_limit\"} [1-9]" metrics &&
 	stop_host b && stop_host a
 '
 
@@ -91,6 +96,27 @@ test_expect_success 'a peer gone for good leaves staging that expires' '
 	isconf_on b -q start &&
 	isconf_on b -q up &&
 	echo 0 >expect && staged b >actual && test_cmp expect actual
+'
+
+# A row staged a moment ago (run 127.0.0.9, no such peer): shown until
+# a signature covers it or it expires.
+test_expect_success 'status and /metrics show what is staged' '
+	stop_host b &&
+	sqlite3 "$(host_home b)/journal.db" "INSERT INTO staged(branch,
+	    run, seq, id, parent, kind, raw, time) VALUES ('"'"'generic'"'"',
+	    '"'"'127.0.0.9'"'"', 103, x'"'"'00'"'"', x'"'"'00'"'"', 3,
+	    x'"'"'0000'"'"', strftime('"'"'%s'"'"', '"'"'now'"'"'))" &&
+	isconf_on b -q start &&
+	status_on b >st &&
+	grep "^staged:   1 entries (2 bytes) of generic from 127.0.0.9, not yet signed$" st &&
+	status_json b "\$j->{staged}[0]{from} eq q(127.0.0.9) && \$j->{staged}[0]{entries} == 1" &&
+	curl -sf http://127.0.0.2:65028/metrics >metrics &&
+	cat >expect <<-\EOF &&
+	isconf_staged_entries{branch="generic",from="127.0.0.9"} 1
+	isconf_staged_bytes{branch="generic",from="127.0.0.9"} 2
+	EOF
+	grep "^isconf_staged_" metrics >actual &&
+	test_cmp expect actual
 '
 
 stop_all_hosts

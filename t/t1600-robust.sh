@@ -28,23 +28,15 @@ test_expect_success 'and it still replicates' '
 '
 
 test_expect_success 'replayed and stale datagrams are dropped' '
-	isconf_on b status --json >b0.json &&
-	perl -MIO::Socket::INET -MTime::HiRes=time -e "
-		sub str { pack(q(N), length \$_[0]) . \$_[0] }
-		sub dgram {
-			my \$ns = shift;
-			return q(ISC) . chr(1) . chr(1) . pack(q(N), 0) .
-			    pack(q(NN), int(\$ns / 2**32), \$ns % 2**32) .
-			    str(q(test.example)) . str(q(replayer)) .
-			    str(str(q(generic)) . pack(q(NN), 0, 0) . pack(q(N), 0) . pack(q(N), 0));
-		}
-		my \$u = IO::Socket::INET->new(PeerAddr => q(127.0.0.2),
-		    PeerPort => 65027, Proto => q(udp)) or die;
-		my \$d = dgram(int(time() * 1e9));
-		\$u->send(\$d) for 1 .. 3;
-		\$u->send(dgram(int((time() - 600) * 1e9)));
+	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
+		my \$f = forge->new(host => q(replayer), bind => q(127.0.0.9));
+		\$f->confirm(q(127.0.0.2));
+		my \$d = \$f->dgram(1, forge::hello(q(generic)));
+		\$f->send(q(127.0.0.2), \\\$d) for 1 .. 3;
+		\$f->send(q(127.0.0.2), 1, forge::hello(q(generic)), counter => 1);
+		\$f->send(q(127.0.0.2), 1, forge::hello(q(generic)), counter => 2);
 	" &&
-	wait_for 10 status_json b "\$j->{dropped}{replay} >= 3" &&
+	wait_for 10 status_json b "\$j->{dropped}{replay} >= 4" &&
 	status_on b >out &&
 	echo "peers:    2 known" >expect &&
 	sed -n "s/^\(peers: *[0-9]* known\),.*/\1/p" out >actual &&
@@ -54,21 +46,13 @@ test_expect_success 'replayed and stale datagrams are dropped' '
 # hello_locks() used to free an uninitialized struct jlock for a lock
 # whose branch name is not valid: a crash under ASan.
 test_expect_success 'a hello naming a lock on an invalid branch is ignored' '
-	perl -MIO::Socket::INET -MTime::HiRes=time -e "
-		sub str { pack(q(N), length \$_[0]) . \$_[0] }
-		my \$u = IO::Socket::INET->new(PeerAddr => q(127.0.0.2),
-		    PeerPort => 65027, Proto => q(udp)) or die;
+	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
+		my \$f = forge->new(bind => q(127.0.0.9));
 		for my \$i (1 .. 20) {
-			my \$ns = int(time() * 1e9);
-			my \$lock = str(q(x)) . str(q(h) . \$i) . str(q(eve)) .
-			    str(q(msg)) . pack(q(NN), 0, 1);
-			my \$body = str(q(generic)) . pack(q(NN), 0, 0) .
-			    pack(q(NN), 0, 0) . pack(q(N), 0) . pack(q(N), 0) .
-			    pack(q(N), 1) . \$lock;
-			\$u->send(q(ISC) . chr(1) . chr(1) . pack(q(N), 0) .
-			    pack(q(NN), int(\$ns / 2**32), \$ns % 2**32) .
-			    str(q(test.example)) . str(q(badlock) . \$i) .
-			    str(\$body));
+			\$f->confirm(q(127.0.0.2), host => qq(badlock\$i));
+			\$f->send(q(127.0.0.2), 1, forge::hello(q(generic),
+			    [q(x), qq(h\$i), q(eve), q(msg), 1]),
+			    host => qq(badlock\$i));
 		}
 	" &&
 	wait_for 10 isconf_has b badlock20 hosts &&

@@ -23,6 +23,7 @@ test_expect_success 'setup: a transaction replayed on b, then one that fails on 
 	cat >expect <<-\EOF &&
 	line2
 	isconf: error: entry 7 (exec sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }) failed: exit status 3; stopping here
+	isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 7 from a host of generic: isconf lock --skip 7 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)
 	EOF
 	test_cmp expect err &&
 	cat >expect <<-\EOF &&

@@ -211,6 +211,12 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_dropped_total{reason="auth"} N
 	isconf_dropped_total{reason="domain"} N
 	isconf_dropped_total{reason="replay"} N
+	isconf_dropped_total{reason="body"} N
+	isconf_dropped_total{reason="type"} N
+	isconf_dropped_total{reason="peers_full"} N
+	isconf_dropped_total{reason="moved"} N
+	isconf_dropped_total{reason="unconfirmed"} N
+	isconf_dropped_total{reason="relayed"} N
 	# HELP isconf_auth_failures_total Input failing authentication.
 	# TYPE isconf_auth_failures_total counter
 	isconf_auth_failures_total N
@@ -252,6 +258,17 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_branch_forked 1 when this host knows of a fork of the branch that is not resolved.
 	# TYPE isconf_branch_forked gauge
 	isconf_branch_forked{branch="generic"} N
+	# HELP isconf_sync_refused_total Sync runs refused, by reason.
+	# TYPE isconf_sync_refused_total counter
+	isconf_sync_refused_total{reason="unsigned_tail"} N
+	isconf_sync_refused_total{reason="broken_chain"} N
+	isconf_sync_refused_total{reason="staging_limit"} N
+	isconf_sync_refused_total{reason="bad_signature"} N
+	isconf_sync_refused_total{reason="other"} N
+	# HELP isconf_staged_entries Entries received, not yet covered by a signature, by branch and source.
+	# TYPE isconf_staged_entries gauge
+	# HELP isconf_staged_bytes Their encoded bytes.
+	# TYPE isconf_staged_bytes gauge
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

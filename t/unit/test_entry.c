@@ -244,6 +244,76 @@ test_payload_bad_counts(void **state)
 	buf_free(&b);
 }
 
+/* skip payloads: a round trip, and hostile input refused with nothing
+ * to free (seq 0, truncation, bytes after it, a NUL in the reason, a
+ * reason longer than 64 KiB, a length past the end). */
+static void
+test_skip_payload(void **state)
+{
+	struct skip_info	k, got;
+	struct entry		e;
+	struct buf		b;
+	char			*detail, *big;
+
+	(void)state;
+	memset(&k, 0, sizeof k);
+	k.seq = 5;
+	memset(k.id, 0xab, HASH_LEN);
+	k.reason = "needs /only-on-origin";
+	buf_init(&b);
+	skip_encode(&k, &b);
+	assert_int_equal(skip_decode(&b, &got), 0);
+	assert_int_equal(got.seq, 5);
+	assert_memory_equal(got.id, k.id, HASH_LEN);
+	assert_string_equal(got.reason, k.reason);
+	skip_info_free(&got);
+	memset(&e, 0, sizeof e);
+	e.kind = ENTRY_SKIP;
+	e.payload = b;
+	assert_int_equal(entry_payload_valid(&e), 1);
+	detail = entry_detail(&e);
+	assert_string_equal(detail, "entry 5 (abababababab): needs "
+	    "/only-on-origin");
+	free(detail);
+	assert_string_equal(entry_kind_name(ENTRY_SKIP), "skip");
+	assert_int_equal(entry_kind_parse("skip"), ENTRY_SKIP);
+
+	b.len--;				/* truncated */
+	assert_int_equal(skip_decode(&b, &got), -1);
+	assert_null(got.reason);
+	e.payload = b;
+	assert_int_equal(entry_payload_valid(&e), 0);
+	b.len++;
+	buf_add_u8(&b, 0);			/* trailing byte */
+	assert_int_equal(skip_decode(&b, &got), -1);
+	buf_reset(&b);
+	k.seq = 0;				/* no entry 0 */
+	skip_encode(&k, &b);
+	assert_int_equal(skip_decode(&b, &got), -1);
+	buf_reset(&b);
+	buf_add_u64(&b, 5);
+	buf_add(&b, k.id, HASH_LEN);
+	buf_add_blob(&b, "a\0b", 3);		/* NUL in the reason */
+	assert_int_equal(skip_decode(&b, &got), -1);
+	buf_reset(&b);
+	buf_add_u64(&b, 5);
+	buf_add(&b, k.id, HASH_LEN);
+	buf_add_u32(&b, 0xffffffffu);		/* length past the end */
+	assert_int_equal(skip_decode(&b, &got), -1);
+	buf_reset(&b);
+	big = xcalloc(1, 65538);
+	memset(big, 'x', 65537);
+	k.seq = 5;
+	k.reason = big;				/* too long */
+	skip_encode(&k, &b);
+	assert_int_equal(skip_decode(&b, &got), -1);
+	assert_null(got.reason);
+	free(big);
+	buf_reset(&b);
+	assert_int_equal(skip_decode(&b, &got), -1);	/* empty */
+	buf_free(&b);
+}
+
 static struct journal *
 open_tmp(char *path)
 {
@@ -302,6 +372,59 @@ test_chain(void **state)
 		entry_free(&e[i]);
 	entry_free(&bad);
 	free(cause);
+}
+
+/* journal_list_kind: the entries of one kind after a seq, in order. */
+static void
+test_list_kind(void **state)
+{
+	struct journal	*j;
+	struct entry	 e[4], *got;
+	struct skip_info k;
+	size_t		 n;
+	char		 path[64], *cause = NULL;
+	int		 i;
+
+	(void)state;
+	j = open_tmp(path);
+	make_exec(&e[0], 1, NULL, "one");
+	memset(&e[1], 0, sizeof e[1]);
+	e[1].kind = ENTRY_SKIP;
+	e[1].seq = 2;
+	memcpy(e[1].parent, e[0].id, HASH_LEN);
+	e[1].host = xstrdup("a");
+	e[1].author = xstrdup("root");
+	e[1].message = xstrdup("test");
+	k.seq = 1;
+	memcpy(k.id, e[0].id, HASH_LEN);
+	k.reason = "";
+	skip_encode(&k, &e[1].payload);
+	entry_compute_id(&e[1]);
+	make_exec(&e[2], 3, e[1].id, "three");
+	entry_copy(&e[3], &e[1]);
+	e[3].seq = 4;
+	memcpy(e[3].parent, e[2].id, HASH_LEN);
+	entry_compute_id(&e[3]);
+	assert_int_equal(journal_append(j, "generic", e, 4, 0, &cause), 0);
+	assert_int_equal(journal_list_kind(j, "generic", ENTRY_SKIP, 0, &got,
+	    &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0].seq, 2);
+	assert_int_equal(got[1].seq, 4);
+	journal_entries_free(got, n);
+	assert_int_equal(journal_list_kind(j, "generic", ENTRY_SKIP, 2, &got,
+	    &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].seq, 4);
+	journal_entries_free(got, n);
+	assert_int_equal(journal_list_kind(j, "other", ENTRY_SKIP, 0, &got,
+	    &n, &cause), 0);
+	assert_int_equal(n, 0);
+	journal_entries_free(got, n);
+	journal_close(j);
+	unlink_db(path);
+	for (i = 0; i < 4; i++)
+		entry_free(&e[i]);
 }
 
 static void
@@ -460,7 +583,9 @@ main(void)
 		cmocka_unit_test(test_snap_payload),
 		cmocka_unit_test(test_payload_bad_counts),
 		cmocka_unit_test(test_snap_listed),
+		cmocka_unit_test(test_skip_payload),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_list_kind),
 		cmocka_unit_test(test_corruption_detected),
 		cmocka_unit_test(test_wip_lock),
 #ifdef ISCONF_CRASH_HOOKS

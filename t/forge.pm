@@ -1,0 +1,103 @@
+# Forged gossip datagrams for the tests (doc/protocol.md, "UDP
+# datagrams"), signed with a key the test gives, as a key holder or a
+# replayer would send them.
+#
+#   use lib $ENV{SHARNESS_TEST_SRCDIR}; use forge;
+#   my $f = forge->new(domain => 'test.example', key => 'K', host => 'x');
+#   $f->confirm('127.0.0.2');	# answer the challenge, as a live host
+#   $f->send('127.0.0.2', 1, forge::hello('generic'));
+package forge;
+use strict;
+use warnings;
+use Digest::SHA qw(hmac_sha256);
+use Digest::SHA ();
+use IO::Select;
+use IO::Socket::INET;
+use Time::HiRes qw(time);
+
+our $PORT = 65027;
+
+sub str { return pack('N', length $_[0]) . $_[0] }
+sub u64 { return pack('NN', int($_[0] / 2**32), $_[0] % 2**32) }
+
+# A hello body: branch, nothing applied, failed or skipped, no heads, no
+# locks (or those given as [branch, holder, author, message, time]).
+sub hello {
+	my ($branch, @locks) = @_;
+	my $b = str($branch) . u64(0) . u64(0) . pack('N', 0) . pack('N', 0) .
+	    pack('N', 0);
+	$b .= pack('N', scalar @locks);
+	$b .= str($_->[0]) . str($_->[1]) . str($_->[2]) . str($_->[3]) .
+	    u64($_->[4]) for @locks;
+	return $b;
+}
+
+# The key id: BLAKE2b with a 4-byte digest of the key, low bit set.
+sub keyid {
+	my $key = shift;
+	my $h = `printf %s '$key' | b2sum -l 32`;
+	return (hex(substr($h, 0, 8)) | 1);
+}
+
+sub new {
+	my ($class, %o) = @_;
+	my $s = bless { domain => 'test.example', counter => 0, %o }, $class;
+	$s->{sock} = IO::Socket::INET->new(Proto => 'udp',
+	    LocalAddr => $o{bind} // '127.0.0.1') or die "udp: $!";
+	$s->{keyid} = defined $o{key} ? keyid($o{key}) : 0;
+	$s->{session} //= 1 + int(rand(2**48));
+	return $s;
+}
+
+# A whole datagram of TYPE with BODY from HOST (default: ours), in our
+# session with the next counter unless told otherwise.
+sub dgram {
+	my ($s, $type, $body, %o) = @_;
+	my $c = $o{counter} // ++$s->{counter};
+	my $d = 'ISC' . chr(2) . chr($type) . pack('N', $s->{keyid}) .
+	    u64($o{session} // $s->{session}) . u64($c) .
+	    u64(int(time() * 1000)) . str($s->{domain}) .
+	    str($o{host} // $s->{host}) . str($body);
+	$d .= hmac_sha256($d, $s->{key}) if defined $s->{key};
+	return $d;
+}
+
+sub send {
+	my ($s, $to, $type, $body, %o) = @_;
+	my $d = ref $type ? $$type : $s->dgram($type, $body, %o);
+	send($s->{sock}, $d, 0, Socket::pack_sockaddr_in($PORT,
+	    Socket::inet_aton($to))) or die "send: $!";
+}
+
+# The next datagram for us within 2 s: (type, body, from) or ().
+sub recv_dgram {
+	my $s = shift;
+	my $sel = IO::Select->new($s->{sock});
+	return () unless $sel->can_read(2);
+	my $from = recv($s->{sock}, my $d, 2048, 0);
+	return () unless defined $from && $d =~ /^ISC\x02/;
+	my $type = ord(substr($d, 4, 1));
+	my $off = 5 + 4 + 24;
+	for (1 .. 2) { $off += 4 + unpack('N', substr($d, $off, 4)) }
+	my $len = unpack('N', substr($d, $off, 4));
+	return ($type, substr($d, $off + 4, $len), $from);
+}
+
+# Make TO believe our session under HOST (default: ours), as a live
+# key holder can: send a hello, answer the challenge it draws.
+sub confirm {
+	my ($s, $to, %o) = @_;
+	$s->send($to, 1, hello('generic'), %o);
+	for (1 .. 20) {
+		my ($type, $body, $from) = $s->recv_dgram or last;
+		next unless $type == 7;
+		my ($port, $addr) = Socket::unpack_sockaddr_in($from);
+		$s->send($to, 8, $body . $addr . pack('n', $port) .
+		    Socket::inet_aton($s->{sock}->sockhost) .
+		    pack('n', $s->{sock}->sockport), %o);
+		return 1;
+	}
+	die "no challenge from $to";
+}
+
+1;
