@@ -171,27 +171,17 @@ status_up(struct isconfd *d, struct buf *b, int json)
 static void
 status_gossip_drops(const struct net_stats *ns, struct buf *b, int json)
 {
-	if (json)
-		buf_printf(b, "\"body\":%llu,\"type\":%llu,"
-		    "\"peers_full\":%llu,\"moved\":%llu,"
-		    "\"unconfirmed\":%llu,\"relayed\":%llu},",
-		    (unsigned long long)ns->drop_body,
-		    (unsigned long long)ns->drop_type,
-		    (unsigned long long)ns->drop_peers_full,
-		    (unsigned long long)ns->drop_moved,
-		    (unsigned long long)ns->drop_unconfirmed,
-		    (unsigned long long)ns->drop_relayed);
-	else
-		buf_printf(b, "          %llu malformed bodies, %llu unknown "
-		    "types, %llu hellos with the peer table full, %llu from "
-		    "another address of a peer, %llu of unconfirmed "
-		    "sessions, %llu relayed\n",
-		    (unsigned long long)ns->drop_body,
-		    (unsigned long long)ns->drop_type,
-		    (unsigned long long)ns->drop_peers_full,
-		    (unsigned long long)ns->drop_moved,
-		    (unsigned long long)ns->drop_unconfirmed,
-		    (unsigned long long)ns->drop_relayed);
+	buf_printf(b, json ? "\"body\":%llu,\"type\":%llu,\"peers_full\":%llu,"
+	    "\"moved\":%llu,\"unconfirmed\":%llu,\"relayed\":%llu}," :
+	    "          %llu malformed bodies, %llu unknown types, %llu hellos "
+	    "with the peer table full, %llu from another address of a peer, "
+	    "%llu of unconfirmed sessions, %llu relayed\n",
+	    (unsigned long long)ns->drop_body,
+	    (unsigned long long)ns->drop_type,
+	    (unsigned long long)ns->drop_peers_full,
+	    (unsigned long long)ns->drop_moved,
+	    (unsigned long long)ns->drop_unconfirmed,
+	    (unsigned long long)ns->drop_relayed);
 }
 
 /* Peers whose clocks are far off ours: harmless to the protocol (it
