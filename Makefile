@@ -92,7 +92,8 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time test_path test_hashset test_verbs test_session
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
-	       trusted_keys udp frame ctl http handshake bundle upexec skip
+	       trusted_keys udp frame ctl http handshake bundle upexec skip \
+	       chunklist
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
