@@ -80,7 +80,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/netkeys.c daemon/skipped.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
-VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
+VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
 	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
