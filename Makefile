@@ -6,6 +6,9 @@
 #   make fuzz       build the libFuzzer targets (clang) in build-fuzz and
 #                   run each FUZZ_S seconds (default 60) on t/fuzz/<target>
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        isconf_VERSION_ARCH.deb from debian/ (dpkg-buildpackage)
+#   make check-package  that package installed, run and purged in a
+#                   debootstrapped Debian chroot (minutes; not in check)
 #
 # Honours CFLAGS+=, PREFIX, DESTDIR, V=1, SANITIZE=address,undefined,
 # BUILD=dir (object and binary directory).
@@ -80,7 +83,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/netkeys.c daemon/skipped.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
-VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
+VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
 	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
@@ -107,7 +110,8 @@ FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
-.PHONY: dist-files install-units
+.PHONY: dist-files install-units install-files bins deb check-package \
+	test-package
 .PHONY: bench bench-memory fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
 .PHONY: all build deps check test test-unit test-e2e test-modules \
 	check-sanitize \
@@ -211,7 +215,15 @@ test-modules:
 	    prove --exec /bin/sh mk/modules.sh :: $(BUILD) \
 	    $(foreach m,$(MODULES),"$(m)=$(call inc_of,$(m)/)")
 
-test: test-unit test-modules test-fuzz test-e2e
+# The Debian package, built from the source tree (not from BUILD) and
+# checked: its files, lintian, an unpack into a throwaway root
+# (mk/deb-test.sh).
+test-package:
+	$(Q)prove --exec /bin/sh mk/deb-test.sh :: $(CURDIR) $(CURDIR)/$(BUILD)
+
+# The tests of what BUILD holds; make test adds the package's.
+TESTS_OF_BUILD = test-unit test-modules test-fuzz test-e2e
+test: $(TESTS_OF_BUILD) test-package
 
 # The tests run on a build with the crash points compiled in (never in
 # what make and make install build).
@@ -226,7 +238,7 @@ check-sanitize:
 	$(Q)ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CFLAGS="-O1 -g" \
 	    $(MAKE) --no-print-directory BUILD=build-asan TEST_HOOKS=1 \
-	    SANITIZE=address,undefined test
+	    SANITIZE=address,undefined $(TESTS_OF_BUILD)
 
 demo: all
 	$(Q)sh mk/demo.sh $(CURDIR)/$(BUILD)
@@ -271,15 +283,25 @@ dist-files:
 		-e 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/$$f.in >$(BUILD)/dist/$$f; \
 	done
 
-install: all install-units
+install: all
+	$(Q)$(MAKE) --no-print-directory install-files
+
+# The two programs alone: no make deps, no tests (debian/rules uses it).
+bins: $(BUILD)/isconf $(BUILD)/isconfd
+
+# What make install copies, without make deps or the tests' binaries
+# (the package's build uses it: debian/rules).
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+install-files: bins install-units
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(BUILD)/isconf $(DESTDIR)$(PREFIX)/bin/isconf
 	install -m 755 $(BUILD)/isconfd $(DESTDIR)$(PREFIX)/sbin/isconfd
 	install -m 644 doc/isconf.8 doc/isconfd.8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 doc/main.cf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 dist/isconf.bash $(DESTDIR)$(COMPLETIONDIR)/isconf
 
 # The systemd units (UNITDIR) and the cron line (PREFIX/share/isconf).
 install-units: dist-files
@@ -289,5 +311,15 @@ install-units: dist-files
 	install -m 644 $(BUILD)/dist/isconf.cron \
 	    $(DESTDIR)$(PREFIX)/share/isconf/isconf.cron
 
+# The package: mk/deb.sh copies the tree to BUILD/deb and runs
+# dpkg-buildpackage there (it writes beside the tree it builds).
+deb:
+	$(Q)sh mk/deb.sh $(CURDIR) $(CURDIR)/$(BUILD)/deb $(CURDIR)
+
+# The package with its maintainer scripts in a Debian chroot: install,
+# daemon started, isconf status, reinstall (upgrade), purge.
+check-package: deb
+	$(Q)sh mk/check-package.sh $(CURDIR) $(CURDIR)/$(BUILD)/check-package
+
 clean:
-	rm -rf build build-test build-asan build-fuzz
+	rm -rf build build-test build-asan build-fuzz isconf_*.deb

@@ -23,6 +23,7 @@
 #define CTL_MAX_CLIENTS	64
 #define CTL_REQUEST_SECS	5	/* to send a whole request */
 
+extern const struct verb_entry verb_branches_entry;
 extern const struct verb_entry verb_bundle_entry;
 extern const struct verb_entry verb_ci_entry;
 extern const struct verb_entry verb_exec_entry;
@@ -46,6 +47,7 @@ extern const struct verb_entry verb_verify_entry;
 
 /* One per spec in lib/verbs.c (t/unit/test_verbs.c checks). */
 const struct verb_entry *const verb_entries[] = {
+	&verb_branches_entry,
 	&verb_bundle_entry,
 	&verb_ci_entry,
 	&verb_exec_entry,

@@ -8,6 +8,7 @@
 #include "proto.h"
 
 const struct verb_spec verb_specs[] = {
+	{ "branches", 0,  0, 0,			"branches" },
 	{ "bundle",  2,  3, VERB_CHANGES,
 	    "bundle create FILE [BRANCH] | bundle apply FILE" },
 	{ "ci",      0,  0, VERB_CHANGES,	"ci" },

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Install the Debian packages that building and testing isconf need,
 # when they are missing.  A no-op when everything is present.
+# dpkg-dev, debhelper, fakeroot and lintian build and check the
+# package (make deb, make test); debootstrap is for make check-package.
 set -e
 pkgs="pkg-config libsodium-dev libevent-dev libsqlite3-dev libmicrohttpd-dev
-zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc"
+zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc
+dpkg-dev debhelper fakeroot lintian debootstrap"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
