@@ -85,7 +85,27 @@ test_expect_success NETNS 'a bundle of a fork copy applies on a host that never 
 	stop_host g
 '
 
-test_expect_success NETNS 'every host shows the fork: status, hosts, --json, up -n' '
+api_hosts() {
+	http_on $1 /api/v1/hosts
+}
+
+# http_on N PATH: PATH of the HTTP API of the host in namespace N.
+http_on() {
+	ip netns exec ${NS}h$1 curl -sf --max-time 10 http://127.0.0.1:65028$2
+}
+
+test_expect_success NETNS 'every host shows the fork: status, hosts, --json, API, metrics, dashboard, up -n' '
+	for n in 1 2 3; do
+		api_hosts $n >api.json &&
+		json_eval api.json "
+			my @f = map { \$_->{fork} } @{\$j->{hosts}};
+			@f == 3 && !grep { !\$_ || \$_->{entry} != 8 ||
+			    @{\$_->{heads}} != 2 } @f" &&
+		http_on $n /metrics >metrics &&
+		grep -q "^isconf_branch_forked{branch=\"webserver\"} 1$" metrics &&
+		grep -q "^isconf_branch_forked{branch=\"generic\"} 0$" metrics &&
+		http_on $n / | grep -q "FORK at" || return 1
+	done &&
 	for h in a b c; do
 		isconf_on $h hosts >out &&
 		test "$(grep -c "FORK at 8" out)" = 3 &&
@@ -133,7 +153,9 @@ test_expect_success NETNS 'resolve on one host (no lock): every host stops repor
 		wait_for 20 no_fork $h 8 $win || return 1
 	done &&
 	isconf_on b hosts >out &&
-	! grep "FORK at" out
+	! grep "FORK at" out &&
+	http_on 2 /metrics >metrics &&
+	grep -q "^isconf_branch_forked{branch=\"webserver\"} 0$" metrics
 '
 
 test_expect_success NETNS 'a host that applied only common entries goes on with up' '
@@ -165,11 +187,6 @@ diverged_on() {
 
 not_diverged() {
 	! status_has $1 ^DIVERGED && ! isconf_has $1 DIVERGED hosts
-}
-
-api_hosts() {
-	ip netns exec ${NS}h$1 curl -sf --max-time 10 \
-	    http://127.0.0.1:65028/api/v1/hosts
 }
 
 test_expect_success NETNS 'a host that applied the losing side is listed as diverged on every host' '
