@@ -78,6 +78,8 @@ struct bundle_job {
 	uint64_t		 staged_bytes;
 	uint64_t		 cursor;	/* STEP_SIGS, STEP_NEEDED */
 	char			*bound;		/* STEP_SIGS */
+	char			*signed_for;	/* the origin of a copy */
+	int			 origin_new;	/* recorded at the commit */
 };
 
 static void	job_free(struct bundle_job *);
@@ -316,6 +318,56 @@ out:
 	return rv;
 }
 
+/* The last entry verifies for branch: 0, or -1 and cause. */
+static int
+last_verifies(struct bundle_job *j, const char *branch, char **cause)
+{
+	return entries_verify(j->d, branch, &j->last, 1, j->last.parent,
+	    cause);
+}
+
+/*
+ * The branch the signatures were made for (doc/design.md, "Signatures
+ * cover the branch"): a fork copy's origin, as this host recorded it.
+ * A copy not recorded here (a host that never saw it: bundles are for
+ * such hosts) is taken as a copy of a branch it is named after (COPY is
+ * ORIGIN.fork-ID, as sync.c takes a peer's ORIGIN frame): each such
+ * name, longest first, until the last signature verifies for one; that
+ * one is recorded at the commit.
+ */
+static int
+bundle_origin(struct bundle_job *j, char **cause)
+{
+	char		*try, *why = NULL;
+	const char	*p;
+	size_t		 n;
+
+	if (branch_origin(j->d, j->branch, &j->signed_for, cause) == -1)
+		return -1;
+	if (j->last.seq == 0 || last_verifies(j, j->signed_for, cause) == 0 ||
+	    strcmp(j->signed_for, j->branch) != 0)
+		return *cause == NULL ? 0 : -1;
+	for (n = strlen(j->branch); n > 0; n--) {
+		p = j->branch + n - 1;
+		if (strncmp(p, ".fork-", 6) != 0)
+			continue;
+		try = xstrndup(j->branch, (size_t)(p - j->branch));
+		if (branch_copy_of(j->branch, try) &&
+		    last_verifies(j, try, &why) == 0) {
+			free(j->signed_for);
+			j->signed_for = try;
+			j->origin_new = 1;
+			free(*cause);
+			*cause = NULL;
+			return 0;
+		}
+		free(why);
+		why = NULL;
+		free(try);
+	}
+	return -1;
+}
+
 /*
  * The end of a pass.  The MAC first: it says who made the file, the
  * signature only who made the entries.  The first pass then checks the
@@ -333,8 +385,7 @@ step_trailer(struct bundle_job *j, char **cause)
 		return -1;
 	bio_close(&j->b);
 	if (j->pass == PASS_AUTH) {
-		if (j->last.seq != 0 && entries_verify(j->d, j->branch,
-		    &j->last, 1, j->last.parent, cause) == -1)
+		if (bundle_origin(j, cause) == -1)
 			return -1;
 		memcpy(j->digest, digest, HASH_LEN);
 		j->pass = PASS_CHECK;
@@ -347,7 +398,7 @@ step_trailer(struct bundle_job *j, char **cause)
 	if (cache_flush(j->d->cache, cause) == -1)
 		return -1;
 	j->cursor = j->n + 1;
-	j->bound = xstrdup(j->branch);
+	j->bound = xstrdup(j->signed_for);
 	j->step = STEP_SIGS;
 	return 0;
 }
@@ -439,8 +490,11 @@ step_commit(struct bundle_job *j, char **cause)
 	struct client	*c = j->c;
 
 	CRASH_POINT("bundle-apply");	/* chunks stored, entries staged */
-	if (j->n > j->head.seq && journal_stage_commit(j->d->journal,
-	    j->branch, BUNDLE_RUN, j->branch, j->n, NULL, 0, cause) == -1)
+	/* The origin first: a copy without it would not verify. */
+	if (j->n > j->head.seq && ((j->origin_new && branch_origin_set(j->d,
+	    j->branch, j->signed_for, cause) == -1) ||
+	    journal_stage_commit(j->d->journal, j->branch, BUNDLE_RUN,
+	    j->branch, j->n, NULL, 0, cause) == -1))
 		return -1;
 	if (j->n <= j->head.seq)
 		client_info(c, "bundle holds nothing new for %s (%llu "
@@ -451,6 +505,8 @@ step_commit(struct bundle_job *j, char **cause)
 		    j->branch, (unsigned long long)j->n,
 		    strcmp(j->branch, j->d->branch) == 0 ?
 		    "; run 'isconf up'" : "");
+	if (j->n > j->head.seq)
+		sync_stored_news(j->d, j->branch, j->signed_for);
 	mesh_announce(j->d, ANNOUNCE_NEWS);
 	return 1;
 }
@@ -535,6 +591,7 @@ job_free(struct bundle_job *j)
 	free(j->domain);
 	free(j->branch);
 	free(j->bound);
+	free(j->signed_for);
 	free(j->name);
 	free(j);
 }

@@ -29,7 +29,8 @@ struct host_row {
 	uint32_t	 skipped;	/* entries it skipped */
 	int		 self;
 	uint64_t	 fork_seq;	/* a fork of its branch known here */
-	uint64_t	 diverged;	/* this host applied a losing side */
+	uint64_t	 diverged;	/* it applied a losing side from */
+	char		 kept_as[256];	/* the copy keeping that side */
 	char		 fork_ours[16], fork_theirs[16];
 };
 
@@ -75,8 +76,11 @@ host_json(struct buf *b, const struct host_row *r)
 		buf_printf(b, ",\"fork\":null}");
 	if (r->diverged != 0) {
 		b->len--;
-		buf_printf(b, ",\"diverged\":{\"from\":%llu}}",
-		    (unsigned long long)r->diverged);
+		buf_printf(b, ",\"diverged\":{\"from\":%llu,\"to\":%llu,"
+		    "\"kept_as\":", (unsigned long long)r->diverged,
+		    (unsigned long long)r->applied);
+		buf_add_json(b, r->kept_as);
+		buf_printf(b, "}}");
 	}
 }
 
@@ -92,9 +96,13 @@ host_line(struct buf *b, const struct host_row *r)
 	if (r->fork_seq != 0)
 		snprintf(state, sizeof state, "FORK at %llu",
 		    (unsigned long long)r->fork_seq);
-	else if (r->diverged != 0)
-		snprintf(state, sizeof state, "DIVERGED from %llu",
+	else if (r->diverged != 0 && r->diverged == r->applied)
+		snprintf(state, sizeof state, "DIVERGED at %llu",
 		    (unsigned long long)r->diverged);
+	else if (r->diverged != 0)
+		snprintf(state, sizeof state, "DIVERGED at %llu-%llu",
+		    (unsigned long long)r->diverged,
+		    (unsigned long long)r->applied);
 	else if (r->self)
 		snprintf(state, sizeof state, "%s", r->applied < r->head ?
 		    "behind" : "up to date");
@@ -132,6 +140,17 @@ host_print(struct buf *b, const struct host_row *r, int json)
 	}
 }
 
+/* Where a diverged host's losing side is kept (found: 1, 0 or -1 as
+ * the lookup of copy returned; copy is freed). */
+static int
+host_kept_as(struct host_row *r, int found, char *copy)
+{
+	if (found == 1)
+		xstrlcpy(r->kept_as, copy, sizeof r->kept_as);
+	free(copy);
+	return found == -1 ? -1 : 0;
+}
+
 /* This host: its branch, head, what it applied, its last up's failure. */
 static int
 host_self(struct isconfd *d, struct host_row *r, char **cause)
@@ -139,6 +158,7 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 	struct jhead	h;
 	struct last_up	u;
 	struct skips	s;
+	char		*copy;
 	int		found;
 
 	memset(r, 0, sizeof *r);
@@ -163,10 +183,15 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 	r->head = h.seq;
 	r->reachable = r->self = 1;
 	/* Its history no longer the branch's: a fork resolved against
-	 * what it applied (up --adopt).  Only this host's is known. */
-	if (journal_history_matches(d->journal, d->branch, d->branch,
-	    r->applied, &r->diverged, cause) == -1)
+	 * what it applied (up --adopt). */
+	if ((found = journal_history_matches(d->journal, d->branch,
+	    d->branch, r->applied, &r->diverged, cause)) == -1)
 		return -1;
+	if (found == 1) {
+		found = diverged_copy(d, d->branch, r->diverged, &copy, cause);
+		if (host_kept_as(r, found, copy) == -1)
+			return -1;
+	}
 	return host_fork(d, r, cause);
 }
 
@@ -176,6 +201,8 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
     struct host_row *r, char **cause)
 {
 	struct jhead	h;
+	char		*copy;
+	int		 found;
 
 	memset(r, 0, sizeof *r);
 	if (journal_head(d->journal, p->branch, &h, cause) == -1)
@@ -192,6 +219,12 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 	r->failed_seq = p->failed_seq;
 	r->failed_status = p->failed_status;
 	r->skipped = p->skipped;
+	/* Whether it applied a losing side, from what its hello says it
+	 * applied last (resolve.c). */
+	found = diverged_peer(d, p->branch, p->applied, p->applied_id,
+	    &r->diverged, &copy, cause);
+	if (host_kept_as(r, found, copy) == -1)
+		return -1;
 	return host_fork(d, r, cause);
 }
 

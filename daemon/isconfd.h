@@ -59,6 +59,7 @@ struct peer {
 	int64_t			 last_seen;	/* ns */
 	char			*branch;
 	uint64_t		 applied;
+	uint8_t			 applied_id[HASH_LEN];	/* that entry's id */
 	uint64_t		 failed_seq;	/* its last up failed here, or 0 */
 	uint32_t		 failed_status;
 	uint32_t		 skipped;	/* entries it skipped (issue 16) */
@@ -121,6 +122,7 @@ struct isconfd {
 	struct journal		*journal;
 	struct cache		*cache;
 	char			*branch;
+	size_t			 hello_next;	/* peers.c, hello_heads */
 	uint8_t			 pk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t			 sk[crypto_sign_SECRETKEYBYTES];
 	int			 pid_fd;
@@ -253,6 +255,10 @@ int	 entries_verify(struct isconfd *, const char *branch,
  * the entries below it. */
 int	 stage_verify(struct isconfd *, const char *branch, const char *run,
 	    uint64_t lo, uint64_t hi, char **bound, char **cause);
+/* Entries of branch were stored (a sync, a bundle; signed_for: its
+ * origin): a copy may show a fork of its origin, a decision may apply. */
+void	 sync_stored_news(struct isconfd *, const char *branch,
+	    const char *signed_for);
 /* A fork recorded on branch: 1 with its description ("SEQ ours theirs
  * BRANCH PEER", caller frees) and seq, 0 if none, -1 error. */
 int	 fork_get(struct isconfd *, const char *branch, char **info,
@@ -277,6 +283,15 @@ int	 diverged_copy(struct isconfd *, const char *branch, uint64_t bad,
 	    char **copy, char **cause) MUST_CHECK;
 /* The DIVERGED line (or "diverged" member) of this host: 0 or -1. */
 int	 resolve_diverged(struct isconfd *, struct buf *, int json,
+	    char **cause);
+/* Another host that announced applied (seq, id) on branch: 1 if that
+ * is an entry of the losing side of a resolved fork, from (the fork's
+ * seq) and the copy keeping that side (the caller frees it); 0, -1. */
+int	 diverged_peer(struct isconfd *, const char *branch, uint64_t applied,
+	    const uint8_t id[HASH_LEN], uint64_t *from, char **copy,
+	    char **cause) MUST_CHECK;
+/* The DIVERGED lines (or "diverged_hosts") of the other hosts. */
+int	 resolve_diverged_peers(struct isconfd *, struct buf *, int json,
 	    char **cause);
 /* The "resolved:" line (or JSON member) of branch's decisions. */
 int	 resolve_status(struct isconfd *, const char *branch, struct buf *,

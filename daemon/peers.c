@@ -1,7 +1,8 @@
 /*
  * Peers and gossip.  Peers come from the nets file and from their own
- * hellos.  A hello carries the sender's branch, applied position, the
- * heads of the branches it knows and the locks it knows of.  Hellos go
+ * hellos.  A hello carries the sender's branch, applied position (seq
+ * and id), the heads of the branches it knows and the locks it knows
+ * of.  Hellos go
  * out at start, right after a change (ci, unlock, a new head learned:
  * that is how a ci spreads), and every gossip interval to a few random
  * peers (anti-entropy: a missed push is repaired within an interval).
@@ -84,11 +85,18 @@ hello_head(struct isconfd *d, struct buf *b, const char *branch,
 	return 0;
 }
 
+/*
+ * Our branch's head, then those of up to HELLO_MAX_HEADS - 1 others,
+ * taken in turn from where the last hello stopped: a host holds more
+ * branches than a hello lists (every fork copy and every resolve
+ * decision is one), and a branch no hello names never reaches another
+ * host.  So each is named within a few hellos.
+ */
 static int
 hello_heads(struct isconfd *d, struct buf *b, char **cause)
 {
 	char		**names;
-	size_t		  n, i, count = 1;
+	size_t		  n, i, k, start, count = 1;
 	int		  rv = 0;
 
 	if (journal_branches(d->journal, &names, &n, cause) == -1)
@@ -99,14 +107,18 @@ hello_heads(struct isconfd *d, struct buf *b, char **cause)
 	buf_add_u32(b, (uint32_t)count);
 	if (hello_head(d, b, d->branch, cause) == -1)
 		rv = -1;
-	for (i = 0, count = 1; i < n; i++) {
-		if (rv == 0 && strcmp(names[i], d->branch) != 0 &&
-		    count < HELLO_MAX_HEADS) {
-			rv = hello_head(d, b, names[i], cause);
-			count++;
-		}
-		free(names[i]);
+	start = n > 0 ? d->hello_next % n : 0;
+	for (k = 0; rv == 0 && k < n && count > 1; k++) {
+		i = (start + k) % n;
+		if (strcmp(names[i], d->branch) == 0)
+			continue;
+		rv = hello_head(d, b, names[i], cause);
+		count--;
 	}
+	if (n > 0)
+		d->hello_next = (start + k) % n;
+	for (i = 0; i < n; i++)
+		free(names[i]);
 	free(names);
 	return rv;
 }
@@ -142,18 +154,24 @@ static int
 hello_build(struct isconfd *d, struct buf *b)
 {
 	uint64_t	 applied;
+	struct japplied	 a;
 	struct last_up	 u;
 	struct skips	 s;
 	int		 failed = 0, r;
 	char		*cause = NULL;
 
 	memset(&s, 0, sizeof s);
+	/* The id of the entry applied last, not only its seq: the hosts
+	 * that applied a losing side of a fork are told by it (resolve.c,
+	 * diverged_peer). */
 	if (journal_applied(d->journal, d->branch, &applied, &cause) == -1 ||
-	    skips_taken(d, d->branch, &s, &cause) == -1 ||
+	    journal_applied_get(d->journal, d->branch, applied, &a,
+	    &cause) == -1 || skips_taken(d, d->branch, &s, &cause) == -1 ||
 	    (r = report_last_up(d, &u, &cause)) == -1)
 		goto fail;
 	buf_add_str(b, d->branch);
 	buf_add_u64(b, applied);
+	buf_add(b, a.id, HASH_LEN);
 	if (r == 1) {
 		failed = strcmp(u.result, "failed") == 0;
 		free(u.output);
@@ -405,6 +423,7 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	peer_heads_free(p);
 	p->branch = h.branch;
 	p->applied = h.applied;
+	memcpy(p->applied_id, h.applied_id, HASH_LEN);
 	p->failed_seq = h.failed_seq;
 	p->failed_status = h.failed_status;
 	p->skipped = h.skipped;

@@ -4,7 +4,7 @@
  * signed resolve entry (the fork's seq and the winning side's entry
  * there), so it replicates to every host as any branch does, and needs
  * no lock: a host of the losing side may be unable to take one.  Each
- * host applies the latest decision it holds (by time, then id): on the
+ * host applies the latest decision it holds (decision_order): on the
  * winning side nothing moves; on the losing side the branch takes the
  * winner's entries and keeps its own as the copy BRANCH.fork-ID.
  * Nothing is deleted.  A host that applied entries of the losing side
@@ -87,10 +87,25 @@ decisions_walk(struct isconfd *d, const char *branch, decision_cb fn,
 	return rv;
 }
 
+/*
+ * Which decision is later: its order, ns (a decision made knowing
+ * another is ordered after it even if the clocks disagree: see
+ * decision_store); one written before decisions had an order, by its
+ * entry's time, which is in seconds.  Equal orders (no two hosts'
+ * decisions, in practice) fall back to the id.
+ */
+static uint64_t
+decision_order(const struct entry *e, const struct resolve_info *ri)
+{
+	if (ri->order != 0)
+		return ri->order;
+	return e->time > 0 ? (uint64_t)e->time * 1000000000 : 0;
+}
+
 /* The latest decision, and whether another names another winner. */
 struct latest {
 	int			found, conflict;
-	int64_t			time;
+	uint64_t		order;		/* decision_order */
 	uint8_t			id[HASH_LEN];
 	uint64_t		seq;
 	uint8_t			winner[HASH_LEN];
@@ -103,6 +118,7 @@ latest_one(void *arg, const char *name, const struct entry *e,
     const struct resolve_info *ri)
 {
 	struct latest	*l = arg;
+	uint64_t	 order;
 	char		 id[13];
 
 	(void)name;
@@ -114,11 +130,12 @@ latest_one(void *arg, const char *name, const struct entry *e,
 	if (l->found && (ri->seq != l->seq ||
 	    memcmp(ri->winner, l->winner, HASH_LEN) != 0))
 		l->conflict = 1;
-	if (l->found && (e->time < l->time || (e->time == l->time &&
+	order = decision_order(e, ri);
+	if (l->found && (order < l->order || (order == l->order &&
 	    memcmp(e->id, l->id, HASH_LEN) < 0)))
 		return;
 	l->found = 1;
-	l->time = e->time;
+	l->order = order;
 	memcpy(l->id, e->id, HASH_LEN);
 	l->seq = ri->seq;
 	memcpy(l->winner, ri->winner, HASH_LEN);
@@ -282,11 +299,19 @@ decision_store(struct client *c, const char *branch, uint64_t seq,
     const uint8_t winner[HASH_LEN], char **name, char **cause)
 {
 	struct isconfd		*d = c->d;
+	struct latest		 l = { 0 };
 	struct entry		 e;
 	struct resolve_info	 ri;
 	char			 id[13];
 	int			 rv;
 
+	/* Later than every decision known here, whatever the clocks say:
+	 * "the later resolve wins" by the order they were made in. */
+	if (latest_get(d, branch, &l, cause) == -1)
+		return -1;
+	ri.order = (uint64_t)now_ns();
+	if (l.found && ri.order <= l.order)
+		ri.order = l.order + 1;
 	memset(&e, 0, sizeof e);
 	e.kind = ENTRY_RESOLVE;
 	e.seq = 1;
@@ -429,10 +454,107 @@ diverged_copy(struct isconfd *d, const char *branch, uint64_t bad,
 	return 1;
 }
 
+/*
+ * Another host diverged: it announced (its hello) that the last entry
+ * it applied of branch is at applied with this id.  It applied the
+ * losing side when a decision holds here, applied is at or past the
+ * fork, and the id is the losing copy's entry there (after the
+ * decision, the fork record's copy is always the losing side).  1,
+ * from (the fork's seq) and the copy (the caller frees it); 0 if not,
+ * or not known here; -1.
+ */
+int
+diverged_peer(struct isconfd *d, const char *branch, uint64_t applied,
+    const uint8_t id[HASH_LEN], uint64_t *from, char **copy, char **cause)
+{
+	struct fork_rec	f;
+	struct latest	l = { 0 };
+	uint8_t		mine[HASH_LEN], theirs[HASH_LEN];
+	char		sid[13];
+	int		r;
+
+	*from = 0;
+	*copy = NULL;
+	if ((r = fork_rec_get(d, branch, &f, cause)) != 1 || applied < f.seq)
+		return r == -1 ? -1 : 0;
+	if (latest_get(d, branch, &l, cause) == -1)
+		return -1;
+	if (!l.found || l.seq != f.seq)
+		return 0;
+	if ((r = entry_short(d, branch, f.seq, sid, mine, cause)) != 1 ||
+	    memcmp(mine, l.winner, HASH_LEN) != 0)
+		return r == -1 ? -1 : 0;
+	if ((r = entry_short(d, f.copy, applied, sid, theirs, cause)) != 1 ||
+	    memcmp(theirs, id, HASH_LEN) != 0)
+		return r == -1 ? -1 : 0;
+	*from = f.seq;
+	*copy = xstrdup(f.copy);
+	return 1;
+}
+
+/* Entries from to to: each, or a range when there are many. */
+static void
+seqs_print(struct buf *b, uint64_t from, uint64_t to)
+{
+	uint64_t	seq;
+
+	if (to - from >= 10) {
+		buf_printf(b, " %llu-%llu", (unsigned long long)from,
+		    (unsigned long long)to);
+		return;
+	}
+	for (seq = from; seq <= to; seq++)
+		buf_printf(b, " %llu", (unsigned long long)seq);
+}
+
+/* The other hosts that applied a losing side, as their hellos tell:
+ * the DIVERGED lines (or "diverged_hosts"). */
+int
+resolve_diverged_peers(struct isconfd *d, struct buf *b, int json,
+    char **cause)
+{
+	struct peer	*p;
+	uint64_t	 from;
+	char		*copy;
+	int		 r, n = 0;
+
+	if (json)
+		buf_printf(b, "\"diverged_hosts\":[");
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if ((r = diverged_peer(d, p->branch, p->applied,
+		    p->applied_id, &from, &copy, cause)) == -1)
+			return -1;
+		if (r == 0)
+			continue;
+		if (json) {
+			buf_printf(b, "%s{\"host\":", n++ ? "," : "");
+			buf_add_json(b, p->host);
+			buf_printf(b, ",\"branch\":");
+			buf_add_json(b, p->branch);
+			buf_printf(b, ",\"from\":%llu,\"to\":%llu,"
+			    "\"kept_as\":", (unsigned long long)from,
+			    (unsigned long long)p->applied);
+			buf_add_json(b, copy);
+			buf_printf(b, "}");
+		} else {
+			buf_printf(b, "DIVERGED: host %s applied entries",
+			    p->host);
+			seqs_print(b, from, p->applied);
+			buf_printf(b, " of the losing side of %s (kept as "
+			    "branch %s); isconf up --adopt there moves it onto "
+			    "the winner\n", p->branch, copy);
+		}
+		free(copy);
+	}
+	if (json)
+		buf_printf(b, "],");
+	return 0;
+}
+
 int
 resolve_diverged(struct isconfd *d, struct buf *b, int json, char **cause)
 {
-	uint64_t	 applied, bad, seq;
+	uint64_t	 applied, bad;
 	char		*copy = NULL;
 	int		 r;
 
@@ -454,8 +576,7 @@ resolve_diverged(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_printf(b, "},");
 	} else {
 		buf_printf(b, "DIVERGED: applied entries");
-		for (seq = bad; seq <= applied; seq++)
-			buf_printf(b, " %llu", (unsigned long long)seq);
+		seqs_print(b, bad, applied);
 		buf_printf(b, " of the losing side (kept as branch %s); "
 		    "isconf up --adopt moves this host onto the winner\n",
 		    copy);

@@ -304,7 +304,8 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 	status_gossip_drops(ns, b, json);
 	status_clocks(d, b, json);
 	if (resolve_status(d, d->branch, b, json, cause) == -1 ||
-	    resolve_diverged(d, b, json, cause) == -1)
+	    resolve_diverged(d, b, json, cause) == -1 ||
+	    resolve_diverged_peers(d, b, json, cause) == -1)
 		return -1;
 	if ((r = fork_open(d, d->branch, &fork, &seq, cause)) != 1) {
 		if (json)

@@ -632,9 +632,16 @@ run_stored(struct isconfd *d, struct sync_run *s)
 	 * only when up runs, for hosts short of bandwidth or disk). */
 	if (strcmp(s->branch, d->branch) == 0 && !prefetch_off(d))
 		sync_chunks(d, s->branch, NULL, NULL, NULL);
-	if (strcmp(s->signed_for, s->branch) != 0)
-		fork_from_copy(d, s->branch, s->signed_for);
-	resolve_news(d, s->branch, s->signed_for);
+	sync_stored_news(d, s->branch, s->signed_for);
+}
+
+void
+sync_stored_news(struct isconfd *d, const char *branch,
+    const char *signed_for)
+{
+	if (strcmp(signed_for, branch) != 0)
+		fork_from_copy(d, branch, signed_for);
+	resolve_news(d, branch, signed_for);
 }
 
 /*

@@ -53,6 +53,7 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 	rd_init(&r, p, len);
 	h->branch = rd_str(&r, 255);
 	h->applied = rd_u64(&r);
+	rd_bytes(&r, h->applied_id, HASH_LEN);
 	h->failed_seq = rd_u64(&r);
 	h->failed_status = rd_u32(&r);
 	h->skipped = rd_u32(&r);

@@ -47,6 +47,7 @@ struct wire_lock {
 struct wire_hello {
 	char			*branch;
 	uint64_t		 applied;
+	uint8_t			 applied_id[HASH_LEN];	/* zeros: none */
 	uint64_t		 failed_seq;
 	uint32_t		 failed_status;
 	uint32_t		 skipped;	/* entries it skipped */

@@ -78,6 +78,7 @@ wire_seeds(const struct buf *entry)
 	buf_init(&b);
 	buf_add_str(&b, "main");		/* hello */
 	buf_add_u64(&b, 3);
+	buf_add(&b, hash, HASH_LEN);		/* the entry applied */
 	buf_add_u64(&b, 0);
 	buf_add_u32(&b, 0);
 	buf_add_u32(&b, 1);			/* skipped */
@@ -299,6 +300,10 @@ main(void)
 	ri.branch = "webserver";
 	ri.seq = 8;
 	memset(ri.winner, 0x5a, HASH_LEN);
+	resolve_encode(&ri, &b);
+	seed("resolve", "decision-v1", &b);	/* written before order */
+	buf_reset(&b);
+	ri.order = 1700000000123456789ull;
 	resolve_encode(&ri, &b);
 	seed("resolve", "decision", &b);
 	entry_seed("resolve", ENTRY_RESOLVE, &b, NULL);

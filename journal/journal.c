@@ -610,7 +610,7 @@ journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
 	int		 rc;
 
 	memset(a, 0, sizeof *a);
-	st = db_prep(j, "SELECT time, status, duration_ms FROM history "
+	st = db_prep(j, "SELECT time, status, duration_ms, id FROM history "
 	    "WHERE branch = ? AND seq = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
@@ -622,6 +622,8 @@ journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
 		a->time = sqlite3_column_int64(st, 0);
 		a->status = sqlite3_column_int(st, 1);
 		a->duration_ms = sqlite3_column_int64(st, 2);
+		if (sqlite3_column_bytes(st, 3) == HASH_LEN)
+			memcpy(a->id, sqlite3_column_blob(st, 3), HASH_LEN);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW;

@@ -134,12 +134,16 @@ struct sig_info {
 	char	*parent_branch;	/* fork only */
 };
 /* A decision on a fork of branch: the side whose entry at seq is
- * winner wins.  The only entry of a branch BRANCH.resolve-ID. */
+ * winner wins.  The only entry of a branch BRANCH.resolve-ID.  order
+ * (ns since the epoch, after any decision its maker knew of) says
+ * which decision is later; 0 in decisions written before it existed,
+ * which end where winner does. */
 struct resolve_info {
 	uint8_t	 pubkey[PUBKEY_LEN];
 	char	*branch;
 	uint64_t seq;
 	uint8_t	 winner[HASH_LEN];
+	uint64_t order;
 };
 
 /*
@@ -208,6 +212,7 @@ struct jlock {
 
 struct japplied {
 	uint64_t	 seq;
+	uint8_t		 id[HASH_LEN];	/* the entry applied */
 	int64_t		 time;
 	int		 status;	/* JA_SKIPPED: skipped, not run */
 	int64_t		 duration_ms;

@@ -297,6 +297,8 @@ resolve_encode(const struct resolve_info *ri, struct buf *b)
 	buf_add_str(b, ri->branch);
 	buf_add_u64(b, ri->seq);
 	buf_add(b, ri->winner, HASH_LEN);
+	if (ri->order != 0)
+		buf_add_u64(b, ri->order);
 }
 
 int
@@ -310,6 +312,10 @@ resolve_decode(const struct buf *b, struct resolve_info *ri)
 	ri->branch = rd_str(&r, 255);
 	ri->seq = rd_u64(&r);
 	rd_bytes(&r, ri->winner, HASH_LEN);
+	/* Absent in decisions written before it; never 0 when present,
+	 * so that each payload has one encoding. */
+	if (!r.err && r.off < r.len && (ri->order = rd_u64(&r)) == 0)
+		r.err = 1;
 	if (rd_done(&r) == -1 || ri->seq == 0 || !name_valid(ri->branch)) {
 		free(ri->branch);
 		ri->branch = NULL;

@@ -20,12 +20,13 @@ our $PORT = 65027;
 sub str { return pack('N', length $_[0]) . $_[0] }
 sub u64 { return pack('NN', int($_[0] / 2**32), $_[0] % 2**32) }
 
-# A hello body: branch, nothing applied, failed or skipped, no heads, no
-# locks (or those given as [branch, holder, author, message, time]).
+# A hello body: branch, nothing applied (seq 0, id zeros), failed or
+# skipped, no heads, no locks (or those given as [branch, holder,
+# author, message, time]).
 sub hello {
 	my ($branch, @locks) = @_;
-	my $b = str($branch) . u64(0) . u64(0) . pack('N', 0) . pack('N', 0) .
-	    pack('N', 0);
+	my $b = str($branch) . u64(0) . ("\0" x 32) . u64(0) . pack('N', 0) .
+	    pack('N', 0) . pack('N', 0);
 	$b .= pack('N', scalar @locks);
 	$b .= str($_->[0]) . str($_->[1]) . str($_->[2]) . str($_->[3]) .
 	    u64($_->[4]) for @locks;

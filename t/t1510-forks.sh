@@ -68,7 +68,44 @@ test_expect_success NETNS 'both sides replicate to every host and verify' '
 	no_refusals a b c
 '
 
-test_expect_success NETNS 'every host shows the fork: status, hosts, --json, up -n' '
+test_expect_success NETNS 'a bundle of a fork copy applies on a host that never saw it' '
+	copy=$(fork_branch a) &&
+	isconf_on a -q bundle create "$PWD/web.bundle" webserver &&
+	isconf_on a -q bundle create "$PWD/copy.bundle" $copy &&
+	start_host g 7 &&
+	isconf_on g -q bundle apply "$PWD/web.bundle" &&
+	isconf_on g bundle apply "$PWD/copy.bundle" >out &&
+	grep "^isconf: applied bundle: 10 new entries on $copy, head 10" out &&
+	has_copy g $copy side-b &&
+	grep -q "FORK on webserver at entry 8: ours [0-9a-f]* by a, theirs [0-9a-f]* by b (kept as branch $copy)" \
+	    "$(host_dir g)/isconfd.log" &&
+	isconf_on g bundle apply "$PWD/copy.bundle" >out &&
+	grep "^isconf: bundle holds nothing new for $copy" out &&
+	no_refusals g &&
+	stop_host g
+'
+
+api_hosts() {
+	http_on $1 /api/v1/hosts
+}
+
+# http_on N PATH: PATH of the HTTP API of the host in namespace N.
+http_on() {
+	ip netns exec ${NS}h$1 curl -sf --max-time 10 http://127.0.0.1:65028$2
+}
+
+test_expect_success NETNS 'every host shows the fork: status, hosts, --json, API, metrics, dashboard, up -n' '
+	for n in 1 2 3; do
+		api_hosts $n >api.json &&
+		json_eval api.json "
+			my @f = map { \$_->{fork} } @{\$j->{hosts}};
+			@f == 3 && !grep { !\$_ || \$_->{entry} != 8 ||
+			    @{\$_->{heads}} != 2 } @f" &&
+		http_on $n /metrics >metrics &&
+		grep -q "^isconf_branch_forked{branch=\"webserver\"} 1$" metrics &&
+		grep -q "^isconf_branch_forked{branch=\"generic\"} 0$" metrics &&
+		http_on $n / | grep -q "FORK at" || return 1
+	done &&
 	for h in a b c; do
 		isconf_on $h hosts >out &&
 		test "$(grep -c "FORK at 8" out)" = 3 &&
@@ -116,7 +153,9 @@ test_expect_success NETNS 'resolve on one host (no lock): every host stops repor
 		wait_for 20 no_fork $h 8 $win || return 1
 	done &&
 	isconf_on b hosts >out &&
-	! grep "FORK at" out
+	! grep "FORK at" out &&
+	http_on 2 /metrics >metrics &&
+	grep -q "^isconf_branch_forked{branch=\"webserver\"} 0$" metrics
 '
 
 test_expect_success NETNS 'a host that applied only common entries goes on with up' '
@@ -126,6 +165,43 @@ test_expect_success NETNS 'a host that applied only common entries goes on with 
 	echo side-a >expect &&
 	test_cmp expect actual &&
 	isconf_on a -q up
+'
+
+# diverged_on HOST LOSE: HOST lists b as diverged, with the entries it
+# applied: status, hosts, --json and /api/v1/hosts (namespace N).
+diverged_on() {
+	status_has $1 "^DIVERGED: host b applied entries 8 9 10 of the losing side of webserver (kept as branch webserver.fork-$2); isconf up --adopt there moves it onto the winner" &&
+	isconf_on $1 hosts >out &&
+	grep -q "^b  *webserver  *10  *1[0-9]  *DIVERGED at 8-10 " out &&
+	isconf_on $1 hosts --json >hosts.json &&
+	json_eval hosts.json "
+		my (\$b) = grep { \$_->{host} eq q(b) } @{\$j->{hosts}};
+		\$b->{diverged}{from} == 8 && \$b->{diverged}{to} == 10 &&
+		\$b->{diverged}{kept_as} eq q(webserver.fork-$2)" &&
+	status_on $1 --json >st.json &&
+	json_eval st.json "
+		my \$d = \$j->{diverged_hosts};
+		@\$d == 1 && \$d->[0]{host} eq q(b) && \$d->[0]{from} == 8 &&
+		\$d->[0]{to} == 10"
+}
+
+not_diverged() {
+	! status_has $1 ^DIVERGED && ! isconf_has $1 DIVERGED hosts
+}
+
+test_expect_success NETNS 'a host that applied the losing side is listed as diverged on every host' '
+	read win lose <sides &&
+	for h in a c; do
+		wait_for 20 diverged_on $h $lose || return 1
+	done &&
+	status_has b "^DIVERGED: applied entries 8 9 10 of the losing side (kept as branch webserver.fork-$lose)" &&
+	isconf_on b hosts >out &&
+	grep -q "^b  *webserver  *10  *1[0-9]  *DIVERGED at 8-10 " out &&
+	api_hosts 3 >api.json &&
+	json_eval api.json "
+		my (\$b) = grep { \$_->{host} eq q(b) } @{\$j->{hosts}};
+		\$b->{diverged}{from} == 8 && \$b->{diverged}{to} == 10" &&
+	! status_has c "^DIVERGED: host a"
 '
 
 test_expect_success NETNS 'a host that applied the losing side is diverged until up --adopt' '
@@ -142,7 +218,10 @@ test_expect_success NETNS 'a host that applied the losing side is diverged until
 	printf "side-b\nside-a\n" >expect &&
 	tail -2 "$(host_dir b)/root/log" >actual &&
 	test_cmp expect actual &&
-	isconf_on b log --applied webserver.fork-$lose | grep -q side-b
+	isconf_on b log --applied webserver.fork-$lose | grep -q side-b &&
+	for h in a c; do
+		wait_for 20 not_diverged $h || return 1
+	done
 '
 
 test_expect_success NETNS 'the losing side is kept; a later ci replays everywhere' '
@@ -180,11 +259,11 @@ test_expect_success NETNS 'a fork of a fork: web-eu, forked from webserver' '
 
 test_expect_success NETNS 'two conflicting decisions: shown as such, the later wins' '
 	dside=$(side d) && eside=$(side e) &&
+	echo "$dside $eside" >eu-sides &&
 	isconf_on f -q resolve web-eu $dside &&
 	for h in d e f; do
 		wait_for 20 no_fork $h 12 $dside || return 1
 	done &&
-	sleep 1 &&	# a later second: the decisions are ordered by time
 	isconf_on d -q resolve web-eu $eside &&
 	for h in d e f; do
 		wait_for 20 no_fork $h 12 $eside &&
@@ -195,6 +274,30 @@ test_expect_success NETNS 'two conflicting decisions: shown as such, the later w
 	isconf_on d -q up --adopt &&
 	for h in d e f; do
 		test "$(tail -1 "$(host_dir $h)/root/log")" = side-e || return 1
+	done
+'
+
+# resolved_for HOST SIDE: HOST applies the decision that SIDE wins.
+resolved_for() {
+	status_has $1 "^resolved: fork at entry 12: $2 wins"
+}
+
+test_expect_success NETNS 'the later decision wins: several in one second, and one from a host whose clock is behind' '
+	read dside eside <eu-sides &&
+	for w in $dside $eside $dside $eside $dside $eside; do
+		isconf_on f -q resolve web-eu $w &&
+		resolved_for f $w || return 1
+	done &&
+	for h in d e; do
+		wait_for 20 resolved_for $h $eside || return 1
+	done &&
+	stop_host e &&
+	echo "ISCONF_CLOCK_OFFSET_S=-30; export ISCONF_CLOCK_OFFSET_S" \
+	    >>"$(host_dir e)/env" &&
+	ns_restart e 5 &&
+	isconf_on e -q resolve web-eu $dside &&
+	for h in d e f; do
+		wait_for 20 resolved_for $h $dside || return 1
 	done
 '
 

@@ -574,6 +574,43 @@ test_read_errors(void **state)
 }
 #endif
 
+/* A decision's order is optional: one written before it decodes (order
+ * 0) and encodes to the same bytes; a present order is never 0. */
+static void
+test_resolve_order(void **state)
+{
+	struct resolve_info	ri, out;
+	struct buf		b, b2;
+
+	(void)state;
+	memset(&ri, 0, sizeof ri);
+	ri.branch = "webserver";
+	ri.seq = 8;
+	memset(ri.winner, 0x5a, HASH_LEN);
+	buf_init(&b);
+	buf_init(&b2);
+	resolve_encode(&ri, &b);			/* as written before */
+	assert_int_equal(resolve_decode(&b, &out), 0);
+	assert_int_equal(out.order, 0);
+	resolve_encode(&out, &b2);
+	assert_int_equal(b2.len, b.len);
+	assert_memory_equal(b2.data, b.data, b.len);
+	free(out.branch);
+	buf_add_u64(&b, 0);				/* an order of 0 */
+	assert_int_equal(resolve_decode(&b, &out), -1);
+	buf_reset(&b);
+	ri.order = 1700000000123456789ull;
+	resolve_encode(&ri, &b);
+	assert_int_equal(b.len, b2.len + 8);
+	assert_int_equal(resolve_decode(&b, &out), 0);
+	assert_true(out.order == ri.order);
+	free(out.branch);
+	buf_add_u8(&b, 0);				/* trailing junk */
+	assert_int_equal(resolve_decode(&b, &out), -1);
+	buf_free(&b);
+	buf_free(&b2);
+}
+
 int
 main(void)
 {
@@ -584,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_payload_bad_counts),
 		cmocka_unit_test(test_snap_listed),
 		cmocka_unit_test(test_skip_payload),
+		cmocka_unit_test(test_resolve_order),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_list_kind),
 		cmocka_unit_test(test_corruption_detected),
