@@ -444,6 +444,8 @@ members_hosts(struct isconfd *d, struct buf *b, int json)
 	int64_t		 now = now_ns() / 1000000;
 	double		 ago;
 
+	if (d->members == NULL)
+		return;
 	TAILQ_FOREACH(m, &d->members->list, entry) {
 		ago = (now - m->heard_ms) / 1e3;
 		if (!json) {
