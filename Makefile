@@ -80,7 +80,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
-	     daemon/netkeys.c daemon/skipped.c $(VERB_SRC)
+	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
+	     daemon/wire_members.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
@@ -96,7 +97,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist
+	       chunklist members
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -107,6 +108,7 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
+	     $(BUILD)/daemon/wire_members.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
@@ -180,7 +182,8 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)mkdir -p $(patsubst %,t/fuzz/%,$(FUZZ_TARGETS))
 	$(Q)$(BUILD)/fuzz/mkseeds
 
-$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o
+$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
+	    $(BUILD)/daemon/wire_members.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Objects instrumented for coverage; CC and CFLAGS go through the
@@ -258,10 +261,12 @@ $(BUILD)/bench/bigtx: bench/bigtx.c $(CORE_OBJ)
 	$(Q)$(CC) $(CPPFLAGS) -Ilib -Ijournal $(PKG_CFLAGS) $(CFLAGS) -o $@ \
 	    $^ $(LDFLAGS) $(PKG_LIBS)
 
-$(BUILD)/bench/sim: bench/sim.c $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
+$(BUILD)/bench/sim: bench/sim.c bench/sim_members.c bench/sim.h \
+	    $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
 	    $(BUILD)/lib/log.o
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -o $@ \
+	    $(filter %.c %.o,$^) $(LDFLAGS)
 
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)

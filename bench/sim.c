@@ -25,6 +25,7 @@
  *   sim prop N LOSS [K [SEED]]
  *   sim lock N LOSS M [QUORUM [SEED]]
  *   sim part N LOSS [QUORUM [SEED]]
+ *   sim members N LOSS [NETS [SEED]]	(sim_members.c)
  * Each prints one line of JSON.
  */
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "sim.h"
 
 #define HELLO_BYTES	207	/* header, domain, host, body, HMAC, UDP/IP */
 #define LOCK_BYTES	180
@@ -103,6 +105,12 @@ rnd(uint32_t upper)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return upper ? (uint32_t)(rng % upper) : 0;
+}
+
+uint32_t
+sim_rand(uint32_t upper)
+{
+	return rnd(upper);
 }
 
 static double
@@ -672,8 +680,15 @@ main(int argc, char **argv)
 		return part((uint32_t)atoi(argv[2]), atof(argv[3]),
 		    argc > 4 && atoi(argv[4]));
 	}
+	if (argc >= 4 && strcmp(argv[1], "members") == 0) {
+		if (argc > 5)
+			rng ^= strtoull(argv[5], NULL, 10) * 0x2545F4914F6CDD1DULL;
+		return sim_members((uint32_t)atoi(argv[2]), atof(argv[3]),
+		    argc > 4 ? (uint32_t)atoi(argv[4]) : 8);
+	}
 	fprintf(stderr, "usage: sim prop HOSTS LOSS [NETS [SEED]]\n"
 	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED]]\n"
-	    "       sim part HOSTS LOSS [QUORUM [SEED]]\n");
+	    "       sim part HOSTS LOSS [QUORUM [SEED]]\n"
+	    "       sim members HOSTS LOSS [NETS [SEED]]\n");
 	return 2;
 }

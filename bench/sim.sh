@@ -3,7 +3,9 @@
 # and 10,000 hosts at 1% and 10% loss with the chosen fan-out and, for
 # comparison, the fan-outs the choice was made against; then lock
 # contests between 2, 5 and 10 origins; then a partition of 30% of the
-# hosts during a lock contest and a ci.  Prints table rows on stdout
+# hosts during a lock contest and a ci; then membership (sim_members.c):
+# how long until 1,000 and 10,000 hosts each know every host, and the
+# membership bytes per host per minute.  Prints table rows on stdout
 # and writes the JSON lines to $1.
 set -e
 SIM=$BUILD/bench/sim
@@ -54,4 +56,12 @@ for n in 1000 10000; do
 		    "heal+$(echo "$out" | field all_after_heal_ms) ms" \
 		    "-"
 	done
+done
+for n in 1000 10000; do
+	out=$("$SIM" members $n 0.01) || true
+	echo "$out" >>"$JSON"
+	row "sim members, $n hosts, loss 0.01: 99%" \
+	    "$(echo "$out" | field s_99) s" \
+	    "all $(echo "$out" | field s_all) s" \
+	    "$(echo "$out" | field member_bytes_per_host_min)B/min"
 done

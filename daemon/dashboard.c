@@ -2,7 +2,7 @@
  * The dashboard: one self-contained page (no external scripts, fonts
  * or CDNs) that fetches the JSON API and shows every host against its
  * branch head, behind, failed and forked hosts marked (a fork with both
- * heads), the lock holder and the
+ * heads), hosts only learned of from peers greyed, the lock holder and the
  * recent journal.  Refreshes every 5 s.  Open it as
  * http://HOST:65028/#token=TOKEN: the token goes in a header (the status
  * and journal need it, on loopback too: they hold commands).
@@ -20,7 +20,7 @@ const char http_dashboard[] =
 "table{border-collapse:collapse;width:100%;max-width:60em}\n"
 "td,th{padding:.3em .5em;border-bottom:1px solid #ddd;text-align:left}\n"
 "tr.behind td{background:#fff6d5}tr.failed td{background:#fdd}\n"
-"tr.forked td{background:#f3dcff}\n"
+"tr.forked td{background:#f3dcff}tr.learned td{color:#777}\n"
 ".tag{font-size:.8em;padding:0 .4em;border-radius:.3em;background:#eee}\n"
 "#lock{padding:.5em;background:#eef}\n"
 "@media(max-width:600px){td,th{padding:.2em}.wide{display:none}}\n"
@@ -61,9 +61,12 @@ const char http_dashboard[] =
 "x.diverged.kept_as+' (isconf up --adopt)':x.last_failure?'failed at '+"
 "x.last_failure.entry+' (status '+x.last_failure.status+')':x.lag?"
 "'behind by '+x.lag:'up to date';\n"
+"  if(x.direct===false){row(tb,[x.host,'-','-','learned of, at '+"
+"x.address,Math.round(x.last_seen_s)+' s ago (learned)'],'learned');"
+"return}\n"
 "  row(tb,[x.host,x.branch,x.applied+' / '+x.head,st,x.self?'self':"
-"Math.round(x.last_seen_s)+' s ago'],x.fork||x.diverged?'forked':"
-"x.last_failure?"
+"Math.round(x.last_seen_s)+' s ago (direct)'],x.fork||x.diverged?"
+"'forked':x.last_failure?"
 "'failed':x.lag?'behind':'')});\n"
 " return get('/api/v1/branches/'+encodeURIComponent(s.branch)+"
 "'/journal?after='+Math.max(0,s.head.seq-20)+'&limit=20')})\n"

@@ -1,8 +1,11 @@
 /*
- * hosts: the fleet as this host hears it (this host and every peer
- * gossip told of: branch, applied, head, last failure, when last
- * heard), as a table or --json; /api/v1/hosts shows the same.
+ * hosts: the fleet as this host knows it: this host, every peer it
+ * hears directly (branch, applied, head, last failure, when last
+ * heard), then every host only learned of from peers' member records
+ * (members.c: when someone last heard it), as a table or --json;
+ * /api/v1/hosts shows the same.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@ struct host_row {
 	uint32_t	 failed_status;
 	uint32_t	 skipped;	/* entries it skipped */
 	int		 self;
+	const struct sockaddr_in *addr;	/* a peer's */
 	uint64_t	 fork_seq;	/* a fork of its branch known here */
 	uint64_t	 diverged;	/* it applied a losing side from */
 	char		 kept_as[256];	/* the copy keeping that side */
@@ -58,11 +62,18 @@ host_json(struct buf *b, const struct host_row *r)
 	buf_add_json(b, r->branch);
 	buf_printf(b, ",\"applied\":%llu,\"head\":%llu,\"lag\":%llu,"
 	    "\"last_seen_s\":%.1f,\"reachable\":%s,\"self\":%s,"
-	    "\"skipped\":%u,\"last_failure\":", (unsigned long long)r->applied,
+	    "\"skipped\":%u,\"direct\":true,\"address\":",
+	    (unsigned long long)r->applied,
 	    (unsigned long long)r->head, (unsigned long long)(r->head >
 	    r->applied ? r->head - r->applied : 0), r->seen_ago,
 	    r->reachable ? "true" : "false", r->self ? "true" : "false",
 	    r->skipped);
+	if (r->addr != NULL)
+		buf_printf(b, "\"%s:%u\"", inet_ntoa(r->addr->sin_addr),
+		    ntohs(r->addr->sin_port));
+	else
+		buf_printf(b, "null");
+	buf_printf(b, ",\"last_failure\":");
 	if (r->failed_seq != 0)
 		buf_printf(b, "{\"entry\":%llu,\"status\":%u}",
 		    (unsigned long long)r->failed_seq, r->failed_status);
@@ -219,6 +230,7 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 	r->failed_seq = p->failed_seq;
 	r->failed_status = p->failed_status;
 	r->skipped = p->skipped;
+	r->addr = &p->addr;
 	/* Whether it applied a losing side, from what its hello says it
 	 * applied last (resolve.c). */
 	found = diverged_peer(d, p->branch, p->applied, p->applied_id,
@@ -250,6 +262,7 @@ hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
 			return -1;
 		host_print(b, &r, json);
 	}
+	members_hosts(d, b, json);
 	if (json)
 		buf_printf(b, "]}");
 	else

@@ -373,6 +373,8 @@ http_metrics(struct isconfd *d, struct buf *b, char **cause)
 	}
 	for (i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
 		metric_print(b, &metrics[i], &v);
+	if (d->members != NULL)
+		members_metrics(d, b);
 	metric_values_free(&v);
 	b->len--;	/* http.c ends the last line */
 	return 0;

@@ -98,6 +98,7 @@ struct netkeys {
 };
 
 struct lock_claim;
+struct members;
 struct sync_run;
 struct serve_run;
 struct up_job;
@@ -149,6 +150,7 @@ struct isconfd {
 	int64_t			 gossip_ms;
 	uint64_t		 gossip_ticks;
 	int64_t			 forget_ms;	/* IS_PEER_FORGET_S */
+	struct members		*members;	/* members.c */
 	uint64_t		 lclock;	/* Lamport clock for claims */
 	struct lock_claim	*claim;		/* our outstanding claim */
 	struct lock_claim	*granted;	/* claims we granted */
@@ -176,6 +178,24 @@ int	 peer_reachable(struct isconfd *, const struct peer *);
 size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
 size_t	 peers_reachable(struct isconfd *);
 struct peer *peer_find(struct isconfd *, const char *host);
+
+/*
+ * members.c: fleet-wide membership (doc/protocol.md, "Membership").
+ * open loads $IS_HOME/known_peers; close saves it.  recv: a MEMBERS
+ * datagram, 1 if it was a probe (greet the sender).  send: a window of
+ * our direct peers to one address.  peer_added: a learned host is a
+ * peer now.  hosts: the learned rows of the hosts view.
+ */
+int	 members_open(struct isconfd *, char **cause);
+void	 members_close(struct isconfd *);
+void	 members_tick(struct isconfd *);
+int	 members_recv(struct isconfd *, const struct net_dgram *);
+void	 members_send(struct isconfd *, const struct sockaddr_in *);
+void	 members_peer_added(struct isconfd *, const char *host);
+void	 members_hosts(struct isconfd *, struct buf *, int json);
+size_t	 members_learned(struct isconfd *);
+void	 members_status(struct isconfd *, struct buf *, int json);
+void	 members_metrics(struct isconfd *, struct buf *);
 
 /*
  * bundle_io.c: a set of distinct chunk hashes (bundles, fetch.c).  Zero

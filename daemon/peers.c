@@ -1,8 +1,8 @@
 /*
- * Peers and gossip.  Peers come from the nets file and from their own
- * hellos.  A hello carries the sender's branch, applied position (seq
- * and id), the heads of the branches it knows and the locks it knows
- * of.  Hellos go
+ * Peers and gossip.  Peers come from the nets file, from their own
+ * hellos, and from other peers' member records (members.c).  A hello
+ * carries the sender's branch, applied position (seq and id), the heads
+ * of the branches it knows and the locks it knows of.  Hellos go
  * out at start, right after a change (ci, unlock, a new head learned:
  * that is how a ci spreads), and every gossip interval to a few random
  * peers (anti-entropy: a missed push is repaired within an interval).
@@ -391,6 +391,7 @@ peer_add(struct isconfd *d, const struct net_dgram *g)
 	p->host = xstrdup(g->host);
 	TAILQ_INSERT_TAIL(&d->peers, p, entry);
 	d->npeers++;
+	members_peer_added(d, p->host);
 	log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
 	return p;
 }
@@ -445,8 +446,10 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		}
 	} else
 		hello_locks(d, &h);
-	if (fresh)
+	if (fresh) {
 		hello_to(d, &g->from);
+		members_send(d, &g->from);
+	}
 out:
 	wire_hello_free(&h);
 }
@@ -494,6 +497,10 @@ on_dgram(void *arg, const struct net_dgram *g)
 		hello_recv(d, g);
 	else if (g->type >= MSG_CLAIM && g->type <= MSG_RELEASE)
 		lockd_dgram(d, g);
+	else if (g->type == MSG_MEMBERS) {
+		if (members_recv(d, g) == 1)
+			hello_to(d, &g->from);
+	}
 	else
 		net_reject(d->net, NET_REJECT_TYPE, "dropped a datagram of "
 		    "unknown type %u from %s (%s)", g->type,
@@ -530,6 +537,7 @@ gossip_tick(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	peers_forget(d);
 	mesh_announce(d, ANNOUNCE_TICK);
+	members_tick(d);
 	d->gossip_ticks++;
 	/* Chunk buffers stay on the heap during transfers (isconfd.c);
 	 * give what they left back once a tick, so that an idle daemon
@@ -606,7 +614,7 @@ mesh_open(struct isconfd *d, char **cause)
 		d->forget_ms = atoll(v) * 1000;
 	d->quorum = env_get(&d->conf.env, "IS_LOCK_QUORUM") != NULL &&
 	    *env_get(&d->conf.env, "IS_LOCK_QUORUM") != '\0';
-	if (load_statics(d, cause) == -1)
+	if (load_statics(d, cause) == -1 || members_open(d, cause) == -1)
 		return -1;
 	if (net_open(d->base, d->conf.bind, d->conf.port, d->conf.domain,
 	    d->conf.hostname, netkeys_check, on_dgram, serve_frame, d,
@@ -628,6 +636,7 @@ mesh_close(struct isconfd *d)
 
 	if (d->gossip_ev != NULL)
 		event_free(d->gossip_ev);
+	members_close(d);
 	while ((p = TAILQ_FIRST(&d->peers)) != NULL) {
 		TAILQ_REMOVE(&d->peers, p, entry);
 		peer_free(p);

@@ -139,3 +139,45 @@ rules_claim_state(size_t granted, size_t asked, size_t known, int quorum,
 		return CLAIM_WON;
 	return CLAIM_WAIT;
 }
+
+int
+rules_member_advertise(int64_t now_ms, int64_t last_seen_ms,
+    int64_t forget_ms)
+{
+	return !rules_forget(now_ms, last_seen_ms, forget_ms);
+}
+
+int
+rules_member_take(int64_t now_ms, int64_t age_ms, int have,
+    int64_t heard_ms, int64_t forget_ms)
+{
+	if (age_ms < 0 || age_ms >= forget_ms)
+		return 0;
+	return !have || now_ms - age_ms > heard_ms;
+}
+
+size_t
+rules_members_window(size_t n, size_t *cursor, size_t k, size_t *out)
+{
+	size_t	i;
+
+	if (k > n)
+		k = n;
+	for (i = 0; i < k; i++)
+		out[i] = (*cursor + i) % n;
+	*cursor = n ? (*cursor + k) % n : 0;
+	return k;
+}
+
+int
+rules_member_probe_due(int64_t now_ms, int64_t probed_ms, unsigned tries,
+    int64_t gossip_ms)
+{
+	unsigned	shift = tries < MEMBERS_BACKOFF_MAX ? tries :
+			    MEMBERS_BACKOFF_MAX;
+
+	if (tries == 0)
+		return 1;
+	/* Half an interval of slack: ticks are jittered. */
+	return now_ms - probed_ms >= (gossip_ms << shift) - gossip_ms / 2;
+}

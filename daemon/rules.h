@@ -91,4 +91,42 @@ enum claim_state { CLAIM_WAIT, CLAIM_WON, CLAIM_NO_QUORUM };
 enum claim_state rules_claim_state(size_t granted, size_t asked,
 	    size_t known, int quorum, int expired);
 
+/*
+ * Membership (doc/protocol.md, "Membership"): every host tells a peer
+ * or two per tick a window of the peers it hears directly, each with
+ * its age (how long since this host heard it), in a MEMBERS datagram;
+ * the window moves on through the table each time, so every direct
+ * peer is told about in turn.  A receiver keeps what it learns as a
+ * candidate (never re-advertised: only hosts that answered this host's
+ * own challenge are), probes candidates a few per tick with growing
+ * intervals, and forgets a record once its age passes forget_ms: ages
+ * only grow as records travel, so a dead host is forgotten everywhere
+ * and no gossip brings it back.
+ */
+#define MEMBERS_PER_DGRAM	40	/* records at most in one datagram */
+#define MEMBERS_BODY_MAX	1100	/* bytes of records at most */
+#define MEMBERS_FANOUT		1	/* peers told a window per tick */
+#define MEMBERS_PROBES		4	/* candidates probed per tick */
+#define MEMBERS_BACKOFF_MAX	6	/* a probe at most every 64 ticks */
+#define MEMBERS_SAVE_MAX	1024	/* peers kept across a restart */
+
+/* 1 if a direct peer last heard at last_seen_ms is advertised (heard
+ * within forget_ms). */
+int	rules_member_advertise(int64_t now_ms, int64_t last_seen_ms,
+	    int64_t forget_ms);
+/* 1 if a record of age age_ms is news: not stale, and fresher than the
+ * record held (have: one is held, last heard at heard_ms). */
+int	rules_member_take(int64_t now_ms, int64_t age_ms, int have,
+	    int64_t heard_ms, int64_t forget_ms);
+/* The next window of a table of n: up to k positions from *cursor on,
+ * wrapping, into out; *cursor moves past them.  The count. */
+size_t	rules_members_window(size_t n, size_t *cursor, size_t k,
+	    size_t *out);
+/* 1 if a candidate probed tries times, last at probed_ms, is due
+ * another probe: every tick at first, then every 2^tries ticks up to
+ * 2^MEMBERS_BACKOFF_MAX (a host back after a long partition is still
+ * found; an address that never answers costs little). */
+int	rules_member_probe_due(int64_t now_ms, int64_t probed_ms,
+	    unsigned tries, int64_t gossip_ms);
+
 #endif

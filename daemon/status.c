@@ -302,6 +302,8 @@ status_mesh(struct isconfd *d, struct buf *b, int json, char **cause)
 		    (unsigned long long)ns->drop_domain,
 		    (unsigned long long)ns->drop_replay);
 	status_gossip_drops(ns, b, json);
+	if (d->members != NULL)
+		members_status(d, b, json);
 	status_clocks(d, b, json);
 	if (resolve_status(d, d->branch, b, json, cause) == -1 ||
 	    resolve_diverged(d, b, json, cause) == -1 ||

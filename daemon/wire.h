@@ -11,11 +11,13 @@
 #include <stdint.h>
 
 #include "journal.h"
+#include "rules.h"
 
 /* UDP message types (gossip and lock) and TCP frame types (sync). */
 enum {
 	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
 };
+enum { MSG_MEMBERS = 16 };	/* wire_members.c */
 enum {
 	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
 	F_ERROR, F_ORIGIN,
@@ -96,6 +98,26 @@ void	wire_lock_free(struct wire_lock *);
  * and neither. */
 int	wire_release_decode(const uint8_t *, size_t, char **branch,
 	    char **holder);
+
+/*
+ * MSG_MEMBERS (wire_members.c): u8 n (at most MEMBERS_PER_DGRAM), n x
+ * (u8 length, host name, 4-byte IPv4 address, u16 port, u32 age in
+ * seconds).  Decoding fails (-1) unless every record has a valid host
+ * name and a unicast address and port, and nothing is left over; n is
+ * set to the records decoded.  An empty one is a probe (members.c).
+ */
+struct wire_member {
+	char		 host[256];
+	uint32_t	 addr;		/* network order */
+	uint16_t	 port;		/* network order */
+	uint32_t	 age_s;
+};
+int	wire_members_decode(const uint8_t *, size_t, struct wire_member *,
+	    size_t *n);
+/* The bytes a record of host takes. */
+size_t	wire_member_size(const char *host);
+void	wire_members_encode(struct buf *, const struct wire_member *,
+	    size_t n);
 
 /* Sync requests: F_GET_ENTRIES (branch, which the caller frees, and
  * after; -1 and no branch) and F_GET_CHUNK (hash). */

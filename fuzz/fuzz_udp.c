@@ -1,7 +1,7 @@
 /*
  * A whole gossip datagram as isconfd reads it: the header (net/udp.c),
  * then the body its type names (daemon/wire.c): hello, claim, grant,
- * deny, locked, release; and the challenge and echo that net/ answers.
+ * deny, locked, release, members; and the challenge and echo that net/ answers.
  */
 #include <stdlib.h>
 
@@ -21,6 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	struct sockaddr_in	 seen, reached;
 	uint64_t		 nonce;
 	char			*branch, *holder;
+	struct wire_member	 members[MEMBERS_PER_DGRAM];
+	size_t			 nmembers;
 
 	if (net_dgram_parse(p, len, &h) == -1)
 		return 0;
@@ -47,6 +49,9 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		break;
 	case 8:		/* NET_ECHO */
 		net_echo_parse(h.body, h.len, &nonce, &seen, &reached);
+		break;
+	case MSG_MEMBERS:
+		wire_members_decode(h.body, h.len, members, &nmembers);
 		break;
 	case MSG_RELEASE:
 		if (wire_release_decode(h.body, h.len, &branch,

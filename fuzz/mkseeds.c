@@ -2,6 +2,7 @@
  * Write the binary seed inputs of t/fuzz/ with the real encoders (make
  * fuzz-seeds): one valid input of each kind for the fuzzers to mutate.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,32 @@ wire_seeds(const struct buf *entry)
 	buf_free(&b);
 }
 
+/* MEMBERS bodies: two records, and a probe (none). */
+static void
+members_seeds(void)
+{
+	struct wire_member	m[2];
+	struct buf		b;
+
+	memset(m, 0, sizeof m);
+	xstrlcpy(m[0].host, "host3", sizeof m[0].host);
+	m[0].addr = htonl(0x7f000003);
+	m[0].port = htons(65027);
+	m[0].age_s = 12;
+	xstrlcpy(m[1].host, "web-01.example.com", sizeof m[1].host);
+	m[1].addr = htonl(0x0a000001);
+	m[1].port = htons(65027);
+	m[1].age_s = 86399;
+	buf_init(&b);
+	wire_members_encode(&b, m, 2);
+	seed("members", "two", &b);
+	dgram_seed("members", MSG_MEMBERS, &b);
+	buf_reset(&b);
+	wire_members_encode(&b, m, 0);
+	seed("members", "probe", &b);
+	buf_free(&b);
+}
+
 static void
 entry_seed(const char *name, enum entry_kind kind, const struct buf *pl,
     struct buf *out)
@@ -288,6 +315,7 @@ main(void)
 	buf_init(&ent);
 	entry_seed("ci", ENTRY_CI, &b, &ent);
 	wire_seeds(&ent);
+	members_seeds();
 	buf_free(&ent);
 	buf_reset(&b);
 	g.parent_branch = "main";

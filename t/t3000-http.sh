@@ -269,6 +269,22 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# TYPE isconf_staged_entries gauge
 	# HELP isconf_staged_bytes Their encoded bytes.
 	# TYPE isconf_staged_bytes gauge
+	# HELP isconf_members_learned Hosts learned of from peers, not heard from directly.
+	# TYPE isconf_members_learned gauge
+	isconf_members_learned N
+	# HELP isconf_member_records_total Member records received (in) and sent (out).
+	# TYPE isconf_member_records_total counter
+	isconf_member_records_total{direction="in"} N
+	isconf_member_records_total{direction="out"} N
+	# HELP isconf_member_probes_total Learned hosts probed.
+	# TYPE isconf_member_probes_total counter
+	isconf_member_probes_total N
+	# HELP isconf_member_dropped_total Member records dropped, by reason.
+	# TYPE isconf_member_dropped_total counter
+	isconf_member_dropped_total{reason="malformed"} N
+	isconf_member_dropped_total{reason="stale"} N
+	isconf_member_dropped_total{reason="full"} N
+	isconf_member_dropped_total{reason="stranger"} N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

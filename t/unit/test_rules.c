@@ -140,6 +140,107 @@ test_claim_state(void **state)
 	assert_int_equal(rules_claim_state(0, 0, 2, 1, 1), CLAIM_NO_QUORUM);
 }
 
+/* Membership: a record is taken only when fresher and not stale, so a
+ * dead host's record ages out everywhere and is never brought back. */
+static void
+test_member_take(void **state)
+{
+	int64_t	forget = 24LL * 3600 * 1000, now = 1000000000;
+
+	(void)state;
+	assert_int_equal(rules_member_take(now, 5000, 0, 0, forget), 1);
+	/* fresher than what we hold: taken; older or as old: not */
+	assert_int_equal(rules_member_take(now, 1000, 1, now - 5000, forget),
+	    1);
+	assert_int_equal(rules_member_take(now, 9000, 1, now - 5000, forget),
+	    0);
+	assert_int_equal(rules_member_take(now, 5000, 1, now - 5000, forget),
+	    0);
+	/* stale, negative: never */
+	assert_int_equal(rules_member_take(now, forget, 0, 0, forget), 0);
+	assert_int_equal(rules_member_take(now, forget + 1, 0, 0, forget), 0);
+	assert_int_equal(rules_member_take(now, -1, 0, 0, forget), 0);
+	/* advertised while heard within forget */
+	assert_int_equal(rules_member_advertise(now, now - forget, forget), 1);
+	assert_int_equal(rules_member_advertise(now, now - forget - 1,
+	    forget), 0);
+}
+
+/* A dead host: every hop passes an age at least as old on, so after
+ * forget ms no host of a chain of any length still holds it. */
+static void
+test_member_ageing(void **state)
+{
+	int64_t	forget = 10000, now, heard[6] = { 0 };
+	int	have[6] = { 0 }, i;
+
+	(void)state;
+	have[0] = 1;		/* host 0 heard X directly at t = 0 */
+	for (now = 0; now <= 3 * forget; now += 500) {
+		for (i = 5; i > 0; i--) {
+			int64_t age = now - heard[i - 1];
+			if (!have[i - 1])
+				continue;
+			/* rounded up to seconds, as members.c sends it */
+			age = (age + 999) / 1000 * 1000;
+			if (rules_member_take(now, age, have[i], heard[i],
+			    forget)) {
+				heard[i] = now - age;
+				have[i] = 1;
+			}
+		}
+		for (i = 1; i < 6; i++)
+			if (have[i] && rules_forget(now, heard[i], forget))
+				have[i] = 0;
+		if (now > forget + 1000)
+			for (i = 1; i < 6; i++)
+				assert_int_equal(have[i], 0);
+	}
+}
+
+static void
+test_members_window(void **state)
+{
+	size_t	cursor = 0, out[MEMBERS_PER_DGRAM], seen[100], i, r, k;
+
+	(void)state;
+	memset(seen, 0, sizeof seen);
+	/* 100 records, 40 a window: every one in turn, none skipped */
+	for (r = 0; r < 5; r++) {
+		k = rules_members_window(100, &cursor, MEMBERS_PER_DGRAM, out);
+		assert_int_equal(k, MEMBERS_PER_DGRAM);
+		for (i = 0; i < k; i++)
+			seen[out[i]]++;
+	}
+	for (i = 0; i < 100; i++)
+		assert_int_equal(seen[i], 2);
+	/* fewer than a window: each once */
+	cursor = 7;
+	k = rules_members_window(3, &cursor, MEMBERS_PER_DGRAM, out);
+	assert_int_equal(k, 3);
+	assert_true(out[0] != out[1] && out[1] != out[2] && out[0] != out[2]);
+	cursor = 0;
+	assert_int_equal(rules_members_window(0, &cursor, 8, out), 0);
+}
+
+static void
+test_member_probe_due(void **state)
+{
+	int64_t	g = 1000;
+
+	(void)state;
+	assert_int_equal(rules_member_probe_due(0, 0, 0, g), 1);
+	assert_int_equal(rules_member_probe_due(1000, 0, 1, g), 0);
+	assert_int_equal(rules_member_probe_due(2000, 0, 1, g), 1);
+	assert_int_equal(rules_member_probe_due(7000, 0, 3, g), 0);
+	assert_int_equal(rules_member_probe_due(8000, 0, 3, g), 1);
+	/* the interval stops growing at 2^MEMBERS_BACKOFF_MAX ticks */
+	assert_int_equal(rules_member_probe_due((g << MEMBERS_BACKOFF_MAX),
+	    0, 40, g), 1);
+	assert_int_equal(rules_member_probe_due((g << MEMBERS_BACKOFF_MAX) -
+	    g, 0, 40, g), 0);
+}
+
 int
 main(void)
 {
@@ -149,6 +250,10 @@ main(void)
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_claim_answer),
 		cmocka_unit_test(test_claim_state),
+		cmocka_unit_test(test_member_take),
+		cmocka_unit_test(test_member_ageing),
+		cmocka_unit_test(test_members_window),
+		cmocka_unit_test(test_member_probe_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
