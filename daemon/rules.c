@@ -139,3 +139,18 @@ rules_claim_state(size_t granted, size_t asked, size_t known, int quorum,
 		return CLAIM_WON;
 	return CLAIM_WAIT;
 }
+
+int64_t
+rules_claim_resend_ms(unsigned sent, int64_t wait_ms)
+{
+	/* Backing off: 1/10, 3/10, 7/10 of the wait, then silence. */
+	if (sent == 0 || sent >= LOCK_SENDS)
+		return -1;
+	return wait_ms * ((1LL << sent) - 1) / 10;
+}
+
+int64_t
+rules_claim_deadline_ms(int64_t wait_ms, int64_t slowest_ms)
+{
+	return 2 * slowest_ms > wait_ms ? 2 * slowest_ms : wait_ms;
+}

@@ -140,6 +140,31 @@ test_claim_state(void **state)
 	assert_int_equal(rules_claim_state(0, 0, 2, 1, 1), CLAIM_NO_QUORUM);
 }
 
+static void
+test_claim_schedule(void **state)
+{
+	unsigned	sent;
+	int64_t		prev = 0;
+
+	(void)state;
+	/* Backing off, LOCK_SENDS datagrams in all, all before the wait
+	 * ends. */
+	assert_int_equal(rules_claim_resend_ms(0, 400), -1);
+	assert_int_equal(rules_claim_resend_ms(1, 400), 40);
+	assert_int_equal(rules_claim_resend_ms(2, 400), 120);
+	assert_int_equal(rules_claim_resend_ms(3, 400), 280);
+	assert_int_equal(rules_claim_resend_ms(LOCK_SENDS, 400), -1);
+	for (sent = 1; sent < LOCK_SENDS; sent++) {
+		int64_t at = rules_claim_resend_ms(sent, 3000);
+		assert_true(at > prev && at < 3000);
+		assert_true(sent == 1 || at - prev > prev);
+		prev = at;
+	}
+	/* A slow answer stretches the wait to twice its time. */
+	assert_int_equal(rules_claim_deadline_ms(400, 10), 400);
+	assert_int_equal(rules_claim_deadline_ms(400, 300), 600);
+}
+
 int
 main(void)
 {
@@ -149,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_claim_answer),
 		cmocka_unit_test(test_claim_state),
+		cmocka_unit_test(test_claim_schedule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
