@@ -182,15 +182,50 @@ announce_locked(struct isconfd *d, const char *branch, const struct jlock *l)
 }
 
 static void
+release_encode(struct buf *b, const char *branch, const char *holder)
+{
+	buf_init(b);
+	buf_add_str(b, branch);
+	buf_add_str(b, holder);
+}
+
+static void
 announce_release(struct isconfd *d, const char *branch, const char *holder)
 {
 	struct buf	b;
 
-	buf_init(&b);
-	buf_add_str(&b, branch);
-	buf_add_str(&b, holder);
+	release_encode(&b, branch, holder);
 	mesh_send_all(d, MSG_RELEASE, &b);
 	buf_free(&b);
+}
+
+/* A release we applied, passed on to the fan-out for news (rules.h):
+ * the hosts that learned of the lock from us or from others the holder
+ * does not know would not hear of its end otherwise (they believe a
+ * hello without the lock only from the holder). */
+static void
+forward_release(struct isconfd *d, const char *branch, const char *holder)
+{
+	struct peer	*p;
+	struct buf	 b;
+	size_t		 k = rules_fanout(ANNOUNCE_NEWS, d->npeers), i, at = 0;
+	size_t		*pick;
+	uint8_t		*chosen;
+
+	if (d->net == NULL || k == 0)
+		return;
+	pick = xcalloc(k, sizeof *pick);
+	chosen = xcalloc(d->npeers, 1);
+	rules_choose(d->npeers, k, pick, randombytes_uniform);
+	for (i = 0; i < k; i++)
+		chosen[pick[i]] = 1;
+	release_encode(&b, branch, holder);
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (chosen[at++])
+			net_send(d->net, &p->addr, MSG_RELEASE, b.data, b.len);
+	buf_free(&b);
+	free(chosen);
+	free(pick);
 }
 
 /* The transaction's first entry (lock --skip), or nothing.  If it
@@ -782,9 +817,11 @@ lockd_release_from(struct isconfd *d, const char *branch, const char *holder,
 		if (journal_lock_clear(d->journal, branch, &cause) == -1) {
 			log_warnx("%s", cause);
 			free(cause);
-		} else
+		} else {
 			note_set(&d->lock_released, branch,
 			    note_new(branch, holder, cur.time));
+			forward_release(d, branch, holder);
+		}
 	}
 	jlock_free(&cur);
 }

@@ -95,7 +95,7 @@ test_expect_success 'a lock broken by unlock on another host: the holder is told
 # d and e know only a, and gossip too rarely for anti-entropy to tell
 # them anything during the test: a lock reaches e only if a passes on
 # the news it got from d.
-test_expect_success 'a host that learns of a new lock passes it on' '
+test_expect_success 'a host that learns of a new lock, or of its release, passes it on' '
 	start_host c 3 &&
 	for h in d:4 e:5; do
 		make_host ${h%%:*} ${h#*:} IS_GOSSIP_MS=600000 &&
@@ -107,7 +107,9 @@ test_expect_success 'a host that learns of a new lock passes it on' '
 	isconf_on d -q lock "from d" &&
 	wait_for 10 status_has e "held by .*@d" &&
 	wait_for 10 status_has b "held by .*@d" &&
-	isconf_on d -q unlock
+	isconf_on d -q unlock &&
+	wait_for 10 status_has e "^lock: *none" &&
+	wait_for 10 status_has b "^lock: *none"
 '
 
 test_done
