@@ -135,6 +135,11 @@ $(printf '%-44s %12s %% %14s %8s' "$n daemons: idle CPU (one core = 100)" "$7" "
 "
 done
 
+# Lock: one of 10 known peers down, and a peer showing the new lock
+# (bench/lock.sh).
+set -- $(sh "$HERE/lock.sh" "$BUILD" ${BENCH_LOCK_ROUNDS:-10})
+lock_up_ms=$1 lock_down_ms=$2 lock_shown_ms=$3
+
 # 5. Distribution: one peer alone, then DIST_PEERS at once (distribute.sh).
 DIST_MB=${BENCH_DIST_MB:-256}
 DIST_PEERS=${BENCH_DIST_PEERS:-20}
@@ -200,6 +205,8 @@ cat >"$OUT" <<JSON
   "dist_origin_share": $(r $dist_share),
   "hostile_stream_peak_kib": $(mem hostile_stream_peak_kib),
   "hostile_bundle_peak_kib": $(mem hostile_bundle_peak_kib),
+  "lock_all_up_ms": $lock_up_ms, "lock_one_of_10_down_ms": $lock_down_ms,
+  "lock_shown_on_peer_ms": $lock_shown_ms,
   "tx_100000_peak_kib": $(mem tx_100000_peak_kib),
   "tx_100000_replicate_s": $(mem tx_100000_replicate_s),
   "tx_100000_longest_status_ms": $(mem tx_100000_longest_status_ms),
@@ -229,6 +236,8 @@ printf '%-44s %9s MB/s %14s %8s\n' "one peer fetches $DIST_MB MiB (target >= 150
 printf '%-44s %12s s %12s s %8s\n' "$DIST_PEERS peers at once vs one alone (<= 2)" "$dist_group" "$dist_one" "$(r $(echo "$dist_group / $dist_one" | bc -l))"
 printf '%-44s %12s s %12s s %8s\n' "  the same vs its CPU / $(nproc) cores (floor)" "$dist_group" "$(r $dist_floor)" "$(r $(echo "$dist_group / $dist_floor" | bc -l))"
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
+printf '%-44s %11s ms %11s ms %8s\n' "lock, 1 of 10 peers down (< 500) vs all up" "$lock_down_ms" "$lock_up_ms" "-"
+printf '%-44s %11s ms %14s %8s\n' "  a peer's status shows it (< 200)" "$lock_shown_ms" "-" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile sync stream (< 65536)" "$(mem hostile_stream_peak_kib)" "-" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile bundle (< 65536)" "$(mem hostile_bundle_peak_kib)" "-" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, 100,000-entry tx replicated" "$(mem tx_100000_peak_kib)" "-" "-"

@@ -16,14 +16,18 @@
  *
  * Three experiments: the time for a ci's new head to reach 99.9% and
  * 100% of N hosts (and the idle traffic before it); a lock contest
- * between M origins that claim within 10 ms of each other; and a
+ * between M origins that claim within 10 ms of each other, with a
+ * fraction DOWN of the other hosts down, each host knowing either the
+ * peers it learned from hellos or (VIEW 1) every host of the fleet, as
+ * membership spread gives it: outcome, time, messages, the most any
+ * one host received, and when every live host knew the lock; and a
  * partition that cuts 30% of the hosts (one origin among them) away for
  * 10 s while both origins claim the lock and the winner checks in:
  * who won, who had the head when the partition healed, and how long
  * anti-entropy took to bring the rest.
  *
  *   sim prop N LOSS [K [SEED]]
- *   sim lock N LOSS M [QUORUM [SEED]]
+ *   sim lock N LOSS M [QUORUM [SEED [DOWN [VIEW]]]]
  *   sim part N LOSS [QUORUM [SEED]]
  *   sim members N LOSS [NETS [SEED]]	(sim_members.c)
  * Each prints one line of JSON.
@@ -38,8 +42,6 @@
 #define HELLO_BYTES	207	/* header, domain, host, body, HMAC, UDP/IP */
 #define LOCK_BYTES	180
 #define GOSSIP_MS	5000
-#define CLAIM_RETRY_US	250000
-#define LOCK_WAIT_US	3000000
 #define STORE_US	1000
 #define T_CI		(60LL * 1000000)	/* after boot and discovery */
 #define T_END		(T_CI + 300LL * 1000000)
@@ -75,9 +77,14 @@ struct host {
 	uint32_t	*asked;
 	uint8_t		*answer;
 	uint32_t	 nasked;
+	int64_t		 started;	/* the claim's first send */
+	int64_t		 slowest;	/* its slowest answer, us after it */
+	unsigned	 sent;		/* times sent to the silent */
 	int		 outcome;	/* 1 won, 2 lost */
 	int64_t		 decided;
 	int64_t		 rival;		/* strict mode: granted to, or -1 */
+	uint32_t	 lock_recv;	/* lock datagrams received */
+	int64_t		 lock_at;	/* when it learned of the lock */
 };
 
 static struct host	*H;
@@ -88,6 +95,10 @@ static size_t		 nheap, capheap;
 static int64_t		 now;
 static char		 (*names)[12];
 static int		 quorum;
+static int		 full;		/* every host knows every host */
+static uint32_t		 lock_known, nup;	/* hosts that know the lock */
+static int64_t		 lock_known_all = -1;
+static uint64_t		 lock_forwards;	/* hellos sent on lock news */
 /* Counters. */
 static uint64_t		 dgrams, dgram_bytes, lost, pulls, idle_bytes;
 static uint64_t		 lock_msgs;
@@ -181,11 +192,26 @@ send_dgram(uint32_t from, uint32_t to, uint8_t type, uint64_t a)
 	push(now + oneway(), type, to, from, a);
 }
 
+/* A host's known peers: its table, or (full view) every other host. */
+static uint32_t
+npeers_of(const struct host *h)
+{
+	return full ? N - 1 : h->npeers;
+}
+
+static uint32_t
+peer_at(uint32_t id, uint32_t i)
+{
+	return full ? (i < id ? i : i + 1) : H[id].peers[i];
+}
+
 static int
 peer_index(struct host *h, uint32_t id)
 {
 	uint32_t	i;
 
+	if (full)
+		return (int)(id < (uint32_t)(h - H) ? id : id - 1);
 	for (i = 0; i < h->npeers; i++)
 		if (h->peers[i] == id)
 			return (int)i;
@@ -208,6 +234,14 @@ peer_add(struct host *h, uint32_t id)
 	h->seen[h->npeers++] = now / 1000;
 }
 
+/* A hello's a: the head, and the lock the sender knows of (+1; 0 none)
+ * above bit 32, as a hello lists it. */
+static uint64_t
+hello_a(const struct host *h)
+{
+	return h->head | (uint64_t)(h->holder + 1) << 32;
+}
+
 static size_t
 reachable(struct host *h)
 {
@@ -224,31 +258,49 @@ static void
 announce(uint32_t id, enum announce why)
 {
 	struct host	*h = &H[id];
-	size_t		 k = rules_fanout(why, h->npeers), pick[64], i;
+	size_t		 np = npeers_of(h), k = rules_fanout(why, np), pick[64], i;
 	uint8_t		 behind[4096];
 
 	if (why == ANNOUNCE_NEWS && news_override)
-		k = news_override < h->npeers ? news_override : h->npeers;
-	if (k > 64)
-		k = 64;
-	if (k == h->npeers)
+		k = news_override < np ? news_override : np;
+	if (k == np)
 		for (i = 0; i < k; i++)
-			send_dgram(id, h->peers[i], E_HELLO, h->head);
+			send_dgram(id, peer_at(id, i), E_HELLO, hello_a(h));
 	else {
-		for (i = 0; i < h->npeers && i < sizeof behind; i++)
+		if (k > 64)
+			k = 64;
+		for (i = 0; !full && i < np && i < sizeof behind; i++)
 			behind[i] = h->phead[i] < h->head;
-		if (h->npeers <= sizeof behind)
-			rules_choose_behind(h->npeers, k, behind, pick, rnd);
+		if (!full && np <= sizeof behind)
+			rules_choose_behind(np, k, behind, pick, rnd);
 		else
-			rules_choose(h->npeers, k, pick, rnd);
+			rules_choose(np, k, pick, rnd);
 		for (i = 0; i < k; i++)
-			send_dgram(id, h->peers[pick[i]], E_HELLO, h->head);
+			send_dgram(id, peer_at(id, pick[i]), E_HELLO,
+			    hello_a(h));
 	}
 	if (why == ANNOUNCE_TICK && !rules_statics_due(h->ticks, reachable(h)))
 		return;
 	for (i = 0; i < h->nstatics; i++)
 		if (peer_index(h, h->statics[i]) == -1)
-			send_dgram(id, h->statics[i], E_HELLO, h->head);
+			send_dgram(id, h->statics[i], E_HELLO, hello_a(h));
+}
+
+/* lockd.c lockd_locked: a new lock recorded is passed on. */
+static void
+lock_learned(uint32_t id, int64_t holder)
+{
+	struct host	*h = &H[id];
+
+	if (h->holder != -1 || holder == (int64_t)id)
+		return;
+	h->holder = holder;
+	h->lock_at = now;
+	h->rival = -1;
+	if (++lock_known == nup && lock_known_all == -1)
+		lock_known_all = now;
+	lock_forwards += rules_fanout(ANNOUNCE_NEWS, npeers_of(h));
+	announce(id, ANNOUNCE_NEWS);
 }
 
 /* The whole TCP exchange: 6 segments, each may be lost. */
@@ -272,17 +324,24 @@ on_hello(struct ev *e)
 	struct host	*h = &H[e->to];
 	int		 i = peer_index(h, e->from);
 	uint32_t	 j;
+	uint64_t	 head = e->a & 0xffffffffu;
 
 	if (!h->up)
 		return;
-	if (i == -1) {
+	if (e->a >> 32)
+		lock_learned(e->to, (int64_t)(e->a >> 32) - 1);
+	if (full)
+		;
+	else if (i == -1) {
 		peer_add(h, e->from);
 		i = (int)h->npeers - 1;
-		send_dgram(e->to, e->from, E_HELLO, h->head);	/* hello back */
+		/* hello back */
+		send_dgram(e->to, e->from, E_HELLO, hello_a(h));
 	} else
 		h->seen[i] = now / 1000;
-	h->phead[i] = e->a;
-	if (e->a <= h->head)
+	if (!full)
+		h->phead[i] = head;
+	if (head <= h->head)
 		return;
 	for (j = 0; j < h->npulling; j++)	/* sync.c run_find */
 		if (h->pulling[j] == e->from)
@@ -291,7 +350,7 @@ on_hello(struct ev *e)
 		return;
 	h->pulling[h->npulling++] = e->from;
 	pulls++;
-	push(now + pull_time(), E_PULLED, e->to, e->from, e->a);
+	push(now + pull_time(), E_PULLED, e->to, e->from, head);
 }
 
 static void
@@ -332,7 +391,7 @@ on_boot(struct ev *e)
 
 	h->up = 1;
 	for (i = 0; i < h->nstatics; i++)	/* hello to every nets entry */
-		send_dgram(e->to, h->statics[i], E_HELLO, h->head);
+		send_dgram(e->to, h->statics[i], E_HELLO, hello_a(h));
 	push(now + rules_tick_ms(GOSSIP_MS, rnd) * 1000, E_TICK, e->to, 0, 0);
 }
 
@@ -348,7 +407,8 @@ claim_decide(uint32_t id, int expired)
 		return;
 	for (i = 0; i < h->nasked; i++)
 		g += h->answer[i];
-	switch (rules_claim_state(g, h->nasked, h->npeers, quorum, expired)) {
+	switch (rules_claim_state(g, h->nasked, npeers_of(h), quorum,
+	    expired)) {
 	case CLAIM_WAIT:
 		return;
 	case CLAIM_NO_QUORUM:
@@ -357,8 +417,11 @@ claim_decide(uint32_t id, int expired)
 	case CLAIM_WON:
 		h->outcome = 1;
 		h->holder = id;
-		for (i = 0; i < h->npeers; i++)
-			send_dgram(id, h->peers[i], E_LOCKED, id);
+		h->lock_at = now;
+		if (++lock_known == nup && lock_known_all == -1)
+			lock_known_all = now;
+		for (i = 0; i < npeers_of(h); i++)
+			send_dgram(id, peer_at(id, i), E_LOCKED, id);
 		break;
 	}
 	h->claiming = 0;
@@ -374,8 +437,8 @@ claim_lost(uint32_t id)
 	h->claiming = 0;
 	h->outcome = 2;
 	h->decided = now;
-	for (i = 0; i < h->npeers; i++)		/* let granters forget */
-		send_dgram(id, h->peers[i], E_RELEASE, id);
+	for (i = 0; i < npeers_of(h); i++)	/* let granters forget */
+		send_dgram(id, peer_at(id, i), E_RELEASE, id);
 }
 
 static void
@@ -386,19 +449,40 @@ on_start_claim(struct ev *e)
 
 	h->claiming = 1;
 	h->clock = ++h->lclock;
-	h->asked = calloc(h->npeers + 1, sizeof *h->asked);
-	h->answer = calloc(h->npeers + 1, 1);
+	h->asked = calloc(npeers_of(h) + 1, sizeof *h->asked);
+	h->answer = calloc(npeers_of(h) + 1, 1);
 	h->nasked = 0;
-	for (i = 0; i < h->npeers; i++)		/* lockd_claim: all known */
-		h->asked[h->nasked++] = h->peers[i];
+	for (i = 0; i < npeers_of(h); i++)	/* lockd_claim: all known */
+		h->asked[h->nasked++] = peer_at(e->to, i);
 	if (h->nasked == 0) {
 		claim_decide(e->to, 1);
 		return;
 	}
 	for (i = 0; i < h->nasked; i++)
 		send_dgram(e->to, h->asked[i], E_CLAIM, h->clock);
-	push(now + CLAIM_RETRY_US, E_RETRY, e->to, 0, h->clock);
-	push(now + LOCK_WAIT_US, E_DEADLINE, e->to, 0, h->clock);
+	h->started = now;
+	h->slowest = 0;
+	h->sent = 1;
+	push(now + rules_claim_resend_ms(1, LOCK_WAIT_MS) * 1000, E_RETRY,
+	    e->to, 0, h->clock);
+	push(now + LOCK_WAIT_MS * 1000, E_DEADLINE, e->to, 0, h->clock);
+}
+
+/* lockd.c claim_deadline: over, unless a slow answer stretched it. */
+static void
+on_deadline(struct ev *e)
+{
+	struct host	*h = &H[e->to];
+	int64_t		 at;
+
+	if (!h->claiming || e->a != h->clock)
+		return;
+	at = h->started + 1000 * rules_claim_deadline_ms(LOCK_WAIT_MS,
+	    h->slowest / 1000);
+	if (now < at)
+		push(at, E_DEADLINE, e->to, 0, h->clock);
+	else
+		claim_decide(e->to, 1);
 }
 
 static void
@@ -437,13 +521,18 @@ on_answer(struct ev *e)
 
 	if (!h->claiming || e->a != h->clock)
 		return;
+	if (now - h->started > h->slowest)
+		h->slowest = now - h->started;
 	if (e->type == E_DENY) {
 		claim_lost(e->to);
 		return;
 	}
-	for (i = 0; i < h->nasked; i++)
-		if (h->asked[i] == e->from)
-			h->answer[i] = 1;
+	if (full)	/* asked in peer order: the index is the peer's */
+		h->answer[peer_index(h, e->from)] = 1;
+	else
+		for (i = 0; i < h->nasked; i++)
+			if (h->asked[i] == e->from)
+				h->answer[i] = 1;
 	claim_decide(e->to, 0);
 }
 
@@ -452,13 +541,17 @@ on_retry(struct ev *e)
 {
 	struct host	*h = &H[e->to];
 	uint32_t	 i;
+	int64_t		 at;
 
 	if (!h->claiming || e->a != h->clock)
 		return;
+
 	for (i = 0; i < h->nasked; i++)
 		if (!h->answer[i])
 			send_dgram(e->to, h->asked[i], E_CLAIM, h->clock);
-	push(now + CLAIM_RETRY_US, E_RETRY, e->to, 0, h->clock);
+	at = rules_claim_resend_ms(++h->sent, LOCK_WAIT_MS);
+	if (at >= 0)
+		push(h->started + at * 1000, E_RETRY, e->to, 0, h->clock);
 }
 
 static void
@@ -469,6 +562,10 @@ run(int64_t until)
 	while (nheap > 0 && heap[0].t <= until) {
 		e = pop();
 		now = e.t;
+		if (e.type != E_BOOT && !H[e.to].up)
+			continue;	/* down: hears nothing, does nothing */
+		if (e.type >= E_CLAIM && e.type <= E_RELEASE)
+			H[e.to].lock_recv++;
 		switch (e.type) {
 		case E_BOOT: on_boot(&e); break;
 		case E_TICK: on_tick(&e); break;
@@ -479,13 +576,9 @@ run(int64_t until)
 		case E_GRANT:
 		case E_DENY: on_answer(&e); break;
 		case E_RETRY: on_retry(&e); break;
-		case E_DEADLINE:
-			if (H[e.to].claiming && e.a == H[e.to].clock)
-				claim_decide(e.to, 1);
-			break;
+		case E_DEADLINE: on_deadline(&e); break;
 		case E_LOCKED:
-			if (H[e.to].holder == -1)
-				H[e.to].holder = (int64_t)e.a;
+			lock_learned(e.to, (int64_t)e.a);
 			H[e.to].rival = -1;
 			break;
 		case E_RELEASE:
@@ -580,17 +673,30 @@ prop(uint32_t n, double loss, uint32_t k)
 }
 
 static int
-lock(uint32_t n, double loss, uint32_t m, int strict)
+lock(uint32_t n, double loss, uint32_t m, int strict, double down, int view)
 {
-	uint32_t	 i, winners = 0, decided = 0;
-	int64_t		 first = T_END, last = 0;
-	uint64_t	 m0;
+	uint32_t	 i, winners = 0, decided = 0, ndown = 0, most = 0, k = 0;
+	int64_t		 first = T_END, last = 0, *at = calloc(n, sizeof *at);
+	uint64_t	 m0, d0;
 
 	LOSS = loss;
 	quorum = strict;
-	setup(n, 8, m);
+	full = view;
+	setup(n, full ? 0 : 8, full ? 0 : m);
+	run(T_CI - 1000000);
+	/* Hosts go down after they were learned, as in a fleet: never an
+	 * origin. */
+	for (i = m; i < n; i++)
+		if (rnd01() < down) {
+			H[i].up = 0;
+			ndown++;
+		}
+	nup = n - ndown;
 	run(T_CI);
 	m0 = lock_msgs;
+	d0 = dgrams;
+	for (i = 0; i < n; i++)
+		H[i].lock_recv = 0;
 	for (i = 0; i < m; i++)
 		push(T_CI + rnd(10000), E_START_CLAIM, i, 0, 0);
 	run(T_CI + 20LL * 1000000);
@@ -602,13 +708,35 @@ lock(uint32_t n, double loss, uint32_t m, int strict)
 		if (H[i].decided > last)
 			last = H[i].decided;
 	}
+	for (i = m; i < n; i++)		/* the claimants get every answer */
+		if (H[i].lock_recv > most)
+			most = H[i].lock_recv;
+	for (i = 0; i < n; i++)		/* from the lock taken to known */
+		if (H[i].up)
+			at[k++] = H[i].holder == -1 ? T_END : H[i].lock_at -
+			    first;
+	qsort(at, k, sizeof *at, cmp64);
 	printf("{\"experiment\": \"lock\", \"hosts\": %u, \"loss\": %.2f, "
-	    "\"origins\": %u, \"quorum\": %d, \"winners\": %u, "
-	    "\"decided\": %u, \"won_after_ms\": %.1f, "
-	    "\"all_decided_after_ms\": %.1f, \"messages\": %llu}\n", n, loss, m, strict, winners,
-	    decided, first == T_END ? -1.0 : (first - T_CI) / 1000.0,
-	    (last - T_CI) / 1000.0, (unsigned long long)(lock_msgs - m0));
-	return winners == 1 && decided == m ? 0 : 1;
+	    "\"origins\": %u, \"quorum\": %d, \"down\": %u, "
+	    "\"full_view\": %d, \"winners\": %u, \"decided\": %u, "
+	    "\"won_after_ms\": %.1f, \"all_decided_after_ms\": %.1f, "
+	    "\"known_by_all_after_ms\": %.1f, \"known_p999_ms\": %.1f, "
+	    "\"known_all_ms\": %.1f, \"messages\": %llu, "
+	    "\"messages_per_host\": %.2f, \"most_to_a_bystander\": %u, "
+	    "\"news_hellos\": %llu, \"datagrams_per_host\": %.2f}\n",
+	    n, loss, m, strict, ndown, full, winners, decided,
+	    first == T_END ? -1.0 : (first - T_CI) / 1000.0,
+	    (last - T_CI) / 1000.0, lock_known_all == -1 ? -1.0 :
+	    (lock_known_all - T_CI) / 1000.0,
+	    first == T_END ? -1.0 : at[(size_t)((k - 1) * 0.999)] / 1000.0,
+	    first == T_END ? -1.0 : at[k - 1] / 1000.0,
+	    (unsigned long long)(lock_msgs - m0),
+	    (double)(lock_msgs - m0) / n, most,
+	    (unsigned long long)lock_forwards, (double)(dgrams - d0) / n);
+	free(at);
+	/* Exactly one winner; in strict mode none is allowed too. */
+	return (winners == 1 || (strict && winners == 0)) && decided == m ?
+	    0 : 1;
 }
 
 static int
@@ -672,7 +800,8 @@ main(int argc, char **argv)
 		if (argc > 6)
 			rng ^= strtoull(argv[6], NULL, 10) * 0x2545F4914F6CDD1DULL;
 		return lock((uint32_t)atoi(argv[2]), atof(argv[3]),
-		    (uint32_t)atoi(argv[4]), argc > 5 && atoi(argv[5]));
+		    (uint32_t)atoi(argv[4]), argc > 5 && atoi(argv[5]),
+		    argc > 7 ? atof(argv[7]) : 0, argc > 8 && atoi(argv[8]));
 	}
 	if (argc >= 4 && strcmp(argv[1], "part") == 0) {
 		if (argc > 5)
@@ -687,7 +816,7 @@ main(int argc, char **argv)
 		    argc > 4 ? (uint32_t)atoi(argv[4]) : 8);
 	}
 	fprintf(stderr, "usage: sim prop HOSTS LOSS [NETS [SEED]]\n"
-	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED]]\n"
+	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED [DOWN [VIEW]]]]\n"
 	    "       sim part HOSTS LOSS [QUORUM [SEED]]\n"
 	    "       sim members HOSTS LOSS [NETS [SEED]]\n");
 	return 2;

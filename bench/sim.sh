@@ -2,10 +2,14 @@
 # The simulation part of make bench (bench/sim.c): propagation to 1,000
 # and 10,000 hosts at 1% and 10% loss with the chosen fan-out and, for
 # comparison, the fan-outs the choice was made against; then lock
-# contests between 2, 5 and 10 origins; then a partition of 30% of the
-# hosts during a lock contest and a ci; then membership (sim_members.c):
-# how long until 1,000 and 10,000 hosts each know every host, and the
-# membership bytes per host per minute.  Prints table rows on stdout
+# contests (2 and 10 origins, hosts down, both views: the columns are
+# winners and decision time, how long after it 99.9% and all of the
+# live hosts knew the lock (ms), and
+# lock messages per host / the most one bystander received); then a
+# partition of 30% of the hosts during a lock contest and a ci; then
+# membership (sim_members.c): how long until 1,000 and 10,000 hosts each
+# know every host, and the membership bytes per host per minute.  Prints
+# table rows on stdout
 # and writes the JSON lines to $1.
 set -e
 SIM=$BUILD/bench/sim
@@ -33,18 +37,28 @@ for n in 1000 10000; do
 		done
 	done
 done
+# Lock: 2 origins, each host knowing the peers it learned from hellos
+# (view g) or the whole fleet (view f, membership spread), with and
+# without IS_LOCK_QUORUM, no host or 5% of them down; then 10 origins.
+lockrow() {
+	out=$("$SIM" lock $1 0.01 $2 $3 1 $4 $5) || true
+	echo "$out" >>"$JSON"
+	row "sim lock $1, view $6, $2 or., q$3, down $4" \
+	    "$(echo "$out" | field winners)w $(echo "$out" | field all_decided_after_ms) ms" \
+	    "+$(echo "$out" | field known_p999_ms)/$(echo "$out" | field known_all_ms)" \
+	    "$(echo "$out" | field messages_per_host)/$(echo "$out" | field most_to_a_bystander)"
+}
 for n in 1000 10000; do
-	for m in 2 5 10; do
+	for v in 0 1; do
+		view=g; [ $v = 0 ] || view=f
 		for q in 0 1; do
-			loss=0.01
-			[ $m != 10 ] || [ $q = 1 ] || loss=0.10
-			out=$("$SIM" lock $n $loss $m $q) || true
-			echo "$out" >>"$JSON"
-			row "sim lock, $n hosts, $m origins, q$q, loss $loss" \
-			    "$(echo "$out" | field winners) winner" \
-			    "$(echo "$out" | field all_decided_after_ms) ms" \
-			    "$(echo "$out" | field messages)m"
+			for down in 0 0.05; do
+				lockrow $n 2 $q $down $v $view
+			done
 		done
+	done
+	for q in 0 1; do
+		lockrow $n 10 $q 0.05 1 f
 	done
 done
 for n in 1000 10000; do

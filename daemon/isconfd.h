@@ -99,6 +99,7 @@ struct netkeys {
 
 struct lock_claim;
 struct members;
+struct lock_note;
 struct sync_run;
 struct serve_run;
 struct up_job;
@@ -154,6 +155,8 @@ struct isconfd {
 	uint64_t		 lclock;	/* Lamport clock for claims */
 	struct lock_claim	*claim;		/* our outstanding claim */
 	struct lock_claim	*granted;	/* claims we granted */
+	struct lock_note	*lock_broken;	/* our locks others broke */
+	struct lock_note	*lock_released;	/* locks released lately */
 	struct sync_run		*syncs;		/* running entry syncs */
 	struct serve_run	*serves;	/* entries being served */
 	struct bundle_job	*bundle;	/* the bundle apply running */
@@ -328,6 +331,16 @@ void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
 void	 lockd_announce_release(struct isconfd *, const char *branch,
 	    const char *holder);
 void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
+/* The same, from a LOCKED sent by host from (first-hand when from is
+ * the holder); lockd_locked is news from a hello. */
+void	 lockd_locked_from(struct isconfd *, const char *branch,
+	    const struct jlock *, const char *from);
+/* lockd_release, the RELEASE sent by host from (NULL: unknown). */
+void	 lockd_release_from(struct isconfd *, const char *branch,
+	    const char *holder, const char *from);
+/* 1 and *msg (the caller frees it) when another host broke the lock
+ * this host held on branch since it last locked it; else 0. */
+int	 lockd_broken(struct isconfd *, const char *branch, char **msg);
 
 /* skipped.c: the entries a checked-in skip entry skips (issue 16). */
 struct skips {

@@ -5,13 +5,16 @@
  * the claimant.  A peer denies it when it knows a holder, when it is
  * further ahead on the branch, or when it has an earlier claim of its
  * own ((clock, host) order); otherwise it grants.  The claimant holds the
- * lock once every peer it could reach has granted; peers that stay
- * silent for IS_LOCK_WAIT_MS (3 s) are taken as unreachable.  With
- * IS_LOCK_QUORUM set, a claimant needs grants from a majority of all
- * the hosts it knows, and a peer grants only one claim at a time, so
- * the two sides of a partition cannot both lock.  The holder then
- * announces LOCKED; ci and unlock announce RELEASE.  Claims are resent
- * every 250 ms while unanswered: datagrams get lost.
+ * lock once every peer it could reach has granted.  The answer is the
+ * liveness probe: silent peers are asked again with a backoff and taken
+ * as down after IS_LOCK_WAIT_MS (rules_claim_resend_ms says when), and
+ * the operator is told which.  With IS_LOCK_QUORUM set, a claimant
+ * needs grants from a majority of all the hosts it knows, and a peer
+ * grants only one claim at a time, so the two sides of a partition
+ * cannot both lock.  The holder then announces LOCKED, and a host that
+ * learns of a new lock passes it on at once (a hello to a few peers,
+ * as for new entries); ci and unlock announce RELEASE.  A holder whose
+ * lock another host broke remembers by whom, to tell its next verb.
  */
 #include <arpa/inet.h>
 
@@ -20,8 +23,13 @@
 
 #include "isconfd.h"
 
-#define CLAIM_RETRY_MS		250
 #define GRANT_TTL_NS		(10LL * 1000000000LL)
+/* Lock news that is not first-hand (a hello listing a lock) about a
+ * lock released this recently is stale: believing it would bring the
+ * released lock back, and forwarding would spread it. */
+#define RELEASED_TTL_NS		(30LL * 1000000000LL)
+/* Silent peers named on the terminal, at most. */
+#define SILENT_NAMED		8
 
 struct lock_claim {
 	char			*branch;
@@ -39,10 +47,72 @@ struct lock_claim {
 	char			**asked;
 	int			*answer;	/* 0 none, 1 granted */
 	size_t			 nasked;
+	int64_t			 started;	/* ns, first send */
+	int64_t			 wait_ms;	/* IS_LOCK_WAIT_MS */
+	int64_t			 slowest_ms;	/* slowest answer */
+	unsigned		 sent;		/* times sent to the silent */
 	/* granted by us */
 	int64_t			 granted_at;
 	struct lock_claim	*next;
 };
+
+/* A lock we held that another host broke, or one released lately. */
+struct lock_note {
+	char			*branch;
+	char			*host;		/* who broke it / the holder */
+	int64_t			 lock_time;	/* released: the lock's time */
+	int64_t			 at;		/* ns */
+	size_t			 discarded;	/* broken: wip entries */
+	struct lock_note	*next;
+};
+
+static void
+note_free(struct lock_note *n)
+{
+	free(n->branch);
+	free(n->host);
+	free(n);
+}
+
+/* Replace the note on branch in *list (NULL: just drop it). */
+static void
+note_set(struct lock_note **list, const char *branch, struct lock_note *n)
+{
+	struct lock_note	**pp = list, *o;
+
+	while ((o = *pp) != NULL) {
+		if (strcmp(o->branch, branch) == 0) {
+			*pp = o->next;
+			note_free(o);
+		} else
+			pp = &o->next;
+	}
+	if (n != NULL) {
+		n->next = *list;
+		*list = n;
+	}
+}
+
+static struct lock_note *
+note_find(struct lock_note *list, const char *branch)
+{
+	for (; list != NULL; list = list->next)
+		if (strcmp(list->branch, branch) == 0)
+			return list;
+	return NULL;
+}
+
+static struct lock_note *
+note_new(const char *branch, const char *host, int64_t lock_time)
+{
+	struct lock_note	*n = xcalloc(1, sizeof *n);
+
+	n->branch = xstrdup(branch);
+	n->host = xstrdup(host);
+	n->lock_time = lock_time;
+	n->at = now_ns();
+	return n;
+}
 
 static void
 lock_malformed(struct isconfd *d, const struct net_dgram *g)
@@ -112,15 +182,50 @@ announce_locked(struct isconfd *d, const char *branch, const struct jlock *l)
 }
 
 static void
+release_encode(struct buf *b, const char *branch, const char *holder)
+{
+	buf_init(b);
+	buf_add_str(b, branch);
+	buf_add_str(b, holder);
+}
+
+static void
 announce_release(struct isconfd *d, const char *branch, const char *holder)
 {
 	struct buf	b;
 
-	buf_init(&b);
-	buf_add_str(&b, branch);
-	buf_add_str(&b, holder);
+	release_encode(&b, branch, holder);
 	mesh_send_all(d, MSG_RELEASE, &b);
 	buf_free(&b);
+}
+
+/* A release we applied, passed on to the fan-out for news (rules.h):
+ * the hosts that learned of the lock from us or from others the holder
+ * does not know would not hear of its end otherwise (they believe a
+ * hello without the lock only from the holder). */
+static void
+forward_release(struct isconfd *d, const char *branch, const char *holder)
+{
+	struct peer	*p;
+	struct buf	 b;
+	size_t		 k = rules_fanout(ANNOUNCE_NEWS, d->npeers), i, at = 0;
+	size_t		*pick;
+	uint8_t		*chosen;
+
+	if (d->net == NULL || k == 0)
+		return;
+	pick = xcalloc(k, sizeof *pick);
+	chosen = xcalloc(d->npeers, 1);
+	rules_choose(d->npeers, k, pick, randombytes_uniform);
+	for (i = 0; i < k; i++)
+		chosen[pick[i]] = 1;
+	release_encode(&b, branch, holder);
+	TAILQ_FOREACH(p, &d->peers, entry)
+		if (chosen[at++])
+			net_send(d->net, &p->addr, MSG_RELEASE, b.data, b.len);
+	buf_free(&b);
+	free(chosen);
+	free(pick);
 }
 
 /* The transaction's first entry (lock --skip), or nothing.  If it
@@ -161,6 +266,7 @@ lock_take(struct client *c, struct lock_claim *k)
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
+		note_set(&d->lock_broken, k->branch, NULL);
 		announce_locked(d, k->branch, &l);
 		client_info(c, "locked %s: %s", k->branch, k->message);
 		log_info("%s@%s locked %s: %s", l.author, l.host, k->branch,
@@ -233,16 +339,73 @@ claim_send(struct isconfd *d, int only_silent)
 	buf_free(&b);
 }
 
+static int64_t
+claim_elapsed_ms(const struct lock_claim *k)
+{
+	return (now_ns() - k->started) / 1000000;
+}
+
+static void
+timer_at(struct event *ev, int64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* The next resend to the silent peers, if rules_claim_resend_ms has
+ * one. */
+static void
+claim_schedule(struct lock_claim *k)
+{
+	int64_t	at = rules_claim_resend_ms(k->sent, k->wait_ms);
+
+	if (at >= 0)
+		timer_at(k->retry, at - claim_elapsed_ms(k));
+}
+
 static void
 claim_retry(evutil_socket_t fd, short events, void *arg)
 {
 	struct isconfd	*d = arg;
-	struct timeval	 tv = { 0, CLAIM_RETRY_MS * 1000 };
 
 	(void)fd;
 	(void)events;
 	claim_send(d, 1);
-	evtimer_add(d->claim->retry, &tv);
+	d->claim->sent++;
+	claim_schedule(d->claim);
+}
+
+/* Tell the claimant which peers never answered (at most SILENT_NAMED
+ * by name), and the log all of them. */
+static void
+claim_name_silent(struct isconfd *d)
+{
+	struct lock_claim	*k = d->claim;
+	struct buf		 b;
+	size_t			 i, n = 0;
+
+	buf_init(&b);
+	for (i = 0; i < k->nasked; i++) {
+		if (k->answer[i] != 0)
+			continue;
+		if (n < SILENT_NAMED)
+			buf_printf(&b, "%s%s", n ? ", " : "", k->asked[i]);
+		n++;
+	}
+	if (n > SILENT_NAMED)
+		buf_printf(&b, " and %zu more", n - SILENT_NAMED);
+	buf_add_u8(&b, 0);
+	client_hint(k->c, "lock on %s: no answer from %s (%zu of %zu peers, "
+	    "taken as down after %lld ms)", k->branch, (char *)b.data, n,
+	    k->nasked, (long long)claim_elapsed_ms(k));
+	log_warnx("lock on %s: no answer from %s (%zu of %zu peers); taken "
+	    "as down", k->branch, (char *)b.data, n, k->nasked);
+	buf_free(&b);
 }
 
 /* Decide a claim: won, lost for want of a quorum, or wait on. */
@@ -263,20 +426,29 @@ claim_settle(struct isconfd *d, int expired)
 		return;
 	case CLAIM_WON:
 		if (granted < k->nasked)
-			log_warnx("lock on %s: %zu of %zu peers did not "
-			    "answer; taken as unreachable", k->branch,
-			    k->nasked - granted, k->nasked);
+			claim_name_silent(d);
 		claim_won(d);
 		return;
 	}
 }
 
+/* The wait is over unless a slow answer stretched it
+ * (rules_claim_deadline_ms). */
 static void
 claim_deadline(evutil_socket_t fd, short events, void *arg)
 {
+	struct isconfd		*d = arg;
+	struct lock_claim	*k = d->claim;
+	int64_t			 at;
+
 	(void)fd;
 	(void)events;
-	claim_settle(arg, 1);
+	at = rules_claim_deadline_ms(k->wait_ms, k->slowest_ms);
+	if (claim_elapsed_ms(k) < at) {
+		timer_at(k->deadline, at - claim_elapsed_ms(k));
+		return;
+	}
+	claim_settle(d, 1);
 }
 
 void
@@ -292,9 +464,7 @@ lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
 	struct isconfd		*d = c->d;
 	struct lock_claim	*k = xcalloc(1, sizeof *k);
 	struct peer		*p;
-	struct timeval		 tv = { 0, CLAIM_RETRY_MS * 1000 }, wait;
 	const char		*v;
-	int			 ms = 3000;
 
 	k->branch = xstrdup(d->branch);
 	k->host = xstrdup(d->conf.hostname);
@@ -311,8 +481,8 @@ lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
 	/* Every known peer, not only those heard from lately: in a large
 	 * mesh a live peer may not have gossiped to us for a while, and
 	 * two claimants that do not ask each other could both win (the
-	 * simulation showed it).  A peer that stays silent for
-	 * IS_LOCK_WAIT_MS is taken as unreachable. */
+	 * simulation showed it).  Whether a peer is up is what its
+	 * answer says (rules.h). */
 	TAILQ_FOREACH(p, &d->peers, entry) {
 		k->asked = xreallocarray(k->asked, k->nasked + 1,
 		    sizeof *k->asked);
@@ -324,16 +494,17 @@ lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
 		claim_settle(d, 1);
 		return;
 	}
+	k->wait_ms = LOCK_WAIT_MS;
 	if ((v = env_get(&d->conf.env, "IS_LOCK_WAIT_MS")) != NULL &&
 	    atoi(v) > 0)
-		ms = atoi(v);
-	wait.tv_sec = ms / 1000;
-	wait.tv_usec = (ms % 1000) * 1000;
+		k->wait_ms = atoi(v);
+	k->started = now_ns();
 	k->retry = evtimer_new(d->base, claim_retry, d);
 	k->deadline = evtimer_new(d->base, claim_deadline, d);
-	evtimer_add(k->retry, &tv);
-	evtimer_add(k->deadline, &wait);
 	claim_send(d, 0);
+	k->sent = 1;
+	claim_schedule(k);
+	timer_at(k->deadline, k->wait_ms);
 }
 
 static void
@@ -354,6 +525,8 @@ on_answer(struct isconfd *d, const struct net_dgram *g)
 	for (i = 0; i < k->nasked; i++)
 		if (strcmp(k->asked[i], g->host) == 0)
 			break;
+	if (claim_elapsed_ms(k) > k->slowest_ms)
+		k->slowest_ms = claim_elapsed_ms(k);
 	if (g->type == MSG_GRANT) {
 		if (i < k->nasked)
 			k->answer[i] = 1;
@@ -523,12 +696,39 @@ on_claim(struct isconfd *d, const struct net_dgram *g)
 		claim_free(k);
 }
 
+/* 1 when lock news not from the holder itself is about a lock this
+ * host saw released lately (RELEASED_TTL_NS). */
+static int
+locked_stale(struct isconfd *d, const char *branch, const struct jlock *l)
+{
+	struct lock_note	*n = note_find(d->lock_released, branch);
+
+	if (n == NULL)
+		return 0;
+	if (now_ns() - n->at > RELEASED_TTL_NS) {
+		note_set(&d->lock_released, branch, NULL);
+		return 0;
+	}
+	return strcmp(n->host, l->host) == 0 && l->time <= n->lock_time;
+}
+
 void
 lockd_locked(struct isconfd *d, const char *branch, const struct jlock *l)
+{
+	lockd_locked_from(d, branch, l, NULL);
+}
+
+void
+lockd_locked_from(struct isconfd *d, const char *branch,
+    const struct jlock *l, const char *from)
 {
 	struct jlock	 cur;
 	char		*cause = NULL;
 	int		 held;
+
+	if ((from == NULL || strcmp(from, l->host) != 0) &&
+	    locked_stale(d, branch, l))
+		return;
 
 	if ((held = journal_lock_get(d->journal, branch, &cur,
 	    &cause)) == -1) {
@@ -553,12 +753,50 @@ lockd_locked(struct isconfd *d, const char *branch, const struct jlock *l)
 	if (journal_lock_put(d->journal, branch, l, &cause) == -1) {
 		log_warnx("recording the lock on %s: %s", branch, cause);
 		free(cause);
+		return;
 	}
+	note_set(&d->lock_released, branch, NULL);
 	grants_prune(d, branch, NULL);
+	/* Pass the news on as new entries are: the holder may not know
+	 * every host, and a LOCKED can be lost.  Our hello lists only the
+	 * lock on our own branch. */
+	if (strcmp(branch, d->branch) == 0)
+		mesh_announce(d, ANNOUNCE_NEWS);
+}
+
+/* Our lock was broken by host from: count the work thrown away and
+ * remember it for the next snap, exec or ci (lockd_broken). */
+static void
+release_broken(struct isconfd *d, const char *branch, const char *from)
+{
+	struct lock_note	*n = note_new(branch, from, 0);
+	struct entry		*wip;
+	size_t			 nwip, i;
+	char			*cause = NULL;
+
+	if (journal_wip_list(d->journal, branch, &wip, &nwip, &cause) == 0) {
+		for (i = 0; i < nwip; i++)
+			n->discarded += wip[i].kind != ENTRY_LOCK;
+		journal_entries_free(wip, nwip);
+	} else {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	log_warnx("the lock this host held on %s was broken by %s; its "
+	    "%zu uncommitted entries are discarded", branch, from,
+	    n->discarded);
+	note_set(&d->lock_broken, branch, n);
 }
 
 void
 lockd_release(struct isconfd *d, const char *branch, const char *holder)
+{
+	lockd_release_from(d, branch, holder, NULL);
+}
+
+void
+lockd_release_from(struct isconfd *d, const char *branch, const char *holder,
+    const char *from)
 {
 	struct jlock	 cur;
 	char		*cause = NULL;
@@ -574,15 +812,33 @@ lockd_release(struct isconfd *d, const char *branch, const char *holder)
 	}
 	if (strcmp(cur.host, holder) == 0) {
 		if (strcmp(holder, d->conf.hostname) == 0)
-			log_warnx("the lock this host held on %s was broken "
-			    "by another host; its uncommitted work is "
-			    "discarded", branch);
+			release_broken(d, branch, from != NULL ? from :
+			    "another host");
 		if (journal_lock_clear(d->journal, branch, &cause) == -1) {
 			log_warnx("%s", cause);
 			free(cause);
+		} else {
+			note_set(&d->lock_released, branch,
+			    note_new(branch, holder, cur.time));
+			forward_release(d, branch, holder);
 		}
 	}
 	jlock_free(&cur);
+}
+
+int
+lockd_broken(struct isconfd *d, const char *branch, char **msg)
+{
+	struct lock_note	*n = note_find(d->lock_broken, branch);
+	char			 when[64];
+
+	if (n == NULL)
+		return 0;
+	fmt_time(when, sizeof when, n->at / 1000000000);
+	xasprintf(msg, "your lock on %s was broken by %s at %s; %zu "
+	    "uncommitted %s discarded", branch, n->host, when, n->discarded,
+	    n->discarded == 1 ? "entry" : "entries");
+	return 1;
 }
 
 static void
@@ -596,7 +852,7 @@ on_locked(struct isconfd *d, const struct net_dgram *g)
 		return;
 	}
 	wire_lock_jlock(&w, &l);
-	lockd_locked(d, w.branch, &l);
+	lockd_locked_from(d, w.branch, &l, g->host);
 	wire_lock_free(&w);
 }
 
@@ -619,7 +875,7 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 	case MSG_RELEASE:
 		if (wire_release_decode(g->body, g->len, &branch,
 		    &holder) == 0) {
-			lockd_release(d, branch, holder);
+			lockd_release_from(d, branch, holder, g->host);
 			free(branch);
 			free(holder);
 		} else

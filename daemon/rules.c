@@ -181,3 +181,18 @@ rules_member_probe_due(int64_t now_ms, int64_t probed_ms, unsigned tries,
 	/* Half an interval of slack: ticks are jittered. */
 	return now_ms - probed_ms >= (gossip_ms << shift) - gossip_ms / 2;
 }
+
+int64_t
+rules_claim_resend_ms(unsigned sent, int64_t wait_ms)
+{
+	/* Backing off: 1/10, 3/10, 7/10 of the wait, then silence. */
+	if (sent == 0 || sent >= LOCK_SENDS)
+		return -1;
+	return wait_ms * ((1LL << sent) - 1) / 10;
+}
+
+int64_t
+rules_claim_deadline_ms(int64_t wait_ms, int64_t slowest_ms)
+{
+	return 2 * slowest_ms > wait_ms ? 2 * slowest_ms : wait_ms;
+}

@@ -48,8 +48,8 @@ int	rules_alive(int64_t now_ms, int64_t last_seen_ms, int64_t gossip_ms);
 /* A peer unheard of for forget_ms (IS_PEER_FORGET_S, default a day) is
  * forgotten: a lock claim asks every known peer and waits
  * IS_LOCK_WAIT_MS for a silent one, so a host that was retired must not
- * cost every lock that wait for ever.  A day is far past any partition
- * or maintenance window worth waiting out. */
+ * cost every lock that wait (and LOCK_SENDS datagrams) for ever.  A day
+ * is far past any partition or maintenance window worth waiting out. */
 #define GOSSIP_FORGET_MS	(24LL * 3600 * 1000)
 int	rules_forget(int64_t now_ms, int64_t last_seen_ms, int64_t forget_ms);
 int	rules_statics_due(uint64_t tick, size_t nreachable);
@@ -128,5 +128,28 @@ size_t	rules_members_window(size_t n, size_t *cursor, size_t k,
  * found; an address that never answers costs little). */
 int	rules_member_probe_due(int64_t now_ms, int64_t probed_ms,
 	    unsigned tries, int64_t gossip_ms);
+
+/*
+ * Who a claim asks, and how long it waits.  A claim goes once to every
+ * known peer (a rival claimant can be any of them, and only claimants
+ * that ask each other are sure to find each other), and its answer is
+ * the liveness probe: a peer that answers is up, whatever its hellos
+ * say.  Peers that have not answered are asked again at W/10, 3W/10
+ * and 7W/10 (W: IS_LOCK_WAIT_MS, default LOCK_WAIT_MS), LOCK_SENDS
+ * datagrams in all, and at W a peer still silent is taken as down and
+ * named to the operator.  So a claim costs each live host one CLAIM
+ * and one answer (plus the LOCKED), a down one LOCK_SENDS claims, and
+ * nobody a datagram every retry interval for seconds.  W is stretched
+ * to twice the slowest answer seen, so that a mesh across slow links
+ * does not take its far half for dead.
+ */
+#define LOCK_WAIT_MS		400
+#define LOCK_SENDS		4
+/* When (ms after the first) the claim goes out again to the silent
+ * peers once it went out sent times; -1: no more. */
+int64_t	rules_claim_resend_ms(unsigned sent, int64_t wait_ms);
+/* When (ms after the first send) silent peers count as down, given the
+ * slowest answer so far (ms after the first send). */
+int64_t	rules_claim_deadline_ms(int64_t wait_ms, int64_t slowest_ms);
 
 #endif

@@ -61,6 +61,20 @@ state_entry_init(struct isconfd *d, struct client *c, struct entry *e,
 	return r == -1 ? -1 : 0;
 }
 
+/* Say so when another host broke the lock this host held: "not
+ * locked" would hide that the work was thrown away.  1 if said. */
+static int
+state_broken(struct client *c)
+{
+	char	*msg;
+
+	if (!lockd_broken(c->d, c->d->branch, &msg))
+		return 0;
+	client_err(c, "%s", msg);
+	free(msg);
+	return 1;
+}
+
 int
 state_need_lock(struct client *c, struct jlock *l)
 {
@@ -73,12 +87,14 @@ state_need_lock(struct client *c, struct jlock *l)
 		free(cause);
 		return -1;
 	case 0:
-		client_err(c, "branch %s is not locked: run 'isconf lock "
-		    "MESSAGE' first", d->branch);
+		if (!state_broken(c))
+			client_err(c, "branch %s is not locked: run 'isconf "
+			    "lock MESSAGE' first", d->branch);
 		client_exit(c, EXIT_NOT_LOCKED);
 		return -1;
 	}
 	if (strcmp(l->host, d->conf.hostname) != 0) {
+		state_broken(c);
 		client_err(c, "branch %s is locked by %s@%s: %s", d->branch,
 		    l->author, l->host, l->message);
 		client_exit(c, EXIT_LOCKED);

@@ -37,6 +37,21 @@ test_expect_success 'strict mode (IS_LOCK_QUORUM): never two winners' '
 	done
 '
 
+test_expect_success 'every host knowing the fleet, 5% of it down: one winner, the lock known everywhere, a few datagrams per bystander' '
+	for seed in 1 2 3; do
+		for m in 2 10; do
+			"$SIM" lock 1000 0.05 $m 0 $seed 0.05 1 >l.json ||
+			{ cat l.json; return 1; }
+			test "$(field known_all_ms <l.json)" != -1.0 &&
+			test "$(field most_to_a_bystander <l.json)" -le $((4 * m + 2)) ||
+			{ cat l.json; return 1; }
+			"$SIM" lock 1000 0.05 $m 1 $seed 0.05 1 >l.json
+			test "$(field winners <l.json)" -le 1 ||
+			{ cat l.json; return 1; }
+		done
+	done
+'
+
 test_expect_success 'a partition: strict mode gives the lock to the majority side only, and the cut-off hosts catch up after the heal' '
 	for seed in 1 2 3; do
 		"$SIM" part 1000 0.01 1 $seed >pt.json ||

@@ -241,6 +241,31 @@ test_member_probe_due(void **state)
 	    g, 0, 40, g), 0);
 }
 
+static void
+test_claim_schedule(void **state)
+{
+	unsigned	sent;
+	int64_t		prev = 0;
+
+	(void)state;
+	/* Backing off, LOCK_SENDS datagrams in all, all before the wait
+	 * ends. */
+	assert_int_equal(rules_claim_resend_ms(0, 400), -1);
+	assert_int_equal(rules_claim_resend_ms(1, 400), 40);
+	assert_int_equal(rules_claim_resend_ms(2, 400), 120);
+	assert_int_equal(rules_claim_resend_ms(3, 400), 280);
+	assert_int_equal(rules_claim_resend_ms(LOCK_SENDS, 400), -1);
+	for (sent = 1; sent < LOCK_SENDS; sent++) {
+		int64_t at = rules_claim_resend_ms(sent, 3000);
+		assert_true(at > prev && at < 3000);
+		assert_true(sent == 1 || at - prev > prev);
+		prev = at;
+	}
+	/* A slow answer stretches the wait to twice its time. */
+	assert_int_equal(rules_claim_deadline_ms(400, 10), 400);
+	assert_int_equal(rules_claim_deadline_ms(400, 300), 600);
+}
+
 int
 main(void)
 {
@@ -254,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_member_ageing),
 		cmocka_unit_test(test_members_window),
 		cmocka_unit_test(test_member_probe_due),
+		cmocka_unit_test(test_claim_schedule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
