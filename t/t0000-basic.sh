@@ -7,6 +7,19 @@ test_expect_success 'version and help go to stdout and exit 0' '
 	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap PATH" out
 '
 
+test_expect_success 'isconfd -h and -V answer on stdout, exit 0 (issue 20)' '
+	"$ISCONFD" -V >out 2>err && test_must_be_empty err &&
+	echo "isconfd $("$ISCONF" -V | sed "s/^isconf //")" >expect &&
+	test_cmp expect out &&
+	"$ISCONFD" --version >out && test_cmp expect out &&
+	"$ISCONFD" -h >out 2>err && test_must_be_empty err &&
+	echo "usage: isconfd [-dfhnV] [-c main.cf]" >expect &&
+	test_cmp expect out &&
+	"$ISCONFD" --help >out && test_cmp expect out &&
+	expect_code 22 "$ISCONFD" -x &&
+	test_must_be_empty out && grep "usage: isconfd" err
+'
+
 test_expect_success 'usage errors exit 22' '
 	make_host a 1 &&
 	expect_code 22 isconf_on a &&
