@@ -341,6 +341,49 @@ show_env(const struct conf *c)
 		fprintf(stderr, "%s=%s\n", c->env.v[i].name, c->env.v[i].value);
 }
 
+/* Verbs that only ask the running daemon: a main.cf that does not load
+ * must not keep the operator from stopping or inspecting it. */
+static int
+verb_env_only(const char *verb)
+{
+	static const char *const names[] = { "stop", "status", "log", "hosts",
+	    "key", "report", "verify", "env", NULL };
+	size_t	i;
+
+	for (i = 0; verb != NULL && names[i] != NULL; i++)
+		if (strcmp(verb, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Load main.cf.  When it does not load, a verb of verb_env_only finds
+ * the daemon through the environment (or the default IS_HOME) alone,
+ * with a warning; any other verb fails.  Both say how to check the file.
+ */
+static void
+conf_load_client(struct conf *c, const struct opts *o, const char *verb)
+{
+	char	*cause = NULL, *cause2 = NULL;
+	int	 saved;
+
+	if (conf_load(c, o->maincf, &cause) == 0)
+		return;
+	saved = errno;
+	conf_free(c);
+	/* IS_HOME/conf is root's: say so, not "no such file". */
+	if (saved == EACCES)
+		die(1, "%s (run as root)", cause);
+	if (o->debug || !verb_env_only(verb) ||
+	    conf_load(c, "/dev/null", &cause2) == -1)
+		die(EXIT_NOFILE, "%s (isconfd -n checks the configuration)",
+		    cause);
+	fprintf(stderr, "isconf: warning: %s (isconfd -n checks the "
+	    "configuration); looking for isconfd at IS_HOME=%s\n", cause,
+	    c->home);
+	free(cause);
+}
+
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -424,18 +467,12 @@ main(int argc, char **argv)
 {
 	struct opts	 o;
 	struct conf	 c;
-	char		*cause = NULL;
 	int		 first, status;
 
 	memset(&o, 0, sizeof o);
 	signal(SIGPIPE, SIG_IGN);
 	first = parse_opts(argc, argv, &o);
-	if (conf_load(&c, o.maincf, &cause) == -1) {
-		/* IS_HOME/conf is root's: say so, not "no such file". */
-		if (errno == EACCES)
-			die(1, "%s (run as root)", cause);
-		die(EXIT_NOFILE, "%s", cause);
-	}
+	conf_load_client(&c, &o, first < argc ? argv[first] : NULL);
 	if (o.debug)
 		show_env(&c);
 	if (first == argc) {
