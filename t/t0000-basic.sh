@@ -136,9 +136,9 @@ test_expect_success 'main.cf variables reach exec and override IS_DOMAIN' '
 test_expect_success 'a broken main.cf: client exits 2, daemon refuses to start' '
 	printf "DEFAULT:\n  X = 1\nthis is junk\n" >bad.cf &&
 	TEST_MAINCF=$PWD/bad.cf make_host c 3 &&
-	expect_code 2 isconf_on c status &&
+	expect_code 2 isconf_on c start &&
 	cat >expect <<-EOF &&
-	isconf: error: $PWD/bad.cf:3: expected '\''target: includes'\'' or '\''var = value'\''
+	isconf: error: $PWD/bad.cf:3: expected '\''target: includes'\'' or '\''var = value'\'' (isconfd -n checks the configuration)
 	EOF
 	test_cmp expect err &&
 	expect_code 1 isconfd_on c -f &&
