@@ -62,7 +62,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
 	     lib/inroot.c lib/name.c lib/verbs.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
-	     conf/maincf.c conf/conf.c conf/trusted.c
+	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c \
 	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
@@ -86,7 +86,7 @@ VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
 	     daemon/skip.c daemon/snap.c \
 	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
-	     daemon/verify.c
+	     daemon/verify.c daemon/env.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time test_path test_hashset test_verbs test_session

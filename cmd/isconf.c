@@ -23,6 +23,9 @@
 #include "proto.h"
 #include "conf.h"
 
+/* Where the daemon's standard output goes: 2 for -D. */
+static int	out_fd = 1;
+
 struct opts {
 	const char	*maincf;
 	const char	*message;
@@ -201,7 +204,7 @@ ctl_stream(int fd, char *out, size_t outlen)
 			snprintf(out, outlen, "%.*s", (int)len, (char *)p);
 		} else if (type == CTL_OUT || type == CTL_ERR) {
 			fflush(stdout);
-			write_all(type == CTL_OUT ? 1 : 2, p, len);
+			write_all(type == CTL_OUT ? out_fd : 2, p, len);
 		}
 		free(p);
 	}
@@ -331,14 +334,35 @@ cmd_stop(const struct conf *c, const struct opts *o)
 	return 0;
 }
 
+/* The client's own reading of main.cf, for env and -D when no daemon
+ * runs; a note on stderr says so. */
+static int
+env_local(const struct conf *c, int fd, int json)
+{
+	struct buf	b;
+
+	fprintf(stderr, "isconf: isconfd is not running for IS_HOME=%s: "
+	    "this is main.cf (%s) as the client reads it\n", c->home,
+	    c->maincf != NULL ? c->maincf : "none");
+	buf_init(&b);
+	conf_export(c, &b, json, "client");
+	write_all(fd, b.data, b.len);
+	buf_free(&b);
+	return 0;
+}
+
+/* -D: the running daemon's configuration (the main.cf it read, which
+ * may be another than ours after isconf -c FILE start), on stderr. */
 static void
 show_env(const struct conf *c)
 {
-	size_t	i;
+	char	*argv[] = { "env" };
 
-	fprintf(stderr, "# main.cf: %s\n", c->maincf ? c->maincf : "(none)");
-	for (i = 0; i < c->env.n; i++)
-		fprintf(stderr, "%s=%s\n", c->env.v[i].name, c->env.v[i].value);
+	fflush(stdout);
+	out_fd = 2;
+	if (ctl_request(c, 0, 1, argv, NULL, 0) == -1)
+		env_local(c, 2, 0);
+	out_fd = 1;
 }
 
 /* Verbs that only ask the running daemon: a main.cf that does not load
@@ -456,6 +480,8 @@ run_verb(const struct conf *c, struct opts *o, int argc, char **argv)
 		die(EXIT_USAGE, "usage: isconf %s", v->usage);
 	status = ctl_request(c, o->flags | (isatty(2) ? CTL_F_TTY : 0), argc,
 	    argv, NULL, 0);
+	if (status == -1 && strcmp(argv[0], "env") == 0)
+		return env_local(c, 1, o->flags & CTL_F_JSON);
 	if (status == -1)
 		die(1, "isconfd is not running for IS_HOME=%s (isconf start)",
 		    c->home);

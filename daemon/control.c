@@ -25,6 +25,7 @@
 
 extern const struct verb_entry verb_bundle_entry;
 extern const struct verb_entry verb_ci_entry;
+extern const struct verb_entry verb_env_entry;
 extern const struct verb_entry verb_exec_entry;
 extern const struct verb_entry verb_fork_entry;
 extern const struct verb_entry verb_hosts_entry;
@@ -48,6 +49,7 @@ extern const struct verb_entry verb_verify_entry;
 const struct verb_entry *const verb_entries[] = {
 	&verb_bundle_entry,
 	&verb_ci_entry,
+	&verb_env_entry,
 	&verb_exec_entry,
 	&verb_fork_entry,
 	&verb_hosts_entry,

@@ -11,6 +11,7 @@ const struct verb_spec verb_specs[] = {
 	{ "bundle",  2,  3, VERB_CHANGES,
 	    "bundle create FILE [BRANCH] | bundle apply FILE" },
 	{ "ci",      0,  0, VERB_CHANGES,	"ci" },
+	{ "env",     0,  0, 0,			"env" },
 	{ "exec",    1, -1, VERB_CHANGES,	"exec COMMAND [ARGS...]" },
 	{ "fork",    1,  1, VERB_CHANGES,	"fork NEWBRANCH" },
 	{ "hosts",   0,  0, 0,			"hosts" },

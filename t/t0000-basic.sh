@@ -112,11 +112,11 @@ test_expect_success '-D shows the environment main.cf produces' '
 	TEST_MAINCF=$PWD/main.cf make_host b 2 &&
 	isconf_on b -D 2>err &&
 	cat >expect <<-\EOF &&
-	IS_DOMAIN=fromcf.example
-	IS_HOSTNAME=b
-	COLOUR=green
+	export IS_DOMAIN='\''fromcf.example'\''
+	export IS_HOSTNAME='\''b'\''
+	export COLOUR='\''green'\''
 	EOF
-	grep -E "^(COLOUR|IS_DOMAIN|IS_HOSTNAME)=" err >actual &&
+	grep -E "^export (COLOUR|IS_DOMAIN|IS_HOSTNAME)=" err >actual &&
 	test_cmp expect actual
 '
 
