@@ -476,7 +476,9 @@ run_verb(const struct conf *c, struct opts *o, int argc, char **argv)
 		n++;
 		argv = args;
 	}
-	if (!verb_args_ok(v, n))
+	/* snap takes two arguments only as snap -R PATH. */
+	if (!verb_args_ok(v, n) || (strcmp(argv[0], "snap") == 0 && n == 2 &&
+	    strcmp(argv[1], "-R") != 0))
 		die(EXIT_USAGE, "usage: isconf %s", v->usage);
 	status = ctl_request(c, o->flags | (isatty(2) ? CTL_F_TTY : 0), argc,
 	    argv, NULL, 0);

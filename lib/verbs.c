@@ -24,7 +24,7 @@ const struct verb_spec verb_specs[] = {
 	{ "report",  0,  0, 0,			"report" },
 	{ "resolve", 2,  2, VERB_CHANGES,	"resolve BRANCH HEAD" },
 	{ "skip",    1, -1, VERB_CHANGES,	"skip SEQ [MESSAGE...]" },
-	{ "snap",    1,  1, VERB_CHANGES,	"snap PATH" },
+	{ "snap",    1,  2, VERB_CHANGES,	"snap [-R] PATH" },
 	{ "status",  0,  0, 0,			"status" },
 	{ "stop",    0,  0, VERB_INTERNAL,	"stop" },
 	{ "unlock",  0,  0, VERB_CHANGES,	"unlock" },

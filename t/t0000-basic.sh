@@ -4,7 +4,7 @@ test_description='client and daemon basics: flags, start/stop, one daemon per IS
 
 test_expect_success 'version and help go to stdout and exit 0' '
 	"$ISCONF" -V >out && grep "^isconf [0-9]" out &&
-	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap PATH" out
+	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap \[-R\] PATH" out
 '
 
 test_expect_success 'isconfd -h and -V answer on stdout, exit 0 (issue 20)' '
