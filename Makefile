@@ -65,8 +65,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
 	     lib/inroot.c lib/name.c lib/verbs.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
-	     conf/maincf.c conf/conf.c conf/trusted.c
-JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c \
+	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
+JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
 	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c
@@ -81,7 +81,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
-	     daemon/wire_members.c $(VERB_SRC)
+	     daemon/wire_members.c daemon/disk.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
@@ -90,14 +90,14 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
 	     daemon/skip.c daemon/snap.c \
 	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
-	     daemon/verify.c
+	     daemon/verify.c daemon/env.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_inroot test_time test_path test_hashset test_verbs test_session
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members
+	       chunklist members disk
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \

@@ -23,6 +23,9 @@
 #include "proto.h"
 #include "conf.h"
 
+/* Where the daemon's standard output goes: 2 for -D. */
+static int	out_fd = 1;
+
 struct opts {
 	const char	*maincf;
 	const char	*message;
@@ -201,7 +204,7 @@ ctl_stream(int fd, char *out, size_t outlen)
 			snprintf(out, outlen, "%.*s", (int)len, (char *)p);
 		} else if (type == CTL_OUT || type == CTL_ERR) {
 			fflush(stdout);
-			write_all(type == CTL_OUT ? 1 : 2, p, len);
+			write_all(type == CTL_OUT ? out_fd : 2, p, len);
 		}
 		free(p);
 	}
@@ -331,14 +334,78 @@ cmd_stop(const struct conf *c, const struct opts *o)
 	return 0;
 }
 
+/* The client's own reading of main.cf, for env and -D when no daemon
+ * runs; a note on stderr says so. */
+static int
+env_local(const struct conf *c, int fd, int json)
+{
+	struct buf	b;
+
+	fprintf(stderr, "isconf: isconfd is not running for IS_HOME=%s: "
+	    "this is main.cf (%s) as the client reads it\n", c->home,
+	    c->maincf != NULL ? c->maincf : "none");
+	buf_init(&b);
+	conf_export(c, &b, json, "client");
+	write_all(fd, b.data, b.len);
+	buf_free(&b);
+	return 0;
+}
+
+/* -D: the running daemon's configuration (the main.cf it read, which
+ * may be another than ours after isconf -c FILE start), on stderr. */
 static void
 show_env(const struct conf *c)
 {
+	char	*argv[] = { "env" };
+
+	fflush(stdout);
+	out_fd = 2;
+	if (ctl_request(c, 0, 1, argv, NULL, 0) == -1)
+		env_local(c, 2, 0);
+	out_fd = 1;
+}
+
+/* Verbs that only ask the running daemon: a main.cf that does not load
+ * must not keep the operator from stopping or inspecting it. */
+static int
+verb_env_only(const char *verb)
+{
+	static const char *const names[] = { "stop", "status", "log", "hosts",
+	    "key", "report", "verify", "env", NULL };
 	size_t	i;
 
-	fprintf(stderr, "# main.cf: %s\n", c->maincf ? c->maincf : "(none)");
-	for (i = 0; i < c->env.n; i++)
-		fprintf(stderr, "%s=%s\n", c->env.v[i].name, c->env.v[i].value);
+	for (i = 0; verb != NULL && names[i] != NULL; i++)
+		if (strcmp(verb, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Load main.cf.  When it does not load, a verb of verb_env_only finds
+ * the daemon through the environment (or the default IS_HOME) alone,
+ * with a warning; any other verb fails.  Both say how to check the file.
+ */
+static void
+conf_load_client(struct conf *c, const struct opts *o, const char *verb)
+{
+	char	*cause = NULL, *cause2 = NULL;
+	int	 saved;
+
+	if (conf_load(c, o->maincf, &cause) == 0)
+		return;
+	saved = errno;
+	conf_free(c);
+	/* IS_HOME/conf is root's: say so, not "no such file". */
+	if (saved == EACCES)
+		die(1, "%s (run as root)", cause);
+	if (o->debug || !verb_env_only(verb) ||
+	    conf_load(c, "/dev/null", &cause2) == -1)
+		die(EXIT_NOFILE, "%s (isconfd -n checks the configuration)",
+		    cause);
+	fprintf(stderr, "isconf: warning: %s (isconfd -n checks the "
+	    "configuration); looking for isconfd at IS_HOME=%s\n", cause,
+	    c->home);
+	free(cause);
 }
 
 static int
@@ -409,10 +476,14 @@ run_verb(const struct conf *c, struct opts *o, int argc, char **argv)
 		n++;
 		argv = args;
 	}
-	if (!verb_args_ok(v, n))
+	/* snap takes two arguments only as snap -R PATH. */
+	if (!verb_args_ok(v, n) || (strcmp(argv[0], "snap") == 0 && n == 2 &&
+	    strcmp(argv[1], "-R") != 0))
 		die(EXIT_USAGE, "usage: isconf %s", v->usage);
 	status = ctl_request(c, o->flags | (isatty(2) ? CTL_F_TTY : 0), argc,
 	    argv, NULL, 0);
+	if (status == -1 && strcmp(argv[0], "env") == 0)
+		return env_local(c, 1, o->flags & CTL_F_JSON);
 	if (status == -1)
 		die(1, "isconfd is not running for IS_HOME=%s (isconf start)",
 		    c->home);
@@ -424,18 +495,12 @@ main(int argc, char **argv)
 {
 	struct opts	 o;
 	struct conf	 c;
-	char		*cause = NULL;
 	int		 first, status;
 
 	memset(&o, 0, sizeof o);
 	signal(SIGPIPE, SIG_IGN);
 	first = parse_opts(argc, argv, &o);
-	if (conf_load(&c, o.maincf, &cause) == -1) {
-		/* IS_HOME/conf is root's: say so, not "no such file". */
-		if (errno == EACCES)
-			die(1, "%s (run as root)", cause);
-		die(EXIT_NOFILE, "%s", cause);
-	}
+	conf_load_client(&c, &o, first < argc ? argv[first] : NULL);
 	if (o.debug)
 		show_env(&c);
 	if (first == argc) {

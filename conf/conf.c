@@ -172,6 +172,9 @@ conf_load(struct conf *c, const char *override, char **cause)
 	}
 	if ((path = maincf_path(override)) != NULL) {
 		c->maincf = xstrdup(path);
+		/* Execs see the file read, not an IS_MAINCF that -c
+		 * overrode (isconf -c FILE start). */
+		env_set(&c->env, "IS_MAINCF", path);
 		if (maincf_load(path, &m, cause) == -1)
 			goto out;
 		/* main.cf may set IS_HOSTNAME itself, but matches on the

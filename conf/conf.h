@@ -117,4 +117,11 @@ void	 conf_free(struct conf *);
 char	**conf_envp(const struct conf *);
 void	 conf_envp_free(char **);
 
+/* export.c: c's variables as "export NAME='value'" lines (POSIX
+ * quoting; names that are not shell names left out), or with json a
+ * {"source","maincf","variables"} object; appended to b. */
+struct buf;
+void	 conf_export(const struct conf *, struct buf *, int json,
+	    const char *source);
+
 #endif

@@ -46,6 +46,9 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 			memcpy(si.pubkey, d->pk, PUBKEY_LEN);
 			si.parent_branch = NULL;
 			sig_encode(&si, &es[i].payload);
+			/* After the execs ran: what verify compares
+			 * targets with. */
+			disk_record(c, wip, n, &es[i].payload);
 		}
 		es[i].seq = h->seq + 1 + i;
 		memcpy(es[i].parent, i ? es[i - 1].id : h->id, HASH_LEN);

@@ -26,6 +26,7 @@
 extern const struct verb_entry verb_branches_entry;
 extern const struct verb_entry verb_bundle_entry;
 extern const struct verb_entry verb_ci_entry;
+extern const struct verb_entry verb_env_entry;
 extern const struct verb_entry verb_exec_entry;
 extern const struct verb_entry verb_fork_entry;
 extern const struct verb_entry verb_hosts_entry;
@@ -50,6 +51,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_branches_entry,
 	&verb_bundle_entry,
 	&verb_ci_entry,
+	&verb_env_entry,
 	&verb_exec_entry,
 	&verb_fork_entry,
 	&verb_hosts_entry,

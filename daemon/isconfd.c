@@ -3,16 +3,18 @@
  * changes for its clients, and (later) speaks to its peers.  One per
  * IS_HOME, enforced with a locked pid file.
  *
- * isconfd [-dfn] [-c main.cf]
+ * isconfd [-dfhnV] [-c main.cf]
  *	-f	stay in the foreground, log to stderr (systemd, tests)
  *	-n	check the configuration and exit
  *	-d	debug logging
+ *	-h, -V	usage, version (stdout, exit 0)
  */
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -23,11 +25,11 @@
 
 #include "isconfd.h"
 
-static void
-usage(void)
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
 {
-	fprintf(stderr, "usage: isconfd [-dfn] [-c main.cf]\n");
-	exit(EXIT_USAGE);
+	fprintf(f, "usage: isconfd [-dfhnV] [-c main.cf]\n");
+	exit(status);
 }
 
 /* Stop; an up's exec is ended first (up_stop), and its end calls
@@ -309,6 +311,11 @@ daemonize(int *report_fd, const char *logfile)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct isconfd	 d;
 	char		*cause = NULL;
 	const char	*logfile;
@@ -316,17 +323,20 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	d.ctl_fd = d.pid_fd = -1;
-	while ((ch = getopt(argc, argv, "c:dfn")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfhnV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': d.maincf = optarg; break;
 		case 'd': debug = 1; break;
 		case 'f': d.foreground = 1; break;
+		case 'h': usage(stdout, 0);
 		case 'n': check = 1; break;
-		default: usage();
+		case 'V': printf("isconfd %s\n", ISCONF_VERSION); return 0;
+		default: usage(stderr, EXIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, EXIT_USAGE);
 	log_init(1, "isconfd");
 	log_setverbose(debug);
 	if (sodium_init() == -1)

@@ -441,6 +441,20 @@ void	 upexec_record_free(struct upexec *);
 int	 check_files(const struct conf *, char **cause);
 void	 check_modes(const struct conf *);
 
+/* disk.c: what the disk holds at a journaled path, beneath IS_ROOT. */
+/* A regular file's content hash, as a snap's (opened O_NONBLOCK, never
+ * through a link): 0, or -1 with errno. */
+int	 disk_file_hash(int dirfd, const char *base, uint8_t *out);
+/* path's state into a zeroed p (p->path and p->target allocated, freed
+ * by the caller as a disk_info's): 0 (type 0 when absent), or -1. */
+int	 disk_look(struct isconfd *, const char *path, struct disk_path *,
+	    char **cause);
+/* At ci: append to out the record of every path the wip's snaps
+ * journaled, as the disk holds it now (nothing if none); a path that
+ * cannot be looked at is left out with a warning to the client: 0. */
+int	 disk_record(struct client *, const struct entry *wip, size_t nwip,
+	    struct buf *out);
+
 /* hostkey.c */
 int	 hostkey_load(struct isconfd *, char **cause);
 /* host.key under home as hostkey_load reads it; missing is fine. */

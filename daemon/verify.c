@@ -2,8 +2,11 @@
  * verify: compare every path snapped on this host's branch, at its
  * latest version among the entries this host has applied, with what is
  * under IS_ROOT now: type, content, mode, owner, symlink target.  Lists
- * the drift; exit 1 if there is any.  An exec that rewrote a snapped
- * file afterwards shows up here too: that is drift from the snap.
+ * the drift; exit 1 if there is any.  Where the transaction's ci
+ * recorded what the origin's disk held (after its execs ran), that is
+ * what counts: an exec of the same transaction that
+ * removed or rewrote the snapped file is not drift.  Journals from
+ * before the record compare with the snap.
  */
 #include <sys/stat.h>
 
@@ -22,9 +25,15 @@ const struct verb_entry verb_verify_entry = {
 	.exec = verb_verify,
 };
 
+/* What a path should be: its snap, or (absent, or s from a ci's
+ * record) what the origin's disk held at ci. */
 struct want {
 	struct snap_info	s;
 	uint64_t		seq;
+	uint64_t		shown;	/* the snap's seq, named in DRIFT */
+	int			from_ci;
+	uint64_t		txn;	/* from_ci: the ci before, or 0 */
+	int			absent;
 };
 
 static int
@@ -36,32 +45,6 @@ want_cmp(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Whatever is at base may have been replaced since it was looked at:
- * a FIFO would block a plain open, and the daemon with it. */
-static int
-file_hash(int dirfd, const char *base, uint8_t *out)
-{
-	crypto_generichash_state	st;
-	struct stat			sb;
-	uint8_t				buf[65536];
-	ssize_t				n;
-	int				fd;
-
-	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		crypto_generichash_update(&st, buf, (size_t)n);
-	close(fd);
-	crypto_generichash_final(&st, out, HASH_LEN);
-	return n == 0 ? 0 : -1;
 }
 
 /* Append the problems with what is at base in dirfd to b. */
@@ -87,7 +70,7 @@ check_object(const struct snap_info *s, int dirfd, const char *base,
 	}
 	PAUSE_POINT("verify-open");	/* a test swaps in a FIFO */
 	if (s->type == SNAP_FILE && ((uint64_t)sb.st_size != s->size ||
-	    file_hash(dirfd, base, h) == -1 ||
+	    disk_file_hash(dirfd, base, h) == -1 ||
 	    memcmp(h, s->hash, HASH_LEN) != 0))
 		buf_printf(b, "%scontent differs", b->len ? ", " : "");
 	if (s->type == SNAP_SYMLINK) {
@@ -101,31 +84,40 @@ check_object(const struct snap_info *s, int dirfd, const char *base,
 		buf_printf(b, "%smode %04o, journal %04o", b->len ? ", " : "",
 		    (unsigned)(sb.st_mode & 07777), (unsigned)s->own.mode);
 	if (sb.st_uid != s->own.uid || sb.st_gid != s->own.gid)
-		buf_printf(b, "%sowner %u:%u, journal %u:%u (%s:%s)",
+		buf_printf(b, "%sowner %u:%u, journal %u:%u%s%s%s%s%s",
 		    b->len ? ", " : "", (unsigned)sb.st_uid,
-		    (unsigned)sb.st_gid, s->own.uid, s->own.gid, s->own.user,
-		    s->own.group);
+		    (unsigned)sb.st_gid, s->own.uid, s->own.gid,
+		    *s->own.user ? " (" : "", s->own.user,
+		    *s->own.user ? ":" : "", s->own.group,
+		    *s->own.user ? ")" : "");
 }
 
 /* Append the problems with one path to b (", "-separated).  The path is
  * resolved beneath IS_ROOT as up installs it: a link out of IS_ROOT is
  * never read through. */
 static void
-check_path(struct isconfd *d, const struct snap_info *s, struct buf *b)
+check_path(struct isconfd *d, const struct want *w, struct buf *b)
 {
-	char	*base, *cause = NULL;
-	int	 dirfd;
+	const struct snap_info	*s = &w->s;
+	struct stat		 sb;
+	char			*base, *cause = NULL;
+	int			 dirfd;
 
 	if ((dirfd = state_root_openparent(d, s->path, &base,
 	    &cause)) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (w->absent && (errno == ENOENT || errno == ENOTDIR))
+			;	/* as on the origin */
+		else if (errno == ENOENT || errno == ENOTDIR)
 			buf_printf(b, "missing");
 		else
 			buf_printf(b, "cannot check: %s", cause);
 		free(cause);
 		return;
 	}
-	check_object(s, dirfd, base, b);
+	if (!w->absent)
+		check_object(s, dirfd, base, b);
+	else if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		buf_printf(b, "present, absent on the origin at ci");
 	close(dirfd);
 	free(base);
 }
@@ -158,6 +150,40 @@ skipped_here(struct isconfd *d, const struct skips *s, const struct entry *e,
 	return a.status == JA_SKIPPED;
 }
 
+/* A ci's record of the origin's disk as wants: they supersede the
+ * transaction's snaps, and later transactions' snaps supersede them. */
+static void
+want_disk(const struct entry *e, uint64_t txn, struct want **wp, size_t *np)
+{
+	struct disk_info	 k;
+	struct want		*w;
+	size_t			 i;
+
+	if (ci_disk_decode(&e->payload, &k) != 1)
+		return;
+	*wp = xreallocarray(*wp, *np + k.n, sizeof **wp);
+	for (i = 0; i < k.n; i++) {
+		w = &(*wp)[(*np)++];
+		memset(w, 0, sizeof *w);
+		w->seq = e->seq;
+		w->from_ci = 1;
+		w->txn = txn;
+		w->absent = k.v[i].type == 0;
+		w->s.path = k.v[i].path;
+		w->s.target = k.v[i].target;
+		k.v[i].path = k.v[i].target = NULL;
+		w->s.type = k.v[i].type;
+		w->s.own.mode = k.v[i].mode;
+		w->s.own.uid = k.v[i].uid;
+		w->s.own.gid = k.v[i].gid;
+		w->s.own.user = xstrdup("");
+		w->s.own.group = xstrdup("");
+		w->s.size = k.v[i].size;
+		memcpy(w->s.hash, k.v[i].hash, HASH_LEN);
+	}
+	disk_info_free(&k);
+}
+
 /* The snaps this host applied (not those it skipped), by path; -1 if
  * the journal failed. */
 static int
@@ -166,8 +192,8 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 	struct want	*w = NULL;
 	struct entry	 e;
 	struct skips	 s;
-	uint64_t	 seq, applied;
-	size_t		 n = 0;
+	uint64_t	 seq, applied, txn = 0;
+	size_t		 n = 0, m, i;
 	int		 r = 1;
 
 	*wp = NULL;
@@ -189,6 +215,7 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 		}
 		if (e.kind == ENTRY_SNAP) {
 			w = xreallocarray(w, n + 1, sizeof *w);
+			memset(&w[n], 0, sizeof w[n]);
 			if (snap_decode(&e.payload, &w[n].s) == 0) {
 				w[n].seq = seq;
 				free(w[n].s.chunks);	/* not needed here */
@@ -196,7 +223,10 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 				w[n].s.nchunks = 0;
 				n++;
 			}
-		}
+		} else if (e.kind == ENTRY_CI)
+			want_disk(&e, txn, &w, &n);
+		if (e.kind == ENTRY_CI || e.kind == ENTRY_FORK)
+			txn = seq;
 		entry_free(&e);
 	}
 	skips_free(&s);
@@ -206,8 +236,23 @@ collect(struct isconfd *d, struct want **wp, size_t *np, char **cause)
 	}
 	if (n > 0)		/* qsort(NULL, 0) is undefined */
 		qsort(w, n, sizeof *w, want_cmp);
+	/* A ci's record counts only where this host applied the snap of
+	 * the path in its transaction (one it skipped leaves the path to
+	 * earlier entries); the drift names that snap, as before. */
+	for (i = m = 0; i < n; i++) {
+		if (!w[i].from_ci)
+			w[i].shown = w[i].seq;
+		else if (m > 0 && strcmp(w[m - 1].s.path, w[i].s.path) == 0 &&
+		    !w[m - 1].from_ci && w[m - 1].seq > w[i].txn)
+			w[i].shown = w[m - 1].seq;
+		else {
+			snap_info_free(&w[i].s);
+			continue;
+		}
+		w[m++] = w[i];
+	}
 	*wp = w;
-	*np = n;
+	*np = m;
 	return 0;
 }
 
@@ -237,7 +282,7 @@ verb_verify(struct client *c)
 			continue;
 		checked++;
 		buf_reset(&why);
-		check_path(d, &w[i].s, &why);
+		check_path(d, &w[i], &why);
 		if (why.len == 0)
 			continue;
 		buf_add_u8(&why, 0);
@@ -245,12 +290,12 @@ verb_verify(struct client *c)
 			buf_printf(&out, "%s{\"path\":", drift ? "," : "");
 			buf_add_json(&out, w[i].s.path);
 			buf_printf(&out, ",\"entry\":%llu,\"problems\":",
-			    (unsigned long long)w[i].seq);
+			    (unsigned long long)w[i].shown);
 			buf_add_json(&out, (char *)why.data);
 			buf_add_u8(&out, '}');
 		} else
 			buf_printf(&out, "DRIFT %s (entry %llu): %s\n",
-			    w[i].s.path, (unsigned long long)w[i].seq,
+			    w[i].s.path, (unsigned long long)w[i].shown,
 			    (char *)why.data);
 		drift++;
 	}

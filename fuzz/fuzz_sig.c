@@ -1,7 +1,8 @@
 /*
  * sig_decode: the payload of ci and fork entries (the origin's key and,
- * for a fork, the parent branch).  What decodes re-encodes to the same
- * bytes.
+ * for a fork, the parent branch; for a ci, the record of the origin's
+ * disk may follow: ci_disk_decode).  What decodes re-encodes to the
+ * same bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 {
 	struct sig_info	 s;
+	struct disk_info k;
 	struct buf	 in, b;
 
 	buf_init(&in);
@@ -20,6 +22,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	if (sig_decode(&in, &s) == 0) {
 		buf_init(&b);
 		sig_encode(&s, &b);
+		if (ci_disk_decode(&in, &k) == 1) {
+			disk_encode(&k, &b);
+			disk_info_free(&k);
+		}
 		if (b.len != len || memcmp(b.data, p, len) != 0)
 			abort();
 		buf_free(&b);

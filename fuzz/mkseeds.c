@@ -253,6 +253,39 @@ entry_seed(const char *name, enum entry_kind kind, const struct buf *pl,
 	buf_free(&b);
 }
 
+/* A ci's record of the origin's disk: a file, an absent path, a
+ * symlink; alone (fuzz_disk) and after a ci's key (fuzz_sig). */
+static void
+disk_seeds(struct buf *b)
+{
+	struct disk_path	p[3];
+	struct disk_info	k = { p, 3 };
+	struct sig_info		g;
+
+	memset(p, 0, sizeof p);
+	p[0].path = "/tmp/app.conf";
+	p[0].type = SNAP_FILE;
+	p[0].mode = 0600;
+	p[0].size = 3;
+	memset(p[0].hash, 0x11, HASH_LEN);
+	p[0].target = "";
+	p[1].path = "/tmp/foo-1.2.tar.gz";
+	p[1].target = "";
+	p[2].path = "/etc/link";
+	p[2].type = SNAP_SYMLINK;
+	p[2].target = "app.conf";
+	disk_encode(&k, b);
+	seed("disk", "records", b);
+	buf_reset(b);
+	memset(&g, 0, sizeof g);
+	g.parent_branch = "";
+	sig_encode(&g, b);
+	disk_encode(&k, b);
+	seed("sig", "ci-disk", b);
+	entry_seed("ci-disk", ENTRY_CI, b, NULL);
+	buf_reset(b);
+}
+
 int
 main(void)
 {
@@ -350,6 +383,8 @@ main(void)
 	k.reason = "";
 	skip_encode(&k, &b);
 	seed("skip", "plain", &b);
+	buf_reset(&b);
+	disk_seeds(&b);
 	buf_free(&b);
 	return 0;
 }

@@ -188,6 +188,39 @@ struct skip_info {
 void	skip_encode(const struct skip_info *, struct buf *);
 int	skip_decode(const struct buf *, struct skip_info *);
 void	skip_info_free(struct skip_info *);
+/*
+ * disk.c: what the origin's disk held at ci, after the transaction's
+ * execs ran, at each path it snapped (type 0: absent; hash: a file's
+ * content, as a snap's; target: a symlink's).  It follows the signer's
+ * key in a ci entry's payload (absent from ci entries written before
+ * it, and from fork entries).  disk_decode refuses no records, more
+ * than DISK_MAX_PATHS, a path that is not absolute or holds "..", a
+ * mode beyond 07777, a target on anything but a symlink, bytes after
+ * the records.  ci_disk_decode: a ci payload's records, 1; 0 if it has
+ * none; -1 malformed.  Both fill a zeroed struct, freed with
+ * disk_info_free, and leave nothing to free on -1.
+ */
+#define DISK_MAX_PATHS	65536
+struct disk_path {
+	char		*path;
+	enum snap_type	 type;		/* 0: absent */
+	uint32_t	 mode;
+	uint32_t	 uid;
+	uint32_t	 gid;
+	uint64_t	 size;
+	uint8_t		 hash[HASH_LEN];
+	char		*target;
+};
+struct disk_info {
+	struct disk_path	*v;
+	size_t			 n;
+};
+void	disk_encode(const struct disk_info *, struct buf *);
+int	disk_decode(const uint8_t *, size_t, struct disk_info *);
+int	ci_disk_decode(const struct buf *, struct disk_info *);
+void	disk_info_free(struct disk_info *);
+/* 1 if p is absolute and holds no ".." component (payload.c). */
+int	journal_path_safe(const char *p);
 /* One line describing an entry's path or command, for log and status:
  * a new string the caller frees, "" when there is nothing to say. */
 char	*entry_detail(const struct entry *);

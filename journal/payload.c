@@ -276,18 +276,44 @@ sig_encode(const struct sig_info *s, struct buf *b)
 int
 sig_decode(const struct buf *b, struct sig_info *s)
 {
-	struct rd	r;
+	struct rd		r;
+	struct disk_info	k;
 
 	memset(s, 0, sizeof *s);
 	rd_init(&r, b->data, b->len);
 	rd_bytes(&r, s->pubkey, PUBKEY_LEN);
 	s->parent_branch = rd_str(&r, 255);
+	/* A ci's record of the origin's disk may follow (disk.c). */
+	if (!r.err && r.off < r.len && *s->parent_branch == '\0' &&
+	    disk_decode(r.p + r.off, r.len - r.off, &k) == 0) {
+		disk_info_free(&k);
+		r.off = r.len;
+	}
 	if (rd_done(&r) == -1) {
 		free(s->parent_branch);
 		s->parent_branch = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+int
+ci_disk_decode(const struct buf *b, struct disk_info *k)
+{
+	struct rd	 r;
+	uint8_t		 pubkey[PUBKEY_LEN];
+	char		*parent;
+
+	memset(k, 0, sizeof *k);
+	rd_init(&r, b->data, b->len);
+	rd_bytes(&r, pubkey, PUBKEY_LEN);
+	parent = rd_str(&r, 255);
+	free(parent);
+	if (r.err)
+		return -1;
+	if (r.off == r.len)
+		return 0;
+	return disk_decode(r.p + r.off, r.len - r.off, k) == 0 ? 1 : -1;
 }
 
 void
@@ -344,6 +370,12 @@ entry_signer(const struct entry *e, uint8_t pubkey[PUBKEY_LEN])
 	return 0;
 }
 
+int
+journal_path_safe(const char *p)
+{
+	return path_safe(p);
+}
+
 static void	skip_detail(const struct skip_info *, struct buf *);
 
 int
@@ -382,6 +414,7 @@ entry_payload_valid(const struct entry *e)
 			return 0;
 		skip_info_free(&k);
 		return 1;
+
 	case ENTRY_LOCK:
 	case ENTRY_REBOOT:
 		return e->payload.len == 0;

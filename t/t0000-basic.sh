@@ -4,7 +4,20 @@ test_description='client and daemon basics: flags, start/stop, one daemon per IS
 
 test_expect_success 'version and help go to stdout and exit 0' '
 	"$ISCONF" -V >out && grep "^isconf [0-9]" out &&
-	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap PATH" out
+	"$ISCONF" -h >out && grep "usage: isconf" out && grep "snap \[-R\] PATH" out
+'
+
+test_expect_success 'isconfd -h and -V answer on stdout, exit 0 (issue 20)' '
+	"$ISCONFD" -V >out 2>err && test_must_be_empty err &&
+	echo "isconfd $("$ISCONF" -V | sed "s/^isconf //")" >expect &&
+	test_cmp expect out &&
+	"$ISCONFD" --version >out && test_cmp expect out &&
+	"$ISCONFD" -h >out 2>err && test_must_be_empty err &&
+	echo "usage: isconfd [-dfhnV] [-c main.cf]" >expect &&
+	test_cmp expect out &&
+	"$ISCONFD" --help >out && test_cmp expect out &&
+	expect_code 22 "$ISCONFD" -x &&
+	test_must_be_empty out && grep "usage: isconfd" err
 '
 
 test_expect_success 'usage errors exit 22' '
@@ -99,11 +112,11 @@ test_expect_success '-D shows the environment main.cf produces' '
 	TEST_MAINCF=$PWD/main.cf make_host b 2 &&
 	isconf_on b -D 2>err &&
 	cat >expect <<-\EOF &&
-	IS_DOMAIN=fromcf.example
-	IS_HOSTNAME=b
-	COLOUR=green
+	export IS_DOMAIN='\''fromcf.example'\''
+	export IS_HOSTNAME='\''b'\''
+	export COLOUR='\''green'\''
 	EOF
-	grep -E "^(COLOUR|IS_DOMAIN|IS_HOSTNAME)=" err >actual &&
+	grep -E "^export (COLOUR|IS_DOMAIN|IS_HOSTNAME)=" err >actual &&
 	test_cmp expect actual
 '
 
@@ -123,9 +136,9 @@ test_expect_success 'main.cf variables reach exec and override IS_DOMAIN' '
 test_expect_success 'a broken main.cf: client exits 2, daemon refuses to start' '
 	printf "DEFAULT:\n  X = 1\nthis is junk\n" >bad.cf &&
 	TEST_MAINCF=$PWD/bad.cf make_host c 3 &&
-	expect_code 2 isconf_on c status &&
+	expect_code 2 isconf_on c start &&
 	cat >expect <<-EOF &&
-	isconf: error: $PWD/bad.cf:3: expected '\''target: includes'\'' or '\''var = value'\''
+	isconf: error: $PWD/bad.cf:3: expected '\''target: includes'\'' or '\''var = value'\'' (isconfd -n checks the configuration)
 	EOF
 	test_cmp expect err &&
 	expect_code 1 isconfd_on c -f &&

@@ -35,12 +35,16 @@ test_expect_success 'with the link target made under IS_ROOT, the file lands the
 	! test -e "$OUT/passwd"
 '
 
+# a replaced its link /evil by a directory before ci: verify on b
+# compares with that directory (issue 20 item 14).
 test_expect_success 'verify reads the file under IS_ROOT, not through the link' '
-	isconf_on b verify >out &&
+	expect_code 1 isconf_on b verify &&
+	printf "%s\n" "DRIFT /evil (entry 2): type differs" "checked 2 paths: 1 drifted" >expect &&
+	test_cmp expect out &&
 	rm "$B$OUT/passwd" && echo pwned >"$OUT/passwd" &&
 	chmod --reference="$A/evil/passwd" "$OUT/passwd" &&
 	expect_code 1 isconf_on b verify &&
-	printf "%s\n" "DRIFT /evil/passwd (entry 3): missing" "checked 2 paths: 1 drifted" >expect &&
+	printf "%s\n" "DRIFT /evil (entry 2): type differs" "DRIFT /evil/passwd (entry 3): missing" "checked 2 paths: 2 drifted" >expect &&
 	test_cmp expect out &&
 	rm "$OUT/passwd" && isconf_on b -q up
 '

@@ -74,7 +74,7 @@ test_expect_success 'an unbounded main.cf regex target refuses start-up and the 
 	echo "IS_MAINCF=\"$PWD/main.cf\"" >>"$(host_dir c)/env" &&
 	refuses "main.cf:3: regex target ^c+++" &&
 	expect_code 2 isconf_on c -D status &&
-	echo "isconf: error: $PWD/main.cf:3: regex target ^c+++++++++++++++++++++++++: a repetition that follows neither one character, '\''.'\'' nor a [] expression (main.cf(5): REGEX BOUNDS)" >expect &&
+	echo "isconf: error: $PWD/main.cf:3: regex target ^c+++++++++++++++++++++++++: a repetition that follows neither one character, '\''.'\'' nor a [] expression (main.cf(5): REGEX BOUNDS) (isconfd -n checks the configuration)" >expect &&
 	test_cmp expect err &&
 	sed -i "\$d" "$(host_dir c)/env"
 '
@@ -110,6 +110,33 @@ test_expect_success 'a 0644 hmac_keys is warned about by isconfd -n and in the l
 	test_cmp expect actual &&
 	chmod 600 "$C/hmac_keys" &&
 	stop_host c
+'
+
+# Issue 20: a typo in main.cf kept the operator from stopping the
+# daemon or looking at it ("stop", "status" and so "restart" failed).
+test_expect_success 'a broken main.cf does not block stop, status, log, hosts, key' '
+	isconf_on c -q start &&
+	printf "DEFAULT:\n  X = 1\nnot a stanza line\n" >typo.cf &&
+	echo "IS_MAINCF=\"$PWD/typo.cf\"" >>"$(host_dir c)/env" &&
+	isconfd_on c -n 2>cause; sed "s/^isconfd: //" cause >cause.txt &&
+	echo "isconf: warning: $(cat cause.txt) (isconfd -n checks the configuration); looking for isconfd at IS_HOME=$(host_home c)" >expect &&
+	for verb in status log hosts key report verify; do
+		isconf_on c $verb >out 2>err &&
+		test_cmp expect err || return 1
+	done &&
+	isconf_on c status | grep "^host: *c" &&
+	expect_code 2 isconf_on c lock "needs main.cf" &&
+	echo "isconf: error: $(cat cause.txt) (isconfd -n checks the configuration)" >expect.err &&
+	test_cmp expect.err err &&
+	expect_code 2 isconf_on c restart &&
+	test_cmp expect.err err &&
+	test -n "$(host_pid c)" &&
+	isconf_on c stop >out 2>err &&
+	grep "stopped" out &&
+	test_cmp expect err &&
+	expect_code 1 isconf_on c status &&
+	grep "isconfd is not running" err &&
+	sed -i "\$d" "$(host_dir c)/env"
 '
 
 test_done

@@ -314,6 +314,126 @@ test_skip_payload(void **state)
 	buf_free(&b);
 }
 
+/* A ci's record of the origin's disk (issue 20): a round trip alone
+ * and after a ci's key (sig_decode takes it, ci_disk_decode returns
+ * it; a fork's payload may not carry one), and hostile input refused
+ * with nothing to free: no records, a count past the end, more than
+ * DISK_MAX_PATHS, a relative path or one with "..", type 4, mode
+ * 010000, a target on a file, no target on a link, a NUL in a path,
+ * truncation, a trailing byte. */
+static void
+disk_bad(void (*tweak)(struct disk_path *), int expect)
+{
+	struct disk_path	p = { "/etc/motd", SNAP_FILE, 0644, 0, 0, 3,
+				      { 0 }, "" };
+	struct disk_info	k = { &p, 1 }, got;
+	struct buf		b;
+
+	if (tweak != NULL)
+		tweak(&p);
+	buf_init(&b);
+	disk_encode(&k, &b);
+	assert_int_equal(disk_decode(b.data, b.len, &got), expect);
+	if (expect == -1) {
+		assert_null(got.v);
+		assert_int_equal(got.n, 0);
+	}
+	disk_info_free(&got);
+	buf_free(&b);
+}
+static void tw_rel(struct disk_path *p) { p->path = "etc/motd"; }
+static void tw_dots(struct disk_path *p) { p->path = "/etc/../../x"; }
+static void tw_type(struct disk_path *p) { p->type = 4; }
+static void tw_mode(struct disk_path *p) { p->mode = 010000; }
+static void tw_target(struct disk_path *p) { p->target = "x"; }
+static void tw_link(struct disk_path *p) { p->type = SNAP_SYMLINK; }
+static void tw_absent(struct disk_path *p) { p->type = 0; }
+
+static void
+test_disk_payload(void **state)
+{
+	struct disk_path	p[2];
+	struct disk_info	k = { p, 2 }, got;
+	struct sig_info		g;
+	struct buf		b;
+	size_t			i;
+
+	(void)state;
+	memset(p, 0, sizeof p);
+	p[0].path = "/tmp/app.conf";
+	p[0].type = SNAP_FILE;
+	p[0].mode = 0600;
+	p[0].uid = 7;
+	p[0].size = 3;
+	memset(p[0].hash, 0x42, HASH_LEN);
+	p[0].target = "";
+	p[1].path = "/tmp/gone";
+	p[1].target = "";
+	buf_init(&b);
+	memset(&g, 0, sizeof g);
+	g.parent_branch = "";
+	sig_encode(&g, &b);
+	assert_int_equal(ci_disk_decode(&b, &got), 0);	/* none: old ci */
+	disk_encode(&k, &b);
+	assert_int_equal(sig_decode(&b, &g), 0);
+	free(g.parent_branch);
+	assert_int_equal(ci_disk_decode(&b, &got), 1);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.v[0].path, "/tmp/app.conf");
+	assert_int_equal(got.v[0].mode, 0600);
+	assert_int_equal(got.v[0].uid, 7);
+	assert_memory_equal(got.v[0].hash, p[0].hash, HASH_LEN);
+	assert_int_equal(got.v[1].type, 0);
+	disk_info_free(&got);
+	buf_add_u8(&b, 0);				/* trailing byte */
+	assert_int_equal(sig_decode(&b, &g), -1);
+	assert_int_equal(ci_disk_decode(&b, &got), -1);
+	assert_null(got.v);
+	buf_reset(&b);
+	g.parent_branch = "main";			/* a fork: none */
+	sig_encode(&g, &b);
+	disk_encode(&k, &b);
+	assert_int_equal(sig_decode(&b, &g), -1);
+	buf_reset(&b);
+
+	disk_encode(&k, &b);
+	for (i = 0; i < b.len; i++)			/* truncated */
+		assert_int_equal(disk_decode(b.data, i, &got), -1);
+	assert_int_equal(disk_decode(b.data, b.len, &got), 0);
+	disk_info_free(&got);
+	buf_reset(&b);
+	buf_add_u32(&b, 0);				/* no records */
+	assert_int_equal(disk_decode(b.data, b.len, &got), -1);
+	buf_reset(&b);
+	buf_add_u32(&b, 1000);				/* past the end */
+	buf_add_str(&b, "/x");
+	buf_add_u8(&b, 0);
+	assert_int_equal(disk_decode(b.data, b.len, &got), -1);
+	assert_null(got.v);
+	buf_reset(&b);
+	buf_add_u32(&b, DISK_MAX_PATHS + 1);		/* too many */
+	for (i = 0; i <= DISK_MAX_PATHS; i++) {
+		buf_add_str(&b, "/x");
+		buf_add_u8(&b, 0);
+	}
+	assert_int_equal(disk_decode(b.data, b.len, &got), -1);
+	assert_null(got.v);
+	buf_reset(&b);
+	buf_add_u32(&b, 1);				/* NUL in a path */
+	buf_add_blob(&b, "/a\0b", 4);
+	buf_add_u8(&b, 0);
+	assert_int_equal(disk_decode(b.data, b.len, &got), -1);
+	buf_free(&b);
+	disk_bad(NULL, 0);
+	disk_bad(tw_absent, 0);
+	disk_bad(tw_rel, -1);
+	disk_bad(tw_dots, -1);
+	disk_bad(tw_type, -1);
+	disk_bad(tw_mode, -1);
+	disk_bad(tw_target, -1);
+	disk_bad(tw_link, -1);
+}
+
 static struct journal *
 open_tmp(char *path)
 {
@@ -622,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_snap_listed),
 		cmocka_unit_test(test_skip_payload),
 		cmocka_unit_test(test_resolve_order),
+		cmocka_unit_test(test_disk_payload),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_list_kind),
 		cmocka_unit_test(test_corruption_detected),

@@ -89,7 +89,8 @@ test_args_ok(void **state)
 	(void)state;
 	assert_int_equal(verb_args_ok(verb_find("snap"), 0), 0);
 	assert_int_equal(verb_args_ok(verb_find("snap"), 1), 1);
-	assert_int_equal(verb_args_ok(verb_find("snap"), 2), 0);
+	assert_int_equal(verb_args_ok(verb_find("snap"), 2), 1);	/* -R */
+	assert_int_equal(verb_args_ok(verb_find("snap"), 3), 0);
 	assert_int_equal(verb_args_ok(verb_find("exec"), 0), 0);
 	assert_int_equal(verb_args_ok(verb_find("exec"), 1000), 1);
 	/* resolve BRANCH HEAD, changing the host but needing no lock. */
