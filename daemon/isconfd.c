@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 static void
 usage(void)
@@ -202,7 +203,7 @@ isconfd_open(struct isconfd *d, char **cause)
 	p = path_join(d->conf.home, "journal.db");
 	rv = journal_open(p, &d->journal, cause);
 	free(p);
-	if (rv == -1)
+	if (rv == -1 || stmtd_open(d, cause) == -1)
 		return -1;
 	p = path_join(d->conf.home, "cache.db");
 	rv = cache_open(p, &d->cache, cause);
@@ -246,6 +247,7 @@ isconfd_close(struct isconfd *d)
 	upexec_close(d);
 	http_close(d);
 	mesh_close(d);
+	stmtd_close(d);
 	for (i = 0; i < 4; i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);

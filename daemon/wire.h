@@ -15,6 +15,8 @@
 /* UDP message types (gossip and lock) and TCP frame types (sync). */
 enum {
 	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
+	/* Host-signed statements (stmt.h): a list of them, and a want. */
+	MSG_STMT = 24, MSG_STMT_WANT = 25,
 };
 enum {
 	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
