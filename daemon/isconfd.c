@@ -203,14 +203,14 @@ isconfd_open(struct isconfd *d, char **cause)
 	p = path_join(d->conf.home, "journal.db");
 	rv = journal_open(p, &d->journal, cause);
 	free(p);
-	if (rv == -1 || stmtd_open(d, cause) == -1)
+	if (rv == -1)
 		return -1;
 	p = path_join(d->conf.home, "cache.db");
 	rv = cache_open(p, &d->cache, cause);
 	free(p);
 	if (rv == -1 || read_branch(d, cause) == -1 ||
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
-	    upexec_open(d, cause) == -1)
+	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1)
 		return -1;
 	install_cleanup(d);
 	/* The status page is a convenience: without it the host still
