@@ -81,7 +81,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
-	     daemon/wire_members.c daemon/disk.c $(VERB_SRC)
+	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
+	     daemon/stmtd.c daemon/pins.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
@@ -93,11 +94,12 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 	     daemon/verify.c daemon/env.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path test_hashset test_verbs test_session
+	     test_inroot test_time test_path test_hashset test_verbs test_session \
+	     test_stmt
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk
+	       chunklist members disk stmt
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -108,7 +110,7 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
-	     $(BUILD)/daemon/wire_members.o \
+	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
@@ -154,6 +156,7 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 $(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
+$(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 # test_verbs checks the daemon's verb table against lib/verbs.c: it links
 # every daemon object but main's.
 VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))
@@ -183,7 +186,7 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)$(BUILD)/fuzz/mkseeds
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
-	    $(BUILD)/daemon/wire_members.o
+	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Objects instrumented for coverage; CC and CFLAGS go through the

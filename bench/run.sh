@@ -139,6 +139,15 @@ done
 # (bench/lock.sh).
 set -- $(sh "$HERE/lock.sh" "$BUILD" ${BENCH_LOCK_ROUNDS:-10})
 lock_up_ms=$1 lock_down_ms=$2 lock_shown_ms=$3
+# 8. Statements (issue 18, bench/stmt.sh): idle CPU and bytes of
+# BENCH_STMT_N (200) daemons, and signatures a second around a ci and
+# an up on every host.
+STMT_N=${BENCH_STMT_N:-200}
+set -- $(sh "$HERE/stmt.sh" "$BUILD" $STMT_N)
+stmt_json="\"statements_$STMT_N\": {\"idle_cpu_percent\": $1, \"idle_bytes_per_s_per_host\": $2, \"window_s\": $3, \"signed_per_s_per_host\": $4, \"verified_per_s_per_host\": $5, \"accepted\": $6},"
+stmt_rows="$(printf '%-44s %12s %% %14s %8s' "$STMT_N daemons: idle CPU, statements on" "$1" "-" "-")
+$(printf '%-44s %10s B/s %14s %8s' "  idle UDP bytes a second per host" "$2" "-" "-")
+$(printf '%-44s %14s %14s %8s' "  ci + up everywhere: signed/verified /s/host" "$4/$5" "-" "-")"
 
 # 5. Distribution: one peer alone, then DIST_PEERS at once (distribute.sh).
 DIST_MB=${BENCH_DIST_MB:-256}
@@ -215,6 +224,7 @@ cat >"$OUT" <<JSON
   "simulation": [
 $sim_json
   ],
+  $stmt_json
   "resnap_1mib_changed_new_bytes": $new
 }
 JSON
@@ -245,5 +255,6 @@ printf '%-44s %12s s %14s %8s\n' "  its replication time" "$(mem tx_100000_repli
 printf '%-44s %11s ms %11s ms %8s\n' "  longest status meanwhile vs longest commit" "$(mem tx_100000_longest_status_ms)" "$(mem tx_100000_longest_commit_ms)" "-"
 printf '%s' "$prop_rows"
 printf '%s\n' "$big_rows"
+printf '%s\n' "$stmt_rows"
 printf '%s\n' "$sim_rows"
 echo "results: $OUT"

@@ -3,7 +3,11 @@
  * hears directly (branch, applied, head, last failure, when last
  * heard), then every host only learned of from peers' member records
  * (members.c: when someone last heard it), as a table or --json;
- * /api/v1/hosts shows the same.
+ * /api/v1/hosts shows the same.  A peer's position is what its last
+ * verified receipt (stmtd.h) says, never what a hello says: any holder
+ * of the HMAC key can send a hello in its name.  --verify shows the
+ * statement each row rests on; --unpin HOST forgets the key pinned for
+ * HOST (re-keying, isconf(8)).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -11,6 +15,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 static void	verb_hosts(struct client *);
 
@@ -32,6 +37,10 @@ struct host_row {
 	uint32_t	 skipped;	/* entries it skipped */
 	int		 self;
 	const struct sockaddr_in *addr;	/* a peer's */
+	int		 unverified;	/* no receipt of it held */
+	uint64_t	 key_refused;	/* statements of another key */
+	const struct stmt_host *sh;	/* its statements, NULL for self */
+	const struct stmt *st;		/* the one the row rests on */
 	uint64_t	 fork_seq;	/* a fork of its branch known here */
 	uint64_t	 diverged;	/* it applied a losing side from */
 	char		 kept_as[256];	/* the copy keeping that side */
@@ -93,6 +102,60 @@ host_json(struct buf *b, const struct host_row *r)
 		buf_add_json(b, r->kept_as);
 		buf_printf(b, "}}");
 	}
+	b->len--;
+	buf_printf(b, ",\"receipt\":%s,\"key_refused\":%llu}",
+	    r->unverified ? "false" : "true",
+	    (unsigned long long)r->key_refused);
+}
+
+/* --verify: the statement the row rests on and whether it verifies
+ * now (signature, trusted_keys, pin), as a line or a JSON member. */
+static void
+host_verify(struct isconfd *d, struct buf *b, const struct host_row *r,
+    int json)
+{
+	const char	*why;
+	char		 pk[2 * STMT_PK_LEN + 1], *raw;
+	int		 ok;
+
+	if (r->st == NULL) {
+		if (json) {
+			b->len--;
+			buf_printf(b, ",\"statement\":null}");
+		} else
+			buf_printf(b, "  no receipt held: applied and failure "
+			    "unknown\n");
+		return;
+	}
+	ok = stmtd_check(d, r->sh, r->st, &why);
+	hex_encode(pk, r->st->pk, STMT_PK_LEN);
+	if (!json) {
+		buf_printf(b, "  %s %llu.%llu key %.16s...: %s%s\n",
+		    stmt_kind_name(r->st->kind),
+		    (unsigned long long)r->st->epoch,
+		    (unsigned long long)r->st->seq, pk, ok ? "verified" :
+		    "NOT VERIFIED: ", ok ? "" : why);
+		if (r->key_refused > 0) {
+			hex_encode(pk, r->sh->refused_pk, STMT_PK_LEN);
+			buf_printf(b, "  refused %llu statements signed by "
+			    "key %.16s... (not the pinned one)\n",
+			    (unsigned long long)r->key_refused, pk);
+		}
+		return;
+	}
+	raw = xmalloc(2 * r->st->rawlen + 1);
+	hex_encode(raw, r->st->raw, r->st->rawlen);
+	b->len--;
+	buf_printf(b, ",\"statement\":{\"kind\":\"%s\",\"epoch\":%llu,"
+	    "\"seq\":%llu,\"key\":\"%s\",\"verified\":%s,\"why\":",
+	    stmt_kind_name(r->st->kind), (unsigned long long)r->st->epoch,
+	    (unsigned long long)r->st->seq, pk, ok ? "true" : "false");
+	if (ok)
+		buf_printf(b, "null");
+	else
+		buf_add_json(b, why);
+	buf_printf(b, ",\"hex\":\"%s\"}}", raw);
+	free(raw);
 }
 
 /* The table's line; this host's last failure is in status, not here. */
@@ -117,6 +180,8 @@ host_line(struct buf *b, const struct host_row *r)
 	else if (r->self)
 		snprintf(state, sizeof state, "%s", r->applied < r->head ?
 		    "behind" : "up to date");
+	else if (r->unverified)
+		snprintf(state, sizeof state, "no receipt yet");
 	else if (r->failed_seq != 0)
 		snprintf(state, sizeof state, "FAILED at %llu (%u)",
 		    (unsigned long long)r->failed_seq, r->failed_status);
@@ -126,7 +191,8 @@ host_line(struct buf *b, const struct host_row *r)
 	else
 		snprintf(state, sizeof state, "up to date");
 	n = strlen(state);
-	snprintf(state + n, sizeof state - n, "%s", skipped);
+	snprintf(state + n, sizeof state - n, "%s%s", skipped,
+	    r->key_refused ? ", KEY REFUSED" : "");
 	if (r->self) {
 		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
 		    r->branch, (unsigned long long)r->applied,
@@ -140,7 +206,8 @@ host_line(struct buf *b, const struct host_row *r)
 }
 
 static void
-host_print(struct buf *b, const struct host_row *r, int json)
+host_print(struct isconfd *d, struct buf *b, const struct host_row *r,
+    int json, int verify)
 {
 	if (!json)
 		host_line(b, r);
@@ -149,6 +216,8 @@ host_print(struct buf *b, const struct host_row *r, int json)
 			buf_add_u8(b, ',');
 		host_json(b, r);
 	}
+	if (verify)
+		host_verify(d, b, r, json);
 }
 
 /* Where a diverged host's losing side is kept (found: 1, 0 or -1 as
@@ -193,6 +262,8 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 	r->branch = d->branch;
 	r->head = h.seq;
 	r->reachable = r->self = 1;
+	if (stmtd_own(d, &r->st, cause) == -1)
+		return -1;
 	/* Its history no longer the branch's: a fork resolved against
 	 * what it applied (up --adopt). */
 	if ((found = journal_history_matches(d->journal, d->branch,
@@ -206,44 +277,58 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 	return host_fork(d, r, cause);
 }
 
-/* A peer; the head of its branch is the best of what it and we know. */
+/*
+ * A peer: its position as its receipt says (until one is held, only the
+ * branch its hellos name, marked so); the head of its branch as our
+ * journal has it, which holds only verified entries.
+ */
 static int
 host_peer(struct isconfd *d, const struct peer *p, int64_t now,
     struct host_row *r, char **cause)
 {
-	struct jhead	h;
-	char		*copy;
-	int		 found;
+	struct stmt_host	*sh;
+	struct jhead		 h;
+	char			*copy;
+	int			 found;
 
 	memset(r, 0, sizeof *r);
-	if (journal_head(d->journal, p->branch, &h, cause) == -1)
+	if (stmtd_host(d, p->host, &sh, cause) == -1)
 		return -1;
-	r->head = h.seq;
-	if (p->nheads > 0 && strcmp(p->heads[0].branch, p->branch) == 0 &&
-	    p->heads[0].seq > r->head)
-		r->head = p->heads[0].seq;
+	r->sh = sh;
+	r->key_refused = sh->refused;
 	r->host = p->host;
 	r->branch = p->branch;
-	r->applied = p->applied;
+	r->unverified = sh->raw == NULL;
+	if (sh->raw != NULL) {
+		r->st = &sh->st;
+		r->branch = sh->rc.branch;
+		r->applied = sh->rc.applied;
+		r->failed_seq = sh->rc.failed_seq;
+		r->failed_status = sh->rc.failed_status;
+		r->skipped = sh->rc.skipped;
+	}
+	if (journal_head(d->journal, r->branch, &h, cause) == -1)
+		return -1;
+	r->head = h.seq > r->applied ? h.seq : r->applied;
 	r->seen_ago = (now - p->last_seen) / 1e9;
 	r->reachable = peer_reachable(d, p);
-	r->failed_seq = p->failed_seq;
-	r->failed_status = p->failed_status;
-	r->skipped = p->skipped;
 	r->addr = &p->addr;
-	/* Whether it applied a losing side, from what its hello says it
-	 * applied last (resolve.c). */
-	found = diverged_peer(d, p->branch, p->applied, p->applied_id,
-	    &r->diverged, &copy, cause);
-	if (host_kept_as(r, found, copy) == -1)
-		return -1;
+	/* Whether it applied a losing side, from what its signed receipt
+	 * says it applied last (resolve.c). */
+	if (sh->raw != NULL) {
+		found = diverged_peer(d, r->branch, r->applied,
+		    sh->rc.applied_id, &r->diverged, &copy, cause);
+		if (host_kept_as(r, found, copy) == -1)
+			return -1;
+	}
 	return host_fork(d, r, cause);
 }
 
 /* The hosts view, as a table or JSON, into b (shared with the HTTP
  * API, /api/v1/hosts). */
-int
-hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
+static int
+hosts_view(struct isconfd *d, struct buf *b, int json, int verify,
+    char **cause)
 {
 	struct peer	*p;
 	struct host_row	 r;
@@ -256,11 +341,11 @@ hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
 	else
 		buf_printf(b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST",
 		    "BRANCH", "APPLIED", "HEAD", "STATE", "SEEN");
-	host_print(b, &r, json);
+	host_print(d, b, &r, json, verify);
 	TAILQ_FOREACH(p, &d->peers, entry) {
 		if (host_peer(d, p, now, &r, cause) == -1)
 			return -1;
-		host_print(b, &r, json);
+		host_print(d, b, &r, json, verify);
 	}
 	members_hosts(d, b, json);
 	if (json)
@@ -270,8 +355,54 @@ hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
+int
+hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	return hosts_view(d, b, json, 0, cause);
+}
+
+int
+hosts_build_verify(struct isconfd *d, struct buf *b, int json,
+    char **cause)
+{
+	return hosts_view(d, b, json, 1, cause);
+}
+
+/* --unpin HOST: forget its pinned key and what it said (re-keying). */
+static void
+hosts_unpin(struct client *c, const char *host)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	if (!host_name_valid(host)) {
+		client_err(c, "%s: not a host name", host);
+		client_exit(c, EXIT_USAGE);
+		return;
+	}
+	if ((r = stmtd_unpin(c->d, host, &cause)) == -1) {
+		client_fail(c, cause);
+		free(cause);
+		return;
+	}
+	client_info(c, r ? "%s: pinned key forgotten; the next key that "
+	    "speaks for it is pinned" : "%s: no key was pinned", host);
+	client_exit(c, 0);
+}
+
 static void
 verb_hosts(struct client *c)
 {
-	client_reply(c, hosts_build);
+	const struct request	*q = &c->req;
+
+	if (q->argc == 1)
+		client_reply(c, hosts_build);
+	else if (q->argc == 2 && strcmp(q->argv[1], "--verify") == 0)
+		client_reply(c, hosts_build_verify);
+	else if (q->argc == 3 && strcmp(q->argv[1], "--unpin") == 0)
+		hosts_unpin(c, q->argv[2]);
+	else {
+		client_err(c, "usage: isconf hosts [--verify | --unpin HOST]");
+		client_exit(c, EXIT_USAGE);
+	}
 }

@@ -145,8 +145,14 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	buf_init(&b);
 	if (strcmp(url, "/api/v1/status") == 0)
 		r = status_build(d, &b, 1, &cause);
-	else if (strcmp(url, "/api/v1/hosts") == 0)
-		r = hosts_build(d, &b, 1, &cause);
+	else if (strcmp(url, "/api/v1/hosts") == 0) {
+		if (arg_u64(m, conn, "verify", 0, &after) == -1 || after > 1) {
+			buf_free(&b);
+			return reply_error(m, conn, 400, "verify must be 0 or 1");
+		}
+		r = after ? hosts_build_verify(d, &b, 1, &cause) :
+		    hosts_build(d, &b, 1, &cause);
+	}
 	else if (strcmp(url, "/metrics") == 0) {
 		r = http_metrics(d, &b, &cause);
 		json = "text/plain; version=0.0.4";

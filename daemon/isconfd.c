@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
@@ -211,7 +212,7 @@ isconfd_open(struct isconfd *d, char **cause)
 	free(p);
 	if (rv == -1 || read_branch(d, cause) == -1 ||
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
-	    upexec_open(d, cause) == -1)
+	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1)
 		return -1;
 	install_cleanup(d);
 	/* The status page is a convenience: without it the host still
@@ -248,6 +249,7 @@ isconfd_close(struct isconfd *d)
 	upexec_close(d);
 	http_close(d);
 	mesh_close(d);
+	stmtd_close(d);
 	for (i = 0; i < 4; i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);

@@ -104,6 +104,7 @@ struct sync_run;
 struct serve_run;
 struct up_job;
 struct http;
+struct stmtd;
 
 /* Why a sync run was refused (status, /metrics). */
 enum sync_refusal {
@@ -141,6 +142,7 @@ struct isconfd {
 
 	/* mesh */
 	struct net		*net;
+	struct stmtd		*stmt;		/* statements (stmtd.h) */
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
@@ -580,6 +582,9 @@ int	status_build(struct isconfd *, struct buf *, int json,
 /* hosts.c: this host and its peers, as a table or JSON, into b (isconf
  * hosts and /api/v1/hosts): 0, or -1 and cause. */
 int	hosts_build(struct isconfd *, struct buf *, int json,
+	    char **cause) MUST_CHECK;
+/* The same with the statement each row rests on (--verify, ?verify=1). */
+int	hosts_build_verify(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 /* The peer table's cap (doc/protocol.md): hellos from new hosts are
  * dropped beyond it until forgotten peers make room. */
@@ -435,6 +436,7 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 	h.nheads = 0;
 	for (i = 0; i < p->nheads; i++)
 		head_check(d, p, &p->heads[i]);
+	stmtd_hello(d, p);
 	if (h.nolocks) {
 		/* The holder says it holds nothing: its release reached us
 		 * only now, or we missed it. */
@@ -482,8 +484,8 @@ on_fresh(void *arg, const char *host, const struct sockaddr_in *from)
 {
 	struct isconfd	*d = arg;
 
-	(void)host;
 	hello_to(d, from);
+	stmtd_fresh(d, host);
 }
 
 static void
@@ -501,6 +503,8 @@ on_dgram(void *arg, const struct net_dgram *g)
 		if (members_recv(d, g) == 1)
 			hello_to(d, &g->from);
 	}
+	else if (g->type == MSG_STMT || g->type == MSG_STMT_WANT)
+		stmtd_dgram(d, g);
 	else
 		net_reject(d->net, NET_REJECT_TYPE, "dropped a datagram of "
 		    "unknown type %u from %s (%s)", g->type,

@@ -16,6 +16,8 @@
 /* UDP message types (gossip and lock) and TCP frame types (sync). */
 enum {
 	MSG_HELLO = 1, MSG_CLAIM, MSG_GRANT, MSG_DENY, MSG_LOCKED, MSG_RELEASE,
+	/* Host-signed statements (stmt.h): a list of them, and a want. */
+	MSG_STMT = 24, MSG_STMT_WANT = 25,
 };
 enum { MSG_MEMBERS = 16 };	/* wire_members.c */
 enum {

@@ -11,6 +11,9 @@
 #include "journal.h"
 #include "proto.h"
 #include "wire.h"
+#include "stmt.h"
+
+#include <sodium.h>
 
 #include <zlib.h>
 
@@ -67,6 +70,77 @@ frame_seed(const char *name, uint8_t type, const struct buf *body)
 	buf_add_u8(&b, type);
 	buf_add(&b, body->data, body->len);
 	seed("frame", name, &b);
+	buf_free(&b);
+}
+
+/* Statements (fuzz_stmt): each kind signed in a MSG_STMT body, a want;
+ * and the receipt as a whole datagram (fuzz_udp). */
+static void
+stmt_seed(const char *name, uint8_t kind, const struct buf *body)
+{
+	static uint8_t	pk[crypto_sign_PUBLICKEYBYTES];
+	static uint8_t	sk[crypto_sign_SECRETKEYBYTES];
+	struct buf	one, list;
+
+	if (pk[0] == 0 && pk[1] == 0)
+		crypto_sign_seed_keypair(pk, sk, (const uint8_t *)
+		    "isconf fuzz seeds: fixed key...");
+	buf_init(&one);
+	stmt_sign(&one, kind, "host2", pk, sk, 1700000000, 1, "example.com",
+	    body->data, body->len);
+	buf_init(&list);
+	buf_add_u8(&list, 1);
+	buf_add_blob(&list, one.data, one.len);
+	seed("stmt", name, &list);
+	if (kind == STMT_RECEIPT)
+		dgram_seed("stmt", MSG_STMT, &list);
+	buf_free(&one);
+	buf_free(&list);
+}
+
+static void
+stmt_seeds(void)
+{
+	struct stmt_receipt	rc;
+	struct stmt_lock	l;
+	struct stmt_want	w;
+	struct buf		b;
+	uint8_t			kind;
+	const char		*names[] = { "", "", "claim", "held", "release" };
+
+	if (sodium_init() == -1)
+		fatalx("sodium_init");
+	buf_init(&b);
+	memset(&rc, 0, sizeof rc);
+	rc.branch = "main";
+	rc.applied = 12;
+	memset(rc.applied_id, 0x3c, sizeof rc.applied_id);
+	rc.failed_seq = 13;
+	rc.failed_status = 2;
+	rc.wave = "canary";
+	stmt_receipt_encode(&rc, &b);
+	stmt_seed("receipt", STMT_RECEIPT, &b);
+	memset(&l, 0, sizeof l);
+	l.branch = "main";
+	l.clock = 4;
+	l.base_seq = 12;
+	l.author = "root";
+	l.message = "new ssh config";
+	l.time = 1700000000;
+	for (kind = STMT_LOCK_CLAIM; kind <= STMT_LOCK_RELEASE; kind++) {
+		buf_reset(&b);
+		stmt_lock_encode(kind, &l, &b);
+		stmt_seed(names[kind], kind, &b);
+	}
+	memset(&w, 0, sizeof w);
+	w.issuer = "host3";
+	w.kind = STMT_RECEIPT;
+	w.epoch = 1700000000;
+	w.seq = 2;
+	buf_reset(&b);
+	stmt_want_encode(&w, 1, &b);
+	seed("stmt", "want", &b);
+	dgram_seed("stmt-want", MSG_STMT_WANT, &b);
 	buf_free(&b);
 }
 
@@ -386,5 +460,6 @@ main(void)
 	buf_reset(&b);
 	disk_seeds(&b);
 	buf_free(&b);
+	stmt_seeds();
 	return 0;
 }

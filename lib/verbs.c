@@ -15,7 +15,7 @@ const struct verb_spec verb_specs[] = {
 	{ "env",     0,  0, 0,			"env" },
 	{ "exec",    1, -1, VERB_CHANGES,	"exec COMMAND [ARGS...]" },
 	{ "fork",    1,  1, VERB_CHANGES,	"fork NEWBRANCH" },
-	{ "hosts",   0,  0, 0,			"hosts" },
+	{ "hosts",   0,  2, 0,	"hosts [--verify | --unpin HOST]" },
 	{ "key",     0,  0, 0,			"key" },
 	{ "lock",    0, -1, VERB_CHANGES,	"lock [--skip SEQ] MESSAGE..." },
 	{ "log",     0,  2, 0,			"log [--applied] [BRANCH]" },

@@ -56,10 +56,10 @@ struct net_stats {
 	uint64_t	tcp_refused_full;	/* every slot handshaked */
 	uint64_t	tcp_evicted;	/* the oldest one still in it */
 	uint64_t	tcp_hs_timeout;	/* not done within the deadline */
-	uint64_t	type_in[16];	/* accepted datagrams by type */
-	uint64_t	type_out[16];
-	uint64_t	type_bytes_in[16];
-	uint64_t	type_bytes_out[16];
+	uint64_t	type_in[32];	/* accepted datagrams by type */
+	uint64_t	type_out[32];
+	uint64_t	type_bytes_in[32];
+	uint64_t	type_bytes_out[32];
 };
 
 struct net;

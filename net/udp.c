@@ -71,8 +71,8 @@ net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
 	w = sendto(n->udp_fd, b.data, b.len, 0, (const struct sockaddr *)to,
 	    sizeof *to);
 	if (w == (ssize_t)b.len) {
-		n->stats.type_out[type & 15]++;
-		n->stats.type_bytes_out[type & 15] += b.len;
+		n->stats.type_out[type & 31]++;
+		n->stats.type_bytes_out[type & 31] += b.len;
 		n->stats.dgram_out++;
 		n->stats.bytes_out += b.len;
 	}
@@ -262,8 +262,8 @@ udp_session(struct net *n, const struct net_hdr *h, size_t len,
 		    "a challenge", addr, h->host);
 		return;
 	}
-	n->stats.type_in[h->type & 15]++;
-	n->stats.type_bytes_in[h->type & 15] += len;
+	n->stats.type_in[h->type & 31]++;
+	n->stats.type_bytes_in[h->type & 31] += len;
 	if (h->type == NET_ECHO) {
 		echo_check(n, s, h, local, addr);
 		return;

@@ -33,6 +33,42 @@ sub hello {
 	return $b;
 }
 
+# A hello that claims a position: branch, applied, failed entry and
+# its status (no heads, no locks).
+sub hello_at {
+	my ($branch, $applied, $failed, $status) = @_;
+	return str($branch) . u64($applied) . u64($failed) . pack('N', $status) .
+	    pack('N', 0) . pack('N', 0) . pack('N', 0);
+}
+
+# A receipt's body (daemon/stmt.h): branch, applied, a zero entry id,
+# failed entry and status, nothing skipped, no wave.
+sub receipt {
+	my ($branch, $applied, $failed, $status) = @_;
+	return str($branch) . u64($applied) . ("\0" x 32) . u64($failed // 0) .
+	    pack('N', $status // 0) . pack('N', 0) . str('');
+}
+
+# A statement of KIND by ISSUER, signed (openssl) with the Ed25519 key in
+# the PEM file KEY for DOMAIN: what only the holder of KEY can make.
+sub stmt {
+	my (%o) = @_;
+	my $pk = `openssl pkey -in '$o{key}' -pubout -outform DER | tail -c 32`;
+	length $pk == 32 or die "no public key in $o{key}";
+	my $s = chr(1) . chr($o{kind}) . str($o{issuer}) . $pk .
+	    u64($o{epoch}) . u64($o{seq}) . str($o{body});
+	my $tmp = "$o{key}.msg";
+	open(my $f, '>', $tmp) or die "$tmp: $!";
+	print $f "isconf stmt 1\0" . str($o{domain} // 'test.example') . $s;
+	close($f);
+	my $sig = `openssl pkeyutl -sign -inkey '$o{key}' -rawin -in '$tmp'`;
+	length $sig == 64 or die "openssl did not sign";
+	return $s . $sig;
+}
+
+# A MSG_STMT body carrying the statements given.
+sub stmts { return chr(scalar @_) . join('', map { str($_) } @_) }
+
 # The key id: BLAKE2b with a 4-byte digest of the key, low bit set.
 sub keyid {
 	my $key = shift;
@@ -44,7 +80,8 @@ sub new {
 	my ($class, %o) = @_;
 	my $s = bless { domain => 'test.example', counter => 0, %o }, $class;
 	$s->{sock} = IO::Socket::INET->new(Proto => 'udp',
-	    LocalAddr => $o{bind} // '127.0.0.1') or die "udp: $!";
+	    LocalAddr => $o{bind} // '127.0.0.1', LocalPort => $o{port} // 0,
+	    ReuseAddr => 1) or die "udp: $!";
 	$s->{keyid} = defined $o{key} ? keyid($o{key}) : 0;
 	$s->{session} //= 1 + int(rand(2**48));
 	return $s;

@@ -76,6 +76,23 @@ mesh() {
 	done
 }
 
+# keyed_mesh NAME:N ...: as mesh, all hosts with the hmac key $KEY.
+keyed_mesh() {
+	for _hn in "$@"; do
+		_h=${_hn%%:*}
+		make_host $_h ${_hn#*:} IS_GOSSIP_MS=500 &&
+		echo $KEY >"$(host_dir $_h)/home/conf/hmac_keys" &&
+		: >"$(host_dir $_h)/home/conf/nets" || return 1
+		for _other in "$@"; do
+			test "$_other" = "$_hn" ||
+			echo "127.0.0.${_other#*:}" >>"$(host_dir $_h)/home/conf/nets"
+		done
+	done
+	for _hn in "$@"; do
+		isconf_on ${_hn%%:*} -q start || return 1
+	done
+}
+
 # wait_head HOST SEQ: wait (10 s at most) until HOST knows entry SEQ.
 wait_head() {
 	wait_for 10 test_head_is "$1" "$2"

@@ -5,23 +5,6 @@ test_description='hostile datagrams: no replayed lock, no relayed address, no ju
 KEY=key-of-the-mesh-0123456789
 SQ="'"
 
-# keyed_mesh NAME:N ...: hosts listing each other, all with KEY.
-keyed_mesh() {
-	for _hn in "$@"; do
-		_h=${_hn%%:*}
-		make_host $_h ${_hn#*:} IS_GOSSIP_MS=500 &&
-		echo $KEY >"$(host_dir $_h)/home/conf/hmac_keys" &&
-		: >"$(host_dir $_h)/home/conf/nets" || return 1
-		for _other in "$@"; do
-			test "$_other" = "$_hn" ||
-			echo "127.0.0.${_other#*:}" >>"$(host_dir $_h)/home/conf/nets"
-		done
-	done
-	for _hn in "$@"; do
-		isconf_on ${_hn%%:*} -q start || return 1
-	done
-}
-
 # forge PERL: run PERL with $f, a forger holding KEY, bound to 127.0.0.9.
 forge() {
 	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "

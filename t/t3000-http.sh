@@ -92,6 +92,17 @@ test_expect_success 'isconf hosts: the whole table; --json is /api/v1/hosts' '
 	test_cmp expect actual
 '
 
+test_expect_success '/api/v1/hosts?verify=1: the receipt each row rests on, verified' '
+	get 1 "/api/v1/hosts?verify=1" >hv.json &&
+	json_eval hv.json "
+		my %h = map { \$_->{host} => \$_ } @{\$j->{hosts}};
+		\$h{a}{statement}{verified} && \$h{b}{statement}{verified} &&
+		\$h{c}{statement}{kind} eq q(receipt) && \$h{c}{receipt} &&
+		\$h{c}{statement}{hex} =~ /^[0-9a-f]+\\z/" &&
+	! grep -q statement h4.json &&
+	test "$(code "http://127.0.0.1:65028/api/v1/hosts?verify=2")" = 400
+'
+
 test_expect_success '/api/v1/branches/NAME/journal: entry metadata, after and limit' '
 	get 1 "/api/v1/branches/generic/journal?after=1&limit=5" -H "$(auth a)" >j.json &&
 	json_eval j.json "scalar(@{\$j->{entries}}) == 2 && \$j->{entries}[0]{seq} == 2 && \$j->{entries}[0]{kind} eq q(exec) && \$j->{entries}[0]{detail} =~ /c says no/ && \$j->{entries}[1]{kind} eq q(ci)" &&
@@ -285,6 +296,21 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_member_dropped_total{reason="stale"} N
 	isconf_member_dropped_total{reason="full"} N
 	isconf_member_dropped_total{reason="stranger"} N
+	# HELP isconf_statements_total Host-signed statements: signed here, verified, accepted, or dropped by reason.
+	# TYPE isconf_statements_total counter
+	isconf_statements_total{result="signed"} N
+	isconf_statements_total{result="verified"} N
+	isconf_statements_total{result="accepted"} N
+	isconf_statements_total{result="malformed"} N
+	isconf_statements_total{result="bad_signature"} N
+	isconf_statements_total{result="untrusted"} N
+	isconf_statements_total{result="key_refused"} N
+	isconf_statements_total{result="stale"} N
+	isconf_statements_total{result="ignored_kind"} N
+	isconf_statements_total{result="unknown_issuer"} N
+	# HELP isconf_statement_epoch This daemon'\''s statement epoch.
+	# TYPE isconf_statement_epoch gauge
+	isconf_statement_epoch N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

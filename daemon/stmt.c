@@ -1,0 +1,279 @@
+/*
+ * Statements: encode, sign, decode, verify (stmt.h).  Every decoder
+ * reads into a zeroed struct, bounds each length by what remains and
+ * frees what it allocated when it fails.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "util.h"
+#include "stmt.h"
+
+#define STMT_CONTEXT	"isconf stmt 1"
+
+const char *
+stmt_kind_name(unsigned kind)
+{
+	static const char *const names[STMT_NKINDS] = { "unknown", "receipt",
+	    "lock-claim", "lock-held", "lock-release", "holdings", "holds" };
+
+	return kind < STMT_NKINDS ? names[kind] : names[0];
+}
+
+int
+stmt_after(uint64_t epoch, uint64_t seq, uint64_t e2, uint64_t s2)
+{
+	return epoch > e2 || (epoch == e2 && seq > s2);
+}
+
+/* What the signature covers: context, domain, the statement up to it. */
+static void
+stmt_message(struct buf *m, const char *domain, const uint8_t *p,
+    size_t len)
+{
+	buf_add(m, STMT_CONTEXT, sizeof STMT_CONTEXT);
+	buf_add_str(m, domain);
+	buf_add(m, p, len);
+}
+
+void
+stmt_sign(struct buf *out, uint8_t kind, const char *issuer,
+    const uint8_t *pk, const uint8_t *sk, uint64_t epoch, uint64_t seq,
+    const char *domain, const void *body, size_t blen)
+{
+	struct buf	m;
+	size_t		start = out->len;
+	uint8_t		sig[STMT_SIG_LEN];
+
+	buf_add_u8(out, STMT_VERSION);
+	buf_add_u8(out, kind);
+	buf_add_str(out, issuer);
+	buf_add(out, pk, STMT_PK_LEN);
+	buf_add_u64(out, epoch);
+	buf_add_u64(out, seq);
+	buf_add_blob(out, body, blen);
+	buf_init(&m);
+	stmt_message(&m, domain, out->data + start, out->len - start);
+	crypto_sign_detached(sig, NULL, m.data, m.len, sk);
+	buf_free(&m);
+	buf_add(out, sig, sizeof sig);
+}
+
+int
+stmt_decode(const uint8_t *p, size_t len, struct stmt *s)
+{
+	struct rd	r;
+
+	memset(s, 0, sizeof *s);
+	if (len > STMT_MAX)
+		return -1;
+	rd_init(&r, p, len);
+	if (rd_u8(&r) != STMT_VERSION)
+		return -1;
+	s->kind = rd_u8(&r);
+	s->issuer = rd_str(&r, 255);
+	rd_bytes(&r, s->pk, sizeof s->pk);
+	s->epoch = rd_u64(&r);
+	s->seq = rd_u64(&r);
+	s->body = rd_blob(&r, &s->blen, STMT_BODY_MAX);
+	rd_bytes(&r, s->sig, sizeof s->sig);
+	if (rd_done(&r) == -1 || !host_name_valid(s->issuer)) {
+		stmt_free(s);
+		return -1;
+	}
+	s->raw = p;
+	s->rawlen = len;
+	return 0;
+}
+
+void
+stmt_free(struct stmt *s)
+{
+	free(s->issuer);
+	memset(s, 0, sizeof *s);
+}
+
+int
+stmt_verify(const struct stmt *s, const char *domain)
+{
+	struct buf	m;
+	int		rv;
+
+	buf_init(&m);
+	stmt_message(&m, domain, s->raw, s->rawlen - STMT_SIG_LEN);
+	rv = crypto_sign_verify_detached(s->sig, m.data, m.len, s->pk);
+	buf_free(&m);
+	return rv == 0 ? 0 : -1;
+}
+
+void
+stmt_receipt_encode(const struct stmt_receipt *c, struct buf *b)
+{
+	buf_add_str(b, c->branch);
+	buf_add_u64(b, c->applied);
+	buf_add(b, c->applied_id, sizeof c->applied_id);
+	buf_add_u64(b, c->failed_seq);
+	buf_add_u32(b, c->failed_status);
+	buf_add_u32(b, c->skipped);
+	buf_add_str(b, c->wave != NULL ? c->wave : "");
+}
+
+int
+stmt_receipt_decode(const uint8_t *p, size_t len, struct stmt_receipt *c)
+{
+	struct rd	r;
+
+	memset(c, 0, sizeof *c);
+	rd_init(&r, p, len);
+	c->branch = rd_str(&r, 255);
+	c->applied = rd_u64(&r);
+	rd_bytes(&r, c->applied_id, sizeof c->applied_id);
+	c->failed_seq = rd_u64(&r);
+	c->failed_status = rd_u32(&r);
+	c->skipped = rd_u32(&r);
+	c->wave = rd_str(&r, 64);
+	if (rd_done(&r) == -1 || !name_valid(c->branch) ||
+	    (*c->wave != '\0' && !name_valid(c->wave))) {
+		stmt_receipt_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stmt_receipt_free(struct stmt_receipt *c)
+{
+	free(c->branch);
+	free(c->wave);
+	memset(c, 0, sizeof *c);
+}
+
+void
+stmt_lock_encode(uint8_t kind, const struct stmt_lock *l, struct buf *b)
+{
+	buf_add_str(b, l->branch);
+	buf_add_u64(b, l->clock);
+	if (kind == STMT_LOCK_CLAIM)
+		buf_add_u64(b, l->base_seq);
+	if (kind == STMT_LOCK_RELEASE)
+		return;
+	buf_add_str(b, l->author);
+	buf_add_str(b, l->message);
+	buf_add_u64(b, (uint64_t)l->time);
+}
+
+int
+stmt_lock_decode(uint8_t kind, const uint8_t *p, size_t len,
+    struct stmt_lock *l)
+{
+	struct rd	r;
+
+	memset(l, 0, sizeof *l);
+	if (kind < STMT_LOCK_CLAIM || kind > STMT_LOCK_RELEASE)
+		return -1;
+	rd_init(&r, p, len);
+	l->branch = rd_str(&r, 255);
+	l->clock = rd_u64(&r);
+	if (kind == STMT_LOCK_CLAIM)
+		l->base_seq = rd_u64(&r);
+	if (kind != STMT_LOCK_RELEASE) {
+		l->author = rd_str(&r, 255);
+		l->message = rd_str(&r, 200);
+		l->time = (int64_t)rd_u64(&r);
+	}
+	if (rd_done(&r) == -1 || !name_valid(l->branch)) {
+		stmt_lock_free(l);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stmt_lock_free(struct stmt_lock *l)
+{
+	free(l->branch);
+	free(l->author);
+	free(l->message);
+	memset(l, 0, sizeof *l);
+}
+
+int
+stmt_list_decode(const uint8_t *p, size_t len, struct stmt *out, size_t *n)
+{
+	struct rd	 r;
+	const uint8_t	*s;
+	size_t		 count, slen;
+
+	*n = 0;
+	rd_init(&r, p, len);
+	count = rd_u8(&r);
+	if (count == 0 || count > STMT_PER_DGRAM)
+		return -1;
+	while (*n < count) {
+		s = rd_blob(&r, &slen, STMT_MAX);
+		if (r.err || stmt_decode(s, slen, &out[*n]) == -1)
+			break;
+		(*n)++;
+	}
+	if (*n == count && rd_done(&r) == 0)
+		return 0;
+	while (*n > 0)
+		stmt_free(&out[--*n]);
+	return -1;
+}
+
+void
+stmt_want_encode(const struct stmt_want *w, size_t n, struct buf *b)
+{
+	size_t	i;
+
+	buf_add_u8(b, (uint8_t)n);
+	for (i = 0; i < n; i++) {
+		buf_add_str(b, w[i].issuer);
+		buf_add_u8(b, w[i].kind);
+		buf_add_u64(b, w[i].epoch);
+		buf_add_u64(b, w[i].seq);
+	}
+}
+
+int
+stmt_want_decode(const uint8_t *p, size_t len, struct stmt_want *out,
+    size_t *n)
+{
+	struct rd	r;
+	size_t		count, i;
+	int		bad = 0;
+
+	*n = 0;
+	rd_init(&r, p, len);
+	count = rd_u8(&r);
+	if (count == 0 || count > STMT_PER_DGRAM)
+		return -1;
+	for (i = 0; i < count; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].issuer = rd_str(&r, 255);
+		out[i].kind = rd_u8(&r);
+		out[i].epoch = rd_u64(&r);
+		out[i].seq = rd_u64(&r);
+		bad |= !host_name_valid(out[i].issuer);
+	}
+	if (rd_done(&r) == -1 || bad) {
+		stmt_want_free(out, count);
+		return -1;
+	}
+	*n = count;
+	return 0;
+}
+
+void
+stmt_want_free(struct stmt_want *w, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(w[i].issuer);
+		w[i].issuer = NULL;
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * The daemon's side of statements (stmt.h): this host's own, signed
+ * when asked for and only when what they say changed; the latest of
+ * each other host's, verified, pinned to its key (pins.c) and kept in
+ * the journal's state so that a restart does not let an older one back.
+ */
+#ifndef STMTD_H
+#define STMTD_H
+
+#include "stmt.h"
+
+struct isconfd;
+struct peer;
+struct net_dgram;
+
+/* What became of statements (isconf_statements_total). */
+enum stmt_count {
+	STMT_C_SIGNED, STMT_C_VERIFIED, STMT_C_ACCEPTED, STMT_C_MALFORMED,
+	STMT_C_BAD_SIG, STMT_C_UNTRUSTED, STMT_C_KEY_REFUSED, STMT_C_STALE,
+	STMT_C_IGNORED_KIND, STMT_C_UNKNOWN_ISSUER, STMT_NCOUNTS
+};
+
+/* One issuer as this host knows it (stmtd.c, pins.c). */
+struct stmt_host {
+	struct stmt_host	*next;
+	char			*issuer;
+	int			 pinned;
+	uint8_t			 pin[STMT_PK_LEN];
+	uint64_t		 refused;	/* statements of another key */
+	uint8_t			 refused_pk[STMT_PK_LEN];
+	uint8_t			*raw;		/* its latest receipt, or NULL */
+	struct stmt		 st;		/* raw, decoded */
+	struct stmt_receipt	 rc;
+	int64_t			 want_ns;	/* last asked for it */
+	int			 ask;		/* ask after its next hello */
+};
+
+/* Start: this daemon's epoch, above every earlier one's: 0 or -1. */
+int	 stmtd_open(struct isconfd *, char **cause);
+void	 stmtd_close(struct isconfd *);
+/* MSG_STMT and MSG_STMT_WANT datagrams. */
+void	 stmtd_dgram(struct isconfd *, const struct net_dgram *);
+/* A peer's hello was taken in: ask it for its receipt when the hello
+ * says something the receipt held here does not. */
+void	 stmtd_hello(struct isconfd *, const struct peer *);
+/* A new session of host answered our challenge (it restarted, perhaps
+ * with another key): ask it for its receipt after its next hello. */
+void	 stmtd_fresh(struct isconfd *, const char *host);
+/* The issuer (loaded from the journal's state on first use): 0, or -1
+ * and cause. */
+int	 stmtd_host(struct isconfd *, const char *issuer,
+	    struct stmt_host **, char **cause);
+/* This host's current receipt, signed anew if what it says changed:
+ * 0 and *st pointing at it, or -1. */
+int	 stmtd_own(struct isconfd *, const struct stmt **, char **cause);
+/* Whether a held statement verifies now (signature, trust, pin): 1, or
+ * 0 with why. */
+int	 stmtd_check(struct isconfd *, const struct stmt_host *,
+	    const struct stmt *, const char **why);
+/* Forget issuer's pinned key and its statements: 1, 0 if none was
+ * pinned, -1. */
+int	 stmtd_unpin(struct isconfd *, const char *issuer, char **cause);
+/* The counters, in Prometheus text. */
+void	 stmtd_metrics(struct isconfd *, struct buf *);
+uint64_t stmtd_count(struct isconfd *, enum stmt_count);
+
+/* pins.c: binding names to keys. */
+/* 1 if no trusted_keys file, 0 if pk is listed, -1 if not (or the file
+ * is broken: then no one is). */
+int	 pins_trust(struct isconfd *, const uint8_t *pk);
+/* Load issuer's pin from the journal's state into h: 0 or -1. */
+int	 pins_load(struct isconfd *, struct stmt_host *, char **cause);
+/* May pk speak for h's issuer?  Pins it if nothing is pinned; with
+ * trusted_keys, moves a pin off a key no longer trusted (the operator
+ * re-keyed the host there).  0 yes; -1 no, with the count that says
+ * why (STMT_C_UNTRUSTED or STMT_C_KEY_REFUSED). */
+int	 pins_check(struct isconfd *, struct stmt_host *, const uint8_t *pk,
+	    enum stmt_count *why);
+/* Forget h's pin: 0 or -1. */
+int	 pins_forget(struct isconfd *, struct stmt_host *, char **cause);
+
+#endif
