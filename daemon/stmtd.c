@@ -273,12 +273,15 @@ stmtd_close(struct isconfd *d)
 	d->stmt = NULL;
 }
 
-/* What this host's receipt says now, but for the applied entry's id. */
+/* What this host's receipt says now: the id of the applied entry too,
+ * which changes without the seq when up --adopt moves the host onto a
+ * fork's winning side. */
 static int
 own_position(struct isconfd *d, struct stmt_receipt *rc, char **cause)
 {
 	struct last_up	u;
 	struct skips	k;
+	struct entry	e;
 	int		r;
 
 	memset(rc, 0, sizeof *rc);
@@ -300,6 +303,17 @@ own_position(struct isconfd *d, struct stmt_receipt *rc, char **cause)
 	skips_free(&k);
 	rc->branch = xstrdup(d->branch);
 	rc->wave = xstrdup("");
+	if (rc->applied == 0)
+		return 0;
+	if ((r = journal_get(d->journal, d->branch, rc->applied, &e,
+	    cause)) == -1) {
+		stmt_receipt_free(rc);
+		return -1;
+	}
+	if (r == 1) {
+		memcpy(rc->applied_id, e.id, sizeof rc->applied_id);
+		entry_free(&e);
+	}
 	return 0;
 }
 
@@ -308,6 +322,7 @@ same_position(const struct stmt_receipt *a, const struct stmt_receipt *b)
 {
 	return a->branch != NULL && b->branch != NULL &&
 	    strcmp(a->branch, b->branch) == 0 && a->applied == b->applied &&
+	    memcmp(a->applied_id, b->applied_id, sizeof a->applied_id) == 0 &&
 	    a->failed_seq == b->failed_seq &&
 	    a->failed_status == b->failed_status && a->skipped == b->skipped;
 }
@@ -317,9 +332,7 @@ stmtd_own(struct isconfd *d, const struct stmt **stp, char **cause)
 {
 	struct stmtd		*s = d->stmt;
 	struct stmt_receipt	 rc;
-	struct entry		 e;
 	struct buf		 body;
-	int			 r;
 
 	if (own_position(d, &rc, cause) == -1)
 		return -1;
@@ -327,17 +340,6 @@ stmtd_own(struct isconfd *d, const struct stmt **stp, char **cause)
 		stmt_receipt_free(&rc);
 		*stp = &s->own_st;
 		return 0;
-	}
-	if (rc.applied > 0) {
-		if ((r = journal_get(d->journal, d->branch, rc.applied, &e,
-		    cause)) == -1) {
-			stmt_receipt_free(&rc);
-			return -1;
-		}
-		if (r == 1) {
-			memcpy(rc.applied_id, e.id, sizeof rc.applied_id);
-			entry_free(&e);
-		}
 	}
 	buf_init(&body);
 	stmt_receipt_encode(&rc, &body);
@@ -570,6 +572,7 @@ stmtd_hello(struct isconfd *d, const struct peer *p)
 	memset(&said, 0, sizeof said);
 	said.branch = p->branch;
 	said.applied = p->applied;
+	memcpy(said.applied_id, p->applied_id, sizeof said.applied_id);
 	said.failed_seq = p->failed_seq;
 	said.failed_status = p->failed_status;
 	said.skipped = p->skipped;
