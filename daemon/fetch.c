@@ -12,10 +12,10 @@
  * host asks for the chunks in its own random order, and a peer that
  * lacks a chunk now is asked again later: it is probably fetching the
  * same file and will have other chunks soon.  A connection whose peer
- * said NOCHUNK rests (10 ms, doubling to 320 ms; any chunk resets it),
- * and once every connected peer lacked a chunk, all are asked again
- * while the fetch as a whole still makes progress; after FETCH_STALL_MS
- * without a chunk from anyone it ends with what it has.
+ * said NOCHUNK rests FETCH_REST_MS, and once its peer lacked every chunk
+ * still missing it rests as long and asks for them all again; after
+ * FETCH_STALL_MS without a chunk while peers say they lack what is
+ * asked, the fetch ends with what it has.
  *
  * The decisions (which peers, which chunk on which connection, how many
  * in flight, the rests, what a closed connection gives back, when it is

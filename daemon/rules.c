@@ -225,8 +225,16 @@ rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
 		return -1;
 	/* The first chunk in this host's order that is free and that
 	 * this peer has not lacked. */
-	if ((i = fetch_skip(r, c)) == r->n)
+	if ((i = fetch_skip(r, c)) == r->n) {
+		/* Its peer lacked all we still miss: ask again later. */
+		if (r->remaining == r->inflight)
+			return -1;
+		for (i = 0; i < r->n; i++)
+			r->tried[i] &= ~(1ULL << c);
+		fc->cursor = 0;
+		fc->rest_until = now + FETCH_REST_MS * 1000000LL;
 		return -1;
+	}
 	r->state[i] = FETCH_INFLIGHT;
 	r->owner[i] = (uint8_t)c;
 	r->inflight++;
@@ -256,7 +264,6 @@ rules_fetch_got(struct rules_fetch *r, int c, size_t i, int64_t now)
 	r->remaining--;
 	r->inflight--;
 	r->conn[c].inflight--;
-	r->conn[c].backoff_ms = 0;
 	r->conn[c].rest_until = 0;
 	r->progress_at = now;
 }
@@ -267,11 +274,9 @@ rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
 	struct rules_fetch_conn	*fc = &r->conn[c];
 
 	fetch_back(r, c, i);
-	/* It is probably fetching the same file: ask it again later. */
-	fc->backoff_ms = fc->backoff_ms == 0 ? FETCH_BACKOFF_MIN_MS :
-	    fc->backoff_ms * 2 > FETCH_BACKOFF_MAX_MS ? FETCH_BACKOFF_MAX_MS :
-	    fc->backoff_ms * 2;
-	fc->rest_until = now + fc->backoff_ms * 1000000LL;
+	/* It is probably fetching the same file: ask it again soon. */
+	fc->rest_until = now + FETCH_REST_MS * 1000000LL;
+	r->lacked_at = now;
 }
 
 void
@@ -302,13 +307,15 @@ rules_fetch_check(struct rules_fetch *r, int64_t now)
 
 	if (r->remaining == 0 || r->open == 0)
 		return FETCH_END;
+	/* Nobody can give us the rest: peers keep saying they lack it. */
+	if (now - r->progress_at > FETCH_STALL_MS * 1000000LL &&
+	    (r->inflight == 0 || r->lacked_at > r->progress_at))
+		return FETCH_END;
 	if (r->inflight > 0)
 		return FETCH_GO_ON;
 	for (c = 0; c < r->nconns; c++)
 		if (r->conn[c].open && fetch_skip(r, c) < r->n)
 			return FETCH_GO_ON;	/* someone to ask yet */
-	if (now - r->progress_at > FETCH_STALL_MS * 1000000LL)
-		return FETCH_END;	/* nobody can give us the rest */
 	/* Every peer lacked every chunk still missing: a new round. */
 	for (i = 0; i < r->n; i++)
 		r->tried[i] = 0;
@@ -316,3 +323,4 @@ rules_fetch_check(struct rules_fetch *r, int64_t now)
 		r->conn[c].cursor = 0;
 	return FETCH_GO_ON;
 }
+

@@ -101,12 +101,17 @@ enum claim_state rules_claim_state(size_t granted, size_t asked,
  * is over.  The caller does the I/O and holds the hashes; chunks and
  * connections are indices here.
  */
-#define FETCH_WINDOW		8	/* requests in flight per connection */
+#define FETCH_WINDOW		8
 #define FETCH_MAX_PEERS		64	/* connections per fetch (tried bits) */
 #define FETCH_TICK_MS		20
 #define FETCH_STALL_MS		5000
-#define FETCH_BACKOFF_MIN_MS	10
-#define FETCH_BACKOFF_MAX_MS	320
+/* A connection whose peer lacked a chunk rests FETCH_REST_MS; one
+ * whose peer lacked every chunk still missing rests as long, and then
+ * asks for them all again (its peer is probably fetching the same file
+ * and has others by then).  Was: 10 ms doubling to 320 ms, and a peer
+ * asked again only once every peer lacked every chunk; bench/README has
+ * the figures before and after (issue 24). */
+#define FETCH_REST_MS		5
 
 enum { FETCH_PENDING, FETCH_INFLIGHT, FETCH_DONE };
 enum fetch_verdict { FETCH_GO_ON, FETCH_END };
@@ -114,7 +119,6 @@ enum fetch_verdict { FETCH_GO_ON, FETCH_END };
 struct rules_fetch_conn {
 	int		 open;
 	int		 inflight;
-	int		 backoff_ms;	/* after a NOCHUNK */
 	int64_t		 rest_until;	/* ns */
 	size_t		 cursor;	/* chunks before it: not for us now */
 };
@@ -130,6 +134,7 @@ struct rules_fetch {
 	int			 nconns;
 	int			 open;
 	int64_t			 progress_at;	/* ns, the last chunk */
+	int64_t			 lacked_at;	/* ns, the last NOCHUNK */
 };
 
 /* Which of n pull targets (mesh_targets' order) a fetch connects to:
@@ -156,7 +161,8 @@ void	rules_fetch_lacked(struct rules_fetch *, int c, size_t i,
 void	rules_fetch_refused(struct rules_fetch *, int c, size_t i);
 void	rules_fetch_closed(struct rules_fetch *, int c);
 /* FETCH_END when all is here, no connection is left, or nothing came
- * for FETCH_STALL_MS and nobody can be asked; may start a new round. */
+ * for FETCH_STALL_MS while nothing was in flight or peers said they
+ * lacked what we asked; may start a new round. */
 enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
 
 #endif
