@@ -94,8 +94,8 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 	     daemon/verify.c daemon/env.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path test_hashset test_verbs test_session \
-	     test_stmt
+	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
+	     test_session test_stmt
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
@@ -154,6 +154,10 @@ $(BUILD)/t/unit/%: t/unit/%.c $(CORE_OBJ)
 # Pure parts of the daemon, linked by their tests: rules.c (the
 # simulation links it too) and the set of chunk hashes in bundle_io.c.
 $(BUILD)/t/unit/test_rules: $(BUILD)/daemon/rules.o
+# test_samerules reads (nm) the objects of the daemon's fetch and of the
+# distribution model: both call rules.c's fetch decisions.
+$(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
+	    $(BUILD)/bench/simdist.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
@@ -251,7 +255,7 @@ demo: all
 
 # Figures, each beside its baseline from the same run (bench/README).
 bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim \
-	    $(BUILD)/bench/bigtx
+	    $(BUILD)/bench/simdist $(BUILD)/bench/bigtx
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
 
 # Only the memory figures (bench/memory.sh): peak RSS under hostile
@@ -270,6 +274,16 @@ $(BUILD)/bench/sim: bench/sim.c bench/sim_members.c bench/sim.h \
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -o $@ \
 	    $(filter %.c %.o,$^) $(LDFLAGS)
+
+# The distribution model runs the daemon's fetch rules (rules.o); its
+# object apart, so that test_samerules can read what it calls.
+$(BUILD)/bench/simdist.o: bench/simdist.c daemon/rules.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/bench/simdist: $(BUILD)/bench/simdist.o $(BUILD)/daemon/rules.o \
+	    $(BUILD)/lib/xmalloc.o $(BUILD)/lib/log.o
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lm
 
 $(BUILD)/bench/b2sum: bench/b2sum.c
 	@mkdir -p $(dir $@)

@@ -180,6 +180,9 @@ esac
 
 # The 1,000 and 10,000-host simulation (bench/sim.c, bench/sim.sh).
 sim_rows=$(BUILD=$BUILD sh "$HERE/sim.sh" "$W/sim.json")
+# Chunk distribution to 1,000 and 10,000 hosts (bench/simdist.sh).
+sim_rows="$sim_rows
+$(BUILD=$BUILD sh "$HERE/simdist.sh" "$W/sim.json")"
 sim_json=$(sed 's/$/,/' "$W/sim.json" | sed '$ s/,$//')
 
 # 6. Memory under load (bench/memory.sh): a receiver's peak RSS under a

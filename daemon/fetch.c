@@ -12,10 +12,15 @@
  * host asks for the chunks in its own random order, and a peer that
  * lacks a chunk now is asked again later: it is probably fetching the
  * same file and will have other chunks soon.  A connection whose peer
- * said NOCHUNK rests (10 ms, doubling to 320 ms; any chunk resets it),
- * and once every connected peer lacked a chunk, all are asked again
- * while the fetch as a whole still makes progress; after FETCH_STALL_MS
- * without a chunk from anyone it ends with what it has.
+ * said NOCHUNK rests FETCH_REST_MS, and once its peer lacked every chunk
+ * still missing it rests as long and asks for them all again; after
+ * FETCH_STALL_MS without a chunk while peers say they lack what is
+ * asked, the fetch ends with what it has.
+ *
+ * The decisions (which peers, which chunk on which connection, how many
+ * in flight, the rests, what a closed connection gives back, when it is
+ * over) are daemon/rules.c's rules_fetch_*, which bench/simdist runs for
+ * thousands of simulated hosts; this file does the I/O around them.
  *
  * A snap whose chunk list is in list objects (chunklist.c) needs those
  * first: a first pass fetches only the missing list objects (checked by
@@ -29,22 +34,10 @@
 
 #include "isconfd.h"
 
-#define FETCH_WINDOW	8
-#define FETCH_MAX_PEERS	64
-#define FETCH_TICK_MS	20
-#define FETCH_STALL_MS	5000
-#define BACKOFF_MIN_MS	10
-#define BACKOFF_MAX_MS	320
-
-enum { CH_PENDING, CH_INFLIGHT, CH_DONE };
-
 struct fetch_chunk {
 	uint8_t		hash[HASH_LEN];
 	uint32_t	len;
-	int		state;
-	int		owner;		/* connection asked, when in flight */
 	int		list;		/* a chunk list object */
-	uint64_t	tried;		/* peers that lacked it (bit per peer) */
 };
 
 struct fetch;
@@ -52,10 +45,7 @@ struct fetch_conn {
 	struct fetch		*f;
 	int			 idx;
 	struct net_conn		*conn;
-	int			 inflight;
 	uint64_t		 bytes;
-	int			 backoff_ms;	/* after a NOCHUNK */
-	int64_t			 rest_until;	/* ns */
 };
 
 struct fetch {
@@ -64,15 +54,13 @@ struct fetch {
 	struct fetch_chunk	*chunks;
 	size_t			 nchunks;
 	size_t			 alloc;	/* room in chunks */
-	size_t			 remaining;
+	struct rules_fetch	 plan;	/* states, owners, connections */
 	uint64_t		 total_bytes;
 	uint64_t		 done_bytes;
 	struct fetch_conn	 conns[FETCH_MAX_PEERS];
 	int			 nconns;
-	int			 open;
 	int			 finished;
 	int64_t			 shown;		/* last progress, ns */
-	int64_t			 progress_at;	/* last chunk, ns */
 	struct event		*tick;
 	char			*branch;
 	int			 lists;		/* list objects to fetch */
@@ -109,6 +97,7 @@ fetch_free(struct fetch *f)
 		event_free(f->tick);
 	free(f->branch);
 	free(f->chunks);
+	rules_fetch_free(&f->plan);
 	free(f);
 }
 
@@ -127,7 +116,7 @@ fetch_end(struct fetch *f)
 		if (f->c != NULL)
 			client_err(f->c, "%s", cause);
 		free(cause);
-		f->remaining = f->nchunks;	/* the batch is gone */
+		f->plan.remaining = f->nchunks;	/* the batch is gone */
 	}
 	if (f->c != NULL && f->shown != 0)
 		client_progress(f->c, "\n");
@@ -136,94 +125,51 @@ fetch_end(struct fetch *f)
 			net_conn_finish(f->conns[i].conn);
 	if (f->c != NULL && f->nchunks > 0)
 		client_info(f->c, "fetched %zu of %zu %s%s from peers",
-		    f->nchunks - f->remaining, f->nchunks, fetch_what(f),
+		    f->nchunks - f->plan.remaining, f->nchunks, fetch_what(f),
 		    fetch_bytes(f, f->done_bytes, bytes, sizeof bytes));
 	if (f->tick != NULL)
 		evtimer_del(f->tick);
 	/* All the list objects here: now the chunks they name. */
-	if (f->lists > 0 && f->remaining == 0)
+	if (f->lists > 0 && f->plan.remaining == 0)
 		fetch_start(f->d, f->branch, f->c, f->cb, f->arg, 0);
 	else if (f->cb != NULL)
-		f->cb(f->d, f->arg, (int)(f->nchunks - f->remaining));
-	if (f->open == 0)
+		f->cb(f->d, f->arg, (int)(f->nchunks - f->plan.remaining));
+	if (f->plan.open == 0)
 		fetch_free(f);
 }
 
-/* 1 if some connected peer has not yet been asked for chunk i. */
-static int
-chunk_askable(struct fetch *f, size_t i)
-{
-	int	j;
-
-	for (j = 0; j < f->nconns; j++)
-		if (f->conns[j].conn != NULL &&
-		    !(f->chunks[i].tried & (1ULL << j)))
-			return 1;
-	return 0;
-}
-
-/*
- * Ends the fetch when all is here, or when nobody has sent anything for
- * FETCH_STALL_MS and nothing is in flight; otherwise, when every peer
- * has lacked every chunk still missing, starts a new round.
- */
+/* Ends the fetch when rules_fetch_check says so; it may start a new
+ * round of asking every peer. */
 static void
 fetch_check_done(struct fetch *f)
 {
-	size_t	i;
-	int	askable = 0;
-
-	if (f->remaining == 0 || f->open == 0) {
+	if (rules_fetch_check(&f->plan, now_ns()) == FETCH_END)
 		fetch_end(f);
-		return;
-	}
-	for (i = 0; i < f->nchunks; i++) {
-		if (f->chunks[i].state == CH_INFLIGHT)
-			return;
-		if (f->chunks[i].state == CH_PENDING && chunk_askable(f, i))
-			askable = 1;
-	}
-	if (askable)
-		return;
-	if (now_ns() - f->progress_at > FETCH_STALL_MS * 1000000LL) {
-		fetch_end(f);	/* nobody can give us the rest */
-		return;
-	}
-	for (i = 0; i < f->nchunks; i++)
-		f->chunks[i].tried = 0;
 }
 
 static void
 fetch_pump(struct fetch_conn *fc)
 {
 	struct fetch	*f = fc->f;
-	size_t		 i;
+	ssize_t		 i;
 
-	if (fc->conn == NULL || now_ns() < fc->rest_until)
-		return;
-	for (i = 0; i < f->nchunks && fc->inflight < FETCH_WINDOW; i++) {
-		struct fetch_chunk *chunk = &f->chunks[i];
-		if (chunk->state != CH_PENDING ||
-		    (chunk->tried & (1ULL << fc->idx)))
-			continue;
-		chunk->state = CH_INFLIGHT;
-		chunk->owner = fc->idx;
-		fc->inflight++;
-		net_conn_send(fc->conn, F_GET_CHUNK, chunk->hash, HASH_LEN);
-	}
+	while ((i = rules_fetch_next(&f->plan, fc->idx, now_ns())) != -1)
+		net_conn_send(fc->conn, F_GET_CHUNK, f->chunks[i].hash,
+		    HASH_LEN);
 }
 
-static struct fetch_chunk *
+/* The index of the chunk in flight on connection owner, or -1. */
+static ssize_t
 chunk_find(struct fetch *f, const uint8_t *hash, int owner)
 {
 	size_t	i;
 
 	for (i = 0; i < f->nchunks; i++)
 		if (memcmp(f->chunks[i].hash, hash, HASH_LEN) == 0 &&
-		    f->chunks[i].state == CH_INFLIGHT &&
-		    f->chunks[i].owner == owner)
-			return &f->chunks[i];
-	return NULL;
+		    f->plan.state[i] == FETCH_INFLIGHT &&
+		    f->plan.owner[i] == owner)
+			return (ssize_t)i;
+	return -1;
 }
 
 /* Bytes done of total, on the client's terminal, 5 times a second. */
@@ -232,12 +178,12 @@ fetch_progress(struct fetch *f)
 {
 	int64_t	now = now_ns();
 
-	if (f->c == NULL || (now - f->shown < 200000000LL && f->remaining))
+	if (f->c == NULL || (now - f->shown < 200000000LL && f->plan.remaining))
 		return;
 	f->shown = now;
 	client_progress(f->c, "\risconf: fetched %.1f of %.1f MiB from %d "
 	    "peers ", f->done_bytes / 1048576.0, f->total_bytes / 1048576.0,
-	    f->open);
+	    f->plan.open);
 }
 
 static int
@@ -246,7 +192,7 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 {
 	struct fetch_conn	*fc = arg;
 	struct fetch		*f = fc->f;
-	struct fetch_chunk	*chunk;
+	ssize_t			 i;
 	uint8_t			 hash[HASH_LEN], got[HASH_LEN];
 	const uint8_t		*data;
 	size_t			 dlen;
@@ -255,17 +201,11 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 
 	(void)c;
 	wrv = wire_chunk_decode(type, p, len, hash, &data, &dlen);
-	if (wrv == -1 || (chunk = chunk_find(f, hash, fc->idx)) == NULL)
+	if (wrv == -1 || (i = chunk_find(f, hash, fc->idx)) == -1)
 		return -1;
-	fc->inflight--;
-	if (type == F_NOCHUNK) {
-		chunk->state = CH_PENDING;
-		chunk->tried |= 1ULL << fc->idx;
-		fc->backoff_ms = fc->backoff_ms == 0 ? BACKOFF_MIN_MS :
-		    fc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-		    fc->backoff_ms * 2;
-		fc->rest_until = now_ns() + fc->backoff_ms * 1000000LL;
-	} else if (type == F_CHUNK) {
+	if (type == F_NOCHUNK)
+		rules_fetch_lacked(&f->plan, fc->idx, (size_t)i, now_ns());
+	else if (type == F_CHUNK) {
 		if (wrv == 1)
 			return -1;
 		if (cache_put(f->d->cache, data, dlen, got, &added,
@@ -274,20 +214,15 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 			    inet_ntoa(net_conn_peer(c)->sin_addr),
 			    cause ? cause : "does not match its hash");
 			free(cause);
-			chunk->state = CH_PENDING;
-			chunk->tried |= 1ULL << fc->idx;
+			rules_fetch_refused(&f->plan, fc->idx, (size_t)i);
 		} else {
-			chunk->state = CH_DONE;
-			if (f->nchunks - f->remaining >= 2)
+			if (f->nchunks - f->plan.remaining >= 2)
 				CRASH_POINT("chunk-download");
-			f->remaining--;
+			rules_fetch_got(&f->plan, fc->idx, (size_t)i, now_ns());
 			f->done_bytes += dlen;
 			f->d->chunks_fetched++;
 			f->d->chunk_bytes_fetched += dlen;
-			f->progress_at = now_ns();
 			fc->bytes += dlen;
-			fc->backoff_ms = 0;
-			fc->rest_until = 0;
 			fetch_progress(f);
 		}
 	} else
@@ -304,21 +239,13 @@ fetch_closed(void *arg, struct net_conn *c, const char *error)
 {
 	struct fetch_conn	*fc = arg;
 	struct fetch		*f = fc->f;
-	size_t			 i;
 
 	(void)c;
 	(void)error;
 	fc->conn = NULL;
-	f->open--;
-	for (i = 0; i < f->nchunks; i++)
-		if (f->chunks[i].state == CH_INFLIGHT &&
-		    f->chunks[i].owner == fc->idx) {
-			f->chunks[i].state = CH_PENDING;
-			f->chunks[i].tried |= 1ULL << fc->idx;
-		}
-	fc->inflight = 0;
+	rules_fetch_closed(&f->plan, fc->idx);
 	if (f->finished) {
-		if (f->open == 0)
+		if (f->plan.open == 0)
 			fetch_free(f);
 		return;
 	}
@@ -337,7 +264,7 @@ fetch_tick(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (f->finished || f->open == 0)
+	if (f->finished || f->plan.open == 0)
 		return;		/* fetch_closed ends it */
 	fetch_check_done(f);
 	if (f->finished)
@@ -347,19 +274,21 @@ fetch_tick(evutil_socket_t fd, short events, void *arg)
 	evtimer_add(f->tick, &tv);
 }
 
-/* Each host its own order, so that hosts fetching at once differ. */
+/* Each host its own order (rules_fetch_order). */
 static void
 fetch_shuffle(struct fetch *f)
 {
-	struct fetch_chunk	t;
-	size_t			i, j;
+	struct fetch_chunk	*to;
+	size_t			*order, i;
 
-	for (i = f->nchunks; i > 1; i--) {
-		j = randombytes_uniform((uint32_t)i);
-		t = f->chunks[i - 1];
-		f->chunks[i - 1] = f->chunks[j];
-		f->chunks[j] = t;
-	}
+	order = xcalloc(f->nchunks ? f->nchunks : 1, sizeof *order);
+	rules_fetch_order(f->nchunks, order, randombytes_uniform);
+	to = xcalloc(f->alloc ? f->alloc : 1, sizeof *to);
+	for (i = 0; i < f->nchunks; i++)
+		to[i] = f->chunks[order[i]];
+	free(f->chunks);
+	f->chunks = to;
+	free(order);
 }
 
 /* Adds a chunk or list object to f, and its hash to seen. */
@@ -492,7 +421,6 @@ fetch_collect(struct fetch *f, const char *branch)
 	free(cause);
 	fetch_dedupe(f, &seen);
 	hashset_free(&seen);
-	f->remaining = f->nchunks;
 }
 
 void
@@ -509,7 +437,7 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 {
 	struct fetch		*f = xcalloc(1, sizeof *f);
 	struct sockaddr_in	*to = NULL;
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, *pick;
 	char			 bytes[32];
 
 	f->d = d;
@@ -521,23 +449,22 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 	if (!first)
 		f->lists = 0;	/* a list still missing: do not loop */
 	fetch_shuffle(f);
-	f->progress_at = now_ns();
+	rules_fetch_init(&f->plan, f->nchunks, now_ns());
 	if (f->nchunks > 0 && d->net != NULL) {
 		n = mesh_targets(d, &to);
+		pick = xcalloc(n ? n : 1, sizeof *pick);
+		n = rules_fetch_peers(n, pick, randombytes_uniform);
 		for (i = 0; i < n; i++) {
-			struct fetch_conn *fc;
-			if (f->nconns >= FETCH_MAX_PEERS)
-				break;
-			fc = &f->conns[f->nconns];
+			struct fetch_conn *fc = &f->conns[f->nconns];
 			fc->f = f;
 			fc->idx = f->nconns;
-			fc->conn = net_connect(d->net, &to[i], fetch_frame,
-			    fetch_closed, fc);
+			fc->conn = net_connect(d->net, &to[pick[i]],
+			    fetch_frame, fetch_closed, fc);
 			if (fc->conn == NULL)
 				continue;
-			f->nconns++;
-			f->open++;
+			f->nconns = rules_fetch_conn_add(&f->plan) + 1;
 		}
+		free(pick);
 		if (c != NULL && f->nconns > 0)
 			client_info(c, "fetching %zu %s%s from %d peers",
 			    f->nchunks, fetch_what(f), fetch_bytes(f,

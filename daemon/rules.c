@@ -196,3 +196,188 @@ rules_claim_deadline_ms(int64_t wait_ms, int64_t slowest_ms)
 {
 	return 2 * slowest_ms > wait_ms ? 2 * slowest_ms : wait_ms;
 }
+
+size_t
+rules_fetch_peers(size_t n, size_t *out, rules_rand rnd)
+{
+	size_t	i, k = n < FETCH_MAX_PEERS ? n : FETCH_MAX_PEERS;
+
+	(void)rnd;
+	for (i = 0; i < k; i++)		/* the first, in mesh order */
+		out[i] = i;
+	return k;
+}
+
+void
+rules_fetch_order(size_t n, size_t *order, rules_rand rnd)
+{
+	size_t	i, j, t;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n; i > 1; i--) {	/* Fisher-Yates */
+		j = rnd((uint32_t)i);
+		t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+}
+
+void
+rules_fetch_init(struct rules_fetch *r, size_t n, int64_t now)
+{
+	memset(r, 0, sizeof *r);
+	r->n = r->remaining = n;
+	r->state = xcalloc(n ? n : 1, sizeof *r->state);
+	r->owner = xcalloc(n ? n : 1, sizeof *r->owner);
+	r->tried = xcalloc(n ? n : 1, sizeof *r->tried);
+	r->progress_at = now;
+}
+
+void
+rules_fetch_free(struct rules_fetch *r)
+{
+	free(r->state);
+	free(r->owner);
+	free(r->tried);
+	r->state = r->owner = NULL;
+	r->tried = NULL;
+}
+
+int
+rules_fetch_conn_add(struct rules_fetch *r)
+{
+	struct rules_fetch_conn	*fc;
+
+	if (r->nconns == FETCH_MAX_PEERS)
+		return -1;
+	fc = &r->conn[r->nconns];
+	memset(fc, 0, sizeof *fc);
+	fc->open = 1;
+	r->open++;
+	return r->nconns++;
+}
+
+/* Past the chunks connection c cannot ask for now: in flight or done,
+ * or lacked by its peer this round.  Only a chunk given back moves the
+ * cursor back (fetch_back), so the scans of a fetch are O(n) in all. */
+static size_t
+fetch_skip(struct rules_fetch *r, int c)
+{
+	struct rules_fetch_conn	*fc = &r->conn[c];
+
+	while (fc->cursor < r->n && (r->state[fc->cursor] != FETCH_PENDING ||
+	    (r->tried[fc->cursor] & (1ULL << c))))
+		fc->cursor++;
+	return fc->cursor;
+}
+
+ssize_t
+rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
+{
+	struct rules_fetch_conn	*fc = &r->conn[c];
+	size_t			 i;
+
+	if (!fc->open || now < fc->rest_until || fc->inflight >= FETCH_WINDOW)
+		return -1;
+	/* The first chunk in this host's order that is free and that
+	 * this peer has not lacked. */
+	if ((i = fetch_skip(r, c)) == r->n) {
+		/* Its peer lacked all we still miss: ask again later. */
+		if (r->remaining == r->inflight)
+			return -1;
+		for (i = 0; i < r->n; i++)
+			r->tried[i] &= ~(1ULL << c);
+		fc->cursor = 0;
+		fc->rest_until = now + FETCH_REST_MS * 1000000LL;
+		return -1;
+	}
+	r->state[i] = FETCH_INFLIGHT;
+	r->owner[i] = (uint8_t)c;
+	r->inflight++;
+	fc->inflight++;
+	return (ssize_t)i;
+}
+
+/* Chunk i goes back in the pool, lacked by c. */
+static void
+fetch_back(struct rules_fetch *r, int c, size_t i)
+{
+	int	j;
+
+	r->state[i] = FETCH_PENDING;
+	r->tried[i] |= 1ULL << c;
+	r->inflight--;
+	r->conn[c].inflight--;
+	for (j = 0; j < r->nconns; j++)
+		if (!(r->tried[i] & (1ULL << j)) && r->conn[j].cursor > i)
+			r->conn[j].cursor = i;
+}
+
+void
+rules_fetch_got(struct rules_fetch *r, int c, size_t i, int64_t now)
+{
+	r->state[i] = FETCH_DONE;
+	r->remaining--;
+	r->inflight--;
+	r->conn[c].inflight--;
+	r->conn[c].rest_until = 0;
+	r->progress_at = now;
+}
+
+void
+rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
+{
+	struct rules_fetch_conn	*fc = &r->conn[c];
+
+	fetch_back(r, c, i);
+	/* It is probably fetching the same file: ask it again soon. */
+	fc->rest_until = now + FETCH_REST_MS * 1000000LL;
+	r->lacked_at = now;
+}
+
+void
+rules_fetch_refused(struct rules_fetch *r, int c, size_t i)
+{
+	fetch_back(r, c, i);
+}
+
+void
+rules_fetch_closed(struct rules_fetch *r, int c)
+{
+	size_t	i;
+
+	if (!r->conn[c].open)
+		return;
+	r->conn[c].open = 0;
+	r->open--;
+	for (i = 0; i < r->n && r->conn[c].inflight > 0; i++)
+		if (r->state[i] == FETCH_INFLIGHT && r->owner[i] == c)
+			fetch_back(r, c, i);
+}
+
+enum fetch_verdict
+rules_fetch_check(struct rules_fetch *r, int64_t now)
+{
+	size_t	i;
+	int	c;
+
+	if (r->remaining == 0 || r->open == 0)
+		return FETCH_END;
+	/* Nobody can give us the rest: peers keep saying they lack it. */
+	if (now - r->progress_at > FETCH_STALL_MS * 1000000LL &&
+	    (r->inflight == 0 || r->lacked_at > r->progress_at))
+		return FETCH_END;
+	if (r->inflight > 0)
+		return FETCH_GO_ON;
+	for (c = 0; c < r->nconns; c++)
+		if (r->conn[c].open && fetch_skip(r, c) < r->n)
+			return FETCH_GO_ON;	/* someone to ask yet */
+	/* Every peer lacked every chunk still missing: a new round. */
+	for (i = 0; i < r->n; i++)
+		r->tried[i] = 0;
+	for (c = 0; c < r->nconns; c++)
+		r->conn[c].cursor = 0;
+	return FETCH_GO_ON;
+}
+

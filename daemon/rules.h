@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* A uniform random number below upper (randombytes_uniform, or the
  * simulation's seeded generator). */
@@ -151,5 +152,78 @@ int64_t	rules_claim_resend_ms(unsigned sent, int64_t wait_ms);
 /* When (ms after the first send) silent peers count as down, given the
  * slowest answer so far (ms after the first send). */
 int64_t	rules_claim_deadline_ms(int64_t wait_ms, int64_t slowest_ms);
+
+/*
+ * Fetching chunks (fetch.c; bench/simdist runs the same): which peers a
+ * fetch connects to, the order in which a host asks for chunks, which
+ * chunk goes to which connection and how many are in flight on one,
+ * how long a connection rests after its peer lacked a chunk, what a
+ * closed connection or a refused chunk gives back, and when the fetch
+ * is over.  The caller does the I/O and holds the hashes; chunks and
+ * connections are indices here.
+ */
+#define FETCH_WINDOW		8
+#define FETCH_MAX_PEERS		64	/* connections per fetch (tried bits) */
+#define FETCH_TICK_MS		20
+#define FETCH_STALL_MS		5000
+/* A connection whose peer lacked a chunk rests FETCH_REST_MS; one
+ * whose peer lacked every chunk still missing rests as long, and then
+ * asks for them all again (its peer is probably fetching the same file
+ * and has others by then).  Was: 10 ms doubling to 320 ms, and a peer
+ * asked again only once every peer lacked every chunk; bench/README has
+ * the figures before and after (issue 24). */
+#define FETCH_REST_MS		5
+
+enum { FETCH_PENDING, FETCH_INFLIGHT, FETCH_DONE };
+enum fetch_verdict { FETCH_GO_ON, FETCH_END };
+
+struct rules_fetch_conn {
+	int		 open;
+	int		 inflight;
+	int64_t		 rest_until;	/* ns */
+	size_t		 cursor;	/* chunks before it: not for us now */
+};
+
+struct rules_fetch {
+	size_t			 n;
+	size_t			 remaining;	/* not done */
+	size_t			 inflight;
+	uint8_t			*state;
+	uint8_t			*owner;		/* connection asked */
+	uint64_t		*tried;		/* connections that lacked it */
+	struct rules_fetch_conn	 conn[FETCH_MAX_PEERS];
+	int			 nconns;
+	int			 open;
+	int64_t			 progress_at;	/* ns, the last chunk */
+	int64_t			 lacked_at;	/* ns, the last NOCHUNK */
+};
+
+/* Which of n pull targets (mesh_targets' order) a fetch connects to:
+ * indices into out, at most FETCH_MAX_PEERS; returns how many. */
+size_t	rules_fetch_peers(size_t n, size_t *out, rules_rand);
+/* The order in which this host asks for n chunks: a permutation of
+ * 0..n-1 in order, its own for each host so that hosts fetching at
+ * once hold different chunks and serve each other. */
+void	rules_fetch_order(size_t n, size_t *order, rules_rand);
+void	rules_fetch_init(struct rules_fetch *, size_t n, int64_t now);
+void	rules_fetch_free(struct rules_fetch *);
+/* A new connection's index, or -1 when FETCH_MAX_PEERS are there. */
+int	rules_fetch_conn_add(struct rules_fetch *);
+/* The next chunk to ask connection c for (now in flight on it), or -1:
+ * its window is full, it rests, it is closed, or nothing is left for
+ * it. */
+ssize_t	rules_fetch_next(struct rules_fetch *, int c, int64_t now);
+void	rules_fetch_got(struct rules_fetch *, int c, size_t i, int64_t now);
+/* The peer said NOCHUNK: another connection gets the chunk, this one
+ * rests. */
+void	rules_fetch_lacked(struct rules_fetch *, int c, size_t i,
+	    int64_t now);
+/* The chunk came but was refused (hash, store). */
+void	rules_fetch_refused(struct rules_fetch *, int c, size_t i);
+void	rules_fetch_closed(struct rules_fetch *, int c);
+/* FETCH_END when all is here, no connection is left, or nothing came
+ * for FETCH_STALL_MS while nothing was in flight or peers said they
+ * lacked what we asked; may start a new round. */
+enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
 
 #endif

@@ -1,0 +1,541 @@
+/*
+ * bench/simdist: a file's chunks distributed to thousands of hosts in
+ * one process, on a virtual clock, each host running the daemon's own
+ * fetch decisions (daemon/rules.c rules_fetch_*: which peers, the chunk
+ * order, which chunk on which connection, FETCH_WINDOW in flight, the
+ * rest after a NOCHUNK, what a closed connection gives back, when a
+ * fetch is over).  What fetch.c and serve.c do with sockets is modelled
+ * here (doc/design.md, "The distribution model", says what is left out):
+ *
+ *   - every host has a full-duplex link of GBPS and a one-way latency
+ *     to the switch of 50-150 us (so 100-300 us host to host);
+ *   - a host's uplink sends one chunk at a time, in the order the
+ *     requests came (serve.c answers a GET_CHUNK at once, from any
+ *     connection); its downlink receives one at a time, in the order
+ *     the senders finished: a chunk of L bytes takes L / GBPS on each;
+ *   - chunks have the chunker's sizes: 64 KiB plus a geometric length
+ *     of mean 128 KiB (a cut where 17 bits of the gear hash are zero),
+ *     at most 1 MiB: 192 KiB on average, 5,600 for 1 GiB;
+ *   - the ci reaches host h after 0-15 ms (bench/sim prop: 99.9% of
+ *     10,000 hosts in 14 ms) and it starts its prefetch then, to the
+ *     peers it knows: each host has 8 random nets entries and hears
+ *     from those that have it in theirs (~16 peers, as sim prop finds),
+ *     in a random order; a connection is ready after 3 round trips
+ *     (TCP, the ISCT hello, the stream headers); a server holds at most
+ *     256 connections (NET_MAX_CONNS) and refuses the next;
+ *   - host 0 is the origin, holding the file; KEEPERS hosts are in
+ *     every host's nets and prefetch like any host (issue 23's cache
+ *     keepers are not built: this is what they would be without a rule
+ *     of their own);
+ *   - LEAVE percent of the hosts (never the origin) stop at LEAVE_AT
+ *     ms: their connections close, the peers see it after one latency.
+ *
+ *   simdist N MIB GBPS [KEEPERS [LEAVE [LEAVE_AT [SEED]]]]
+ * prints one line of JSON.  SIMDIST_COARSEN=K makes every chunk K
+ * times as long (K times fewer chunks and events): 10,000 hosts at
+ * full resolution take over ten minutes; bench/simdist.sh runs 1,000
+ * both ways to show what the coarsening changes.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules.h"
+
+#define CONNECT_RTTS	3
+#define NET_MAX_CONNS	256	/* net/net_int.h */
+#define HEAD_SPREAD_NS	15000000LL
+#define NETS		8
+
+enum { E_START, E_REQ, E_SENT, E_ARRIVE, E_NOCHUNK, E_CLOSE, E_TICK,
+    E_LEAVE };
+
+struct ev {
+	int64_t		t;
+	uint32_t	h;
+	uint32_t	i;	/* chunk, in h's plan */
+	uint8_t		c;	/* h's connection */
+	uint8_t		type;
+	uint8_t		gen;	/* h's fetch */
+};
+
+struct shost {
+	uint8_t			*have;		/* bit per chunk */
+	size_t			 nhave;
+	struct rules_fetch	 plan;
+	uint32_t		*order;		/* plan index -> chunk */
+	uint32_t		 speer[FETCH_MAX_PEERS];
+	int64_t			 ready[FETCH_MAX_PEERS];
+	uint8_t			 refused[FETCH_MAX_PEERS];
+	uint32_t		*peers;
+	uint32_t		 npeers, cap;
+	int			 nin;		/* connections served */
+	int64_t			 lat;		/* ns to the switch */
+	int64_t			 upfree, downfree;
+	int64_t			 done_at;
+	uint64_t		 sent;
+	uint8_t			 gen;
+	uint8_t			 fetching, gone, keeper;
+	uint32_t		 fetches;
+};
+
+static struct shost	*H;
+static uint32_t		 N, C, coarsen;
+static uint32_t		*clen;		/* chunk lengths */
+static double		 ns_per_byte;
+static struct ev	*heap;
+static size_t		 nheap, capheap;
+static int64_t		 now;
+static uint8_t		*injected;	/* sent by the origin once */
+static int64_t		 injected_at;	/* the last of them */
+static uint64_t		 nevents, nochunks, refusals, ended_short;
+
+static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd(uint32_t upper)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return upper ? (uint32_t)(rng % upper) : 0;
+}
+
+static void
+push(int64_t t, uint8_t type, uint32_t h, uint8_t c, uint32_t i)
+{
+	size_t	k;
+
+	if (nheap == capheap) {
+		capheap = capheap ? capheap * 2 : 1 << 16;
+		if ((heap = realloc(heap, capheap * sizeof *heap)) == NULL)
+			abort();
+	}
+	k = nheap++;
+	while (k > 0 && heap[(k - 1) / 2].t > t) {
+		heap[k] = heap[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	heap[k] = (struct ev){ t, h, i, c, type, H[h].gen };
+}
+
+static struct ev
+pop(void)
+{
+	struct ev	top = heap[0], last = heap[--nheap];
+	size_t		k = 0, c;
+
+	while ((c = 2 * k + 1) < nheap) {
+		if (c + 1 < nheap && heap[c + 1].t < heap[c].t)
+			c++;
+		if (heap[c].t >= last.t)
+			break;
+		heap[k] = heap[c];
+		k = c;
+	}
+	heap[k] = last;
+	return top;
+}
+
+static int64_t
+oneway(uint32_t a, uint32_t b)
+{
+	return H[a].lat + H[b].lat;
+}
+
+static int
+has(uint32_t h, uint32_t k)
+{
+	return H[h].have[k >> 3] & (1 << (k & 7));
+}
+
+static void
+peer_add(uint32_t h, uint32_t p)
+{
+	struct shost	*s = &H[h];
+	uint32_t	 i;
+
+	if (h == p)
+		return;
+	for (i = 0; i < s->npeers; i++)
+		if (s->peers[i] == p)
+			return;
+	if (s->npeers == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		if ((s->peers = realloc(s->peers, s->cap *
+		    sizeof *s->peers)) == NULL)
+			abort();
+	}
+	s->peers[s->npeers++] = p;
+}
+
+static void
+pump(uint32_t h, int c)
+{
+	struct shost	*s = &H[h];
+	ssize_t		 i;
+	int64_t		 at;
+
+	while ((i = rules_fetch_next(&s->plan, c, now)) != -1) {
+		/* Queued before the handshake, as net_conn_send does. */
+		at = now > s->ready[c] ? now : s->ready[c];
+		push(at + oneway(h, s->speer[c]), E_REQ, h, (uint8_t)c,
+		    (uint32_t)i);
+	}
+}
+
+static void
+pump_all(uint32_t h)
+{
+	int	c;
+
+	for (c = 0; c < H[h].plan.nconns; c++)
+		pump(h, c);
+}
+
+static void
+check(uint32_t h)
+{
+	struct shost	*s = &H[h];
+	int		 c;
+
+	if (!s->fetching || rules_fetch_check(&s->plan, now) != FETCH_END)
+		return;
+	s->fetching = 0;
+	for (c = 0; c < s->plan.nconns; c++)	/* net_conn_finish */
+		if (!s->refused[c])
+			H[s->speer[c]].nin--;
+	if (s->plan.remaining == 0)
+		s->done_at = now;
+	else
+		ended_short++;
+	rules_fetch_free(&s->plan);
+	free(s->order);
+	s->order = NULL;
+}
+
+static void
+on_start(uint32_t h)
+{
+	struct shost	*s = &H[h];
+	size_t		*tmp, *pick, n, i;
+	int		 c;
+
+	if (s->gone || s->fetching || s->nhave == C)
+		return;
+	s->gen++;
+	s->fetches++;
+	s->fetching = 1;
+	/* The chunks it lacks, in its own order (fetch_collect,
+	 * fetch_shuffle). */
+	tmp = calloc(C, sizeof *tmp);
+	s->order = calloc(C - s->nhave, sizeof *s->order);
+	rules_fetch_order(C - s->nhave, tmp, rnd);
+	{
+		uint32_t *lack = calloc(C - s->nhave, sizeof *lack), k, m = 0;
+		for (k = 0; k < C; k++)
+			if (!has(h, k))
+				lack[m++] = k;
+		for (i = 0; i < m; i++)
+			s->order[i] = lack[tmp[i]];
+		free(lack);
+	}
+	rules_fetch_init(&s->plan, C - s->nhave, now);
+	pick = calloc(s->npeers + 1, sizeof *pick);
+	n = rules_fetch_peers(s->npeers, pick, rnd);
+	for (i = 0; i < n; i++) {
+		uint32_t p = s->peers[pick[i]];
+		if ((c = rules_fetch_conn_add(&s->plan)) == -1)
+			break;
+		s->speer[c] = p;
+		s->refused[c] = 0;
+		s->ready[c] = now + CONNECT_RTTS * 2 * oneway(h, p);
+		if (H[p].gone || H[p].nin >= NET_MAX_CONNS) {
+			s->refused[c] = 1;
+			refusals += !H[p].gone;
+			push(s->ready[c], E_CLOSE, h, (uint8_t)c, 0);
+		} else
+			H[p].nin++;
+	}
+	free(pick);
+	free(tmp);
+	pump_all(h);
+	push(now + FETCH_TICK_MS * 1000000LL, E_TICK, h, 0, 0);
+	check(h);
+}
+
+static int
+stale(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+
+	return s->gone || !s->fetching || e->gen != s->gen ||
+	    !s->plan.conn[e->c].open;
+}
+
+static void
+on_req(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint32_t	 p, k;
+	int64_t		 t;
+
+	if (stale(e) || H[p = s->speer[e->c]].gone)
+		return;
+	k = s->order[e->i];
+	if (!has(p, k)) {
+		nochunks++;
+		push(now + oneway(p, e->h), E_NOCHUNK, e->h, e->c, e->i);
+		return;
+	}
+	t = (H[p].upfree > now ? H[p].upfree : now) +
+	    (int64_t)(clen[k] * ns_per_byte);
+	H[p].upfree = t;
+	H[p].sent += clen[k];
+	if (p == 0 && !injected[k]) {
+		injected[k] = 1;
+		injected_at = t;
+	}
+	push(t, E_SENT, e->h, e->c, e->i);
+}
+
+static void
+on_sent(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint32_t	 p = s->speer[e->c];
+	int64_t		 t, d;
+
+	if (stale(e) || H[p].gone)
+		return;
+	d = (int64_t)(clen[s->order[e->i]] * ns_per_byte);
+	t = now + oneway(p, e->h);
+	if (s->downfree + d > t)
+		t = s->downfree + d;
+	s->downfree = t;
+	push(t, E_ARRIVE, e->h, e->c, e->i);
+}
+
+static void
+on_arrive(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint32_t	 k;
+
+	if (stale(e))
+		return;
+	if (e->type == E_ARRIVE) {
+		k = s->order[e->i];
+		if (!has(e->h, k)) {
+			s->have[k >> 3] |= 1 << (k & 7);
+			s->nhave++;
+		}
+		rules_fetch_got(&s->plan, e->c, e->i, now);
+	} else
+		rules_fetch_lacked(&s->plan, e->c, e->i, now);
+	pump(e->h, e->c);
+	check(e->h);
+}
+
+static void
+on_close(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+
+	if (s->gone || !s->fetching || e->gen != s->gen)
+		return;
+	rules_fetch_closed(&s->plan, e->c);
+	pump_all(e->h);
+	check(e->h);
+}
+
+static void
+on_tick(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+
+	if (s->gone || !s->fetching || e->gen != s->gen)
+		return;
+	check(e->h);
+	if (!s->fetching)
+		return;
+	pump_all(e->h);
+	push(now + FETCH_TICK_MS * 1000000LL, E_TICK, e->h, 0, 0);
+}
+
+static void
+on_leave(uint32_t pct)
+{
+	uint32_t	h, c, left = 0, want = (uint32_t)((uint64_t)N * pct / 100);
+
+	while (left < want) {
+		h = 1 + rnd(N - 1);
+		if (H[h].gone)
+			continue;
+		H[h].gone = 1;
+		left++;
+	}
+	for (h = 0; h < N; h++) {
+		struct shost *s = &H[h];
+		if (s->gone || !s->fetching)
+			continue;
+		for (c = 0; c < (uint32_t)s->plan.nconns; c++)
+			if (H[s->speer[c]].gone && s->plan.conn[c].open)
+				push(now + oneway(h, s->speer[c]), E_CLOSE, h,
+				    (uint8_t)c, 0);
+	}
+}
+
+static uint32_t
+chunk_len(void)
+{
+	double	u = (rnd(1u << 30) + 1.0) / (1u << 30);
+	double	len = 64 * 1024 - log(u) * (1 << 17);
+
+	/* A cut where 17 bits are zero: geometric, mean 128 KiB. */
+	return len > 1024 * 1024 ? 1024 * 1024 : (uint32_t)len;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t	 keepers, leave, h, j, done = 0, left = 0;
+	uint64_t	 size, total = 0, peer_sent = 0;
+	double		 gbps, bound_s, pipe_s, hops = 0;
+	int64_t		 leave_at, *t, last = 0;
+	struct ev	 e;
+	struct timespec	 w0, w1;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: simdist HOSTS MIB GBPS [KEEPERS "
+		    "[LEAVE_PCT [LEAVE_AT_MS [SEED]]]]\n");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	N = (uint32_t)atoi(argv[1]);
+	size = (uint64_t)atoi(argv[2]) << 20;
+	gbps = atof(argv[3]);
+	keepers = argc > 4 ? (uint32_t)atoi(argv[4]) : 0;
+	leave = argc > 5 ? (uint32_t)atoi(argv[5]) : 0;
+	leave_at = (argc > 6 ? atoll(argv[6]) : 4000) * 1000000LL;
+	if (argc > 7)
+		rng ^= strtoull(argv[7], NULL, 10) * 0x2545F4914F6CDD1DULL;
+	ns_per_byte = 8.0 / gbps;
+	if (getenv("SIMDIST_COARSEN") != NULL)
+		coarsen = (uint32_t)atoi(getenv("SIMDIST_COARSEN"));
+	/* The file's chunks. */
+	for (C = 0; total < size; C++) {
+		if ((C & (C - 1)) == 0 &&
+		    (clen = realloc(clen, 2 * (C + 1) * sizeof *clen)) == NULL)
+			abort();
+		clen[C] = chunk_len() * (coarsen ? coarsen : 1);
+		if (total + clen[C] > size)
+			clen[C] = (uint32_t)(size - total);
+		total += clen[C];
+	}
+	H = calloc(N, sizeof *H);
+	injected = calloc(C, 1);
+	for (h = 0; h < N; h++) {
+		H[h].have = calloc((C + 7) / 8, 1);
+		H[h].lat = 50000 + rnd(100000);
+		H[h].keeper = h >= 1 && h <= keepers;
+	}
+	memset(H[0].have, 0xff, (C + 7) / 8);
+	H[0].nhave = C;
+	/* Peers: nets entries and those that have us in theirs, in the
+	 * order heard; keepers in everyone's nets. */
+	for (h = 0; h < N; h++) {
+		for (j = 0; j < NETS; j++) {
+			uint32_t p = rnd(N);
+			if (p == h)
+				continue;
+			peer_add(h, p);
+			peer_add(p, h);
+		}
+		for (j = 1; j <= keepers; j++) {
+			peer_add(h, j);
+			peer_add(j, h);
+		}
+	}
+	for (h = 0; h < N; h++) {	/* heard in random order */
+		uint32_t *p = H[h].peers, k, x;
+		for (j = H[h].npeers; j > 1; j--) {
+			k = rnd(j);
+			x = p[j - 1];
+			p[j - 1] = p[k];
+			p[k] = x;
+		}
+	}
+	for (h = 1; h < N; h++)
+		push(rnd((uint32_t)HEAD_SPREAD_NS), E_START, h, 0, 0);
+	if (leave)
+		push(leave_at, E_LEAVE, 0, 0, 0);
+	while (nheap > 0) {
+		e = pop();
+		now = e.t;
+		nevents++;
+		switch (e.type) {
+		case E_START: on_start(e.h); break;
+		case E_REQ: on_req(&e); break;
+		case E_SENT: on_sent(&e); break;
+		case E_ARRIVE:
+		case E_NOCHUNK: on_arrive(&e); break;
+		case E_CLOSE: on_close(&e); break;
+		case E_TICK: on_tick(&e); break;
+		case E_LEAVE: on_leave(leave); break;
+		}
+	}
+	t = calloc(N, sizeof *t);
+	for (h = 1; h < N; h++) {
+		if (H[h].gone)
+			continue;
+		left++;
+		if (H[h].nhave == C) {
+			t[done++] = H[h].done_at;
+			if (H[h].done_at > last)
+				last = H[h].done_at;
+		}
+		peer_sent += H[h].sent;
+	}
+	qsort(t, done, sizeof *t, cmp64);
+	for (j = 1; j < N; j *= 2)
+		hops++;
+	/* The bound: the file over the link, plus the pipeline: the ci's
+	 * spread, and a chunk's way down log2(N) hops of store and
+	 * forward (its time on a link and one latency each). */
+	pipe_s = HEAD_SPREAD_NS / 1e9 + hops * ((double)total / C *
+	    ns_per_byte + 200000) / 1e9;
+	bound_s = total * ns_per_byte / 1e9 + pipe_s;
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	printf("{\"experiment\": \"distribution\", \"hosts\": %u, "
+	    "\"mib\": %llu, \"gbps\": %.1f, \"keepers\": %u, "
+	    "\"leave_pct\": %u, \"coarsen\": %u, \"chunks\": %u, \"avg_chunk\": %llu, "
+	    "\"bound_s\": %.3f, \"pipeline_s\": %.3f, \"p50_s\": %.3f, "
+	    "\"all_s\": %.3f, \"injected_s\": %.3f, \"p1_s\": %.3f, \"vs_bound\": %.2f, \"remaining_hosts\": %u, "
+	    "\"completed\": %u, \"origin_sent_x\": %.2f, "
+	    "\"peers_sent_x\": %.1f, \"nochunks_per_host\": %.0f, "
+	    "\"refused_conns\": %llu, \"fetches_ended_short\": %llu, "
+	    "\"events\": %llu, \"wall_s\": %.1f}\n",
+	    N, (unsigned long long)(size >> 20), gbps, keepers, leave,
+	    coarsen ? coarsen : 1, C,
+	    (unsigned long long)(total / C), bound_s, pipe_s,
+	    done ? t[done / 2] / 1e9 : -1.0,
+	    done == left ? last / 1e9 : -1.0, injected_at / 1e9,
+	    done ? t[done / 100] / 1e9 : -1.0, done == left ?
+	    last / 1e9 / bound_s : -1.0, left, done,
+	    (double)H[0].sent / total, (double)peer_sent / total,
+	    (double)nochunks / N, (unsigned long long)refusals,
+	    (unsigned long long)ended_short, (unsigned long long)nevents,
+	    (w1.tv_sec - w0.tv_sec) + (w1.tv_nsec - w0.tv_nsec) / 1e9);
+	return done == left ? 0 : 1;
+}
