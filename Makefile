@@ -82,7 +82,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
 	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
-	     daemon/stmtd.c daemon/pins.c $(VERB_SRC)
+	     daemon/stmtd.c daemon/pins.c daemon/waves.c \
+	     daemon/upwaves.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
@@ -95,7 +96,7 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
-	     test_session test_stmt
+	     test_session test_stmt test_waves
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
@@ -161,6 +162,7 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
+$(BUILD)/t/unit/test_waves: $(BUILD)/daemon/waves.o
 # test_verbs checks the daemon's verb table against lib/verbs.c: it links
 # every daemon object but main's.
 VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))

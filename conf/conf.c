@@ -117,6 +117,61 @@ load_domain(struct conf *c, char **cause)
 	return 0;
 }
 
+/* IS_WAVES, IS_WAVE, IS_WAVE_MIN (issue 25; main.cf(5)). */
+static int
+waves_conf(struct conf *c, char **cause)
+{
+	const char	*v = env_get(&c->env, "IS_WAVES"), *min;
+	char		*s, *w, *p, *end;
+	size_t		 i;
+	long		 n;
+
+	if (v != NULL) {
+		s = p = xstrdup(v);
+		while ((w = strsep(&p, " \t,")) != NULL) {
+			if (*w == '\0')
+				continue;
+			for (i = 0; i < c->nwaves; i++)
+				if (strcmp(c->waves[i], w) == 0)
+					break;
+			if (!name_valid(w) || strlen(w) > 64 ||
+			    i < c->nwaves || c->nwaves == 16) {
+				set_cause(cause, "IS_WAVES: '%s' is not a "
+				    "valid wave name, is named twice or is "
+				    "beyond 16 waves", w);
+				free(s);
+				return -1;
+			}
+			c->waves = xreallocarray(c->waves, c->nwaves + 1,
+			    sizeof *c->waves);
+			c->waves[c->nwaves++] = xstrdup(w);
+		}
+		free(s);
+	}
+	if ((v = env_get(&c->env, "IS_WAVE")) != NULL && *v != '\0') {
+		for (i = 0; i < c->nwaves; i++)
+			if (strcmp(c->waves[i], v) == 0)
+				break;
+		if (!name_valid(v) || (c->nwaves > 0 && i == c->nwaves))
+			return set_cause(cause, "IS_WAVE: '%s' is not one of "
+			    "IS_WAVES", v);
+		c->wave = xstrdup(v);
+	}
+	c->wave_min = 1;
+	if ((min = env_get(&c->env, "IS_WAVE_MIN")) == NULL || *min == '\0')
+		return 0;
+	n = strtol(min, &end, 10);
+	c->wave_min_pct = *end == '%';
+	if (end == min || (c->wave_min_pct && end[1] != '\0') ||
+	    (!c->wave_min_pct && *end != '\0') || n < 1 ||
+	    n > (c->wave_min_pct ? 100 : 100000))
+		return set_cause(cause, "IS_WAVE_MIN: '%s' is neither a number "
+		    "of hosts (1 or more) nor a percentage (1%% to 100%%)",
+		    min);
+	c->wave_min = (int)n;
+	return 0;
+}
+
 static int
 derive(struct conf *c, char **cause)
 {
@@ -149,6 +204,8 @@ derive(struct conf *c, char **cause)
 	    "a number of seconds", &c->exec_timeout, cause) == -1 ||
 	    env_int(&c->env, "IS_EXEC_GRACE", IS_EXEC_GRACE_DEFAULT, 0,
 	    86400, "a number of seconds", &c->exec_grace, cause) == -1)
+		return -1;
+	if (waves_conf(c, cause) == -1)
 		return -1;
 	return load_domain(c, cause);
 }
@@ -204,6 +261,10 @@ conf_free(struct conf *c)
 	free(c->nets);
 	free(c->reboot_cmd);
 	free(c->bind);
+	for (size_t i = 0; i < c->nwaves; i++)
+		free(c->waves[i]);
+	free(c->waves);
+	free(c->wave);
 	env_free(&c->env);
 	memset(c, 0, sizeof *c);
 }

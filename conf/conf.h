@@ -107,6 +107,15 @@ struct conf {
 	int		 nobroadcast;
 	int		 exec_timeout;	/* s an up's exec may run; 0: no limit */
 	int		 exec_grace;	/* s from SIGTERM to SIGKILL */
+	/* Canary waves (issue 25): IS_WAVES, the ordered wave names;
+	 * IS_WAVE, this host's (NULL: the last); IS_WAVE_MIN, the hosts of
+	 * each earlier wave that must have applied a transaction (a
+	 * count, or a percentage if wave_min_pct). */
+	char		**waves;
+	size_t		  nwaves;
+	char		 *wave;
+	int		  wave_min;
+	int		  wave_min_pct;
 	struct conf_env	 env;		/* IS_* and main.cf variables */
 };
 /* Load from the environment and main.cf (maincf may be NULL: default). */

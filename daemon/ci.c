@@ -49,6 +49,13 @@ ci_build(struct client *c, struct entry *wip, size_t n,
 			/* After the execs ran: what verify compares
 			 * targets with. */
 			disk_record(c, wip, n, &es[i].payload);
+			/* The origin's waves: every host gates this
+			 * transaction by the same list. */
+			if (d->conf.nwaves > 0) {
+				struct ci_waves w = { d->conf.waves,
+				    d->conf.nwaves };
+				ci_waves_encode(&w, &es[i].payload);
+			}
 		}
 		es[i].seq = h->seq + 1 + i;
 		memcpy(es[i].parent, i ? es[i - 1].id : h->id, HASH_LEN);

@@ -63,6 +63,8 @@ const char http_dashboard[] =
 "x.direct!==false&&!x.receipt?'no receipt yet':x.lag?"
 "'behind by '+x.lag:'up to date';\n"
 "  if(x.key_refused)st+=', KEY REFUSED';\n"
+"  if(x.waiting)st='WAITING at '+x.waiting+(x.self&&s.last_up&&s.last_up.why?"
+"': '+s.last_up.why:'');if(x.wave)st+=' (wave '+x.wave+')';\n"
 "  if(x.direct===false){row(tb,[x.host,'-','-','learned of, at '+"
 "x.address,Math.round(x.last_seen_s)+' s ago (learned)'],'learned');"
 "return}\n"

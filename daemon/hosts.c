@@ -45,6 +45,8 @@ struct host_row {
 	uint64_t	 diverged;	/* it applied a losing side from */
 	char		 kept_as[256];	/* the copy keeping that side */
 	char		 fork_ours[16], fork_theirs[16];
+	const char	*wave;		/* its canary wave, "" if none */
+	uint64_t	 waiting;	/* this host's up waits there */
 };
 
 /* The fork of the row's branch, as this host recorded it: both heads
@@ -103,9 +105,11 @@ host_json(struct buf *b, const struct host_row *r)
 		buf_printf(b, "}}");
 	}
 	b->len--;
-	buf_printf(b, ",\"receipt\":%s,\"key_refused\":%llu}",
+	buf_printf(b, ",\"receipt\":%s,\"key_refused\":%llu,\"wave\":",
 	    r->unverified ? "false" : "true",
 	    (unsigned long long)r->key_refused);
+	buf_add_json(b, r->wave != NULL ? r->wave : "");
+	buf_printf(b, ",\"waiting\":%llu}", (unsigned long long)r->waiting);
 }
 
 /* --verify: the statement the row rests on and whether it verifies
@@ -177,6 +181,9 @@ host_line(struct buf *b, const struct host_row *r)
 		snprintf(state, sizeof state, "DIVERGED at %llu-%llu",
 		    (unsigned long long)r->diverged,
 		    (unsigned long long)r->applied);
+	else if (r->self && r->waiting != 0)
+		snprintf(state, sizeof state, "WAITING at %llu",
+		    (unsigned long long)r->waiting);
 	else if (r->self)
 		snprintf(state, sizeof state, "%s", r->applied < r->head ?
 		    "behind" : "up to date");
@@ -191,8 +198,9 @@ host_line(struct buf *b, const struct host_row *r)
 	else
 		snprintf(state, sizeof state, "up to date");
 	n = strlen(state);
-	snprintf(state + n, sizeof state - n, "%s%s", skipped,
-	    r->key_refused ? ", KEY REFUSED" : "");
+	snprintf(state + n, sizeof state - n, "%s%s%s%s", skipped,
+	    r->key_refused ? ", KEY REFUSED" : "", r->wave != NULL &&
+	    *r->wave != '\0' ? ", wave " : "", r->wave != NULL ? r->wave : "");
 	if (r->self) {
 		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
 		    r->branch, (unsigned long long)r->applied,
@@ -256,8 +264,12 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 			r->failed_seq = u.seq;
 			r->failed_status = (uint32_t)u.status;
 		}
+		if (strcmp(u.result, "waiting") == 0 ||
+		    strcmp(u.result, "held") == 0)
+			r->waiting = u.seq;
 		free(u.output);
 	}
+	r->wave = upwaves_mine(d);
 	r->host = d->conf.hostname;
 	r->branch = d->branch;
 	r->head = h.seq;
@@ -306,6 +318,7 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 		r->failed_seq = sh->rc.failed_seq;
 		r->failed_status = sh->rc.failed_status;
 		r->skipped = sh->rc.skipped;
+		r->wave = sh->rc.wave;
 	}
 	if (journal_head(d->journal, r->branch, &h, cause) == -1)
 		return -1;

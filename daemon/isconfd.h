@@ -553,6 +553,17 @@ int	up_info(struct isconfd *, long long *since, uint64_t *seq,
 	    uint64_t *head, int *waiting);
 /* isconfd stops: 1 while the up's exec is being ended, else 0. */
 int	up_stop(struct isconfd *);
+/* upwaves.c: this host's wave ("" if none is declared); whether up may
+ * start the transaction lock opens: 0 go, 1 wait (why, caller-freed;
+ * with asked, the hosts asked for newer receipts), -1 and cause. */
+#define UPWAVES_ASK_MS	2000	/* the asked hosts' time to answer */
+const char *upwaves_mine(struct isconfd *);
+/* status: this host's wave and the list it is in (a member ending in
+ * ',' for json). */
+void	upwaves_status(struct isconfd *, struct buf *, int json);
+int	upwaves_check(struct isconfd *, const char *branch,
+	    const struct entry *lock, size_t *asked, char **why,
+	    char **cause);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
 /* install.c: put a snapped file, directory or link in place; at

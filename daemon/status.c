@@ -66,6 +66,33 @@ status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 	return 0;
 }
 
+/* Why the last up waits (a canary wave, a hold: issue 25). */
+static int
+status_why(struct isconfd *d, struct buf *b, int json, char **cause)
+{
+	char	*why = NULL;
+	int	 r;
+
+	if ((r = journal_state_get(d->journal, "last_up_why", &why,
+	    cause)) == -1)
+		return -1;
+	if (json) {
+		b->len--;
+		buf_printf(b, ",\"why\":");
+		if (r == 1)
+			buf_add_json(b, why);
+		else
+			buf_printf(b, "null");
+		buf_add_u8(b, '}');
+	} else if (r == 1) {
+		buf_printf(b, "          ");
+		buf_add_esc(b, why);
+		buf_add_u8(b, '\n');
+	}
+	free(why);
+	return 0;
+}
+
 static int
 status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 {
@@ -109,7 +136,7 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		    u.result, u.seq);
 	free(detail);
 	free(u.output);
-	return 0;
+	return status_why(d, b, json, cause);
 }
 
 /* The up running and its exec, or an earlier run's exec still alive. */
@@ -410,6 +437,7 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 	if (status_skipped(d, &b, json, cause) == -1 ||
 	    status_lock(d, &b, json, cause) == -1)
 		goto fail;
+	upwaves_status(d, &b, json);
 	status_up(d, &b, json);
 	if (status_mesh(d, &b, json, cause) == -1 ||
 	    status_staged(d, &b, json, cause) == -1)

@@ -302,7 +302,7 @@ own_position(struct isconfd *d, struct stmt_receipt *rc, char **cause)
 	rc->skipped = (uint32_t)k.n;
 	skips_free(&k);
 	rc->branch = xstrdup(d->branch);
-	rc->wave = xstrdup("");
+	rc->wave = xstrdup(upwaves_mine(d));
 	if (rc->applied == 0)
 		return 0;
 	if ((r = journal_get(d->journal, d->branch, rc->applied, &e,
@@ -324,7 +324,9 @@ same_position(const struct stmt_receipt *a, const struct stmt_receipt *b)
 	    strcmp(a->branch, b->branch) == 0 && a->applied == b->applied &&
 	    memcmp(a->applied_id, b->applied_id, sizeof a->applied_id) == 0 &&
 	    a->failed_seq == b->failed_seq &&
-	    a->failed_status == b->failed_status && a->skipped == b->skipped;
+	    a->failed_status == b->failed_status && a->skipped == b->skipped &&
+	    (a->wave == NULL || b->wave == NULL ||
+	    strcmp(a->wave, b->wave) == 0);
 }
 
 int
@@ -530,10 +532,8 @@ stmtd_dgram(struct isconfd *d, const struct net_dgram *g)
 		stmt_want_recv(d, g);
 }
 
-/* Ask the host at to for its receipt newer than the one held: 1, or 0
- * if asked less than a second ago. */
-static int
-want_send(struct isconfd *d, struct stmt_host *h,
+int
+stmtd_want(struct isconfd *d, struct stmt_host *h,
     const struct sockaddr_in *to)
 {
 	struct stmt_want	 w;
@@ -577,7 +577,7 @@ stmtd_hello(struct isconfd *d, const struct peer *p)
 	said.failed_status = p->failed_status;
 	said.skipped = p->skipped;
 	if (h->raw == NULL || h->ask || !same_position(&said, &h->rc))
-		h->ask = !want_send(d, h, &p->addr);
+		h->ask = !stmtd_want(d, h, &p->addr);
 }
 
 /* Its session is new to us, but ours may be new to it too: a want sent

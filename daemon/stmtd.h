@@ -12,6 +12,7 @@
 struct isconfd;
 struct peer;
 struct net_dgram;
+struct sockaddr_in;
 
 /* What became of statements (isconf_statements_total). */
 enum stmt_count {
@@ -57,6 +58,10 @@ int	 stmtd_own(struct isconfd *, const struct stmt **, char **cause);
  * 0 with why. */
 int	 stmtd_check(struct isconfd *, const struct stmt_host *,
 	    const struct stmt *, const char **why);
+/* Ask the host at to for h's receipt newer than the one held: 1, or 0
+ * if asked less than a second ago. */
+int	 stmtd_want(struct isconfd *, struct stmt_host *h,
+	    const struct sockaddr_in *to);
 /* Forget issuer's pinned key and its statements: 1, 0 if none was
  * pinned, -1. */
 int	 stmtd_unpin(struct isconfd *, const char *issuer, char **cause);

@@ -46,6 +46,9 @@ struct up_job {
 	int		 adopt;		/* up --adopt */
 	struct skips	 skips;		/* checked-in skips after next */
 	int		 skipped;	/* entries skipped this run */
+	int		 no_waves;	/* up --no-waves */
+	uint64_t	 asked_at;	/* receipts asked for at this lock */
+	struct event	*gate_timer;	/* ... their answers awaited */
 };
 
 static void	up_step(struct up_job *);
@@ -78,6 +81,8 @@ up_end(struct up_job *job, int code)
 {
 	if (job->timer != NULL)
 		event_free(job->timer);
+	if (job->gate_timer != NULL)
+		event_free(job->gate_timer);
 	if (job->c->d->up == job)
 		job->c->d->up = NULL;
 	entry_free(&job->cur);
@@ -417,6 +422,77 @@ skipped_note(const struct up_job *job)
 	return note;
 }
 
+/* Stop before the transaction at the current entry, waiting (why):
+ * not a failure; status says why until the next up. */
+static void
+up_wait(struct up_job *job, const char *why, int code)
+{
+	struct isconfd	*d = job->c->d;
+
+	client_err(job->c, "%s", why);
+	client_hint(job->c, "up stops before entry %llu and applies nothing "
+	    "of that transaction; run 'isconf up' again later%s",
+	    (unsigned long long)job->cur.seq, code == EXIT_WAVE_WAIT ?
+	    ", or 'isconf up --no-waves' to apply it regardless" :
+	    " ('isconf release' ends the hold)");
+	log_info("up on %s waits before entry %llu: %s", job->branch,
+	    (unsigned long long)job->cur.seq, why);
+	up_record(job, code == EXIT_WAVE_WAIT ? "waiting" : "held", 0);
+	journal_state_set(d->journal, "last_up_why", why, NULL);
+	up_end(job, code);
+}
+
+static void
+up_gate_again(evutil_socket_t fd, short events, void *arg)
+{
+	struct up_job	*job = arg;
+
+	(void)fd;
+	(void)events;
+	event_free(job->gate_timer);
+	job->gate_timer = NULL;
+	up_step(job);
+}
+
+/*
+ * Before a transaction: 0 go on; 1 the job waits or ended.  When the
+ * waves hold it back, the hosts that could let it through are asked
+ * for newer receipts first, and the verdict taken again once they had
+ * UPWAVES_ASK_MS to answer.
+ */
+static int
+up_gate(struct up_job *job)
+{
+	struct isconfd	*d = job->c->d;
+	struct timeval	 tv = { UPWAVES_ASK_MS / 1000,
+			    (UPWAVES_ASK_MS % 1000) * 1000 };
+	char		*why = NULL, *cause = NULL;
+	size_t		 asked = 0;
+	int		 first = job->asked_at != job->cur.seq;
+
+	if (job->cur.kind != ENTRY_LOCK || job->no_waves)
+		return 0;
+	switch (upwaves_check(d, job->branch, &job->cur, first ? &asked :
+	    NULL, &why, &cause)) {
+	case -1:
+		up_fail(job, 1, "entry %llu (%s%s): cannot tell whether the "
+		    "earlier waves applied it: %s", cause);
+		free(cause);
+		return 1;
+	case 0:
+		return 0;
+	}
+	if (first && asked > 0) {
+		job->asked_at = job->cur.seq;
+		entry_free(&job->cur);
+		job->gate_timer = evtimer_new(d->base, up_gate_again, job);
+		evtimer_add(job->gate_timer, &tv);
+	} else
+		up_wait(job, why, EXIT_WAVE_WAIT);
+	free(why);
+	return 1;
+}
+
 /* Apply entries until one has to wait for a child, or the end. */
 static void
 up_step(struct up_job *job)
@@ -458,6 +534,8 @@ up_step(struct up_job *job)
 			return;
 		if (r == 1)
 			continue;
+		if (up_gate(job) == 1)
+			return;
 		CRASH_POINT("up-before-apply");
 		job->started = now_ns();
 		detail = up_detail(job);
@@ -641,6 +719,7 @@ up_begin(struct isconfd *d, void *arg, int fetched)
 	    (unsigned long long)applied + 1);
 	journal_state_set(d->journal, "last_up_start", v, NULL);
 	journal_state_set(d->journal, "last_up_output", NULL, NULL);
+	journal_state_set(d->journal, "last_up_why", NULL, NULL);
 	free(v);
 	if (up_wait_earlier(d, job) == 0)
 		up_step(job);
@@ -826,8 +905,9 @@ verb_up(struct client *c)
 		up_dry_run(c);
 		return;
 	}
-	if (c->req.argc == 2 && strcmp(c->req.argv[1], "--adopt") != 0) {
-		client_err(c, "usage: isconf up [-n | --adopt]");
+	if (c->req.argc == 2 && strcmp(c->req.argv[1], "--adopt") != 0 &&
+	    strcmp(c->req.argv[1], "--no-waves") != 0) {
+		client_err(c, "usage: isconf up [-n | --adopt | --no-waves]");
 		client_exit(c, EXIT_USAGE);
 		return;
 	}
@@ -836,7 +916,9 @@ verb_up(struct client *c)
 	job = xcalloc(1, sizeof *job);
 	job->c = c;
 	job->branch = xstrdup(d->branch);
-	job->adopt = c->req.argc == 2;
+	job->adopt = c->req.argc == 2 &&
+	    strcmp(c->req.argv[1], "--adopt") == 0;
+	job->no_waves = c->req.argc == 2 && !job->adopt;
 	job->since = now_ns() / 1000000000;
 	d->up = job;
 	if (d->net != NULL && d->npeers + d->nstatics > 0)
@@ -878,6 +960,12 @@ up_stop(struct isconfd *d)
 			child_kill(d, job->pid, d->conf.exec_grace);
 		}
 		return 1;
+	}
+	if (job->gate_timer != NULL) {
+		client_err(job->c, "isconfd is stopping; up ends before entry "
+		    "%llu", (unsigned long long)job->next);
+		up_end(job, 1);
+		return 0;
 	}
 	if (job->waiting) {
 		upexec_wait(d, NULL, NULL, NULL);

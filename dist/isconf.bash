@@ -85,7 +85,7 @@ _isconf()
 	migrate|resolve)
 		[ "$nargs" -eq 0 ] && words=$(_isconf_branches "$cmd" "$conf") ;;
 	lock)	[ "$nargs" -eq 0 ] && words="--skip" ;;
-	up)	words="-n --adopt" ;;
+	up)	words="-n --adopt --no-waves" ;;
 	branches|hosts|key|report|status|verify)
 		words="--json" ;;
 	esac

@@ -335,6 +335,8 @@ disk_seeds(struct buf *b)
 	struct disk_path	p[3];
 	struct disk_info	k = { p, 3 };
 	struct sig_info		g;
+	char			*names[] = { "canary", "early", "rest" };
+	struct ci_waves		w = { names, 3 };
 
 	memset(p, 0, sizeof p);
 	p[0].path = "/tmp/app.conf";
@@ -357,6 +359,15 @@ disk_seeds(struct buf *b)
 	disk_encode(&k, b);
 	seed("sig", "ci-disk", b);
 	entry_seed("ci-disk", ENTRY_CI, b, NULL);
+	/* The origin's waves after the disk record, and alone. */
+	ci_waves_encode(&w, b);
+	seed("sig", "ci-disk-waves", b);
+	entry_seed("ci-disk-waves", ENTRY_CI, b, NULL);
+	buf_reset(b);
+	sig_encode(&g, b);
+	ci_waves_encode(&w, b);
+	seed("sig", "ci-waves", b);
+	entry_seed("ci-waves", ENTRY_CI, b, NULL);
 	buf_reset(b);
 }
 

@@ -67,29 +67,39 @@ disk_decode_path(struct rd *r, struct disk_path *p)
 }
 
 int
-disk_decode(const uint8_t *p, size_t len, struct disk_info *k)
+disk_decode_rd(struct rd *r, struct disk_info *k)
 {
-	struct rd	r;
 	size_t		i, n;
 
 	memset(k, 0, sizeof *k);
-	rd_init(&r, p, len);
-	n = rd_u32(&r);
-	if (r.err || n == 0 || n > DISK_MAX_PATHS ||
-	    n > (r.len - r.off) / DISK_MIN_RECORD)
+	n = rd_u32(r);
+	if (r->err || n == 0 || n > DISK_MAX_PATHS ||
+	    n > (r->len - r->off) / DISK_MIN_RECORD)
 		return -1;
 	k->v = xcalloc(n, sizeof *k->v);
 	for (i = 0; i < n; i++) {
 		k->n = i + 1;	/* frees what was decoded so far */
-		if (disk_decode_path(&r, &k->v[i]) == -1)
-			goto bad;
+		if (disk_decode_path(r, &k->v[i]) == -1) {
+			disk_info_free(k);
+			return -1;
+		}
 	}
-	if (rd_done(&r) == -1)
-		goto bad;
 	return 0;
-bad:
-	disk_info_free(k);
-	return -1;
+}
+
+int
+disk_decode(const uint8_t *p, size_t len, struct disk_info *k)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	if (disk_decode_rd(&r, k) == -1)
+		return -1;
+	if (rd_done(&r) == -1) {
+		disk_info_free(k);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -217,8 +217,28 @@ struct disk_info {
 };
 void	disk_encode(const struct disk_info *, struct buf *);
 int	disk_decode(const uint8_t *, size_t, struct disk_info *);
+/* The same from r, leaving what follows the records unread. */
+int	disk_decode_rd(struct rd *, struct disk_info *);
 int	ci_disk_decode(const struct buf *, struct disk_info *);
 void	disk_info_free(struct disk_info *);
+/*
+ * The origin's IS_WAVES at ci (issue 25): after the disk record, or
+ * after the signer's key if there is none, a tag no disk record starts
+ * with (its count is at most DISK_MAX_PATHS), then u8 count (1 to
+ * CI_WAVES_MAX) and each wave's name (a valid name, at most 64 bytes,
+ * no two the same).  ci_waves_decode: 1 and the list; 0 if the ci has
+ * none (older, or checked in without IS_WAVES); -1 malformed.  Fills a
+ * zeroed struct, freed with ci_waves_free (nothing to free on -1).
+ */
+#define CI_WAVES_TAG	0xffffff57u
+#define CI_WAVES_MAX	16
+struct ci_waves {
+	char	**names;
+	size_t	  n;
+};
+void	ci_waves_encode(const struct ci_waves *, struct buf *);
+int	ci_waves_decode(const struct buf *, struct ci_waves *);
+void	ci_waves_free(struct ci_waves *);
 /* 1 if p is absolute and holds no ".." component (payload.c). */
 int	journal_path_safe(const char *p);
 /* One line describing an entry's path or command, for log and status:

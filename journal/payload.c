@@ -266,6 +266,8 @@ exec_info_free(struct exec_info *x)
 	memset(x, 0, sizeof *x);
 }
 
+static int	waves_decode_rd(struct rd *, struct ci_waves *);
+
 void
 sig_encode(const struct sig_info *s, struct buf *b)
 {
@@ -273,23 +275,57 @@ sig_encode(const struct sig_info *s, struct buf *b)
 	buf_add_str(b, s->parent_branch);
 }
 
+/*
+ * What may follow a ci's signer key (and empty parent branch): its disk
+ * record, then its waves, each optional (journal.h).  k and w may be
+ * NULL; what they receive is theirs to free.  0, or -1 malformed with
+ * nothing left to free.
+ */
+static int
+ci_tail_decode(struct rd *r, struct disk_info *k, struct ci_waves *w)
+{
+	struct disk_info	kk;
+	struct ci_waves		ww;
+	struct rd		peek;
+
+	memset(&kk, 0, sizeof kk);
+	memset(&ww, 0, sizeof ww);
+	peek = *r;
+	if (r->off < r->len && rd_u32(&peek) != CI_WAVES_TAG &&
+	    disk_decode_rd(r, &kk) == -1)
+		return -1;
+	if (r->off < r->len && waves_decode_rd(r, &ww) == -1) {
+		disk_info_free(&kk);
+		return -1;
+	}
+	if (rd_done(r) == -1) {
+		disk_info_free(&kk);
+		ci_waves_free(&ww);
+		return -1;
+	}
+	if (k != NULL)
+		*k = kk;
+	else
+		disk_info_free(&kk);
+	if (w != NULL)
+		*w = ww;
+	else
+		ci_waves_free(&ww);
+	return 0;
+}
+
 int
 sig_decode(const struct buf *b, struct sig_info *s)
 {
 	struct rd		r;
-	struct disk_info	k;
 
 	memset(s, 0, sizeof *s);
 	rd_init(&r, b->data, b->len);
 	rd_bytes(&r, s->pubkey, PUBKEY_LEN);
 	s->parent_branch = rd_str(&r, 255);
-	/* A ci's record of the origin's disk may follow (disk.c). */
-	if (!r.err && r.off < r.len && *s->parent_branch == '\0' &&
-	    disk_decode(r.p + r.off, r.len - r.off, &k) == 0) {
-		disk_info_free(&k);
-		r.off = r.len;
-	}
-	if (rd_done(&r) == -1) {
+	/* A ci's disk record and waves may follow (ci_tail_decode). */
+	if (r.err || (r.off < r.len && *s->parent_branch != '\0') ||
+	    ci_tail_decode(&r, NULL, NULL) == -1) {
 		free(s->parent_branch);
 		s->parent_branch = NULL;
 		return -1;
@@ -297,23 +333,90 @@ sig_decode(const struct buf *b, struct sig_info *s)
 	return 0;
 }
 
-int
-ci_disk_decode(const struct buf *b, struct disk_info *k)
+/* Past a ci payload's key and parent: 0, or -1 if they do not read. */
+static int
+ci_tail_start(const struct buf *b, struct rd *r)
 {
-	struct rd	 r;
 	uint8_t		 pubkey[PUBKEY_LEN];
 	char		*parent;
 
-	memset(k, 0, sizeof *k);
-	rd_init(&r, b->data, b->len);
-	rd_bytes(&r, pubkey, PUBKEY_LEN);
-	parent = rd_str(&r, 255);
+	rd_init(r, b->data, b->len);
+	rd_bytes(r, pubkey, PUBKEY_LEN);
+	parent = rd_str(r, 255);
 	free(parent);
-	if (r.err)
+	return r->err ? -1 : 0;
+}
+
+int
+ci_disk_decode(const struct buf *b, struct disk_info *k)
+{
+	struct rd	r;
+
+	memset(k, 0, sizeof *k);
+	if (ci_tail_start(b, &r) == -1 || ci_tail_decode(&r, k, NULL) == -1)
 		return -1;
-	if (r.off == r.len)
-		return 0;
-	return disk_decode(r.p + r.off, r.len - r.off, k) == 0 ? 1 : -1;
+	return k->n > 0 ? 1 : 0;
+}
+
+int
+ci_waves_decode(const struct buf *b, struct ci_waves *w)
+{
+	struct rd	r;
+
+	memset(w, 0, sizeof *w);
+	if (ci_tail_start(b, &r) == -1 || ci_tail_decode(&r, NULL, w) == -1)
+		return -1;
+	return w->n > 0 ? 1 : 0;
+}
+
+void
+ci_waves_encode(const struct ci_waves *w, struct buf *b)
+{
+	size_t	i;
+
+	buf_add_u32(b, CI_WAVES_TAG);
+	buf_add_u8(b, (uint8_t)w->n);
+	for (i = 0; i < w->n; i++)
+		buf_add_str(b, w->names[i]);
+}
+
+/* The waves record at r (its tag first): 0, or -1 with nothing to free. */
+static int
+waves_decode_rd(struct rd *r, struct ci_waves *w)
+{
+	size_t	i, j, n;
+
+	memset(w, 0, sizeof *w);
+	if (rd_u32(r) != CI_WAVES_TAG)
+		return -1;
+	n = rd_u8(r);
+	if (r->err || n == 0 || n > CI_WAVES_MAX)
+		return -1;
+	w->names = xcalloc(n, sizeof *w->names);
+	for (i = 0; i < n; i++) {
+		w->n = i + 1;
+		w->names[i] = rd_str(r, 64);
+		if (r->err || !name_valid(w->names[i]))
+			goto bad;
+		for (j = 0; j < i; j++)
+			if (strcmp(w->names[j], w->names[i]) == 0)
+				goto bad;
+	}
+	return 0;
+bad:
+	ci_waves_free(w);
+	return -1;
+}
+
+void
+ci_waves_free(struct ci_waves *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->names[i]);
+	free(w->names);
+	memset(w, 0, sizeof *w);
 }
 
 void

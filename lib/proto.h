@@ -34,6 +34,10 @@ enum ctl_type {
 #define EXIT_LOCKED		220	/* branch locked by someone else */
 #define EXIT_NOT_LOCKED		221	/* snap/exec/reboot/ci without lock */
 #define EXIT_NO_MESSAGE		222	/* lock without a message */
+/* up stopped before a transaction, waiting (issue 25): for the hosts
+ * of an earlier canary wave, or by a fleet-wide hold. */
+#define EXIT_WAVE_WAIT		223
+#define EXIT_HELD		224
 #define EXIT_USAGE		22
 #define EXIT_NOFILE		2
 

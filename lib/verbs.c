@@ -29,7 +29,7 @@ const struct verb_spec verb_specs[] = {
 	{ "status",  0,  0, 0,			"status" },
 	{ "stop",    0,  0, VERB_INTERNAL,	"stop" },
 	{ "unlock",  0,  0, VERB_CHANGES,	"unlock" },
-	{ "up",      0,  1, VERB_CHANGES,	"up [-n | --adopt]" },
+	{ "up",      0,  1, VERB_CHANGES,	"up [-n | --adopt | --no-waves]" },
 	{ "verify",  0,  0, 0,			"verify" },
 	{ NULL,      0,  0, 0,			NULL },
 };

@@ -51,7 +51,7 @@ test_expect_success 'options before the verb, and a verb after them' '
 test_expect_success 'each verb'"'"'s options and words' '
 	printf "%s\n" --applied --json >expect &&
 	completions log - >actual && test_cmp expect actual &&
-	printf "%s\n" --adopt -n >expect &&
+	printf "%s\n" --adopt --no-waves -n >expect &&
 	completions up - >actual && test_cmp expect actual &&
 	echo --skip >expect &&
 	completions lock - >actual && test_cmp expect actual &&

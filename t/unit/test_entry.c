@@ -731,6 +731,68 @@ test_resolve_order(void **state)
 	buf_free(&b2);
 }
 
+/* The origin's waves after a ci's key, with or without a disk record
+ * before them; old ci payloads read as having none. */
+static void
+test_waves_payload(void **state)
+{
+	char			*names[] = { "canary", "early", "rest" };
+	struct ci_waves		 w = { names, 3 }, got;
+	struct disk_path	 p = { "/etc/motd", SNAP_FILE, 0644, 0, 0, 3,
+				       { 0 }, "" };
+	struct disk_info	 k = { &p, 1 }, kgot;
+	struct sig_info		 g;
+	struct buf		 b;
+	size_t			 i, len;
+
+	(void)state;
+	buf_init(&b);
+	memset(&g, 0, sizeof g);
+	g.parent_branch = "";
+	sig_encode(&g, &b);
+	assert_int_equal(ci_waves_decode(&b, &got), 0);
+	len = b.len;
+	ci_waves_encode(&w, &b);
+	assert_int_equal(sig_decode(&b, &g), 0);
+	free(g.parent_branch);
+	assert_int_equal(ci_waves_decode(&b, &got), 1);
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.names[2], "rest");
+	ci_waves_free(&got);
+	assert_int_equal(ci_disk_decode(&b, &kgot), 0);
+	for (i = len + 1; i < b.len; i++) {		/* truncated */
+		struct buf t = { b.data, i, i };
+		assert_int_equal(ci_waves_decode(&t, &got), -1);
+		assert_null(got.names);
+	}
+	b.len = len;					/* after a disk record */
+	disk_encode(&k, &b);
+	ci_waves_encode(&w, &b);
+	assert_int_equal(sig_decode(&b, &g), 0);
+	free(g.parent_branch);
+	assert_int_equal(ci_waves_decode(&b, &got), 1);
+	ci_waves_free(&got);
+	assert_int_equal(ci_disk_decode(&b, &kgot), 1);
+	assert_string_equal(kgot.v[0].path, "/etc/motd");
+	disk_info_free(&kgot);
+	buf_add_u8(&b, 0);				/* trailing byte */
+	assert_int_equal(ci_waves_decode(&b, &got), -1);
+	assert_int_equal(sig_decode(&b, &g), -1);
+	b.len = len;					/* a name twice */
+	names[2] = "canary";
+	ci_waves_encode(&w, &b);
+	assert_int_equal(ci_waves_decode(&b, &got), -1);
+	b.len = len;					/* a bad name */
+	names[2] = "a b";
+	ci_waves_encode(&w, &b);
+	assert_int_equal(ci_waves_decode(&b, &got), -1);
+	b.len = len;					/* none */
+	w.n = 0;
+	ci_waves_encode(&w, &b);
+	assert_int_equal(ci_waves_decode(&b, &got), -1);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -743,6 +805,7 @@ main(void)
 		cmocka_unit_test(test_skip_payload),
 		cmocka_unit_test(test_resolve_order),
 		cmocka_unit_test(test_disk_payload),
+		cmocka_unit_test(test_waves_payload),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_list_kind),
 		cmocka_unit_test(test_corruption_detected),

@@ -1,0 +1,138 @@
+/* Unit tests: the canary waves' gating decision (daemon/waves.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "waves.h"
+
+static const char *const three[] = { "canary", "early", "rest" };
+/* The transaction at 42: its lock 42, an exec 43, its ci 44. */
+static const struct wave_txn txn = { three, 3, 42, 44 };
+
+static void
+test_index_need(void **state)
+{
+	(void)state;
+	assert_int_equal(waves_index(&txn, "canary"), 0);
+	assert_int_equal(waves_index(&txn, "early"), 1);
+	assert_int_equal(waves_index(&txn, NULL), 2);
+	assert_int_equal(waves_index(&txn, ""), 2);
+	assert_int_equal(waves_index(&txn, "elsewhere"), 2);
+	assert_int_equal(waves_need(2, 1, 0), 1);
+	assert_int_equal(waves_need(2, 5, 0), 2);	/* at most all */
+	assert_int_equal(waves_need(0, 1, 0), 1);
+	assert_int_equal(waves_need(10, 50, 1), 5);
+	assert_int_equal(waves_need(3, 50, 1), 2);	/* rounded up */
+	assert_int_equal(waves_need(3, 1, 1), 1);
+	assert_int_equal(waves_need(3, 100, 1), 3);
+}
+
+static void
+test_first_wave_never_waits(void **state)
+{
+	struct wave_gate	g;
+	struct wave_txn		none = { three, 0, 42, 44 };
+
+	(void)state;
+	assert_int_equal(waves_gate(&txn, "canary", NULL, 0, 1, 0, &g), 1);
+	assert_int_equal(g.go, 1);
+	/* A ci without waves: today's behaviour. */
+	assert_int_equal(waves_gate(&none, "rest", NULL, 0, 1, 0, &g), 1);
+}
+
+static void
+test_failure_stops_later_waves(void **state)
+{
+	struct wave_host	h[] = {
+		{ "web1", "canary", 44, 0, 0, 0 },
+		{ "web3", "canary", 41, 43, 1, 0 },
+		{ "app1", "early", 41, 0, 0, 0 },
+	};
+	struct wave_gate	g;
+	char			why[256];
+
+	(void)state;
+	assert_int_equal(waves_gate(&txn, "early", h, 3, 1, 0, &g), 0);
+	assert_int_equal(g.wave, 0);
+	assert_int_equal(g.applied, 1);
+	assert_int_equal(g.total, 2);
+	assert_string_equal(g.failed_host, "web3");
+	waves_why(&txn, &g, why, sizeof why);
+	assert_string_equal(why, "waiting for wave canary: 1 of 2 hosts "
+	    "applied the transaction at 42; web3 failed on entry 43 with "
+	    "status 1");
+	/* And the last wave, through the first. */
+	assert_int_equal(waves_gate(&txn, "rest", h, 3, 1, 0, &g), 0);
+	assert_int_equal(g.wave, 0);
+	/* A failure in an earlier transaction is not this one's. */
+	h[1].failed_seq = 40;
+	assert_int_equal(waves_gate(&txn, "early", h, 3, 1, 0, &g), 1);
+	/* One skipped by a checked-in skip moves the rollout on. */
+	h[1].failed_seq = 43;
+	h[1].failed_skipped = 1;
+	assert_int_equal(waves_gate(&txn, "early", h, 3, 1, 0, &g), 1);
+}
+
+static void
+test_rolls_wave_by_wave(void **state)
+{
+	struct wave_host	h[] = {
+		{ "c1", "canary", 41, 0, 0, 0 },
+		{ "c2", "canary", 41, 0, 0, 0 },
+		{ "e1", "early", 41, 0, 0, 0 },
+		{ "r1", "", 41, 0, 0, 0 },
+	};
+	struct wave_gate	g;
+	char			why[256];
+
+	(void)state;
+	assert_int_equal(waves_gate(&txn, "early", h, 4, 1, 0, &g), 0);
+	waves_why(&txn, &g, why, sizeof why);
+	assert_string_equal(why, "waiting for wave canary: 0 of 2 hosts "
+	    "applied the transaction at 42; 1 needed (IS_WAVE_MIN)");
+	h[0].applied = 44;
+	assert_int_equal(waves_gate(&txn, "early", h, 4, 1, 0, &g), 1);
+	/* rest waits for early too, and for all canaries at 100%. */
+	assert_int_equal(waves_gate(&txn, "rest", h, 4, 1, 0, &g), 0);
+	assert_int_equal(g.wave, 1);
+	h[2].applied = 45;
+	assert_int_equal(waves_gate(&txn, "rest", h, 4, 1, 0, &g), 1);
+	assert_int_equal(waves_gate(&txn, "rest", h, 4, 100, 1, &g), 0);
+	assert_int_equal(g.wave, 0);
+	assert_int_equal(g.need, 2);
+	assert_int_equal(waves_gate(&txn, "rest", h, 4, 2, 0, &g), 0);
+	h[1].applied = 44;
+	assert_int_equal(waves_gate(&txn, "rest", h, 4, 100, 1, &g), 1);
+}
+
+static void
+test_unknown_wave_waits(void **state)
+{
+	struct wave_host	h[] = { { "r1", "rest", 41, 0, 0, 0 } };
+	struct wave_gate	g;
+	char			why[256];
+
+	(void)state;
+	assert_int_equal(waves_gate(&txn, "early", h, 1, 1, 0, &g), 0);
+	assert_int_equal(g.total, 0);
+	waves_why(&txn, &g, why, sizeof why);
+	assert_string_equal(why, "waiting for wave canary: no host of it is "
+	    "known here yet (transaction at 42)");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_index_need),
+		cmocka_unit_test(test_first_wave_never_waits),
+		cmocka_unit_test(test_failure_stops_later_waves),
+		cmocka_unit_test(test_rolls_wave_by_wave),
+		cmocka_unit_test(test_unknown_wave_waits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
