@@ -44,6 +44,8 @@ extern const struct verb_entry verb_status_entry;
 extern const struct verb_entry verb_stop_entry;
 extern const struct verb_entry verb_unlock_entry;
 extern const struct verb_entry verb_up_entry;
+extern const struct verb_entry verb_hold_entry;
+extern const struct verb_entry verb_release_entry;
 extern const struct verb_entry verb_verify_entry;
 
 /* One per spec in lib/verbs.c (t/unit/test_verbs.c checks). */
@@ -69,6 +71,8 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_stop_entry,
 	&verb_unlock_entry,
 	&verb_up_entry,
+	&verb_hold_entry,
+	&verb_release_entry,
 	&verb_verify_entry,
 	NULL,
 };

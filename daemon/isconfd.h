@@ -143,6 +143,8 @@ struct isconfd {
 	/* mesh */
 	struct net		*net;
 	struct stmtd		*stmt;		/* statements (stmtd.h) */
+	struct hold		*holds;		/* holds.c */
+	int			 holds_loaded;
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
@@ -556,6 +558,14 @@ int	up_stop(struct isconfd *);
 /* upwaves.c: this host's wave ("" if none is declared); whether up may
  * start the transaction lock opens: 0 go, 1 wait (why, caller-freed;
  * with asked, the hosts asked for newer receipts), -1 and cause. */
+/* holds.c: fleet-wide holds (STMT_HOLDS statements).  holds_why: why
+ * branch is held (caller-freed), or NULL. */
+struct stmt;
+void	holds_take(struct isconfd *, const struct stmt *, const char *from);
+void	holds_greet(struct isconfd *, const struct sockaddr_in *to);
+char	*holds_why(struct isconfd *, const char *branch);
+void	holds_status(struct isconfd *, struct buf *, int json);
+void	holds_free(struct isconfd *);
 #define UPWAVES_ASK_MS	2000	/* the asked hosts' time to answer */
 const char *upwaves_mine(struct isconfd *);
 /* status: this host's wave and the list it is in (a member ending in

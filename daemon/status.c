@@ -438,6 +438,7 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 	    status_lock(d, &b, json, cause) == -1)
 		goto fail;
 	upwaves_status(d, &b, json);
+	holds_status(d, &b, json);
 	status_up(d, &b, json);
 	if (status_mesh(d, &b, json, cause) == -1 ||
 	    status_staged(d, &b, json, cause) == -1)

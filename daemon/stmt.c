@@ -199,6 +199,44 @@ stmt_lock_free(struct stmt_lock *l)
 	memset(l, 0, sizeof *l);
 }
 
+void
+stmt_hold_encode(const struct stmt_hold *h, struct buf *b)
+{
+	buf_add_str(b, h->branch);
+	buf_add_u8(b, h->held);
+	buf_add_str(b, h->author);
+	buf_add_str(b, h->message);
+	buf_add_u64(b, (uint64_t)h->time);
+}
+
+int
+stmt_hold_decode(const uint8_t *p, size_t len, struct stmt_hold *h)
+{
+	struct rd	r;
+
+	memset(h, 0, sizeof *h);
+	rd_init(&r, p, len);
+	h->branch = rd_str(&r, 255);
+	h->held = rd_u8(&r);
+	h->author = rd_str(&r, 255);
+	h->message = rd_str(&r, 200);
+	h->time = (int64_t)rd_u64(&r);
+	if (rd_done(&r) == -1 || !name_valid(h->branch) || h->held > 1) {
+		stmt_hold_free(h);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stmt_hold_free(struct stmt_hold *h)
+{
+	free(h->branch);
+	free(h->author);
+	free(h->message);
+	memset(h, 0, sizeof *h);
+}
+
 int
 stmt_list_decode(const uint8_t *p, size_t len, struct stmt *out, size_t *n)
 {

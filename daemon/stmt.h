@@ -39,7 +39,7 @@ enum stmt_kind {
 	STMT_LOCK_HELD,		/* ... the lock as held */
 	STMT_LOCK_RELEASE,	/* ... its release */
 	STMT_HOLDINGS,		/* reserved: a cache keeper's holdings */
-	STMT_HOLDS,		/* reserved: holds */
+	STMT_HOLDS,		/* a branch held or released (issue 25) */
 	STMT_NKINDS
 };
 const char	*stmt_kind_name(unsigned);
@@ -106,6 +106,24 @@ void	 stmt_lock_encode(uint8_t kind, const struct stmt_lock *,
 int	 stmt_lock_decode(uint8_t kind, const uint8_t *, size_t,
 	    struct stmt_lock *);
 void	 stmt_lock_free(struct stmt_lock *);
+
+/*
+ * STMT_HOLDS (branch, held, author, message, time in epoch ms): the
+ * issuer holds
+ * every host's up on branch (held 1) or releases it (held 0); of all
+ * issuers' statements for a branch, the one with the latest time
+ * decides (holds.c).
+ */
+struct stmt_hold {
+	char		*branch;
+	uint8_t		 held;
+	char		*author;
+	char		*message;
+	int64_t		 time;
+};
+void	 stmt_hold_encode(const struct stmt_hold *, struct buf *);
+int	 stmt_hold_decode(const uint8_t *, size_t, struct stmt_hold *);
+void	 stmt_hold_free(struct stmt_hold *);
 
 /*
  * MSG_STMT: u8 count (1 to STMT_PER_DGRAM), then each statement as a

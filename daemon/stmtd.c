@@ -56,11 +56,8 @@ stmt_bucket(const char *s)
 }
 
 /* Count what became of a statement; log it at most once per 10 s. */
-static void
-stmt_drop(struct isconfd *d, enum stmt_count c, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-stmt_drop(struct isconfd *d, enum stmt_count c, const char *fmt, ...)
+void
+stmtd_drop(struct isconfd *d, enum stmt_count c, const char *fmt, ...)
 {
 	struct stmtd	*s = d->stmt;
 	va_list		 ap;
@@ -76,6 +73,23 @@ stmt_drop(struct isconfd *d, enum stmt_count c, const char *fmt, ...)
 	va_end(ap);
 	log_warnx("statements: %s (%llu so far)", msg,
 	    (unsigned long long)s->counts[c]);
+}
+
+void
+stmtd_accepted(struct isconfd *d)
+{
+	d->stmt->counts[STMT_C_ACCEPTED]++;
+}
+
+void
+stmtd_sign(struct isconfd *d, uint8_t kind, const void *body, size_t blen,
+    struct buf *out)
+{
+	struct stmtd	*s = d->stmt;
+
+	stmt_sign(out, kind, d->conf.hostname, d->pk, d->sk, s->epoch,
+	    ++s->seq, d->conf.domain, body, blen);
+	s->counts[STMT_C_SIGNED]++;
 }
 
 uint64_t
@@ -259,6 +273,7 @@ stmtd_close(struct isconfd *d)
 	struct stmt_host	*h;
 	size_t			 i;
 
+	holds_free(d);
 	if (s == NULL)
 		return;
 	for (i = 0; i < STMT_BUCKETS; i++)
@@ -383,10 +398,14 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 	uint8_t			*raw;
 	char			*cause = NULL;
 
+	if (st->kind == STMT_HOLDS) {
+		holds_take(d, st, from);
+		return;
+	}
 	if (st->kind != STMT_RECEIPT) {
-		/* Lock kinds wait for lockd to adopt them; holdings and
-		 * holds are reserved; others are a newer peer's. */
-		stmt_drop(d, STMT_C_IGNORED_KIND, "ignored a %s statement "
+		/* Lock kinds wait for lockd to adopt them; holdings are
+		 * reserved; others are a newer peer's. */
+		stmtd_drop(d, STMT_C_IGNORED_KIND, "ignored a %s statement "
 		    "(kind %u) of %s", stmt_kind_name(st->kind), st->kind,
 		    st->issuer);
 		return;
@@ -395,7 +414,7 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		return;		/* ours, back: we know better */
 	if (peer_find(d, st->issuer) == NULL) {
 		/* Held only for peers: bounded by the peer table. */
-		stmt_drop(d, STMT_C_UNKNOWN_ISSUER, "dropped a statement of "
+		stmtd_drop(d, STMT_C_UNKNOWN_ISSUER, "dropped a statement of "
 		    "%s (from %s): not a peer", st->issuer, from);
 		return;
 	}
@@ -406,18 +425,18 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		return;		/* the one we hold */
 	if (h->raw != NULL && memcmp(h->st.pk, st->pk, STMT_PK_LEN) == 0 &&
 	    !stmt_after(st->epoch, st->seq, h->st.epoch, h->st.seq)) {
-		stmt_drop(d, STMT_C_STALE, "ignored a receipt of %s (from %s) "
+		stmtd_drop(d, STMT_C_STALE, "ignored a receipt of %s (from %s) "
 		    "older than the one held", st->issuer, from);
 		return;
 	}
 	if (stmt_verify(st, d->conf.domain) == -1) {
-		stmt_drop(d, STMT_C_BAD_SIG, "dropped a receipt of %s (from "
+		stmtd_drop(d, STMT_C_BAD_SIG, "dropped a receipt of %s (from "
 		    "%s): its signature does not verify", st->issuer, from);
 		return;
 	}
 	d->stmt->counts[STMT_C_VERIFIED]++;
 	if (pins_check(d, h, st->pk, &why) == -1) {
-		stmt_drop(d, why, "dropped a receipt of %s (from %s): %s",
+		stmtd_drop(d, why, "dropped a receipt of %s (from %s): %s",
 		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
 		    "not in trusted_keys" : "signed by another key than the "
 		    "one pinned for that name");
@@ -428,7 +447,7 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		host_clear(h);
 	if (h->raw != NULL && !stmt_after(st->epoch, st->seq, h->st.epoch,
 	    h->st.seq)) {
-		stmt_drop(d, STMT_C_STALE, "ignored a receipt of %s (from %s) "
+		stmtd_drop(d, STMT_C_STALE, "ignored a receipt of %s (from %s) "
 		    "older than the one held", st->issuer, from);
 		return;
 	}
@@ -436,7 +455,7 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 	memcpy(raw, st->raw, st->rawlen);
 	if (host_set(h, raw, st->rawlen) == -1) {
 		free(raw);
-		stmt_drop(d, STMT_C_MALFORMED, "dropped a receipt of %s (from "
+		stmtd_drop(d, STMT_C_MALFORMED, "dropped a receipt of %s (from "
 		    "%s): its body does not decode", st->issuer, from);
 		return;
 	}
@@ -457,7 +476,7 @@ stmt_recv(struct isconfd *d, const struct net_dgram *g)
 	size_t		n, i;
 
 	if (stmt_list_decode(g->body, g->len, st, &n) == -1) {
-		stmt_drop(d, STMT_C_MALFORMED, "dropped malformed statements "
+		stmtd_drop(d, STMT_C_MALFORMED, "dropped malformed statements "
 		    "from %s (%s)", inet_ntoa(g->from.sin_addr), g->host);
 		return;
 	}
@@ -490,7 +509,7 @@ stmt_want_recv(struct isconfd *d, const struct net_dgram *g)
 	char			*cause = NULL;
 
 	if (stmt_want_decode(g->body, g->len, w, &n) == -1) {
-		stmt_drop(d, STMT_C_MALFORMED, "dropped a malformed want from "
+		stmtd_drop(d, STMT_C_MALFORMED, "dropped a malformed want from "
 		    "%s (%s)", inet_ntoa(g->from.sin_addr), g->host);
 		return;
 	}
@@ -576,6 +595,9 @@ stmtd_hello(struct isconfd *d, const struct peer *p)
 	said.failed_seq = p->failed_seq;
 	said.failed_status = p->failed_status;
 	said.skipped = p->skipped;
+	/* A peer met anew may have missed a hold. */
+	if (h->raw == NULL || h->ask)
+		holds_greet(d, &p->addr);
 	if (h->raw == NULL || h->ask || !same_position(&said, &h->rc))
 		h->ask = !stmtd_want(d, h, &p->addr);
 }

@@ -65,6 +65,13 @@ int	 stmtd_want(struct isconfd *, struct stmt_host *h,
 /* Forget issuer's pinned key and its statements: 1, 0 if none was
  * pinned, -1. */
 int	 stmtd_unpin(struct isconfd *, const char *issuer, char **cause);
+/* Sign a statement of this host (the next seq of its epoch) into out. */
+void	 stmtd_sign(struct isconfd *, uint8_t kind, const void *body,
+	    size_t blen, struct buf *out);
+/* Count (and log, at most once per 10 s) what became of a statement. */
+void	 stmtd_drop(struct isconfd *, enum stmt_count, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 stmtd_accepted(struct isconfd *);
 /* The counters, in Prometheus text. */
 void	 stmtd_metrics(struct isconfd *, struct buf *);
 uint64_t stmtd_count(struct isconfd *, enum stmt_count);

@@ -470,7 +470,14 @@ up_gate(struct up_job *job)
 	size_t		 asked = 0;
 	int		 first = job->asked_at != job->cur.seq;
 
-	if (job->cur.kind != ENTRY_LOCK || job->no_waves)
+	if (job->cur.kind != ENTRY_LOCK)
+		return 0;
+	if ((why = holds_why(d, job->branch)) != NULL) {
+		up_wait(job, why, EXIT_HELD);
+		free(why);
+		return 1;
+	}
+	if (job->no_waves)
 		return 0;
 	switch (upwaves_check(d, job->branch, &job->cur, first ? &asked :
 	    NULL, &why, &cause)) {

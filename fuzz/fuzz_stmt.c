@@ -14,6 +14,7 @@ bodies(const struct stmt *st)
 {
 	struct stmt_receipt	rc;
 	struct stmt_lock	l;
+	struct stmt_hold	h;
 	struct buf		b;
 	uint8_t			kind;
 
@@ -32,6 +33,13 @@ bodies(const struct stmt *st)
 		if (b.len != st->blen || memcmp(b.data, st->body, b.len) != 0)
 			abort();
 		stmt_lock_free(&l);
+	}
+	buf_reset(&b);
+	if (stmt_hold_decode(st->body, st->blen, &h) == 0) {
+		stmt_hold_encode(&h, &b);
+		if (b.len != st->blen || memcmp(b.data, st->body, b.len) != 0)
+			abort();
+		stmt_hold_free(&h);
 	}
 	buf_free(&b);
 	(void)stmt_verify(st, "example.com");

@@ -132,6 +132,10 @@ stmt_seeds(void)
 		stmt_lock_encode(kind, &l, &b);
 		stmt_seed(names[kind], kind, &b);
 	}
+	buf_reset(&b);
+	stmt_hold_encode(&(struct stmt_hold){ "main", 1, "root",
+	    "web3 fails: looking", 1700000000 }, &b);
+	stmt_seed("hold", STMT_HOLDS, &b);
 	memset(&w, 0, sizeof w);
 	w.issuer = "host3";
 	w.kind = STMT_RECEIPT;

@@ -142,6 +142,42 @@ test_lock_kinds(void **state)
 	    0, &out), -1);
 }
 
+/* A hold's body round-trips; a bad branch, a held flag past 1, a
+ * truncation or a trailing byte do not decode. */
+static void
+test_hold(void **state)
+{
+	struct stmt_hold	h = { "main", 1, "root", "web3 fails", 1700000000 },
+				got;
+	struct buf		b;
+	size_t			i;
+
+	(void)state;
+	buf_init(&b);
+	stmt_hold_encode(&h, &b);
+	assert_int_equal(stmt_hold_decode(b.data, b.len, &got), 0);
+	assert_string_equal(got.branch, "main");
+	assert_int_equal(got.held, 1);
+	assert_string_equal(got.message, "web3 fails");
+	assert_int_equal(got.time, 1700000000);
+	stmt_hold_free(&got);
+	for (i = 0; i < b.len; i++)
+		assert_int_equal(stmt_hold_decode(b.data, i, &got), -1);
+	buf_add_u8(&b, 0);
+	assert_int_equal(stmt_hold_decode(b.data, b.len, &got), -1);
+	buf_reset(&b);
+	h.held = 2;
+	stmt_hold_encode(&h, &b);
+	assert_int_equal(stmt_hold_decode(b.data, b.len, &got), -1);
+	buf_reset(&b);
+	h.held = 0;
+	h.branch = "no branch";
+	stmt_hold_encode(&h, &b);
+	assert_int_equal(stmt_hold_decode(b.data, b.len, &got), -1);
+	assert_null(got.branch);
+	buf_free(&b);
+}
+
 static void
 test_order_and_lists(void **state)
 {
@@ -198,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_other_key),
 		cmocka_unit_test(test_lock_kinds),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_order_and_lists),
 	};
 

@@ -1,0 +1,85 @@
+#!/bin/sh
+test_description='hold: a signed statement stops every host'\''s up before its next transaction until released (issue 25)'
+. "$(dirname "$0")/lib-isconf.sh"
+
+KEY=key-of-the-mesh-0123456789
+
+# forge PERL: run PERL with $f, a key holder without any host key.
+forge() {
+	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
+		my \$f = forge->new(key => q($KEY), host => q(forger),
+		    bind => q(127.0.0.9), port => 0);
+		$1"
+}
+stat_of() {
+	curl -s "http://127.0.0.$1:65028/metrics" |
+	    sed -n "s/^isconf_statements_total{result=\"$2\"} //p"
+}
+stat_above() {
+	test "$(stat_of $1 $2)" -gt "$3"
+}
+
+test_expect_success 'setup: three hosts; a checks in a transaction' '
+	keyed_mesh a:1 b:2 c:3 &&
+	for h in a b c; do wait_for 10 peers_known $h 2 || return 1; done &&
+	isconf_on a -q lock "one" &&
+	(cd "$(host_dir a)/root" && isconf_on a -q exec touch one) &&
+	isconf_on a -q ci &&
+	wait_head b 3 && wait_head c 3
+'
+
+test_expect_success 'a hold on b stops up on every host' '
+	isconf_on b hold "web3 fails: looking" >out &&
+	echo "isconf: generic held: every host'\''s up stops before its next transaction until '\''isconf release'\''" >expect &&
+	test_cmp expect out &&
+	for h in a b c; do
+		wait_for 10 status_has $h "^hold: *HELD by .*@b since .*: web3 fails: looking" || return 1
+	done &&
+	expect_code 224 isconf_on c up &&
+	head -1 err >actual &&
+	grep "^isconf: error: generic is held by .*@b since .*: web3 fails: looking$" actual &&
+	test "$(status_field c applied)" = 0 &&
+	status_has c "^last up: .*held at entry 1" &&
+	expect_code 224 isconf_on b up &&
+	status_json c "\$j->{hold}{host} eq q(b) && \$j->{hold}{message} eq q(web3 fails: looking) && \$j->{last_up}{result} eq q(held)"
+'
+
+test_expect_success 'a release forged in b'\''s name has no effect' '
+	openssl genpkey -algorithm ed25519 -out forger.pem 2>/dev/null &&
+	refused0=$(stat_of 3 key_refused) &&
+	forge "
+		\$f->confirm(q(127.0.0.3));
+		my \$body = forge::str(q(generic)) . chr(0) . forge::str(q(root)) .
+		    forge::str(q(forged)) . forge::u64((time + 3600) * 1000);
+		my \$rel = forge::stmt(kind => 6, issuer => q(b), epoch => 2**40,
+		    seq => 1, key => q(forger.pem), body => \$body);
+		\$f->send(q(127.0.0.3), 24, forge::stmts(\$rel));
+	" &&
+	wait_for 10 stat_above 3 key_refused $refused0 &&
+	status_has c "^hold: *HELD by .*@b" &&
+	expect_code 224 isconf_on c up
+'
+
+test_expect_success 'a release on any host lets up go on everywhere' '
+	isconf_on a release >out &&
+	echo "isconf: generic released" >expect &&
+	test_cmp expect out &&
+	wait_for 10 eval "! status_has c \"^hold:\"" &&
+	isconf_on c -q up &&
+	test "$(status_field c applied)" = 3 &&
+	test -f "$(host_dir c)/root/one" &&
+	wait_for 10 eval "! status_has b \"^hold:\"" &&
+	isconf_on b -q up
+'
+
+test_expect_success 'a host that was down learns the hold when it comes back' '
+	stop_host c &&
+	isconf_on a -q hold "second look" &&
+	wait_for 10 status_has b "^hold: *HELD" &&
+	isconf_on c -q start &&
+	{ wait_for 10 status_has c "^hold: *HELD by .*@a since .*: second look" || { status_on c; false; }; } &&
+	isconf_on a -q release &&
+	wait_for 10 eval "! status_has c \"^hold:\""
+'
+
+test_done
