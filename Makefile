@@ -80,12 +80,13 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
-	     daemon/netkeys.c daemon/skipped.c $(VERB_SRC)
+	     daemon/netkeys.c daemon/skipped.c daemon/sandbox.c \
+	     daemon/imagerec.c daemon/preflight.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
-	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
+	     daemon/image.c daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
 	     daemon/skip.c daemon/snap.c \
 	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
@@ -96,7 +97,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist
+	       chunklist image
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -108,6 +109,7 @@ FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
+	     $(BUILD)/daemon/imagerec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units install-files bins deb check-package \
@@ -180,7 +182,8 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)mkdir -p $(patsubst %,t/fuzz/%,$(FUZZ_TARGETS))
 	$(Q)$(BUILD)/fuzz/mkseeds
 
-$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o
+$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
+	    $(BUILD)/daemon/imagerec.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Objects instrumented for coverage; CC and CFLAGS go through the

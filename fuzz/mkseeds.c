@@ -10,6 +10,7 @@
 #include "journal.h"
 #include "proto.h"
 #include "wire.h"
+#include "isconfd.h"
 
 #include <zlib.h>
 
@@ -225,6 +226,34 @@ entry_seed(const char *name, enum entry_kind kind, const struct buf *pl,
 	buf_free(&b);
 }
 
+/* An image's record: mid-branch, and an image of no entry yet. */
+static void
+image_seeds(void)
+{
+	struct image_record	 r;
+	struct buf		 b;
+	char			*text;
+
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "generic", sizeof r.branch);
+	r.seq = 7;
+	memset(r.head, 0xab, HASH_LEN);
+	r.time = 1700000000;
+	buf_init(&b);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "record", &b);
+	free(text);
+	buf_reset(&b);
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "web.prod-2", sizeof r.branch);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "empty", &b);
+	free(text);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -318,5 +347,6 @@ main(void)
 	skip_encode(&k, &b);
 	seed("skip", "plain", &b);
 	buf_free(&b);
+	image_seeds();
 	return 0;
 }
