@@ -82,12 +82,13 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
 	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
-	     daemon/stmtd.c daemon/pins.c $(VERB_SRC)
+	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
+	     daemon/imagerec.c daemon/preflight.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
-	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
+	     daemon/image.c daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
 	     daemon/skip.c daemon/snap.c \
 	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
@@ -99,7 +100,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt
+	       chunklist members disk stmt image
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -112,6 +113,7 @@ FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
+	     $(BUILD)/daemon/imagerec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units install-files bins deb check-package \
@@ -190,7 +192,8 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)$(BUILD)/fuzz/mkseeds
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
-	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o
+	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
+	    $(BUILD)/daemon/imagerec.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Objects instrumented for coverage; CC and CFLAGS go through the

@@ -326,6 +326,16 @@ pid_t
 child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
     int errfd, child_cb cb, void *arg, char **cause)
 {
+	return child_spawn_in(d, NULL, argv, cwdfd, outfd, errfd, cb, arg,
+	    cause);
+}
+
+/* As child_spawn; with sb, inside an image (sandbox.c; cwdfd unused). */
+pid_t
+child_spawn_in(struct isconfd *d, const struct sandbox *sb,
+    char *const argv[], int cwdfd, int outfd, int errfd, child_cb cb,
+    void *arg, char **cause)
+{
 	struct child	*ch;
 	int		 p[2][2], i;
 	pid_t		 pid;
@@ -337,12 +347,14 @@ child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
 		close(p[0][1]);
 		return set_cause(cause, "pipe: %s", strerror(errno));
 	}
-	if ((pid = child_fast(d, argv, cwdfd, p[0][1], p[1][1])) == -1 &&
-	    (pid = fork()) == -1) {
+	if ((sb != NULL || (pid = child_fast(d, argv, cwdfd, p[0][1],
+	    p[1][1])) == -1) && (pid = fork()) == -1) {
 		for (i = 0; i < 4; i++)
 			close(p[i / 2][i % 2]);
 		return set_cause(cause, "fork: %s", strerror(errno));
 	}
+	if (pid == 0 && sb != NULL)
+		sandbox_exec(d, sb, argv, p[0][1], p[1][1]);
 	if (pid == 0)
 		child_exec(d, argv, cwdfd, p[0][1], p[1][1]);
 	ch = xcalloc(1, sizeof *ch);

@@ -96,7 +96,7 @@ ci_applied_flag(struct isconfd *d, const struct jhead *h, int *flag,
 }
 
 static void
-verb_ci(struct client *c)
+ci_commit(struct client *c)
 {
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
@@ -169,4 +169,19 @@ out:
 	journal_entries_free(wip, n);
 	jlock_free(&l);
 	free(cause);
+}
+
+/* ci, or ci --test BASE: check in only if the branch and the
+ * transaction replay into a scratch image from BASE (preflight.c). */
+static void
+verb_ci(struct client *c)
+{
+	if (c->req.argc == 3 && strcmp(c->req.argv[1], "--test") == 0)
+		preflight_run(c, c->req.argv[2], ci_commit);
+	else if (c->req.argc == 1)
+		ci_commit(c);
+	else {
+		client_err(c, "usage: isconf ci [--test BASE]");
+		client_exit(c, EXIT_USAGE);
+	}
 }

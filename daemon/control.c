@@ -30,6 +30,7 @@ extern const struct verb_entry verb_env_entry;
 extern const struct verb_entry verb_exec_entry;
 extern const struct verb_entry verb_fork_entry;
 extern const struct verb_entry verb_hosts_entry;
+extern const struct verb_entry verb_image_entry;
 extern const struct verb_entry verb_key_entry;
 extern const struct verb_entry verb_lock_entry;
 extern const struct verb_entry verb_log_entry;
@@ -55,6 +56,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_exec_entry,
 	&verb_fork_entry,
 	&verb_hosts_entry,
+	&verb_image_entry,
 	&verb_key_entry,
 	&verb_lock_entry,
 	&verb_log_entry,

@@ -406,6 +406,19 @@ char	*client_args(struct client *, size_t from);
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
 pid_t	 child_spawn(struct isconfd *, char *const argv[], int cwdfd,
 	    int outfd, int errfd, child_cb, void *, char **cause);
+/* sandbox.c: where and how a command runs inside an image. */
+struct sandbox {
+	const char	*root;		/* the image, an absolute real path */
+	const char	*cwd;		/* inside it */
+	int		 net;		/* keep the host's network */
+};
+pid_t	 child_spawn_in(struct isconfd *, const struct sandbox *,
+	    char *const argv[], int cwdfd, int outfd, int errfd, child_cb,
+	    void *, char **cause);
+/* In the forked child: run argv inside sb->root; never returns. */
+void	 sandbox_exec(struct isconfd *, const struct sandbox *,
+	    char *const argv[], int outfd, int errfd)
+	    __attribute__((noreturn));
 void	 child_reap(struct isconfd *);
 /* SIGTERM to the child's process group, SIGKILL after grace_s. */
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
@@ -559,6 +572,45 @@ int	reboot_run(struct client *, child_cb, void *, char **cause);
  * start-up, remove the temporary file a crash may have left. */
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
+/* install_snap into root (an image) instead of IS_ROOT. */
+int	install_snap_in(struct isconfd *, const char *root,
+	    const struct snap_info *, char **cause);
+
+/* image.c: checkpoint images (isconf image build, ci --test). */
+#define IMAGE_HOME	IS_HOME_DEFAULT	/* the IS_HOME inside an image */
+#define IMAGE_RECORD	"image"		/* in IMAGE_HOME: where it stands */
+struct image_opts {
+	char			*dir;		/* absolute */
+	char			*base;		/* or NULL: empty */
+	char			*branch;
+	char			*tar;		/* or NULL */
+	uint64_t		 at;		/* 0: the head */
+	int			 net;
+	int			 with_keys;
+	const struct entry	*extra;		/* after the branch (ci --test) */
+	size_t			 nextra;
+};
+typedef void (*image_done_cb)(struct client *, int ok, void *arg);
+/* Build the image o says (o's strings are taken), then done(c, ok,
+ * arg); a failure has been told to the client by then. */
+void	image_build(struct client *, struct image_opts *, image_done_cb,
+	    void *);
+void	image_opts_free(struct image_opts *);
+/* preflight.c: ci --test BASE; commit(c) checks in once the branch and
+ * the transaction replayed into a scratch image from BASE. */
+void	preflight_run(struct client *, const char *base,
+	    void (*commit)(struct client *));
+/* imagerec.c: the record (see there).  decode: 0, or -1 with cause
+ * and *r zeroed; encode: the text, caller frees. */
+struct image_record {
+	char			 branch[256];
+	uint64_t		 seq;		/* the last entry applied */
+	uint8_t			 head[HASH_LEN];	/* its id */
+	long long		 time;		/* of the build, epoch s */
+};
+int	image_record_decode(const char *, size_t, struct image_record *,
+	    char **cause);
+char	*image_record_encode(const struct image_record *);
 void	install_cleanup(struct isconfd *);
 
 /* report.c: the last up, as recorded in the journal's state. */

@@ -14,6 +14,7 @@
 #include "stmt.h"
 
 #include <sodium.h>
+#include "isconfd.h"
 
 #include <zlib.h>
 
@@ -360,6 +361,34 @@ disk_seeds(struct buf *b)
 	buf_reset(b);
 }
 
+/* An image's record: mid-branch, and an image of no entry yet. */
+static void
+image_seeds(void)
+{
+	struct image_record	 r;
+	struct buf		 b;
+	char			*text;
+
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "generic", sizeof r.branch);
+	r.seq = 7;
+	memset(r.head, 0xab, HASH_LEN);
+	r.time = 1700000000;
+	buf_init(&b);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "record", &b);
+	free(text);
+	buf_reset(&b);
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "web.prod-2", sizeof r.branch);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "empty", &b);
+	free(text);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -461,5 +490,6 @@ main(void)
 	disk_seeds(&b);
 	buf_free(&b);
 	stmt_seeds();
+	image_seeds();
 	return 0;
 }
