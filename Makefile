@@ -83,7 +83,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
 	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
 	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
-	     daemon/imagerec.c daemon/preflight.c $(VERB_SRC)
+	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
+	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \

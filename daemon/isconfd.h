@@ -95,6 +95,7 @@ struct netkeys {
 	char			*path;		/* as at start-up */
 	struct stat		 st;		/* the file when last read */
 	int64_t			 checked;	/* last stat, ns */
+	size_t			 nkeys;		/* in force */
 };
 
 struct lock_claim;
@@ -237,6 +238,17 @@ int	 chunklist_load(struct isconfd *, struct snap_info *, char **cause)
 	    MUST_CHECK;
 int	 chunklist_add(struct isconfd *, struct hashset *,
 	    const struct entry *, char **cause);
+
+/*
+ * layout.c: where the configuration came from and what it leaves open.
+ * mark: a home started on ISconf 4's conf/ is marked so (conf.c).
+ * log: at start, say so, and warn of an open mesh (domain "default",
+ * no hmac_keys).  status: the same, as lines or "is4_conf" (the
+ * directory or null) and "open_mesh", with commas after.
+ */
+int	 layout_mark(struct isconfd *, char **cause);
+void	 layout_log(struct isconfd *);
+void	 layout_status(struct isconfd *, struct buf *, int json);
 
 /* netkeys.c: hmac_keys read for net/, and again when it changes. */
 int	 netkeys_open(struct isconfd *, char **cause);

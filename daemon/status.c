@@ -407,6 +407,7 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
+	layout_status(d, &b, json);
 	if (status_skipped(d, &b, json, cause) == -1 ||
 	    status_lock(d, &b, json, cause) == -1)
 		goto fail;

@@ -164,7 +164,12 @@ uint64_t test_knob(const char *name, uint64_t def);
 /* A skewed clock: now_ns() is $ISCONF_CLOCK_OFFSET_S seconds off. */
 int64_t	clock_offset_ns(void);
 #define CLOCK_OFFSET_NS()	clock_offset_ns()
+/* A default path a test moves ($name when absolute, else def), so the
+ * tests of the default layout never touch the real /var. */
+const char *test_path(const char *name, const char *def);
+#define TEST_PATH(name, def)	test_path(name, def)
 #else
+#define TEST_PATH(name, def)	(def)
 #define TEST_KNOB(name, def)	(def)
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)
