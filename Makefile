@@ -60,7 +60,7 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c lib/name.c lib/verbs.c
+	     lib/inroot.c lib/name.c lib/verbs.c lib/shquote.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/journal.c \
@@ -89,7 +89,8 @@ VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/verify.c
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
-	     test_inroot test_time test_path test_hashset test_verbs test_session
+	     test_inroot test_time test_path test_hashset test_verbs test_session \
+	     test_shquote
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \

@@ -458,6 +458,8 @@ int	 branch_copy_of(const char *copy, const char *origin);
 void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 /* The last lines of a failed command's output, indented, one per line. */
 void	 output_tail(struct buf *, const char *out, int lines);
+/* An exec entry's ,"argv":[...] (nothing for other entries). */
+void	 json_argv(struct buf *, const struct entry *);
 /* An entry as a log line or a JSON object, without its end (a newline,
  * or a closing brace); first: no leading comma. */
 void	 print_entry(struct buf *, const struct entry *, int json, int first);

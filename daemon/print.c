@@ -41,6 +41,26 @@ output_tail(struct buf *b, const char *out, int lines)
 		buf_add_u8(b, '\n');
 }
 
+/* An exec entry's argv as a JSON array, ",\"argv\":[...]": the words
+ * as they are, beside the shell-quoted detail. */
+void
+json_argv(struct buf *b, const struct entry *e)
+{
+	struct exec_info	x;
+	size_t			i;
+
+	if (e->kind != ENTRY_EXEC || exec_decode(&e->payload, &x) == -1)
+		return;
+	buf_printf(b, ",\"argv\":[");
+	for (i = 0; i < x.argc; i++) {
+		if (i > 0)
+			buf_add_u8(b, ',');
+		buf_add_json(b, x.argv[i]);
+	}
+	buf_add_u8(b, ']');
+	exec_info_free(&x);
+}
+
 /* One entry, as a log line or a JSON object, without its end (the
  * caller adds what it shows beside and the end). */
 void
@@ -59,6 +79,7 @@ print_entry(struct buf *b, const struct entry *e, int json, int first)
 		json_kv(b, "author", e->author, 1);
 		json_kv(b, "message", e->message, 1);
 		json_kv(b, "detail", detail, 0);
+		json_argv(b, e);
 	} else {
 		/* Escaped: a tab or newline in them would shift the
 		 * columns or fake an entry. */

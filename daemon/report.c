@@ -69,6 +69,7 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		    first ? "" : ",", (unsigned long long)seq,
 		    entry_kind_name(e.kind));
 		buf_add_json(b, detail);
+		json_argv(b, &e);
 		if (applied && a.status == JA_SKIPPED)
 			buf_printf(b, ",\"status\":null,\"skipped\":true}");
 		else if (applied)
@@ -171,6 +172,7 @@ report_ci(struct isconfd *d, struct buf *b, int json, char **cause)
 			    ",", seq, entry_kind_name(e.kind),
 			    (long long)e.time);
 			buf_add_json(b, detail);
+			json_argv(b, &e);
 			buf_add_u8(b, '}');
 		} else
 			buf_printf(b, "  %-5llu %-6s %s  %s\n", seq,

@@ -692,6 +692,7 @@ dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
 		buf_printf(b, "{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
 		    (unsigned long long)e->seq, entry_kind_name(e->kind));
 		buf_add_json(b, detail);
+		json_argv(b, e);
 	} else
 		buf_printf(b, "[%llu] ", (unsigned long long)e->seq);
 	if (e->kind == ENTRY_SNAP)

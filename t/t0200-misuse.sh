@@ -89,7 +89,7 @@ test_expect_success 'ci journals only the successful commands' '
 	isconf_on a log >out &&
 	cat >expect <<-\EOF &&
 	1	lock	a	from -m	
-	2	exec	a	from -m	sh -c echo to-out; echo to-err >&2; sleep 2
+	2	exec	a	from -m	sh -c '\''echo to-out; echo to-err >&2; sleep 2'\''
 	3	ci	a	from -m	
 	EOF
 	cut -f 1,3,4,6- out >actual &&

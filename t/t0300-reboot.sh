@@ -18,9 +18,9 @@ test_expect_success 'origin journals a reboot between two execs' '
 	isconf_on a log >out &&
 	cat >expect <<-\EOF &&
 	1	lock	a	kernel upgrade	
-	2	exec	a	kernel upgrade	sh -c echo before >>steps
+	2	exec	a	kernel upgrade	sh -c '\''echo before >>steps'\''
 	3	reboot	a	kernel upgrade	
-	4	exec	a	kernel upgrade	sh -c echo after >>steps
+	4	exec	a	kernel upgrade	sh -c '\''echo after >>steps'\''
 	5	ci	a	kernel upgrade	
 	EOF
 	cut -f 1,3,4,6- out >actual &&

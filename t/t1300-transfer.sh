@@ -29,7 +29,7 @@ test_expect_success 'nothing crosses the wire in clear: a relay logs every byte'
 	isconf_on d -q up &&
 	kill $rpid &&
 	cmp "$A/secret.txt" "$(host_dir d)/root/secret.txt" &&
-	echo "3	exec	a	secret	sh -c echo CMD-$marker >/dev/null" >expect &&
+	echo "3	exec	a	secret	sh -c '\''echo CMD-$marker >/dev/null'\''" >expect &&
 	isconf_on d log >out && sed -n 3p out | cut -f 1,3,4,6- >actual &&
 	test_cmp expect actual &&
 	test $(wc -c <relay.log) -gt 20000 &&
