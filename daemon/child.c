@@ -66,6 +66,12 @@ child_status(int wstatus)
 	return 255;
 }
 
+int
+child_termsig(int wstatus)
+{
+	return WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+}
+
 static void
 child_fds(int outfd, int errfd)
 {

@@ -34,13 +34,16 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 	struct entry	 e;
 	char		*cause = NULL;
 	int		 status = child_status(wstatus);
+	char		 why[64], *cmd;
 
 	(void)pid;
 	(void)tail;
 	if (status != 0) {
-		client_err(c, "exec %s: exit status %d; not journaled (any "
-		    "changes it made on this host stay)", job->x.argv[0],
-		    status);
+		cmd = argv_quote(job->x.argv, job->x.argc);
+		client_err(c, "exec %s: %s; not journaled (any changes it "
+		    "made on this host stay)", cmd, status_why(why,
+		    sizeof why, status, child_termsig(wstatus)));
+		free(cmd);
 		client_exit(c, status);
 		goto out;
 	}

@@ -360,6 +360,7 @@ void	 child_reap(struct isconfd *);
 /* SIGTERM to the child's process group, SIGKILL after grace_s. */
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
+int	 child_termsig(int wstatus);	/* the signal that ended it, or 0 */
 
 /* upexec.c: what /proc/PID/stat says of a process (see there); also
  * used by child.c. */
@@ -460,6 +461,14 @@ void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 void	 output_tail(struct buf *, const char *out, int lines);
 /* An exec entry's ,"argv":[...] (nothing for other entries). */
 void	 json_argv(struct buf *, const struct entry *);
+/* How a command ended, for people: "exit status N", or "killed by
+ * SIGNAME" when sig is not 0 (its status is then 128+sig).  Returns
+ * buf. */
+const char *status_why(char *buf, size_t len, int status, int sig);
+/* "SIGKILL" (static storage). */
+const char *sig_name(int sig);
+/* ,"signal":"SIGNAME" or ,"signal":null, for JSON beside a status. */
+void	 json_signal(struct buf *, int sig);
 /* An entry as a log line or a JSON object, without its end (a newline,
  * or a closing brace); first: no leading comma. */
 void	 print_entry(struct buf *, const struct entry *, int json, int first);
@@ -505,6 +514,7 @@ struct last_up {
 	char			 result[16];	/* ok, failed, reboot, fork */
 	unsigned long long	 seq;		/* last entry reached */
 	int			 status;
+	int			 signal;	/* that ended it, or 0 */
 	long long		 start;
 	unsigned long long	 first;		/* first entry it tried */
 	char			*output;	/* failed command's tail */

@@ -46,12 +46,18 @@ log_applied(struct isconfd *d, struct buf *b, const char *branch,
 			buf_printf(b, "\tapplied %s in %lld ms, status %d", when,
 			    (long long)a.duration_ms, a.status);
 	} else if (failed && json) {
-		buf_printf(b, ",\"applied\":null,\"failed\":{\"status\":%d,"
-		    "\"output\":", u->status);
+		buf_printf(b, ",\"applied\":null,\"failed\":{\"status\":%d",
+		    u->status);
+		json_signal(b, u->signal);
+		buf_printf(b, ",\"output\":");
 		buf_add_json(b, u->output ? u->output : "");
 		buf_add_u8(b, '}');
 	} else if (failed) {
-		buf_printf(b, "\tFAILED with status %d", u->status);
+		if (u->signal != 0)
+			buf_printf(b, "\tFAILED, killed by %s",
+			    sig_name(u->signal));
+		else
+			buf_printf(b, "\tFAILED with status %d", u->status);
 		if (u->output != NULL && *u->output != '\0') {
 			buf_add_u8(b, '\n');
 			output_tail(b, u->output, 5);

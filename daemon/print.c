@@ -3,6 +3,7 @@
  * share (status, log, /api/v1/branches/NAME/journal): a JSON key and
  * value, the last lines of a failed command's output, an entry.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,38 @@ output_tail(struct buf *b, const char *out, int lines)
 	}
 	if (b->len > 0 && b->data[b->len - 1] != '\n')
 		buf_add_u8(b, '\n');
+}
+
+const char *
+sig_name(int sig)
+{
+	static char	 name[32];
+	const char	*abbrev = sigabbrev_np(sig);
+
+	if (abbrev != NULL)
+		snprintf(name, sizeof name, "SIG%s", abbrev);
+	else
+		snprintf(name, sizeof name, "signal %d", sig);
+	return name;
+}
+
+const char *
+status_why(char *buf, size_t len, int status, int sig)
+{
+	if (sig != 0)
+		snprintf(buf, len, "killed by %s", sig_name(sig));
+	else
+		snprintf(buf, len, "exit status %d", status);
+	return buf;
+}
+
+void
+json_signal(struct buf *b, int sig)
+{
+	if (sig == 0)
+		buf_printf(b, ",\"signal\":null");
+	else
+		buf_printf(b, ",\"signal\":\"%s\"", sig_name(sig));
 }
 
 /* An exec entry's argv as a JSON array, ",\"argv\":[...]": the words

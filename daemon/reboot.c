@@ -23,13 +23,15 @@ reboot_done(struct isconfd *d, pid_t pid, int wstatus,
 {
 	struct client	*c = arg;
 	int		 status = child_status(wstatus);
+	char		 why[64];
 
 	(void)d;
 	(void)pid;
 	(void)tail;
 	if (status != 0) {
-		client_err(c, "IS_REBOOT_CMD (%s) failed with status %d",
-		    d->conf.reboot_cmd, status);
+		client_err(c, "IS_REBOOT_CMD (%s) failed: %s",
+		    d->conf.reboot_cmd, status_why(why, sizeof why, status,
+		    child_termsig(wstatus)));
 		client_exit(c, 1);
 		return;
 	}

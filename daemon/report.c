@@ -33,8 +33,9 @@ report_last_up(struct isconfd *d, struct last_up *u, char **cause)
 		free(start);
 		return -1;
 	}
-	r = sscanf(v, "%lld %15s %llu %d", &u->time, u->result, &u->seq,
-	    &u->status) == 4;
+	/* Older records lack the signal: 0. */
+	r = sscanf(v, "%lld %15s %llu %d %d", &u->time, u->result, &u->seq,
+	    &u->status, &u->signal) >= 4;
 	if (start == NULL || sscanf(start, "%lld %llu", &u->start,
 	    &u->first) != 2)
 		u->first = u->seq;
@@ -75,9 +76,11 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		else if (applied)
 			buf_printf(b, ",\"status\":%d,\"duration_ms\":%lld}",
 			    a.status, (long long)a.duration_ms);
-		else
-			buf_printf(b, ",\"status\":%d,\"failed\":true}",
-			    u->status);
+		else {
+			buf_printf(b, ",\"status\":%d", u->status);
+			json_signal(b, u->signal);
+			buf_printf(b, ",\"failed\":true}");
+		}
 	} else if (applied && a.status == JA_SKIPPED)
 		buf_printf(b, "  %-5llu %-6s %-6s %8s  %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind),
@@ -86,6 +89,10 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		buf_printf(b, "  %-5llu %-6s %-6d %8lld  %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind), a.status,
 		    (long long)a.duration_ms, detail);
+	else if (u->signal != 0)
+		buf_printf(b, "  %-5llu %-6s FAILED, killed by %s: %s\n",
+		    (unsigned long long)seq, entry_kind_name(e.kind),
+		    sig_name(u->signal), detail);
 	else
 		buf_printf(b, "  %-5llu %-6s FAILED %d: %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind), u->status,

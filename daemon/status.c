@@ -91,8 +91,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json) {
 		buf_printf(b, "\"last_up\":{\"time\":%lld,", u.time);
 		json_kv(b, "result", u.result, 1);
-		buf_printf(b, "\"entry\":%llu,\"status\":%d,\"detail\":",
-		    u.seq, u.status);
+		buf_printf(b, "\"entry\":%llu,\"status\":%d", u.seq,
+		    u.status);
+		json_signal(b, u.signal);
+		buf_printf(b, ",\"detail\":");
 		buf_add_json(b, detail ? detail : "");
 		buf_printf(b, ",\"output\":");
 		buf_add_json(b, u.output ? u.output : "");
@@ -101,7 +103,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_printf(b, "last up:  %s, FAILED at entry %llu (", when,
 		    u.seq);
 		buf_add_esc(b, detail);
-		buf_printf(b, ") with status %d\n", u.status);
+		if (u.signal != 0)
+			buf_printf(b, "), killed by %s\n", sig_name(u.signal));
+		else
+			buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
 	} else

@@ -46,6 +46,7 @@ struct up_job {
 	int		 adopt;		/* up --adopt */
 	struct skips	 skips;		/* checked-in skips after next */
 	int		 skipped;	/* entries skipped this run */
+	int		 sig;		/* the signal that ended the exec */
 };
 
 static void	up_step(struct up_job *);
@@ -67,8 +68,9 @@ up_record(struct up_job *job, const char *result, int status)
 	struct isconfd	*d = job->c->d;
 	char		*v;
 
-	xasprintf(&v, "%lld %s %llu %d", (long long)(now_ns() / 1000000000),
-	    result, (unsigned long long)job->cur.seq, status);
+	/* The signal last: records without it read as "not signalled". */
+	xasprintf(&v, "%lld %s %llu %d %d", (long long)(now_ns() / 1000000000),
+	    result, (unsigned long long)job->cur.seq, status, job->sig);
 	journal_state_set(d->journal, "last_up", v, NULL);
 	free(v);
 }
@@ -171,20 +173,21 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
-	char		 why[128];
+	char		 why[128], how[64];
 
 	(void)pid;
 	job->pid = 0;
+	job->sig = child_termsig(wstatus);
+	status_why(how, sizeof how, status, job->sig);
 	if (job->timer != NULL) {
 		event_free(job->timer);
 		job->timer = NULL;
 	}
 	upexec_ended(d);
 	if (job->stopped) {
-		snprintf(why, sizeof why, "status %d", status);
 		up_halt(job, "stopped", status, "entry %llu (%s %s) was "
 		    "ended (%s): isconfd is stopping; not recorded as "
-		    "applied, the next up runs it again", why);
+		    "applied, the next up runs it again", how);
 		isconfd_stop(d);
 		return;
 	}
@@ -192,10 +195,10 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		up_keep_output(d, tail);
 		if (job->timed_out)
 			snprintf(why, sizeof why, "timed out after %d s "
-			    "(IS_EXEC_TIMEOUT) and was ended with status %d",
-			    job->timeout, status);
+			    "(IS_EXEC_TIMEOUT) and was ended (%s)",
+			    job->timeout, how);
 		else
-			snprintf(why, sizeof why, "exit status %d", status);
+			snprintf(why, sizeof why, "%s", how);
 		up_fail(job, status, "entry %llu (%s %s) failed: %s; "
 		    "stopping here", why);
 		return;
@@ -210,12 +213,14 @@ up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
+	char		 why[64];
 
 	(void)pid;
 	if (status != 0) {
 		up_keep_output(d, tail);
-		client_err(job->c, "IS_REBOOT_CMD (%s) failed with status %d",
-		    d->conf.reboot_cmd, status);
+		client_err(job->c, "IS_REBOOT_CMD (%s) failed: %s",
+		    d->conf.reboot_cmd, status_why(why, sizeof why, status,
+		    child_termsig(wstatus)));
 		up_end(job, 1);
 		return;
 	}

@@ -67,7 +67,7 @@ test_expect_success 'a failing reboot command is reported and the reboot stays a
 	echo "IS_REBOOT_CMD=false; export IS_REBOOT_CMD" >>"$(host_dir b)/env" &&
 	isconf_on b -q start &&
 	expect_code 1 isconf_on b -r up &&
-	echo "isconf: error: IS_REBOOT_CMD (false) failed with status 1" >expect &&
+	echo "isconf: error: IS_REBOOT_CMD (false) failed: exit status 1" >expect &&
 	test_cmp expect err
 '
 

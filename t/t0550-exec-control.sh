@@ -122,7 +122,7 @@ test_expect_success 'isconf stop during an exec: TERM, then KILL to its group; n
 	isconfd: process group $pg outlived its SIGTERM grace: SIGKILL
 	EOF
 	test_cmp expect actual &&
-	wait_for 10 grep -q "entry 8 (exec sh -c .test -f fast.*) was ended (status 137): isconfd is stopping; not recorded as applied, the next up runs it again" upc.out &&
+	wait_for 10 grep -q "entry 8 (exec sh -c .test -f fast.*) was ended (killed by SIGKILL): isconfd is stopping; not recorded as applied, the next up runs it again" upc.out &&
 	kill -0 "$(cat "$C/svc")" &&
 	! test -f "$C/stubborn" &&
 	start_host c 3 &&
@@ -140,14 +140,14 @@ test_expect_success 'IS_EXEC_TIMEOUT=1: a long exec is ended, recorded as failed
 	(cd "$A" && isconf_on a -q exec touch after) &&
 	isconf_on a -q ci && bundle_copy a d &&
 	expect_code 1 isconf_on d up &&
-	echo "isconf: error: entry 11 (exec sh -c '\''test \$IS_HOSTNAME = a || sleep 30'\'') failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended with status 143; stopping here" >expect &&
+	echo "isconf: error: entry 11 (exec sh -c '\''test \$IS_HOSTNAME = a || sleep 30'\'') failed: timed out after 1 s (IS_EXEC_TIMEOUT) and was ended (killed by SIGTERM); stopping here" >expect &&
 	echo "isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 11 from a host of generic: isconf lock --skip 11 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)" >>expect &&
 	test_cmp expect err &&
 	! test -f "$D/after" &&
 	test "$(status_field d applied)" = 10 &&
 	isconf_on d status >st &&
 	sed -n "/^last up:/s/[0-9-]* [0-9:]* UTC/DATE/p" st >actual &&
-	echo "last up:  DATE, FAILED at entry 11 (sh -c '\''test \$IS_HOSTNAME = a || sleep 30'\'') with status 143" >expect &&
+	echo "last up:  DATE, FAILED at entry 11 (sh -c '\''test \$IS_HOSTNAME = a || sleep 30'\''), killed by SIGTERM" >expect &&
 	test_cmp expect actual
 '
 
