@@ -2,6 +2,11 @@
  * exec on the origin: runs the command now, in the client's working
  * directory, with the host's configured environment, writing straight
  * to the client's terminal; only a command that succeeds is journaled.
+ * An interrupted client (Ctrl-C: it shuts its end of the socket, or it
+ * dies) ends the command's process group as a stop does (SIGTERM,
+ * SIGKILL after IS_EXEC_GRACE) and nothing is journaled, however the
+ * command ends: what the operator cancelled must not run on every
+ * target.
  */
 #include <sys/stat.h>
 
@@ -23,7 +28,22 @@ const struct verb_entry verb_exec_entry = {
 struct exec_job {
 	struct client		*c;
 	struct exec_info	 x;
+	pid_t			 pid;
+	int			 cancelled;
 };
+
+static void
+exec_cancel(struct client *c)
+{
+	struct exec_job	*job = c->cancel_arg;
+	char		*cmd = argv_quote(job->x.argv, job->x.argc);
+
+	job->cancelled = 1;
+	log_info("exec %s: the client was interrupted: ending it, not "
+	    "journaled", cmd);
+	free(cmd);
+	child_kill(c->d, job->pid, c->d->conf.exec_grace);
+}
 
 static void
 exec_done(struct isconfd *d, pid_t pid, int wstatus,
@@ -38,6 +58,17 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 
 	(void)pid;
 	(void)tail;
+	c->cancel = NULL;
+	if (job->cancelled) {
+		cmd = argv_quote(job->x.argv, job->x.argc);
+		client_err(c, "exec %s: interrupted: %s; not journaled (any "
+		    "changes it made on this host stay)", cmd, status == 0 ?
+		    "it ended with exit status 0" : status_why(why,
+		    sizeof why, status, child_termsig(wstatus)));
+		free(cmd);
+		client_exit(c, 130);
+		goto out;
+	}
 	if (status != 0) {
 		cmd = argv_quote(job->x.argv, job->x.argc);
 		client_err(c, "exec %s: %s; not journaled (any changes it "
@@ -90,12 +121,14 @@ verb_exec(struct client *c)
 		set_cause(&cause, "%s: %s", c->req.cwd, strerror(errno));
 		goto fail;
 	}
-	if (child_spawn(d, job->x.argv, cwdfd, c->outfd, c->errfd,
-	    exec_done, job, &cause) == -1) {
+	if ((job->pid = child_spawn(d, job->x.argv, cwdfd, c->outfd,
+	    c->errfd, exec_done, job, &cause)) == -1) {
 		close(cwdfd);
 		goto fail;
 	}
 	close(cwdfd);
+	c->cancel = exec_cancel;
+	c->cancel_arg = job;
 	return;
 fail:
 	client_err(c, "exec: %s", cause);

@@ -41,6 +41,10 @@ struct client {
 	struct request		 req;
 	int			 have_req;
 	struct event		*req_ev;	/* request deadline */
+	/* Called once if the client shuts its end (interrupted) or goes
+	 * away while the verb runs (exec); the answer still goes out. */
+	void			(*cancel)(struct client *);
+	void			*cancel_arg;
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);
