@@ -528,6 +528,14 @@ struct last_up {
 int	report_last_up(struct isconfd *, struct last_up *, char **cause)
 	    MUST_CHECK;
 
+/* wip.c: the open transaction of this host's branch, numbered as ci
+ * would number it: 0 and the entries (journal_entries_free), or -1. */
+int	 wip_load(struct isconfd *, struct entry **, size_t *n,
+	    char **cause) MUST_CHECK;
+/* Its entries for status, as text or JSON. */
+int	 wip_status(struct isconfd *, struct buf *, int json, char **cause)
+	    MUST_CHECK;
+
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;

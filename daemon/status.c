@@ -410,7 +410,8 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
 	if (status_skipped(d, &b, json, cause) == -1 ||
-	    status_lock(d, &b, json, cause) == -1)
+	    status_lock(d, &b, json, cause) == -1 ||
+	    wip_status(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
 	if (status_mesh(d, &b, json, cause) == -1 ||
