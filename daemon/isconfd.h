@@ -515,7 +515,9 @@ void	install_cleanup(struct isconfd *);
 /* report.c: the last up, as recorded in the journal's state. */
 struct last_up {
 	long long		 time;
-	char			 result[16];	/* ok, failed, reboot, fork */
+	/* ok, failed, stopped, reboot, needs-reboot (a planned stop
+	 * before a reboot entry), fork */
+	char			 result[16];
 	unsigned long long	 seq;		/* last entry reached */
 	int			 status;
 	int			 signal;	/* that ended it, or 0 */

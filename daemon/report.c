@@ -76,6 +76,9 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		else if (applied)
 			buf_printf(b, ",\"status\":%d,\"duration_ms\":%lld}",
 			    a.status, (long long)a.duration_ms);
+		else if (strcmp(u->result, "needs-reboot") == 0)
+			buf_printf(b, ",\"status\":null,\"stopped\":"
+			    "\"needs-reboot\"}");
 		else {
 			buf_printf(b, ",\"status\":%d", u->status);
 			json_signal(b, u->signal);
@@ -89,6 +92,10 @@ row(struct isconfd *d, struct buf *b, uint64_t seq, int json, int first,
 		buf_printf(b, "  %-5llu %-6s %-6d %8lld  %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind), a.status,
 		    (long long)a.duration_ms, detail);
+	else if (strcmp(u->result, "needs-reboot") == 0)
+		buf_printf(b, "  %-5llu %-6s STOP   %8s  a reboot: run isconf -r "
+		    "up\n", (unsigned long long)seq, entry_kind_name(e.kind),
+		    "-");
 	else if (u->signal != 0)
 		buf_printf(b, "  %-5llu %-6s FAILED, killed by %s: %s\n",
 		    (unsigned long long)seq, entry_kind_name(e.kind),

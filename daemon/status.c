@@ -109,7 +109,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 			buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
-	} else
+	} else if (strcmp(u.result, "needs-reboot") == 0)
+		buf_printf(b, "last up:  %s, stopped before reboot (entry %llu): "
+		    "run isconf -r up\n", when, u.seq);
+	else
 		buf_printf(b, "last up:  %s, %s at entry %llu\n", when,
 		    u.result, u.seq);
 	free(detail);

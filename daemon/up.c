@@ -91,7 +91,7 @@ up_end(struct up_job *job, int code)
 }
 
 /* Stop the up at the current entry, recording result (failed,
- * stopped) with the status; a failure ends with a hint of what to do
+ * stopped, needs-reboot) with the status; a failure ends with a hint of what to do
  * (a reboot entry's message says it already). */
 static void
 up_halt(struct up_job *job, const char *result, int status, const char *fmt,
@@ -327,8 +327,9 @@ up_reboot(struct up_job *job)
 {
 	char	*cause = NULL;
 
+	/* A planned stop, not a failure: status and report say so. */
 	if (!(job->c->req.flags & CTL_F_REBOOT)) {
-		up_fail(job, 1, "entry %llu (%s%s) %s",
+		up_halt(job, "needs-reboot", 1, "entry %llu (%s%s) %s",
 		    "needs a reboot: run 'isconf -r up' to reboot and go on");
 		return -1;
 	}

@@ -38,6 +38,21 @@ test_expect_success 'up without -r stops before the reboot, exit non-zero' '
 	test "$(cat "$B/steps")" = before
 '
 
+test_expect_success 'a planned stop: status, report and hosts do not call it a failure' '
+	status_on b >out &&
+	sed -n "s/^\(last up: *\)20[0-9-]* [0-9:]* UTC/\1DATE/p" out >actual &&
+	echo "last up:  DATE, stopped before reboot (entry 3): run isconf -r up" >expect &&
+	test_cmp expect actual &&
+	status_json b "\$j->{last_up}{result} eq q(needs-reboot) && \$j->{last_up}{entry} == 3" &&
+	isconf_on b report >out &&
+	grep "^  3     reboot STOP          -  a reboot: run isconf -r up\$" out &&
+	! grep FAILED out &&
+	isconf_on b report --json >rep.json &&
+	json_eval rep.json "\$j->{last_up}{entries}[-1]{stopped} eq q(needs-reboot)" &&
+	isconf_on b log --applied | grep "^3	" >out &&
+	grep "	not applied\$" out
+'
+
 test_expect_success '-r up records the reboot as applied, then runs IS_REBOOT_CMD' '
 	isconf_on b -r up >out &&
 	cat >expect <<-EOF &&
