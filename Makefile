@@ -77,7 +77,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
-	     daemon/netkeys.c daemon/skipped.c daemon/wip.c $(VERB_SRC)
+	     daemon/netkeys.c daemon/skipped.c daemon/wip.c daemon/usage.c \
+	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \

@@ -47,14 +47,14 @@ exec_cancel(struct client *c)
 
 static void
 exec_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct exec_job	*job = arg;
 	struct client	*c = job->c;
 	struct entry	 e;
 	char		*cause = NULL;
 	int		 status = child_status(wstatus);
-	char		 why[64], *cmd;
+	char		 why[64], *cmd, *usage = NULL;
 
 	(void)pid;
 	(void)tail;
@@ -80,8 +80,9 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 	}
 	if (state_entry_init(d, c, &e, ENTRY_EXEC, &cause) == 0)
 		exec_encode(&job->x, &e.payload);
-	if (cause != NULL ||
-	    journal_wip_add(d->journal, d->branch, &e, &cause) == -1) {
+	usage = usage_exec(ru);
+	if (cause != NULL || journal_wip_add_usage(d->journal, d->branch, &e,
+	    usage, &cause) == -1) {
 		client_err(c, "exec ran but could not be journaled: %s",
 		    cause);
 		client_exit(c, 1);
@@ -89,6 +90,7 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		client_exit(c, 0);
 	entry_free(&e);
 out:
+	free(usage);
 	free(cause);
 	exec_info_free(&job->x);
 	free(job);

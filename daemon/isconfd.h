@@ -49,9 +49,11 @@ struct client {
 };
 TAILQ_HEAD(clients, client);
 
-/* A child's end: its wait status and the last bytes of its output. */
+/* A child's end: its wait status, what it used (wait4) and the last
+ * bytes of its output. */
+struct rusage;
 typedef void (*child_cb)(struct isconfd *, pid_t, int status,
-    const struct buf *tail, void *);
+    const struct rusage *, const struct buf *tail, void *);
 
 struct child;
 LIST_HEAD(children, child);
@@ -524,6 +526,7 @@ struct last_up {
 	long long		 start;
 	unsigned long long	 first;		/* first entry it tried */
 	char			*output;	/* failed command's tail */
+	char			 usage[256];	/* what the failed exec used */
 };
 /* 1 and the last up (u->output caller-freed), 0 if none is recorded,
  * -1 error. */
@@ -537,6 +540,26 @@ int	 wip_load(struct isconfd *, struct entry **, size_t *n,
 /* Its entries for status, as text or JSON. */
 int	 wip_status(struct isconfd *, struct buf *, int json, char **cause)
 	    MUST_CHECK;
+
+/* usage.c: what a run used (rusage of an exec, bytes of an install),
+ * as the text kept in its history row, parsed, and shown. */
+struct rusage;
+enum { USAGE_NONE, USAGE_EXEC, USAGE_INSTALL };
+struct usage {
+	int		 kind;
+	uint64_t	 user_us, sys_us, maxrss_kb, majflt, minflt;
+	uint64_t	 inblock, oublock;
+	uint64_t	 bytes;
+};
+char	*usage_exec(const struct rusage *);	/* caller frees */
+char	*usage_install(uint64_t bytes);		/* caller frees */
+/* 1 parsed, 0 none (NULL, "", or unknown: u zeroed). */
+int	 usage_parse(const char *, struct usage *);
+/* Fixed-width columns (a "-" where not measured), their header. */
+void	 usage_header(struct buf *);
+void	 usage_text(struct buf *, const struct usage *);
+/* ,"usage":{...} or ,"usage":null */
+void	 usage_json(struct buf *, const struct usage *);
 
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,

@@ -19,13 +19,14 @@ const struct verb_entry verb_reboot_entry = {
 
 static void
 reboot_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct client	*c = arg;
 	int		 status = child_status(wstatus);
 	char		 why[64];
 
 	(void)d;
+	(void)ru;
 	(void)pid;
 	(void)tail;
 	if (status != 0) {

@@ -47,6 +47,7 @@ struct up_job {
 	struct skips	 skips;		/* checked-in skips after next */
 	int		 skipped;	/* entries skipped this run */
 	int		 sig;		/* the signal that ended the exec */
+	char		*usage;		/* what the current entry used */
 };
 
 static void	up_step(struct up_job *);
@@ -84,6 +85,7 @@ up_end(struct up_job *job, int code)
 		job->c->d->up = NULL;
 	entry_free(&job->cur);
 	skips_free(&job->skips);
+	free(job->usage);
 	client_exit(job->c, code);
 	free(job->branch);
 	free(job->fork_info);
@@ -134,7 +136,8 @@ up_applied(struct up_job *job, int status)
 	int64_t		 ms = (now_ns() - job->started) / 1000000;
 
 	if (journal_mark_applied(d->journal, job->branch, &job->cur, status,
-	    ms, &cause) == -1) {
+	    ms, &cause) == -1 || (job->usage != NULL && journal_set_usage(
+	    d->journal, job->branch, job->cur.seq, job->usage, &cause) == -1)) {
 		up_fail(job, 1, "entry %llu (%s %s): cannot record it as "
 		    "applied: %s", cause);
 		free(cause);
@@ -146,6 +149,8 @@ up_applied(struct up_job *job, int status)
 	job->next++;
 	job->done++;
 	entry_free(&job->cur);
+	free(job->usage);
+	job->usage = NULL;
 	return 0;
 }
 
@@ -169,7 +174,7 @@ up_keep_output(struct isconfd *d, const struct buf *tail)
 
 static void
 up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
@@ -179,6 +184,11 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 	job->pid = 0;
 	job->sig = child_termsig(wstatus);
 	status_why(how, sizeof how, status, job->sig);
+	free(job->usage);
+	job->usage = usage_exec(ru);
+	/* The failed entry's, for report (its history has no row). */
+	journal_state_set(d->journal, "last_up_usage", status != 0 ?
+	    job->usage : NULL, NULL);
 	if (job->timer != NULL) {
 		event_free(job->timer);
 		job->timer = NULL;
@@ -209,12 +219,13 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 
 static void
 up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
 	char		 why[64];
 
+	(void)ru;
 	(void)pid;
 	if (status != 0) {
 		up_keep_output(d, tail);
@@ -313,6 +324,8 @@ up_snap(struct up_job *job)
 		rv = install_snap(job->c->d, &s, &cause);
 	else
 		rv = -1;
+	free(job->usage);
+	job->usage = usage_install(s.type == SNAP_FILE ? s.size : 0);
 	snap_info_free(&s);
 	if (rv == -1) {
 		up_fail(job, 1, "entry %llu (%s %s) failed: %s", cause);
@@ -647,6 +660,7 @@ up_begin(struct isconfd *d, void *arg, int fetched)
 	    (unsigned long long)applied + 1);
 	journal_state_set(d->journal, "last_up_start", v, NULL);
 	journal_state_set(d->journal, "last_up_output", NULL, NULL);
+	journal_state_set(d->journal, "last_up_usage", NULL, NULL);
 	free(v);
 	if (up_wait_earlier(d, job) == 0)
 		up_step(job);

@@ -54,7 +54,7 @@ test_expect_success 'target: up, status, report and log --applied name the signa
 	grep "^last up:  .*, FAILED at entry 5 (sh -c .*), killed by SIGKILL\$" st &&
 	status_json b "\$j->{last_up}{status} == 137 && \$j->{last_up}{signal} eq q(SIGKILL)" &&
 	isconf_on b report >rep &&
-	grep "^  5     exec   FAILED, killed by SIGKILL: sh -c " rep &&
+	grep "^  5     exec   FAILED        -  .*  killed by SIGKILL: sh -c " rep &&
 	isconf_on b report --json >rep.json &&
 	json_eval rep.json "\$j->{last_up}{entries}[1]{status} == 137 && \$j->{last_up}{entries}[1]{signal} eq q(SIGKILL)" &&
 	isconf_on b log --applied >log &&
