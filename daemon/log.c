@@ -191,7 +191,7 @@ log_committed(struct client *c, const struct log_opts *o, const char *branch,
 	struct jhead	 h;
 	struct entry	 e;
 	uint64_t	 seq, first;
-	int		 r;
+	int		 r = 0;
 
 	if (journal_head(d->journal, branch, &h, cause) == -1 ||
 	    (o->applied && (r = report_last_up(d, &u, cause)) == -1))
