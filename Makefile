@@ -63,7 +63,7 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c lib/name.c lib/verbs.c
+	     lib/inroot.c lib/name.c lib/verbs.c lib/shquote.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
@@ -84,6 +84,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
 	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
+	     daemon/wip.c daemon/usage.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
@@ -97,7 +98,7 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
-	     test_session test_stmt
+	     test_session test_stmt test_shquote
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \

@@ -19,6 +19,7 @@
  * descriptor (fchdir): a replayed exec's is resolved beneath IS_ROOT
  * by its caller, and no path is looked up again in the child.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -44,6 +45,7 @@ struct child {
 	void			*arg;
 	int			 exited;
 	int			 wstatus;
+	struct rusage		 ru;		/* wait4's */
 	int			 pipe[2];	/* our ends: stdout, stderr */
 	int			 dest[2];	/* the client's, or -1 */
 	struct event		*ev[2];
@@ -64,6 +66,12 @@ child_status(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return 255;
+}
+
+int
+child_termsig(int wstatus)
+{
+	return WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
 }
 
 static void
@@ -248,7 +256,7 @@ child_finish(struct child *ch)
 		event_free(ch->kill);
 	}
 	LIST_REMOVE(ch, entry);
-	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->tail, ch->arg);
+	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->ru, &ch->tail, ch->arg);
 	buf_free(&ch->tail);
 	free(ch);
 }
@@ -422,7 +430,7 @@ child_drained(struct child *ch)
 		ch->drain = NULL;
 	}
 	ch->zombie = 0;
-	while (waitpid(ch->pid, &wstatus, 0) == -1 && errno == EINTR)
+	while (wait4(ch->pid, &wstatus, 0, &ch->ru) == -1 && errno == EINTR)
 		;
 	child_exited(ch, wstatus);
 }
@@ -482,8 +490,8 @@ again:
 			}
 			continue;
 		}
-		if ((pid = waitpid(ch->pid, &status, WNOHANG)) == ch->pid &&
-		    child_exited(ch, status))
+		if ((pid = wait4(ch->pid, &status, WNOHANG, &ch->ru)) ==
+		    ch->pid && child_exited(ch, status))
 			goto again;
 	}
 }

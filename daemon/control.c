@@ -395,9 +395,18 @@ client_read(evutil_socket_t fd, short events, void *arg)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		event_del(c->rev);
+		/* An interrupted client (exec): its verb stops, and says
+		 * so if the client still reads. */
+		if (c->have_req && !c->exited && c->cancel != NULL) {
+			void (*cancel)(struct client *) = c->cancel;
+
+			c->cancel = NULL;
+			cancel(c);
+			return;
+		}
 		/* The client went away; a running job carries on. */
 		c->dead = 1;
-		event_del(c->rev);
 		if (!c->have_req)
 			c->exited = 1;
 		client_maybe_free(c);

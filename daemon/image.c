@@ -252,13 +252,14 @@ image_write_state(struct image_job *job, char **cause)
 
 static void
 image_cmd_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct image_job	*job = arg;
 	int			 status = child_status(wstatus);
 
 	(void)d;
 	(void)pid;
+	(void)ru;
 	(void)tail;
 	if (status != 0)
 		image_fail(job, "%s: exit status %d", job->cmd_what, status);
@@ -382,7 +383,7 @@ image_applied(struct image_job *job, int status)
 
 static void
 image_exec_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct image_job	*job = arg;
 	int			 status = child_status(wstatus);
@@ -390,6 +391,7 @@ image_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 
 	(void)d;
 	(void)pid;
+	(void)ru;
 	(void)tail;
 	job->pid = 0;
 	if (job->timer != NULL) {

@@ -41,13 +41,19 @@ struct client {
 	struct request		 req;
 	int			 have_req;
 	struct event		*req_ev;	/* request deadline */
+	/* Called once if the client shuts its end (interrupted) or goes
+	 * away while the verb runs (exec); the answer still goes out. */
+	void			(*cancel)(struct client *);
+	void			*cancel_arg;
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);
 
-/* A child's end: its wait status and the last bytes of its output. */
+/* A child's end: its wait status, what it used (wait4) and the last
+ * bytes of its output. */
+struct rusage;
 typedef void (*child_cb)(struct isconfd *, pid_t, int status,
-    const struct buf *tail, void *);
+    const struct rusage *, const struct buf *tail, void *);
 
 struct child;
 LIST_HEAD(children, child);
@@ -435,6 +441,7 @@ void	 child_reap(struct isconfd *);
 /* SIGTERM to the child's process group, SIGKILL after grace_s. */
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
+int	 child_termsig(int wstatus);	/* the signal that ended it, or 0 */
 
 /* upexec.c: what /proc/PID/stat says of a process (see there); also
  * used by child.c. */
@@ -547,6 +554,16 @@ int	 branch_copy_of(const char *copy, const char *origin);
 void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 /* The last lines of a failed command's output, indented, one per line. */
 void	 output_tail(struct buf *, const char *out, int lines);
+/* An exec entry's ,"argv":[...] (nothing for other entries). */
+void	 json_argv(struct buf *, const struct entry *);
+/* How a command ended, for people: "exit status N", or "killed by
+ * SIGNAME" when sig is not 0 (its status is then 128+sig).  Returns
+ * buf. */
+const char *status_why(char *buf, size_t len, int status, int sig);
+/* "SIGKILL" (static storage). */
+const char *sig_name(int sig);
+/* ,"signal":"SIGNAME" or ,"signal":null, for JSON beside a status. */
+void	 json_signal(struct buf *, int sig);
 /* An entry as a log line or a JSON object, without its end (a newline,
  * or a closing brace); first: no leading comma. */
 void	 print_entry(struct buf *, const struct entry *, int json, int first);
@@ -628,17 +645,49 @@ void	install_cleanup(struct isconfd *);
 /* report.c: the last up, as recorded in the journal's state. */
 struct last_up {
 	long long		 time;
-	char			 result[16];	/* ok, failed, reboot, fork */
+	/* ok, failed, stopped, reboot, needs-reboot (a planned stop
+	 * before a reboot entry), fork */
+	char			 result[16];
 	unsigned long long	 seq;		/* last entry reached */
 	int			 status;
+	int			 signal;	/* that ended it, or 0 */
 	long long		 start;
 	unsigned long long	 first;		/* first entry it tried */
 	char			*output;	/* failed command's tail */
+	char			 usage[256];	/* what the failed exec used */
 };
 /* 1 and the last up (u->output caller-freed), 0 if none is recorded,
  * -1 error. */
 int	report_last_up(struct isconfd *, struct last_up *, char **cause)
 	    MUST_CHECK;
+
+/* wip.c: the open transaction of this host's branch, numbered as ci
+ * would number it: 0 and the entries (journal_entries_free), or -1. */
+int	 wip_load(struct isconfd *, struct entry **, size_t *n,
+	    char **cause) MUST_CHECK;
+/* Its entries for status, as text or JSON. */
+int	 wip_status(struct isconfd *, struct buf *, int json, char **cause)
+	    MUST_CHECK;
+
+/* usage.c: what a run used (rusage of an exec, bytes of an install),
+ * as the text kept in its history row, parsed, and shown. */
+struct rusage;
+enum { USAGE_NONE, USAGE_EXEC, USAGE_INSTALL };
+struct usage {
+	int		 kind;
+	uint64_t	 user_us, sys_us, maxrss_kb, majflt, minflt;
+	uint64_t	 inblock, oublock;
+	uint64_t	 bytes;
+};
+char	*usage_exec(const struct rusage *);	/* caller frees */
+char	*usage_install(uint64_t bytes);		/* caller frees */
+/* 1 parsed, 0 none (NULL, "", or unknown: u zeroed). */
+int	 usage_parse(const char *, struct usage *);
+/* Fixed-width columns (a "-" where not measured), their header. */
+void	 usage_header(struct buf *);
+void	 usage_text(struct buf *, const struct usage *);
+/* ,"usage":{...} or ,"usage":null */
+void	 usage_json(struct buf *, const struct usage *);
 
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,

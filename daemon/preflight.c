@@ -41,13 +41,14 @@ preflight_free(struct preflight *pf)
 
 static void
 preflight_removed(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct preflight	*pf = arg;
 	struct client		*c = pf->c;
 
 	(void)d;
 	(void)pid;
+	(void)ru;
 	(void)tail;
 	if (wstatus != 0)
 		log_warnx("ci --test: could not remove the scratch image %s",
@@ -82,7 +83,7 @@ preflight_built(struct client *c, int ok, void *arg)
 		log_warnx("ci --test: removing %s: %s", pf->dir,
 		    cause ? cause : strerror(errno));
 		free(cause);
-		preflight_removed(c->d, 0, 1, NULL, pf);
+		preflight_removed(c->d, 0, 1, NULL, NULL, pf);
 	}
 	if (fd != -1)
 		close(fd);

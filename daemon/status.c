@@ -91,8 +91,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json) {
 		buf_printf(b, "\"last_up\":{\"time\":%lld,", u.time);
 		json_kv(b, "result", u.result, 1);
-		buf_printf(b, "\"entry\":%llu,\"status\":%d,\"detail\":",
-		    u.seq, u.status);
+		buf_printf(b, "\"entry\":%llu,\"status\":%d", u.seq,
+		    u.status);
+		json_signal(b, u.signal);
+		buf_printf(b, ",\"detail\":");
 		buf_add_json(b, detail ? detail : "");
 		buf_printf(b, ",\"output\":");
 		buf_add_json(b, u.output ? u.output : "");
@@ -101,10 +103,16 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_printf(b, "last up:  %s, FAILED at entry %llu (", when,
 		    u.seq);
 		buf_add_esc(b, detail);
-		buf_printf(b, ") with status %d\n", u.status);
+		if (u.signal != 0)
+			buf_printf(b, "), killed by %s\n", sig_name(u.signal));
+		else
+			buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
-	} else
+	} else if (strcmp(u.result, "needs-reboot") == 0)
+		buf_printf(b, "last up:  %s, stopped before reboot (entry %llu): "
+		    "run isconf -r up\n", when, u.seq);
+	else
 		buf_printf(b, "last up:  %s, %s at entry %llu\n", when,
 		    u.result, u.seq);
 	free(detail);
@@ -409,7 +417,8 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    (unsigned long long)applied);
 	layout_status(d, &b, json);
 	if (status_skipped(d, &b, json, cause) == -1 ||
-	    status_lock(d, &b, json, cause) == -1)
+	    status_lock(d, &b, json, cause) == -1 ||
+	    wip_status(d, &b, json, cause) == -1)
 		goto fail;
 	status_up(d, &b, json);
 	if (status_mesh(d, &b, json, cause) == -1 ||
