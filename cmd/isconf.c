@@ -368,6 +368,11 @@ cmd_stop(const struct conf *c, const struct opts *o)
 		close(fd);
 		if (!locked)
 			break;
+		/* Only a running command holds it up that long: say so. */
+		if (i == 25 && !(o->flags & CTL_F_QUIET))
+			fprintf(stderr, "isconf: waiting for isconfd (pid %ld) "
+			    "to exit: a running command gets IS_EXEC_GRACE to "
+			    "end (30 s at most)\n", pid);
 		nanosleep(&ts, NULL);
 	}
 	free(pidfile);

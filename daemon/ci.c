@@ -138,8 +138,9 @@ ci_commit(struct client *c)
 	    JA_CI | applied_flag, &cause) == -1)
 		goto fail;
 	id_short(idhex, es[n].id);
-	client_info(c, "checked in %zu entries on %s: head %llu (%s)", n + 1,
-	    d->branch, (unsigned long long)es[n].seq, idhex);
+	client_info(c, "checked in %zu %s on %s: head %llu (%s)", n + 1,
+	    n + 1 == 1 ? "entry" : "entries", d->branch,
+	    (unsigned long long)es[n].seq, idhex);
 	log_info("ci on %s: head %llu %s", d->branch,
 	    (unsigned long long)es[n].seq, idhex);
 	{

@@ -245,9 +245,10 @@ status_staged(struct isconfd *d, struct buf *b, int json, char **cause)
 			    (unsigned long long)g[i].n,
 			    (unsigned long long)g[i].bytes);
 		} else
-			buf_printf(b, "staged:   %llu entries (%llu bytes) of %s "
+			buf_printf(b, "staged:   %llu %s (%llu bytes) of %s "
 			    "from %s, not yet signed\n",
 			    (unsigned long long)g[i].n,
+			    g[i].n == 1 ? "entry" : "entries",
 			    (unsigned long long)g[i].bytes, g[i].branch,
 			    g[i].run);
 	}

@@ -114,7 +114,13 @@ test_expect_success 'status, status --json and the HTTP API show the running up'
 test_expect_success 'isconf stop during an exec: TERM, then KILL to its group; not applied; the setsid service lives' '
 	test_when_finished "kill \$(cat \"$C/svc\") 2>/dev/null; true" &&
 	pg=$(cat "$C/pgid") &&
-	isconf_on c -q stop &&
+	isconf_on c stop >stop.out 2>&1 &&
+	sed "s/pid [0-9]*/pid PID/" stop.out >actual &&
+	cat >expect <<-EOF &&
+	isconf: waiting for isconfd (pid PID) to exit: a running command gets IS_EXEC_GRACE to end (30 s at most)
+	isconf: isconfd (pid PID) stopped
+	EOF
+	test_cmp expect actual &&
 	! kill -0 -- -$pg 2>/dev/null &&
 	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(.*process group $pg[: ].*\)/\1/p" "$(host_dir c)/isconfd.log" >actual &&
 	cat >expect <<-EOF &&
