@@ -52,7 +52,7 @@ test_expect_success 'image build replays the branch into the image, showing prog
 	isconf: image $PWD/img: copying the base $BASE
 	isconf: image $PWD/img: replaying generic entries 1 to 7
 	isconf: [2/7] snap /etc/app/motd
-	isconf: [3/7] exec sh -c $WHERE
+	isconf: [3/7] exec sh -c '\''$WHERE'\''
 	EOF
 	head -n 4 out >actual &&
 	test_cmp expect actual &&
@@ -134,7 +134,7 @@ test_expect_success 'ci --test refuses a transaction that fails in the image, an
 	isconf_on a -q lock "bad change" &&
 	(cd "$A" && isconf_on a -q exec sh -c "test ! -f /marker") &&
 	expect_code 1 isconf_on a ci --test "$BASE" &&
-	grep "transaction entry (exec sh -c test ! -f /marker) failed: exit status 1; stopping here" err &&
+	grep "transaction entry (exec sh -c .test ! -f /marker.) failed: exit status 1; stopping here" err &&
 	grep "ci --test: not checked in" err &&
 	status_has a "^lock: *held by .*bad change" &&
 	test "$(status_field a head)" = 7 &&
@@ -159,7 +159,7 @@ test_expect_success 'a host started from an image state goes on from SEQ+1' '
 	bundle_copy a c &&
 	isconf_on c up >out &&
 	head -n 1 out >actual &&
-	echo "isconf: [6/10] exec sh -c echo after >>steps" >expect &&
+	echo "isconf: [6/10] exec sh -c '\''echo after >>steps'\''" >expect &&
 	test_cmp expect actual &&
 	printf "in-image\nafter\ngood\n" >expect && test_cmp expect img1/steps
 '
