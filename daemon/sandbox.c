@@ -4,19 +4,20 @@
  * (and a new network namespace, with only a down loopback, unless the
  * build asked for the host's network), with a fresh /proc whose sysctl
  * and trigger files are read-only, a tmpfs /dev holding only null,
- * zero, full, random, urandom and tty, no /sys, and a capability
- * bounding set without the capabilities that reach past a mount
- * namespace (loading modules, raw I/O, mknod, mount, reboot, the
- * clock, open_by_handle_at, ...).  Nothing of the host's filesystem is
+ * zero, full, random, urandom and tty (the image itself mounted nodev),
+ * no /sys, and a capability bounding set without the capabilities
+ * that reach past a mount namespace (loading modules, raw I/O, mknod,
+ * mount, reboot, the clock, open_by_handle_at, ...).  Nothing of the host's filesystem is
  * left reachable, so what the command writes lands in the image.
  *
  * The process tree: isconfd forks a helper (in the host's PID
  * namespace, the child child.c watches), which unshares the namespaces
- * and forks the command, PID 1 of the new PID namespace; the helper
- * waits and exits with the command's status.  Both die with their
- * parent (PR_SET_PDEATHSIG), and when PID 1 dies the kernel kills
- * whatever else runs in its namespace: nothing an image's command
- * starts outlives it.
+ * and forks PID 1 of the new PID namespace, which sets up the image's
+ * view and forks the command; each waits and exits with the command's
+ * status.  The helper and PID 1 die with their parent
+ * (PR_SET_PDEATHSIG), and when PID 1 dies the kernel kills whatever
+ * else runs in its namespace: nothing an image's command starts
+ * outlives it.
  *
  * Every path below the image is resolved inside it (inroot.c) and the
  * mounts are made on /proc/self/fd/N of the directory so resolved: an
@@ -223,28 +224,14 @@ sandbox_caps(void)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
-/* PID 1 of the new namespace: build the image's view, enter it, run. */
+/* The command, PID 2: its own descriptors and capabilities, then
+ * exec. */
 static void __attribute__((noreturn))
-sandbox_init(struct isconfd *d, const struct sandbox *sb, char *const argv[],
+sandbox_run(struct isconfd *d, const struct sandbox *sb, char *const argv[],
     int outfd, int errfd)
 {
-	int	rootfd, null;
+	int	null;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		sandbox_die("make / private", NULL);
-	if (mount(sb->root, sb->root, NULL, MS_BIND, NULL) == -1)
-		sandbox_die("bind", sb->root);
-	if ((rootfd = open(sb->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		sandbox_die("open", sb->root);
-	sandbox_mount_dev(rootfd);
-	sandbox_mount_proc(rootfd);
-	if (fchdir(rootfd) == -1 || syscall(SYS_pivot_root, ".", ".") == -1)
-		sandbox_die("pivot_root into", sb->root);
-	if (umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
-		sandbox_die("detach the host's root", NULL);
-	close(rootfd);
-	sandbox_proc_limit();
 	if (chdir(sb->cwd) == -1) {
 		dprintf(errfd, "isconf: error: cannot chdir to %s: %s\n",
 		    sb->cwd, strerror(errno));
@@ -264,8 +251,57 @@ sandbox_init(struct isconfd *d, const struct sandbox *sb, char *const argv[],
 }
 
 /*
- * In the child child_spawn forked: make the namespaces, start the
- * command as their PID 1, and exit as it does.
+ * PID 1 of the new namespace: build the image's view, enter it, start
+ * the command and reap until it exits, then exit as it did (and the
+ * kernel kills the rest of the namespace).  PID 1 is this code, never
+ * the command: a command may clear its own parent-death signal, and
+ * as PID 1 it would then outlive a helper killed at the timeout, and
+ * the build.  Ours is kept, and PID 1 is not the command's to signal
+ * (the kernel drops what it sends) or to trace (not dumpable, and it
+ * holds capabilities the command has not).
+ */
+static void __attribute__((noreturn))
+sandbox_init(struct isconfd *d, const struct sandbox *sb, char *const argv[],
+    int outfd, int errfd)
+{
+	pid_t	pid, w;
+	int	rootfd, wstatus;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		sandbox_die("make / private", NULL);
+	/* nodev: a device node a base brings (a copy of the host's disk,
+	 * /dev/mem) must not open the host's device; /dev is a tmpfs of
+	 * its own, and without CAP_MKNOD nothing makes another. */
+	if (mount(sb->root, sb->root, NULL, MS_BIND, NULL) == -1 ||
+	    mount(NULL, sb->root, NULL, MS_BIND | MS_REMOUNT | MS_NODEV,
+	    NULL) == -1)
+		sandbox_die("bind", sb->root);
+	if ((rootfd = open(sb->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		sandbox_die("open", sb->root);
+	sandbox_mount_dev(rootfd);
+	sandbox_mount_proc(rootfd);
+	if (fchdir(rootfd) == -1 || syscall(SYS_pivot_root, ".", ".") == -1)
+		sandbox_die("pivot_root into", sb->root);
+	if (umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
+		sandbox_die("detach the host's root", NULL);
+	close(rootfd);
+	sandbox_proc_limit();
+	if ((pid = fork()) == -1)
+		sandbox_die("fork", NULL);
+	if (pid == 0)
+		sandbox_run(d, sb, argv, outfd, errfd);
+	close_range(0, ~0U, 0);
+	while ((w = waitpid(-1, &wstatus, 0)) != pid)
+		if (w == -1 && errno != EINTR)
+			_exit(126);
+	_exit(child_status(wstatus));
+}
+
+/*
+ * In the child child_spawn forked: make the namespaces, start their
+ * PID 1, and exit as it does.
  */
 void
 sandbox_exec(struct isconfd *d, const struct sandbox *sb, char *const argv[],
