@@ -116,7 +116,10 @@ preflight_run(struct client *c, const char *base,
 		return;
 	}
 	memset(&o, 0, sizeof o);
-	o.dir = xstrdup(pf->dir);
+	/* Below the 0700 directory: the copy gives the image the base's
+	 * root mode, and a base's setuid files or device nodes must not be
+	 * reachable by local users while the test runs. */
+	o.dir = path_join(pf->dir, "image");
 	o.base = xstrdup(pf->base);
 	o.branch = xstrdup(d->branch);
 	o.extra = pf->wip;

@@ -142,6 +142,30 @@ test_expect_success 'ci --test refuses a transaction that fails in the image, an
 	isconf_on a -q unlock
 '
 
+scratch_image() {
+	for _d in /var/tmp/isconf-test.*/image; do
+		test -d "$_d" && echo "$_d" && return 0
+	done
+	return 1
+}
+
+test_expect_success 'ci --test builds its scratch image inside a directory only root enters' '
+	isconf_on a -q lock "slow change" &&
+	touch "$A/here" &&
+	(cd "$A" && isconf_on a -q exec sh -c "test -f here && exit 0; i=0; while ! test -f go && test \$i -lt 200; do sleep 0.1; i=\$((i + 1)); done; exit 3") &&
+	(isconf_on a ci --test "$BASE" >slow.out 2>&1; echo $? >slow.rc) &
+	wait_for 20 scratch_image &&
+	img=$(scratch_image) &&
+	test "$(stat -c %a "${img%/image}")" = 700 &&
+	touch "$img/go" &&
+	wait_for 20 test -s slow.rc &&
+	test "$(cat slow.rc)" = 1 &&
+	grep "ci --test: not checked in" slow.out &&
+	isconf_on a -q unlock &&
+	rm "$A/here" &&
+	! ls -d /var/tmp/isconf-test.* 2>/dev/null | grep .
+'
+
 test_expect_success 'ci --test checks in a transaction that succeeds in the image' '
 	isconf_on a -q lock "good change" &&
 	(cd "$A" && isconf_on a -q exec sh -c "echo good >>steps") &&
