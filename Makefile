@@ -81,7 +81,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
-	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
+	     daemon/wire_members.c daemon/wire_fleet.c daemon/fleet.c daemon/fleet_inject.c \
+	     daemon/disk.c daemon/stmt.c \
 	     daemon/stmtd.c daemon/pins.c $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
@@ -99,7 +100,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt
+	       chunklist members disk stmt fleet
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -110,7 +111,8 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
-	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
+	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/wire_fleet.o \
+	     $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
