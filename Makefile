@@ -137,6 +137,14 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 	$(Q)$(CC) $(CPPFLAGS) $(call inc_of,$*) $(PKG_CFLAGS) $(CFLAGS) \
 	    -c -o $@ $<
 
+# The dashboard page as a C string (daemon/dashboard.c includes it).
+$(BUILD)/daemon/dashboard.inc: daemon/dashboard.html
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
+	    -e 's/^/"/' -e 's/$$/\\n"/' $< >$@
+$(BUILD)/daemon/dashboard.o: $(BUILD)/daemon/dashboard.inc
+$(BUILD)/daemon/dashboard.o: CPPFLAGS += -I$(BUILD)/daemon
+
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

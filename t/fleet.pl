@@ -5,6 +5,7 @@
 #						BRANCH=HEAD, plus this host
 #						as SELF-BRANCH (at its head)
 #	perl fleet.pl api <JSON			from /api/v1/hosts
+#	perl fleet.pl dom <HTML			from the dashboard (no heads)
 use strict;
 use warnings;
 use JSON::PP;
@@ -40,6 +41,18 @@ if ($mode eq "expect") {
 	exit 0;
 }
 local $/;
+if ($mode eq "dom") {
+	my $html = <STDIN>;
+	my (%g, %f);
+	$g{$1}{$2} = $3
+	    while $html =~ /<span class="lg" data-of="([^"]+)" data-state="(\w+)" data-n="(\d+)">/g;
+	$f{$1}{$2} = $3
+	    while $html =~ /<li data-branch="([^"]+)" data-entry="(\d+)" data-n="(\d+)">/g;
+	# Branches first, then waves, as in expect.
+	print line($_, undef, $g{$_}, $f{$_} // {})
+	    for (sort grep { !/^wave / } keys %g), (sort grep { /^wave / } keys %g);
+	exit 0;
+}
 my $j = JSON::PP->new->decode(<STDIN>);
 for my $b (sort { $a->{branch} cmp $b->{branch} } @{$j->{summary}{branches}}) {
 	my %f = map { $_->{entry} => $_->{hosts} } @{$b->{failures}};

@@ -135,4 +135,63 @@ test_expect_success 'isconf hosts: filters, a page, and how to see more' '
 	expect_code 22 isconf_on a hosts --limit
 '
 
+# chrome URL-FRAGMENT OUT: the dashboard's DOM once loaded, or with
+# --screenshot=FILE --window-size=W,H before it, a screenshot.
+chrome() {
+	_frag=$1 _out=$2
+	shift 2
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --user-data-dir="$root/chrome" --virtual-time-budget=8000 "$@" \
+	    ${_out:+--dump-dom} "http://127.0.0.1:65028/#$_frag" >"${_out:-/dev/null}" 2>>chrome.err
+}
+tok() {
+	cat "$(host_dir a)/home/conf/http_token"
+}
+
+command -v chromium >/dev/null && test_set_prereq CHROMIUM
+test_expect_success CHROMIUM 'headless Chromium: the summary the dashboard draws is the injected one' '
+	chrome "token=$(tok)" dom.html &&
+	grep -q "data-loaded=\"1\"" dom.html &&
+	perl "$ISCONF_TESTS/fleet.pl" expect fleet.txt web generic=6 web=10 |
+	    grep -v "^total" | sed -E "s/^([a-z]+) [0-9]+ /\1 /" >expect &&
+	perl "$ISCONF_TESTS/fleet.pl" dom <dom.html >actual &&
+	test_cmp expect actual &&
+	grep -q "10001 of 10001 match" dom.html
+'
+
+test_expect_success CHROMIUM 'headless Chromium: a filter from the URL, a page of its hosts' '
+	chrome "branch=web&state=failed&token=$(tok)" dom.html &&
+	grep -q "data-loaded=\"1\"" dom.html &&
+	grep -q "1-100 of 273" dom.html &&
+	grep -o "<tr class=\"failed\" data-host=\"h[0-9]*\"" dom.html |
+	    sed "s/.*data-host=.\(h[0-9]*\)./\1/" >actual &&
+	awk "\$2 == \"web\" && \$4 != 0 {print \$1}" fleet.txt | head -n 100 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success CHROMIUM 'headless Chromium: a host detail, its statement, position and failure' '
+	chrome "host=h07007&token=$(tok)" dom.html &&
+	grep -q "<section id=\"detail\" data-host=\"h07007\">" dom.html &&
+	grep -q "<dd id=\"d-applied\">8 of 10, behind by 2</dd>" dom.html &&
+	grep -q "<dd id=\"d-stmt\">receipt 1.1, key [0-9a-f]*: verified</dd>" dom.html &&
+	grep -q "<dd id=\"d-fail\">entry 9, status 1: exec true</dd>" dom.html &&
+	grep -q "Its output is kept on h07007" dom.html &&
+	# Without the token: no command, and it says why.
+	chrome "host=h07007" dom2.html &&
+	grep -q "<dd id=\"d-fail\">entry 9, status 1 (the bearer token is needed" dom2.html &&
+	! grep -q "exec true" dom2.html
+'
+
+test_expect_success CHROMIUM 'headless Chromium: screenshots, a desktop and a phone' '
+	chrome "token=$(tok)" "" --window-size=1100,1000 --screenshot="$PWD/fleet.png" &&
+	chrome "host=h07007&state=failed&token=$(tok)" "" --window-size=390,844 \
+	    --screenshot="$PWD/fleet-phone.png" &&
+	test -s fleet.png && test -s fleet-phone.png &&
+	# The trash goes when the script ends: kept where t3000 keeps its.
+	mkdir -p "$SHARNESS_TEST_SRCDIR/test-results" &&
+	cp fleet.png fleet-phone.png "$SHARNESS_TEST_SRCDIR/test-results/"
+'
+test_have_prereq CHROMIUM || say "# skipping the browser tests: chromium is not installed (make deps installs it as root)"
+
 test_done
