@@ -81,7 +81,8 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
-	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
+	     daemon/wire_members.c daemon/wire_fleet.c daemon/fleet.c \
+	     daemon/fleet_inject.c daemon/disk.c daemon/stmt.c \
 	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
 	     daemon/wip.c daemon/usage.c \
@@ -102,7 +103,7 @@ UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt image
+	       chunklist members disk stmt image fleet
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -113,7 +114,8 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
-	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
+	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/wire_fleet.o \
+	     $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
 	     $(BUILD)/daemon/imagerec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
@@ -138,6 +140,14 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(call inc_of,$*) $(PKG_CFLAGS) $(CFLAGS) \
 	    -c -o $@ $<
+
+# The dashboard page as a C string (daemon/dashboard.c includes it).
+$(BUILD)/daemon/dashboard.inc: daemon/dashboard.html
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
+	    -e 's/^/"/' -e 's/$$/\\n"/' $< >$@
+$(BUILD)/daemon/dashboard.o: $(BUILD)/daemon/dashboard.inc
+$(BUILD)/daemon/dashboard.o: CPPFLAGS += -I$(BUILD)/daemon
 
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -262,6 +272,11 @@ demo: all
 bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim \
 	    $(BUILD)/bench/simdist $(BUILD)/bench/bigtx
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
+	@# The fleet view needs hosts injected: a test-hooks build.
+	$(Q)$(MAKE) --no-print-directory BUILD=build-test TEST_HOOKS=1 bins
+	$(Q)echo "fleet view of 10,000 hosts (ms): summary, page of 100," \
+	    "page of 1000, filtered page; dashboard drawn, with 1000 rows:" \
+	    "$$(sh bench/fleet.sh $(CURDIR)/build-test 10000)"
 
 # Only the memory figures (bench/memory.sh): peak RSS under hostile
 # input and a 100,000-entry transaction.

@@ -210,15 +210,25 @@ client_reply(struct client *c, int (*build)(struct isconfd *, struct buf *,
 {
 	struct buf	 b;
 	char		*cause = NULL;
+	int		 rv;
 
 	buf_init(&b);
-	if (build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
-		buf_free(&b);
+	rv = build(c->d, &b, c->req.flags & CTL_F_JSON, &cause);
+	client_reply_built(c, rv, &b, cause);
+}
+
+/* What a builder made into b (rv 0), or its failure (rv -1); b and
+ * cause are freed. */
+void
+client_reply_built(struct client *c, int rv, struct buf *b, char *cause)
+{
+	if (rv == -1) {
+		buf_free(b);
 		client_fail(c, cause);
 		free(cause);
 		return;
 	}
-	client_buf(c, &b);
+	client_buf(c, b);
 	client_exit(c, 0);
 }
 

@@ -214,6 +214,10 @@ isconfd_open(struct isconfd *d, char **cause)
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
 	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1)
 		return -1;
+#ifdef ISCONF_CRASH_HOOKS
+	if (fleet_inject(d, cause) == -1)
+		return -1;
+#endif
 	install_cleanup(d);
 	/* The status page is a convenience: without it the host still
 	 * replicates, so a busy port is a warning, not a refusal. */

@@ -204,7 +204,9 @@ void	 members_tick(struct isconfd *);
 int	 members_recv(struct isconfd *, const struct net_dgram *);
 void	 members_send(struct isconfd *, const struct sockaddr_in *);
 void	 members_peer_added(struct isconfd *, const char *host);
-void	 members_hosts(struct isconfd *, struct buf *, int json);
+struct fleet_view;
+void	 members_hosts(struct isconfd *, struct buf *, int json,
+	    struct fleet_view *);
 size_t	 members_learned(struct isconfd *);
 void	 members_status(struct isconfd *, struct buf *, int json);
 void	 members_metrics(struct isconfd *, struct buf *);
@@ -412,6 +414,10 @@ void	 client_progress(struct client *, const char *, ...)
 void	 client_buf(struct client *, struct buf *b);
 void	 client_reply(struct client *, int (*)(struct isconfd *,
 	    struct buf *, int, char **));
+/* What a builder made into b (rv 0) or its failure (rv -1, cause);
+ * frees both. */
+void	 client_reply_built(struct client *, int rv, struct buf *b,
+	    char *cause);
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the
@@ -692,13 +698,14 @@ void	 usage_json(struct buf *, const struct usage *);
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;
-/* hosts.c: this host and its peers, as a table or JSON, into b (isconf
- * hosts and /api/v1/hosts): 0, or -1 and cause. */
-int	hosts_build(struct isconfd *, struct buf *, int json,
-	    char **cause) MUST_CHECK;
-/* The same with the statement each row rests on (--verify, ?verify=1). */
-int	hosts_build_verify(struct isconfd *, struct buf *, int json,
-	    char **cause) MUST_CHECK;
+/* hosts.c: this host, its peers and the hosts learned of, as a table
+ * or JSON, into b (isconf hosts and /api/v1/hosts): 0, or -1 and cause.
+ * The rows q asks for (fleet.h), each with the statement it rests on
+ * if q->verify, and the summary (JSON; text: instead of the rows if
+ * summary). */
+struct fleet_query;
+int	hosts_query(struct isconfd *, struct buf *, int json,
+	    const struct fleet_query *, int summary, char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
@@ -721,5 +728,10 @@ void	notify_systemd(const char *);
 
 /* isconfd.c */
 void	isconfd_stop(struct isconfd *);
+
+#ifdef ISCONF_CRASH_HOOKS
+/* fleet_inject.c: ISCONF_FLEET_INJECT's hosts, in test builds only. */
+int	fleet_inject(struct isconfd *, char **cause);
+#endif
 
 #endif

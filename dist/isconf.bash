@@ -99,7 +99,8 @@ _isconf()
 	ci)	[ "$nargs" -eq 0 ] && words="--test" ;;
 	lock)	[ "$nargs" -eq 0 ] && words="--skip" ;;
 	up)	words="-n --adopt" ;;
-	branches|hosts|key|report|status|verify)
+	hosts)	words="--json --summary --all --verify --branch --state --wave --failed --name --offset --limit --unpin" ;;
+	branches|key|report|status|verify)
 		words="--json" ;;
 	esac
 	[ -n "$words" ] &&

@@ -15,7 +15,8 @@ const struct verb_spec verb_specs[] = {
 	{ "env",     0,  0, 0,			"env" },
 	{ "exec",    1, -1, VERB_CHANGES,	"exec COMMAND [ARGS...]" },
 	{ "fork",    1,  1, VERB_CHANGES,	"fork NEWBRANCH" },
-	{ "hosts",   0,  2, 0,	"hosts [--verify | --unpin HOST]" },
+	{ "hosts",   0, 20, 0,
+	    "hosts [--summary] [--all] [--verify] [--FILTER VALUE...] | hosts --unpin HOST" },
 	{ "image",   2, -1, 0,
 	    "image build DIR [--base BASE] [--branch B] [--at SEQ] [--net] "
 	    "[--tar FILE] [--with-keys]" },

@@ -17,7 +17,7 @@ done
 # Chromium is for the dashboard's browser test only: installed when it
 # can be, and that test is skipped, saying so, where it cannot.  clang
 # is for make fuzz only (make check replays the corpora with gcc).
-optional="chromium clang"
+optional="chromium chromium-driver clang"
 for p in $optional; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		optmissing="$optmissing $p"
