@@ -13,7 +13,9 @@
  * grants only one claim at a time, so the two sides of a partition
  * cannot both lock.  The holder then announces LOCKED, and a host that
  * learns of a new lock passes it on at once (a hello to a few peers,
- * as for new entries); ci and unlock announce RELEASE.  A holder whose
+ * as for new entries); ci and unlock announce RELEASE, passed on the
+ * same way and carried in hellos for a while (lockd_hello_releases),
+ * so a host that misses every RELEASE still hears of it.  A holder whose
  * lock another host broke remembers by whom, to tell its next verb.
  */
 #include <arpa/inet.h>
@@ -267,6 +269,9 @@ lock_take(struct client *c, struct lock_claim *k)
 		client_exit(c, 1);
 	} else {
 		note_set(&d->lock_broken, k->branch, NULL);
+		/* Our hellos stop carrying the last release: it could
+		 * clear this lock if taken within the same second. */
+		note_set(&d->lock_released, k->branch, NULL);
 		announce_locked(d, k->branch, &l);
 		client_info(c, "locked %s: %s", k->branch, k->message);
 		log_info("%s@%s locked %s: %s", l.author, l.host, k->branch,
@@ -873,6 +878,11 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 		on_locked(d, g);
 		break;
 	case MSG_RELEASE:
+#ifdef ISCONF_CRASH_HOOKS
+		/* Tests: a host every RELEASE misses. */
+		if (fault_point("release-recv", NULL))
+			break;
+#endif
 		if (wire_release_decode(g->body, g->len, &branch,
 		    &holder) == 0) {
 			lockd_release_from(d, branch, holder, g->host);
@@ -886,7 +896,70 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 
 void
 lockd_announce_release(struct isconfd *d, const char *branch,
-    const char *holder)
+    const char *holder, int64_t lock_time)
 {
 	announce_release(d, branch, holder);
+	/* Our hellos carry it too (lockd_hello_releases). */
+	note_set(&d->lock_released, branch, note_new(branch, holder,
+	    lock_time));
+}
+
+/*
+ * The releases this host made or applied in the last RELEASED_TTL_NS,
+ * newest first, as many as fit (HELLO_MAX_RELEASES, and the hello up to
+ * HELLO_RELEASES_UPTO bytes): a host that none of the forwarded
+ * RELEASEs reached hears of it from the next hello of any host that
+ * did, and each host that clears the lock so carries it on.  Every host
+ * clears a lock once, so the news dies out RELEASED_TTL_NS after the
+ * last host cleared it.
+ */
+void
+lockd_hello_releases(struct isconfd *d, struct buf *b)
+{
+	struct lock_note	*n;
+	struct buf		 r;
+	uint32_t		 k = 0;
+	int64_t			 now = now_ns();
+
+	buf_init(&r);
+	for (n = d->lock_released; n != NULL && k < HELLO_MAX_RELEASES;
+	    n = n->next) {
+		if (now - n->at > RELEASED_TTL_NS)
+			continue;
+		if (b->len + 4 + r.len + 4 + strlen(n->branch) + 4 +
+		    strlen(n->host) + 8 > HELLO_RELEASES_UPTO)
+			break;
+		buf_add_str(&r, n->branch);
+		buf_add_str(&r, n->host);
+		buf_add_u64(&r, (uint64_t)n->lock_time);
+		k++;
+	}
+	buf_add_u32(b, k);
+	buf_add(b, r.data, r.len);
+	buf_free(&r);
+}
+
+/*
+ * A release a peer's hello carried: it clears the lock we know of on
+ * the branch when that is the same holder's and not newer.  Never our
+ * own lock: that ends by our ci or unlock, or by a RELEASE from the
+ * host that broke it (a hello's record could be of an earlier lock of
+ * ours within the same second).
+ */
+void
+lockd_release_heard(struct isconfd *d, const struct wire_release *w,
+    const char *from)
+{
+	struct jlock	 cur;
+	int		 stale;
+
+	if (!name_valid(w->branch) || strcmp(w->holder,
+	    d->conf.hostname) == 0)
+		return;
+	if (journal_lock_get(d->journal, w->branch, &cur, NULL) != 1)
+		return;
+	stale = strcmp(cur.host, w->holder) == 0 && cur.time <= w->lock_time;
+	jlock_free(&cur);
+	if (stale)
+		lockd_release_from(d, w->branch, w->holder, from);
 }

@@ -25,6 +25,10 @@ enum {
 
 #define HELLO_MAX_HEADS		8
 #define HELLO_MAX_LOCKS		16
+/* Releases a hello carries at most, and the bytes of hello they may
+ * fill it to: the hello stays one datagram (NET_MAX_DGRAM). */
+#define HELLO_MAX_RELEASES	4
+#define HELLO_RELEASES_UPTO	1100
 
 struct peer_head {
 	char		*branch;
@@ -39,6 +43,14 @@ struct wire_lock {
 	char		*author;
 	char		*message;
 	int64_t		 time;
+};
+
+/* A lock a hello says was released lately: its holder and its time
+ * (lockd.c, lockd_release_heard). */
+struct wire_release {
+	char		*branch;
+	char		*holder;
+	int64_t		 lock_time;
 };
 
 /*
@@ -58,6 +70,8 @@ struct wire_hello {
 	int			 nolocks;
 	struct wire_lock	*locks;
 	size_t			 nlocks;
+	struct wire_release	*releases;
+	size_t			 nreleases;
 };
 int	wire_hello_decode(const uint8_t *, size_t, struct wire_hello *);
 void	wire_hello_free(struct wire_hello *);
