@@ -11,12 +11,15 @@
  * the operator is told which.  With IS_LOCK_QUORUM set, a claimant
  * needs grants from a majority of all the hosts it knows, and a peer
  * grants only one claim at a time, so the two sides of a partition
- * cannot both lock.  The holder then announces LOCKED, and a host that
- * learns of a new lock passes it on at once (a hello to a few peers,
- * as for new entries); ci and unlock announce RELEASE, passed on the
- * same way and carried in hellos for a while (lockd_hello_releases),
- * so a host that misses every RELEASE still hears of it.  A holder whose
- * lock another host broke remembers by whom, to tell its next verb.
+ * cannot both lock; a peer busy with a rival's claim is asked again
+ * rather than ending the claim, so the earliest claim still wins when
+ * the votes split (rules_claim_deny_ends).  The holder then announces
+ * LOCKED, and a host that learns of a new lock passes it on at once (a
+ * hello to a few peers, as for new entries); ci and unlock announce
+ * RELEASE, passed on the same way and carried in hellos for a while
+ * (lockd_hello_releases), so a host that misses every RELEASE still
+ * hears of it.  A holder whose lock another host broke remembers by
+ * whom, to tell its next verb.
  */
 #include <arpa/inet.h>
 
@@ -47,7 +50,7 @@ struct lock_claim {
 	struct event		*retry;
 	struct event		*deadline;
 	char			**asked;
-	int			*answer;	/* 0 none, 1 granted */
+	int			*answer;	/* 0 none, 1 granted, 2 busy */
 	size_t			 nasked;
 	int64_t			 started;	/* ns, first send */
 	int64_t			 wait_ms;	/* IS_LOCK_WAIT_MS */
@@ -338,8 +341,10 @@ claim_send(struct isconfd *d, int only_silent)
 
 	buf_init(&b);
 	claim_encode(k, &b);
+	/* The busy are asked again too: their rival may have yielded
+	 * (rules_claim_deny_ends). */
 	for (i = 0; i < k->nasked; i++)
-		if (!only_silent || k->answer[i] == 0)
+		if (!only_silent || k->answer[i] != 1)
 			send_to(d, k->asked[i], MSG_CLAIM, &b);
 	buf_free(&b);
 }
@@ -538,6 +543,11 @@ on_answer(struct isconfd *d, const struct net_dgram *g)
 		claim_settle(d, 0);
 		goto out;
 	}
+	if (!rules_claim_deny_ends(a.busy, d->quorum)) {
+		if (i < k->nasked && k->answer[i] == 0)
+			k->answer[i] = 2;
+		goto out;
+	}
 	fmt_time(when, sizeof when, a.holder.time);
 	if (*a.reason != '\0')
 		claim_fail(d, EXIT_LOCKED, "lock on %s refused by %s: %s",
@@ -606,7 +616,7 @@ grant_rival(struct isconfd *d, const char *branch, const char *host)
 static void
 on_claim(struct isconfd *d, const struct net_dgram *g)
 {
-	struct lock_claim	*k, *mine = d->claim;
+	struct lock_claim	*k, *mine = d->claim, *rival;
 	struct wire_claim	 wc;
 	struct jlock		 l, own;
 	struct jhead		 h;
@@ -674,9 +684,15 @@ on_claim(struct isconfd *d, const struct net_dgram *g)
 		send_answer(d, g, k, &own, NULL);
 		break;
 	case CLAIM_DENY_RIVAL:
+		/* Busy: the rival named, and a reason (wire.h). */
+		rival = grant_rival(d, k->branch, k->host);
+		own.host = rival->host;
+		own.author = rival->author;
+		own.message = rival->message;
+		own.time = rival->time;
 		snprintf(why, sizeof why, "granted to %s's claim already",
-		    grant_rival(d, k->branch, k->host)->host);
-		send_answer(d, g, k, NULL, why);
+		    rival->host);
+		send_answer(d, g, k, &own, why);
 		break;
 	case CLAIM_GRANT:
 		send_answer(d, g, k, NULL, NULL);
@@ -728,7 +744,7 @@ lockd_locked_from(struct isconfd *d, const char *branch,
     const struct jlock *l, const char *from)
 {
 	struct jlock	 cur;
-	char		*cause = NULL;
+	char		*cause = NULL, when[64];
 	int		 held;
 
 	if ((from == NULL || strcmp(from, l->host) != 0) &&
@@ -762,6 +778,12 @@ lockd_locked_from(struct isconfd *d, const char *branch,
 	}
 	note_set(&d->lock_released, branch, NULL);
 	grants_prune(d, branch, NULL);
+	/* A claim still waiting for busy peers lost to this one. */
+	if (d->claim != NULL && strcmp(d->claim->branch, branch) == 0) {
+		fmt_time(when, sizeof when, l->time);
+		claim_fail(d, EXIT_LOCKED, "branch %s is locked by %s@%s since "
+		    "%s: %s", branch, l->author, l->host, when, l->message);
+	}
 	/* Pass the news on as new entries are: the holder may not know
 	 * every host, and a LOCKED can be lost.  Our hello lists only the
 	 * lock on our own branch. */

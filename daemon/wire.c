@@ -178,6 +178,7 @@ wire_answer_decode(uint8_t type, const uint8_t *p, size_t len,
 	if (!r.err && type == MSG_DENY) {
 		lock_read(&r, &a->holder, 65536);
 		a->reason = rd_str(&r, 1024);
+		a->busy = *a->holder.host != '\0' && *a->reason != '\0';
 	}
 	if (r.err) {
 		wire_answer_free(a);

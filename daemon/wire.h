@@ -89,13 +89,16 @@ int	wire_claim_decode(const uint8_t *, size_t, struct wire_claim *);
 void	wire_claim_free(struct wire_claim *);
 
 /* MSG_GRANT and MSG_DENY (type): the claim answered, and for a DENY
- * who holds the lock or why not. */
+ * who holds the lock or why not.  A DENY with both a holder and a
+ * reason is busy: strict mode, the peer granted the rival claim it
+ * names, and may grant this one when asked again (rules.h). */
 struct wire_answer {
 	char		*branch;
 	uint64_t	 clock;
 	char		*claimant;
 	struct wire_lock holder;
 	char		*reason;
+	int		 busy;
 };
 int	wire_answer_decode(uint8_t type, const uint8_t *, size_t,
 	    struct wire_answer *);
