@@ -225,8 +225,10 @@ forward_release(struct isconfd *d, const char *branch, const char *holder)
 	for (i = 0; i < k; i++)
 		chosen[pick[i]] = 1;
 	release_encode(&b, branch, holder);
+	/* Never to the holder: it knows its own lock, and may have taken
+	 * a new one since, which this RELEASE would break. */
 	TAILQ_FOREACH(p, &d->peers, entry)
-		if (chosen[at++])
+		if (chosen[at++] && strcmp(p->host, holder) != 0)
 			net_send(d->net, &p->addr, MSG_RELEASE, b.data, b.len);
 	buf_free(&b);
 	free(chosen);
