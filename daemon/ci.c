@@ -124,7 +124,7 @@ ci_commit(struct client *c)
 	if (n <= 1) {
 		if (journal_lock_clear(d->journal, d->branch, &cause) == -1)
 			goto fail;
-		lockd_announce_release(d, d->branch, l.host);
+		lockd_announce_release(d, d->branch, l.host, l.time);
 		client_info(c, "nothing to check in; lock on %s released",
 		    d->branch);
 		client_exit(c, 0);
@@ -157,7 +157,7 @@ ci_commit(struct client *c)
 		    "this transaction too)", d->branch);
 	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
-	lockd_announce_release(d, d->branch, l.host);
+	lockd_announce_release(d, d->branch, l.host, l.time);
 	mesh_announce(d, ANNOUNCE_CHANGE);
 	client_exit(c, 0);
 	goto out;

@@ -350,8 +350,14 @@ void	 lockd_claim_first(struct client *, const char *msg,
 	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
 void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
+/* ci and unlock: RELEASE to every peer, and in our hellos for a while. */
 void	 lockd_announce_release(struct isconfd *, const char *branch,
-	    const char *holder);
+	    const char *holder, int64_t lock_time);
+/* A hello's releases (u32 n, n x (str branch, str holder, u64 lock
+ * time)), and one a peer's hello carried. */
+void	 lockd_hello_releases(struct isconfd *, struct buf *);
+void	 lockd_release_heard(struct isconfd *, const struct wire_release *,
+	    const char *from);
 void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
 /* The same, from a LOCKED sent by host from (first-hand when from is
  * the holder); lockd_locked is news from a hello. */

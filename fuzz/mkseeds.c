@@ -168,6 +168,10 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "bob");
 	buf_add_str(&b, "fixing ntp");
 	buf_add_u64(&b, 1700000000);
+	buf_add_u32(&b, 1);			/* a release */
+	buf_add_str(&b, "other");
+	buf_add_str(&b, "host3");
+	buf_add_u64(&b, 1690000000);
 	dgram_seed("hello", MSG_HELLO, &b);
 	buf_reset(&b);
 	buf_add_str(&b, "main");		/* claim */
