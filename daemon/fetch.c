@@ -231,11 +231,15 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 			return -1;
 		if (cache_put(f->d->cache, data, dlen, got, &added,
 		    &cause) == -1 || memcmp(got, hash, HASH_LEN) != 0) {
+			/* Asking again cannot help: a bad chunk is the peer's
+			 * fault and a full disk ours.  Closing the connection
+			 * gives its chunks to the other peers, and the fetch
+			 * ends when none is left. */
 			log_warnx("chunk from %s refused: %s",
 			    inet_ntoa(net_conn_peer(c)->sin_addr),
 			    cause ? cause : "does not match its hash");
 			free(cause);
-			rules_fetch_refused(&f->plan, fc->idx, (size_t)i);
+			return -1;
 		} else {
 			if (f->nchunks - f->plan.remaining >= 2)
 				CRASH_POINT("chunk-download");

@@ -346,12 +346,6 @@ rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
 }
 
 void
-rules_fetch_refused(struct rules_fetch *r, int c, size_t i)
-{
-	fetch_back(r, c, i);
-}
-
-void
 rules_fetch_closed(struct rules_fetch *r, int c)
 {
 	size_t	i;

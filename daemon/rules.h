@@ -235,8 +235,6 @@ void	rules_fetch_got(struct rules_fetch *, int c, size_t i, int64_t now);
  * rests. */
 void	rules_fetch_lacked(struct rules_fetch *, int c, size_t i,
 	    int64_t now);
-/* The chunk came but was refused (hash, store). */
-void	rules_fetch_refused(struct rules_fetch *, int c, size_t i);
 void	rules_fetch_closed(struct rules_fetch *, int c);
 /* FETCH_END when all is here, no connection is left, or nothing came
  * for FETCH_STALL_MS while nothing was in flight or peers said they
