@@ -63,7 +63,7 @@ LINK_PKGS  = $(filter-out libmicrohttpd,$(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -pthread
 
 LIB_SRC	   = lib/log.c lib/xmalloc.c lib/buf.c lib/hex.c lib/path.c \
-	     lib/inroot.c lib/name.c lib/verbs.c
+	     lib/inroot.c lib/name.c lib/verbs.c lib/shquote.c
 CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
@@ -81,14 +81,18 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
 	     daemon/netkeys.c daemon/skipped.c daemon/members.c \
-	     daemon/wire_members.c daemon/disk.c daemon/stmt.c \
-	     daemon/stmtd.c daemon/pins.c daemon/waves.c \
-	     daemon/upwaves.c daemon/holds.c $(VERB_SRC)
+	     daemon/wire_members.c daemon/wire_fleet.c daemon/fleet.c \
+	     daemon/fleet_inject.c daemon/disk.c daemon/stmt.c \
+	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
+	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
+	     daemon/wip.c daemon/usage.c daemon/waves.c \
+	     daemon/upwaves.c daemon/holds.c \
+	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
 VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
-	     daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
+	     daemon/image.c daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \
 	     daemon/skip.c daemon/snap.c \
 	     daemon/status.c daemon/stop.c daemon/unlock.c daemon/up.c \
@@ -96,11 +100,11 @@ VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bun
 CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
-	     test_session test_stmt test_waves
+	     test_session test_stmt test_shquote test_waves
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt
+	       chunklist members disk stmt image fleet
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -111,8 +115,10 @@ UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # The fuzz targets link the pure parts of the daemon too.
 FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
-	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
+	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/wire_fleet.o \
+	     $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
+	     $(BUILD)/daemon/imagerec.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units install-files bins deb check-package \
@@ -135,6 +141,14 @@ $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(call inc_of,$*) $(PKG_CFLAGS) $(CFLAGS) \
 	    -c -o $@ $<
+
+# The dashboard page as a C string (daemon/dashboard.c includes it).
+$(BUILD)/daemon/dashboard.inc: daemon/dashboard.html
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
+	    -e 's/^/"/' -e 's/$$/\\n"/' $< >$@
+$(BUILD)/daemon/dashboard.o: $(BUILD)/daemon/dashboard.inc
+$(BUILD)/daemon/dashboard.o: CPPFLAGS += -I$(BUILD)/daemon
 
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -192,7 +206,8 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)$(BUILD)/fuzz/mkseeds
 
 $(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
-	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o
+	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
+	    $(BUILD)/daemon/imagerec.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Objects instrumented for coverage; CC and CFLAGS go through the
@@ -259,6 +274,11 @@ demo: all
 bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim \
 	    $(BUILD)/bench/simdist $(BUILD)/bench/bigtx
 	$(Q)sh bench/run.sh $(CURDIR)/$(BUILD)
+	@# The fleet view needs hosts injected: a test-hooks build.
+	$(Q)$(MAKE) --no-print-directory BUILD=build-test TEST_HOOKS=1 bins
+	$(Q)echo "fleet view of 10,000 hosts (ms): summary, page of 100," \
+	    "page of 1000, filtered page; dashboard drawn, with 1000 rows:" \
+	    "$$(sh bench/fleet.sh $(CURDIR)/build-test 10000)"
 
 # Only the memory figures (bench/memory.sh): peak RSS under hostile
 # input and a 100,000-entry transaction.

@@ -46,8 +46,8 @@
 #define T_CI		(60LL * 1000000)	/* after boot and discovery */
 #define T_END		(T_CI + 300LL * 1000000)
 
-enum { E_TICK, E_HELLO, E_PULLED, E_CLAIM, E_GRANT, E_DENY, E_LOCKED,
-    E_RELEASE, E_RETRY, E_DEADLINE, E_START_CLAIM, E_BOOT };
+enum { E_TICK, E_HELLO, E_PULLED, E_CLAIM, E_GRANT, E_DENY, E_BUSY,
+    E_LOCKED, E_RELEASE, E_RETRY, E_DEADLINE, E_START_CLAIM, E_BOOT };
 
 struct ev {
 	int64_t		t;
@@ -75,7 +75,7 @@ struct host {
 	int		 claiming;
 	uint64_t	 clock;
 	uint32_t	*asked;
-	uint8_t		*answer;
+	uint8_t		*answer;	/* 0 none, 1 granted, 2 busy */
 	uint32_t	 nasked;
 	int64_t		 started;	/* the claim's first send */
 	int64_t		 slowest;	/* its slowest answer, us after it */
@@ -406,7 +406,7 @@ claim_decide(uint32_t id, int expired)
 	if (!h->claiming)
 		return;
 	for (i = 0; i < h->nasked; i++)
-		g += h->answer[i];
+		g += h->answer[i] == 1;
 	switch (rules_claim_state(g, h->nasked, npeers_of(h), quorum,
 	    expired)) {
 	case CLAIM_WAIT:
@@ -508,7 +508,8 @@ on_claim(struct ev *e)
 	a = rules_claim_answer(&v);
 	if (a == CLAIM_GRANT && !v.holder_known)
 		h->rival = e->from;
-	send_dgram(e->to, e->from, a == CLAIM_GRANT ? E_GRANT : E_DENY, e->a);
+	send_dgram(e->to, e->from, a == CLAIM_GRANT ? E_GRANT :
+	    a == CLAIM_DENY_RIVAL ? E_BUSY : E_DENY, e->a);
 	if (rules_claim_yields(&v))
 		claim_lost(e->to);
 }
@@ -523,16 +524,21 @@ on_answer(struct ev *e)
 		return;
 	if (now - h->started > h->slowest)
 		h->slowest = now - h->started;
-	if (e->type == E_DENY) {
+	if (e->type != E_GRANT && rules_claim_deny_ends(e->type == E_BUSY,
+	    quorum)) {
 		claim_lost(e->to);
 		return;
 	}
 	if (full)	/* asked in peer order: the index is the peer's */
-		h->answer[peer_index(h, e->from)] = 1;
+		i = peer_index(h, e->from);
 	else
 		for (i = 0; i < h->nasked; i++)
 			if (h->asked[i] == e->from)
-				h->answer[i] = 1;
+				break;
+	if (i < h->nasked && e->type == E_GRANT)
+		h->answer[i] = 1;
+	else if (i < h->nasked && h->answer[i] == 0)
+		h->answer[i] = 2;
 	claim_decide(e->to, 0);
 }
 
@@ -546,8 +552,8 @@ on_retry(struct ev *e)
 	if (!h->claiming || e->a != h->clock)
 		return;
 
-	for (i = 0; i < h->nasked; i++)
-		if (!h->answer[i])
+	for (i = 0; i < h->nasked; i++)	/* the silent and the busy */
+		if (h->answer[i] != 1)
 			send_dgram(e->to, h->asked[i], E_CLAIM, h->clock);
 	at = rules_claim_resend_ms(++h->sent, LOCK_WAIT_MS);
 	if (at >= 0)
@@ -574,10 +580,13 @@ run(int64_t until)
 		case E_START_CLAIM: on_start_claim(&e); break;
 		case E_CLAIM: on_claim(&e); break;
 		case E_GRANT:
-		case E_DENY: on_answer(&e); break;
+		case E_DENY:
+		case E_BUSY: on_answer(&e); break;
 		case E_RETRY: on_retry(&e); break;
 		case E_DEADLINE: on_deadline(&e); break;
 		case E_LOCKED:
+			if (H[e.to].claiming)	/* lost to this one */
+				claim_lost(e.to);
 			lock_learned(e.to, (int64_t)e.a);
 			H[e.to].rival = -1;
 			break;

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 
 /* Where the daemon's standard output goes: 2 for -D. */
 static int	out_fd = 1;
+/* exec: the control socket, shut on the first interrupt. */
+static volatile sig_atomic_t	cancel_fd = -1, cancels;
 
 struct opts {
 	const char	*maincf;
@@ -210,6 +213,45 @@ ctl_stream(int fd, char *out, size_t outlen)
 	}
 }
 
+/*
+ * exec interrupted (Ctrl-C, SIGTERM, SIGHUP): shut our end of the
+ * socket, which tells isconfd to end the command's process group and
+ * journal nothing, and keep reading its answer.  A second interrupt
+ * leaves at once (the command is ended all the same).
+ */
+static void
+on_interrupt(int sig)
+{
+	static const char	msg[] = "\nisconf: interrupted: stopping the "
+	    "command; nothing is journaled\n";
+	int			saved = errno;
+	ssize_t			w;
+
+	(void)sig;
+	if (cancels++ > 0)
+		_exit(130);
+	w = write(2, msg, sizeof msg - 1);
+	(void)w;	/* nothing to be done if stderr is gone */
+	shutdown(cancel_fd, SHUT_WR);
+	errno = saved;
+}
+
+static void
+catch_interrupts(int fd)
+{
+	struct sigaction	sa, old;
+
+	cancel_fd = fd;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* nohup's SIGHUP stays ignored. */
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 ctl_request(const struct conf *c, uint32_t flags, int argc, char **argv,
     char *out, size_t outlen)
@@ -218,6 +260,8 @@ ctl_request(const struct conf *c, uint32_t flags, int argc, char **argv,
 
 	if ((fd = ctl_connect(c)) == -1)
 		return -1;
+	if (argc > 0 && strcmp(argv[0], "exec") == 0)
+		catch_interrupts(fd);
 	ctl_send(fd, flags, argc, argv);
 	status = ctl_stream(fd, out, outlen);
 	close(fd);
@@ -324,6 +368,11 @@ cmd_stop(const struct conf *c, const struct opts *o)
 		close(fd);
 		if (!locked)
 			break;
+		/* Only a running command holds it up that long: say so. */
+		if (i == 25 && !(o->flags & CTL_F_QUIET))
+			fprintf(stderr, "isconf: waiting for isconfd (pid %ld) "
+			    "to exit: a running command gets IS_EXEC_GRACE to "
+			    "end (30 s at most)\n", pid);
 		nanosleep(&ts, NULL);
 	}
 	free(pidfile);

@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,7 @@ load_domain(struct conf *c, char **cause)
 	if (d != NULL && *d != '\0')
 		c->domain = xstrdup(d);
 	else {
-		path = path_join(c->home, "conf/domain");
+		path = path_join(c->confdir, "domain");
 		rv = name_file_read(path, "domain", &c->domain, cause);
 		free(path);
 		if (rv == -1)
@@ -172,19 +173,64 @@ waves_conf(struct conf *c, char **cause)
 	return 0;
 }
 
+/* 1 if home/name exists, 0 if not; unseen when we may not look. */
+static int
+home_has(const char *home, const char *name, int unseen)
+{
+	struct stat	 sb;
+	char		*p = path_join(home, name);
+	int		 rv;
+
+	if (stat(p, &sb) == 0)
+		rv = 1;
+	else
+		rv = errno == ENOENT ? 0 : unseen;
+	free(p);
+	return rv;
+}
+
+/*
+ * Where domain, hmac_keys, nets and branch are: IS_HOME/conf, or
+ * ISconf 4's /var/is/conf when IS_HOME is unset, the default home holds
+ * no state of ours (journal.db) and /var/is exists: a host moving from
+ * ISconf 4 keeps its domain and keys instead of joining "default" in
+ * silence.  The daemon then marks the home (IS4_MARK), so that it keeps
+ * reading them there once it has a journal.  ISconf 4's journal and
+ * cache are another format: not read.
+ */
+static void
+conf_dir(struct conf *c, int home_set)
+{
+	const char	*is4 = TEST_PATH("ISCONF_TEST_IS4_HOME",
+			    IS4_HOME_DEFAULT);
+	struct stat	 sb;
+
+	if (!home_set && stat(is4, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    (!home_has(c->home, "journal.db", 1) ||
+	    home_has(c->home, "conf/" IS4_MARK, 0))) {
+		c->is4 = 1;
+		c->confdir = path_join(is4, "conf");
+	} else
+		c->confdir = path_join(c->home, "conf");
+}
+
 static int
 derive(struct conf *c, char **cause)
 {
-	char	*def;
+	const char	*h = env_get(&c->env, "IS_HOME");
+	int		 home_set = h != NULL && *h != '\0';
+	char		*def;
 
-	c->home = env_default(&c->env, "IS_HOME", IS_HOME_DEFAULT);
+	c->home = env_default(&c->env, "IS_HOME", TEST_PATH(
+	    "ISCONF_TEST_HOME_DEFAULT", IS_HOME_DEFAULT));
+	conf_dir(c, home_set);
 	c->root = env_default(&c->env, "IS_ROOT", "/");
 	host_names(&c->env, &c->hostname, &c->fqdn);
 	env_set(&c->env, "IS_HOSTNAME", c->hostname);
-	def = path_join(c->home, "conf/hmac_keys");
+	def = path_join(c->confdir, "hmac_keys");
 	c->hmac_keys = env_default(&c->env, "IS_HMAC_KEYS", def);
 	free(def);
-	def = path_join(c->home, "conf/nets");
+	def = path_join(c->confdir, "nets");
 	c->nets = env_default(&c->env, "IS_NETS", def);
 	free(def);
 	c->reboot_cmd = env_default(&c->env, "IS_REBOOT_CMD",
@@ -257,6 +303,7 @@ conf_free(struct conf *c)
 	free(c->hostname);
 	free(c->fqdn);
 	free(c->domain);
+	free(c->confdir);
 	free(c->hmac_keys);
 	free(c->nets);
 	free(c->reboot_cmd);

@@ -11,6 +11,9 @@
 #define IS_MAINCF_DEFAULT	"/etc/isconf/main.cf"
 #define IS_MAINCF_LEGACY	"/etc/is/main.cf"
 #define IS_HOME_DEFAULT		"/var/lib/isconf"
+#define IS4_HOME_DEFAULT	"/var/is"	/* ISconf 4's IS_HOME */
+/* In IS_HOME/conf: this home reads ISconf 4's conf/ files (conf.c). */
+#define IS4_MARK		"is4_layout"
 #define IS_PORT_DEFAULT		65027
 #define IS_HTTP_PORT_DEFAULT	65028
 #define IS_REBOOT_CMD_DEFAULT	"shutdown -r now"
@@ -98,6 +101,8 @@ struct conf {
 	char		*hostname;	/* short name */
 	char		*fqdn;
 	char		*domain;
+	char		*confdir;	/* domain, hmac_keys, nets, branch */
+	int		 is4;		/* confdir is ISconf 4's /var/is/conf */
 	char		*hmac_keys;	/* path */
 	char		*nets;		/* path */
 	char		*reboot_cmd;

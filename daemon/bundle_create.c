@@ -217,8 +217,9 @@ bundle_create(struct client *c)
 		unlink(tmp);
 		client_exit(c, 1);
 	} else {
-		client_info(c, "wrote bundle %s: branch %s, %llu entries",
-		    path, branch, (unsigned long long)n);
+		client_info(c, "wrote bundle %s: branch %s, %llu %s",
+		    path, branch, (unsigned long long)n,
+		    n == 1 ? "entry" : "entries");
 		client_exit(c, 0);
 	}
 	free(path);

@@ -28,7 +28,7 @@ check_files(const struct conf *c, char **cause)
 	if (nets_load(c->nets, &n, cause) == -1)
 		return -1;
 	nets_free(&n);
-	path = path_join(c->home, "conf/branch");
+	path = path_join(c->confdir, "branch");
 	if (name_file_read(path, "branch", &branch, cause) == -1)
 		goto out;
 	free(path);

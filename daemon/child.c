@@ -19,6 +19,7 @@
  * descriptor (fchdir): a replayed exec's is resolved beneath IS_ROOT
  * by its caller, and no path is looked up again in the child.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -44,6 +45,7 @@ struct child {
 	void			*arg;
 	int			 exited;
 	int			 wstatus;
+	struct rusage		 ru;		/* wait4's */
 	int			 pipe[2];	/* our ends: stdout, stderr */
 	int			 dest[2];	/* the client's, or -1 */
 	struct event		*ev[2];
@@ -64,6 +66,12 @@ child_status(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return 255;
+}
+
+int
+child_termsig(int wstatus)
+{
+	return WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
 }
 
 static void
@@ -248,7 +256,7 @@ child_finish(struct child *ch)
 		event_free(ch->kill);
 	}
 	LIST_REMOVE(ch, entry);
-	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->tail, ch->arg);
+	ch->cb(ch->d, ch->pid, ch->wstatus, &ch->ru, &ch->tail, ch->arg);
 	buf_free(&ch->tail);
 	free(ch);
 }
@@ -326,6 +334,16 @@ pid_t
 child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
     int errfd, child_cb cb, void *arg, char **cause)
 {
+	return child_spawn_in(d, NULL, argv, cwdfd, outfd, errfd, cb, arg,
+	    cause);
+}
+
+/* As child_spawn; with sb, inside an image (sandbox.c; cwdfd unused). */
+pid_t
+child_spawn_in(struct isconfd *d, const struct sandbox *sb,
+    char *const argv[], int cwdfd, int outfd, int errfd, child_cb cb,
+    void *arg, char **cause)
+{
 	struct child	*ch;
 	int		 p[2][2], i;
 	pid_t		 pid;
@@ -337,12 +355,14 @@ child_spawn(struct isconfd *d, char *const argv[], int cwdfd, int outfd,
 		close(p[0][1]);
 		return set_cause(cause, "pipe: %s", strerror(errno));
 	}
-	if ((pid = child_fast(d, argv, cwdfd, p[0][1], p[1][1])) == -1 &&
-	    (pid = fork()) == -1) {
+	if ((sb != NULL || (pid = child_fast(d, argv, cwdfd, p[0][1],
+	    p[1][1])) == -1) && (pid = fork()) == -1) {
 		for (i = 0; i < 4; i++)
 			close(p[i / 2][i % 2]);
 		return set_cause(cause, "fork: %s", strerror(errno));
 	}
+	if (pid == 0 && sb != NULL)
+		sandbox_exec(d, sb, argv, p[0][1], p[1][1]);
 	if (pid == 0)
 		child_exec(d, argv, cwdfd, p[0][1], p[1][1]);
 	ch = xcalloc(1, sizeof *ch);
@@ -410,7 +430,7 @@ child_drained(struct child *ch)
 		ch->drain = NULL;
 	}
 	ch->zombie = 0;
-	while (waitpid(ch->pid, &wstatus, 0) == -1 && errno == EINTR)
+	while (wait4(ch->pid, &wstatus, 0, &ch->ru) == -1 && errno == EINTR)
 		;
 	child_exited(ch, wstatus);
 }
@@ -470,8 +490,8 @@ again:
 			}
 			continue;
 		}
-		if ((pid = waitpid(ch->pid, &status, WNOHANG)) == ch->pid &&
-		    child_exited(ch, status))
+		if ((pid = wait4(ch->pid, &status, WNOHANG, &ch->ru)) ==
+		    ch->pid && child_exited(ch, status))
 			goto again;
 	}
 }

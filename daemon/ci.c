@@ -103,7 +103,7 @@ ci_applied_flag(struct isconfd *d, const struct jhead *h, int *flag,
 }
 
 static void
-verb_ci(struct client *c)
+ci_commit(struct client *c)
 {
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
@@ -131,7 +131,7 @@ verb_ci(struct client *c)
 	if (n <= 1) {
 		if (journal_lock_clear(d->journal, d->branch, &cause) == -1)
 			goto fail;
-		lockd_announce_release(d, d->branch, l.host);
+		lockd_announce_release(d, d->branch, l.host, l.time);
 		client_info(c, "nothing to check in; lock on %s released",
 		    d->branch);
 		client_exit(c, 0);
@@ -145,8 +145,9 @@ verb_ci(struct client *c)
 	    JA_CI | applied_flag, &cause) == -1)
 		goto fail;
 	id_short(idhex, es[n].id);
-	client_info(c, "checked in %zu entries on %s: head %llu (%s)", n + 1,
-	    d->branch, (unsigned long long)es[n].seq, idhex);
+	client_info(c, "checked in %zu %s on %s: head %llu (%s)", n + 1,
+	    n + 1 == 1 ? "entry" : "entries", d->branch,
+	    (unsigned long long)es[n].seq, idhex);
 	log_info("ci on %s: head %llu %s", d->branch,
 	    (unsigned long long)es[n].seq, idhex);
 	{
@@ -163,7 +164,7 @@ verb_ci(struct client *c)
 		    "this transaction too)", d->branch);
 	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
-	lockd_announce_release(d, d->branch, l.host);
+	lockd_announce_release(d, d->branch, l.host, l.time);
 	mesh_announce(d, ANNOUNCE_CHANGE);
 	client_exit(c, 0);
 	goto out;
@@ -176,4 +177,19 @@ out:
 	journal_entries_free(wip, n);
 	jlock_free(&l);
 	free(cause);
+}
+
+/* ci, or ci --test BASE: check in only if the branch and the
+ * transaction replay into a scratch image from BASE (preflight.c). */
+static void
+verb_ci(struct client *c)
+{
+	if (c->req.argc == 3 && strcmp(c->req.argv[1], "--test") == 0)
+		preflight_run(c, c->req.argv[2], ci_commit);
+	else if (c->req.argc == 1)
+		ci_commit(c);
+	else {
+		client_err(c, "usage: isconf ci [--test BASE]");
+		client_exit(c, EXIT_USAGE);
+	}
 }

@@ -30,6 +30,7 @@ extern const struct verb_entry verb_env_entry;
 extern const struct verb_entry verb_exec_entry;
 extern const struct verb_entry verb_fork_entry;
 extern const struct verb_entry verb_hosts_entry;
+extern const struct verb_entry verb_image_entry;
 extern const struct verb_entry verb_key_entry;
 extern const struct verb_entry verb_lock_entry;
 extern const struct verb_entry verb_log_entry;
@@ -57,6 +58,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_exec_entry,
 	&verb_fork_entry,
 	&verb_hosts_entry,
+	&verb_image_entry,
 	&verb_key_entry,
 	&verb_lock_entry,
 	&verb_log_entry,
@@ -212,15 +214,25 @@ client_reply(struct client *c, int (*build)(struct isconfd *, struct buf *,
 {
 	struct buf	 b;
 	char		*cause = NULL;
+	int		 rv;
 
 	buf_init(&b);
-	if (build(c->d, &b, c->req.flags & CTL_F_JSON, &cause) == -1) {
-		buf_free(&b);
+	rv = build(c->d, &b, c->req.flags & CTL_F_JSON, &cause);
+	client_reply_built(c, rv, &b, cause);
+}
+
+/* What a builder made into b (rv 0), or its failure (rv -1); b and
+ * cause are freed. */
+void
+client_reply_built(struct client *c, int rv, struct buf *b, char *cause)
+{
+	if (rv == -1) {
+		buf_free(b);
 		client_fail(c, cause);
 		free(cause);
 		return;
 	}
-	client_buf(c, &b);
+	client_buf(c, b);
 	client_exit(c, 0);
 }
 
@@ -397,9 +409,18 @@ client_read(evutil_socket_t fd, short events, void *arg)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		event_del(c->rev);
+		/* An interrupted client (exec): its verb stops, and says
+		 * so if the client still reads. */
+		if (c->have_req && !c->exited && c->cancel != NULL) {
+			void (*cancel)(struct client *) = c->cancel;
+
+			c->cancel = NULL;
+			cancel(c);
+			return;
+		}
 		/* The client went away; a running job carries on. */
 		c->dead = 1;
-		event_del(c->rev);
 		if (!c->have_req)
 			c->exited = 1;
 		client_maybe_free(c);

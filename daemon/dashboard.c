@@ -1,87 +1,20 @@
 /*
  * The dashboard: one self-contained page (no external scripts, fonts
- * or CDNs) that fetches the JSON API and shows every host against its
- * branch head, behind, failed and forked hosts marked (a fork with both
- * heads), hosts only learned of from peers greyed, the lock holder and the
- * recent journal.  Refreshes every 5 s.  Open it as
+ * or CDNs), daemon/dashboard.html, made a C string at build time
+ * (Makefile: dashboard.inc).  It fetches the JSON API and shows the
+ * fleet's summary as a bar per branch (and per wave) split by state,
+ * the failures grouped by entry, a page of hosts that a search and
+ * filters choose (behind, failed and forked hosts marked, a fork with
+ * both heads, hosts only learned of greyed), a host's detail (its
+ * signed statement, applied position, last failure, and with the token
+ * the failing entry and, for this host, its output), the lock holder
+ * and the recent journal.  Refreshes every 5 s; filters and the open
+ * host are kept in the URL's fragment.  Open it as
  * http://HOST:65028/#token=TOKEN: the token goes in a header (the status
  * and journal need it, on loopback too: they hold commands).
  */
 #include "isconfd.h"
 
 const char http_dashboard[] =
-"<!DOCTYPE html>\n"
-"<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-"<title>isconf</title>\n"
-"<style>\n"
-"body{font:14px system-ui,sans-serif;margin:1em;color:#222}\n"
-"h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}\n"
-"table{border-collapse:collapse;width:100%;max-width:60em}\n"
-"td,th{padding:.3em .5em;border-bottom:1px solid #ddd;text-align:left}\n"
-"tr.behind td{background:#fff6d5}tr.failed td{background:#fdd}\n"
-"tr.forked td{background:#f3dcff}tr.learned td{color:#777}\n"
-".tag{font-size:.8em;padding:0 .4em;border-radius:.3em;background:#eee}\n"
-"#lock{padding:.5em;background:#eef}\n"
-"@media(max-width:600px){td,th{padding:.2em}.wide{display:none}}\n"
-"</style></head><body>\n"
-"<h1>isconf: <span id=\"me\">...</span></h1>\n"
-"<div id=\"lock\">loading</div>\n"
-"<h2>Hosts</h2>\n"
-"<table id=\"hosts\"><thead><tr><th>host</th><th>branch</th>"
-"<th>applied / head</th><th>state</th><th class=\"wide\">seen</th>"
-"</tr></thead><tbody></tbody></table>\n"
-"<h2>Recent journal</h2>\n"
-"<table id=\"journal\"><thead><tr><th>seq</th><th>kind</th><th>host</th>"
-"<th class=\"wide\">message</th><th>detail</th></tr></thead>"
-"<tbody></tbody></table>\n"
-"<p id=\"err\"></p>\n"
-"<script>\n"
-"var tok=(location.hash.match(/token=([0-9a-f]+)/)||[])[1];\n"
-"function get(u){var h={};if(tok)h.Authorization='Bearer '+tok;\n"
-" return fetch(u,{headers:h}).then(function(r){if(!r.ok)throw r.status;"
-"return r.json()})}\n"
-"function td(t){var e=document.createElement('td');e.textContent=t;"
-"return e}\n"
-"function row(tb,cells,cls){var r=document.createElement('tr');"
-"if(cls)r.className=cls;cells.forEach(function(c,i){var e=td(c);"
-"if(i==4&&tb.parentNode.id=='hosts')e.className='wide';r.appendChild(e)});"
-"r.dataset.host=cells[0];tb.appendChild(r);return r}\n"
-"function load(){Promise.all([get('/api/v1/status'),get('/api/v1/hosts')])"
-".then(function(v){var s=v[0],h=v[1];\n"
-" document.getElementById('me').textContent=s.host+' ('+s.domain+', '+"
-"s.branch+')';\n"
-" document.getElementById('lock').textContent=(s.hold?'HELD by '+"
-"s.hold.author+'@'+s.hold.host+': '+s.hold.message+'. ':'')+(s.lock?'Locked by '+"
-"s.lock.author+'@'+s.lock.host+': '+s.lock.message:'Branch '+s.branch+"
-"' is not locked');\n"
-" var tb=document.querySelector('#hosts tbody');tb.innerHTML='';\n"
-" h.hosts.forEach(function(x){var st=x.fork?'FORK at '+x.fork.entry+"
-"': '+x.fork.heads.join(' / '):x.diverged?'DIVERGED: applied '+"
-"x.diverged.from+'-'+x.diverged.to+' of the losing side, kept as '+"
-"x.diverged.kept_as+' (isconf up --adopt)':x.last_failure?'failed at '+"
-"x.last_failure.entry+' (status '+x.last_failure.status+')':"
-"x.direct!==false&&!x.receipt?'no receipt yet':x.lag?"
-"'behind by '+x.lag:'up to date';\n"
-"  if(x.key_refused)st+=', KEY REFUSED';\n"
-"  if(x.waiting)st='WAITING at '+x.waiting+(x.self&&s.last_up&&s.last_up.why?"
-"': '+s.last_up.why:'');if(x.wave)st+=' (wave '+x.wave+')';\n"
-"  if(x.direct===false){row(tb,[x.host,'-','-','learned of, at '+"
-"x.address,Math.round(x.last_seen_s)+' s ago (learned)'],'learned');"
-"return}\n"
-"  row(tb,[x.host,x.branch,x.applied+' / '+x.head,st,x.self?'self':"
-"Math.round(x.last_seen_s)+' s ago (direct)'],x.fork||x.diverged?"
-"'forked':x.last_failure?"
-"'failed':x.lag?'behind':'')});\n"
-" return get('/api/v1/branches/'+encodeURIComponent(s.branch)+"
-"'/journal?after='+Math.max(0,s.head.seq-20)+'&limit=20')})\n"
-".then(function(j){var tb=document.querySelector('#journal tbody');"
-"tb.innerHTML='';j.entries.slice().reverse().forEach(function(e){"
-"row(tb,[e.seq,e.kind,e.host,e.message,e.detail])});\n"
-" document.getElementById('err').textContent='';"
-"document.body.dataset.loaded='1'})\n"
-".catch(function(e){document.getElementById('err').textContent="
-"'cannot load: '+(e==401?'open this page as /#token=TOKEN (the token is "
-"IS_HOME/conf/http_token)':e)})}\n"
-"load();setInterval(load,5000);\n"
-"</script></body></html>\n";
+#include "dashboard.inc"
+;

@@ -2,6 +2,11 @@
  * exec on the origin: runs the command now, in the client's working
  * directory, with the host's configured environment, writing straight
  * to the client's terminal; only a command that succeeds is journaled.
+ * An interrupted client (Ctrl-C: it shuts its end of the socket, or it
+ * dies) ends the command's process group as a stop does (SIGTERM,
+ * SIGKILL after IS_EXEC_GRACE) and nothing is journaled, however the
+ * command ends: what the operator cancelled must not run on every
+ * target.
  */
 #include <sys/stat.h>
 
@@ -23,31 +28,61 @@ const struct verb_entry verb_exec_entry = {
 struct exec_job {
 	struct client		*c;
 	struct exec_info	 x;
+	pid_t			 pid;
+	int			 cancelled;
 };
 
 static void
+exec_cancel(struct client *c)
+{
+	struct exec_job	*job = c->cancel_arg;
+	char		*cmd = argv_quote(job->x.argv, job->x.argc);
+
+	job->cancelled = 1;
+	log_info("exec %s: the client was interrupted: ending it, not "
+	    "journaled", cmd);
+	free(cmd);
+	child_kill(c->d, job->pid, c->d->conf.exec_grace);
+}
+
+static void
 exec_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct exec_job	*job = arg;
 	struct client	*c = job->c;
 	struct entry	 e;
 	char		*cause = NULL;
 	int		 status = child_status(wstatus);
+	char		 why[64], *cmd, *usage = NULL;
 
 	(void)pid;
 	(void)tail;
+	c->cancel = NULL;
+	if (job->cancelled) {
+		cmd = argv_quote(job->x.argv, job->x.argc);
+		client_err(c, "exec %s: interrupted: %s; not journaled (any "
+		    "changes it made on this host stay)", cmd, status == 0 ?
+		    "it ended with exit status 0" : status_why(why,
+		    sizeof why, status, child_termsig(wstatus)));
+		free(cmd);
+		client_exit(c, 130);
+		goto out;
+	}
 	if (status != 0) {
-		client_err(c, "exec %s: exit status %d; not journaled (any "
-		    "changes it made on this host stay)", job->x.argv[0],
-		    status);
+		cmd = argv_quote(job->x.argv, job->x.argc);
+		client_err(c, "exec %s: %s; not journaled (any changes it "
+		    "made on this host stay)", cmd, status_why(why,
+		    sizeof why, status, child_termsig(wstatus)));
+		free(cmd);
 		client_exit(c, status);
 		goto out;
 	}
 	if (state_entry_init(d, c, &e, ENTRY_EXEC, &cause) == 0)
 		exec_encode(&job->x, &e.payload);
-	if (cause != NULL ||
-	    journal_wip_add(d->journal, d->branch, &e, &cause) == -1) {
+	usage = usage_exec(ru);
+	if (cause != NULL || journal_wip_add_usage(d->journal, d->branch, &e,
+	    usage, &cause) == -1) {
 		client_err(c, "exec ran but could not be journaled: %s",
 		    cause);
 		client_exit(c, 1);
@@ -55,6 +90,7 @@ exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		client_exit(c, 0);
 	entry_free(&e);
 out:
+	free(usage);
 	free(cause);
 	exec_info_free(&job->x);
 	free(job);
@@ -87,12 +123,14 @@ verb_exec(struct client *c)
 		set_cause(&cause, "%s: %s", c->req.cwd, strerror(errno));
 		goto fail;
 	}
-	if (child_spawn(d, job->x.argv, cwdfd, c->outfd, c->errfd,
-	    exec_done, job, &cause) == -1) {
+	if ((job->pid = child_spawn(d, job->x.argv, cwdfd, c->outfd,
+	    c->errfd, exec_done, job, &cause)) == -1) {
 		close(cwdfd);
 		goto fail;
 	}
 	close(cwdfd);
+	c->cancel = exec_cancel;
+	c->cancel_arg = job;
 	return;
 fail:
 	client_err(c, "exec: %s", cause);

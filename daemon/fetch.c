@@ -46,6 +46,7 @@ struct fetch_conn {
 	int			 idx;
 	struct net_conn		*conn;
 	uint64_t		 bytes;
+	int			 answered;	/* sent us a frame */
 };
 
 struct fetch {
@@ -74,9 +75,18 @@ static void	fetch_start(struct isconfd *, const char *, struct client *,
 static void	fetch_pump(struct fetch_conn *);
 
 static const char *
-fetch_what(const struct fetch *f)
+fetch_what(const struct fetch *f, size_t n)
 {
-	return f->lists > 0 ? "chunk lists" : "chunks";
+	if (f->lists > 0)
+		return n == 1 ? "chunk list" : "chunk lists";
+	return n == 1 ? "chunk" : "chunks";
+}
+
+/* "peer" or "peers" after n. */
+static const char *
+peers_word(int n)
+{
+	return n == 1 ? "peer" : "peers";
 }
 
 /* " (N bytes)" for chunks; nothing for list objects, whose sizes the
@@ -105,7 +115,7 @@ static void
 fetch_end(struct fetch *f)
 {
 	char	 bytes[32], *cause = NULL;
-	int	 i;
+	int	 i, answered = 0;
 
 	if (f->finished)
 		return;
@@ -120,13 +130,23 @@ fetch_end(struct fetch *f)
 	}
 	if (f->c != NULL && f->shown != 0)
 		client_progress(f->c, "\n");
-	for (i = 0; i < f->nconns; i++)
+	for (i = 0; i < f->nconns; i++) {
+		answered += f->conns[i].answered;
 		if (f->conns[i].conn != NULL)
 			net_conn_finish(f->conns[i].conn);
-	if (f->c != NULL && f->nchunks > 0)
-		client_info(f->c, "fetched %zu of %zu %s%s from peers",
-		    f->nchunks - f->plan.remaining, f->nchunks, fetch_what(f),
-		    fetch_bytes(f, f->done_bytes, bytes, sizeof bytes));
+	}
+	/* Say so when nobody answered: "fetched 0 of 1" alone reads as
+	 * if the peers had nothing. */
+	if (f->c != NULL && f->nchunks > 0 && answered == 0)
+		client_info(f->c, "fetched %zu of %zu %s%s: no peer answered "
+		    "(%d tried)", f->nchunks - f->plan.remaining, f->nchunks,
+		    fetch_what(f, f->nchunks), fetch_bytes(f, f->done_bytes,
+		    bytes, sizeof bytes), f->nconns);
+	else if (f->c != NULL && f->nchunks > 0)
+		client_info(f->c, "fetched %zu of %zu %s%s from %d %s",
+		    f->nchunks - f->plan.remaining, f->nchunks,
+		    fetch_what(f, f->nchunks), fetch_bytes(f, f->done_bytes,
+		    bytes, sizeof bytes), answered, peers_word(answered));
 	if (f->tick != NULL)
 		evtimer_del(f->tick);
 	/* All the list objects here: now the chunks they name. */
@@ -182,8 +202,8 @@ fetch_progress(struct fetch *f)
 		return;
 	f->shown = now;
 	client_progress(f->c, "\risconf: fetched %.1f of %.1f MiB from %d "
-	    "peers ", f->done_bytes / 1048576.0, f->total_bytes / 1048576.0,
-	    f->plan.open);
+	    "%s ", f->done_bytes / 1048576.0, f->total_bytes / 1048576.0,
+	    f->plan.open, peers_word(f->plan.open));
 }
 
 static int
@@ -200,6 +220,7 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 	int			 added, wrv;
 
 	(void)c;
+	fc->answered = 1;
 	wrv = wire_chunk_decode(type, p, len, hash, &data, &dlen);
 	if (wrv == -1 || (i = chunk_find(f, hash, fc->idx)) == -1)
 		return -1;
@@ -210,11 +231,15 @@ fetch_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 			return -1;
 		if (cache_put(f->d->cache, data, dlen, got, &added,
 		    &cause) == -1 || memcmp(got, hash, HASH_LEN) != 0) {
+			/* Asking again cannot help: a bad chunk is the peer's
+			 * fault and a full disk ours.  Closing the connection
+			 * gives its chunks to the other peers, and the fetch
+			 * ends when none is left. */
 			log_warnx("chunk from %s refused: %s",
 			    inet_ntoa(net_conn_peer(c)->sin_addr),
 			    cause ? cause : "does not match its hash");
 			free(cause);
-			rules_fetch_refused(&f->plan, fc->idx, (size_t)i);
+			return -1;
 		} else {
 			if (f->nchunks - f->plan.remaining >= 2)
 				CRASH_POINT("chunk-download");
@@ -466,9 +491,10 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 		}
 		free(pick);
 		if (c != NULL && f->nconns > 0)
-			client_info(c, "fetching %zu %s%s from %d peers",
-			    f->nchunks, fetch_what(f), fetch_bytes(f,
-			    f->total_bytes, bytes, sizeof bytes), f->nconns);
+			client_info(c, "fetching %zu %s%s from %d %s",
+			    f->nchunks, fetch_what(f, f->nchunks), fetch_bytes(f,
+			    f->total_bytes, bytes, sizeof bytes), f->nconns,
+			    peers_word(f->nconns));
 		for (int j = 0; j < f->nconns; j++)
 			fetch_pump(&f->conns[j]);
 		free(to);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "fleet.h"
 #include "stmtd.h"
 
 static void	verb_hosts(struct client *);
@@ -46,22 +47,41 @@ struct host_row {
 	char		 kept_as[256];	/* the copy keeping that side */
 	char		 fork_ours[16], fork_theirs[16];
 	const char	*wave;		/* its canary wave, "" if none */
-	uint64_t	 waiting;	/* this host's up waits there */
+	uint64_t	 waiting;	/* its up waits before this entry */
+	int		 held;		/* ... because of a hold */
 };
 
 /* The fork of the row's branch, as this host recorded it: both heads
- * (this host's side first). */
+ * (this host's side first); read once per branch and view. */
 static int
-host_fork(struct isconfd *d, struct host_row *r, char **cause)
+host_fork(struct isconfd *d, struct fleet_view *fv, struct host_row *r,
+    char **cause)
 {
-	char	*info;
-	int	 found;
+	const struct fleet_branch	*fb;
 
-	if ((found = fork_open(d, r->branch, &info, &r->fork_seq, cause)) != 1)
-		return found;
-	sscanf(info, "%*u %15s %15s", r->fork_ours, r->fork_theirs);
-	free(info);
+	if (fleet_branch_get(d, fv, r->branch, &fb, cause) == -1)
+		return -1;
+	r->fork_seq = fb->fork_seq;
+	memcpy(r->fork_ours, fb->fork_ours, sizeof r->fork_ours);
+	memcpy(r->fork_theirs, fb->fork_theirs, sizeof r->fork_theirs);
 	return 0;
+}
+
+/* The row's one state in the fleet view (fleet.h). */
+static enum fleet_state
+host_state(const struct host_row *r)
+{
+	if (r->fork_seq != 0 || r->diverged != 0)
+		return FLEET_FORKED;
+	if (r->unverified)
+		return FLEET_UNKNOWN;
+	if (r->failed_seq != 0)
+		return FLEET_FAILED;
+	if (r->held)
+		return FLEET_HELD;
+	if (r->waiting)
+		return FLEET_WAVE;
+	return r->applied < r->head ? FLEET_BEHIND : FLEET_HEAD;
 }
 
 static void
@@ -213,14 +233,24 @@ host_line(struct buf *b, const struct host_row *r)
 	    r->reachable ? "" : " (unreachable)");
 }
 
+/* Count the row in the view; show it if it is on the page. */
 static void
-host_print(struct isconfd *d, struct buf *b, const struct host_row *r,
-    int json, int verify)
+host_print(struct isconfd *d, struct fleet_view *fv, struct buf *b,
+    const struct host_row *r, int json, int verify)
 {
+	struct fleet_row	fr;
+
+	fr.host = r->host;
+	fr.branch = r->branch;
+	fr.wave = r->wave;
+	fr.state = host_state(r);
+	fr.failed_seq = r->failed_seq;
+	if (!fleet_view_take(fv, &fr))
+		return;
 	if (!json)
 		host_line(b, r);
 	else {
-		if (!r->self)
+		if (fleet_view_shown(fv) > 1)
 			buf_add_u8(b, ',');
 		host_json(b, r);
 	}
@@ -229,19 +259,19 @@ host_print(struct isconfd *d, struct buf *b, const struct host_row *r,
 }
 
 /* Where a diverged host's losing side is kept (found: 1, 0 or -1 as
- * the lookup of copy returned; copy is freed). */
+ * the lookup of copy returned). */
 static int
-host_kept_as(struct host_row *r, int found, char *copy)
+host_kept_as(struct host_row *r, int found, const char *copy)
 {
-	if (found == 1)
+	if (found == 1 && copy != NULL)
 		xstrlcpy(r->kept_as, copy, sizeof r->kept_as);
-	free(copy);
 	return found == -1 ? -1 : 0;
 }
 
 /* This host: its branch, head, what it applied, its last up's failure. */
 static int
-host_self(struct isconfd *d, struct host_row *r, char **cause)
+host_self(struct isconfd *d, struct fleet_view *fv, struct host_row *r,
+    char **cause)
 {
 	struct jhead	h;
 	struct last_up	u;
@@ -267,6 +297,7 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 		if (strcmp(u.result, "waiting") == 0 ||
 		    strcmp(u.result, "held") == 0)
 			r->waiting = u.seq;
+		r->held = strcmp(u.result, "held") == 0;
 		free(u.output);
 	}
 	r->wave = upwaves_mine(d);
@@ -283,25 +314,27 @@ host_self(struct isconfd *d, struct host_row *r, char **cause)
 		return -1;
 	if (found == 1) {
 		found = diverged_copy(d, d->branch, r->diverged, &copy, cause);
-		if (host_kept_as(r, found, copy) == -1)
+		found = host_kept_as(r, found, copy);
+		free(copy);
+		if (found == -1)
 			return -1;
 	}
-	return host_fork(d, r, cause);
+	return host_fork(d, fv, r, cause);
 }
 
 /*
  * A peer: its position as its receipt says (until one is held, only the
  * branch its hellos name, marked so); the head of its branch as our
- * journal has it, which holds only verified entries.
+ * journal has it, which holds only verified entries.  No journal read
+ * of its own: what its branch's rows share is read once (fleet.c).
  */
 static int
-host_peer(struct isconfd *d, const struct peer *p, int64_t now,
-    struct host_row *r, char **cause)
+host_peer(struct isconfd *d, struct fleet_view *fv, const struct peer *p,
+    int64_t now, struct host_row *r, char **cause)
 {
-	struct stmt_host	*sh;
-	struct jhead		 h;
-	char			*copy;
-	int			 found;
+	struct stmt_host		*sh;
+	const struct fleet_branch	*fb;
+	const char			*copy;
 
 	memset(r, 0, sizeof *r);
 	if (stmtd_host(d, p->host, &sh, cause) == -1)
@@ -310,75 +343,74 @@ host_peer(struct isconfd *d, const struct peer *p, int64_t now,
 	r->key_refused = sh->refused;
 	r->host = p->host;
 	r->branch = p->branch;
+	r->wave = "";
 	r->unverified = sh->raw == NULL;
 	if (sh->raw != NULL) {
 		r->st = &sh->st;
 		r->branch = sh->rc.branch;
+		r->wave = sh->rc.wave != NULL ? sh->rc.wave : "";
 		r->applied = sh->rc.applied;
 		r->failed_seq = sh->rc.failed_seq;
 		r->failed_status = sh->rc.failed_status;
 		r->skipped = sh->rc.skipped;
-		r->wave = sh->rc.wave;
 	}
-	if (journal_head(d->journal, r->branch, &h, cause) == -1)
+	if (fleet_branch_get(d, fv, r->branch, &fb, cause) == -1)
 		return -1;
-	r->head = h.seq > r->applied ? h.seq : r->applied;
+	r->head = fb->head > r->applied ? fb->head : r->applied;
 	r->seen_ago = (now - p->last_seen) / 1e9;
 	r->reachable = peer_reachable(d, p);
 	r->addr = &p->addr;
 	/* Whether it applied a losing side, from what its signed receipt
 	 * says it applied last (resolve.c). */
 	if (sh->raw != NULL) {
-		found = diverged_peer(d, r->branch, r->applied,
-		    sh->rc.applied_id, &r->diverged, &copy, cause);
-		if (host_kept_as(r, found, copy) == -1)
+		if (fleet_diverged(d, fv, r->branch, r->applied,
+		    sh->rc.applied_id, &r->diverged, &copy, cause) == -1)
 			return -1;
+		host_kept_as(r, r->diverged != 0, copy);
 	}
-	return host_fork(d, r, cause);
+	return host_fork(d, fv, r, cause);
 }
 
 /* The hosts view, as a table or JSON, into b (shared with the HTTP
- * API, /api/v1/hosts). */
-static int
-hosts_view(struct isconfd *d, struct buf *b, int json, int verify,
-    char **cause)
+ * API, /api/v1/hosts): the rows q asks for, then (JSON) the summary. */
+int
+hosts_query(struct isconfd *d, struct buf *b, int json,
+    const struct fleet_query *q, int summary, char **cause)
 {
-	struct peer	*p;
-	struct host_row	 r;
-	int64_t		 now = now_ns();
+	struct fleet_view	*fv = fleet_view_new(q);
+	struct peer		*p;
+	struct host_row		 r;
+	int64_t			 now = now_ns();
+	int			 rv = -1;
 
-	if (host_self(d, &r, cause) == -1)
-		return -1;
 	if (json)
 		buf_printf(b, "{\"hosts\":[");
-	else
+	else if (!summary)
 		buf_printf(b, "%-20s %-16s %8s %8s  %-24s %s\n", "HOST",
 		    "BRANCH", "APPLIED", "HEAD", "STATE", "SEEN");
-	host_print(d, b, &r, json, verify);
+	if (host_self(d, fv, &r, cause) == -1)
+		goto out;
+	host_print(d, fv, b, &r, json, q->verify);
 	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (host_peer(d, p, now, &r, cause) == -1)
-			return -1;
-		host_print(d, b, &r, json, verify);
+		if (host_peer(d, fv, p, now, &r, cause) == -1)
+			goto out;
+		host_print(d, fv, b, &r, json, q->verify);
 	}
-	members_hosts(d, b, json);
-	if (json)
-		buf_printf(b, "]}");
+	members_hosts(d, b, json, fv);
+	if (json) {
+		buf_printf(b, "]");
+		fleet_view_summary(fv, b, 1);
+		buf_printf(b, "}");
+	} else if (summary)
+		fleet_view_summary(fv, b, 0);
 	else
+		fleet_view_more(fv, b);
+	if (!json)
 		b->len--;	/* the last newline */
-	return 0;
-}
-
-int
-hosts_build(struct isconfd *d, struct buf *b, int json, char **cause)
-{
-	return hosts_view(d, b, json, 0, cause);
-}
-
-int
-hosts_build_verify(struct isconfd *d, struct buf *b, int json,
-    char **cause)
-{
-	return hosts_view(d, b, json, 1, cause);
+	rv = 0;
+out:
+	fleet_view_free(fv);
+	return rv;
 }
 
 /* --unpin HOST: forget its pinned key and what it said (re-keying). */
@@ -403,19 +435,63 @@ hosts_unpin(struct client *c, const char *host)
 	client_exit(c, 0);
 }
 
+#define HOSTS_USAGE "usage: isconf hosts [--summary] [--all] [--verify] " \
+	"[--branch B] [--state S] [--wave W] [--failed SEQ] [--name GLOB] " \
+	"[--offset N] [--limit N] | isconf hosts --unpin HOST"
+
+/* The options as the query's keys (fleet.h): --KEY VALUE each. */
+static int
+hosts_args(const struct request *q, struct fleet_query *fq, int *summary)
+{
+	size_t		i, k;
+	const char	*opt;
+
+	for (i = 1; i < q->argc; i++) {
+		opt = q->argv[i];
+		if (strcmp(opt, "--summary") == 0) {
+			*summary = 1;
+			continue;
+		}
+		if (strcmp(opt, "--all") == 0 || strcmp(opt, "--verify") == 0) {
+			*(opt[2] == 'a' ? &fq->all : &fq->verify) = 1;
+			continue;
+		}
+		if (strncmp(opt, "--", 2) != 0 || i + 1 == q->argc)
+			return -1;
+		for (k = 0; fleet_query_keys[k] != NULL; k++)
+			if (strcmp(opt + 2, fleet_query_keys[k]) == 0)
+				break;
+		if (fleet_query_keys[k] == NULL || fleet_query_arg(fq, opt + 2, q->argv[++i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 verb_hosts(struct client *c)
 {
 	const struct request	*q = &c->req;
+	struct fleet_query	 fq;
+	struct buf		 b;
+	char			*cause = NULL;
+	int			 summary = 0, rv;
 
-	if (q->argc == 1)
-		client_reply(c, hosts_build);
-	else if (q->argc == 2 && strcmp(q->argv[1], "--verify") == 0)
-		client_reply(c, hosts_build_verify);
-	else if (q->argc == 3 && strcmp(q->argv[1], "--unpin") == 0)
+	if (q->argc == 3 && strcmp(q->argv[1], "--unpin") == 0) {
 		hosts_unpin(c, q->argv[2]);
-	else {
-		client_err(c, "usage: isconf hosts [--verify | --unpin HOST]");
-		client_exit(c, EXIT_USAGE);
+		return;
 	}
+	fleet_query_init(&fq);
+	if (hosts_args(q, &fq, &summary) == -1) {
+		client_err(c, HOSTS_USAGE);
+		client_exit(c, EXIT_USAGE);
+		return;
+	}
+	if (summary) {
+		fq.limit = 0;	/* the counts only */
+		fq.all = 0;
+	}
+	buf_init(&b);
+	rv = hosts_query(c->d, &b, c->req.flags & CTL_F_JSON, &fq, summary,
+	    &cause);
+	client_reply_built(c, rv, &b, cause);
 }

@@ -32,6 +32,7 @@
 #include <event2/listener.h>
 
 #include "isconfd.h"
+#include "fleet.h"
 #include "http_lib.h"
 
 struct http {
@@ -131,12 +132,34 @@ arg_u64(const struct mhd_lib *m, struct MHD_Connection *conn,
 	    name), def, out);
 }
 
+/* /api/v1/hosts: the query values of the fleet view (fleet.h); -1
+ * and the key of the first bad one. */
+static int
+hosts_args(const struct mhd_lib *m, struct MHD_Connection *conn,
+    struct fleet_query *q, const char **bad)
+{
+	const char	*v;
+	size_t		 i;
+
+	fleet_query_init(q);
+	for (i = 0; fleet_query_keys[i] != NULL; i++) {
+		*bad = fleet_query_keys[i];
+		v = m->lookup_value(conn, MHD_GET_ARGUMENT_KIND, *bad);
+		if (v != NULL && fleet_query_arg(q, *bad, v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result
 route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 {
 	struct buf	 b;
 	uint64_t	 after, limit;
+	struct fleet_query q;
 	const struct mhd_lib *m = &d->http->lib;
+	const char	*bad;
+	char		 msg[64];
 	const char	*json = "application/json";
 	char		 branch[256], *cause = NULL;
 	enum MHD_Result	 rv;
@@ -146,12 +169,13 @@ route(struct isconfd *d, struct MHD_Connection *conn, const char *url)
 	if (strcmp(url, "/api/v1/status") == 0)
 		r = status_build(d, &b, 1, &cause);
 	else if (strcmp(url, "/api/v1/hosts") == 0) {
-		if (arg_u64(m, conn, "verify", 0, &after) == -1 || after > 1) {
+		if (hosts_args(m, conn, &q, &bad) == -1) {
 			buf_free(&b);
-			return reply_error(m, conn, 400, "verify must be 0 or 1");
+			snprintf(msg, sizeof msg, "bad %s (isconf(8), HTTP "
+			    "API)", bad);
+			return reply_error(m, conn, 400, msg);
 		}
-		r = after ? hosts_build_verify(d, &b, 1, &cause) :
-		    hosts_build(d, &b, 1, &cause);
+		r = hosts_query(d, &b, 1, &q, 0, &cause);
 	}
 	else if (strcmp(url, "/metrics") == 0) {
 		r = http_metrics(d, &b, &cause);

@@ -331,6 +331,25 @@ out:
 }
 
 /*
+ * install_snap with root as IS_ROOT (an image being built): the same
+ * code, so an image gets exactly what a host gets.  isconfd has one
+ * thread and install_snap does not return to the event loop, so
+ * nothing else sees the borrowed root.
+ */
+int
+install_snap_in(struct isconfd *d, const char *root,
+    const struct snap_info *s, char **cause)
+{
+	char	*saved = d->conf.root;
+	int	 rv;
+
+	d->conf.root = (char *)root;
+	rv = install_snap(d, s, cause);
+	d->conf.root = saved;
+	return rv;
+}
+
+/*
  * Entries are applied one at a time, in order, and a temporary file has
  * a fixed name beside its object's, so the only one a crash can leave
  * is that of the first entry not yet applied: removed here, at

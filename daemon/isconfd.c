@@ -119,7 +119,7 @@ read_branch(struct isconfd *d, char **cause)
 	char	*path, *b;
 	int	 r;
 
-	path = path_join(d->conf.home, "conf/branch");
+	path = path_join(d->conf.confdir, "branch");
 	r = name_file_read(path, "branch", &b, cause);
 	free(path);
 	if (r == -1)
@@ -199,7 +199,7 @@ isconfd_open(struct isconfd *d, char **cause)
 	rv = mkdir_p(conf, 0700, cause);
 	free(conf);
 	if (rv == -1 || home_secure(d, cause) == -1 ||
-	    pidfile_lock(d, cause) == -1 ||
+	    pidfile_lock(d, cause) == -1 || layout_mark(d, cause) == -1 ||
 	    hostkey_load(d, cause) == -1)
 		return -1;
 	p = path_join(d->conf.home, "journal.db");
@@ -214,6 +214,10 @@ isconfd_open(struct isconfd *d, char **cause)
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
 	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1)
 		return -1;
+#ifdef ISCONF_CRASH_HOOKS
+	if (fleet_inject(d, cause) == -1)
+		return -1;
+#endif
 	install_cleanup(d);
 	/* The status page is a convenience: without it the host still
 	 * replicates, so a busy port is a warning, not a refusal. */
@@ -384,6 +388,7 @@ main(int argc, char **argv)
 	}
 	log_info("started: domain %s, host %s, branch %s, IS_HOME %s",
 	    d.conf.domain, d.conf.hostname, d.branch, d.conf.home);
+	layout_log(&d);
 	if (report != -1) {
 		if (write(report, "+", 1) < 0)
 			log_warn("report");

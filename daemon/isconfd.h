@@ -41,13 +41,19 @@ struct client {
 	struct request		 req;
 	int			 have_req;
 	struct event		*req_ev;	/* request deadline */
+	/* Called once if the client shuts its end (interrupted) or goes
+	 * away while the verb runs (exec); the answer still goes out. */
+	void			(*cancel)(struct client *);
+	void			*cancel_arg;
 	TAILQ_ENTRY(client)	 entry;
 };
 TAILQ_HEAD(clients, client);
 
-/* A child's end: its wait status and the last bytes of its output. */
+/* A child's end: its wait status, what it used (wait4) and the last
+ * bytes of its output. */
+struct rusage;
 typedef void (*child_cb)(struct isconfd *, pid_t, int status,
-    const struct buf *tail, void *);
+    const struct rusage *, const struct buf *tail, void *);
 
 struct child;
 LIST_HEAD(children, child);
@@ -95,6 +101,7 @@ struct netkeys {
 	char			*path;		/* as at start-up */
 	struct stat		 st;		/* the file when last read */
 	int64_t			 checked;	/* last stat, ns */
+	size_t			 nkeys;		/* in force */
 };
 
 struct lock_claim;
@@ -199,7 +206,9 @@ void	 members_tick(struct isconfd *);
 int	 members_recv(struct isconfd *, const struct net_dgram *);
 void	 members_send(struct isconfd *, const struct sockaddr_in *);
 void	 members_peer_added(struct isconfd *, const char *host);
-void	 members_hosts(struct isconfd *, struct buf *, int json);
+struct fleet_view;
+void	 members_hosts(struct isconfd *, struct buf *, int json,
+	    struct fleet_view *);
 size_t	 members_learned(struct isconfd *);
 void	 members_status(struct isconfd *, struct buf *, int json);
 void	 members_metrics(struct isconfd *, struct buf *);
@@ -239,6 +248,17 @@ int	 chunklist_load(struct isconfd *, struct snap_info *, char **cause)
 	    MUST_CHECK;
 int	 chunklist_add(struct isconfd *, struct hashset *,
 	    const struct entry *, char **cause);
+
+/*
+ * layout.c: where the configuration came from and what it leaves open.
+ * mark: a home started on ISconf 4's conf/ is marked so (conf.c).
+ * log: at start, say so, and warn of an open mesh (domain "default",
+ * no hmac_keys).  status: the same, as lines or "is4_conf" (the
+ * directory or null) and "open_mesh", with commas after.
+ */
+int	 layout_mark(struct isconfd *, char **cause);
+void	 layout_log(struct isconfd *);
+void	 layout_status(struct isconfd *, struct buf *, int json);
 
 /* netkeys.c: hmac_keys read for net/, and again when it changes. */
 int	 netkeys_open(struct isconfd *, char **cause);
@@ -332,8 +352,14 @@ void	 lockd_claim_first(struct client *, const char *msg,
 	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
 void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
+/* ci and unlock: RELEASE to every peer, and in our hellos for a while. */
 void	 lockd_announce_release(struct isconfd *, const char *branch,
-	    const char *holder);
+	    const char *holder, int64_t lock_time);
+/* A hello's releases (u32 n, n x (str branch, str holder, u64 lock
+ * time)), and one a peer's hello carried. */
+void	 lockd_hello_releases(struct isconfd *, struct buf *);
+void	 lockd_release_heard(struct isconfd *, const struct wire_release *,
+	    const char *from);
 void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
 /* The same, from a LOCKED sent by host from (first-hand when from is
  * the holder); lockd_locked is news from a hello. */
@@ -396,6 +422,10 @@ void	 client_progress(struct client *, const char *, ...)
 void	 client_buf(struct client *, struct buf *b);
 void	 client_reply(struct client *, int (*)(struct isconfd *,
 	    struct buf *, int, char **));
+/* What a builder made into b (rv 0) or its failure (rv -1, cause);
+ * frees both. */
+void	 client_reply_built(struct client *, int rv, struct buf *b,
+	    char *cause);
 /* Claim the host for a changing verb; 0, or -1 after telling the client. */
 int	 client_claim(struct client *);
 /* Resolve a path from the client's working directory: a new string the
@@ -408,10 +438,24 @@ char	*client_args(struct client *, size_t from);
 /* child.c: run argv in the directory cwdfd (the caller's, kept open). */
 pid_t	 child_spawn(struct isconfd *, char *const argv[], int cwdfd,
 	    int outfd, int errfd, child_cb, void *, char **cause);
+/* sandbox.c: where and how a command runs inside an image. */
+struct sandbox {
+	const char	*root;		/* the image, an absolute real path */
+	const char	*cwd;		/* inside it */
+	int		 net;		/* keep the host's network */
+};
+pid_t	 child_spawn_in(struct isconfd *, const struct sandbox *,
+	    char *const argv[], int cwdfd, int outfd, int errfd, child_cb,
+	    void *, char **cause);
+/* In the forked child: run argv inside sb->root; never returns. */
+void	 sandbox_exec(struct isconfd *, const struct sandbox *,
+	    char *const argv[], int outfd, int errfd)
+	    __attribute__((noreturn));
 void	 child_reap(struct isconfd *);
 /* SIGTERM to the child's process group, SIGKILL after grace_s. */
 int	 child_kill(struct isconfd *, pid_t, int grace_s);
 int	 child_status(int wstatus);	/* exit code, 128+signal */
+int	 child_termsig(int wstatus);	/* the signal that ended it, or 0 */
 
 /* upexec.c: what /proc/PID/stat says of a process (see there); also
  * used by child.c. */
@@ -524,6 +568,16 @@ int	 branch_copy_of(const char *copy, const char *origin);
 void	 json_kv(struct buf *, const char *k, const char *v, int comma);
 /* The last lines of a failed command's output, indented, one per line. */
 void	 output_tail(struct buf *, const char *out, int lines);
+/* An exec entry's ,"argv":[...] (nothing for other entries). */
+void	 json_argv(struct buf *, const struct entry *);
+/* How a command ended, for people: "exit status N", or "killed by
+ * SIGNAME" when sig is not 0 (its status is then 128+sig).  Returns
+ * buf. */
+const char *status_why(char *buf, size_t len, int status, int sig);
+/* "SIGKILL" (static storage). */
+const char *sig_name(int sig);
+/* ,"signal":"SIGNAME" or ,"signal":null, for JSON beside a status. */
+void	 json_signal(struct buf *, int sig);
 /* An entry as a log line or a JSON object, without its end (a newline,
  * or a closing brace); first: no leading comma. */
 void	 print_entry(struct buf *, const struct entry *, int json, int first);
@@ -580,33 +634,105 @@ int	reboot_run(struct client *, child_cb, void *, char **cause);
  * start-up, remove the temporary file a crash may have left. */
 int	install_snap(struct isconfd *, const struct snap_info *,
 	    char **cause);
+/* install_snap into root (an image) instead of IS_ROOT. */
+int	install_snap_in(struct isconfd *, const char *root,
+	    const struct snap_info *, char **cause);
+
+/* image.c: checkpoint images (isconf image build, ci --test). */
+#define IMAGE_HOME	IS_HOME_DEFAULT	/* the IS_HOME inside an image */
+#define IMAGE_RECORD	"image"		/* in IMAGE_HOME: where it stands */
+struct image_opts {
+	char			*dir;		/* absolute */
+	char			*base;		/* or NULL: empty */
+	char			*branch;
+	char			*tar;		/* or NULL */
+	uint64_t		 at;		/* 0: the head */
+	int			 net;
+	int			 with_keys;
+	const struct entry	*extra;		/* after the branch (ci --test) */
+	size_t			 nextra;
+};
+typedef void (*image_done_cb)(struct client *, int ok, void *arg);
+/* Build the image o says (o's strings are taken), then done(c, ok,
+ * arg); a failure has been told to the client by then. */
+void	image_build(struct client *, struct image_opts *, image_done_cb,
+	    void *);
+void	image_opts_free(struct image_opts *);
+/* preflight.c: ci --test BASE; commit(c) checks in once the branch and
+ * the transaction replayed into a scratch image from BASE. */
+void	preflight_run(struct client *, const char *base,
+	    void (*commit)(struct client *));
+/* imagerec.c: the record (see there).  decode: 0, or -1 with cause
+ * and *r zeroed; encode: the text, caller frees. */
+struct image_record {
+	char			 branch[256];
+	uint64_t		 seq;		/* the last entry applied */
+	uint8_t			 head[HASH_LEN];	/* its id */
+	long long		 time;		/* of the build, epoch s */
+};
+int	image_record_decode(const char *, size_t, struct image_record *,
+	    char **cause);
+char	*image_record_encode(const struct image_record *);
 void	install_cleanup(struct isconfd *);
 
 /* report.c: the last up, as recorded in the journal's state. */
 struct last_up {
 	long long		 time;
-	char			 result[16];	/* ok, failed, reboot, fork */
+	/* ok, failed, stopped, reboot, needs-reboot (a planned stop
+	 * before a reboot entry), fork */
+	char			 result[16];
 	unsigned long long	 seq;		/* last entry reached */
 	int			 status;
+	int			 signal;	/* that ended it, or 0 */
 	long long		 start;
 	unsigned long long	 first;		/* first entry it tried */
 	char			*output;	/* failed command's tail */
+	char			 usage[256];	/* what the failed exec used */
 };
 /* 1 and the last up (u->output caller-freed), 0 if none is recorded,
  * -1 error. */
 int	report_last_up(struct isconfd *, struct last_up *, char **cause)
 	    MUST_CHECK;
 
+/* wip.c: the open transaction of this host's branch, numbered as ci
+ * would number it: 0 and the entries (journal_entries_free), or -1. */
+int	 wip_load(struct isconfd *, struct entry **, size_t *n,
+	    char **cause) MUST_CHECK;
+/* Its entries for status, as text or JSON. */
+int	 wip_status(struct isconfd *, struct buf *, int json, char **cause)
+	    MUST_CHECK;
+
+/* usage.c: what a run used (rusage of an exec, bytes of an install),
+ * as the text kept in its history row, parsed, and shown. */
+struct rusage;
+enum { USAGE_NONE, USAGE_EXEC, USAGE_INSTALL };
+struct usage {
+	int		 kind;
+	uint64_t	 user_us, sys_us, maxrss_kb, majflt, minflt;
+	uint64_t	 inblock, oublock;
+	uint64_t	 bytes;
+};
+char	*usage_exec(const struct rusage *);	/* caller frees */
+char	*usage_install(uint64_t bytes);		/* caller frees */
+/* 1 parsed, 0 none (NULL, "", or unknown: u zeroed). */
+int	 usage_parse(const char *, struct usage *);
+/* Fixed-width columns (a "-" where not measured), their header. */
+void	 usage_header(struct buf *);
+void	 usage_text(struct buf *, const struct usage *);
+/* ,"usage":{...} or ,"usage":null */
+void	 usage_json(struct buf *, const struct usage *);
+
 /* status.c */
 int	status_build(struct isconfd *, struct buf *, int json,
 	    char **cause) MUST_CHECK;
-/* hosts.c: this host and its peers, as a table or JSON, into b (isconf
- * hosts and /api/v1/hosts): 0, or -1 and cause. */
-int	hosts_build(struct isconfd *, struct buf *, int json,
-	    char **cause) MUST_CHECK;
-/* The same with the statement each row rests on (--verify, ?verify=1). */
-int	hosts_build_verify(struct isconfd *, struct buf *, int json,
-	    char **cause) MUST_CHECK;
+/* hosts.c: this host, its peers and the hosts learned of, as a table
+ * or JSON, into b (isconf hosts and /api/v1/hosts): 0, or -1 and cause.
+ * The rows q asks for (fleet.h), each with the statement it rests on
+ * if q->verify, and the summary (JSON; text: instead of the rows if
+ * summary). */
+struct fleet_query;
+int	hosts_query(struct isconfd *, struct buf *, int json,
+	    const struct fleet_query *, int summary, char **cause) MUST_CHECK;
 
 /* http.c: the read-only status API, metrics and dashboard. */
 int	http_open(struct isconfd *, char **cause);
@@ -629,5 +755,10 @@ void	notify_systemd(const char *);
 
 /* isconfd.c */
 void	isconfd_stop(struct isconfd *);
+
+#ifdef ISCONF_CRASH_HOOKS
+/* fleet_inject.c: ISCONF_FLEET_INJECT's hosts, in test builds only. */
+int	fleet_inject(struct isconfd *, char **cause);
+#endif
 
 #endif

@@ -11,10 +11,15 @@
  * the operator is told which.  With IS_LOCK_QUORUM set, a claimant
  * needs grants from a majority of all the hosts it knows, and a peer
  * grants only one claim at a time, so the two sides of a partition
- * cannot both lock.  The holder then announces LOCKED, and a host that
- * learns of a new lock passes it on at once (a hello to a few peers,
- * as for new entries); ci and unlock announce RELEASE.  A holder whose
- * lock another host broke remembers by whom, to tell its next verb.
+ * cannot both lock; a peer busy with a rival's claim is asked again
+ * rather than ending the claim, so the earliest claim still wins when
+ * the votes split (rules_claim_deny_ends).  The holder then announces
+ * LOCKED, and a host that learns of a new lock passes it on at once (a
+ * hello to a few peers, as for new entries); ci and unlock announce
+ * RELEASE, passed on the same way and carried in hellos for a while
+ * (lockd_hello_releases), so a host that misses every RELEASE still
+ * hears of it.  A holder whose lock another host broke remembers by
+ * whom, to tell its next verb.
  */
 #include <arpa/inet.h>
 
@@ -45,7 +50,7 @@ struct lock_claim {
 	struct event		*retry;
 	struct event		*deadline;
 	char			**asked;
-	int			*answer;	/* 0 none, 1 granted */
+	int			*answer;	/* 0 none, 1 granted, 2 busy */
 	size_t			 nasked;
 	int64_t			 started;	/* ns, first send */
 	int64_t			 wait_ms;	/* IS_LOCK_WAIT_MS */
@@ -220,8 +225,10 @@ forward_release(struct isconfd *d, const char *branch, const char *holder)
 	for (i = 0; i < k; i++)
 		chosen[pick[i]] = 1;
 	release_encode(&b, branch, holder);
+	/* Never to the holder: it knows its own lock, and may have taken
+	 * a new one since, which this RELEASE would break. */
 	TAILQ_FOREACH(p, &d->peers, entry)
-		if (chosen[at++])
+		if (chosen[at++] && strcmp(p->host, holder) != 0)
 			net_send(d->net, &p->addr, MSG_RELEASE, b.data, b.len);
 	buf_free(&b);
 	free(chosen);
@@ -267,6 +274,9 @@ lock_take(struct client *c, struct lock_claim *k)
 		client_exit(c, 1);
 	} else {
 		note_set(&d->lock_broken, k->branch, NULL);
+		/* Our hellos stop carrying the last release: it could
+		 * clear this lock if taken within the same second. */
+		note_set(&d->lock_released, k->branch, NULL);
 		announce_locked(d, k->branch, &l);
 		client_info(c, "locked %s: %s", k->branch, k->message);
 		log_info("%s@%s locked %s: %s", l.author, l.host, k->branch,
@@ -333,8 +343,10 @@ claim_send(struct isconfd *d, int only_silent)
 
 	buf_init(&b);
 	claim_encode(k, &b);
+	/* The busy are asked again too: their rival may have yielded
+	 * (rules_claim_deny_ends). */
 	for (i = 0; i < k->nasked; i++)
-		if (!only_silent || k->answer[i] == 0)
+		if (!only_silent || k->answer[i] != 1)
 			send_to(d, k->asked[i], MSG_CLAIM, &b);
 	buf_free(&b);
 }
@@ -533,6 +545,11 @@ on_answer(struct isconfd *d, const struct net_dgram *g)
 		claim_settle(d, 0);
 		goto out;
 	}
+	if (!rules_claim_deny_ends(a.busy, d->quorum)) {
+		if (i < k->nasked && k->answer[i] == 0)
+			k->answer[i] = 2;
+		goto out;
+	}
 	fmt_time(when, sizeof when, a.holder.time);
 	if (*a.reason != '\0')
 		claim_fail(d, EXIT_LOCKED, "lock on %s refused by %s: %s",
@@ -601,7 +618,7 @@ grant_rival(struct isconfd *d, const char *branch, const char *host)
 static void
 on_claim(struct isconfd *d, const struct net_dgram *g)
 {
-	struct lock_claim	*k, *mine = d->claim;
+	struct lock_claim	*k, *mine = d->claim, *rival;
 	struct wire_claim	 wc;
 	struct jlock		 l, own;
 	struct jhead		 h;
@@ -669,9 +686,15 @@ on_claim(struct isconfd *d, const struct net_dgram *g)
 		send_answer(d, g, k, &own, NULL);
 		break;
 	case CLAIM_DENY_RIVAL:
+		/* Busy: the rival named, and a reason (wire.h). */
+		rival = grant_rival(d, k->branch, k->host);
+		own.host = rival->host;
+		own.author = rival->author;
+		own.message = rival->message;
+		own.time = rival->time;
 		snprintf(why, sizeof why, "granted to %s's claim already",
-		    grant_rival(d, k->branch, k->host)->host);
-		send_answer(d, g, k, NULL, why);
+		    rival->host);
+		send_answer(d, g, k, &own, why);
 		break;
 	case CLAIM_GRANT:
 		send_answer(d, g, k, NULL, NULL);
@@ -723,7 +746,7 @@ lockd_locked_from(struct isconfd *d, const char *branch,
     const struct jlock *l, const char *from)
 {
 	struct jlock	 cur;
-	char		*cause = NULL;
+	char		*cause = NULL, when[64];
 	int		 held;
 
 	if ((from == NULL || strcmp(from, l->host) != 0) &&
@@ -757,6 +780,12 @@ lockd_locked_from(struct isconfd *d, const char *branch,
 	}
 	note_set(&d->lock_released, branch, NULL);
 	grants_prune(d, branch, NULL);
+	/* A claim still waiting for busy peers lost to this one. */
+	if (d->claim != NULL && strcmp(d->claim->branch, branch) == 0) {
+		fmt_time(when, sizeof when, l->time);
+		claim_fail(d, EXIT_LOCKED, "branch %s is locked by %s@%s since "
+		    "%s: %s", branch, l->author, l->host, when, l->message);
+	}
 	/* Pass the news on as new entries are: the holder may not know
 	 * every host, and a LOCKED can be lost.  Our hello lists only the
 	 * lock on our own branch. */
@@ -873,6 +902,11 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 		on_locked(d, g);
 		break;
 	case MSG_RELEASE:
+#ifdef ISCONF_CRASH_HOOKS
+		/* Tests: a host every RELEASE misses. */
+		if (fault_point("release-recv", NULL))
+			break;
+#endif
 		if (wire_release_decode(g->body, g->len, &branch,
 		    &holder) == 0) {
 			lockd_release_from(d, branch, holder, g->host);
@@ -886,7 +920,70 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 
 void
 lockd_announce_release(struct isconfd *d, const char *branch,
-    const char *holder)
+    const char *holder, int64_t lock_time)
 {
 	announce_release(d, branch, holder);
+	/* Our hellos carry it too (lockd_hello_releases). */
+	note_set(&d->lock_released, branch, note_new(branch, holder,
+	    lock_time));
+}
+
+/*
+ * The releases this host made or applied in the last RELEASED_TTL_NS,
+ * newest first, as many as fit (HELLO_MAX_RELEASES, and the hello up to
+ * HELLO_RELEASES_UPTO bytes): a host that none of the forwarded
+ * RELEASEs reached hears of it from the next hello of any host that
+ * did, and each host that clears the lock so carries it on.  Every host
+ * clears a lock once, so the news dies out RELEASED_TTL_NS after the
+ * last host cleared it.
+ */
+void
+lockd_hello_releases(struct isconfd *d, struct buf *b)
+{
+	struct lock_note	*n;
+	struct buf		 r;
+	uint32_t		 k = 0;
+	int64_t			 now = now_ns();
+
+	buf_init(&r);
+	for (n = d->lock_released; n != NULL && k < HELLO_MAX_RELEASES;
+	    n = n->next) {
+		if (now - n->at > RELEASED_TTL_NS)
+			continue;
+		if (b->len + 4 + r.len + 4 + strlen(n->branch) + 4 +
+		    strlen(n->host) + 8 > HELLO_RELEASES_UPTO)
+			break;
+		buf_add_str(&r, n->branch);
+		buf_add_str(&r, n->host);
+		buf_add_u64(&r, (uint64_t)n->lock_time);
+		k++;
+	}
+	buf_add_u32(b, k);
+	buf_add(b, r.data, r.len);
+	buf_free(&r);
+}
+
+/*
+ * A release a peer's hello carried: it clears the lock we know of on
+ * the branch when that is the same holder's and not newer.  Never our
+ * own lock: that ends by our ci or unlock, or by a RELEASE from the
+ * host that broke it (a hello's record could be of an earlier lock of
+ * ours within the same second).
+ */
+void
+lockd_release_heard(struct isconfd *d, const struct wire_release *w,
+    const char *from)
+{
+	struct jlock	 cur;
+	int		 stale;
+
+	if (!name_valid(w->branch) || strcmp(w->holder,
+	    d->conf.hostname) == 0)
+		return;
+	if (journal_lock_get(d->journal, w->branch, &cur, NULL) != 1)
+		return;
+	stale = strcmp(cur.host, w->holder) == 0 && cur.time <= w->lock_time;
+	jlock_free(&cur);
+	if (stale)
+		lockd_release_from(d, w->branch, w->holder, from);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "fleet.h"
 
 #define MEMBERS_BUCKETS		4096
 #define MEMBERS_FILE		"known_peers"
@@ -436,17 +437,23 @@ members_close(struct isconfd *d)
 	d->members = NULL;
 }
 
-/* hosts: the learned records, after this host and its peers. */
+/* hosts: the learned records, after this host and its peers, those
+ * the view shows. */
 void
-members_hosts(struct isconfd *d, struct buf *b, int json)
+members_hosts(struct isconfd *d, struct buf *b, int json,
+    struct fleet_view *fv)
 {
-	struct member	*m;
-	int64_t		 now = now_ns() / 1000000;
-	double		 ago;
+	struct member		*m;
+	struct fleet_row	 fr = { .wave = "", .state = FLEET_UNKNOWN };
+	int64_t			 now = now_ns() / 1000000;
+	double			 ago;
 
 	if (d->members == NULL)
 		return;
 	TAILQ_FOREACH(m, &d->members->list, entry) {
+		fr.host = m->host;
+		if (!fleet_view_take(fv, &fr))
+			continue;
 		ago = (now - m->heard_ms) / 1e3;
 		if (!json) {
 			buf_printf(b, "%-20s %-16s %8s %8s  %-24s %.0f s ago "
@@ -454,7 +461,8 @@ members_hosts(struct isconfd *d, struct buf *b, int json)
 			    ago);
 			continue;
 		}
-		buf_printf(b, ",{\"host\":");
+		buf_printf(b, "%s{\"host\":", fleet_view_shown(fv) > 1 ?
+		    "," : "");
 		buf_add_json(b, m->host);
 		buf_printf(b, ",\"branch\":null,\"applied\":null,\"head\":null,"
 		    "\"lag\":null,\"last_seen_s\":%.1f,\"reachable\":false,"

@@ -41,6 +41,7 @@ netkeys_load(struct isconfd *d, char **cause)
 	if (hmac_keys_load(d->netkeys.path, &k, cause) == -1)
 		return -1;
 	net_set_keys(d->net, k.keys, k.n, k.any);
+	d->netkeys.nkeys = k.n;
 	log_info("hmac_keys %s: %zu key(s)%s", d->netkeys.st.st_ino ?
 	    "loaded" : "absent", k.n, k.any ? ", +ANY+" : "");
 	hmac_keys_free(&k);

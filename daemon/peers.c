@@ -183,6 +183,7 @@ hello_build(struct isconfd *d, struct buf *b)
 	skips_free(&s);
 	if (hello_heads(d, b, &cause) == -1 || hello_lock(d, b, &cause) == -1)
 		goto fail;
+	lockd_hello_releases(d, b);
 	return 0;
 fail:
 	skips_free(&s);
@@ -448,6 +449,8 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		}
 	} else
 		hello_locks(d, &h);
+	for (i = 0; i < h.nreleases; i++)
+		lockd_release_heard(d, &h.releases[i], p->host);
 	if (fresh) {
 		hello_to(d, &g->from);
 		members_send(d, &g->from);

@@ -3,6 +3,7 @@
  * share (status, log, /api/v1/branches/NAME/journal): a JSON key and
  * value, the last lines of a failed command's output, an entry.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,58 @@ output_tail(struct buf *b, const char *out, int lines)
 		buf_add_u8(b, '\n');
 }
 
+const char *
+sig_name(int sig)
+{
+	static char	 name[32];
+	const char	*abbrev = sigabbrev_np(sig);
+
+	if (abbrev != NULL)
+		snprintf(name, sizeof name, "SIG%s", abbrev);
+	else
+		snprintf(name, sizeof name, "signal %d", sig);
+	return name;
+}
+
+const char *
+status_why(char *buf, size_t len, int status, int sig)
+{
+	if (sig != 0)
+		snprintf(buf, len, "killed by %s", sig_name(sig));
+	else
+		snprintf(buf, len, "exit status %d", status);
+	return buf;
+}
+
+void
+json_signal(struct buf *b, int sig)
+{
+	if (sig == 0)
+		buf_printf(b, ",\"signal\":null");
+	else
+		buf_printf(b, ",\"signal\":\"%s\"", sig_name(sig));
+}
+
+/* An exec entry's argv as a JSON array, ",\"argv\":[...]": the words
+ * as they are, beside the shell-quoted detail. */
+void
+json_argv(struct buf *b, const struct entry *e)
+{
+	struct exec_info	x;
+	size_t			i;
+
+	if (e->kind != ENTRY_EXEC || exec_decode(&e->payload, &x) == -1)
+		return;
+	buf_printf(b, ",\"argv\":[");
+	for (i = 0; i < x.argc; i++) {
+		if (i > 0)
+			buf_add_u8(b, ',');
+		buf_add_json(b, x.argv[i]);
+	}
+	buf_add_u8(b, ']');
+	exec_info_free(&x);
+}
+
 /* One entry, as a log line or a JSON object, without its end (the
  * caller adds what it shows beside and the end). */
 void
@@ -59,6 +112,7 @@ print_entry(struct buf *b, const struct entry *e, int json, int first)
 		json_kv(b, "author", e->author, 1);
 		json_kv(b, "message", e->message, 1);
 		json_kv(b, "detail", detail, 0);
+		json_argv(b, e);
 	} else {
 		/* Escaped: a tab or newline in them would shift the
 		 * columns or fake an entry. */

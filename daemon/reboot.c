@@ -19,17 +19,20 @@ const struct verb_entry verb_reboot_entry = {
 
 static void
 reboot_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct client	*c = arg;
 	int		 status = child_status(wstatus);
+	char		 why[64];
 
 	(void)d;
+	(void)ru;
 	(void)pid;
 	(void)tail;
 	if (status != 0) {
-		client_err(c, "IS_REBOOT_CMD (%s) failed with status %d",
-		    d->conf.reboot_cmd, status);
+		client_err(c, "IS_REBOOT_CMD (%s) failed: %s",
+		    d->conf.reboot_cmd, status_why(why, sizeof why, status,
+		    child_termsig(wstatus)));
 		client_exit(c, 1);
 		return;
 	}

@@ -123,6 +123,13 @@ rules_claim_yields(const struct claim_view *v)
 	    rules_claim_before(v->clock, v->host, v->own_clock, v->own_host);
 }
 
+int
+rules_claim_deny_ends(int busy, int quorum)
+{
+	/* Outside strict mode a peer never answers busy. */
+	return !(busy && quorum);
+}
+
 enum claim_state
 rules_claim_state(size_t granted, size_t asked, size_t known, int quorum,
     int expired)
@@ -131,8 +138,10 @@ rules_claim_state(size_t granted, size_t asked, size_t known, int quorum,
 		/* A majority of every host we know, ourselves included,
 		 * whether or not we could ask them. */
 		int majority = (granted + 1) * 2 > known + 1;
+		if (majority)
+			return CLAIM_WON;
 		if (granted == asked || expired)
-			return majority ? CLAIM_WON : CLAIM_NO_QUORUM;
+			return CLAIM_NO_QUORUM;
 		return CLAIM_WAIT;
 	}
 	if (granted == asked || expired)
@@ -334,12 +343,6 @@ rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
 	/* It is probably fetching the same file: ask it again soon. */
 	fc->rest_until = now + FETCH_REST_MS * 1000000LL;
 	r->lacked_at = now;
-}
-
-void
-rules_fetch_refused(struct rules_fetch *r, int c, size_t i)
-{
-	fetch_back(r, c, i);
 }
 
 void

@@ -86,9 +86,26 @@ int	rules_claim_yields(const struct claim_view *);
 /* (clock, host) order: 1 if the first claim comes before the second. */
 int	rules_claim_before(uint64_t, const char *, uint64_t, const char *);
 
+/*
+ * Strict mode: a peer that granted a rival answers busy (a DENY naming
+ * the rival's claim, CLAIM_DENY_RIVAL), and the claimant does not give
+ * up: it counts the busy peer as not (yet) granted and asks it again
+ * with its resends to the silent (rules_claim_resend_ms).  The later
+ * of two claimants yields on the earlier's claim and sends RELEASE, so
+ * its voters are free when the earlier claim asks again, and the
+ * earliest claim (rules_claim_before) collects the majority.  Before,
+ * a busy DENY ended the claim: with 10,000 voters, claims started
+ * within microseconds split the votes and every claimant failed.  1
+ * when a DENY (busy: a busy one) ends the claim, 0 when the claimant
+ * asks that peer again.
+ */
+int	rules_claim_deny_ends(int busy, int quorum);
+
 enum claim_state { CLAIM_WAIT, CLAIM_WON, CLAIM_NO_QUORUM };
 /* granted of asked peers said yes; known: hosts known (not us);
- * expired: the wait for silent peers is over. */
+ * expired: the wait for silent peers is over.  Strict mode wins as soon
+ * as a majority granted (a peer grants one claim at a time, so no
+ * other claim can hold one), and waits for the busy ones otherwise. */
 enum claim_state rules_claim_state(size_t granted, size_t asked,
 	    size_t known, int quorum, int expired);
 
@@ -218,8 +235,6 @@ void	rules_fetch_got(struct rules_fetch *, int c, size_t i, int64_t now);
  * rests. */
 void	rules_fetch_lacked(struct rules_fetch *, int c, size_t i,
 	    int64_t now);
-/* The chunk came but was refused (hash, store). */
-void	rules_fetch_refused(struct rules_fetch *, int c, size_t i);
 void	rules_fetch_closed(struct rules_fetch *, int c);
 /* FETCH_END when all is here, no connection is left, or nothing came
  * for FETCH_STALL_MS while nothing was in flight or peers said they

@@ -1,6 +1,6 @@
 /*
  * Host state shared by the verbs: the branch this host follows
- * ($IS_HOME/conf/branch, ISconf 4's place), new entries, the lock and
+ * ($IS_HOME/conf/branch, ISconf 4's place, or /var/is/conf/branch), new entries, the lock and
  * work-in-progress checks, and mapping paths to and from IS_ROOT.
  */
 #include <errno.h>
@@ -28,7 +28,7 @@ state_set_branch(struct isconfd *d, const char *branch, char **cause)
 	char	*path, *line;
 	int	 rv;
 
-	path = path_join(d->conf.home, "conf/branch");
+	path = path_join(d->conf.confdir, "branch");
 	xasprintf(&line, "%s\n", branch);
 	rv = file_write_atomic(path, line, strlen(line), 0644, cause);
 	free(line);

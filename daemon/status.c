@@ -68,7 +68,7 @@ status_lock(struct isconfd *d, struct buf *b, int json, char **cause)
 
 /* Why the last up waits (a canary wave, a hold: issue 25). */
 static int
-status_why(struct isconfd *d, struct buf *b, int json, char **cause)
+status_waitwhy(struct isconfd *d, struct buf *b, int json, char **cause)
 {
 	char	*why = NULL;
 	int	 r;
@@ -118,8 +118,10 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 	if (json) {
 		buf_printf(b, "\"last_up\":{\"time\":%lld,", u.time);
 		json_kv(b, "result", u.result, 1);
-		buf_printf(b, "\"entry\":%llu,\"status\":%d,\"detail\":",
-		    u.seq, u.status);
+		buf_printf(b, "\"entry\":%llu,\"status\":%d", u.seq,
+		    u.status);
+		json_signal(b, u.signal);
+		buf_printf(b, ",\"detail\":");
 		buf_add_json(b, detail ? detail : "");
 		buf_printf(b, ",\"output\":");
 		buf_add_json(b, u.output ? u.output : "");
@@ -128,15 +130,21 @@ status_last_up(struct isconfd *d, struct buf *b, int json, char **cause)
 		buf_printf(b, "last up:  %s, FAILED at entry %llu (", when,
 		    u.seq);
 		buf_add_esc(b, detail);
-		buf_printf(b, ") with status %d\n", u.status);
+		if (u.signal != 0)
+			buf_printf(b, "), killed by %s\n", sig_name(u.signal));
+		else
+			buf_printf(b, ") with status %d\n", u.status);
 		if (u.output != NULL && *u.output != '\0')
 			output_tail(b, u.output, 5);
-	} else
+	} else if (strcmp(u.result, "needs-reboot") == 0)
+		buf_printf(b, "last up:  %s, stopped before reboot (entry %llu): "
+		    "run isconf -r up\n", when, u.seq);
+	else
 		buf_printf(b, "last up:  %s, %s at entry %llu\n", when,
 		    u.result, u.seq);
 	free(detail);
 	free(u.output);
-	return status_why(d, b, json, cause);
+	return status_waitwhy(d, b, json, cause);
 }
 
 /* The up running and its exec, or an earlier run's exec still alive. */
@@ -264,9 +272,10 @@ status_staged(struct isconfd *d, struct buf *b, int json, char **cause)
 			    (unsigned long long)g[i].n,
 			    (unsigned long long)g[i].bytes);
 		} else
-			buf_printf(b, "staged:   %llu entries (%llu bytes) of %s "
+			buf_printf(b, "staged:   %llu %s (%llu bytes) of %s "
 			    "from %s, not yet signed\n",
 			    (unsigned long long)g[i].n,
+			    g[i].n == 1 ? "entry" : "entries",
 			    (unsigned long long)g[i].bytes, g[i].branch,
 			    g[i].run);
 	}
@@ -434,8 +443,10 @@ status_build(struct isconfd *d, struct buf *b0, int json, char **cause)
 		    "head:     %llu (%s)\napplied:  %llu\n", d->conf.domain,
 		    d->conf.hostname, d->branch, (unsigned long long)h.seq, id,
 		    (unsigned long long)applied);
+	layout_status(d, &b, json);
 	if (status_skipped(d, &b, json, cause) == -1 ||
-	    status_lock(d, &b, json, cause) == -1)
+	    status_lock(d, &b, json, cause) == -1 ||
+	    wip_status(d, &b, json, cause) == -1)
 		goto fail;
 	upwaves_status(d, &b, json);
 	holds_status(d, &b, json);

@@ -637,6 +637,33 @@ stmtd_unpin(struct isconfd *d, const char *issuer, char **cause)
 	return had;
 }
 
+#ifdef ISCONF_CRASH_HOOKS
+/* Test builds (fleet_inject.c): take raw (allocated, now ours) as its
+ * issuer's receipt, as if a peer had sent it, verified: 0 or -1. */
+int
+stmtd_inject(struct isconfd *d, uint8_t *raw, size_t len, char **cause)
+{
+	struct stmt_host	*h;
+	struct stmt		 st;
+
+	int			 r;
+
+	if (stmt_decode(raw, len, &st) == -1) {
+		free(raw);
+		return set_cause(cause, "an injected receipt does not decode");
+	}
+	r = stmtd_host(d, st.issuer, &h, cause);
+	stmt_free(&st);
+	if (r == -1 || host_set(h, raw, len) == -1) {
+		free(raw);
+		return r == -1 ? -1 : set_cause(cause, "an injected receipt "
+		    "is not one");
+	}
+	d->stmt->counts[STMT_C_ACCEPTED]++;
+	return 0;
+}
+#endif
+
 void
 stmtd_metrics(struct isconfd *d, struct buf *b)
 {

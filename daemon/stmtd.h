@@ -76,6 +76,11 @@ void	 stmtd_accepted(struct isconfd *);
 void	 stmtd_metrics(struct isconfd *, struct buf *);
 uint64_t stmtd_count(struct isconfd *, enum stmt_count);
 
+#ifdef ISCONF_CRASH_HOOKS
+int	 stmtd_inject(struct isconfd *, uint8_t *raw, size_t len,
+	    char **cause);
+#endif
+
 /* pins.c: binding names to keys. */
 /* 1 if no trusted_keys file, 0 if pk is listed, -1 if not (or the file
  * is broken: then no one is). */

@@ -34,7 +34,7 @@ verb_unlock(struct client *c)
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
-		lockd_announce_release(d, d->branch, l.host);
+		lockd_announce_release(d, d->branch, l.host, l.time);
 		client_info(c, "unlocked %s; the uncommitted work of %s@%s "
 		    "(%s) is discarded", d->branch, l.author, l.host,
 		    l.message);

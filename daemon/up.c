@@ -49,6 +49,8 @@ struct up_job {
 	int		 no_waves;	/* up --no-waves */
 	uint64_t	 asked_at;	/* receipts asked for at this lock */
 	struct event	*gate_timer;	/* ... their answers awaited */
+	int		 sig;		/* the signal that ended the exec */
+	char		*usage;		/* what the current entry used */
 };
 
 static void	up_step(struct up_job *);
@@ -70,8 +72,9 @@ up_record(struct up_job *job, const char *result, int status)
 	struct isconfd	*d = job->c->d;
 	char		*v;
 
-	xasprintf(&v, "%lld %s %llu %d", (long long)(now_ns() / 1000000000),
-	    result, (unsigned long long)job->cur.seq, status);
+	/* The signal last: records without it read as "not signalled". */
+	xasprintf(&v, "%lld %s %llu %d %d", (long long)(now_ns() / 1000000000),
+	    result, (unsigned long long)job->cur.seq, status, job->sig);
 	journal_state_set(d->journal, "last_up", v, NULL);
 	free(v);
 }
@@ -87,6 +90,7 @@ up_end(struct up_job *job, int code)
 		job->c->d->up = NULL;
 	entry_free(&job->cur);
 	skips_free(&job->skips);
+	free(job->usage);
 	client_exit(job->c, code);
 	free(job->branch);
 	free(job->fork_info);
@@ -94,7 +98,7 @@ up_end(struct up_job *job, int code)
 }
 
 /* Stop the up at the current entry, recording result (failed,
- * stopped) with the status; a failure ends with a hint of what to do
+ * stopped, needs-reboot) with the status; a failure ends with a hint of what to do
  * (a reboot entry's message says it already). */
 static void
 up_halt(struct up_job *job, const char *result, int status, const char *fmt,
@@ -137,7 +141,8 @@ up_applied(struct up_job *job, int status)
 	int64_t		 ms = (now_ns() - job->started) / 1000000;
 
 	if (journal_mark_applied(d->journal, job->branch, &job->cur, status,
-	    ms, &cause) == -1) {
+	    ms, &cause) == -1 || (job->usage != NULL && journal_set_usage(
+	    d->journal, job->branch, job->cur.seq, job->usage, &cause) == -1)) {
 		up_fail(job, 1, "entry %llu (%s %s): cannot record it as "
 		    "applied: %s", cause);
 		free(cause);
@@ -149,6 +154,8 @@ up_applied(struct up_job *job, int status)
 	job->next++;
 	job->done++;
 	entry_free(&job->cur);
+	free(job->usage);
+	job->usage = NULL;
 	return 0;
 }
 
@@ -172,24 +179,30 @@ up_keep_output(struct isconfd *d, const struct buf *tail)
 
 static void
 up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
-	char		 why[128];
+	char		 why[128], how[64];
 
 	(void)pid;
 	job->pid = 0;
+	job->sig = child_termsig(wstatus);
+	status_why(how, sizeof how, status, job->sig);
+	free(job->usage);
+	job->usage = usage_exec(ru);
+	/* The failed entry's, for report (its history has no row). */
+	journal_state_set(d->journal, "last_up_usage", status != 0 ?
+	    job->usage : NULL, NULL);
 	if (job->timer != NULL) {
 		event_free(job->timer);
 		job->timer = NULL;
 	}
 	upexec_ended(d);
 	if (job->stopped) {
-		snprintf(why, sizeof why, "status %d", status);
 		up_halt(job, "stopped", status, "entry %llu (%s %s) was "
 		    "ended (%s): isconfd is stopping; not recorded as "
-		    "applied, the next up runs it again", why);
+		    "applied, the next up runs it again", how);
 		isconfd_stop(d);
 		return;
 	}
@@ -197,10 +210,10 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 		up_keep_output(d, tail);
 		if (job->timed_out)
 			snprintf(why, sizeof why, "timed out after %d s "
-			    "(IS_EXEC_TIMEOUT) and was ended with status %d",
-			    job->timeout, status);
+			    "(IS_EXEC_TIMEOUT) and was ended (%s)",
+			    job->timeout, how);
 		else
-			snprintf(why, sizeof why, "exit status %d", status);
+			snprintf(why, sizeof why, "%s", how);
 		up_fail(job, status, "entry %llu (%s %s) failed: %s; "
 		    "stopping here", why);
 		return;
@@ -211,16 +224,19 @@ up_exec_done(struct isconfd *d, pid_t pid, int wstatus,
 
 static void
 up_reboot_done(struct isconfd *d, pid_t pid, int wstatus,
-    const struct buf *tail, void *arg)
+    const struct rusage *ru, const struct buf *tail, void *arg)
 {
 	struct up_job	*job = arg;
 	int		 status = child_status(wstatus);
+	char		 why[64];
 
+	(void)ru;
 	(void)pid;
 	if (status != 0) {
 		up_keep_output(d, tail);
-		client_err(job->c, "IS_REBOOT_CMD (%s) failed with status %d",
-		    d->conf.reboot_cmd, status);
+		client_err(job->c, "IS_REBOOT_CMD (%s) failed: %s",
+		    d->conf.reboot_cmd, status_why(why, sizeof why, status,
+		    child_termsig(wstatus)));
 		up_end(job, 1);
 		return;
 	}
@@ -313,6 +329,8 @@ up_snap(struct up_job *job)
 		rv = install_snap(job->c->d, &s, &cause);
 	else
 		rv = -1;
+	free(job->usage);
+	job->usage = usage_install(s.type == SNAP_FILE ? s.size : 0);
 	snap_info_free(&s);
 	if (rv == -1) {
 		up_fail(job, 1, "entry %llu (%s %s) failed: %s", cause);
@@ -327,8 +345,9 @@ up_reboot(struct up_job *job)
 {
 	char	*cause = NULL;
 
+	/* A planned stop, not a failure: status and report say so. */
 	if (!(job->c->req.flags & CTL_F_REBOOT)) {
-		up_fail(job, 1, "entry %llu (%s%s) %s",
+		up_halt(job, "needs-reboot", 1, "entry %llu (%s%s) %s",
 		    "needs a reboot: run 'isconf -r up' to reboot and go on");
 		return -1;
 	}
@@ -727,6 +746,7 @@ up_begin(struct isconfd *d, void *arg, int fetched)
 	journal_state_set(d->journal, "last_up_start", v, NULL);
 	journal_state_set(d->journal, "last_up_output", NULL, NULL);
 	journal_state_set(d->journal, "last_up_why", NULL, NULL);
+	journal_state_set(d->journal, "last_up_usage", NULL, NULL);
 	free(v);
 	if (up_wait_earlier(d, job) == 0)
 		up_step(job);
@@ -778,6 +798,7 @@ dry_entry(struct buf *b, const struct entry *e, int json, int reboot_ok)
 		buf_printf(b, "{\"seq\":%llu,\"kind\":\"%s\",\"detail\":",
 		    (unsigned long long)e->seq, entry_kind_name(e->kind));
 		buf_add_json(b, detail);
+		json_argv(b, e);
 	} else
 		buf_printf(b, "[%llu] ", (unsigned long long)e->seq);
 	if (e->kind == ENTRY_SNAP)

@@ -42,6 +42,31 @@ wire_lock_jlock(const struct wire_lock *w, struct jlock *l)
 	l->base_seq = 0;
 }
 
+/* The releases that end a hello, then nothing. */
+static int
+hello_releases_read(struct rd *r, struct wire_hello *h)
+{
+	struct wire_release	*w;
+	uint32_t		 n = rd_u32(r);
+
+	if (r->err || n > HELLO_MAX_RELEASES)
+		return -1;
+	h->releases = xcalloc(n ? n : 1, sizeof *h->releases);
+	while (n-- > 0) {
+		w = &h->releases[h->nreleases];
+		w->branch = rd_str(r, 255);
+		w->holder = rd_str(r, 255);
+		w->lock_time = (int64_t)rd_u64(r);
+		if (r->err) {
+			free(w->branch);
+			free(w->holder);
+			return -1;
+		}
+		h->nreleases++;
+	}
+	return rd_done(r);
+}
+
 int
 wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 {
@@ -72,13 +97,11 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 		return -1;
 	/* The holder says it holds nothing: a u32 0 where locks go. */
 	n = rd_u32(&r);
-	if (n == 0) {
+	if (n == 0)
 		h->nolocks = 1;
-		return rd_done(&r);
-	}
-	if (n > HELLO_MAX_LOCKS)
+	else if (n > HELLO_MAX_LOCKS)
 		return -1;
-	h->locks = xcalloc(n, sizeof *h->locks);
+	h->locks = xcalloc(n ? n : 1, sizeof *h->locks);
 	while (n-- > 0 && !r.err) {
 		memset(&l, 0, sizeof l);
 		l.branch = rd_str(&r, 255);
@@ -89,7 +112,7 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 		}
 		h->locks[h->nlocks++] = l;
 	}
-	return rd_done(&r);
+	return hello_releases_read(&r, h);
 }
 
 void
@@ -104,6 +127,11 @@ wire_hello_free(struct wire_hello *h)
 	for (i = 0; i < h->nlocks; i++)
 		wire_lock_free(&h->locks[i]);
 	free(h->locks);
+	for (i = 0; i < h->nreleases; i++) {
+		free(h->releases[i].branch);
+		free(h->releases[i].holder);
+	}
+	free(h->releases);
 	memset(h, 0, sizeof *h);
 }
 
@@ -150,6 +178,7 @@ wire_answer_decode(uint8_t type, const uint8_t *p, size_t len,
 	if (!r.err && type == MSG_DENY) {
 		lock_read(&r, &a->holder, 65536);
 		a->reason = rd_str(&r, 1024);
+		a->busy = *a->holder.host != '\0' && *a->reason != '\0';
 	}
 	if (r.err) {
 		wire_answer_free(a);

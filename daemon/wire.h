@@ -27,6 +27,10 @@ enum {
 
 #define HELLO_MAX_HEADS		8
 #define HELLO_MAX_LOCKS		16
+/* Releases a hello carries at most, and the bytes of hello they may
+ * fill it to: the hello stays one datagram (NET_MAX_DGRAM). */
+#define HELLO_MAX_RELEASES	4
+#define HELLO_RELEASES_UPTO	1100
 
 struct peer_head {
 	char		*branch;
@@ -41,6 +45,14 @@ struct wire_lock {
 	char		*author;
 	char		*message;
 	int64_t		 time;
+};
+
+/* A lock a hello says was released lately: its holder and its time
+ * (lockd.c, lockd_release_heard). */
+struct wire_release {
+	char		*branch;
+	char		*holder;
+	int64_t		 lock_time;
 };
 
 /*
@@ -60,6 +72,8 @@ struct wire_hello {
 	int			 nolocks;
 	struct wire_lock	*locks;
 	size_t			 nlocks;
+	struct wire_release	*releases;
+	size_t			 nreleases;
 };
 int	wire_hello_decode(const uint8_t *, size_t, struct wire_hello *);
 void	wire_hello_free(struct wire_hello *);
@@ -77,13 +91,16 @@ int	wire_claim_decode(const uint8_t *, size_t, struct wire_claim *);
 void	wire_claim_free(struct wire_claim *);
 
 /* MSG_GRANT and MSG_DENY (type): the claim answered, and for a DENY
- * who holds the lock or why not. */
+ * who holds the lock or why not.  A DENY with both a holder and a
+ * reason is busy: strict mode, the peer granted the rival claim it
+ * names, and may grant this one when asked again (rules.h). */
 struct wire_answer {
 	char		*branch;
 	uint64_t	 clock;
 	char		*claimant;
 	struct wire_lock holder;
 	char		*reason;
+	int		 busy;
 };
 int	wire_answer_decode(uint8_t type, const uint8_t *, size_t,
 	    struct wire_answer *);

@@ -84,9 +84,24 @@ _isconf()
 		fi ;;
 	migrate|resolve)
 		[ "$nargs" -eq 0 ] && words=$(_isconf_branches "$cmd" "$conf") ;;
+	image)
+		if [ "$nargs" -eq 0 ]; then
+			words="build"
+		elif [ "$prev" = --branch ]; then
+			words=$(_isconf_branches "$cmd" "$conf")
+		elif [[ $cur == -* ]]; then
+			words="--at --base --branch --net --tar --with-keys"
+		else
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return
+		fi ;;
+	ci)	[ "$nargs" -eq 0 ] && words="--test" ;;
 	lock)	[ "$nargs" -eq 0 ] && words="--skip" ;;
 	up)	words="-n --adopt --no-waves" ;;
-	branches|hosts|key|report|status|verify)
+	hold|release) ;;
+	hosts)	words="--json --summary --all --verify --branch --state --wave --failed --name --offset --limit --unpin" ;;
+	branches|key|report|status|verify)
 		words="--json" ;;
 	esac
 	[ -n "$words" ] &&

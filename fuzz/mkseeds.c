@@ -14,6 +14,7 @@
 #include "stmt.h"
 
 #include <sodium.h>
+#include "isconfd.h"
 
 #include <zlib.h>
 
@@ -171,6 +172,10 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "bob");
 	buf_add_str(&b, "fixing ntp");
 	buf_add_u64(&b, 1700000000);
+	buf_add_u32(&b, 1);			/* a release */
+	buf_add_str(&b, "other");
+	buf_add_str(&b, "host3");
+	buf_add_u64(&b, 1690000000);
 	dgram_seed("hello", MSG_HELLO, &b);
 	buf_reset(&b);
 	buf_add_str(&b, "main");		/* claim */
@@ -375,6 +380,34 @@ disk_seeds(struct buf *b)
 	buf_reset(b);
 }
 
+/* An image's record: mid-branch, and an image of no entry yet. */
+static void
+image_seeds(void)
+{
+	struct image_record	 r;
+	struct buf		 b;
+	char			*text;
+
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "generic", sizeof r.branch);
+	r.seq = 7;
+	memset(r.head, 0xab, HASH_LEN);
+	r.time = 1700000000;
+	buf_init(&b);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "record", &b);
+	free(text);
+	buf_reset(&b);
+	memset(&r, 0, sizeof r);
+	xstrlcpy(r.branch, "web.prod-2", sizeof r.branch);
+	text = image_record_encode(&r);
+	buf_add(&b, text, strlen(text));
+	seed("image", "empty", &b);
+	free(text);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -476,5 +509,6 @@ main(void)
 	disk_seeds(&b);
 	buf_free(&b);
 	stmt_seeds();
+	image_seeds();
 	return 0;
 }

@@ -18,13 +18,15 @@ static const char *schema =
     " seq INTEGER NOT NULL, id BLOB NOT NULL, kind INTEGER NOT NULL,"
     " raw BLOB NOT NULL, sig BLOB, PRIMARY KEY(branch, seq));"
     "CREATE TABLE IF NOT EXISTS wip(branch TEXT NOT NULL,"
-    " idx INTEGER NOT NULL, raw BLOB NOT NULL, PRIMARY KEY(branch, idx));"
+    " idx INTEGER NOT NULL, raw BLOB NOT NULL, usage TEXT,"
+    " PRIMARY KEY(branch, idx));"
     "CREATE TABLE IF NOT EXISTS locks(branch TEXT PRIMARY KEY,"
     " host TEXT, author TEXT, message TEXT, time INTEGER,"
     " base_seq INTEGER);"
     "CREATE TABLE IF NOT EXISTS history(branch TEXT NOT NULL,"
     " seq INTEGER NOT NULL, id BLOB NOT NULL, time INTEGER,"
-    " status INTEGER, duration_ms INTEGER, PRIMARY KEY(branch, seq));"
+    " status INTEGER, duration_ms INTEGER, usage TEXT,"
+    " PRIMARY KEY(branch, seq));"
     "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT);";
 
 int
@@ -117,6 +119,41 @@ col_text(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
+/*
+ * What a run used (issue 20: rusage of execs, bytes of installs) came
+ * later than the tables: a journal made before gets the column, NULL in
+ * its old rows, which read as "not measured".
+ */
+static int
+usage_columns(struct journal *j, char **cause)
+{
+	const char	*tables[] = { "history", "wip" };
+	sqlite3_stmt	*st;
+	char		*sql;
+	int		 rc, found;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		xasprintf(&sql, "SELECT 1 FROM pragma_table_info('%s') WHERE "
+		    "name = 'usage'", tables[i]);
+		st = db_prep(j, sql);
+		free(sql);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(j, st, cause);
+		found = rc == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (found)
+			continue;
+		xasprintf(&sql, "ALTER TABLE %s ADD COLUMN usage TEXT",
+		    tables[i]);
+		rc = db_exec(j, sql, cause);
+		free(sql);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 journal_open(const char *path, struct journal **jp, char **cause)
 {
@@ -130,7 +167,8 @@ journal_open(const char *path, struct journal **jp, char **cause)
 	sqlite3_busy_timeout(j->db, 5000);
 	if (db_exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
 	    cause) == -1 || db_exec(j, schema, cause) == -1 ||
-	    db_exec(j, stage_schema, cause) == -1)
+	    db_exec(j, stage_schema, cause) == -1 ||
+	    usage_columns(j, cause) == -1)
 		goto fail;
 	*jp = j;
 	return 0;
@@ -373,6 +411,38 @@ wip_lock_delete(struct journal *j, const char *branch, char **cause)
 	return 0;
 }
 
+/* ci: what the origin's runs used, from the wip rows (in order, the
+ * first entries of es) to their history rows. */
+static int
+wip_usage_copy(struct journal *j, const char *branch, uint64_t first,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	uint64_t	 seq = first;
+	char		*usage;
+	int		 rc;
+
+	st = db_prep(j, "SELECT usage FROM wip WHERE branch = ? ORDER BY idx");
+	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
+	while ((rc = db_step(st, "wip")) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			usage = col_text(st, 0);
+			rc = journal_set_usage(j, branch, seq, usage, cause);
+			free(usage);
+			if (rc == -1) {
+				sqlite3_finalize(st);
+				return -1;
+			}
+		}
+		seq++;
+	}
+	if (rc != SQLITE_DONE)
+		return db_read_fail(j, st, rc, cause, "the work in progress "
+		    "of branch %s", branch);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
 journal_append(struct journal *j, const char *branch, const struct entry *es,
     size_t n, int flags, char **cause)
@@ -381,12 +451,15 @@ journal_append(struct journal *j, const char *branch, const struct entry *es,
 
 	if (db_exec(j, "BEGIN IMMEDIATE", cause) == -1)
 		return -1;
-	if (append_locked(j, branch, es, n, cause) == -1 ||
-	    ((flags & JA_CI) && wip_lock_delete(j, branch, cause) == -1))
+	if (append_locked(j, branch, es, n, cause) == -1)
 		goto fail;
 	for (i = 0; (flags & JA_APPLIED) && i < n; i++)
 		if (journal_mark_applied(j, branch, &es[i], 0, 0, cause) == -1)
 			goto fail;
+	if ((flags & JA_CI) && (((flags & JA_APPLIED) && n > 0 &&
+	    wip_usage_copy(j, branch, es[0].seq, cause) == -1) ||
+	    wip_lock_delete(j, branch, cause) == -1))
+		goto fail;
 	return db_exec(j, "COMMIT", cause);
 fail:
 	db_rollback(j);
@@ -433,17 +506,27 @@ int
 journal_wip_add(struct journal *j, const char *branch, const struct entry *e,
     char **cause)
 {
+	return journal_wip_add_usage(j, branch, e, NULL, cause);
+}
+
+int
+journal_wip_add_usage(struct journal *j, const char *branch,
+    const struct entry *e, const char *usage, char **cause)
+{
 	sqlite3_stmt	*st;
 	struct buf	 raw;
 	int		 rc;
 
 	buf_init(&raw);
 	entry_encode(e, &raw);
-	st = db_prep(j, "INSERT INTO wip(branch, idx, raw) VALUES (?, "
-	    "(SELECT COALESCE(MAX(idx), 0) + 1 FROM wip WHERE branch = ?), ?)");
+	st = db_prep(j, "INSERT INTO wip(branch, idx, raw, usage) VALUES (?, "
+	    "(SELECT COALESCE(MAX(idx), 0) + 1 FROM wip WHERE branch = ?), ?, "
+	    "?)");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, raw.data, (int)raw.len, SQLITE_STATIC);
+	if (usage != NULL)
+		sqlite3_bind_text(st, 4, usage, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	buf_free(&raw);
 	if (rc != SQLITE_DONE)
@@ -610,7 +693,8 @@ journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
 	int		 rc;
 
 	memset(a, 0, sizeof *a);
-	st = db_prep(j, "SELECT time, status, duration_ms, id FROM history "
+	st = db_prep(j, "SELECT time, status, duration_ms, id, usage "
+	    "FROM history "
 	    "WHERE branch = ? AND seq = ?");
 	sqlite3_bind_text(st, 1, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
@@ -624,6 +708,9 @@ journal_applied_get(struct journal *j, const char *branch, uint64_t seq,
 		a->duration_ms = sqlite3_column_int64(st, 2);
 		if (sqlite3_column_bytes(st, 3) == HASH_LEN)
 			memcpy(a->id, sqlite3_column_blob(st, 3), HASH_LEN);
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			xstrlcpy(a->usage, (const char *)
+			    sqlite3_column_text(st, 4), sizeof a->usage);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW;
@@ -649,14 +736,28 @@ journal_mark_applied(struct journal *j, const char *branch,
 }
 
 int
+journal_set_usage(struct journal *j, const char *branch, uint64_t seq,
+    const char *usage, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = db_prep(j, "UPDATE history SET usage = ? WHERE branch = ? AND "
+	    "seq = ?");
+	sqlite3_bind_text(st, 1, usage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	return db_done(j, st, cause);
+}
+
+int
 journal_history_copy(struct journal *j, const char *from, const char *to,
     uint64_t upto, char **cause)
 {
 	sqlite3_stmt	*st;
 
 	st = db_prep(j, "INSERT OR IGNORE INTO history(branch, seq, id, time, "
-	    "status, duration_ms) SELECT ?, seq, id, time, status, duration_ms"
-	    " FROM history WHERE branch = ? AND seq <= ?");
+	    "status, duration_ms, usage) SELECT ?, seq, id, time, status, "
+	    "duration_ms, usage FROM history WHERE branch = ? AND seq <= ?");
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)upto);
@@ -775,8 +876,8 @@ journal_history_move(struct journal *j, const char *branch, const char *to,
 		return -1;
 	for (i = 0; i < 2; i++) {
 		xasprintf(&sql, i == 0 ? "INSERT OR IGNORE INTO history(branch, "
-		    "seq, id, time, status, duration_ms) SELECT ?, h.seq, h.id, "
-		    "h.time, h.status, h.duration_ms%s" : "DELETE FROM history "
+		    "seq, id, time, status, duration_ms, usage) SELECT ?, "
+		    "h.seq, h.id, h.time, h.status, h.duration_ms, h.usage%s" : "DELETE FROM history "
 		    "WHERE rowid IN (SELECT h.rowid%s)", mismatch);
 		st = db_prep(j, sql);
 		free(sql);

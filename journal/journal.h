@@ -269,6 +269,7 @@ struct japplied {
 	int64_t		 time;
 	int		 status;	/* JA_SKIPPED: skipped, not run */
 	int64_t		 duration_ms;
+	char		 usage[256];	/* what the run used, or "" */
 };
 /* The history status of an entry skipped (skip entries): an exit status
  * is never negative. */
@@ -318,6 +319,10 @@ int	 journal_fork(struct journal *, const char *from, const char *to,
 /* Work in progress: entries without seq or parent until ci.  0 or -1. */
 int	 journal_wip_add(struct journal *, const char *branch,
 	    const struct entry *, char **cause);
+/* The same with what running it used (NULL: nothing); ci moves it into
+ * the history of the origin. */
+int	 journal_wip_add_usage(struct journal *, const char *branch,
+	    const struct entry *, const char *usage, char **cause);
 /* 0 and the branch's wip in order (the caller frees them with
  * journal_entries_free), or -1 and none. */
 int	 journal_wip_list(struct journal *, const char *branch,
@@ -349,6 +354,9 @@ int	 journal_applied(struct journal *, const char *, uint64_t *seq,
 /* 1 and the record of entry seq, 0 if this host did not apply it, -1. */
 int	 journal_applied_get(struct journal *, const char *, uint64_t seq,
 	    struct japplied *, char **cause) MUST_CHECK;
+/* What applying entry seq used (text; see daemon/usage.c): 0 or -1. */
+int	 journal_set_usage(struct journal *, const char *branch, uint64_t seq,
+	    const char *usage, char **cause);
 /* Record that this host applied the entry, with its status: 0 or -1. */
 int	 journal_mark_applied(struct journal *, const char *,
 	    const struct entry *, int status, int64_t duration_ms,

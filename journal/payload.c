@@ -542,8 +542,7 @@ entry_detail(const struct entry *e)
 		snap_info_free(&s);
 	} else if (e->kind == ENTRY_EXEC &&
 	    exec_decode(&e->payload, &x) == 0) {
-		for (i = 0; i < x.argc; i++)
-			buf_printf(&b, "%s%s", i ? " " : "", x.argv[i]);
+		buf_add_argv(&b, x.argv, x.argc);	/* pasteable */
 		exec_info_free(&x);
 	} else if (e->kind == ENTRY_FORK && sig_decode(&e->payload, &g) == 0) {
 		buf_printf(&b, "from %s", g.parent_branch);

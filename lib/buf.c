@@ -232,7 +232,7 @@ put_u64(uint8_t *p, uint64_t v)
  * code point; 0 if it is not one (a stray or truncated byte, an
  * overlong form, a surrogate, past U+10FFFF).  A NUL ends it.
  */
-static size_t
+size_t
 utf8_len(const unsigned char *s, uint32_t *cp)
 {
 	size_t		n, i;

@@ -89,6 +89,14 @@ test_knob(const char *name, uint64_t def)
 	n = strtoull(v, &end, 10);
 	return errno != 0 || *end != '\0' || n == 0 || n > def ? def : n;
 }
+
+const char *
+test_path(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v == NULL || *v != '/' ? def : v;
+}
 #endif
 
 /*

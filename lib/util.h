@@ -61,8 +61,17 @@ void	buf_add_json(struct buf *, const char *);	/* "escaped" */
 /* Controls and non-UTF-8 as \xNN, for terminals and logs. */
 void	buf_add_esc(struct buf *, const char *);
 char	*str_esc(const char *);		/* the same, caller frees */
+/* The length of the UTF-8 sequence at s and its code point, or 0 if it
+ * is not one. */
+size_t	 utf8_len(const unsigned char *s, uint32_t *cp);
 void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* shquote.c: argv shown shell-quoted, so that pasting it runs the same
+ * command; first: the command's first word (one with '=' is quoted). */
+void	buf_add_shword(struct buf *, const char *word, int first);
+void	buf_add_argv(struct buf *, char *const argv[], size_t argc);
+char	*argv_quote(char *const argv[], size_t argc);	/* caller frees */
 
 /*
  * Reader over untrusted bytes.  Every read checks bounds; the first
@@ -164,7 +173,12 @@ uint64_t test_knob(const char *name, uint64_t def);
 /* A skewed clock: now_ns() is $ISCONF_CLOCK_OFFSET_S seconds off. */
 int64_t	clock_offset_ns(void);
 #define CLOCK_OFFSET_NS()	clock_offset_ns()
+/* A default path a test moves ($name when absolute, else def), so the
+ * tests of the default layout never touch the real /var. */
+const char *test_path(const char *name, const char *def);
+#define TEST_PATH(name, def)	test_path(name, def)
 #else
+#define TEST_PATH(name, def)	(def)
 #define TEST_KNOB(name, def)	(def)
 #define CRASH_POINT(name)	do { } while (0)
 #define PAUSE_POINT(name)	do { } while (0)

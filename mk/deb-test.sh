@@ -117,7 +117,7 @@ unpack() {
 	"$root/usr/bin/isconf" -V | grep -qx "isconf $version" &&
 	grep -qx "ExecStart=/usr/sbin/isconfd -f" \
 	    "$root/lib/systemd/system/isconfd.service" &&
-	grep -q "root test -e /var/lib/isconf/conf/domain && /usr/bin/isconf -q start && /usr/bin/isconf -q up$" \
+	grep -qxF "*/30 * * * * root { test -e /var/lib/isconf/conf/domain || test -e /var/is/conf/domain; } && /usr/bin/isconf -q start && /usr/bin/isconf -q up" \
 	    "$root/etc/cron.d/isconf.dpkg-new" &&
 	test ! -e "$root/var/lib/isconf"
 }

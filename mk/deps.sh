@@ -2,10 +2,12 @@
 # Install the Debian packages that building and testing isconf need,
 # when they are missing.  A no-op when everything is present.
 # dpkg-dev, debhelper, fakeroot and lintian build and check the
-# package (make deb, make test); debootstrap is for make check-package.
+# package (make deb, make test); debootstrap is for make check-package;
+# busybox-static is the base t2400-image.sh builds images from.
 set -e
 pkgs="pkg-config libsodium-dev libevent-dev libsqlite3-dev libmicrohttpd-dev
 zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc
+busybox-static
 dpkg-dev debhelper fakeroot lintian debootstrap"
 missing=
 for p in $pkgs; do
@@ -15,7 +17,7 @@ done
 # Chromium is for the dashboard's browser test only: installed when it
 # can be, and that test is skipped, saying so, where it cannot.  clang
 # is for make fuzz only (make check replays the corpora with gcc).
-optional="chromium clang"
+optional="chromium chromium-driver clang"
 for p in $optional; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		optmissing="$optmissing $p"

@@ -123,8 +123,10 @@ isconfd_on() {
 	(. "$(host_dir "$_h")/env" && "$ISCONFD" "$@")
 }
 
+# IS_HOME, or the default home a test moved (ISCONF_TEST_HOME_DEFAULT).
 host_home() {
-	(. "$(host_dir "$1")/env" && echo "$IS_HOME")
+	(. "$(host_dir "$1")/env" &&
+	echo "${IS_HOME:-$ISCONF_TEST_HOME_DEFAULT}")
 }
 
 host_pid() {
@@ -145,7 +147,7 @@ kill_host() {
 stop_all_hosts() {
 	for _d in "$HOSTS_DIR"/*/; do
 		test -f "$_d/env" || continue
-		_home=$(. "$_d/env" && echo "$IS_HOME")
+		_home=$(host_home "$(basename "$_d")")
 		_pid=$(cat "$_home/isconfd.pid" 2>/dev/null)
 		test -n "$_pid" && kill "$_pid" 2>/dev/null &&
 		wait_for 10 flock -n "$_home/isconfd.pid" true

@@ -60,7 +60,13 @@ test_expect_success 'each verb'"'"'s options and words' '
 	echo --json >expect &&
 	completions status "" >actual && test_cmp expect actual &&
 	: >expect &&
-	completions fork "" >actual && test_cmp expect actual
+	completions fork "" >actual && test_cmp expect actual &&
+	echo build >expect &&
+	completions image "" >actual && test_cmp expect actual &&
+	printf "%s\n" --at --base --branch --net --tar --with-keys >expect &&
+	completions image build dir - >actual && test_cmp expect actual &&
+	echo --test >expect &&
+	completions ci - >actual && test_cmp expect actual
 '
 
 test_expect_success 'no daemon: no branch names, no error, at once' '

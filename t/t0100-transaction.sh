@@ -34,7 +34,7 @@ test_expect_success 'log on a shows the entries with author, message, path and c
 	cat >expect <<-\EOF &&
 	1	lock	a	install tool 1.0	
 	2	snap	a	install tool 1.0	/opt/app/bin/tool
-	3	exec	a	install tool 1.0	sh -c echo ran >>app/runs.log
+	3	exec	a	install tool 1.0	sh -c '\''echo ran >>app/runs.log'\''
 	4	ci	a	install tool 1.0	
 	EOF
 	cut -f 1,3,4,6- out >actual &&
@@ -61,7 +61,7 @@ test_expect_success 'up on b installs the file with content, mode, owner and mti
 	cat >expect <<-\EOF &&
 	isconf: [1/4] lock
 	isconf: [2/4] snap /opt/app/bin/tool
-	isconf: [3/4] exec sh -c echo ran >>app/runs.log
+	isconf: [3/4] exec sh -c '\''echo ran >>app/runs.log'\''
 	isconf: [4/4] ci
 	isconf: generic is up to date at entry 4 (4 applied now)
 	EOF

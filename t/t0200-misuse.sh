@@ -59,7 +59,7 @@ test_expect_success 'snap of a device is refused' '
 
 test_expect_success 'a failing exec returns its status and is not journaled' '
 	(cd "$A" && expect_code 3 isconf_on a exec sh -c "echo partial >side; exit 3") &&
-	echo "isconf: error: exec sh: exit status 3; not journaled (any changes it made on this host stay)" >expect &&
+	echo "isconf: error: exec sh -c '\''echo partial >side; exit 3'\'': exit status 3; not journaled (any changes it made on this host stay)" >expect &&
 	test_cmp expect err &&
 	test -f "$A/side" &&
 	(cd "$A" && expect_code 127 isconf_on a exec /no/such/command) &&
@@ -89,7 +89,7 @@ test_expect_success 'ci journals only the successful commands' '
 	isconf_on a log >out &&
 	cat >expect <<-\EOF &&
 	1	lock	a	from -m	
-	2	exec	a	from -m	sh -c echo to-out; echo to-err >&2; sleep 2
+	2	exec	a	from -m	sh -c '\''echo to-out; echo to-err >&2; sleep 2'\''
 	3	ci	a	from -m	
 	EOF
 	cut -f 1,3,4,6- out >actual &&

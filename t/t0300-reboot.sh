@@ -18,9 +18,9 @@ test_expect_success 'origin journals a reboot between two execs' '
 	isconf_on a log >out &&
 	cat >expect <<-\EOF &&
 	1	lock	a	kernel upgrade	
-	2	exec	a	kernel upgrade	sh -c echo before >>steps
+	2	exec	a	kernel upgrade	sh -c '\''echo before >>steps'\''
 	3	reboot	a	kernel upgrade	
-	4	exec	a	kernel upgrade	sh -c echo after >>steps
+	4	exec	a	kernel upgrade	sh -c '\''echo after >>steps'\''
 	5	ci	a	kernel upgrade	
 	EOF
 	cut -f 1,3,4,6- out >actual &&
@@ -36,6 +36,21 @@ test_expect_success 'up without -r stops before the reboot, exit non-zero' '
 	test ! -e "$(host_dir b)/reboots" &&
 	expect_code 1 isconf_on b up &&
 	test "$(cat "$B/steps")" = before
+'
+
+test_expect_success 'a planned stop: status, report and hosts do not call it a failure' '
+	status_on b >out &&
+	sed -n "s/^\(last up: *\)20[0-9-]* [0-9:]* UTC/\1DATE/p" out >actual &&
+	echo "last up:  DATE, stopped before reboot (entry 3): run isconf -r up" >expect &&
+	test_cmp expect actual &&
+	status_json b "\$j->{last_up}{result} eq q(needs-reboot) && \$j->{last_up}{entry} == 3" &&
+	isconf_on b report >out &&
+	grep "^  3     reboot STOP          -  .*  a reboot: run isconf -r up\$" out &&
+	! grep FAILED out &&
+	isconf_on b report --json >rep.json &&
+	json_eval rep.json "\$j->{last_up}{entries}[-1]{stopped} eq q(needs-reboot)" &&
+	isconf_on b log --applied | grep "^3	" >out &&
+	grep "	not applied\$" out
 '
 
 test_expect_success '-r up records the reboot as applied, then runs IS_REBOOT_CMD' '
@@ -67,7 +82,7 @@ test_expect_success 'a failing reboot command is reported and the reboot stays a
 	echo "IS_REBOOT_CMD=false; export IS_REBOOT_CMD" >>"$(host_dir b)/env" &&
 	isconf_on b -q start &&
 	expect_code 1 isconf_on b -r up &&
-	echo "isconf: error: IS_REBOOT_CMD (false) failed with status 1" >expect &&
+	echo "isconf: error: IS_REBOOT_CMD (false) failed: exit status 1" >expect &&
 	test_cmp expect err
 '
 

@@ -33,7 +33,7 @@ test_expect_success 'ci publishes the transaction intact' '
 	cat >expect <<-\EOF &&
 	1	lock	a	survives a crash	
 	2	snap	a	survives a crash	/app.conf
-	3	exec	a	survives a crash	sh -c echo once >>execs
+	3	exec	a	survives a crash	sh -c '\''echo once >>execs'\''
 	4	ci	a	survives a crash	
 	EOF
 	cut -f 1,3,4,6- out >actual &&

@@ -39,7 +39,7 @@ test_expect_success 'stop: a member that handles SIGTERM gets its grace after th
 	wait_for 8 daemon_gone b &&
 	test -f "$B/cleaned" &&
 	grep "was ended" upb.out >actual &&
-	echo "isconf: error: entry 2 (exec sh -c $MEMBER) was ended (status 143): isconfd is stopping; not recorded as applied, the next up runs it again" >expect &&
+	echo "isconf: error: entry 2 (exec sh -c '\''$MEMBER'\'') was ended (killed by SIGTERM): isconfd is stopping; not recorded as applied, the next up runs it again" >expect &&
 	test_cmp expect actual &&
 	! grep "outlived its SIGTERM grace" "$(host_dir b)/isconfd.log"
 '
@@ -55,7 +55,7 @@ test_expect_success 'stop: a member that ignores SIGTERM is killed after the gra
 	echo "isconfd: process group PGID outlived its SIGTERM grace: SIGKILL" >expect &&
 	test_cmp expect actual &&
 	grep "was ended" upc.out >actual &&
-	echo "isconf: error: entry 2 (exec sh -c $MEMBER) was ended (status 143): isconfd is stopping; not recorded as applied, the next up runs it again" >expect &&
+	echo "isconf: error: entry 2 (exec sh -c '\''$MEMBER'\'') was ended (killed by SIGTERM): isconfd is stopping; not recorded as applied, the next up runs it again" >expect &&
 	test_cmp expect actual
 '
 

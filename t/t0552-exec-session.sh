@@ -43,15 +43,15 @@ test_expect_success FAULT_HOOKS '/proc unreadable: the record is kept, up refuse
 	echo "exit $?" >got &&
 	echo "exit 1" >expect && test_cmp expect got &&
 	shell=$(cat "$B/shell") &&
-	echo "isconf: error: up: cannot tell whether entry 2 (sh -c test -f fast && exit 0; echo \$\$ >shell; echo start >>log; (i=0; while ! test -f release && test \$i -lt 600; do sleep 0.1; i=\$((i + 1)); done; echo end >>log) </dev/null >/dev/null 2>&1 & echo \$! >member; wait) from an earlier run, pid $shell, still runs: /proc/$shell/stat: Input/output error; its record is kept and up will not run that entry again until this can be read" >expect &&
+	echo "isconf: error: up: cannot tell whether entry 2 (sh -c '\''test -f fast && exit 0; echo \$\$ >shell; echo start >>log; (i=0; while ! test -f release && test \$i -lt 600; do sleep 0.1; i=\$((i + 1)); done; echo end >>log) </dev/null >/dev/null 2>&1 & echo \$! >member; wait'\'') from an earlier run, pid $shell, still runs: /proc/$shell/stat: Input/output error; its record is kept and up will not run that entry again until this can be read" >expect &&
 	test_cmp expect err &&
 	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(.*cannot tell whether entry 2 \)/\1/p" "$(host_dir b)/isconfd.log" >actual &&
-	msg="isconfd: cannot tell whether entry 2 (sh -c $SESSION) from an earlier run, pid $shell, still runs: /proc/$shell/stat: Input/output error; its record is kept and up will not run that entry again until this can be read" &&
+	msg="isconfd: cannot tell whether entry 2 (sh -c '\''$SESSION'\'') from an earlier run, pid $shell, still runs: /proc/$shell/stat: Input/output error; its record is kept and up will not run that entry again until this can be read" &&
 	printf "%s\n" "$msg" "$msg" >expect &&
 	test_cmp expect actual &&
 	isconf_on b status >st &&
 	sed -n "/^exec:/s/since [0-9-]* [0-9:]* UTC/since DATE/p" st >actual &&
-	echo "exec:     entry 2 (sh -c $SESSION) on generic from an earlier run, still running as pid $shell since DATE; the next up waits until it has exited" >expect &&
+	echo "exec:     entry 2 (sh -c '\''$SESSION'\'') on generic from an earlier run, still running as pid $shell since DATE; the next up waits until it has exited" >expect &&
 	test_cmp expect actual &&
 	echo start >expect && test_cmp expect "$B/log" &&
 	stop_host b
@@ -61,7 +61,7 @@ test_expect_success 'up waits until the last process of the session has exited' 
 	start_host b 2 &&
 	isconf_on b status >st &&
 	sed -n "/^exec:/s/since [0-9-]* [0-9:]* UTC/since DATE/p" st >actual &&
-	echo "exec:     entry 2 (sh -c $SESSION) on generic from an earlier run, still running as pid $(cat "$B/shell") since DATE; the next up waits until it has exited" >expect &&
+	echo "exec:     entry 2 (sh -c '\''$SESSION'\'') on generic from an earlier run, still running as pid $(cat "$B/shell") since DATE; the next up waits until it has exited" >expect &&
 	test_cmp expect actual &&
 	(isconf_on b up >up2.out 2>&1 &) &&
 	wait_for 10 grep -q "entry 2 (sh -c .*) from an earlier run is still running as pid [0-9]* since .*; waiting" up2.out &&
@@ -72,7 +72,7 @@ test_expect_success 'up waits until the last process of the session has exited' 
 	printf "start\nend\nstart\nend\n" >expect &&
 	test_cmp expect "$B/log" &&
 	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(isconfd: entry 2 .*, pid \)[0-9]*\(, has exited\)/\1PID\2/p" "$(host_dir b)/isconfd.log" >actual &&
-	echo "isconfd: entry 2 (sh -c $SESSION) from an earlier run, pid PID, has exited with its session (its status is unknown: up runs it again)" >expect &&
+	echo "isconfd: entry 2 (sh -c '\''$SESSION'\'') from an earlier run, pid PID, has exited with its session (its status is unknown: up runs it again)" >expect &&
 	test_cmp expect actual
 '
 

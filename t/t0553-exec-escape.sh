@@ -25,7 +25,7 @@ test_expect_success 'status: the running exec on one line, escaped' '
 	(isconf_on b up >up.out 2>&1 &) &&
 	wait_for 10 eval "isconf_on b status >st && grep -q \"^exec:\" st" &&
 	grep "^exec:" st | sed "s/ running as pid [0-9]* since [0-9-]* [0-9:]* UTC$/ running as pid PID since DATE/" >actual &&
-	printf "%s\n" "exec:     entry 2 (sh -c $CMD x \\x1b[2J a\\x0aexec: fake \\xff) on generic running as pid PID since DATE" >expect &&
+	printf "%s\n" "exec:     entry 2 (sh -c '\''$CMD'\'' x \$'\''\\x1b[2J'\'' \$'\''a\\nexec: fake'\'' \$'\''\\xff'\'') on generic running as pid PID since DATE" >expect &&
 	test_cmp expect actual &&
 	grep -c "^exec:" st >count && echo 1 >expect && test_cmp expect count
 '
@@ -36,7 +36,7 @@ test_expect_success 'status --json is valid UTF-8 JSON, 0xff as U+FFFD' '
 import json, sys
 j = json.loads(open(sys.argv[1], \"rb\").read())
 c = j[\"exec\"][\"command\"]
-sys.exit(0 if c.endswith(\" x \x1b[2J a\nexec: fake \ufffd\") else 1)
+sys.exit(0 if c.endswith(\" x \$'\\\\x1b[2J' \$'a\\\\nexec: fake' \$'\\\\xff'\") else 1)
 " st.json
 '
 
@@ -45,13 +45,13 @@ test_expect_success 'the failure: last up, isconf log and the daemon log escaped
 	wait_for 10 grep -q "failed: exit status 3" up.out &&
 	isconf_on b status >st &&
 	grep "^last up:" st | sed "s/^\(last up: *\)[0-9-]* [0-9:]* UTC, FAILED/\1DATE, FAILED/" >actual &&
-	printf "%s\n" "last up:  DATE, FAILED at entry 2 (sh -c $CMD x \\x1b[2J a\\x0aexec: fake \\xff) with status 3" >expect &&
+	printf "%s\n" "last up:  DATE, FAILED at entry 2 (sh -c '\''$CMD'\'' x \$'\''\\x1b[2J'\'' \$'\''a\\nexec: fake'\'' \$'\''\\xff'\'') with status 3" >expect &&
 	test_cmp expect actual &&
 	isconf_on b log >log.out &&
 	grep -c "	exec	" log.out >count && echo 1 >expect && test_cmp expect count &&
 	! grep "^exec: fake" log.out &&
 	sed -n "s/^20[0-9T:-]* \[[0-9]*\] \(isconfd: up stopped at \)/\1/p" "$(host_dir b)/isconfd.log" >actual &&
-	printf "%s\n" "isconfd: up stopped at generic:2 (exec sh -c $CMD x \\x1b[2J a\\x0aexec: fake \\xff): exit status 3" >expect &&
+	printf "%s\n" "isconfd: up stopped at generic:2 (exec sh -c '\''$CMD'\'' x \$'\''\\x1b[2J'\'' \$'\''a\\nexec: fake'\'' \$'\''\\xff'\''): exit status 3" >expect &&
 	test_cmp expect actual &&
 	! grep "^exec: fake" "$(host_dir b)/isconfd.log" &&
 	! grep "$ESC" up.out "$(host_dir b)/isconfd.log" log.out

@@ -127,7 +127,7 @@ test_expect_success 'log --applied, report and status record it as skipped' '
 	json_eval log.json "\$j->[1]{skipped}{time} > 0 && !defined \$j->[1]{applied} && \$j->[5]{applied}{status} == 0" &&
 	isconf_on d report >report &&
 	grep "^  2 " report >actual &&
-	echo "  2     exec   SKIP          -  test -f only-on-origin" >expect &&
+	echo "  2     exec   SKIP          -        -       -        -      -       -      -      -         -  test -f only-on-origin" >expect &&
 	test_cmp expect actual &&
 	isconf_on d report --json >report.json &&
 	json_eval report.json "\$j->{last_up}{entries}[1]{skipped} && \$j->{last_up}{entries}[1]{seq} == 2" &&

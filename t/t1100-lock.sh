@@ -112,4 +112,18 @@ test_expect_success 'a host that learns of a new lock, or of its release, passes
 	wait_for 10 status_has b "^lock: *none"
 '
 
+# e drops every RELEASE (a test fault): it learned of d's lock only
+# second-hand, from a, and the holder d does not know it, so only the
+# release a's hellos carry can clear it.
+test_expect_success 'a host that missed every RELEASE clears the lock from a hello' '
+	stop_host e &&
+	(. "$(host_dir e)/env" && ISCONF_FAULT=release-recv &&
+	 export ISCONF_FAULT && "$ISCONF" -q start) &&
+	isconf_on d -q lock "e misses the release" &&
+	wait_for 10 status_has e "held by .*@d" &&
+	isconf_on d -q unlock &&
+	wait_for 10 status_has b "^lock: *none" &&
+	wait_for 10 status_has e "^lock: *none"
+'
+
 test_done

@@ -24,8 +24,8 @@ test_expect_success 'one file snapped twice: its chunks are fetched once' '
 	isconf_on a -q ci &&
 	wait_head b 4 &&
 	isconf_on b up >out 2>err &&
-	echo "3000000 from 1 peers" >expect &&
-	sed -n "s/^.*fetching [0-9]* chunks (\([0-9]*\) bytes) \(from [0-9]* peers\)$/\1 \2/p" \
+	echo "3000000 from 1 peer" >expect &&
+	sed -n "s/^.*fetching [0-9]* chunks (\([0-9]*\) bytes) \(from [0-9]* peers*\)$/\1 \2/p" \
 	    out err >actual &&
 	test_cmp expect actual &&
 	sed -n "s/^.*fetched \([0-9]*\) of \([0-9]*\) chunks (\([0-9]*\) bytes).*/\1 \2 \3/p" \
@@ -34,6 +34,19 @@ test_expect_success 'one file snapped twice: its chunks are fetched once' '
 	test "$got" = "$want" && test "$bytes" = 3000000 &&
 	cmp "$A/one" "$(host_dir b)/root/one" &&
 	cmp "$A/one" "$(host_dir b)/root/two"
+'
+
+# issue 20: a fetch nobody answers says so, and counts are singular.
+test_expect_success 'the only peer is gone: up says no peer answered' '
+	echo single >"$A/single" &&
+	isconf_on a -q lock "single" && isconf_on a -q snap "$A/single" &&
+	isconf_on a -q ci &&
+	wait_head b 7 &&
+	stop_host a &&
+	expect_code 1 isconf_on b up &&
+	grep "^isconf: fetching 1 chunk (7 bytes) from 1 peer\$" out &&
+	grep "^isconf: fetched 0 of 1 chunk (0 bytes): no peer answered (1 tried)\$" out &&
+	isconf_on a -q start
 '
 
 test_done

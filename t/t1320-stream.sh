@@ -108,7 +108,7 @@ test_expect_success 'status and /metrics show what is staged' '
 	    x'"'"'0000'"'"', strftime('"'"'%s'"'"', '"'"'now'"'"'))" &&
 	isconf_on b -q start &&
 	status_on b >st &&
-	grep "^staged:   1 entries (2 bytes) of generic from 127.0.0.9, not yet signed$" st &&
+	grep "^staged:   1 entry (2 bytes) of generic from 127.0.0.9, not yet signed$" st &&
 	status_json b "\$j->{staged}[0]{from} eq q(127.0.0.9) && \$j->{staged}[0]{entries} == 1" &&
 	curl -sf http://127.0.0.2:65028/metrics >metrics &&
 	cat >expect <<-\EOF &&

@@ -14,7 +14,7 @@ test_expect_success 'make install-units writes the units and the cron line' '
 	printf "%s\n" "Type=oneshot" "ExecStart=$root/pfx/bin/isconf -r up" >expect &&
 	grep -E "^(Type|ExecStart)=" pfx/lib/systemd/system/isconf-up.service >actual &&
 	test_cmp expect actual &&
-	echo "*/30 * * * * root test -e /var/lib/isconf/conf/domain && $root/pfx/bin/isconf -q start && $root/pfx/bin/isconf -q up" >expect &&
+	echo "*/30 * * * * root { test -e /var/lib/isconf/conf/domain || test -e /var/is/conf/domain; } && $root/pfx/bin/isconf -q start && $root/pfx/bin/isconf -q up" >expect &&
 	grep -v "^#" pfx/share/isconf/isconf.cron >actual &&
 	test_cmp expect actual
 '

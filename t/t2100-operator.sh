@@ -22,7 +22,7 @@ test_expect_success 'setup: a transaction replayed on b, then one that fails on 
 	expect_code 1 isconf_on b up &&
 	cat >expect <<-\EOF &&
 	line2
-	isconf: error: entry 7 (exec sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }) failed: exit status 3; stopping here
+	isconf: error: entry 7 (exec sh -c '\''echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }'\'') failed: exit status 3; stopping here
 	isconf: fix the cause and run '\''isconf up'\'' again, or skip entry 7 from a host of generic: isconf lock --skip 7 MESSAGE, the fix, isconf ci (isconf(8): RECOVERING FROM A BAD CHANGE)
 	EOF
 	test_cmp expect err &&
@@ -30,10 +30,10 @@ test_expect_success 'setup: a transaction replayed on b, then one that fails on 
 	isconf: [1/8] lock
 	isconf: [2/8] snap /etc/app.conf
 	isconf: [3/8] snap /etc/link
-	isconf: [4/8] exec sh -c sleep 0.2
+	isconf: [4/8] exec sh -c '\''sleep 0.2'\''
 	isconf: [5/8] ci
 	isconf: [6/8] lock
-	isconf: [7/8] exec sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }
+	isconf: [7/8] exec sh -c '\''echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }'\''
 	EOF
 	grep "^isconf: " out >actual &&
 	test_cmp expect actual &&
@@ -45,7 +45,7 @@ test_expect_success 'setup: a transaction replayed on b, then one that fails on 
 test_expect_success 'status shows the failure with its last output lines' '
 	isconf_on b status >st &&
 	cat >expect <<-\EOF &&
-	last up:  DATE UTC, FAILED at entry 7 (sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }) with status 3
+	last up:  DATE UTC, FAILED at entry 7 (sh -c '\''echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }'\'') with status 3
 	EOF
 	sed -n "s/^\(last up: *\)20[0-9-]* [0-9:]* UTC/\1DATE UTC/p" st >actual &&
 	test_cmp expect actual &&
@@ -62,10 +62,10 @@ test_expect_success 'log --applied shows what was applied and the failure' '
 	1	lock	a	install app		applied DATE in N ms, status 0
 	2	snap	a	install app	/etc/app.conf	applied DATE in N ms, status 0
 	3	snap	a	install app	/etc/link	applied DATE in N ms, status 0
-	4	exec	a	install app	sh -c sleep 0.2	applied DATE in N ms, status 0
+	4	exec	a	install app	sh -c '\''sleep 0.2'\''	applied DATE in N ms, status 0
 	5	ci	a	install app		applied DATE in N ms, status 0
 	6	lock	a	breaks on b		applied DATE in N ms, status 0
-	7	exec	a	breaks on b	sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }	FAILED with status 3
+	7	exec	a	breaks on b	sh -c '\''echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }'\''	FAILED with status 3
 	8	ci	a	breaks on b		not applied
 	EOF
 	grep -v "^          | " log | cut -f 1,3,4,6- |
@@ -85,15 +85,16 @@ test_expect_success 'report: per-entry timings and status of the last up' '
 	  1     lock   0       MS  
 	  2     snap   0       MS  /etc/app.conf
 	  3     snap   0       MS  /etc/link
-	  4     exec   0       MS  sh -c sleep 0.2
+	  4     exec   0       MS  sh -c '\''sleep 0.2'\''
 	  5     ci     0       MS  
 	  6     lock   0       MS  
-	  7     exec   FAILED 3: sh -c echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }
+	  7     exec   FAILED        -  exit status 3: sh -c '\''echo checking $IS_HOSTNAME; [ $IS_HOSTNAME = a ] || { echo line1; echo line2 >&2; echo no good on $IS_HOSTNAME; exit 3; }'\''
 	  output of the failed entry (last lines):
 	last transaction checked in here: none
 	EOF
 	sed -e "/^  output of/,/^last transaction/{//!d}" \
 	    -e "s/^\(last up: ended \)20[0-9-]* [0-9:]* UTC/\1DATE UTC/" \
+	    -e "/^  [0-9s]/s/^\(.\{32\}\).\{65\}/\1/" \
 	    -e "s/^\(  [0-9] *[a-z]* *0 \) *[0-9]*  /\1      MS  /" rep >actual &&
 	test_cmp expect actual &&
 	sed "/^  output of/,/^last transaction/!d;//d" rep | sort >actual &&

@@ -37,6 +37,18 @@ test_expect_success 'strict mode (IS_LOCK_QUORUM): never two winners' '
 	done
 '
 
+# Claims started within microseconds split 1,000 voters; the earliest
+# claim must still collect a majority (busy voters asked again).
+test_expect_success 'strict mode, every host knowing the fleet: exactly one winner among 10 origins' '
+	for seed in 1 2 3 4 5; do
+		for down in 0 0.05; do
+			"$SIM" lock 1000 0.01 10 1 $seed $down 1 >l.json
+			test "$(field winners <l.json)" = 1 ||
+			{ cat l.json; return 1; }
+		done
+	done
+'
+
 test_expect_success 'every host knowing the fleet, 5% of it down: one winner, the lock known everywhere, a few datagrams per bystander' '
 	for seed in 1 2 3; do
 		for m in 2 10; do

@@ -138,6 +138,22 @@ test_claim_state(void **state)
 	assert_int_equal(rules_claim_state(1, 3, 4, 1, 0), CLAIM_WAIT);
 	assert_int_equal(rules_claim_state(1, 3, 4, 1, 1), CLAIM_NO_QUORUM);
 	assert_int_equal(rules_claim_state(0, 0, 2, 1, 1), CLAIM_NO_QUORUM);
+	/* Strict: won at a majority, before the busy and the silent
+	 * answer (5 of 10 peers granted: 6 of 11 hosts; 4: 5 of 11). */
+	assert_int_equal(rules_claim_state(5, 10, 10, 1, 0), CLAIM_WON);
+	assert_int_equal(rules_claim_state(4, 10, 10, 1, 0), CLAIM_WAIT);
+}
+
+/* Strict mode: a peer busy with a rival's claim is a "no" for now and
+ * asked again, not the end of the claim; any other DENY ends it. */
+static void
+test_claim_deny_ends(void **state)
+{
+	(void)state;
+	assert_int_equal(rules_claim_deny_ends(1, 1), 0);
+	assert_int_equal(rules_claim_deny_ends(0, 1), 1);
+	assert_int_equal(rules_claim_deny_ends(0, 0), 1);
+	assert_int_equal(rules_claim_deny_ends(1, 0), 1);
 }
 
 /* Membership: a record is taken only when fresher and not stale, so a
@@ -275,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_claim_answer),
 		cmocka_unit_test(test_claim_state),
+		cmocka_unit_test(test_claim_deny_ends),
 		cmocka_unit_test(test_member_take),
 		cmocka_unit_test(test_member_ageing),
 		cmocka_unit_test(test_members_window),

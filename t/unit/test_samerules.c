@@ -17,8 +17,9 @@
 
 static char	build[4096];
 
-/* Events the model has no cause for: a chunk that fails its hash. */
-static const char *const daemon_only[] = { "rules_fetch_refused" };
+/* Events the model has no cause for (none now: a refused chunk closes
+ * the connection, which the model has). */
+static const char *const daemon_only[] = { NULL };
 
 /* The rules_fetch_* functions rules.h declares, into names. */
 static size_t
@@ -74,8 +75,7 @@ test_same(void **state)
 	for (i = 0; i < n; i++) {
 		if (!calls("daemon/fetch.o", names[i]))
 			fail_msg("fetch.c does not call %s", names[i]);
-		for (skip = 0, j = 0; j < sizeof daemon_only /
-		    sizeof daemon_only[0]; j++)
+		for (skip = 0, j = 0; daemon_only[j] != NULL; j++)
 			skip |= strcmp(names[i], daemon_only[j]) == 0;
 		if (!skip && !calls("bench/simdist.o", names[i]))
 			fail_msg("bench/simdist does not call %s", names[i]);
