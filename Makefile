@@ -176,7 +176,10 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
-$(BUILD)/t/unit/test_waves: $(BUILD)/daemon/waves.o
+# test_waves reads (nm) the objects of up's gate and of the waves
+# simulation too: both call waves.c's gate.
+$(BUILD)/t/unit/test_waves: $(BUILD)/daemon/waves.o | \
+	    $(BUILD)/daemon/upwaves.o $(BUILD)/bench/sim_waves.o
 # test_verbs checks the daemon's verb table against lib/verbs.c: it links
 # every daemon object but main's.
 VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))
@@ -291,11 +294,19 @@ $(BUILD)/bench/bigtx: bench/bigtx.c $(CORE_OBJ)
 	    $^ $(LDFLAGS) $(PKG_LIBS)
 
 $(BUILD)/bench/sim: bench/sim.c bench/sim_members.c bench/sim.h \
+	    $(BUILD)/bench/sim_waves.o $(BUILD)/daemon/waves.o \
 	    $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
 	    $(BUILD)/lib/log.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -o $@ \
 	    $(filter %.c %.o,$^) $(LDFLAGS)
+
+# The waves experiment runs the daemon's gate (waves.o); its object
+# apart, so that test_waves can read what it calls.
+$(BUILD)/bench/sim_waves.o: bench/sim_waves.c bench/sim.h daemon/waves.h \
+	    daemon/rules.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -c -o $@ $<
 
 # The distribution model runs the daemon's fetch rules (rules.o); its
 # object apart, so that test_samerules can read what it calls.

@@ -30,6 +30,8 @@
  *   sim lock N LOSS M [QUORUM [SEED [DOWN [VIEW]]]]
  *   sim part N LOSS [QUORUM [SEED]]
  *   sim members N LOSS [NETS [SEED]]	(sim_members.c)
+ *   sim waves N cron|cron-sync|arrival MIN [good|bad|one [LOSS [SEED]]]
+ *	(sim_waves.c)
  * Each prints one line of JSON.
  */
 #include <stdio.h>
@@ -41,20 +43,12 @@
 
 #define HELLO_BYTES	207	/* header, domain, host, body, HMAC, UDP/IP */
 #define LOCK_BYTES	180
-#define GOSSIP_MS	5000
 #define STORE_US	1000
 #define T_CI		(60LL * 1000000)	/* after boot and discovery */
 #define T_END		(T_CI + 300LL * 1000000)
 
 enum { E_TICK, E_HELLO, E_PULLED, E_CLAIM, E_GRANT, E_DENY, E_BUSY,
     E_LOCKED, E_RELEASE, E_RETRY, E_DEADLINE, E_START_CLAIM, E_BOOT };
-
-struct ev {
-	int64_t		t;
-	uint32_t	to, from;
-	uint64_t	a;		/* head seq, or claim clock */
-	uint8_t		type;
-};
 
 struct host {
 	uint64_t	 head;
@@ -171,6 +165,27 @@ static int64_t
 oneway(void)
 {
 	return 150 + rnd(100);
+}
+
+int64_t
+sim_oneway(void)
+{
+	return oneway();
+}
+
+void
+sim_push(int64_t t, uint8_t type, uint32_t to, uint32_t from, uint64_t a)
+{
+	push(t, type, to, from, a);
+}
+
+int
+sim_next(int64_t until, struct ev *e)
+{
+	if (nheap == 0 || heap[0].t > until)
+		return 0;
+	*e = pop();
+	return 1;
 }
 
 static void
@@ -824,9 +839,16 @@ main(int argc, char **argv)
 		return sim_members((uint32_t)atoi(argv[2]), atof(argv[3]),
 		    argc > 4 ? (uint32_t)atoi(argv[4]) : 8);
 	}
+	if (argc >= 5 && strcmp(argv[1], "waves") == 0) {
+		if (argc > 7)
+			rng ^= strtoull(argv[7], NULL, 10) * 0x2545F4914F6CDD1DULL;
+		return sim_waves(argc - 2, argv + 2);
+	}
 	fprintf(stderr, "usage: sim prop HOSTS LOSS [NETS [SEED]]\n"
 	    "       sim lock HOSTS LOSS ORIGINS [QUORUM [SEED [DOWN [VIEW]]]]\n"
 	    "       sim part HOSTS LOSS [QUORUM [SEED]]\n"
-	    "       sim members HOSTS LOSS [NETS [SEED]]\n");
+	    "       sim members HOSTS LOSS [NETS [SEED]]\n"
+	    "       sim waves HOSTS cron|cron-sync|arrival MIN [good|bad|one\n"
+	    "           [LOSS [SEED]]]\n");
 	return 2;
 }

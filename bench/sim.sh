@@ -8,7 +8,8 @@
 # lock messages per host / the most one bystander received); then a
 # partition of 30% of the hosts during a lock contest and a ci; then
 # membership (sim_members.c): how long until 1,000 and 10,000 hosts each
-# know every host, and the membership bytes per host per minute.  Prints
+# know every host, and the membership bytes per host per minute; then
+# canary waves (sim_waves.c, below).  Prints
 # table rows on stdout
 # and writes the JSON lines to $1.
 set -e
@@ -78,4 +79,40 @@ for n in 1000 10000; do
 	    "$(echo "$out" | field s_99) s" \
 	    "all $(echo "$out" | field s_all) s" \
 	    "$(echo "$out" | field member_bytes_per_host_min)B/min"
+done
+# Canary waves (sim_waves.c): one transaction through three waves (1%,
+# 10%, the rest of the hosts).  Columns: when the first host of each
+# wave started it and when every host of each had finished (s after
+# the ci, -1: not within the run), and the wants (receipt requests)
+# per host; up from cron every 30 minutes at a random phase per host,
+# from cron at the same moment on every host (cron-sync, as the shipped
+# cron line runs it) or on arrival; IS_WAVE_MIN 1 and 50%.  Then a
+# transaction that fails on every host and one that fails on one
+# canary only: the hosts of each wave that applied it, and how many of
+# the later hosts that stopped hold the failed canary's receipt.
+arr() { sed -n "s/.*\"$1\": \[\([^]]*\)\].*/\1/p" | sed 's/, /\//g'; }
+for n in 1000 10000; do
+	for min in 1 50%; do
+		for t in cron cron-sync arrival; do
+			out=$("$SIM" waves $n $t $min good)
+			echo "$out" >>"$JSON"
+			row "sim waves $n, $t, min $min: start" \
+			    "$(echo "$out" | arr first_start_s)" \
+			    "done $(echo "$out" | arr all_done_s)" \
+			    "$(echo "$out" | field wants_per_host)w"
+		done
+	done
+	for t in cron arrival; do
+		for case in "1 bad" "1 one" "100% one"; do
+			set -- $case
+			# (13 s, and cron's run shows the same)
+			[ "$n$t$1" != "10000arrival100%" ] || continue
+			out=$("$SIM" waves $n $t $1 $2) || true
+			echo "$out" >>"$JSON"
+			row "sim waves $n, $t, min $1, fails: $2" \
+			    "applied $(echo "$out" | arr applied_bad)" \
+			    "held $(echo "$out" | field of_them_hold_failure)" \
+			    "-"
+		done
+	done
 done

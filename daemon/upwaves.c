@@ -13,8 +13,9 @@
 #include "stmtd.h"
 #include "waves.h"
 
-/* Hosts asked for receipts at most, per up. */
-#define UPWAVES_ASK_MAX	64
+#if UPWAVES_ASK_MS != WAVES_ASK_MS
+#error "up.c's wait for answers is not the one waves.h (and bench/sim) say"
+#endif
 
 const char *
 upwaves_mine(struct isconfd *d)
@@ -148,7 +149,7 @@ txn_ask(struct isconfd *d, const struct wave_txn *t, size_t mine,
 	size_t			 asked = 0;
 
 	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (asked >= UPWAVES_ASK_MAX)
+		if (asked >= WAVES_ASK_MAX)
 			break;
 		if (stmtd_host(d, p->host, &sh, &cause) == -1) {
 			log_warnx("up: %s", cause);

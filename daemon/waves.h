@@ -2,13 +2,19 @@
  * Canary waves (issue 25): whether a host may start a transaction,
  * from what the hosts of the earlier waves said in their receipts.
  * Pure (no daemon state, no I/O): up.c feeds it the receipts held,
- * t/unit/test_waves.c and bench/simwaves.c run the very same code.
+ * t/unit/test_waves.c and bench/sim_waves.c run the very same code.
  */
 #ifndef WAVES_H
 #define WAVES_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* A waiting up asks at most WAVES_ASK_MAX hosts for newer receipts and
+ * decides again WAVES_ASK_MS later (upwaves.c, up.c; the simulator's
+ * up does the same). */
+#define WAVES_ASK_MAX	64
+#define WAVES_ASK_MS	2000
 
 /* One other host, as its latest verified receipt says. */
 struct wave_host {

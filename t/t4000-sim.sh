@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='the mesh rules in the simulator: a ci reaches every host, a lock has one winner'
+test_description='the mesh rules in the simulator: a ci reaches every host, a lock has one winner, canary waves hold'
 . "$(dirname "$0")/lib-isconf.sh"
 
 SIM="$ISCONF_BUILD/bench/sim"
@@ -72,6 +72,39 @@ test_expect_success 'a partition: strict mode gives the lock to the majority sid
 		test "$(field majority_origin_won <pt.json)" = 1 &&
 		awk "BEGIN { exit !($(field all_after_heal_ms <pt.json) >= 0) }" ||
 		return 1
+	done
+'
+
+# Canary waves (bench/sim_waves.c, the daemon's waves_gate on 1,000
+# hosts): a good transaction goes wave after wave (a wave's first host
+# starts once a host of the wave before finished: 30 s of applying at
+# least), a bad one stays on the canaries.
+arr() { sed -n "s/.*\"$1\": \[\([^]]*\)\].*/\1/p"; }
+test_expect_success 'waves: a good transaction reaches every host, the waves in order' '
+	for t in cron cron-sync arrival; do
+		for min in 1 50%; do
+			"$SIM" waves 1000 $t $min good >w.json &&
+			echo "$(arr first_start_s <w.json)" "$(arr all_done_s <w.json)" |
+			awk -F"[ ,]+" "{ exit !(\$2 >= \$1 + 30 && \$3 >= \$2 + 30 &&
+			    \$4 > 0 && \$5 > 0 && \$6 > 0) }" ||
+			{ cat w.json; return 1; }
+		done
+	done
+'
+
+test_expect_success 'waves: a transaction failing everywhere is applied by canaries only' '
+	for t in cron arrival; do
+		"$SIM" waves 1000 $t 1 bad >w.json &&
+		test "$(arr applied_bad <w.json)" = "10, 0, 0" ||
+		{ cat w.json; return 1; }
+	done
+'
+
+test_expect_success 'waves: with IS_WAVE_MIN 100%, one failing canary keeps every later host out' '
+	for t in cron arrival; do
+		"$SIM" waves 1000 $t 100% one >w.json &&
+		test "$(arr applied_bad <w.json)" = "10, 0, 0" ||
+		{ cat w.json; return 1; }
 	done
 '
 

@@ -1,12 +1,22 @@
-/* Unit tests: the canary waves' gating decision (daemon/waves.c). */
+/*
+ * Unit tests: the canary waves' gating decision (daemon/waves.c), and
+ * that the daemon's up (daemon/upwaves.c) and the simulation
+ * (bench/sim_waves.c) decide with the same functions.  Run from the
+ * source tree (make test-unit), the binary in BUILD/t/unit/.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "calls.h"
 #include "waves.h"
+
+static char	build[4096];
 
 static const char *const three[] = { "canary", "early", "rest" };
 /* The transaction at 42: its lock 42, an exec 43, its ci 44. */
@@ -123,8 +133,33 @@ test_unknown_wave_waits(void **state)
 	    "known here yet (transaction at 42)");
 }
 
+/* Every waves_* function up's gate calls, the simulation calls too
+ * (nm -u of both objects; both link the one daemon/waves.o), and the
+ * gate itself is among them. */
+static void
+test_same_gate(void **state)
+{
+	char	names[16][64];
+	size_t	n, i, shared = 0;
+	int	gate = 0;
+
+	(void)state;
+	n = calls_declared("daemon/waves.h", "waves_", names, 16);
+	assert_true(n >= 3);
+	for (i = 0; i < n; i++) {
+		if (!calls_object(build, "daemon/upwaves.o", names[i]))
+			continue;
+		if (!calls_object(build, "bench/sim_waves.o", names[i]))
+			fail_msg("bench/sim_waves does not call %s", names[i]);
+		shared++;
+		gate |= strcmp(names[i], "waves_gate") == 0;
+	}
+	assert_true(gate);
+	assert_true(shared >= 2);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_need),
@@ -132,7 +167,10 @@ main(void)
 		cmocka_unit_test(test_failure_stops_later_waves),
 		cmocka_unit_test(test_rolls_wave_by_wave),
 		cmocka_unit_test(test_unknown_wave_waits),
+		cmocka_unit_test(test_same_gate),
 	};
 
+	(void)argc;
+	calls_build_dir(build, sizeof build, argv[0]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
