@@ -123,7 +123,7 @@ FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 
 .PHONY: dist-files install-units install-files bins deb check-package \
 	test-package
-.PHONY: bench bench-memory fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
+.PHONY: bench bench-big bench-memory fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
 .PHONY: all build deps check test test-unit test-e2e test-modules \
 	check-sanitize \
 	demo install clean
@@ -283,6 +283,11 @@ bench: all $(BUILD)/bench/b2sum $(BUILD)/bench/commit $(BUILD)/bench/sim \
 	    "page of 1000, filtered page; dashboard drawn, with 1000 rows:" \
 	    "$$(sh bench/fleet.sh $(CURDIR)/build-test 10000)"
 
+# The distribution model at 10,000 hosts (bench/simdist.sh; minutes).
+bench-big: $(BUILD)/bench/simdist
+	$(Q)BUILD=$(CURDIR)/$(BUILD) BENCH_BIG=1 sh bench/simdist.sh \
+	    $(CURDIR)/$(BUILD)/simdist-big.json
+
 # Only the memory figures (bench/memory.sh): peak RSS under hostile
 # input and a 100,000-entry transaction.
 bench-memory: all $(BUILD)/bench/bigtx
@@ -293,7 +298,7 @@ $(BUILD)/bench/bigtx: bench/bigtx.c $(CORE_OBJ)
 	$(Q)$(CC) $(CPPFLAGS) -Ilib -Ijournal $(PKG_CFLAGS) $(CFLAGS) -o $@ \
 	    $^ $(LDFLAGS) $(PKG_LIBS)
 
-$(BUILD)/bench/sim: bench/sim.c bench/sim_members.c bench/sim.h \
+$(BUILD)/bench/sim: bench/sim.c bench/sim_members.c bench/sim.h bench/simheap.h \
 	    $(BUILD)/bench/sim_waves.o $(BUILD)/daemon/waves.o \
 	    $(BUILD)/daemon/rules.o $(BUILD)/lib/xmalloc.o \
 	    $(BUILD)/lib/log.o
@@ -310,7 +315,7 @@ $(BUILD)/bench/sim_waves.o: bench/sim_waves.c bench/sim.h daemon/waves.h \
 
 # The distribution model runs the daemon's fetch rules (rules.o); its
 # object apart, so that test_samerules can read what it calls.
-$(BUILD)/bench/simdist.o: bench/simdist.c daemon/rules.h
+$(BUILD)/bench/simdist.o: bench/simdist.c bench/simheap.h daemon/rules.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(INC_bench) $(CFLAGS) -c -o $@ $<
 

@@ -40,6 +40,7 @@
 
 #include "rules.h"
 #include "sim.h"
+#include "simheap.h"
 
 #define HELLO_BYTES	207	/* header, domain, host, body, HMAC, UDP/IP */
 #define LOCK_BYTES	180
@@ -84,8 +85,7 @@ struct host {
 static struct host	*H;
 static uint32_t		 N;
 static double		 LOSS;
-static struct ev	*heap;
-static size_t		 nheap, capheap;
+SIMHEAP_DEFINE(struct ev)
 static int64_t		 now;
 static char		 (*names)[12];
 static int		 quorum;
@@ -127,38 +127,9 @@ rnd01(void)
 static void
 push(int64_t t, uint8_t type, uint32_t to, uint32_t from, uint64_t a)
 {
-	size_t	i;
+	struct ev	e = { t, to, from, a, type };
 
-	if (nheap == capheap) {
-		capheap = capheap ? capheap * 2 : 1024;
-		heap = realloc(heap, capheap * sizeof *heap);
-		if (heap == NULL)
-			abort();
-	}
-	i = nheap++;
-	while (i > 0 && heap[(i - 1) / 2].t > t) {
-		heap[i] = heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	heap[i] = (struct ev){ t, to, from, a, type };
-}
-
-static struct ev
-pop(void)
-{
-	struct ev	top = heap[0], last = heap[--nheap];
-	size_t		i = 0, c;
-
-	while ((c = 2 * i + 1) < nheap) {
-		if (c + 1 < nheap && heap[c + 1].t < heap[c].t)
-			c++;
-		if (heap[c].t >= last.t)
-			break;
-		heap[i] = heap[c];
-		i = c;
-	}
-	heap[i] = last;
-	return top;
+	simheap_push(&e);
 }
 
 static int64_t
@@ -182,9 +153,9 @@ sim_push(int64_t t, uint8_t type, uint32_t to, uint32_t from, uint64_t a)
 int
 sim_next(int64_t until, struct ev *e)
 {
-	if (nheap == 0 || heap[0].t > until)
+	if (simheap_size() == 0 || simheap_peek()->t > until)
 		return 0;
-	*e = pop();
+	*e = simheap_pop();
 	return 1;
 }
 
@@ -580,8 +551,8 @@ run(int64_t until)
 {
 	struct ev	e;
 
-	while (nheap > 0 && heap[0].t <= until) {
-		e = pop();
+	while (simheap_size() > 0 && simheap_peek()->t <= until) {
+		e = simheap_pop();
 		now = e.t;
 		if (e.type != E_BOOT && !H[e.to].up)
 			continue;	/* down: hears nothing, does nothing */
@@ -668,8 +639,9 @@ prop(uint32_t n, double loss, uint32_t k)
 	H[0].informed = now;
 	informed = 1;
 	announce(0, ANNOUNCE_CHANGE);
-	while (nheap > 0 && informed < n && heap[0].t <= T_END) {
-		run(heap[0].t);
+	while (simheap_size() > 0 && informed < n &&
+	    simheap_peek()->t <= T_END) {
+		run(simheap_peek()->t);
 	}
 	d1 = dgrams;
 	p1 = pulls;
@@ -793,9 +765,9 @@ part(uint32_t n, double loss, int strict)
 	run(part_until);
 	for (i = 0; i < n; i++)
 		at_heal += H[i].head != 0;
-	while (nheap > 0 && informed > 0 && informed < n &&
-	    heap[0].t <= T_END)
-		run(heap[0].t);
+	while (simheap_size() > 0 && informed > 0 && informed < n &&
+	    simheap_peek()->t <= T_END)
+		run(simheap_peek()->t);
 	for (i = 0; i < n; i++)
 		if (H[i].head && H[i].informed > last)
 			last = H[i].informed;

@@ -23,18 +23,22 @@
  *     in a random order; a connection is ready after 3 round trips
  *     (TCP, the ISCT hello, the stream headers); a server holds at most
  *     256 connections (NET_MAX_CONNS) and refuses the next;
- *   - host 0 is the origin, holding the file; KEEPERS hosts are in
- *     every host's nets and prefetch like any host (issue 23's cache
- *     keepers are not built: this is what they would be without a rule
- *     of their own);
+ *   - host 0 is the origin, holding the file; KEEPERS hosts (issue
+ *     23's cache keepers) are in every host's nets, first in each
+ *     host's peer list (keepers_rank: a fetch connects to them first),
+ *     and prefetch like any host; with SIMDIST_KEEPERS_HOLD set they
+ *     hold the file from the start (one they fetched earlier);
  *   - LEAVE percent of the hosts (never the origin) stop at LEAVE_AT
  *     ms: their connections close, the peers see it after one latency.
  *
  *   simdist N MIB GBPS [KEEPERS [LEAVE [LEAVE_AT [SEED]]]]
  * prints one line of JSON.  SIMDIST_COARSEN=K makes every chunk K
  * times as long (K times fewer chunks and events): 10,000 hosts at
- * full resolution take over ten minutes; bench/simdist.sh runs 1,000
- * both ways to show what the coarsening changes.
+ * full resolution would need ~1 GB and half an hour; bench/simdist.sh
+ * runs 1,000 both ways to show what the coarsening changes.  Most
+ * events are requests for chunks a peer lacks: one is asked that
+ * lacks it when asked becomes one event at its answer (on_lack), not
+ * two; that halved the run time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +47,7 @@
 #include <time.h>
 
 #include "rules.h"
+#include "simheap.h"
 
 #define CONNECT_RTTS	3
 #define NET_MAX_CONNS	256	/* net/net_int.h */
@@ -50,7 +55,7 @@
 #define NETS		8
 
 enum { E_START, E_REQ, E_SENT, E_ARRIVE, E_NOCHUNK, E_CLOSE, E_TICK,
-    E_LEAVE };
+    E_LEAVE, E_LACK };
 
 struct ev {
 	int64_t		t;
@@ -63,6 +68,7 @@ struct ev {
 
 struct shost {
 	uint8_t			*have;		/* bit per chunk */
+	uint32_t		*got_us;	/* when, per chunk */
 	size_t			 nhave;
 	struct rules_fetch	 plan;
 	uint32_t		*order;		/* plan index -> chunk */
@@ -85,12 +91,15 @@ static struct shost	*H;
 static uint32_t		 N, C, coarsen;
 static uint32_t		*clen;		/* chunk lengths */
 static double		 ns_per_byte;
-static struct ev	*heap;
-static size_t		 nheap, capheap;
 static int64_t		 now;
 static uint8_t		*injected;	/* sent by the origin once */
+static uint32_t		*holders;
+static int64_t		*first_at;	/* the origin sent it first */
+static int64_t		*spread;	/* then half the hosts had it */
 static int64_t		 injected_at;	/* the last of them */
 static uint64_t		 nevents, nochunks, refusals, ended_short;
+
+SIMRADIX_DEFINE(struct ev)
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 
@@ -106,37 +115,9 @@ rnd(uint32_t upper)
 static void
 push(int64_t t, uint8_t type, uint32_t h, uint8_t c, uint32_t i)
 {
-	size_t	k;
+	struct ev	e = { t, h, i, c, type, H[h].gen };
 
-	if (nheap == capheap) {
-		capheap = capheap ? capheap * 2 : 1 << 16;
-		if ((heap = realloc(heap, capheap * sizeof *heap)) == NULL)
-			abort();
-	}
-	k = nheap++;
-	while (k > 0 && heap[(k - 1) / 2].t > t) {
-		heap[k] = heap[(k - 1) / 2];
-		k = (k - 1) / 2;
-	}
-	heap[k] = (struct ev){ t, h, i, c, type, H[h].gen };
-}
-
-static struct ev
-pop(void)
-{
-	struct ev	top = heap[0], last = heap[--nheap];
-	size_t		k = 0, c;
-
-	while ((c = 2 * k + 1) < nheap) {
-		if (c + 1 < nheap && heap[c + 1].t < heap[c].t)
-			c++;
-		if (heap[c].t >= last.t)
-			break;
-		heap[k] = heap[c];
-		k = c;
-	}
-	heap[k] = last;
-	return top;
+	simheap_push(&e);
 }
 
 static int64_t
@@ -181,8 +162,15 @@ pump(uint32_t h, int c)
 	while ((i = rules_fetch_next(&s->plan, c, now)) != -1) {
 		/* Queued before the handshake, as net_conn_send does. */
 		at = now > s->ready[c] ? now : s->ready[c];
-		push(at + oneway(h, s->speer[c]), E_REQ, h, (uint8_t)c,
-		    (uint32_t)i);
+		at += oneway(h, s->speer[c]);
+		/* A peer that lacks the chunk now probably still does
+		 * when the request comes: one event, at the answer
+		 * (on_lack checks), not two.  Most requests are these. */
+		if (has(s->speer[c], s->order[i]))
+			push(at, E_REQ, h, (uint8_t)c, (uint32_t)i);
+		else
+			push(at + oneway(s->speer[c], h), E_LACK, h,
+			    (uint8_t)c, (uint32_t)i);
 	}
 }
 
@@ -295,10 +283,33 @@ on_req(const struct ev *e)
 	H[p].upfree = t;
 	H[p].sent += clen[k];
 	if (p == 0 && !injected[k]) {
+		first_at[k] = t;
 		injected[k] = 1;
 		injected_at = t;
 	}
 	push(t, E_SENT, e->h, e->c, e->i);
+}
+
+static void	on_arrive(const struct ev *);
+
+/* The answer to a request for a chunk its peer lacked when asked: a
+ * NOCHUNK, unless the peer got it before the request came (it is then
+ * served from now: one latency late, and rare). */
+static void
+on_lack(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint32_t	 p = s->speer[e->c], k = s->order[e->i];
+	int64_t		 asked = now - oneway(p, e->h);
+
+	if (stale(e) || H[p].gone)
+		return;
+	if (has(p, k) && H[p].got_us[k] <= asked / 1000) {
+		on_req(e);
+		return;
+	}
+	nochunks++;
+	on_arrive(e);
 }
 
 static void
@@ -330,7 +341,10 @@ on_arrive(const struct ev *e)
 		k = s->order[e->i];
 		if (!has(e->h, k)) {
 			s->have[k >> 3] |= 1 << (k & 7);
+			s->got_us[k] = (uint32_t)(now / 1000);
 			s->nhave++;
+			if (++holders[k] == N / 2)
+				spread[k] = now - first_at[k];
 		}
 		rules_fetch_got(&s->plan, e->c, e->i, now);
 	} else
@@ -410,9 +424,10 @@ int
 main(int argc, char **argv)
 {
 	uint32_t	 keepers, leave, h, j, done = 0, left = 0;
-	uint64_t	 size, total = 0, peer_sent = 0;
+	uint64_t	 size, total = 0, peer_sent = 0, keeper_sent = 0;
 	double		 gbps, bound_s, pipe_s, hops = 0;
 	int64_t		 leave_at, *t, last = 0;
+	int		 hold;
 	struct ev	 e;
 	struct timespec	 w0, w1;
 
@@ -445,8 +460,12 @@ main(int argc, char **argv)
 	}
 	H = calloc(N, sizeof *H);
 	injected = calloc(C, 1);
+	holders = calloc(C, sizeof *holders);
+	first_at = calloc(C, sizeof *first_at);
+	spread = calloc(C, sizeof *spread);
 	for (h = 0; h < N; h++) {
 		H[h].have = calloc((C + 7) / 8, 1);
+		H[h].got_us = calloc(C, sizeof *H[h].got_us);
 		H[h].lat = 50000 + rnd(100000);
 		H[h].keeper = h >= 1 && h <= keepers;
 	}
@@ -475,13 +494,26 @@ main(int argc, char **argv)
 			p[j - 1] = p[k];
 			p[k] = x;
 		}
+		/* Keepers first (issue 23's keepers_rank): within the
+		 * FETCH_MAX_PEERS a fetch connects to. */
+		for (k = 0, j = 0; j < H[h].npeers; j++)
+			if (H[p[j]].keeper) {
+				x = p[j];
+				memmove(p + k + 1, p + k, (j - k) * sizeof *p);
+				p[k++] = x;
+			}
 	}
+	if ((hold = getenv("SIMDIST_KEEPERS_HOLD") != NULL))
+		for (h = 1; h <= keepers; h++) {
+			memset(H[h].have, 0xff, (C + 7) / 8);
+			H[h].nhave = C;
+		}
 	for (h = 1; h < N; h++)
 		push(rnd((uint32_t)HEAD_SPREAD_NS), E_START, h, 0, 0);
 	if (leave)
 		push(leave_at, E_LEAVE, 0, 0, 0);
-	while (nheap > 0) {
-		e = pop();
+	while (simheap_size() > 0) {
+		e = simheap_pop();
 		now = e.t;
 		nevents++;
 		switch (e.type) {
@@ -490,6 +522,7 @@ main(int argc, char **argv)
 		case E_SENT: on_sent(&e); break;
 		case E_ARRIVE:
 		case E_NOCHUNK: on_arrive(&e); break;
+		case E_LACK: on_lack(&e); break;
 		case E_CLOSE: on_close(&e); break;
 		case E_TICK: on_tick(&e); break;
 		case E_LEAVE: on_leave(leave); break;
@@ -505,7 +538,10 @@ main(int argc, char **argv)
 			if (H[h].done_at > last)
 				last = H[h].done_at;
 		}
-		peer_sent += H[h].sent;
+		if (H[h].keeper)
+			keeper_sent += H[h].sent;
+		else
+			peer_sent += H[h].sent;
 	}
 	qsort(t, done, sizeof *t, cmp64);
 	for (j = 1; j < N; j *= 2)
@@ -517,23 +553,30 @@ main(int argc, char **argv)
 	    ns_per_byte + 200000) / 1e9;
 	bound_s = total * ns_per_byte / 1e9 + pipe_s;
 	clock_gettime(CLOCK_MONOTONIC, &w1);
+	/* Where the time goes: a chunk's way from the origin's first
+	 * send to half the hosts. */
+	qsort(spread, C, sizeof *spread, cmp64);
 	printf("{\"experiment\": \"distribution\", \"hosts\": %u, "
 	    "\"mib\": %llu, \"gbps\": %.1f, \"keepers\": %u, "
-	    "\"leave_pct\": %u, \"coarsen\": %u, \"chunks\": %u, \"avg_chunk\": %llu, "
-	    "\"bound_s\": %.3f, \"pipeline_s\": %.3f, \"p50_s\": %.3f, "
-	    "\"all_s\": %.3f, \"injected_s\": %.3f, \"p1_s\": %.3f, \"vs_bound\": %.2f, \"remaining_hosts\": %u, "
-	    "\"completed\": %u, \"origin_sent_x\": %.2f, "
+	    "\"keepers_hold\": %d, \"leave_pct\": %u, \"coarsen\": %u, "
+	    "\"chunks\": %u, \"avg_chunk\": %llu, ",
+	    N, (unsigned long long)(size >> 20), gbps, keepers, hold, leave,
+	    coarsen ? coarsen : 1, C, (unsigned long long)(total / C));
+	printf("\"bound_s\": %.3f, \"pipeline_s\": %.3f, \"p1_s\": %.3f, "
+	    "\"p50_s\": %.3f, \"all_s\": %.3f, \"vs_bound\": %.2f, "
+	    "\"injected_s\": %.3f, \"spread_half_ms\": %.0f, ",
+	    bound_s, pipe_s, done ? t[done / 100] / 1e9 : -1.0,
+	    done ? t[done / 2] / 1e9 : -1.0,
+	    done == left ? last / 1e9 : -1.0,
+	    done == left ? last / 1e9 / bound_s : -1.0, injected_at / 1e9,
+	    spread[C / 2] / 1e6);
+	printf("\"remaining_hosts\": %u, \"completed\": %u, "
+	    "\"origin_sent_x\": %.2f, \"keepers_sent_x\": %.2f, "
 	    "\"peers_sent_x\": %.1f, \"nochunks_per_host\": %.0f, "
 	    "\"refused_conns\": %llu, \"fetches_ended_short\": %llu, "
 	    "\"events\": %llu, \"wall_s\": %.1f}\n",
-	    N, (unsigned long long)(size >> 20), gbps, keepers, leave,
-	    coarsen ? coarsen : 1, C,
-	    (unsigned long long)(total / C), bound_s, pipe_s,
-	    done ? t[done / 2] / 1e9 : -1.0,
-	    done == left ? last / 1e9 : -1.0, injected_at / 1e9,
-	    done ? t[done / 100] / 1e9 : -1.0, done == left ?
-	    last / 1e9 / bound_s : -1.0, left, done,
-	    (double)H[0].sent / total, (double)peer_sent / total,
+	    left, done, (double)H[0].sent / total,
+	    (double)keeper_sent / total, (double)peer_sent / total,
 	    (double)nochunks / N, (unsigned long long)refusals,
 	    (unsigned long long)ended_short, (unsigned long long)nevents,
 	    (w1.tv_sec - w0.tv_sec) + (w1.tv_nsec - w0.tv_nsec) / 1e9);
