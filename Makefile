@@ -334,6 +334,7 @@ dist-files:
 
 install: all
 	$(Q)$(MAKE) --no-print-directory install-files
+	$(Q)DESTDIR="$(DESTDIR)" sh mk/install-user.sh
 
 # The two programs alone: no make deps, no tests (debian/rules uses it).
 bins: $(BUILD)/isconf $(BUILD)/isconfd
