@@ -79,7 +79,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/chunklist.c daemon/refusal.c \
 	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
-	     daemon/http.c \
+	     daemon/http.c daemon/http_child.c daemon/http_msg.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
@@ -104,11 +104,11 @@ CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
 	     test_session test_stmt test_shquote test_waves \
-	     test_privdrop
+	     test_privdrop test_http_msg
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt image fleet
+	       chunklist members disk stmt image fleet http_msg
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -122,7 +122,7 @@ FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 	     $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/wire_fleet.o \
 	     $(BUILD)/daemon/stmt.o \
 	     $(BUILD)/daemon/bundle_io.o $(BUILD)/daemon/upexec.o \
-	     $(BUILD)/daemon/imagerec.o \
+	     $(BUILD)/daemon/imagerec.o $(BUILD)/daemon/http_msg.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
 .PHONY: dist-files install-units install-files bins deb check-package \
@@ -182,6 +182,7 @@ $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 $(BUILD)/t/unit/test_waves: $(BUILD)/daemon/waves.o
 $(BUILD)/t/unit/test_privdrop: $(BUILD)/daemon/privdrop.o
+$(BUILD)/t/unit/test_http_msg: $(BUILD)/daemon/http_msg.o
 # test_verbs checks the daemon's verb table against lib/verbs.c: it links
 # every daemon object but main's.
 VERBS_TEST_OBJ = $(filter-out $(BUILD)/daemon/isconfd.o,$(DAEMON_OBJ))
