@@ -340,15 +340,18 @@ http_child_main(int argc, char **argv)
 	if (argc != 5)
 		return 1;
 	log_init_mode(argv[3], "isconfd");
-	prctl(PR_SET_NAME, "isconfd: http");
-	signal(SIGPIPE, SIG_IGN);
 	memset(&h, 0, sizeof h);
-	h.home = argv[2];
+	h.home = xstrdup(argv[2]);
 	memset(&pd, 0, sizeof pd);
 	pd.title = "HTTP child";
-	pd.home = argv[2];
+	pd.home = h.home;
 	pd.parent = (pid_t)strtol(argv[4], NULL, 10);
 	pd.syscalls = http_child_syscalls;
+	/* ps shows "isconfd: http" alone: the arguments (contiguous after
+	 * argv[0]) blanked, and the same as the process's name. */
+	memset(argv[1], 0, (size_t)(argv[4] + strlen(argv[4]) - argv[1]));
+	prctl(PR_SET_NAME, "isconfd: http");
+	signal(SIGPIPE, SIG_IGN);
 	if (http_child_start(&h, &cause) == -1) {
 		log_warnx("HTTP status API off: %s", cause);
 		return 1;

@@ -17,7 +17,8 @@ test_expect_success 'setup: no HTTP child until the first request' '
 	http_pid a >pid &&
 	test $(wc -l <pid) = 1 &&
 	ps -o comm= -p $(cat pid) >actual &&
-	echo "isconfd: http" >expect &&
+	ps -o args= -p $(cat pid) >>actual &&
+	printf "%s\n" "isconfd: http" "isconfd: http" >expect &&
 	test_cmp expect actual
 '
 
