@@ -1,7 +1,9 @@
 #!/bin/sh
 # Peak RSS (VmHWM) of a receiving daemon under hostile input and under a
 # legitimate 100,000-entry transaction (issue 14; bench/README, "Memory
-# under load").  Two daemons on 127.0.0.4 (the sender) and 127.0.0.5 (the
+# under load"), after the memory of each isconfd process of an idle
+# daemon, and again once HTTP was used (issue 19: the parent and its
+# children; BENCH_PROCMEM_ONLY=1 stops after that).  Two daemons on 127.0.0.4 (the sender) and 127.0.0.5 (the
 # receiver), sharing an HMAC key: the sender is an authenticated peer.
 # Prints one line per figure on stderr and "name value" lines on stdout
 # for bench/run.sh.
@@ -68,6 +70,42 @@ max_status_ms() {
 	echo $max
 }
 head_of() { host $1 "$ISCONF" status | sed -n 's/^head: *\([0-9]*\).*/\1/p'; }
+# procmem HOST LABEL: RSS, PSS and private KiB (smaps_rollup) of the
+# daemon and of each child of it that is an isconfd process, one line
+# each on stderr, and their sum as "procs_LABEL_pss_kib N" (and rss,
+# private) on stdout.
+procmem() {
+	pp=$(cat "$W/$1/home/isconfd.pid")
+	{ echo $pp; pgrep -P $pp; } | while read p; do
+		c=$(cat /proc/$p/comm 2>/dev/null) || continue
+		case $c in isconfd*) ;; *) continue ;; esac
+		awk -v p=$p -v c="$c" '
+		    /^Rss:/ {r = $2} /^Pss:/ {s = $2}
+		    /^Private_(Clean|Dirty):/ {v += $2}
+		    END {printf "%d %d %d %d %s\n", p, r, s, v, c}' \
+		    /proc/$p/smaps_rollup
+	done >"$W/procmem"
+	while read p r s v c; do
+		printf '%s: %-16s pid %-7s RSS %6s KiB  PSS %6s KiB  private %6s KiB\n' \
+		    "$2" "$c" $p $r $s $v >&2
+	done <"$W/procmem"
+	awk -v l="$2" '{r += $2; s += $3; v += $4; n++}
+	    END {printf "%s: all %d processes: RSS %d KiB, PSS %d KiB, private %d KiB\n", l, n, r, s, v > "/dev/stderr";
+	    printf "procs_%s_rss_kib %d\nprocs_%s_pss_kib %d\nprocs_%s_private_kib %d\n", l, r, l, s, l, v}' \
+	    "$W/procmem"
+}
+
+# (0) An idle daemon's processes, after IDLE_S seconds, then after one
+# HTTP request (the HTTP child with libmicrohttpd).
+fresh r 4
+host r "$ISCONF" -q start
+sleep ${BENCH_PROCMEM_IDLE_S:-5}
+procmem r idle
+curl -sf "http://127.0.0.5:65228/api/v1/hosts" >/dev/null
+sleep 1
+procmem r http
+host r "$ISCONF" -q stop
+[ -n "$BENCH_PROCMEM_ONLY" ] && exit 0
 
 # (a) A hostile sync stream: N_HOSTILE entries of ~1 MB and no
 # signature, served by an authenticated peer; the receiver stages up to

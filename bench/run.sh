@@ -215,6 +215,12 @@ cat >"$OUT" <<JSON
   "dist_all_cpu_s": $dist_cpu, "dist_all_cpu_floor_s": $(r $dist_floor),
   "dist_origin_bytes": $dist_origin, "dist_peer_bytes": $dist_peers,
   "dist_origin_share": $(r $dist_share),
+  "procs_idle_rss_kib": $(mem procs_idle_rss_kib),
+  "procs_idle_pss_kib": $(mem procs_idle_pss_kib),
+  "procs_idle_private_kib": $(mem procs_idle_private_kib),
+  "procs_http_rss_kib": $(mem procs_http_rss_kib),
+  "procs_http_pss_kib": $(mem procs_http_pss_kib),
+  "procs_http_private_kib": $(mem procs_http_private_kib),
   "hostile_stream_peak_kib": $(mem hostile_stream_peak_kib),
   "hostile_bundle_peak_kib": $(mem hostile_bundle_peak_kib),
   "lock_all_up_ms": $lock_up_ms, "lock_one_of_10_down_ms": $lock_down_ms,
@@ -251,6 +257,8 @@ printf '%-44s %12s s %12s s %8s\n' "  the same vs its CPU / $(nproc) cores (floo
 printf '%-44s %12s B %12s B %8s\n' "bytes served: origin vs peers (<= 0.25)" "$dist_origin" "$dist_peers" "$(r $dist_share)"
 printf '%-44s %11s ms %11s ms %8s\n' "lock, 1 of 10 peers down (< 500) vs all up" "$lock_down_ms" "$lock_up_ms" "-"
 printf '%-44s %11s ms %14s %8s\n' "  a peer's status shows it (< 200)" "$lock_shown_ms" "-" "-"
+printf '%-44s %11s KiB %14s %8s\n' "all isconfd processes idle: PSS / private" "$(mem procs_idle_pss_kib)" "$(mem procs_idle_private_kib) KiB" "-"
+printf '%-44s %11s KiB %14s %8s\n' "  the same after an HTTP request" "$(mem procs_http_pss_kib)" "$(mem procs_http_private_kib) KiB" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile sync stream (< 65536)" "$(mem hostile_stream_peak_kib)" "-" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, hostile bundle (< 65536)" "$(mem hostile_bundle_peak_kib)" "-" "-"
 printf '%-44s %11s KiB %14s %8s\n' "peak RSS, 100,000-entry tx replicated" "$(mem tx_100000_peak_kib)" "-" "-"

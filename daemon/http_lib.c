@@ -34,6 +34,7 @@ static const struct {
 	CALL(MHD_destroy_response, destroy_response),
 	CALL(MHD_lookup_connection_value, lookup_value),
 	CALL(MHD_get_connection_info, get_connection_info),
+	CALL(MHD_get_connection_values, connection_values),
 #undef CALL
 };
 

@@ -22,6 +22,7 @@ struct mhd_lib {
 	__typeof__(MHD_destroy_response)	*destroy_response;
 	__typeof__(MHD_lookup_connection_value)	*lookup_value;
 	__typeof__(MHD_get_connection_info)	*get_connection_info;
+	__typeof__(MHD_get_connection_values)	*connection_values;
 };
 
 /* Fill lib, loading the library if it is not yet.  -1 and a cause if

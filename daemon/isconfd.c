@@ -327,6 +327,9 @@ main(int argc, char **argv)
 	const char	*logfile;
 	int		 ch, check = 0, debug = 0, report = -1;
 
+	/* The HTTP child, re-executed by http.c. */
+	if (argc > 1 && strcmp(argv[1], "--http-child") == 0)
+		return http_child_main(argc, argv);
 	memset(&d, 0, sizeof d);
 	d.ctl_fd = d.pid_fd = -1;
 	while ((ch = getopt_long(argc, argv, "c:dfhnV", longopts,

@@ -740,6 +740,8 @@ void	http_close(struct isconfd *);
 /* Connections refused or closed by the HTTP limits: per address,
  * full, header time-out, evicted (all 0 before the first one). */
 void	http_stats(struct isconfd *, uint64_t stats[4]);
+/* http_child.c: isconfd --http-child, as http.c starts it. */
+int	http_child_main(int argc, char **argv);
 /* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
 int	http_metrics(struct isconfd *, struct buf *, char **cause)
 	    MUST_CHECK;

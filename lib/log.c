@@ -116,6 +116,27 @@ log_setverbose(int v)
 	log_verbose = v;
 }
 
+const char *
+log_mode(void)
+{
+	static char	mode[3];
+
+	mode[0] = log_stamped ? 's' : log_foreground ? 'f' : 'd';
+	mode[1] = log_verbose ? 'v' : '\0';
+	mode[2] = '\0';
+	return mode;
+}
+
+void
+log_init_mode(const char *mode, const char *ident)
+{
+	if (mode[0] == 's')
+		log_init_stamped(ident);
+	else
+		log_init(mode[0] == 'f', ident);
+	log_setverbose(mode[0] != '\0' && mode[1] == 'v');
+}
+
 void
 log_escape(char *dst, size_t dstlen, const char *s)
 {

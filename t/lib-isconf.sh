@@ -133,6 +133,11 @@ host_pid() {
 	cat "$(host_home "$1")/isconfd.pid" 2>/dev/null
 }
 
+# http_pid HOST: the pid of its HTTP child (daemon/http_child.c), if any.
+http_pid() {
+	pgrep -P "$(host_pid "$1")" -x "isconfd: http"
+}
+
 stop_host() {
 	isconf_on "$1" -q stop
 }
