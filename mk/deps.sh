@@ -6,7 +6,7 @@
 # busybox-static is the base t2400-image.sh builds images from.
 set -e
 pkgs="pkg-config libsodium-dev libevent-dev libsqlite3-dev libmicrohttpd-dev
-zlib1g-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc
+zlib1g-dev libseccomp-dev libcmocka-dev sharness perl iproute2 procps util-linux curl bc
 busybox-static
 dpkg-dev debhelper fakeroot lintian debootstrap"
 missing=
