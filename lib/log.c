@@ -110,6 +110,15 @@ log_init_stamped(const char *ident)
 	log_stamped = 1;
 }
 
+/* How we log, for a process that must log alike (net/proxy.c): 0 to
+ * stderr, 1 stamped, 2 syslog; and whether verbose. */
+void
+log_mode(int *mode, int *verbose)
+{
+	*mode = !log_foreground ? 2 : log_stamped ? 1 : 0;
+	*verbose = log_verbose;
+}
+
 void
 log_setverbose(int v)
 {

@@ -16,6 +16,7 @@
 /* log.c */
 void	log_init(int foreground, const char *ident);
 void	log_init_stamped(const char *ident);
+void	log_mode(int *mode, int *verbose);
 void	log_setverbose(int);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
