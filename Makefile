@@ -72,7 +72,8 @@ CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
 	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
-NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c
+NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c net/msg.c \
+	     net/proxy.c net/child.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/install.c \
 	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
@@ -90,6 +91,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/holds.c daemon/privdrop.c \
+	     daemon/netproc.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
@@ -104,11 +106,11 @@ CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
 	     test_session test_stmt test_shquote test_waves \
-	     test_privdrop test_http_msg
+	     test_privdrop test_http_msg test_netmsg
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
-	       chunklist members disk stmt image fleet http_msg
+	       chunklist members disk stmt image fleet http_msg netmsg
 FUZZ_S	   ?= 60
 
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
@@ -179,6 +181,7 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 	    $(BUILD)/bench/simdist.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
+$(BUILD)/t/unit/test_netmsg: $(BUILD)/net/msg.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 # test_waves reads (nm) the objects of up's gate and of the waves
 # simulation too: both call waves.c's gate.
@@ -214,7 +217,8 @@ fuzz-seeds: $(BUILD)/fuzz/mkseeds
 	$(Q)mkdir -p $(patsubst %,t/fuzz/%,$(FUZZ_TARGETS))
 	$(Q)$(BUILD)/fuzz/mkseeds
 
-$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/daemon/wire.o \
+$(BUILD)/fuzz/mkseeds: $(BUILD)/fuzz/mkseeds.o $(CORE_OBJ) $(BUILD)/net/msg.o \
+	    $(BUILD)/daemon/wire.o \
 	    $(BUILD)/daemon/wire_members.o $(BUILD)/daemon/stmt.o \
 	    $(BUILD)/daemon/imagerec.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

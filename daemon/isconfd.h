@@ -184,6 +184,10 @@ struct isconfd {
 
 /* peers.c */
 int	 mesh_open(struct isconfd *, char **cause);
+/* netproc.c */
+int	 netproc_open(struct isconfd *, net_dgram_cb, net_frame_cb,
+	    char **cause);
+int	 netproc_sandbox(const char *home, char **cause);
 void	 mesh_close(struct isconfd *);
 /* Tell peers our heads and locks now (after ci, unlock, sync). */
 void	 mesh_announce(struct isconfd *, enum announce);

@@ -623,9 +623,8 @@ mesh_open(struct isconfd *d, char **cause)
 	    *env_get(&d->conf.env, "IS_LOCK_QUORUM") != '\0';
 	if (load_statics(d, cause) == -1 || members_open(d, cause) == -1)
 		return -1;
-	if (net_open(d->base, d->conf.bind, d->conf.port, d->conf.domain,
-	    d->conf.hostname, netkeys_check, on_dgram, serve_frame, d,
-	    &d->net, cause) == -1 || netkeys_open(d, cause) == -1)
+	if (netproc_open(d, on_dgram, serve_frame, cause) == -1 ||
+	    netkeys_open(d, cause) == -1)
 		return -1;
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);

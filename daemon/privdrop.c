@@ -235,6 +235,15 @@ privdrop_allow(scmp_filter_ctx ctx, const char *const *names, char **cause)
 }
 
 static int
+privdrop_listed(const char *const *names, const char *name)
+{
+	for (; names != NULL && *names != NULL; names++)
+		if (strcmp(*names, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 privdrop_seccomp(const char *const *syscalls, char **cause)
 {
 	scmp_filter_ctx	 ctx;
@@ -254,9 +263,11 @@ privdrop_seccomp(const char *const *syscalls, char **cause)
 		goto out;
 #endif
 	/* syslog() reconnecting after syslogd restarted: refused, not
-	 * killed, so the log line is lost but the child lives. */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(socket), 0)) < 0 ||
+	 * killed, so the log line is lost but the child lives (unless
+	 * the child makes sockets anyway: the network process). */
+	if ((!privdrop_listed(syscalls, "socket") &&
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+	    SCMP_SYS(socket), 0)) < 0) ||
 	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
 	    (rc = seccomp_load(ctx)) < 0) {
 		set_cause(cause, "seccomp: %s", strerror(-rc));

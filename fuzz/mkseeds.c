@@ -12,6 +12,7 @@
 #include "proto.h"
 #include "wire.h"
 #include "stmt.h"
+#include "msg.h"
 
 #include <sodium.h>
 #include "isconfd.h"
@@ -27,6 +28,56 @@ seed(const char *target, const char *name, const struct buf *b)
 	if (file_write_atomic(path, b->data, b->len, 0644, &cause) == -1)
 		fatalx("%s", cause);
 	free(path);
+}
+
+/* One message of each kind between isconfd and its network process. */
+static void
+netmsg_seeds(void)
+{
+	static const uint8_t	 keys[] = "key-one\0key-two";
+	uint8_t			 data[NMSG_IDENT_LEN];
+	struct nmsg		 m;
+	struct buf		 b;
+	static const uint8_t	 types[] = { NMSG_P_INIT, NMSG_P_KEYS,
+	    NMSG_P_SEND, NMSG_P_CONNECT, NMSG_P_CSEND, NMSG_P_FINISH,
+	    NMSG_P_ABORT, NMSG_P_DRAIN, NMSG_P_SIGNED, NMSG_P_TEST,
+	    NMSG_P_BCAST, NMSG_C_DGRAM, NMSG_C_FRESH, NMSG_C_ACCEPT,
+	    NMSG_C_FRAME, NMSG_C_CLOSED, NMSG_C_WRITTEN, NMSG_C_SIGN,
+	    NMSG_C_IDENT, NMSG_C_READY };
+	char			 name[32];
+	size_t			 i;
+	uint8_t			 t;
+
+	memset(data, 7, sizeof data);
+	memcpy(data, NMSG_AUTH_CONTEXT, 16);
+	buf_init(&b);
+	for (i = 0; i < sizeof types; i++) {
+		t = types[i];
+		memset(&m, 0, sizeof m);
+		m.type = t;
+		m.id = t;
+		m.addr.sin_family = AF_INET;
+		m.addr.sin_addr.s_addr = htonl(0x7f000001);
+		m.addr.sin_port = htons(9999);
+		m.t = 3;
+		m.a = 1234;
+		m.b = 5678;
+		xstrlcpy(m.s, "host-a", sizeof m.s);
+		xstrlcpy(m.s2, "example.com", sizeof m.s2);
+		m.data = data;
+		m.len = t == NMSG_P_SIGNED ? 96 : t == NMSG_C_SIGN ?
+		    NMSG_AUTH_LEN : t == NMSG_C_IDENT ? NMSG_IDENT_LEN :
+		    40;
+		if (t == NMSG_P_KEYS) {
+			m.data = keys;
+			m.len = sizeof keys;
+		}
+		buf_reset(&b);
+		nmsg_encode(&b, &m);
+		snprintf(name, sizeof name, "type%u", t);
+		seed("netmsg", name, &b);
+	}
+	buf_free(&b);
 }
 
 /* The same bundle gzip-compressed, as bundle create writes it. */
@@ -510,5 +561,6 @@ main(void)
 	buf_free(&b);
 	stmt_seeds();
 	image_seeds();
+	netmsg_seeds();
 	return 0;
 }

@@ -18,7 +18,7 @@ void	log_init(int foreground, const char *ident);
 void	log_init_stamped(const char *ident);
 void	log_setverbose(int);
 /* The way this process logs, as a short string, and setting it so in
- * a re-executed child (daemon/http.c). */
+ * a re-executed child (daemon/http.c, net/proxy.c). */
 const char *log_mode(void);
 void	log_init_mode(const char *mode, const char *ident);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

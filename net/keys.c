@@ -42,6 +42,8 @@ net_set_keys(struct net *n, char *const *keys, size_t nkeys, int any)
 	}
 	n->nkeys = nkeys;
 	n->any = any;
+	if (n->remote)
+		net_proxy_keys(n);
 }
 
 void

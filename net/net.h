@@ -149,6 +149,28 @@ int	 net_open(struct event_base *, const char *bind, int port,
 	    const char *domain, const char *host, net_keys_cb,
 	    net_dgram_cb, net_frame_cb server_frame, void *arg,
 	    struct net **, char **cause);
+/*
+ * The same, done by an unprivileged network process (proxy.c and
+ * child.c): the sockets are bound here and lent to it; home is where
+ * its empty chroot directory is.  The struct net is used as net_open's.
+ */
+int	 net_open_proxy(struct event_base *, const char *bind, int port,
+	    const char *domain, const char *host, const char *home,
+	    net_keys_cb, net_dgram_cb, net_frame_cb server_frame, void *arg,
+	    struct net **, char **cause);
+/* Bind the two sockets (UDP fds[0], TCP fds[1]) of bind:port. */
+int	 net_sockets(const char *bind, int port, int fds[2], char **cause);
+/*
+ * The network process: isconfd runs it when started with argv[0]
+ * NET_CHILD_TITLE (and NET_CHILD_ENV set), on descriptors 3 (the
+ * parent), 4 (UDP) and 5 (TCP).  sandbox drops its privileges once
+ * its sockets are served (0, or -1 and a cause: it exits).  Does not
+ * return.
+ */
+#define NET_CHILD_TITLE	"isconfd: network"
+#define NET_CHILD_ENV	"ISCONF_NET_CHILD"
+typedef int (*net_sandbox_fn)(const char *home, char **cause);
+void	 net_child_main(net_sandbox_fn) __attribute__((noreturn));
 void	 net_close(struct net *);
 struct net_stats *net_stats(struct net *);
 /*

@@ -38,38 +38,6 @@
 #define SS_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
 #define TCP_TIMEOUT	30
 
-enum conn_state { CS_HANDSHAKE, CS_HEADER, CS_AUTH, CS_FRAMES, CS_DEAD };
-
-#define AUTH_CONTEXT	"isconf-tcp-id-v1"	/* 16 bytes */
-
-struct net_conn {
-	struct net		*n;
-	struct bufferevent	*bev;
-	int			 server;
-	enum conn_state		 state;
-	struct sockaddr_in	 peer;
-	uint8_t			 pk[crypto_kx_PUBLICKEYBYTES];
-	uint8_t			 sk[crypto_kx_SECRETKEYBYTES];
-	uint8_t			 peer_pk[crypto_kx_PUBLICKEYBYTES];
-	uint8_t			 rx[crypto_kx_SESSIONKEYBYTES];
-	uint8_t			 tx[crypto_kx_SESSIONKEYBYTES];
-	crypto_secretstream_xchacha20poly1305_state push;
-	crypto_secretstream_xchacha20poly1305_state pull;
-	int			 push_ready;
-	struct evbuffer		*pending;	/* plaintext before push */
-	int			 finishing;
-	struct event		*finish_ev;	/* finish outside callbacks */
-	net_frame_cb		 frame_cb;
-	net_close_cb		 close_cb;
-	void			*arg;
-	net_drain_cb		 drain_cb;
-	void			*drain_arg;
-	struct buf		 rbuf;		/* plaintext of the frame read */
-	struct buf		 wbuf;		/* and of the frame sent */
-	struct event		*hs_ev;		/* server: its deadline */
-	TAILQ_ENTRY(net_conn)	 entry;		/* server: n->accepted */
-};
-
 /* net_drop reasons (its rate limit) of the connection limits. */
 enum { LOG_PER_ADDR = 14, LOG_FULL, LOG_EVICTED, LOG_HS_TIMEOUT };
 
@@ -149,25 +117,52 @@ auth_message(const uint8_t *mine, const uint8_t *theirs, uint8_t *out)
 
 static void	frame_push(struct net_conn *, uint8_t, const void *, size_t);
 
-/* Start our direction of the stream: header, our identity, then what
- * was queued. */
+static void	push_auth(struct net_conn *, const uint8_t *);
+
+/* Start our direction of the stream: header, our identity (signed
+ * here, or by whoever holds the host key: sign_cb), then what was
+ * queued. */
 static void
 push_start(struct net_conn *c)
 {
-	uint8_t	hdr[SS_HDR], msg[16 + 2 * crypto_kx_PUBLICKEYBYTES];
+	uint8_t	hdr[SS_HDR], msg[AUTH_MSG_LEN];
 	uint8_t	auth[32 + crypto_sign_BYTES];
-	size_t	len;
 
 	crypto_secretstream_xchacha20poly1305_init_push(&c->push, hdr, c->tx);
 	bufferevent_write(c->bev, hdr, sizeof hdr);
 	memset(auth, 0, sizeof auth);
+	auth_message(c->pk, c->peer_pk, msg);
 	if (c->n->have_id) {
-		auth_message(c->pk, c->peer_pk, msg);
 		memcpy(auth, c->n->id_pk, 32);
 		crypto_sign_detached(auth + 32, NULL, msg, sizeof msg,
 		    c->n->id_sk);
+	} else if (c->n->sign_cb != NULL) {
+		c->signing = 1;
+		c->n->sign_cb(c->n->arg, c, msg);
+		return;
 	}
-	frame_push(c, 0, auth, sizeof auth);
+	push_auth(c, auth);
+}
+
+void
+net_conn_signed(struct net_conn *c, const uint8_t *pk, const uint8_t *sig)
+{
+	uint8_t	auth[32 + crypto_sign_BYTES];
+
+	if (!c->signing || c->state == CS_DEAD)
+		return;
+	c->signing = 0;
+	memcpy(auth, pk, 32);
+	memcpy(auth + 32, sig, crypto_sign_BYTES);
+	push_auth(c, auth);
+}
+
+static void
+push_auth(struct net_conn *c, const uint8_t *auth)
+{
+	size_t	len;
+
+	frame_push(c, 0, auth, 32 + crypto_sign_BYTES);
 	c->push_ready = 1;
 	while ((len = evbuffer_get_length(c->pending)) >= 4) {
 		uint8_t l[4], *p;
@@ -317,24 +312,47 @@ hs2_read(struct net_conn *c, struct evbuffer *in)
 static int
 auth_read(struct net_conn *c, const uint8_t *pt, size_t len)
 {
-	uint8_t	msg[16 + 2 * crypto_kx_PUBLICKEYBYTES];
-	int	policy;
+	uint8_t	msg[AUTH_MSG_LEN];
 
 	c->state = CS_FRAMES;
 	if (len != 1 + 32 + crypto_sign_BYTES || pt[0] != 0)
 		return -1;
-	policy = c->n->trust ? c->n->trust(c->n->arg, pt + 1) : 1;
+	auth_message(c->peer_pk, c->pk, msg);
+	if (c->n->auth_cb != NULL)
+		return c->n->auth_cb(c->n->arg, c, pt + 1, pt + 1 + 32, msg);
+	return net_ident_check(c->n, &c->peer, pt + 1, pt + 1 + 32, msg);
+}
+
+int
+net_ident_check(struct net *n, const struct sockaddr_in *peer,
+    const uint8_t *pk, const uint8_t *sig, const uint8_t *msg)
+{
+	int	policy;
+
+	policy = n->trust ? n->trust(n->arg, pk) : 1;
 	if (policy == 1)
 		return 0;
-	auth_message(c->peer_pk, c->pk, msg);
-	if (policy == -1 || crypto_sign_verify_detached(pt + 1 + 32, msg,
-	    sizeof msg, pt + 1) != 0) {
-		net_drop(c->n, 7, &c->n->stats.drop_auth, "refused a stream "
+	if (policy == -1 || crypto_sign_verify_detached(sig, msg,
+	    AUTH_MSG_LEN, pk) != 0) {
+		net_drop(n, 7, &n->stats.drop_auth, "refused a stream "
 		    "from %s: its host key is not trusted",
-		    inet_ntoa(c->peer.sin_addr));
+		    inet_ntoa(peer->sin_addr));
 		return -1;
 	}
 	return 0;
+}
+
+void
+net_set_signer(struct net *n, net_sign_cb sign, net_auth_cb auth)
+{
+	n->sign_cb = sign;
+	n->auth_cb = auth;
+}
+
+void
+net_conn_set_close(struct net_conn *c, net_close_cb cb)
+{
+	c->close_cb = cb;
 }
 
 /* A connection's plaintext buffer (rbuf or wbuf: a frame callback
@@ -492,6 +510,8 @@ net_conn_send(struct net_conn *c, uint8_t type, const void *p, size_t len)
 {
 	uint8_t	l[4];
 
+	if (c->remote)
+		return net_proxy_conn_send(c, type, p, len);
 	if (c->state == CS_DEAD || len > net_max_frame())
 		return -1;
 	if (!c->push_ready) {
@@ -536,6 +556,8 @@ net_connect(struct net *n, const struct sockaddr_in *to, net_frame_cb fcb,
 	struct net_conn		*c;
 
 	net_keys_check(n);
+	if (n->remote)
+		return net_proxy_connect(n, to, fcb, ccb, arg);
 	bev = bufferevent_socket_new(n->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	c = conn_new(n, bev, 0);
 	c->peer = *to;
@@ -679,19 +701,35 @@ tcp_accept_resume(evutil_socket_t fd, short events, void *arg)
 }
 
 int
-net_tcp_listen(struct net *n, const struct sockaddr_in *sin, char **cause)
+net_tcp_socket(const struct sockaddr_in *sin, int *fd, char **cause)
 {
-	TAILQ_INIT(&n->accepted);
-	n->listener = evconnlistener_new_bind(n->base, tcp_accept, n,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    64, (const struct sockaddr *)sin, sizeof *sin);
-	if (n->listener == NULL)
-		return set_cause(cause, "listen tcp %s:%d: %s",
+	int	one = 1;
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd == -1)
+		return set_cause(cause, "socket: %s", strerror(errno));
+	setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(*fd, (const struct sockaddr *)sin, sizeof *sin) == -1 ||
+	    listen(*fd, 64) == -1) {
+		set_cause(cause, "listen tcp %s:%d: %s",
 		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
 		    strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+net_tcp_start(struct net *n, int fd)
+{
+	n->listener = evconnlistener_new(n->base, tcp_accept, n,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);	/* listening */
+	if (n->listener == NULL)
+		fatalx("evconnlistener_new");
 	n->accept_resume = evtimer_new(n->base, tcp_accept_resume, n);
 	evconnlistener_set_error_cb(n->listener, tcp_accept_error);
-	return 0;
 }
 
 void
@@ -709,6 +747,10 @@ net_conn_finish(struct net_conn *c)
 {
 	struct timeval	zero = { 0, 0 };
 
+	if (c->remote) {
+		net_proxy_conn_finish(c);
+		return;
+	}
 	c->finishing = 1;
 	if (c->push_ready)
 		evtimer_add(c->finish_ev, &zero);
@@ -719,6 +761,10 @@ net_conn_finish(struct net_conn *c)
 void
 net_conn_abort(struct net_conn *c)
 {
+	if (c->remote) {
+		net_proxy_conn_abort(c);
+		return;
+	}
 	c->close_cb = NULL;
 	conn_free(c, NULL);
 }
@@ -744,6 +790,8 @@ net_conn_peer(struct net_conn *c)
 size_t
 net_conn_pending(struct net_conn *c)
 {
+	if (c->remote)
+		return (size_t)(c->sent - c->done + c->queued);
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
@@ -754,5 +802,10 @@ net_conn_set_drain(struct net_conn *c, size_t low, net_drain_cb cb,
 {
 	c->drain_cb = cb;
 	c->drain_arg = arg;
+	if (c->remote) {
+		c->low = low;
+		net_proxy_conn_drain(c);
+		return;
+	}
 	bufferevent_setwatermark(c->bev, EV_WRITE, cb != NULL ? low : 0, 0);
 }

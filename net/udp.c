@@ -66,6 +66,8 @@ net_send(struct net *n, const struct sockaddr_in *to, uint8_t type,
 	ssize_t		 w;
 
 	net_keys_check(n);
+	if (n->remote)
+		return net_proxy_send(n, to, type, body, len);
 	buf_init(&b);
 	dgram_build(n, type, body, len, &b);
 	w = sendto(n->udp_fd, b.data, b.len, 0, (const struct sockaddr *)to,
@@ -391,30 +393,49 @@ net_reject(struct net *n, enum net_reject why, const char *fmt, ...)
 int
 net_broadcast_ok(struct net *n, int on)
 {
+	if (n->remote)
+		return net_proxy_broadcast(n, on);
 	return setsockopt(n->udp_fd, SOL_SOCKET, SO_BROADCAST, &on,
 	    sizeof on);
 }
 
-static int
-udp_open(struct net *n, const struct sockaddr_in *sin, char **cause)
+/* The two sockets on bind:port, bound (as root, if the port needs it)
+ * before any network process starts: fds[0] UDP, fds[1] TCP. */
+int
+net_sockets(const char *bind_addr, int port, int fds[2], char **cause)
 {
-	int	one = 1;
+	struct sockaddr_in	 sin;
+	int			 one = 1;
 
-	n->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (n->udp_fd == -1)
-		return set_cause(cause, "socket: %s", strerror(errno));
-	setsockopt(n->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	setsockopt(n->udp_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
-	n->port = sin->sin_port;
-	if (bind(n->udp_fd, (const struct sockaddr *)sin, sizeof *sin) == -1)
-		return set_cause(cause, "bind udp %s:%d: %s",
-		    inet_ntoa(sin->sin_addr), ntohs(sin->sin_port),
+	fds[0] = fds[1] = -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (bind_addr != NULL && *bind_addr != '\0' &&
+	    inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1)
+		return set_cause(cause, "IS_BIND=%s: not an IPv4 address",
+		    bind_addr);
+	fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fds[0] == -1) {
+		set_cause(cause, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	setsockopt(fds[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	setsockopt(fds[0], IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+	if (bind(fds[0], (const struct sockaddr *)&sin, sizeof sin) == -1) {
+		set_cause(cause, "bind udp %s:%d: %s",
+		    inet_ntoa(sin.sin_addr), ntohs(sin.sin_port),
 		    strerror(errno));
-	n->udp_ev = event_new(n->base, n->udp_fd, EV_READ | EV_PERSIST,
-	    udp_read, n);
-	event_add(n->udp_ev, NULL);
+		goto fail;
+	}
+	if (net_tcp_socket(&sin, &fds[1], cause) == -1)
+		goto fail;
 	return 0;
+fail:
+	if (fds[0] != -1)
+		close(fds[0]);
+	fds[0] = -1;
+	return -1;
 }
 
 int
@@ -423,8 +444,22 @@ net_open(struct event_base *base, const char *bind_addr, int port,
     net_dgram_cb dcb, net_frame_cb fcb, void *arg, struct net **np,
     char **cause)
 {
+	int	fds[2];
+
+	if (net_sockets(bind_addr, port, fds, cause) == -1)
+		return -1;
+	*np = net_new(base, port, domain, host, kcb, dcb, fcb, arg);
+	net_start(*np, fds);
+	return 0;
+}
+
+/* A struct net with no sockets yet (net_start, or the proxy's). */
+struct net *
+net_new(struct event_base *base, int port, const char *domain,
+    const char *host, net_keys_cb kcb, net_dgram_cb dcb, net_frame_cb fcb,
+    void *arg)
+{
 	struct net		*n = xcalloc(1, sizeof *n);
-	struct sockaddr_in	 sin;
 
 	n->base = base;
 	n->domain = xstrdup(domain);
@@ -434,26 +469,24 @@ net_open(struct event_base *base, const char *bind_addr, int port,
 	n->server_frame = fcb;
 	n->arg = arg;
 	n->udp_fd = -1;
+	n->port = htons((uint16_t)port);
 	TAILQ_INIT(&n->sess_lru);
 	TAILQ_INIT(&n->sess_new);
+	TAILQ_INIT(&n->accepted);
 	while (n->session == 0)
 		randombytes_buf(&n->session, sizeof n->session);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (bind_addr != NULL && *bind_addr != '\0' &&
-	    inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1) {
-		set_cause(cause, "IS_BIND=%s: not an IPv4 address", bind_addr);
-		goto fail;
-	}
-	if (udp_open(n, &sin, cause) == -1 ||
-	    net_tcp_listen(n, &sin, cause) == -1)
-		goto fail;
-	*np = n;
-	return 0;
-fail:
-	net_close(n);
-	return -1;
+	return n;
+}
+
+/* Serve the sockets of net_sockets (n owns them from now). */
+void
+net_start(struct net *n, const int fds[2])
+{
+	n->udp_fd = fds[0];
+	n->udp_ev = event_new(n->base, n->udp_fd, EV_READ | EV_PERSIST,
+	    udp_read, n);
+	event_add(n->udp_ev, NULL);
+	net_tcp_start(n, fds[1]);
 }
 
 void
@@ -461,6 +494,8 @@ net_close(struct net *n)
 {
 	if (n == NULL)
 		return;
+	if (n->remote)
+		net_proxy_close(n);	/* n's own part below */
 	net_tcp_close(n);
 	if (n->udp_ev != NULL)
 		event_free(n->udp_ev);
