@@ -572,29 +572,30 @@ void
 stmtd_announce(struct isconfd *d)
 {
 	struct stmtd		*s = d->stmt;
+	struct stmt_receipt	 was;
 	const struct stmt	*st;
 	struct peer		*p;
 	struct buf		 b;
-	uint64_t		 waiting = 0;
-	int			 held = 0, same;
-	char			*why = NULL, *cause = NULL;
+	char			*cause = NULL;
+	int			 same;
 
 	if (s == NULL || d->net == NULL)
 		return;
+	memset(&was, 0, sizeof was);
 	if (s->own.len > 0) {
-		waiting = s->own_rc.waiting;
-		held = s->own_rc.held;
-		why = xstrdup(s->own_rc.why != NULL ? s->own_rc.why : "");
+		was.waiting = s->own_rc.waiting;
+		was.held = s->own_rc.held;
 	}
+	was.why = xstrdup(s->own.len > 0 && s->own_rc.why != NULL ?
+	    s->own_rc.why : "");
 	if (stmtd_own(d, &st, &cause) == -1) {
 		log_warnx("statements: %s; our receipt not sent", cause);
 		free(cause);
-		free(why);
+		free(was.why);
 		return;
 	}
-	same = s->own_rc.waiting == waiting && s->own_rc.held == held &&
-	    strcmp(s->own_rc.why, why != NULL ? why : "") == 0;
-	free(why);
+	same = same_wait(&was, &s->own_rc);
+	free(was.why);
 	if (same)
 		return;
 	buf_init(&b);
