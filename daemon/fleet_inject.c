@@ -4,9 +4,10 @@
  * not there, so that the fleet view (fleet.h) is tested and measured
  * at 10,000 hosts.  Each line of FILE is
  *
- *	HOST BRANCH APPLIED FAILED-SEQ WAVE
+ *	HOST BRANCH APPLIED FAILED-SEQ WAVE [WAIT]
  *
- * (WAVE "-" for none): a peer of that name, heard from now at a
+ * (WAVE "-" for none; WAIT wN: its up waits for a wave before entry
+ * N, hN: held before N, "-" or absent: neither): a peer of that name, heard from now at a
  * discard address, and its receipt, signed by a key made for the run
  * and taken as if a peer had sent it.  The applied entry's id is the
  * journal's, so such a host is on its branch, not diverged.
@@ -20,10 +21,27 @@
 #include "isconfd.h"
 #include "stmtd.h"
 
+/* WAIT into rc: 0, or -1 if it is none of -, wN, hN. */
+static int
+inject_wait(const char *wait, struct stmt_receipt *rc)
+{
+	char	*end;
+
+	if (strcmp(wait, "-") == 0)
+		return 0;
+	if (wait[0] != 'w' && wait[0] != 'h')
+		return -1;
+	rc->held = wait[0] == 'h';
+	rc->waiting = strtoull(wait + 1, &end, 10);
+	rc->why = (char *)(rc->held ? "held (injected)" :
+	    "waiting for a wave (injected)");
+	return *end == '\0' && rc->waiting != 0 ? 0 : -1;
+}
+
 static int
 inject_one(struct isconfd *d, const uint8_t *pk, const uint8_t *sk,
     char *host, char *branch, uint64_t applied, uint64_t failed,
-    const char *wave, char **cause)
+    const char *wave, const char *wait, char **cause)
 {
 	struct stmt_receipt	 rc;
 	struct entry		 e;
@@ -38,6 +56,9 @@ inject_one(struct isconfd *d, const uint8_t *pk, const uint8_t *sk,
 	rc.failed_seq = failed;
 	rc.failed_status = failed ? 1 : 0;
 	rc.wave = (char *)(strcmp(wave, "-") == 0 ? "" : wave);
+	if (inject_wait(wait, &rc) == -1)
+		return set_cause(cause, "%s: WAIT %s is not -, wN or hN", host,
+		    wait);
 	if ((r = journal_get(d->journal, branch, applied, &e, cause)) == -1)
 		return -1;
 	if (r == 1) {
@@ -77,6 +98,7 @@ fleet_inject(struct isconfd *d, char **cause)
 	uint8_t			 pk[crypto_sign_PUBLICKEYBYTES];
 	uint8_t			 sk[crypto_sign_SECRETKEYBYTES];
 	char			 line[1024], host[256], branch[256], wave[256];
+	char			 wait[32];
 	unsigned long long	 applied, failed;
 	size_t			 n = 0, lineno = 0;
 	FILE			*f;
@@ -90,13 +112,15 @@ fleet_inject(struct isconfd *d, char **cause)
 	crypto_sign_keypair(pk, sk);
 	while (rv == 0 && fgets(line, sizeof line, f) != NULL) {
 		lineno++;
-		if (sscanf(line, "%255s %255s %llu %llu %255s", host, branch,
-		    &applied, &failed, wave) != 5 || !host_name_valid(host) ||
-		    !name_valid(branch) || peer_find(d, host) != NULL)
+		xstrlcpy(wait, "-", sizeof wait);
+		if (sscanf(line, "%255s %255s %llu %llu %255s %31s", host,
+		    branch, &applied, &failed, wave, wait) < 5 ||
+		    !host_name_valid(host) || !name_valid(branch) ||
+		    peer_find(d, host) != NULL)
 			rv = set_cause(cause, "%s:%zu: not HOST BRANCH APPLIED "
-			    "FAILED WAVE, or a host twice", path, lineno);
+			    "FAILED WAVE [WAIT], or a host twice", path, lineno);
 		else if ((rv = inject_one(d, pk, sk, host, branch, applied,
-		    failed, wave, cause)) == 0)
+		    failed, wave, wait, cause)) == 0)
 			n++;
 	}
 	fclose(f);

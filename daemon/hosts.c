@@ -49,6 +49,7 @@ struct host_row {
 	const char	*wave;		/* its canary wave, "" if none */
 	uint64_t	 waiting;	/* its up waits before this entry */
 	int		 held;		/* ... because of a hold */
+	char		 why[512];	/* ... as its up said ("" if none) */
 };
 
 /* The fork of the row's branch, as this host recorded it: both heads
@@ -129,7 +130,13 @@ host_json(struct buf *b, const struct host_row *r)
 	    r->unverified ? "false" : "true",
 	    (unsigned long long)r->key_refused);
 	buf_add_json(b, r->wave != NULL ? r->wave : "");
-	buf_printf(b, ",\"waiting\":%llu}", (unsigned long long)r->waiting);
+	buf_printf(b, ",\"waiting\":%llu,\"held\":%s,\"why\":",
+	    (unsigned long long)r->waiting, r->held ? "true" : "false");
+	if (r->waiting != 0)
+		buf_add_json(b, r->why);
+	else
+		buf_printf(b, "null");
+	buf_printf(b, "}");
 }
 
 /* --verify: the statement the row rests on and whether it verifies
@@ -201,9 +208,9 @@ host_line(struct buf *b, const struct host_row *r)
 		snprintf(state, sizeof state, "DIVERGED at %llu-%llu",
 		    (unsigned long long)r->diverged,
 		    (unsigned long long)r->applied);
-	else if (r->self && r->waiting != 0)
-		snprintf(state, sizeof state, "WAITING at %llu",
-		    (unsigned long long)r->waiting);
+	else if (r->waiting != 0)
+		snprintf(state, sizeof state, "%s at %llu", r->held ? "HELD" :
+		    "WAITING", (unsigned long long)r->waiting);
 	else if (r->self)
 		snprintf(state, sizeof state, "%s", r->applied < r->head ?
 		    "behind" : "up to date");
@@ -221,16 +228,21 @@ host_line(struct buf *b, const struct host_row *r)
 	snprintf(state + n, sizeof state - n, "%s%s%s%s", skipped,
 	    r->key_refused ? ", KEY REFUSED" : "", r->wave != NULL &&
 	    *r->wave != '\0' ? ", wave " : "", r->wave != NULL ? r->wave : "");
-	if (r->self) {
+	if (r->self)
 		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %s\n", r->host,
 		    r->branch, (unsigned long long)r->applied,
 		    (unsigned long long)r->head, state, "(this host)");
-		return;
+	else
+		buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
+		    r->host, r->branch, (unsigned long long)r->applied,
+		    (unsigned long long)r->head, state, r->seen_ago,
+		    r->reachable ? "" : " (unreachable)");
+	/* Why it waits, as its up said (a peer's: from its receipt). */
+	if (r->waiting != 0 && *r->why != '\0') {
+		buf_printf(b, "  ");
+		buf_add_esc(b, r->why);
+		buf_add_u8(b, '\n');
 	}
-	buf_printf(b, "%-20s %-16s %8llu %8llu  %-24s %.0f s ago%s\n",
-	    r->host, r->branch, (unsigned long long)r->applied,
-	    (unsigned long long)r->head, state, r->seen_ago,
-	    r->reachable ? "" : " (unreachable)");
 }
 
 /* Count the row in the view; show it if it is on the page. */
@@ -268,6 +280,20 @@ host_kept_as(struct host_row *r, int found, const char *copy)
 	return found == -1 ? -1 : 0;
 }
 
+/* Why this host's last up waits, as it said. */
+static int
+host_why(struct isconfd *d, struct host_row *r, char **cause)
+{
+	char	*why;
+
+	if (journal_state_get(d->journal, "last_up_why", &why, cause) == -1)
+		return -1;
+	if (why != NULL)
+		xstrlcpy(r->why, why, sizeof r->why);
+	free(why);
+	return 0;
+}
+
 /* This host: its branch, head, what it applied, its last up's failure. */
 static int
 host_self(struct isconfd *d, struct fleet_view *fv, struct host_row *r,
@@ -300,6 +326,8 @@ host_self(struct isconfd *d, struct fleet_view *fv, struct host_row *r,
 		r->held = strcmp(u.result, "held") == 0;
 		free(u.output);
 	}
+	if (r->waiting != 0 && host_why(d, r, cause) == -1)
+		return -1;
 	r->wave = upwaves_mine(d);
 	r->host = d->conf.hostname;
 	r->branch = d->branch;
@@ -353,6 +381,10 @@ host_peer(struct isconfd *d, struct fleet_view *fv, const struct peer *p,
 		r->failed_seq = sh->rc.failed_seq;
 		r->failed_status = sh->rc.failed_status;
 		r->skipped = sh->rc.skipped;
+		r->waiting = sh->rc.waiting;
+		r->held = sh->rc.held;
+		xstrlcpy(r->why, sh->rc.why != NULL ? sh->rc.why : "",
+		    sizeof r->why);
 	}
 	if (fleet_branch_get(d, fv, r->branch, &fb, cause) == -1)
 		return -1;

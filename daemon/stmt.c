@@ -111,6 +111,8 @@ stmt_verify(const struct stmt *s, const char *domain)
 void
 stmt_receipt_encode(const struct stmt_receipt *c, struct buf *b)
 {
+	size_t	start = b->len, n, room;
+
 	buf_add_str(b, c->branch);
 	buf_add_u64(b, c->applied);
 	buf_add(b, c->applied_id, sizeof c->applied_id);
@@ -118,12 +120,29 @@ stmt_receipt_encode(const struct stmt_receipt *c, struct buf *b)
 	buf_add_u32(b, c->failed_status);
 	buf_add_u32(b, c->skipped);
 	buf_add_str(b, c->wave != NULL ? c->wave : "");
+	if (c->waiting == 0)
+		return;
+	buf_add_u64(b, c->waiting);
+	buf_add_u8(b, c->held != 0);
+	/* The reason, cut to what STMT_BODY_MAX leaves (a long branch). */
+	n = c->why != NULL ? strlen(c->why) : 0;
+	room = b->len - start + 4 < STMT_BODY_MAX ?
+	    STMT_BODY_MAX - (b->len - start + 4) : 0;
+	if (n > STMT_WHY_MAX)
+		n = STMT_WHY_MAX;
+	if (n > room)
+		n = room;
+	buf_add_u32(b, (uint32_t)n);
+	if (n > 0)
+		buf_add(b, c->why, n);
 }
 
 int
 stmt_receipt_decode(const uint8_t *p, size_t len, struct stmt_receipt *c)
 {
 	struct rd	r;
+	size_t		off;
+	uint8_t		held = 0;
 
 	memset(c, 0, sizeof *c);
 	rd_init(&r, p, len);
@@ -134,8 +153,19 @@ stmt_receipt_decode(const uint8_t *p, size_t len, struct stmt_receipt *c)
 	c->failed_status = rd_u32(&r);
 	c->skipped = rd_u32(&r);
 	c->wave = rd_str(&r, 64);
+	off = r.off;
+	/* The wait fields trail, present only when waiting (older
+	 * issuers' receipts end before them). */
+	if (r.off < r.len) {
+		c->waiting = rd_u64(&r);
+		held = rd_u8(&r);
+		c->held = held == 1;
+		c->why = rd_str(&r, STMT_WHY_MAX);
+	} else
+		c->why = xstrdup("");
 	if (rd_done(&r) == -1 || !name_valid(c->branch) ||
-	    (*c->wave != '\0' && !name_valid(c->wave))) {
+	    (*c->wave != '\0' && !name_valid(c->wave)) ||
+	    (r.len > off && c->waiting == 0) || held > 1) {
 		stmt_receipt_free(c);
 		return -1;
 	}
@@ -147,6 +177,7 @@ stmt_receipt_free(struct stmt_receipt *c)
 {
 	free(c->branch);
 	free(c->wave);
+	free(c->why);
 	memset(c, 0, sizeof *c);
 }
 

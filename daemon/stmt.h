@@ -73,7 +73,12 @@ int	 stmt_after(uint64_t epoch, uint64_t seq, uint64_t e2, uint64_t s2);
 
 /* STMT_RECEIPT: the issuer's branch, the last entry it applied, its
  * last up's failure (0 if it did not fail), the entries it skipped,
- * and the canary wave it is in ("" if none). */
+ * the canary wave it is in ("" if none), and, when its last up waits
+ * before a transaction, where (else 0), whether a hold is why, and
+ * the reason up gave (STMT_WHY_MAX at most, cut to fit STMT_BODY_MAX;
+ * "" if none).  The wait fields trail, encoded only when waiting: a
+ * receipt of a host that does not wait reads as before. */
+#define STMT_WHY_MAX	160
 struct stmt_receipt {
 	char		*branch;
 	uint64_t	 applied;
@@ -82,6 +87,9 @@ struct stmt_receipt {
 	uint32_t	 failed_status;
 	uint32_t	 skipped;
 	char		*wave;
+	uint64_t	 waiting;
+	int		 held;
+	char		*why;		/* never NULL once decoded */
 };
 void	 stmt_receipt_encode(const struct stmt_receipt *, struct buf *);
 int	 stmt_receipt_decode(const uint8_t *, size_t, struct stmt_receipt *);

@@ -312,10 +312,20 @@ own_position(struct isconfd *d, struct stmt_receipt *rc, char **cause)
 			rc->failed_seq = u.seq;
 			rc->failed_status = (uint32_t)u.status;
 		}
+		if (strcmp(u.result, "waiting") == 0 ||
+		    strcmp(u.result, "held") == 0) {
+			rc->waiting = u.seq;
+			rc->held = strcmp(u.result, "held") == 0;
+		}
 		free(u.output);
 	}
 	rc->skipped = (uint32_t)k.n;
 	skips_free(&k);
+	if (rc->waiting != 0 && journal_state_get(d->journal, "last_up_why",
+	    &rc->why, cause) == -1)
+		return -1;
+	if (rc->why == NULL)
+		rc->why = xstrdup("");
 	rc->branch = xstrdup(d->branch);
 	rc->wave = xstrdup(upwaves_mine(d));
 	if (rc->applied == 0)
@@ -332,6 +342,17 @@ own_position(struct isconfd *d, struct stmt_receipt *rc, char **cause)
 	return 0;
 }
 
+/* Whether a and b say the same of a wait (a hello says nothing of it:
+ * NULL why, and then only waiting counts). */
+static int
+same_wait(const struct stmt_receipt *a, const struct stmt_receipt *b)
+{
+	if (a->why == NULL || b->why == NULL)
+		return 1;
+	return a->waiting == b->waiting && a->held == b->held &&
+	    strcmp(a->why, b->why) == 0;
+}
+
 static int
 same_position(const struct stmt_receipt *a, const struct stmt_receipt *b)
 {
@@ -341,7 +362,7 @@ same_position(const struct stmt_receipt *a, const struct stmt_receipt *b)
 	    a->failed_seq == b->failed_seq &&
 	    a->failed_status == b->failed_status && a->skipped == b->skipped &&
 	    (a->wave == NULL || b->wave == NULL ||
-	    strcmp(a->wave, b->wave) == 0);
+	    strcmp(a->wave, b->wave) == 0) && same_wait(a, b);
 }
 
 int
@@ -540,6 +561,49 @@ stmt_want_recv(struct isconfd *d, const struct net_dgram *g)
 		net_send(d->net, &g->from, MSG_STMT, b.data, b.len);
 	buf_free(&b);
 	stmt_want_free(w, n);
+}
+
+/*
+ * After an up: when what our receipt says of a wait changed, sign it
+ * and send it to every peer.  Hellos carry no wait, so no peer would
+ * ask for it; a later wave's waiting shows fleet-wide this way.
+ */
+void
+stmtd_announce(struct isconfd *d)
+{
+	struct stmtd		*s = d->stmt;
+	struct stmt_receipt	 was;
+	const struct stmt	*st;
+	struct peer		*p;
+	struct buf		 b;
+	char			*cause = NULL;
+	int			 same;
+
+	if (s == NULL || d->net == NULL)
+		return;
+	memset(&was, 0, sizeof was);
+	if (s->own.len > 0) {
+		was.waiting = s->own_rc.waiting;
+		was.held = s->own_rc.held;
+	}
+	was.why = xstrdup(s->own.len > 0 && s->own_rc.why != NULL ?
+	    s->own_rc.why : "");
+	if (stmtd_own(d, &st, &cause) == -1) {
+		log_warnx("statements: %s; our receipt not sent", cause);
+		free(cause);
+		free(was.why);
+		return;
+	}
+	same = same_wait(&was, &s->own_rc);
+	free(was.why);
+	if (same)
+		return;
+	buf_init(&b);
+	buf_add_u8(&b, 0);
+	stmt_pack(&b, st);
+	TAILQ_FOREACH(p, &d->peers, entry)
+		net_send(d->net, &p->addr, MSG_STMT, b.data, b.len);
+	buf_free(&b);
 }
 
 void

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 static void	verb_up(struct client *);
 
@@ -82,6 +83,8 @@ up_record(struct up_job *job, const char *result, int status)
 static void
 up_end(struct up_job *job, int code)
 {
+	/* A wait that began or ended: peers show it (hosts, fleet view). */
+	stmtd_announce(job->c->d);
 	if (job->timer != NULL)
 		event_free(job->timer);
 	if (job->gate_timer != NULL)

@@ -144,7 +144,7 @@ stmt_seed(const char *name, uint8_t kind, const struct buf *body)
 	buf_add_u8(&list, 1);
 	buf_add_blob(&list, one.data, one.len);
 	seed("stmt", name, &list);
-	if (kind == STMT_RECEIPT)
+	if (strcmp(name, "receipt") == 0)
 		dgram_seed("stmt", MSG_STMT, &list);
 	buf_free(&one);
 	buf_free(&list);
@@ -172,6 +172,13 @@ stmt_seeds(void)
 	rc.wave = "canary";
 	stmt_receipt_encode(&rc, &b);
 	stmt_seed("receipt", STMT_RECEIPT, &b);
+	rc.failed_seq = rc.failed_status = 0;
+	rc.waiting = 13;
+	rc.held = 1;
+	rc.why = "main is held by root@host1 since 2023-11-14 22:13: looking";
+	buf_reset(&b);
+	stmt_receipt_encode(&rc, &b);
+	stmt_seed("receipt-held", STMT_RECEIPT, &b);
 	memset(&l, 0, sizeof l);
 	l.branch = "main";
 	l.clock = 4;

@@ -28,8 +28,10 @@ if ($mode eq "expect") {
 	$s{$self}{head}++;
 	open(my $in, "<", $file) or die "$file: $!";
 	while (<$in>) {
-		my ($h, $b, $a, $fs, $wave) = split;
-		my $st = $fs ? "failed" : $a < $head{$b} ? "behind" : "head";
+		my ($h, $b, $a, $fs, $wave, $wait) = split;
+		$wait //= "-";
+		my $st = $fs ? "failed" : $wait =~ /^h/ ? "held" :
+		    $wait =~ /^w/ ? "wave" : $a < $head{$b} ? "behind" : "head";
 		$s{$b}{$st}++;
 		$f{$b}{$fs}++ if $fs;
 		$w{$wave}{$st}++ if $wave ne "-";

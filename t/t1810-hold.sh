@@ -82,4 +82,50 @@ test_expect_success 'a host that was down learns the hold when it comes back' '
 	wait_for 10 eval "! status_has c \"^hold:\""
 '
 
+# With trusted_keys on a and b listing their two keys, c (no such file:
+# it trusts every key, and so may hold) is not trusted there: a and b
+# neither serve it entries nor believe its statements, a hold or a
+# release among them.
+test_expect_success 'with trusted_keys, a hold of an untrusted host stops no other host' '
+	for h in a b; do
+		cat "$(host_home a)/conf/host.pub" "$(host_home b)/conf/host.pub" \
+		    >"$(host_home $h)/conf/trusted_keys" || return 1
+	done &&
+	isconf_on a -q up &&
+	isconf_on a -q lock "two" &&
+	(cd "$(host_dir a)/root" && isconf_on a -q exec touch two) &&
+	isconf_on a -q ci &&
+	wait_head b 6 &&
+	untrusted0=$(stat_of 2 untrusted) &&
+	isconf_on c -q hold "not trusted there" &&
+	status_has c "^hold: *HELD by .*@c since .*: not trusted there" &&
+	wait_for 10 stat_above 2 untrusted $untrusted0 &&
+	! status_has b "^hold:" && ! status_has a "^hold:" &&
+	isconf_on b -q up &&
+	test "$(status_field b applied)" = 6
+'
+
+test_expect_success 'a trusted host'\''s hold stops up; an untrusted release does not end it' '
+	isconf_on a -q up &&
+	isconf_on a -q lock "three" &&
+	(cd "$(host_dir a)/root" && isconf_on a -q exec touch three) &&
+	isconf_on a -q ci &&
+	wait_head b 9 &&
+	isconf_on a -q hold "trusted hold" &&
+	wait_for 10 status_has b "^hold: *HELD by .*@a since .*: trusted hold" &&
+	expect_code 224 isconf_on b up &&
+	wait_for 10 status_has c "^hold: *HELD by .*@a" &&
+	untrusted0=$(stat_of 2 untrusted) &&
+	isconf_on c -q release &&
+	! status_has c "^hold:" &&
+	wait_for 10 stat_above 2 untrusted $untrusted0 &&
+	status_has b "^hold: *HELD by .*@a since .*: trusted hold" &&
+	expect_code 224 isconf_on b up &&
+	test "$(status_field b applied)" = 6 &&
+	isconf_on a -q release &&
+	wait_for 10 eval "! status_has b \"^hold:\"" &&
+	isconf_on b -q up &&
+	test "$(status_field b applied)" = 9
+'
+
 test_done

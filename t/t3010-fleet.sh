@@ -18,23 +18,26 @@ count() {	# count AWK-CONDITION: lines of fleet.txt
 
 # The injected fleet (daemon/fleet_inject.c, t/fleet.pl): h00000-h06999
 # on generic (head 6), h07000-h09999 on web (head 10); some behind,
-# some failed (generic at 5 or 6, web at 9), and the hosts ending in 0
-# among the first hundred of each thousand in wave canary.
+# some failed (generic at 5 or 6, web at 9), some of those behind
+# waiting on a wave (generic, before 4) or held (web, before 9), and
+# the hosts ending in 0 among the first hundred of each thousand in
+# wave canary.
 fleet() {
 	awk 'BEGIN {
 		for (i = 0; i < 10000; i++) {
 			w = (i % 1000 < 100 && i % 10 == 0) ? "canary" : "-"
+			t = "-"
 			if (i < 7000) {
 				b = "generic"; a = 6; f = 0
 				if (i % 13 == 2) { a = 4; f = 5 }
 				else if (i % 17 == 3) { a = 5; f = 6 }
-				else if (i % 7 == 1) a = 3
+				else if (i % 7 == 1) { a = 3; if (i % 2 == 0) t = "w4" }
 			} else {
 				b = "web"; a = 10; f = 0
 				if (i % 11 == 0) { a = 8; f = 9 }
-				else if (i % 5 == 0) a = 8
+				else if (i % 5 == 0) { a = 8; if (i % 3 == 0) t = "h9" }
 			}
-			printf "h%05d %s %d %d %s\n", i, b, a, f, w
+			printf "h%05d %s %d %d %s %s\n", i, b, a, f, w, t
 		}
 	}'
 }
@@ -87,8 +90,18 @@ test_expect_success 'a filter: the web hosts that failed, on pages of 100' '
 test_expect_success 'filters: the failing entry, a wave, a name pattern' '
 	get "/api/v1/hosts?failed=5&limit=0" >f.json &&
 	json_eval f.json "\$j->{matched} == $(count "\$4 == 5")" &&
+	get "/api/v1/hosts?state=wave&limit=1000" >wv.json &&
+	hosts_of <wv.json >actual &&
+	awk "\$6 ~ /^w/ {print \$1}" fleet.txt >expect &&
+	test_cmp expect actual &&
+	json_eval wv.json "!grep { \$_->{waiting} != 4 || \$_->{held} ||
+	    \$_->{why} ne q(waiting for a wave (injected)) } @{\$j->{hosts}}" &&
+	get "/api/v1/hosts?state=held&limit=1000" >hd.json &&
+	hosts_of <hd.json >actual &&
+	awk "\$6 ~ /^h/ {print \$1}" fleet.txt >expect &&
+	test_cmp expect actual &&
 	get "/api/v1/hosts?wave=canary&state=behind&limit=1000" >w.json &&
-	json_eval w.json "\$j->{matched} == $(count "\$5 == \"canary\" && \$4 == 0 && \$3 < (\$2 == \"web\" ? 10 : 6)")" &&
+	json_eval w.json "\$j->{matched} == $(count "\$5 == \"canary\" && \$4 == 0 && \$6 == \"-\" && \$3 < (\$2 == \"web\" ? 10 : 6)")" &&
 	get "/api/v1/hosts?name=h0*1?" >n.json &&
 	hosts_of <n.json >actual &&
 	grep -E "^h0[0-9]*1[0-9] " fleet.txt | cut -d" " -f1 | head -n 100 >expect &&
@@ -110,7 +123,7 @@ test_expect_success 'isconf hosts --summary: the same counts on the terminal' '
 	isconf_on a hosts --summary >out &&
 	cat >expect <<-EOF &&
 	BRANCH             HEAD  HOSTS AT-HEAD  BEHIND    WAVE    HELD  FORKED  FAILED UNKNOWN
-	web                  10   3001 $(printf %7d $(($(count "\$2 == \"web\" && \$3 == 10") + 1))) $(printf %7d $(count "\$2 == \"web\" && \$3 < 10 && \$4 == 0"))       0       0       0     273       0
+	web                  10   3001 $(printf %7d $(($(count "\$2 == \"web\" && \$3 == 10") + 1))) $(printf %7d $(count "\$2 == \"web\" && \$3 < 10 && \$4 == 0 && \$6 == \"-\""))       0 $(printf %7d $(count "\$2 == \"web\" && \$6 ~ /^h/"))       0     273       0
 	  failed at 9: 273 hosts
 	EOF
 	sed -n "1,3p" out >actual &&
@@ -157,7 +170,17 @@ test_expect_success CHROMIUM 'headless Chromium: the summary the dashboard draws
 	    grep -v "^total" | sed -E "s/^([a-z]+) [0-9]+ /\1 /" >expect &&
 	perl "$ISCONF_TESTS/fleet.pl" dom <dom.html >actual &&
 	test_cmp expect actual &&
-	grep -q "10001 of 10001 match" dom.html
+	grep -q "10001 of 10001 match" dom.html &&
+	# The bars count waiting and held hosts, per branch and per wave.
+	grep -q "data-of=\"generic\" data-state=\"wave\" data-n=\"$(count "\$6 ~ /^w/")\"" dom.html &&
+	grep -q "data-of=\"wave canary\" data-state=\"held\" data-n=\"$(count "\$5 == \"canary\" && \$6 ~ /^h/")\"" dom.html
+'
+
+test_expect_success CHROMIUM 'headless Chromium: held hosts, and why' '
+	chrome "state=held&token=$(tok)" dom.html &&
+	grep -q "data-loaded=\"1\"" dom.html &&
+	grep -q "1-100 of $(count "\$6 ~ /^h/")" dom.html &&
+	test $(grep -o "HELD before 9: held (injected)" dom.html | wc -l) = 100
 '
 
 test_expect_success CHROMIUM 'headless Chromium: a filter from the URL, a page of its hosts' '

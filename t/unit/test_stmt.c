@@ -76,6 +76,66 @@ test_receipt(void **state)
 	buf_free(&body);
 }
 
+/* The wait fields: round-trip when waiting, absent otherwise (an older
+ * issuer's receipt still decodes), cut to fit STMT_BODY_MAX. */
+static void
+test_receipt_wait(void **state)
+{
+	struct stmt_receipt	 rc, out;
+	struct buf		 body;
+	char			 branch[256], why[300];
+	size_t			 plain;
+
+	(void)state;
+	memset(&rc, 0, sizeof rc);
+	rc.branch = "web";
+	rc.wave = "early";
+	rc.why = "waiting for wave canary: 1 of 2 hosts applied the "
+	    "transaction at 42; web3 failed on entry 43 with status 1";
+	buf_init(&body);
+	stmt_receipt_encode(&rc, &body);
+	plain = body.len;
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), 0);
+	assert_true(out.waiting == 0 && !out.held);
+	assert_string_equal(out.why, "");
+	stmt_receipt_free(&out);
+	rc.waiting = 42;
+	rc.held = 1;
+	buf_reset(&body);
+	stmt_receipt_encode(&rc, &body);
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), 0);
+	assert_true(out.waiting == 42 && out.held);
+	assert_string_equal(out.why, rc.why);
+	stmt_receipt_free(&out);
+	/* Wait fields of no wait, or a held byte of neither 0 nor 1. */
+	memset(body.data + plain, 0, 8);
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), -1);
+	body.data[plain + 7] = 42;
+	body.data[plain + 8] = 2;
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), -1);
+	/* A long reason is cut to STMT_WHY_MAX; with the longest branch,
+	 * to what STMT_BODY_MAX leaves. */
+	memset(why, 'w', sizeof why - 1);
+	why[sizeof why - 1] = '\0';
+	rc.why = why;
+	buf_reset(&body);
+	stmt_receipt_encode(&rc, &body);
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), 0);
+	assert_int_equal(strlen(out.why), STMT_WHY_MAX);
+	stmt_receipt_free(&out);
+	memset(branch, 'b', sizeof branch - 1);
+	branch[sizeof branch - 1] = '\0';
+	rc.branch = branch;
+	rc.wave = "a-wave-name-of-64-bytes-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	buf_reset(&body);
+	stmt_receipt_encode(&rc, &body);
+	assert_int_equal(body.len, STMT_BODY_MAX);
+	assert_int_equal(stmt_receipt_decode(body.data, body.len, &out), 0);
+	assert_true(strlen(out.why) > 0 && strlen(out.why) < STMT_WHY_MAX);
+	stmt_receipt_free(&out);
+	buf_free(&body);
+}
+
 static void
 test_other_key(void **state)
 {
@@ -232,6 +292,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receipt),
+		cmocka_unit_test(test_receipt_wait),
 		cmocka_unit_test(test_other_key),
 		cmocka_unit_test(test_lock_kinds),
 		cmocka_unit_test(test_hold),
