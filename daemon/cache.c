@@ -26,7 +26,8 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    "\"disk_bytes\":%llu,\"needed_chunks\":%llu,"
 		    "\"missing_chunks\":%llu,\"prunable_chunks\":%llu,"
 		    "\"prunable_bytes\":%llu,\"pruned_chunks\":%llu,"
-		    "\"pruned_bytes\":%llu,\"complete\":%s,\"max\":%llu}\n",
+		    "\"pruned_bytes\":%llu,\"complete\":%s,\"max\":%llu,"
+		    "\"through\":%llu}\n",
 		    keepers_keep(d) ? "true" : "false", keepers_needed(d),
 		    r->keepers, (unsigned long long)r->chunks,
 		    (unsigned long long)r->bytes, (unsigned long long)r->disk,
@@ -37,7 +38,8 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    (unsigned long long)r->pruned_chunks,
 		    (unsigned long long)r->pruned_bytes,
 		    r->incomplete ? "false" : "true",
-		    (unsigned long long)keepers_max(d));
+		    (unsigned long long)keepers_max(d),
+		    (unsigned long long)r->through);
 		return;
 	}
 	buf_printf(b, "role:      %s\n", keepers_keep(d) ? "keeper "
@@ -55,6 +57,9 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 	    (unsigned long long)r->prunable_bytes);
 	buf_printf(b, "keepers:   %zu reachable with verified holdings "
 	    "(%zu needed to prune)\n", r->keepers, keepers_needed(d));
+	buf_printf(b, "through:   entry %llu of %s held by %s\n",
+	    (unsigned long long)r->through, d->branch, keepers_keep(d) ?
+	    "this keeper" : "enough keepers");
 	if (r->pruned_chunks > 0)
 		buf_printf(b, "pruned:    %llu chunks, %llu bytes\n",
 		    (unsigned long long)r->pruned_chunks,

@@ -73,6 +73,8 @@ struct keepers {
 	uint64_t		 prune_failures;
 };
 
+static struct keep_branch *keep_branch_get(struct keepers *, const char *);
+
 static void
 holding_free(struct holding *h)
 {
@@ -640,12 +642,19 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 			goto out;
 		if (n > most)
 			most = n;
+		if (strcmp(names[i], d->branch) == 0)
+			rep->through = cov;
 		if (cov > 0 && !d->keepers->keep && journal_walk_kind(d->journal,
 		    names[i], 0, cov, ENTRY_SNAP, coverwalk_one, &w,
 		    cause) == -1)
 			goto out;
 	}
 	rep->keepers = most;
+	if (d->keepers->keep) {
+		struct keep_branch *kb = keep_branch_get(d->keepers,
+		    d->branch);
+		rep->through = kb->seq;
+	}
 	if (prunable_finish(d, &p, rep, cause) == -1)
 		goto out;
 	/* needed_bytes: what is held, less what may go, is what stays. */

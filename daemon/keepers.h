@@ -25,6 +25,9 @@ struct cache_report {
 	uint64_t	prunable_chunks, prunable_bytes;
 	uint64_t	pruned_chunks, pruned_bytes;	/* by this run */
 	size_t		keepers;		/* counted, any branch */
+	uint64_t	through;	/* this host's branch: entries
+					   held by enough keepers (on a
+					   keeper, by itself) */
 	int		incomplete;		/* needs unknown: no prune */
 };
 
