@@ -91,11 +91,11 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/holds.c daemon/privdrop.c \
-	     daemon/netproc.c \
+	     daemon/netproc.c daemon/keepers.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.
-VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/bundle_create.c daemon/bundle_apply.c \
+VERB_SRC   = daemon/branches.c daemon/bundle.c daemon/cache.c daemon/bundle_create.c daemon/bundle_apply.c \
 	     daemon/ci.c daemon/exec.c daemon/fork.c daemon/hosts.c \
 	     daemon/image.c daemon/key.c daemon/lock.c daemon/log.c daemon/migrate.c \
 	     daemon/ping.c daemon/reboot.c daemon/report.c daemon/resolve.c \

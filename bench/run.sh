@@ -149,6 +149,16 @@ stmt_rows="$(printf '%-44s %12s %% %14s %8s' "$STMT_N daemons: idle CPU, stateme
 $(printf '%-44s %10s B/s %14s %8s' "  idle UDP bytes a second per host" "$2" "-" "-")
 $(printf '%-44s %14s %14s %8s' "  ci + up everywhere: signed/verified /s/host" "$4/$5" "-" "-")"
 
+# 9. Cache keepers (issue 23, bench/keepers.sh): BENCH_KEEP_N (100)
+# versions of a BENCH_KEEP_MB (10) MiB file, two keepers, a starved
+# host, and a new host built from the keepers with the origin down.
+KEEP_N=${BENCH_KEEP_N:-100} KEEP_MB=${BENCH_KEEP_MB:-10}
+set -- $(sh "$HERE/keepers.sh" "$BUILD" $KEEP_N $KEEP_MB)
+keep_json="\"keepers_$KEEP_N\": {\"starved_disk_bytes\": $1, \"latest_bytes\": $2, \"ratio\": $3, \"keeper_bytes\": $4, \"keeper_versions\": $5, \"new_host_up_s\": $6, \"new_host_mb_s\": $7},"
+keep_rows="$(printf '%-44s %12s B %12s B %8s' "starved cache on disk vs latest (<= 2)" "$1" "$2" "$3")
+$(printf '%-44s %14s %14s %8s' "  versions a keeper holds (= $KEEP_N)" "$5" "$KEEP_N" "-")
+$(printf '%-44s %12s s %9s MB/s %8s' "  new host up from keepers, origin down" "$6" "$7" "-")"
+
 # 5. Distribution: one peer alone, then DIST_PEERS at once (distribute.sh).
 DIST_MB=${BENCH_DIST_MB:-256}
 DIST_PEERS=${BENCH_DIST_PEERS:-20}
@@ -234,6 +244,7 @@ cat >"$OUT" <<JSON
 $sim_json
   ],
   $stmt_json
+  $keep_json
   "resnap_1mib_changed_new_bytes": $new
 }
 JSON
@@ -267,5 +278,6 @@ printf '%-44s %11s ms %11s ms %8s\n' "  longest status meanwhile vs longest comm
 printf '%s' "$prop_rows"
 printf '%s\n' "$big_rows"
 printf '%s\n' "$stmt_rows"
+printf '%s\n' "$keep_rows"
 printf '%s\n' "$sim_rows"
 echo "results: $OUT"

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -527,4 +528,107 @@ cache_rollback(struct cache *c)
 		pack_cut(c, c->tx_end);
 	c->in_tx = 0;
 	c->unsynced = 0;
+}
+
+int
+cache_drop(struct cache *c, const uint8_t (*hashes)[CACHE_HASH_LEN],
+    size_t n, uint64_t *dropped, char **cause)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	*dropped = 0;
+	if (c->in_tx)
+		return set_cause(cause, "cache: a transaction is open");
+	if (cache_flush(c, cause) == -1 ||
+	    c_exec(c, "BEGIN IMMEDIATE", cause) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sqlite3_prepare_v2(c->db, "DELETE FROM chunks WHERE hash = ? "
+		    "RETURNING size", -1, &st, NULL);
+		sqlite3_bind_blob(st, 1, hashes[i], CACHE_HASH_LEN,
+		    SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*dropped += (uint64_t)sqlite3_column_int64(st, 0);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			set_cause(cause, "cache: dropping a chunk: %s",
+			    sqlite3_errmsg(c->db));
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			*dropped = 0;
+			return -1;
+		}
+	}
+	if (c_exec(c, "COMMIT", cause) == -1) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		*dropped = 0;
+		return -1;
+	}
+	/* The rows are gone for good: only now may their bytes go. */
+	return cache_reclaim(c, cause);
+}
+
+/* Give [from, to) of the pack back; partial blocks are zeroed, which
+ * touches no byte outside the range. */
+static int
+pack_punch(struct cache *c, uint64_t from, uint64_t to, char **cause)
+{
+	if (to <= from)
+		return 0;
+	if (fallocate(c->pack, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)from, (off_t)(to - from)) == -1)
+		return set_cause(cause, "cache: freeing space in %s: %s",
+		    c->pack_path, strerror(errno));
+	return 0;
+}
+
+int
+cache_reclaim(struct cache *c, char **cause)
+{
+	sqlite3_stmt	*st;
+	uint64_t	 at = 0, off, len;
+	int		 rc;
+
+	if (c->in_tx || c->batch)
+		return set_cause(cause, "cache: a transaction is open");
+	sqlite3_prepare_v2(c->db, "SELECT off, len FROM chunks WHERE off IS "
+	    "NOT NULL ORDER BY off", -1, &st, NULL);
+	while ((rc = c_step(st)) == SQLITE_ROW) {
+		off = (uint64_t)sqlite3_column_int64(st, 0);
+		len = (uint64_t)sqlite3_column_int64(st, 1);
+		if (off > at && pack_punch(c, at, off, cause) == -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (off + len > at)
+			at = off + len;
+	}
+	if (rc != SQLITE_DONE)
+		return c_read_fail(c, st, rc, cause, "the cache index");
+	sqlite3_finalize(st);
+	/* Nothing named past at: the file ends there. */
+	if (at < c->end) {
+		if (ftruncate(c->pack, (off_t)at) == -1)
+			return set_cause(cause, "cache: %s: %s", c->pack_path,
+			    strerror(errno));
+		c->end = at;
+		if (c->kicked > at)
+			c->kicked = at;
+	}
+	return 0;
+}
+
+int
+cache_disk_bytes(struct cache *c, uint64_t *bytes, char **cause)
+{
+	struct stat	sb;
+
+	if (fstat(c->pack, &sb) == -1)
+		return set_cause(cause, "cache: %s: %s", c->pack_path,
+		    strerror(errno));
+	*bytes = (uint64_t)sb.st_blocks * 512;
+	return 0;
 }

@@ -56,6 +56,19 @@ int	cache_put_fd(struct cache *, int fd, struct cache_file *,
 void	cache_file_free(struct cache_file *);
 int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes,
 	    char **cause) MUST_CHECK;
+/*
+ * Forget n chunks (absent ones are skipped) and give their pack space
+ * back to the file system (cache_reclaim): 0 and *dropped (plain bytes
+ * of the chunks forgotten), or -1 with nothing forgotten.  Refused in
+ * a transaction.
+ */
+int	cache_drop(struct cache *, const uint8_t (*hashes)[CACHE_HASH_LEN],
+	    size_t n, uint64_t *dropped, char **cause);
+/* Punch out every pack byte no row names (idempotent: also what a crash
+ * between a drop's commit and its punch left): 0 or -1. */
+int	cache_reclaim(struct cache *, char **cause);
+/* What the pack occupies on disk (as du counts it), in bytes. */
+int	cache_disk_bytes(struct cache *, uint64_t *, char **cause);
 /* Puts outside a transaction are committed in batches (8 MiB); this
  * commits the current batch now (end of a fetch). */
 int	cache_flush(struct cache *, char **cause);

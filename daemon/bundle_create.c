@@ -12,6 +12,7 @@
 
 #include "isconfd.h"
 #include "bundle.h"
+#include "keepers.h"
 
 /* Collect the distinct chunks that the branch's snaps reference, and
  * their chunk list objects. */
@@ -183,27 +184,14 @@ out:
  * O_EXCL, so never followed) and mode 0600: a bundle holds the content
  * of every snapped file, 0600 ones too.
  */
-void
-bundle_create(struct client *c)
+static void
+bundle_create_write(struct client *c, const char *branch)
 {
 	struct isconfd	*d = c->d;
-	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
 	char		*path, *tmp, *cause = NULL;
 	uint64_t	 n = 0;
 	int		 fd;
 
-	switch (journal_branch_exists(d->journal, branch, &cause)) {
-	case -1:
-		client_err(c, "bundle create: %s", cause);
-		client_exit(c, 1);
-		free(cause);
-		return;
-	case 0:
-		client_err(c, "bundle create: no branch %s is known here",
-		    branch);
-		client_exit(c, 1);
-		return;
-	}
 	path = client_path(c, c->req.argv[2]);
 	xasprintf(&tmp, "%s.tmp.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
@@ -225,4 +213,77 @@ bundle_create(struct client *c)
 	free(path);
 	free(tmp);
 	free(cause);
+}
+
+/* What the cache lacks of branch: 0 none, 1 some (told, with why),
+ * -1 (told). */
+static int
+bundle_lacking(struct client *c, const char *branch, int told)
+{
+	struct lacking	 l;
+	char		*cause = NULL;
+
+	if (keepers_lacking(c->d, branch, &l, &cause) == -1) {
+		client_err(c, "bundle create %s: %s", c->req.argv[2], cause);
+		free(cause);
+		return -1;
+	}
+	if (l.chunks == 0)
+		return 0;
+	if (told)
+		client_err(c, "bundle create %s: %llu chunks (%llu bytes) of "
+		    "%s are not in this host's cache and no peer sent them "
+		    "(the first: %s, entry %llu)", c->req.argv[2],
+		    (unsigned long long)l.chunks, (unsigned long long)l.bytes,
+		    branch, l.path, (unsigned long long)l.seq);
+	free(l.path);
+	return 1;
+}
+
+/* A starved host fetched what it lacked (from keepers first). */
+static void
+bundle_fetched(struct isconfd *d, void *arg, int got)
+{
+	struct client	*c = arg;
+	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
+
+	(void)got;
+	switch (bundle_lacking(c, branch, 1)) {
+	case 0:
+		bundle_create_write(c, branch);
+		break;
+	default:
+		client_exit(c, 1);
+	}
+}
+
+void
+bundle_create(struct client *c)
+{
+	struct isconfd	*d = c->d;
+	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
+	char		*cause = NULL;
+
+	switch (journal_branch_exists(d->journal, branch, &cause)) {
+	case -1:
+		client_err(c, "bundle create: %s", cause);
+		client_exit(c, 1);
+		free(cause);
+		return;
+	case 0:
+		client_err(c, "bundle create: no branch %s is known here",
+		    branch);
+		client_exit(c, 1);
+		return;
+	}
+	switch (bundle_lacking(c, branch, 0)) {
+	case -1:
+		client_exit(c, 1);
+		return;
+	case 1:
+		/* A starved cache (keepers.c): fetch the rest first. */
+		sync_chunks_from(d, branch, 0, c, bundle_fetched, c);
+		return;
+	}
+	bundle_create_write(c, branch);
 }

@@ -46,6 +46,7 @@ extern const struct verb_entry verb_stop_entry;
 extern const struct verb_entry verb_unlock_entry;
 extern const struct verb_entry verb_up_entry;
 extern const struct verb_entry verb_hold_entry;
+extern const struct verb_entry verb_cache_entry;
 extern const struct verb_entry verb_release_entry;
 extern const struct verb_entry verb_verify_entry;
 
@@ -74,6 +75,7 @@ const struct verb_entry *const verb_entries[] = {
 	&verb_unlock_entry,
 	&verb_up_entry,
 	&verb_hold_entry,
+	&verb_cache_entry,
 	&verb_release_entry,
 	&verb_verify_entry,
 	NULL,

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+#include "keepers.h"
 
 struct fetch_chunk {
 	uint8_t		hash[HASH_LEN];
@@ -65,12 +66,14 @@ struct fetch {
 	struct event		*tick;
 	char			*branch;
 	int			 lists;		/* list objects to fetch */
+	int			 all;		/* from `from', not applied */
+	uint64_t		 from;
 	sync_done_cb		 cb;
 	void			*arg;
 };
 
 static void	fetch_start(struct isconfd *, const char *, struct client *,
-		    sync_done_cb, void *, int);
+		    sync_done_cb, void *, int, int, uint64_t);
 
 static void	fetch_pump(struct fetch_conn *);
 
@@ -151,7 +154,8 @@ fetch_end(struct fetch *f)
 		evtimer_del(f->tick);
 	/* All the list objects here: now the chunks they name. */
 	if (f->lists > 0 && f->plan.remaining == 0)
-		fetch_start(f->d, f->branch, f->c, f->cb, f->arg, 0);
+		fetch_start(f->d, f->branch, f->c, f->cb, f->arg, 0, f->all,
+		    f->from);
 	else if (f->cb != NULL)
 		f->cb(f->d, f->arg, (int)(f->nchunks - f->plan.remaining));
 	if (f->plan.open == 0)
@@ -437,8 +441,9 @@ fetch_collect(struct fetch *f, const char *branch)
 	char			*cause = NULL;
 
 	memset(&seen, 0, sizeof seen);
-	if (journal_applied(d->journal, branch, &applied, &cause) == -1 ||
-	    journal_head(d->journal, branch, &h, &cause) == -1 ||
+	applied = f->from;
+	if ((!f->all && journal_applied(d->journal, branch, &applied,
+	    &cause) == -1) || journal_head(d->journal, branch, &h, &cause) == -1 ||
 	    journal_walk_kind(d->journal, branch, applied, h.seq, ENTRY_SNAP,
 	    fetch_collect_one, &w, &cause) == -1)
 		log_warnx("finding the chunks %s needs: %s", branch,
@@ -452,13 +457,20 @@ void
 sync_chunks(struct isconfd *d, const char *branch, struct client *c,
     sync_done_cb cb, void *arg)
 {
-	fetch_start(d, branch, c, cb, arg, 1);
+	fetch_start(d, branch, c, cb, arg, 1, 0, 0);
+}
+
+void
+sync_chunks_from(struct isconfd *d, const char *branch, uint64_t from,
+    struct client *c, sync_done_cb cb, void *arg)
+{
+	fetch_start(d, branch, c, cb, arg, 1, 1, from);
 }
 
 /* A pass: the first may fetch list objects, and then starts another. */
 static void
 fetch_start(struct isconfd *d, const char *branch, struct client *c,
-    sync_done_cb cb, void *arg, int first)
+    sync_done_cb cb, void *arg, int first, int all, uint64_t from)
 {
 	struct fetch		*f = xcalloc(1, sizeof *f);
 	struct sockaddr_in	*to = NULL;
@@ -470,6 +482,8 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 	f->cb = cb;
 	f->arg = arg;
 	f->branch = xstrdup(branch);
+	f->all = all;
+	f->from = from;
 	fetch_collect(f, branch);
 	if (!first)
 		f->lists = 0;	/* a list still missing: do not loop */
@@ -477,6 +491,7 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 	rules_fetch_init(&f->plan, f->nchunks, now_ns());
 	if (f->nchunks > 0 && d->net != NULL) {
 		n = mesh_targets(d, &to);
+		keepers_rank(d, branch, to, n);
 		pick = xcalloc(n ? n : 1, sizeof *pick);
 		n = rules_fetch_peers(n, pick, randombytes_uniform);
 		for (i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "keepers.h"
 #include "stmtd.h"
 
 /* 1 and the entries, 0 if there is no such branch, -1 error. */
@@ -377,6 +378,7 @@ http_metrics(struct isconfd *d, struct buf *b, char **cause)
 	if (d->members != NULL)
 		members_metrics(d, b);
 	stmtd_metrics(d, b);
+	keepers_metrics(d, b);
 	metric_values_free(&v);
 	b->len--;	/* http.c ends the last line */
 	return 0;

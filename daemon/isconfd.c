@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "isconfd.h"
+#include "keepers.h"
 #include "stmtd.h"
 
 static void __attribute__((noreturn))
@@ -212,7 +213,8 @@ isconfd_open(struct isconfd *d, char **cause)
 	free(p);
 	if (rv == -1 || read_branch(d, cause) == -1 ||
 	    control_listen(d, cause) == -1 || mesh_open(d, cause) == -1 ||
-	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1)
+	    upexec_open(d, cause) == -1 || stmtd_open(d, cause) == -1 ||
+	    keepers_open(d, cause) == -1)
 		return -1;
 #ifdef ISCONF_CRASH_HOOKS
 	if (fleet_inject(d, cause) == -1)
@@ -252,6 +254,7 @@ isconfd_close(struct isconfd *d)
 	control_close(d);
 	upexec_close(d);
 	http_close(d);
+	keepers_close(d);
 	mesh_close(d);
 	stmtd_close(d);
 	for (i = 0; i < 4; i++)

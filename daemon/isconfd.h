@@ -112,6 +112,7 @@ struct serve_run;
 struct up_job;
 struct http;
 struct stmtd;
+struct keepers;
 
 /* Why a sync run was refused (status, /metrics). */
 enum sync_refusal {
@@ -152,6 +153,7 @@ struct isconfd {
 	struct stmtd		*stmt;		/* statements (stmtd.h) */
 	struct hold		*holds;		/* holds.c */
 	int			 holds_loaded;
+	struct keepers		*keepers;	/* keepers.c */
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
@@ -295,6 +297,9 @@ void	 sync_branch_all(struct isconfd *, const char *branch, int timeout_ms,
 /* Fetch the chunks unapplied snaps of branch need, then call cb. */
 void	 sync_chunks(struct isconfd *, const char *branch, struct client *,
 	    sync_done_cb, void *);
+/* The same for the entries after from (a keeper, bundle create). */
+void	 sync_chunks_from(struct isconfd *, const char *branch,
+	    uint64_t from, struct client *, sync_done_cb, void *);
 /* Verify a run of entries (chain from parent, signatures bound to
  * branch, trust) before it is stored. */
 int	 entries_verify(struct isconfd *, const char *branch,

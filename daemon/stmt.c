@@ -268,6 +268,38 @@ stmt_hold_free(struct stmt_hold *h)
 	memset(h, 0, sizeof *h);
 }
 
+void
+stmt_holdings_encode(const struct stmt_holdings *h, struct buf *b)
+{
+	buf_add_str(b, h->branch);
+	buf_add_u64(b, h->seq);
+	buf_add(b, h->id, sizeof h->id);
+}
+
+int
+stmt_holdings_decode(const uint8_t *p, size_t len, struct stmt_holdings *h)
+{
+	struct rd	r;
+
+	memset(h, 0, sizeof *h);
+	rd_init(&r, p, len);
+	h->branch = rd_str(&r, 255);
+	h->seq = rd_u64(&r);
+	rd_bytes(&r, h->id, sizeof h->id);
+	if (rd_done(&r) == -1 || !name_valid(h->branch)) {
+		stmt_holdings_free(h);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stmt_holdings_free(struct stmt_holdings *h)
+{
+	free(h->branch);
+	memset(h, 0, sizeof *h);
+}
+
 int
 stmt_list_decode(const uint8_t *p, size_t len, struct stmt *out, size_t *n)
 {

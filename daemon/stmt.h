@@ -38,7 +38,7 @@ enum stmt_kind {
 	STMT_LOCK_CLAIM,	/* lock protocol: a claim */
 	STMT_LOCK_HELD,		/* ... the lock as held */
 	STMT_LOCK_RELEASE,	/* ... its release */
-	STMT_HOLDINGS,		/* reserved: a cache keeper's holdings */
+	STMT_HOLDINGS,		/* a cache keeper's holdings (issue 23) */
 	STMT_HOLDS,		/* a branch held or released (issue 25) */
 	STMT_NKINDS
 };
@@ -132,6 +132,22 @@ struct stmt_hold {
 void	 stmt_hold_encode(const struct stmt_hold *, struct buf *);
 int	 stmt_hold_decode(const uint8_t *, size_t, struct stmt_hold *);
 void	 stmt_hold_free(struct stmt_hold *);
+
+/*
+ * STMT_HOLDINGS (branch, seq, id): the issuer, a cache keeper, holds
+ * every chunk (and chunk list object) of entries 1..seq of branch,
+ * whose entry seq has that id (which chains every entry before it).
+ * One per branch, signed anew as the keeper completes more.
+ */
+struct stmt_holdings {
+	char		*branch;
+	uint64_t	 seq;
+	uint8_t		 id[32];
+};
+void	 stmt_holdings_encode(const struct stmt_holdings *, struct buf *);
+int	 stmt_holdings_decode(const uint8_t *, size_t,
+	    struct stmt_holdings *);
+void	 stmt_holdings_free(struct stmt_holdings *);
 
 /*
  * MSG_STMT: u8 count (1 to STMT_PER_DGRAM), then each statement as a

@@ -21,6 +21,7 @@
 
 #include "isconfd.h"
 #include "stmtd.h"
+#include "keepers.h"
 
 #define STMT_BUCKETS	1024
 /* Issuers held in memory; beyond, those no longer peers are dropped
@@ -423,9 +424,13 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		holds_take(d, st, from);
 		return;
 	}
+	if (st->kind == STMT_HOLDINGS) {
+		keepers_take(d, st, from);
+		return;
+	}
 	if (st->kind != STMT_RECEIPT) {
-		/* Lock kinds wait for lockd to adopt them; holdings are
-		 * reserved; others are a newer peer's. */
+		/* Lock kinds wait for lockd to adopt them; others are a
+		 * newer peer's. */
 		stmtd_drop(d, STMT_C_IGNORED_KIND, "ignored a %s statement "
 		    "(kind %u) of %s", stmt_kind_name(st->kind), st->kind,
 		    st->issuer);
@@ -660,8 +665,10 @@ stmtd_hello(struct isconfd *d, const struct peer *p)
 	said.failed_status = p->failed_status;
 	said.skipped = p->skipped;
 	/* A peer met anew may have missed a hold. */
-	if (h->raw == NULL || h->ask)
+	if (h->raw == NULL || h->ask) {
 		holds_greet(d, &p->addr);
+		keepers_greet(d, &p->addr);
+	}
 	if (h->raw == NULL || h->ask || !same_position(&said, &h->rc))
 		h->ask = !stmtd_want(d, h, &p->addr);
 }

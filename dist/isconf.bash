@@ -100,6 +100,7 @@ _isconf()
 	lock)	[ "$nargs" -eq 0 ] && words="--skip" ;;
 	up)	words="-n --adopt --no-waves" ;;
 	hold|release) ;;
+	cache)	words="--json prune" ;;
 	hosts)	words="--json --summary --all --verify --branch --state --wave --failed --name --offset --limit --unpin" ;;
 	branches|key|report|status|verify)
 		words="--json" ;;

@@ -15,6 +15,7 @@ bodies(const struct stmt *st)
 	struct stmt_receipt	rc;
 	struct stmt_lock	l;
 	struct stmt_hold	h;
+	struct stmt_holdings	k;
 	struct buf		b;
 	uint8_t			kind;
 
@@ -40,6 +41,13 @@ bodies(const struct stmt *st)
 		if (b.len != st->blen || memcmp(b.data, st->body, b.len) != 0)
 			abort();
 		stmt_hold_free(&h);
+	}
+	buf_reset(&b);
+	if (stmt_holdings_decode(st->body, st->blen, &k) == 0) {
+		stmt_holdings_encode(&k, &b);
+		if (b.len != st->blen || memcmp(b.data, st->body, b.len) != 0)
+			abort();
+		stmt_holdings_free(&k);
 	}
 	buf_free(&b);
 	(void)stmt_verify(st, "example.com");

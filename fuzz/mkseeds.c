@@ -195,6 +195,10 @@ stmt_seeds(void)
 	stmt_hold_encode(&(struct stmt_hold){ "main", 1, "root",
 	    "web3 fails: looking", 1700000000 }, &b);
 	stmt_seed("hold", STMT_HOLDS, &b);
+	buf_reset(&b);
+	stmt_holdings_encode(&(struct stmt_holdings){ "main", 100,
+	    { 7, 7, 7 } }, &b);
+	stmt_seed("holdings", STMT_HOLDINGS, &b);
 	memset(&w, 0, sizeof w);
 	w.issuer = "host3";
 	w.kind = STMT_RECEIPT;

@@ -11,6 +11,7 @@ const struct verb_spec verb_specs[] = {
 	{ "branches", 0,  0, 0,			"branches" },
 	{ "bundle",  2,  3, VERB_CHANGES,
 	    "bundle create FILE [BRANCH] | bundle apply FILE" },
+	{ "cache",   0,  1, 0,			"cache [prune]" },
 	{ "ci",      0,  2, VERB_CHANGES,	"ci [--test BASE]" },
 	{ "env",     0,  0, 0,			"env" },
 	{ "exec",    1, -1, VERB_CHANGES,	"exec COMMAND [ARGS...]" },

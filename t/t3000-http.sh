@@ -312,6 +312,27 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_statement_epoch This daemon'\''s statement epoch.
 	# TYPE isconf_statement_epoch gauge
 	isconf_statement_epoch N
+	# HELP isconf_cache_chunks Chunks in the cache: held, needed here, needed but not held, prunable.
+	# TYPE isconf_cache_chunks gauge
+	isconf_cache_chunks{state="held"} N
+	isconf_cache_chunks{state="needed"} N
+	isconf_cache_chunks{state="missing"} N
+	isconf_cache_chunks{state="prunable"} N
+	# HELP isconf_cache_bytes Cache bytes: held (plain), on disk, prunable.
+	# TYPE isconf_cache_bytes gauge
+	isconf_cache_bytes{state="held"} N
+	isconf_cache_bytes{state="disk"} N
+	isconf_cache_bytes{state="prunable"} N
+	# HELP isconf_cache_keepers Reachable keepers with verified holdings.
+	# TYPE isconf_cache_keepers gauge
+	isconf_cache_keepers N
+	# HELP isconf_cache_pruned_total Chunks and bytes pruned.
+	# TYPE isconf_cache_pruned_total counter
+	isconf_cache_pruned_total{unit="chunks"} N
+	isconf_cache_pruned_total{unit="bytes"} N
+	# HELP isconf_cache_is_keeper 1 on a keeper (IS_CACHE_KEEP=1).
+	# TYPE isconf_cache_is_keeper gauge
+	isconf_cache_is_keeper N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

@@ -225,6 +225,72 @@ test_batch(void **state)
 	close_tmp(c);
 }
 
+/*
+ * cache_drop: the chunks dropped are gone, every other one still reads
+ * back whole, and the pack's blocks (du) shrink by about what was
+ * dropped; the tail is cut.  Dropping twice, or what is absent, is
+ * harmless.
+ */
+static void
+test_drop(void **state)
+{
+	struct cache	*c = open_tmp();
+	uint8_t		 h[8][32], *d[8];
+	struct buf	 out;
+	uint64_t	 dropped, disk0, disk1;
+	char		*cause = NULL;
+	size_t		 len = 256 * 1024;
+	int		 added, i;
+
+	(void)state;
+	buf_init(&out);
+	for (i = 0; i < 8; i++) {
+		d[i] = xmalloc(len);
+		randombytes_buf(d[i], len);
+		assert_int_equal(cache_put(c, d[i], len, h[i], &added,
+		    &cause), 0);
+	}
+	assert_int_equal(cache_flush(c, &cause), 0);
+	assert_int_equal(cache_disk_bytes(c, &disk0, &cause), 0);
+	assert_true(disk0 >= 8 * len);
+	/* Every other one, and the last: a hole each and a cut tail. */
+	{
+		uint8_t	 gone[5][32];
+		int	 g[5] = { 0, 2, 4, 6, 7 };
+
+		for (i = 0; i < 5; i++)
+			memcpy(gone[i], h[g[i]], 32);
+		assert_int_equal(cache_drop(c, (const uint8_t (*)[32])gone, 5,
+		    &dropped, &cause), 0);
+		assert_int_equal(dropped, 5 * len);
+		assert_int_equal(cache_drop(c, (const uint8_t (*)[32])gone, 5,
+		    &dropped, &cause), 0);
+		assert_int_equal(dropped, 0);
+	}
+	assert_int_equal(cache_disk_bytes(c, &disk1, &cause), 0);
+	assert_true(disk1 <= 3 * len + 4 * 4096);
+	assert_int_equal(pack_size(), (off_t)(6 * len));
+	for (i = 0; i < 8; i++) {
+		int want = i == 1 || i == 3 || i == 5;
+
+		assert_int_equal(cache_has(c, h[i], &cause), want);
+		assert_int_equal(cache_get(c, h[i], &out, &cause), want);
+		if (want)
+			assert_memory_equal(out.data, d[i], len);
+		free(d[i]);
+	}
+	/* Still appends after the cut tail, and reads it back. */
+	d[0] = xmalloc(len);
+	randombytes_buf(d[0], len);
+	assert_int_equal(cache_put(c, d[0], len, h[0], &added, &cause), 0);
+	assert_int_equal(cache_flush(c, &cause), 0);
+	assert_int_equal(cache_get(c, h[0], &out, &cause), 1);
+	assert_memory_equal(out.data, d[0], len);
+	free(d[0]);
+	buf_free(&out);
+	close_tmp(c);
+}
+
 static void
 test_chunking_shares(void **state)
 {
@@ -361,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_corruption),
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_chunking_shares),
 		cmocka_unit_test(test_put_fd_pipeline),
 #ifdef ISCONF_CRASH_HOOKS

@@ -1,0 +1,1218 @@
+/*
+ * Cache keepers and starved caches (keepers.h, doc/design.md "Cache
+ * keepers").
+ *
+ * A keeper walks every branch of its journal each tick: the entries
+ * after the one it last found complete, until the first snap whose
+ * chunks (or chunk list objects) it lacks.  Complete through a later
+ * entry, it signs a STMT_HOLDINGS statement for the branch and sends it
+ * to every peer; lacking something, it fetches the branch's chunks in
+ * the background, one branch at a time.  A keeper never prunes.
+ *
+ * Each issuer's latest holdings per branch are kept (memory and the
+ * journal's state, "holdings") and passed on like holds (holds.c).  A
+ * statement counts for a branch only while its signature verifies, its
+ * key may speak for its issuer (pins, trusted_keys), its issuer is a
+ * reachable peer (a keeper that stopped no longer counts), and the id
+ * it names is the id this host holds for that entry: the chain below
+ * that entry is then the same.  The branch is covered through the
+ * IS_CACHE_KEEPERS-th highest such seq (distinct issuers and keys).
+ *
+ * Every other host needs, of each branch, the chunks of the latest snap
+ * of each path (of its own branch: the latest applied, and every snap
+ * it has yet to apply) and of the open transaction: verify and a
+ * re-install stay local.  Chunk list objects are always kept (small;
+ * they name the chunks).  A chunk may be pruned when it is held, not
+ * needed, and in a snap of a covered entry; when a needed snap's chunk
+ * list is not held, what is needed is unknown and nothing is pruned.
+ * Pruning (automatic on a non-keeper, above IS_CACHE_MAX if set, and
+ * isconf cache prune) deletes the rows, then punches the pack's freed
+ * space out (cache_drop).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+#include "stmtd.h"
+#include "keepers.h"
+
+#define HOLDINGS_MAX	1024	/* statements kept: issuers x branches */
+#define KEEP_REST_TICKS	10	/* after a fetch that got nothing */
+
+struct holding {
+	struct holding		*next;
+	uint8_t			*raw;
+	struct stmt		 st;	/* raw, decoded */
+	struct stmt_holdings	 h;
+};
+
+/* What a keeper found complete of a branch, and last said of it. */
+struct keep_branch {
+	struct keep_branch	*next;
+	char			*name;
+	uint64_t		 seq;
+	uint8_t			 id[HASH_LEN];
+	uint64_t		 said;		/* seq last signed */
+	uint8_t			 said_id[HASH_LEN];
+	int			 spoke;		/* since this daemon started */
+};
+
+struct keepers {
+	int			 keep;		/* IS_CACHE_KEEP */
+	size_t			 need;		/* IS_CACHE_KEEPERS */
+	uint64_t		 max;		/* IS_CACHE_MAX, 0: none */
+	struct holding		*list;
+	int			 loaded;
+	struct keep_branch	*branches;
+	struct event		*tick;
+	int			 fetching;
+	int			 rest;
+	char			*pruned_at;	/* state of the last auto-prune */
+	uint64_t		 pruned_chunks, pruned_bytes;	/* totals */
+	uint64_t		 prune_failures;
+};
+
+static struct keep_branch *keep_branch_get(struct keepers *, const char *);
+
+static void
+holding_free(struct holding *h)
+{
+	stmt_free(&h->st);
+	stmt_holdings_free(&h->h);
+	free(h->raw);
+	free(h);
+}
+
+/* A statement (raw, len) as holdings: NULL if it does not decode. */
+static struct holding *
+holding_new(const uint8_t *raw, size_t len)
+{
+	struct holding	*h = xcalloc(1, sizeof *h);
+
+	h->raw = xmalloc(len ? len : 1);
+	memcpy(h->raw, raw, len);
+	if (stmt_decode(h->raw, len, &h->st) == -1) {
+		free(h->raw);
+		free(h);
+		return NULL;
+	}
+	if (h->st.kind != STMT_HOLDINGS ||
+	    stmt_holdings_decode(h->st.body, h->st.blen, &h->h) == -1) {
+		holding_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Keep h in place of its issuer's older one for the branch: 1, or 0
+ * (h freed) if the one kept is not older. */
+static int
+holding_put(struct keepers *k, struct holding *h)
+{
+	struct holding	**pp, *o;
+	size_t		  n = 0;
+
+	for (pp = &k->list; (o = *pp) != NULL; pp = &o->next, n++) {
+		if (strcmp(o->st.issuer, h->st.issuer) != 0 ||
+		    strcmp(o->h.branch, h->h.branch) != 0)
+			continue;
+		if (!stmt_after(h->st.epoch, h->st.seq, o->st.epoch,
+		    o->st.seq) && memcmp(o->st.pk, h->st.pk, STMT_PK_LEN) == 0) {
+			holding_free(h);
+			return 0;
+		}
+		h->next = o->next;
+		*pp = h;
+		holding_free(o);
+		return 1;
+	}
+	if (n >= HOLDINGS_MAX) {
+		log_warnx("keepers: more than %d holdings kept; one of %s "
+		    "ignored", HOLDINGS_MAX, h->st.issuer);
+		holding_free(h);
+		return 0;
+	}
+	h->next = k->list;
+	k->list = h;
+	return 1;
+}
+
+static void
+holdings_load(struct isconfd *d)
+{
+	struct keepers	*k = d->keepers;
+	struct holding	*h;
+	struct rd	 r;
+	const uint8_t	*p;
+	uint8_t		*raw;
+	char		*v, *cause = NULL;
+	size_t		 len, n;
+
+	if (k->loaded)
+		return;
+	k->loaded = 1;
+	if (journal_state_get(d->journal, "holdings", &v, &cause) != 1) {
+		if (cause != NULL) {
+			log_warnx("keepers: %s", cause);
+			free(cause);
+		}
+		return;
+	}
+	n = strlen(v) / 2;
+	raw = xmalloc(n ? n : 1);
+	if (hex_decode(raw, n, v) == 0) {
+		rd_init(&r, raw, n);
+		while (r.off < r.len && (p = rd_blob(&r, &len, STMT_MAX)) !=
+		    NULL && (h = holding_new(p, len)) != NULL)
+			holding_put(k, h);
+	}
+	free(raw);
+	free(v);
+}
+
+static void
+holdings_store(struct isconfd *d)
+{
+	struct holding	*h;
+	struct buf	 b;
+	char		*v, *cause = NULL;
+
+	buf_init(&b);
+	for (h = d->keepers->list; h != NULL; h = h->next)
+		buf_add_blob(&b, h->raw, h->st.rawlen);
+	v = xmalloc(2 * b.len + 1);
+	hex_encode(v, b.data, b.len);
+	if (journal_state_set(d->journal, "holdings", v, &cause) == -1) {
+		log_warnx("keepers: %s", cause);
+		free(cause);
+	}
+	free(v);
+	buf_free(&b);
+}
+
+/* Send the holdings kept (or only one) to to, or to every peer. */
+static void
+holdings_send(struct isconfd *d, const struct holding *only,
+    const struct sockaddr_in *to)
+{
+	const struct holding	*h = only != NULL ? only : d->keepers->list;
+	struct peer		*p;
+	struct buf		 b;
+
+	if (d->net == NULL)
+		return;
+	while (h != NULL) {
+		buf_init(&b);
+		buf_add_u8(&b, 0);
+		for (; h != NULL && b.data[0] < STMT_PER_DGRAM &&
+		    b.len + 4 + h->st.rawlen < NET_MAX_DGRAM - 600;
+		    h = only != NULL ? NULL : h->next) {
+			buf_add_blob(&b, h->raw, h->st.rawlen);
+			b.data[0]++;
+		}
+		if (to != NULL)
+			net_send(d->net, to, MSG_STMT, b.data, b.len);
+		else
+			TAILQ_FOREACH(p, &d->peers, entry)
+				net_send(d->net, &p->addr, MSG_STMT, b.data,
+				    b.len);
+		buf_free(&b);
+	}
+}
+
+void
+keepers_greet(struct isconfd *d, const struct sockaddr_in *to)
+{
+	if (d->keepers == NULL)
+		return;
+	holdings_load(d);
+	if (d->keepers->list != NULL)
+		holdings_send(d, NULL, to);
+}
+
+void
+keepers_take(struct isconfd *d, const struct stmt *st, const char *from)
+{
+	struct stmt_host	*sh;
+	struct holding		*h;
+	enum stmt_count		 why;
+	char			*cause = NULL;
+
+	if (d->keepers == NULL)
+		return;
+	holdings_load(d);
+	if (strcmp(st->issuer, d->conf.hostname) == 0)
+		return;		/* ours, back */
+	for (h = d->keepers->list; h != NULL; h = h->next)
+		if (h->st.rawlen == st->rawlen &&
+		    memcmp(h->raw, st->raw, st->rawlen) == 0)
+			return;	/* the one we hold */
+	if (stmt_verify(st, d->conf.domain) == -1) {
+		stmtd_drop(d, STMT_C_BAD_SIG, "dropped holdings of %s (from "
+		    "%s): the signature does not verify", st->issuer, from);
+		return;
+	}
+	if (stmtd_host(d, st->issuer, &sh, &cause) == -1) {
+		log_warnx("keepers: %s", cause);
+		free(cause);
+		return;
+	}
+	if (pins_check(d, sh, st->pk, &why) == -1) {
+		stmtd_drop(d, why, "dropped holdings of %s (from %s): %s",
+		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
+		    "not in trusted_keys" : "signed by another key than the "
+		    "one pinned for that name");
+		return;
+	}
+	if ((h = holding_new(st->raw, st->rawlen)) == NULL) {
+		stmtd_drop(d, STMT_C_MALFORMED, "dropped holdings of %s (from "
+		    "%s): the body does not decode", st->issuer, from);
+		return;
+	}
+	if (holding_put(d->keepers, h) == 0) {
+		stmtd_drop(d, STMT_C_STALE, "ignored holdings of %s (from %s) "
+		    "older than those kept", st->issuer, from);
+		return;
+	}
+	stmtd_accepted(d);
+	holdings_store(d);
+	holdings_send(d, h, NULL);	/* passed on, once: news */
+}
+
+/* Does h count now?  1 yes, 0 no, -1 error. */
+static int
+holding_counts(struct isconfd *d, const struct holding *h, char **cause)
+{
+	struct stmt_host	*sh;
+	struct peer		*p;
+	struct entry		 e;
+	const char		*why;
+	int			 r;
+
+	if ((p = peer_find(d, h->st.issuer)) == NULL ||
+	    !peer_reachable(d, p))
+		return 0;
+	if (stmtd_host(d, h->st.issuer, &sh, cause) == -1)
+		return -1;
+	if (!stmtd_check(d, sh, &h->st, &why))
+		return 0;
+	if ((r = journal_get(d->journal, h->h.branch, h->h.seq, &e,
+	    cause)) != 1)
+		return r;
+	r = memcmp(e.id, h->h.id, HASH_LEN) == 0;
+	entry_free(&e);
+	return r;
+}
+
+static int
+seq_desc(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * How far IS_CACHE_KEEPERS keepers cover branch: *cov, 0 if not at all;
+ * *n the keepers counted.  0 or -1.
+ */
+static int
+keepers_cover(struct isconfd *d, const char *branch, uint64_t *cov,
+    size_t *n, char **cause)
+{
+	struct keepers		 *k = d->keepers;
+	const struct holding	 *h, *o, **used;
+	uint64_t		 *seqs;
+	size_t			  i, m = 0;
+	int			  r, dup;
+
+	*cov = 0;
+	*n = 0;
+	holdings_load(d);
+	used = xcalloc(HOLDINGS_MAX, sizeof *used);
+	seqs = xcalloc(HOLDINGS_MAX, sizeof *seqs);
+	for (h = k->list; h != NULL; h = h->next) {
+		if (strcmp(h->h.branch, branch) != 0)
+			continue;
+		/* One vote per host and per key. */
+		for (dup = 0, i = 0; i < m && !dup; i++) {
+			o = used[i];
+			dup = strcmp(o->st.issuer, h->st.issuer) == 0 ||
+			    memcmp(o->st.pk, h->st.pk, STMT_PK_LEN) == 0;
+		}
+		if (dup)
+			continue;
+		if ((r = holding_counts(d, h, cause)) == -1) {
+			free(used);
+			free(seqs);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		used[m] = h;
+		seqs[m++] = h->h.seq;
+	}
+	qsort(seqs, m, sizeof *seqs, seq_desc);
+	*n = m;
+	if (m >= k->need)
+		*cov = seqs[k->need - 1];
+	free(used);
+	free(seqs);
+	return 0;
+}
+
+/* ---- what a host needs ---- */
+
+struct snaprec {
+	struct snap_info	 s;
+	uint64_t		 seq;
+};
+
+struct snapwalk {
+	struct snaprec		*v;
+	size_t			 n, alloc;
+};
+
+static int
+snapwalk_one(void *arg, const struct entry *e, char **cause)
+{
+	struct snapwalk	*w = arg;
+
+	(void)cause;
+	if (w->n == w->alloc) {
+		w->alloc = w->alloc ? 2 * w->alloc : 64;
+		w->v = xreallocarray(w->v, w->alloc, sizeof *w->v);
+	}
+	if (snap_decode(&e->payload, &w->v[w->n].s) == -1)
+		return 0;
+	w->v[w->n++].seq = e->seq;
+	return 0;
+}
+
+static void
+snapwalk_free(struct snapwalk *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++)
+		snap_info_free(&w->v[i].s);
+	free(w->v);
+	memset(w, 0, sizeof *w);
+}
+
+static int
+snaprec_cmp(const void *a, const void *b)
+{
+	const struct snaprec	*x = a, *y = b;
+	int			 c = strcmp(x->s.path, y->s.path);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* s's chunks (and list objects, with lists) into hs: 1, 0 if a list
+ * object is not held, -1. */
+static int
+snap_hashes(struct isconfd *d, struct snap_info *s, struct hashset *hs,
+    int lists, char **cause)
+{
+	size_t	i;
+	int	r;
+
+	for (i = 0; lists && i < s->nlists; i++)
+		hashset_add(hs, s->lists[i].hash);
+	if ((r = chunklist_load(d, s, cause)) != 1)
+		return r;
+	for (i = 0; i < s->nchunks; i++)
+		hashset_add(hs, s->chunks[i].hash);
+	return 1;
+}
+
+/* What branch needs here into hs; *complete 0 if a needed list object
+ * is not held.  0 or -1. */
+static int
+needed_branch(struct isconfd *d, const char *branch, struct hashset *hs,
+    int *complete, char **cause)
+{
+	struct snapwalk	 w;
+	struct jhead	 h;
+	uint64_t	 applied;
+	size_t		 i;
+	int		 r, rv = -1, need;
+
+	memset(&w, 0, sizeof w);
+	if (journal_head(d->journal, branch, &h, cause) == -1)
+		return -1;
+	applied = h.seq;
+	if (strcmp(branch, d->branch) == 0 &&
+	    journal_applied(d->journal, branch, &applied, cause) == -1)
+		return -1;
+	if (journal_walk_kind(d->journal, branch, 0, h.seq, ENTRY_SNAP,
+	    snapwalk_one, &w, cause) == -1)
+		goto out;
+	qsort(w.v, w.n, sizeof *w.v, snaprec_cmp);
+	for (i = 0; i < w.n; i++) {
+		/* Every snap yet to apply; of the applied, the last of a
+		 * path (the next one is another path's or unapplied). */
+		need = w.v[i].seq > applied || i + 1 == w.n ||
+		    strcmp(w.v[i].s.path, w.v[i + 1].s.path) != 0 ||
+		    w.v[i + 1].seq > applied;
+		if (!need)
+			continue;
+		if ((r = snap_hashes(d, &w.v[i].s, hs, 1, cause)) == -1)
+			goto out;
+		if (r == 0) {
+			free(*cause);
+			*cause = NULL;
+			*complete = 0;
+		}
+	}
+	rv = 0;
+out:
+	snapwalk_free(&w);
+	return rv;
+}
+
+/* The open transaction's snaps (their chunks are in the cache, in no
+ * entry yet). */
+static int
+needed_wip(struct isconfd *d, struct hashset *hs, int *complete,
+    char **cause)
+{
+	struct entry		*e;
+	struct snap_info	 s;
+	size_t			 n, i;
+	int			 r = 1;
+
+	if (wip_load(d, &e, &n, cause) == -1)
+		return -1;
+	for (i = 0; i < n && r != -1; i++) {
+		if (e[i].kind != ENTRY_SNAP ||
+		    snap_decode(&e[i].payload, &s) == -1)
+			continue;
+		if ((r = snap_hashes(d, &s, hs, 1, cause)) == 0) {
+			free(*cause);
+			*cause = NULL;
+			*complete = 0;
+		}
+		snap_info_free(&s);
+	}
+	journal_entries_free(e, n);
+	return r == -1 ? -1 : 0;
+}
+
+/* ---- what may go ---- */
+
+struct prunable {
+	uint8_t		(*h)[HASH_LEN];
+	uint32_t	 *len;
+	size_t		  n, alloc;
+};
+
+struct coverwalk {
+	struct isconfd		*d;
+	struct hashset		*needed;
+	struct prunable		*p;
+};
+
+/* Every chunk of a covered snap that is not needed, repeats included
+ * (prunable_finish drops them and what is not held). */
+static int
+coverwalk_one(void *arg, const struct entry *e, char **cause)
+{
+	struct coverwalk	*w = arg;
+	struct prunable		*p = w->p;
+	struct snap_info	 s;
+	size_t			 i;
+	int			 r;
+
+	if (snap_decode(&e->payload, &s) == -1)
+		return 0;
+	if ((r = chunklist_load(w->d, &s, cause)) == 0) {
+		free(*cause);		/* its chunks are not known here */
+		*cause = NULL;
+	}
+	for (i = 0; r == 1 && i < s.nchunks; i++) {
+		if (hashset_find(w->needed, s.chunks[i].hash) != -1)
+			continue;
+		if (p->n == p->alloc) {
+			p->alloc = p->alloc ? 2 * p->alloc : 64;
+			p->h = xreallocarray(p->h, p->alloc, sizeof *p->h);
+			p->len = xreallocarray(p->len, p->alloc,
+			    sizeof *p->len);
+		}
+		memcpy(p->h[p->n], s.chunks[i].hash, HASH_LEN);
+		p->len[p->n++] = s.chunks[i].len;
+	}
+	snap_info_free(&s);
+	return r == -1 ? -1 : 0;
+}
+
+/* Keep the first of each chunk, in order (oldest entries first), and
+ * only those held. */
+static int
+prunable_finish(struct isconfd *d, struct prunable *p,
+    struct cache_report *rep, char **cause)
+{
+	struct hashset	seen;
+	size_t		i, kept = 0;
+	ssize_t		at;
+	int		r;
+
+	memset(&seen, 0, sizeof seen);
+	for (i = 0; i < p->n; i++)
+		hashset_add(&seen, p->h[i]);
+	hashset_finish(&seen);
+	for (i = 0; i < p->n; i++) {
+		if ((at = hashset_find(&seen, p->h[i])) == -1)
+			fatalx("prunable_finish: a chunk is not in its set");
+		if (seen.found[at])
+			continue;
+		seen.found[at] = 1;
+		if ((r = cache_has(d->cache, p->h[i], cause)) == -1) {
+			hashset_free(&seen);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		memmove(p->h[kept], p->h[i], HASH_LEN);
+		p->len[kept++] = p->len[i];
+		rep->prunable_chunks++;
+		rep->prunable_bytes += p->len[i];
+	}
+	p->n = kept;
+	hashset_free(&seen);
+	return 0;
+}
+
+/* The needed chunks' count, and those held. */
+static int
+needed_count(struct isconfd *d, const struct hashset *hs,
+    struct cache_report *rep, char **cause)
+{
+	size_t		i;
+	int		r;
+
+	for (i = 0; i < hs->n; i++) {
+		if ((r = cache_has(d->cache, hs->h[i], cause)) == -1)
+			return -1;
+		if (r == 1)
+			rep->needed_chunks++;
+		else
+			rep->missing_chunks++;
+	}
+	return 0;
+}
+
+int
+keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
+    uint64_t cap, char **cause)
+{
+	struct hashset	 needed;
+	struct prunable	 p;
+	struct coverwalk w;
+	char		**names = NULL;
+	size_t		 nb = 0, i, n, most = 0, upto;
+	uint64_t	 cov, bytes, dropped;
+	int		 complete = 1, rv = -1;
+
+	memset(rep, 0, sizeof *rep);
+	memset(&needed, 0, sizeof needed);
+	memset(&p, 0, sizeof p);
+	if (cache_stats(d->cache, &rep->chunks, &rep->bytes, cause) == -1 ||
+	    journal_branches(d->journal, &names, &nb, cause) == -1)
+		return -1;
+	for (i = 0; i < nb; i++)
+		if (needed_branch(d, names[i], &needed, &complete,
+		    cause) == -1)
+			goto out;
+	if (needed_wip(d, &needed, &complete, cause) == -1)
+		goto out;
+	hashset_finish(&needed);
+	if (needed_count(d, &needed, rep, cause) == -1)
+		goto out;
+	rep->incomplete = !complete;
+	w.d = d;
+	w.needed = &needed;
+	w.p = &p;
+	for (i = 0; i < nb; i++) {
+		if (keepers_cover(d, names[i], &cov, &n, cause) == -1)
+			goto out;
+		if (n > most)
+			most = n;
+		if (strcmp(names[i], d->branch) == 0)
+			rep->through = cov;
+		if (cov > 0 && !d->keepers->keep && journal_walk_kind(d->journal,
+		    names[i], 0, cov, ENTRY_SNAP, coverwalk_one, &w,
+		    cause) == -1)
+			goto out;
+	}
+	rep->keepers = most;
+	if (d->keepers->keep) {
+		struct keep_branch *kb = keep_branch_get(d->keepers,
+		    d->branch);
+		rep->through = kb->seq;
+	}
+	if (prunable_finish(d, &p, rep, cause) == -1)
+		goto out;
+	/* needed_bytes: what is held, less what may go, is what stays. */
+	rep->needed_bytes = rep->bytes > rep->prunable_bytes ? rep->bytes -
+	    rep->prunable_bytes : 0;
+	if (prune && rep->incomplete && p.n > 0) {
+		set_cause(cause, "cannot tell which chunks this host needs: "
+		    "a chunk list of a snap it needs is not in the cache");
+		goto out;
+	}
+	if (prune && p.n > 0) {
+		/* Oldest entries' chunks first, down to cap. */
+		bytes = rep->bytes;
+		for (upto = 0; upto < p.n && (cap == 0 || bytes > cap); upto++)
+			bytes -= bytes > p.len[upto] ? p.len[upto] : bytes;
+		if (cache_drop(d->cache, (const uint8_t (*)[CACHE_HASH_LEN])p.h,
+		    upto, &dropped, cause) == -1)
+			goto out;
+		rep->pruned_chunks = upto;
+		rep->pruned_bytes = dropped;
+		d->keepers->pruned_chunks += upto;
+		d->keepers->pruned_bytes += dropped;
+		if (cache_stats(d->cache, &rep->chunks, &rep->bytes,
+		    cause) == -1)
+			goto out;
+	}
+	if (cache_disk_bytes(d->cache, &rep->disk, cause) == -1)
+		goto out;
+	rv = 0;
+out:
+	for (i = 0; i < nb; i++)
+		free(names[i]);
+	free(names);
+	hashset_free(&needed);
+	free(p.h);
+	free(p.len);
+	return rv;
+}
+
+/* ---- a keeper ---- */
+
+static struct keep_branch *
+keep_branch_get(struct keepers *k, const char *name)
+{
+	struct keep_branch	*kb;
+
+	for (kb = k->branches; kb != NULL; kb = kb->next)
+		if (strcmp(kb->name, name) == 0)
+			return kb;
+	kb = xcalloc(1, sizeof *kb);
+	kb->name = xstrdup(name);
+	kb->next = k->branches;
+	k->branches = kb;
+	return kb;
+}
+
+struct keepwalk {
+	struct isconfd	*d;
+	uint64_t	 ok;		/* complete through */
+	int		 lacking;
+};
+
+static int
+keepwalk_one(void *arg, const struct entry *e, char **cause)
+{
+	struct keepwalk		*w = arg;
+	struct snap_info	 s;
+	size_t			 i;
+	int			 r = 1;
+
+	if (snap_decode(&e->payload, &s) == -1)
+		return 0;
+	for (i = 0; r == 1 && i < s.nlists; i++)
+		r = cache_has(w->d->cache, s.lists[i].hash, cause);
+	if (r == 1 && (r = chunklist_load(w->d, &s, cause)) == 0) {
+		free(*cause);
+		*cause = NULL;
+	}
+	for (i = 0; r == 1 && i < s.nchunks; i++)
+		r = cache_has(w->d->cache, s.chunks[i].hash, cause);
+	snap_info_free(&s);
+	if (r == 1) {
+		w->ok = e->seq;
+		return 0;
+	}
+	if (r == 0) {
+		w->ok = e->seq - 1;
+		w->lacking = 1;
+	}
+	return -1;	/* stop: lacking, or an error */
+}
+
+/* Sign and send what kb says now, if it changed. */
+static void
+keep_say(struct isconfd *d, struct keep_branch *kb)
+{
+	struct stmt_holdings	 sh;
+	struct holding		*h, **pp;
+	struct buf		 body, out;
+
+	/* The first time since start even "through 0": what an earlier
+	 * daemon said (its cache since lost?) must not stand. */
+	if (kb->spoke && kb->said == kb->seq &&
+	    memcmp(kb->said_id, kb->id, HASH_LEN) == 0)
+		return;
+	kb->spoke = 1;
+	memset(&sh, 0, sizeof sh);
+	sh.branch = kb->name;
+	sh.seq = kb->seq;
+	memcpy(sh.id, kb->id, HASH_LEN);
+	buf_init(&body);
+	buf_init(&out);
+	stmt_holdings_encode(&sh, &body);
+	stmtd_sign(d, STMT_HOLDINGS, body.data, body.len, &out);
+	if ((h = holding_new(out.data, out.len)) == NULL)
+		fatalx("keepers: our own holdings do not decode");
+	/* Ours are kept too, so that peers met anew hear them. */
+	for (pp = &d->keepers->list; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->st.issuer, h->st.issuer) == 0 &&
+		    strcmp((*pp)->h.branch, h->h.branch) == 0)
+			break;
+	if (*pp != NULL) {
+		struct holding *o = *pp;
+		h->next = o->next;
+		*pp = h;
+		holding_free(o);
+	} else if (holding_put(d->keepers, h) == 0)
+		h = NULL;
+	if (h != NULL) {
+		holdings_store(d);
+		holdings_send(d, h, NULL);
+	}
+	kb->said = kb->seq;
+	memcpy(kb->said_id, kb->id, HASH_LEN);
+	buf_free(&body);
+	buf_free(&out);
+}
+
+static void
+keep_fetched(struct isconfd *d, void *arg, int got)
+{
+	(void)arg;
+	if (d->keepers == NULL)
+		return;
+	d->keepers->fetching = 0;
+	if (got == 0)
+		d->keepers->rest = KEEP_REST_TICKS;
+}
+
+/* One branch: 1 if it lacks chunks (a fetch started), 0, -1. */
+static int
+keep_branch(struct isconfd *d, const char *name, char **cause)
+{
+	struct keepers		*k = d->keepers;
+	struct keep_branch	*kb = keep_branch_get(k, name);
+	struct keepwalk		 w;
+	struct jhead		 h;
+	struct entry		 e;
+	int			 r;
+
+	if (journal_head(d->journal, name, &h, cause) == -1)
+		return -1;
+	if (kb->seq > h.seq)
+		kb->seq = 0;
+	if (kb->seq > 0) {
+		if ((r = journal_get(d->journal, name, kb->seq, &e,
+		    cause)) == -1)
+			return -1;
+		if (r == 0 || memcmp(e.id, kb->id, HASH_LEN) != 0)
+			kb->seq = 0;	/* rewritten (a fork's decision) */
+		if (r == 1)
+			entry_free(&e);
+	}
+	memset(&w, 0, sizeof w);
+	w.d = d;
+	w.ok = h.seq;
+	if (kb->seq < h.seq && journal_walk_kind(d->journal, name, kb->seq,
+	    h.seq, ENTRY_SNAP, keepwalk_one, &w, cause) == -1 && !w.lacking)
+		return -1;
+	if (w.ok > kb->seq) {
+		if (journal_get(d->journal, name, w.ok, &e, cause) != 1)
+			return -1;
+		kb->seq = w.ok;
+		memcpy(kb->id, e.id, HASH_LEN);
+		entry_free(&e);
+	}
+	keep_say(d, kb);
+	if (!w.lacking)
+		return 0;
+	k->fetching = 1;
+	sync_chunks_from(d, name, kb->seq, NULL, keep_fetched, NULL);
+	return 1;
+}
+
+static void
+keep_tick(struct isconfd *d)
+{
+	struct keepers	*k = d->keepers;
+	char		**names = NULL, *cause = NULL;
+	size_t		 n = 0, i;
+	int		 r = 0;
+
+	if (k->fetching)
+		return;
+	if (k->rest > 0) {
+		k->rest--;
+		return;
+	}
+	if (journal_branches(d->journal, &names, &n, &cause) == -1)
+		goto fail;
+	for (i = 0; i < n && r == 0; i++)
+		r = keep_branch(d, names[i], &cause);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r != -1)
+		return;
+fail:
+	log_warnx("keepers: %s", cause);
+	free(cause);
+	k->rest = KEEP_REST_TICKS;
+}
+
+/* ---- a non-keeper ---- */
+
+/* What the last automatic prune saw: when nothing of it changed, there
+ * is nothing new to prune. */
+static char *
+prune_state(struct isconfd *d, char **cause)
+{
+	struct buf	 b;
+	struct jhead	 h;
+	uint64_t	 applied, cov;
+	char		**names = NULL, *s = NULL;
+	size_t		 nb = 0, i, n;
+
+	if (journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
+	    journal_branches(d->journal, &names, &nb, cause) == -1)
+		return NULL;
+	buf_init(&b);
+	buf_printf(&b, "%s %llu", d->branch, (unsigned long long)applied);
+	for (i = 0; i < nb; i++) {
+		if (journal_head(d->journal, names[i], &h, cause) == -1 ||
+		    keepers_cover(d, names[i], &cov, &n, cause) == -1)
+			goto out;
+		buf_printf(&b, " %s:%llu:%llu", names[i],
+		    (unsigned long long)h.seq, (unsigned long long)cov);
+	}
+	buf_add_u8(&b, 0);
+	s = xstrdup((char *)b.data);
+out:
+	for (i = 0; i < nb; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&b);
+	return s;
+}
+
+static void
+starve_tick(struct isconfd *d)
+{
+	struct keepers		*k = d->keepers;
+	struct cache_report	 rep;
+	char			*s, *cause = NULL;
+
+	/* Nothing that reads the cache may be running. */
+	if (d->busy != NULL || d->up != NULL || d->bundle != NULL ||
+	    d->syncs != NULL)
+		return;
+	if ((s = prune_state(d, &cause)) == NULL)
+		goto fail;
+	if (k->pruned_at != NULL && strcmp(s, k->pruned_at) == 0) {
+		free(s);
+		return;
+	}
+	free(k->pruned_at);
+	k->pruned_at = s;
+	if (keepers_report(d, &rep, 0, 0, &cause) == -1)
+		goto fail;
+	if (rep.prunable_chunks == 0 || rep.incomplete ||
+	    (k->max > 0 && rep.bytes <= k->max))
+		return;
+	if (keepers_report(d, &rep, 1, k->max, &cause) == -1)
+		goto fail;
+	if (rep.pruned_chunks > 0)
+		log_info("cache: pruned %llu chunks (%llu bytes) that %zu "
+		    "keepers hold", (unsigned long long)rep.pruned_chunks,
+		    (unsigned long long)rep.pruned_bytes, rep.keepers);
+	return;
+fail:
+	k->prune_failures++;
+	log_warnx("cache: not pruned: %s", cause);
+	free(cause);
+}
+
+static void
+keepers_tick(evutil_socket_t fd, short events, void *arg)
+{
+	struct isconfd	*d = arg;
+	struct timeval	 tv;
+
+	(void)fd;
+	(void)events;
+	if (d->keepers->keep)
+		keep_tick(d);
+	else
+		starve_tick(d);
+	tv.tv_sec = d->gossip_ms / 1000;
+	tv.tv_usec = (d->gossip_ms % 1000) * 1000;
+	evtimer_add(d->keepers->tick, &tv);
+}
+
+/* "10G", "512M", "1024": bytes; 0 if unset; -1 if malformed. */
+static int
+parse_size(const char *v, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	*out = 0;
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	case 't': case 'T': n <<= 40; end++; break;
+	}
+	if (*end != '\0' || end == v)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int
+keepers_open(struct isconfd *d, char **cause)
+{
+	struct keepers	*k = xcalloc(1, sizeof *k);
+	const char	*v;
+	struct timeval	 tv = { 1, 0 };
+
+	v = env_get(&d->conf.env, "IS_CACHE_KEEP");
+	k->keep = v != NULL && strcmp(v, "1") == 0;
+	k->need = 2;
+	if ((v = env_get(&d->conf.env, "IS_CACHE_KEEPERS")) != NULL &&
+	    *v != '\0') {
+		/* Fewer than one keeper would prune what nobody holds. */
+		if (atoi(v) < 1) {
+			free(k);
+			return set_cause(cause, "IS_CACHE_KEEPERS=%s: at least "
+			    "1", v);
+		}
+		k->need = (size_t)atoi(v);
+	}
+	if (parse_size(env_get(&d->conf.env, "IS_CACHE_MAX"), &k->max) ==
+	    -1) {
+		free(k);
+		return set_cause(cause, "IS_CACHE_MAX=%s: a size in bytes "
+		    "(K, M, G, T)", env_get(&d->conf.env, "IS_CACHE_MAX"));
+	}
+	d->keepers = k;
+	if (d->net != NULL) {
+		k->tick = evtimer_new(d->base, keepers_tick, d);
+		evtimer_add(k->tick, &tv);
+	}
+	return 0;
+}
+
+void
+keepers_close(struct isconfd *d)
+{
+	struct keepers		*k = d->keepers;
+	struct holding		*h;
+	struct keep_branch	*kb;
+
+	if (k == NULL)
+		return;
+	if (k->tick != NULL)
+		event_free(k->tick);
+	while ((h = k->list) != NULL) {
+		k->list = h->next;
+		holding_free(h);
+	}
+	while ((kb = k->branches) != NULL) {
+		k->branches = kb->next;
+		free(kb->name);
+		free(kb);
+	}
+	free(k->pruned_at);
+	free(k);
+	d->keepers = NULL;
+}
+
+int
+keepers_keep(struct isconfd *d)
+{
+	return d->keepers != NULL && d->keepers->keep;
+}
+
+size_t
+keepers_needed(struct isconfd *d)
+{
+	return d->keepers->need;
+}
+
+uint64_t
+keepers_max(struct isconfd *d)
+{
+	return d->keepers->max;
+}
+
+struct lackwalk {
+	struct isconfd		*d;
+	struct lacking		*l;
+};
+
+static int
+lackwalk_one(void *arg, const struct entry *e, char **cause)
+{
+	struct lackwalk		*w = arg;
+	struct snap_info	 s;
+	size_t			 i, before = w->l->chunks;
+	int			 r = 1;
+
+	if (snap_decode(&e->payload, &s) == -1)
+		return 0;
+	for (i = 0; i < s.nlists; i++) {
+		if ((r = cache_has(w->d->cache, s.lists[i].hash, cause)) == -1)
+			goto out;
+		w->l->chunks += r == 0;
+	}
+	if ((r = chunklist_load(w->d, &s, cause)) == -1)
+		goto out;
+	if (r == 0) {
+		free(*cause);	/* counted above */
+		*cause = NULL;
+	}
+	for (i = 0; r == 1 && i < s.nchunks; i++) {
+		if ((r = cache_has(w->d->cache, s.chunks[i].hash, cause)) == -1)
+			goto out;
+		if (r == 0) {
+			w->l->chunks++;
+			w->l->bytes += s.chunks[i].len;
+		}
+		r = 1;
+	}
+	if (w->l->chunks > before && w->l->path == NULL) {
+		w->l->path = xstrdup(s.path);
+		w->l->seq = e->seq;
+	}
+	r = 0;
+out:
+	snap_info_free(&s);
+	return r == -1 ? -1 : 0;
+}
+
+int
+keepers_lacking(struct isconfd *d, const char *branch, struct lacking *l,
+    char **cause)
+{
+	struct lackwalk	w = { d, l };
+	struct jhead	h;
+
+	memset(l, 0, sizeof *l);
+	if (journal_head(d->journal, branch, &h, cause) == -1 ||
+	    journal_walk_kind(d->journal, branch, 0, h.seq, ENTRY_SNAP,
+	    lackwalk_one, &w, cause) == -1) {
+		free(l->path);
+		l->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fetch asks keepers first: the peers whose verified holdings for
+ * branch count move to the front of to (stable), where rules_fetch_peers
+ * takes its connections from.
+ */
+void
+keepers_rank(struct isconfd *d, const char *branch, struct sockaddr_in *to,
+    size_t n)
+{
+	const struct holding	*h;
+	struct sockaddr_in	 t;
+	struct peer		*p;
+	size_t			 front = 0, i;
+	char			*cause = NULL;
+	int			 r;
+
+	if (d->keepers == NULL)
+		return;
+	holdings_load(d);
+	for (h = d->keepers->list; h != NULL && front < n; h = h->next) {
+		if (strcmp(h->h.branch, branch) != 0 ||
+		    (p = peer_find(d, h->st.issuer)) == NULL)
+			continue;
+		if ((r = holding_counts(d, h, &cause)) == -1) {
+			free(cause);
+			cause = NULL;
+		}
+		if (r != 1)
+			continue;
+		for (i = front; i < n; i++)
+			if (to[i].sin_addr.s_addr == p->addr.sin_addr.s_addr &&
+			    to[i].sin_port == p->addr.sin_port)
+				break;
+		if (i == n)
+			continue;
+		t = to[i];
+		memmove(&to[front + 1], &to[front], (i - front) * sizeof *to);
+		to[front++] = t;
+	}
+}
+
+/* ---- /metrics ---- */
+
+void
+keepers_metrics(struct isconfd *d, struct buf *b)
+{
+	struct cache_report	 r;
+	char			*cause = NULL;
+
+	if (d->keepers == NULL)
+		return;
+	if (keepers_report(d, &r, 0, 0, &cause) == -1) {
+		log_warnx("metrics: %s", cause);
+		free(cause);
+		return;
+	}
+	buf_printf(b, "# HELP isconf_cache_chunks Chunks in the cache: held, "
+	    "needed here, needed but not held, prunable.\n"
+	    "# TYPE isconf_cache_chunks gauge\n"
+	    "isconf_cache_chunks{state=\"held\"} %llu\n"
+	    "isconf_cache_chunks{state=\"needed\"} %llu\n"
+	    "isconf_cache_chunks{state=\"missing\"} %llu\n"
+	    "isconf_cache_chunks{state=\"prunable\"} %llu\n",
+	    (unsigned long long)r.chunks, (unsigned long long)r.needed_chunks,
+	    (unsigned long long)r.missing_chunks,
+	    (unsigned long long)r.prunable_chunks);
+	buf_printf(b, "# HELP isconf_cache_bytes Cache bytes: held (plain), "
+	    "on disk, prunable.\n# TYPE isconf_cache_bytes gauge\n"
+	    "isconf_cache_bytes{state=\"held\"} %llu\n"
+	    "isconf_cache_bytes{state=\"disk\"} %llu\n"
+	    "isconf_cache_bytes{state=\"prunable\"} %llu\n",
+	    (unsigned long long)r.bytes, (unsigned long long)r.disk,
+	    (unsigned long long)r.prunable_bytes);
+	buf_printf(b, "# HELP isconf_cache_keepers Reachable keepers with "
+	    "verified holdings.\n# TYPE isconf_cache_keepers gauge\n"
+	    "isconf_cache_keepers %zu\n"
+	    "# HELP isconf_cache_pruned_total Chunks and bytes pruned.\n"
+	    "# TYPE isconf_cache_pruned_total counter\n"
+	    "isconf_cache_pruned_total{unit=\"chunks\"} %llu\n"
+	    "isconf_cache_pruned_total{unit=\"bytes\"} %llu\n"
+	    "# HELP isconf_cache_is_keeper 1 on a keeper (IS_CACHE_KEEP=1).\n"
+	    "# TYPE isconf_cache_is_keeper gauge\n"
+	    "isconf_cache_is_keeper %d\n", r.keepers,
+	    (unsigned long long)d->keepers->pruned_chunks,
+	    (unsigned long long)d->keepers->pruned_bytes, d->keepers->keep);
+}
