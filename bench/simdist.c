@@ -39,6 +39,22 @@
  * events are requests for chunks a peer lacks: one is asked that
  * lacks it when asked becomes one event at its answer (on_lack), not
  * two; that halved the run time.
+ *
+ * SIMDIST_HAVE=1 is an experiment (the daemon does not do it yet; see
+ * rules_have_next in daemon/rules.h): a server sends a connection its
+ * bitfield (HAVE_FRAME bytes and a bit per chunk of the file) once it
+ * is ready, and a HAVE frame (HAVE_FRAME bytes) for every chunk it
+ * completes while the connection is open; each goes out on its uplink
+ * ahead of the chunks queued there (its bytes delay them) and takes
+ * one latency on the way, and the bitfield says what the server holds
+ * when it arrives.  The client asks each connection for the rarest
+ * chunk its peer holds (rules_have_next) instead of rules_fetch_next.
+ * SIMDIST_HAVE=2: the same, each announcement behind every chunk
+ * already queued on the server's uplink (a FIFO per host, pessimistic).
+ * SIMDIST_HAVE=3: as 1, and the origin seeds: its bitfield lists only
+ * the chunks it has not sent yet, it takes a chunk back (a frame to
+ * every connection) when it first sends it, and once it has sent every
+ * chunk it sends each connection its whole bitfield.
  */
 #include <math.h>
 #include <stdio.h>
@@ -53,9 +69,16 @@
 #define NET_MAX_CONNS	256	/* net/net_int.h */
 #define HEAD_SPREAD_NS	15000000LL
 #define NETS		8
+#define HAVE_FRAME	16	/* length, type, a chunk's index; padded */
+#define NOPOS		UINT32_MAX
 
 enum { E_START, E_REQ, E_SENT, E_ARRIVE, E_NOCHUNK, E_CLOSE, E_TICK,
-    E_LEAVE, E_LACK };
+    E_LEAVE, E_LACK, E_BITS, E_HAVE, E_UNHAVE };
+
+struct client {			/* a connection fetching from a host */
+	uint32_t	h;
+	uint8_t		c, gen;
+};
 
 struct ev {
 	int64_t		t;
@@ -85,6 +108,16 @@ struct shost {
 	uint8_t			 gen;
 	uint8_t			 fetching, gone, keeper;
 	uint32_t		 fetches;
+	/* SIMDIST_HAVE: chunk -> plan index (NOPOS: held before the
+	 * fetch), a bit per plan index for each connection (its peer
+	 * holds it), how many connections hold each; and the
+	 * connections this host tells of the chunks it completes. */
+	uint32_t		*pos;
+	uint8_t			*holds;
+	uint16_t		*avail;
+	size_t			 stride;
+	struct client		*cl;
+	uint32_t		 ncl, capcl;
 };
 
 static struct shost	*H;
@@ -98,6 +131,9 @@ static int64_t		*first_at;	/* the origin sent it first */
 static int64_t		*spread;	/* then half the hosts had it */
 static int64_t		 injected_at;	/* the last of them */
 static uint64_t		 nevents, nochunks, refusals, ended_short;
+static int		 have_mode;
+static uint64_t		 have_bytes;
+static uint32_t		 ninjected;
 
 SIMRADIX_DEFINE(struct ev)
 
@@ -159,7 +195,9 @@ pump(uint32_t h, int c)
 	ssize_t		 i;
 	int64_t		 at;
 
-	while ((i = rules_fetch_next(&s->plan, c, now)) != -1) {
+	while ((i = have_mode ? rules_have_next(&s->plan, c, s->holds +
+	    (size_t)c * s->stride, s->avail, now) :
+	    rules_fetch_next(&s->plan, c, now)) != -1) {
 		/* Queued before the handshake, as net_conn_send does. */
 		at = now > s->ready[c] ? now : s->ready[c];
 		at += oneway(h, s->speer[c]);
@@ -201,7 +239,155 @@ check(uint32_t h)
 		ended_short++;
 	rules_fetch_free(&s->plan);
 	free(s->order);
+	free(s->pos);
+	free(s->holds);
+	free(s->avail);
 	s->order = NULL;
+	s->pos = NULL;
+	s->holds = NULL;
+	s->avail = NULL;
+}
+
+static int	stale(const struct ev *);
+
+/* An announcement of len bytes from p to h on p's uplink; returns when
+ * it is at h. */
+static int64_t
+announce(uint32_t p, uint32_t h, size_t len)
+{
+	int64_t	d = (int64_t)(len * ns_per_byte), t;
+
+	have_bytes += len;
+	if (H[p].upfree < now)
+		H[p].upfree = now;
+	H[p].upfree += d;
+	t = have_mode == 2 ? H[p].upfree : now + d;
+	return t + oneway(p, h);
+}
+
+/* h's plan for SIMDIST_HAVE, once its connections are added: where
+ * each chunk is in it, and the servers' bitfields on their way. */
+static void
+have_start(uint32_t h)
+{
+	struct shost	*s = &H[h];
+	size_t		 i;
+	int		 c;
+
+	s->pos = malloc(C * sizeof *s->pos);
+	for (i = 0; i < C; i++)
+		s->pos[i] = NOPOS;
+	for (i = 0; i < s->plan.n; i++)
+		s->pos[s->order[i]] = (uint32_t)i;
+	s->stride = (s->plan.n + 7) / 8 + 1;
+	s->holds = calloc((size_t)s->plan.nconns * s->stride, 1);
+	s->avail = calloc(s->plan.n ? s->plan.n : 1, sizeof *s->avail);
+	for (c = 0; c < s->plan.nconns; c++)
+		if (!s->refused[c])
+			push(s->ready[c] - oneway(h, s->speer[c]), E_BITS, h,
+			    (uint8_t)c, 0);
+}
+
+/* Connection c's server sends its bitfield and, from now on, a HAVE
+ * for each chunk it completes. */
+static void
+on_bits(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	struct shost	*ps;
+
+	if (stale(e) || H[s->speer[e->c]].gone)
+		return;
+	ps = &H[s->speer[e->c]];
+	push(announce(s->speer[e->c], e->h, HAVE_FRAME + (C + 7) / 8),
+	    E_HAVE, e->h, e->c, NOPOS);
+	if (ps->ncl == ps->capcl) {
+		ps->capcl = ps->capcl ? ps->capcl * 2 : 16;
+		if ((ps->cl = realloc(ps->cl, ps->capcl * sizeof *ps->cl)) ==
+		    NULL)
+			abort();
+	}
+	ps->cl[ps->ncl++] = (struct client){ e->h, e->c, s->gen };
+}
+
+static void
+have_set(struct shost *s, int c, uint32_t i)
+{
+	uint8_t	*b = s->holds + (size_t)c * s->stride;
+
+	if (i == NOPOS || (b[i >> 3] & (1 << (i & 7))))
+		return;
+	b[i >> 3] |= 1 << (i & 7);
+	s->avail[i]++;
+}
+
+/* A HAVE (e->i, a plan index) or the bitfield (NOPOS) arrives. */
+static void
+on_have(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint32_t	 p = s->speer[e->c], k;
+
+	if (stale(e))
+		return;
+	if (e->i != NOPOS) {
+		have_set(s, e->c, e->i);
+		/* Done or in flight: nothing new to ask for (the same
+		 * answer as a pump, without its scan). */
+		if (s->plan.state[e->i] != FETCH_PENDING)
+			return;
+	} else
+		for (k = 0; k < C; k++)
+			if (has(p, k) && (have_mode != 3 || p != 0 ||
+			    ninjected == C || !injected[k]))
+				have_set(s, e->c, s->pos[k]);
+	pump(e->h, e->c);
+}
+
+/* Connection c's seed sent chunk e->i to another: not to be asked. */
+static void
+on_unhave(const struct ev *e)
+{
+	struct shost	*s = &H[e->h];
+	uint8_t		*b;
+
+	if (stale(e))
+		return;
+	b = s->holds + (size_t)e->c * s->stride;
+	if (b[e->i >> 3] & (1 << (e->i & 7))) {
+		b[e->i >> 3] &= ~(1 << (e->i & 7));
+		s->avail[e->i]--;
+	}
+}
+
+/* h completed chunk k: a HAVE to every connection fetching from it.
+ * SIMDIST_HAVE=3, h the origin, k sent for the first time: a take-back
+ * (seed, k == NOPOS: after the last, the whole bitfield). */
+static void
+have_tell(uint32_t h, uint32_t k)
+{
+	struct shost	*s = &H[h], *x;
+	struct client	*cl;
+	uint32_t	 j;
+
+	for (j = 0; j < s->ncl; j++) {
+		cl = &s->cl[j];
+		x = &H[cl->h];
+		if (x->gone || !x->fetching || x->gen != cl->gen ||
+		    !x->plan.conn[cl->c].open) {
+			s->cl[j--] = s->cl[--s->ncl];	/* closed */
+			continue;
+		}
+		if (have_mode == 3 && h == 0 && k == NOPOS)
+			push(announce(h, cl->h, HAVE_FRAME + (C + 7) / 8),
+			    E_HAVE, cl->h, cl->c, NOPOS);
+		else if (x->pos[k] != NOPOS)
+			push(announce(h, cl->h, HAVE_FRAME), have_mode == 3 &&
+			    h == 0 ? E_UNHAVE : E_HAVE, cl->h, cl->c,
+			    x->pos[k]);
+		else
+			(void)announce(h, cl->h, HAVE_FRAME);
+	}
 }
 
 static void
@@ -249,6 +435,8 @@ on_start(uint32_t h)
 	}
 	free(pick);
 	free(tmp);
+	if (have_mode)
+		have_start(h);
 	pump_all(h);
 	push(now + FETCH_TICK_MS * 1000000LL, E_TICK, h, 0, 0);
 	check(h);
@@ -286,6 +474,11 @@ on_req(const struct ev *e)
 		first_at[k] = t;
 		injected[k] = 1;
 		injected_at = t;
+		if (have_mode == 3) {
+			have_tell(0, k);
+			if (++ninjected == C)
+				have_tell(0, NOPOS);
+		}
 	}
 	push(t, E_SENT, e->h, e->c, e->i);
 }
@@ -345,6 +538,8 @@ on_arrive(const struct ev *e)
 			s->nhave++;
 			if (++holders[k] == N / 2)
 				spread[k] = now - first_at[k];
+			if (have_mode)
+				have_tell(e->h, k);
 		}
 		rules_fetch_got(&s->plan, e->c, e->i, now);
 	} else
@@ -358,8 +553,15 @@ on_close(const struct ev *e)
 {
 	struct shost	*s = &H[e->h];
 
+	size_t		 i;
+
 	if (s->gone || !s->fetching || e->gen != s->gen)
 		return;
+	if (have_mode && s->plan.conn[e->c].open)	/* holds no more */
+		for (i = 0; i < s->plan.n; i++)
+			if (s->holds[(size_t)e->c * s->stride + (i >> 3)] &
+			    (1 << (i & 7)))
+				s->avail[i]--;
 	rules_fetch_closed(&s->plan, e->c);
 	pump_all(e->h);
 	check(e->h);
@@ -446,6 +648,8 @@ main(int argc, char **argv)
 	if (argc > 7)
 		rng ^= strtoull(argv[7], NULL, 10) * 0x2545F4914F6CDD1DULL;
 	ns_per_byte = 8.0 / gbps;
+	if (getenv("SIMDIST_HAVE") != NULL)
+		have_mode = atoi(getenv("SIMDIST_HAVE"));
 	if (getenv("SIMDIST_COARSEN") != NULL)
 		coarsen = (uint32_t)atoi(getenv("SIMDIST_COARSEN"));
 	/* The file's chunks. */
@@ -526,6 +730,9 @@ main(int argc, char **argv)
 		case E_CLOSE: on_close(&e); break;
 		case E_TICK: on_tick(&e); break;
 		case E_LEAVE: on_leave(leave); break;
+		case E_BITS: on_bits(&e); break;
+		case E_HAVE: on_have(&e); break;
+		case E_UNHAVE: on_unhave(&e); break;
 		}
 	}
 	t = calloc(N, sizeof *t);
@@ -559,9 +766,12 @@ main(int argc, char **argv)
 	printf("{\"experiment\": \"distribution\", \"hosts\": %u, "
 	    "\"mib\": %llu, \"gbps\": %.1f, \"keepers\": %u, "
 	    "\"keepers_hold\": %d, \"leave_pct\": %u, \"coarsen\": %u, "
+	    "\"have\": %d, \"have_bytes_x\": %.4f, "
 	    "\"chunks\": %u, \"avg_chunk\": %llu, ",
 	    N, (unsigned long long)(size >> 20), gbps, keepers, hold, leave,
-	    coarsen ? coarsen : 1, C, (unsigned long long)(total / C));
+	    coarsen ? coarsen : 1, have_mode,
+	    (double)have_bytes / N / total,
+	    C, (unsigned long long)(total / C));
 	printf("\"bound_s\": %.3f, \"pipeline_s\": %.3f, \"p1_s\": %.3f, "
 	    "\"p50_s\": %.3f, \"all_s\": %.3f, \"vs_bound\": %.2f, "
 	    "\"injected_s\": %.3f, \"spread_half_ms\": %.0f, ",

@@ -281,6 +281,17 @@ fetch_skip(struct rules_fetch *r, int c)
 	return fc->cursor;
 }
 
+/* Chunk i is now in flight on connection c. */
+static ssize_t
+fetch_take(struct rules_fetch *r, int c, size_t i)
+{
+	r->state[i] = FETCH_INFLIGHT;
+	r->owner[i] = (uint8_t)c;
+	r->inflight++;
+	r->conn[c].inflight++;
+	return (ssize_t)i;
+}
+
 ssize_t
 rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
 {
@@ -301,11 +312,34 @@ rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
 		fc->rest_until = now + FETCH_REST_MS * 1000000LL;
 		return -1;
 	}
-	r->state[i] = FETCH_INFLIGHT;
-	r->owner[i] = (uint8_t)c;
-	r->inflight++;
-	fc->inflight++;
-	return (ssize_t)i;
+	return fetch_take(r, c, i);
+}
+
+ssize_t
+rules_have_next(struct rules_fetch *r, int c, const uint8_t *holds,
+    const uint16_t *avail, int64_t now)
+{
+	struct rules_fetch_conn	*fc = &r->conn[c];
+	size_t			 i, best = r->n;
+
+	if (!fc->open || now < fc->rest_until || fc->inflight >= FETCH_WINDOW)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		if ((i & 7) == 0 && holds[i >> 3] == 0) {
+			i += 7;		/* the peer holds none of these 8 */
+			continue;
+		}
+		if (!(holds[i >> 3] & (1 << (i & 7))) ||
+		    r->state[i] != FETCH_PENDING)
+			continue;
+		if (best == r->n || avail[i] < avail[best])
+			best = i;
+		if (avail[best] <= 1)
+			break;		/* none is rarer */
+	}
+	if (best == r->n)
+		return -1;
+	return fetch_take(r, c, best);
 }
 
 /* Chunk i goes back in the pool, lacked by c. */

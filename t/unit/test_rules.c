@@ -282,6 +282,42 @@ test_claim_schedule(void **state)
 	assert_int_equal(rules_claim_deadline_ms(400, 300), 600);
 }
 
+/* rules_have_next: only what the peer holds, the rarest first, ties
+ * in the host's order, at most FETCH_WINDOW in flight, -1 when the peer
+ * holds nothing left to ask for. */
+static void
+test_have_next(void **state)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[3] = { 0 };
+	uint16_t		avail[20] = { 0 };
+	size_t			i;
+	int			c;
+
+	(void)state;
+	rules_fetch_init(&r, 20, 0);
+	c = rules_fetch_conn_add(&r);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), -1);
+	for (i = 0; i < 20; i++)
+		avail[i] = 3;
+	holds[0] = 0x06;		/* chunks 1, 2 */
+	holds[2] = 0x0c;		/* chunks 18, 19 */
+	avail[19] = 1;
+	avail[2] = 2;
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), 19);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), 2);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), 1);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), 18);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), -1);
+	rules_fetch_got(&r, c, 19, 0);
+	assert_int_equal(r.remaining, 19);
+	memset(holds, 0xff, sizeof holds);
+	for (i = 0; i < FETCH_WINDOW - 3; i++)
+		assert_true(rules_have_next(&r, c, holds, avail, 0) != -1);
+	assert_int_equal(rules_have_next(&r, c, holds, avail, 0), -1);
+	rules_fetch_free(&r);
+}
+
 int
 main(void)
 {
@@ -297,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_members_window),
 		cmocka_unit_test(test_member_probe_due),
 		cmocka_unit_test(test_claim_schedule),
+		cmocka_unit_test(test_have_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
