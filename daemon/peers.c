@@ -420,7 +420,8 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		 * (lockd_hello_lock). */
 		if (journal_lock_get(d->journal, p->branch, &mine,
 		    NULL) == 1) {
-			if (strcmp(mine.host, p->host) == 0 && !fresh)
+			if (strcmp(mine.host, p->host) == 0 && !fresh &&
+			    strcmp(p->branch, d->branch) == 0)
 				hello_to(d, &g->from);
 			jlock_free(&mine);
 		}
