@@ -1071,10 +1071,52 @@ lockd_release_heard(struct isconfd *d, const struct wire_lockstmt *w,
 }
 
 /*
+ * A lock of ours that a peer's hello still lists but that we no longer
+ * hold (its release was lost, or never sent: ci crashed after clearing
+ * it): sign its release now, into raw.  1 if signed.
+ */
+static int
+release_own(struct isconfd *d, const struct wire_lockstmt *w,
+    struct buf *raw)
+{
+	struct stmt_lock	 sl;
+	struct jlock		 cur;
+	uint64_t		 e = 0, q = 0;
+	int			 r, ours = 0;
+
+	if (strcmp(w->st.issuer, d->conf.hostname) != 0 ||
+	    memcmp(w->st.pk, d->pk, STMT_PK_LEN) != 0 ||
+	    stmt_verify(&w->st, d->conf.domain) == -1)
+		return 0;
+	if ((r = journal_lock_get(d->journal, w->l.branch, &cur,
+	    NULL)) == -1)
+		return 0;
+	if (r == 1) {
+		ours = strcmp(cur.host, d->conf.hostname) == 0;
+		lockstmt_held(d, w->l.branch, &cur, raw, &e, &q);
+		jlock_free(&cur);
+	}
+	buf_reset(raw);
+	/* The lock we hold now (or one whose statement we lost) stays. */
+	if (ours && !stmt_after(e, q, w->st.epoch, w->st.seq))
+		return 0;
+	memset(&sl, 0, sizeof sl);
+	sl.branch = w->l.branch;
+	sl.clock = w->l.clock;
+	sl.holder = d->conf.hostname;
+	sl.held_epoch = w->st.epoch;
+	sl.held_seq = w->st.seq;
+	lockstmt_sign(d, STMT_LOCK_RELEASE, &sl, raw);
+	lockstmt_put(d, w->l.branch, STMT_LOCK_RELEASE, raw->data, raw->len);
+	return 1;
+}
+
+/*
  * A lock a peer's hello lists (its held statement): recorded if we know
  * of none on its branch; and if it is a lock this host saw released,
  * the release is sent to that peer, which missed it (the holder's
- * hellos no longer clear a lock unsigned).
+ * hellos no longer clear a lock unsigned); the holder signs one if it
+ * has none (release_own).
  */
 void
 lockd_hello_lock(struct isconfd *d, const struct wire_lockstmt *w,
@@ -1086,18 +1128,19 @@ lockd_hello_lock(struct isconfd *d, const struct wire_lockstmt *w,
 	int			 r;
 
 	buf_init(&raw);
+	r = 0;
 	if (lockstmt_get(d, w->l.branch, STMT_LOCK_RELEASE, &raw,
 	    &rel) == 1) {
 		r = release_covers(&rel, w->st.issuer, w->st.epoch,
 		    w->st.seq);
 		wire_lockstmt_free(&rel);
-		if (r) {
-			stmt_msg(&b, &raw);
-			net_send(d->net, to, MSG_RELEASE, b.data, b.len);
-			buf_free(&b);
-			buf_free(&raw);
-			return;
-		}
+	}
+	if (r || release_own(d, w, &raw)) {
+		stmt_msg(&b, &raw);
+		net_send(d->net, to, MSG_RELEASE, b.data, b.len);
+		buf_free(&b);
+		buf_free(&raw);
+		return;
 	}
 	buf_free(&raw);
 	switch (journal_lock_get(d->journal, w->l.branch, &mine, NULL)) {
