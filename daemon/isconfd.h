@@ -360,23 +360,18 @@ void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
 void	 lockd_claim_first(struct client *, const char *msg,
 	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
-void	 lockd_release(struct isconfd *, const char *branch, const char *holder);
-/* ci and unlock: RELEASE to every peer, and in our hellos for a while. */
+/* ci and unlock: the signed RELEASE to every peer, and in our hellos
+ * for a while. */
 void	 lockd_announce_release(struct isconfd *, const char *branch,
 	    const char *holder, int64_t lock_time);
-/* A hello's releases (u32 n, n x (str branch, str holder, u64 lock
- * time)), and one a peer's hello carried. */
+/* A hello's releases (u32 n, n x blob release statement), and one a
+ * peer's hello carried. */
 void	 lockd_hello_releases(struct isconfd *, struct buf *);
-void	 lockd_release_heard(struct isconfd *, const struct wire_release *,
+void	 lockd_release_heard(struct isconfd *, const struct wire_lockstmt *,
 	    const char *from);
-void	 lockd_locked(struct isconfd *, const char *branch, const struct jlock *);
-/* The same, from a LOCKED sent by host from (first-hand when from is
- * the holder); lockd_locked is news from a hello. */
-void	 lockd_locked_from(struct isconfd *, const char *branch,
-	    const struct jlock *, const char *from);
-/* lockd_release, the RELEASE sent by host from (NULL: unknown). */
-void	 lockd_release_from(struct isconfd *, const char *branch,
-	    const char *holder, const char *from);
+/* A lock (its held statement) the hello of host from, at to, lists. */
+void	 lockd_hello_lock(struct isconfd *, const struct wire_lockstmt *,
+	    const struct sockaddr_in *to, const char *from);
 /* 1 and *msg (the caller frees it) when another host broke the lock
  * this host held on branch since it last locked it; else 0. */
 int	 lockd_broken(struct isconfd *, const char *branch, char **msg);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "isconfd.h"
+#include "stmtd.h"
 
 #define GRANT_TTL_NS		(10LL * 1000000000LL)
 /* Lock news that is not first-hand (a hello listing a lock) about a
@@ -45,6 +46,7 @@ struct lock_claim {
 	uint64_t		 base_seq;
 	int64_t			 time;
 	/* ours */
+	struct buf		 stmt;		/* our signed claim */
 	struct client		*c;
 	struct entry		*first;		/* after the lock entry */
 	struct event		*retry;
@@ -66,6 +68,7 @@ struct lock_note {
 	char			*branch;
 	char			*host;		/* who broke it / the holder */
 	int64_t			 lock_time;	/* released: the lock's time */
+	struct buf		 stmt;		/* released: its statement */
 	int64_t			 at;		/* ns */
 	size_t			 discarded;	/* broken: wip entries */
 	struct lock_note	*next;
@@ -76,6 +79,7 @@ note_free(struct lock_note *n)
 {
 	free(n->branch);
 	free(n->host);
+	buf_free(&n->stmt);
 	free(n);
 }
 
@@ -115,6 +119,7 @@ note_new(const char *branch, const char *host, int64_t lock_time)
 	n->branch = xstrdup(branch);
 	n->host = xstrdup(host);
 	n->lock_time = lock_time;
+	buf_init(&n->stmt);
 	n->at = now_ns();
 	return n;
 }
@@ -144,21 +149,33 @@ claim_free(struct lock_claim *k)
 	free(k->host);
 	free(k->author);
 	free(k->message);
+	buf_free(&k->stmt);
 	if (k->first != NULL)
 		entry_free(k->first);
 	free(k->first);
 	free(k);
 }
 
+/* What our claim k, or the lock it won, says in a statement (strings
+ * borrowed). */
 static void
-claim_encode(const struct lock_claim *k, struct buf *b)
+claim_stmt(const struct lock_claim *k, struct stmt_lock *sl)
 {
-	buf_add_str(b, k->branch);
-	buf_add_u64(b, k->clock);
-	buf_add_u64(b, k->base_seq);
-	buf_add_str(b, k->author);
-	buf_add_str(b, k->message);
-	buf_add_u64(b, (uint64_t)k->time);
+	memset(sl, 0, sizeof *sl);
+	sl->branch = k->branch;
+	sl->clock = k->clock;
+	sl->base_seq = k->base_seq;
+	sl->author = k->author;
+	sl->message = k->message;
+	sl->time = k->time;
+}
+
+/* A lock message: the statement as a blob. */
+static void
+stmt_msg(struct buf *b, const struct buf *raw)
+{
+	buf_init(b);
+	buf_add_blob(b, raw->data, raw->len);
 }
 
 static void
@@ -172,34 +189,32 @@ send_to(struct isconfd *d, const char *host, uint8_t type,
 }
 
 static void
-announce_locked(struct isconfd *d, const char *branch, const struct jlock *l)
+announce_locked(struct isconfd *d, const struct buf *held)
 {
 	struct buf	b;
 
-	buf_init(&b);
-	buf_add_str(&b, branch);
-	buf_add_str(&b, l->host);
-	buf_add_str(&b, l->author);
-	buf_add_str(&b, l->message);
-	buf_add_u64(&b, (uint64_t)l->time);
+	stmt_msg(&b, held);
 	mesh_send_all(d, MSG_LOCKED, &b);
 	buf_free(&b);
 }
 
+/* Sign and send to all the release of holder's lock on branch, held
+ * under the statement (e, q) (0: a claim withdrawn); into raw. */
 static void
-release_encode(struct buf *b, const char *branch, const char *holder)
+announce_release(struct isconfd *d, const char *branch, const char *holder,
+    uint64_t clock, uint64_t e, uint64_t q, struct buf *raw)
 {
-	buf_init(b);
-	buf_add_str(b, branch);
-	buf_add_str(b, holder);
-}
+	struct stmt_lock	l;
+	struct buf		b;
 
-static void
-announce_release(struct isconfd *d, const char *branch, const char *holder)
-{
-	struct buf	b;
-
-	release_encode(&b, branch, holder);
+	memset(&l, 0, sizeof l);
+	l.branch = (char *)branch;
+	l.clock = clock;
+	l.holder = (char *)holder;
+	l.held_epoch = e;
+	l.held_seq = q;
+	lockstmt_sign(d, STMT_LOCK_RELEASE, &l, raw);
+	stmt_msg(&b, raw);
 	mesh_send_all(d, MSG_RELEASE, &b);
 	buf_free(&b);
 }
@@ -209,7 +224,7 @@ announce_release(struct isconfd *d, const char *branch, const char *holder)
  * does not know would not hear of its end otherwise (they believe a
  * hello without the lock only from the holder). */
 static void
-forward_release(struct isconfd *d, const char *branch, const char *holder)
+forward_release(struct isconfd *d, const struct buf *raw, const char *holder)
 {
 	struct peer	*p;
 	struct buf	 b;
@@ -224,7 +239,7 @@ forward_release(struct isconfd *d, const char *branch, const char *holder)
 	rules_choose(d->npeers, k, pick, randombytes_uniform);
 	for (i = 0; i < k; i++)
 		chosen[pick[i]] = 1;
-	release_encode(&b, branch, holder);
+	stmt_msg(&b, raw);
 	/* Never to the holder: it knows its own lock, and may have taken
 	 * a new one since, which this RELEASE would break. */
 	TAILQ_FOREACH(p, &d->peers, entry)
@@ -252,10 +267,12 @@ lock_take_first(struct isconfd *d, struct lock_claim *k, char **cause)
 static void
 lock_take(struct client *c, struct lock_claim *k)
 {
-	struct isconfd	*d = c->d;
-	struct jlock	 l;
-	struct entry	 e;
-	char		*cause = NULL;
+	struct isconfd		*d = c->d;
+	struct jlock		 l;
+	struct entry		 e;
+	struct stmt_lock	 sl;
+	struct buf		 held;
+	char			*cause = NULL;
 
 	l.host = k->host;
 	l.author = k->author;
@@ -273,11 +290,18 @@ lock_take(struct client *c, struct lock_claim *k)
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
+		/* What the hosts believe: the held statement, kept for our
+		 * hellos. */
+		claim_stmt(k, &sl);
+		buf_init(&held);
+		lockstmt_sign(d, STMT_LOCK_HELD, &sl, &held);
+		lockstmt_put(d, k->branch, STMT_LOCK_HELD, held.data, held.len);
 		note_set(&d->lock_broken, k->branch, NULL);
 		/* Our hellos stop carrying the last release: it could
 		 * clear this lock if taken within the same second. */
 		note_set(&d->lock_released, k->branch, NULL);
-		announce_locked(d, k->branch, &l);
+		announce_locked(d, &held);
+		buf_free(&held);
 		client_info(c, "locked %s: %s", k->branch, k->message);
 		log_info("%s@%s locked %s: %s", l.author, l.host, k->branch,
 		    l.message);
@@ -303,6 +327,7 @@ static void
 claim_fail(struct isconfd *d, int code, const char *fmt, ...)
 {
 	struct lock_claim	*k = d->claim;
+	struct buf		 raw;
 	va_list			 ap;
 	char			*msg;
 
@@ -312,7 +337,9 @@ claim_fail(struct isconfd *d, int code, const char *fmt, ...)
 	client_err(k->c, "%s", msg);
 	client_exit(k->c, code);
 	/* Let those who granted forget it. */
-	announce_release(d, k->branch, k->host);
+	buf_init(&raw);
+	announce_release(d, k->branch, k->host, k->clock, 0, 0, &raw);
+	buf_free(&raw);
 	free(msg);
 	claim_end(d);
 }
@@ -341,8 +368,7 @@ claim_send(struct isconfd *d, int only_silent)
 	struct buf		 b;
 	size_t			 i;
 
-	buf_init(&b);
-	claim_encode(k, &b);
+	stmt_msg(&b, &k->stmt);
 	/* The busy are asked again too: their rival may have yielded
 	 * (rules_claim_deny_ends). */
 	for (i = 0; i < k->nasked; i++)
@@ -475,6 +501,7 @@ lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
 {
 	struct isconfd		*d = c->d;
 	struct lock_claim	*k = xcalloc(1, sizeof *k);
+	struct stmt_lock	 sl;
 	struct peer		*p;
 	const char		*v;
 
@@ -486,6 +513,10 @@ lockd_claim_first(struct client *c, const char *msg, uint64_t base_seq,
 	k->base_seq = base_seq;
 	k->time = now_ns() / 1000000000;
 	k->c = c;
+	/* Signed once: the resends are the same statement. */
+	claim_stmt(k, &sl);
+	buf_init(&k->stmt);
+	lockstmt_sign(d, STMT_LOCK_CLAIM, &sl, &k->stmt);
 	if (first != NULL) {
 		k->first = xcalloc(1, sizeof *k->first);
 		entry_copy(k->first, first);
@@ -619,25 +650,33 @@ static void
 on_claim(struct isconfd *d, const struct net_dgram *g)
 {
 	struct lock_claim	*k, *mine = d->claim, *rival;
-	struct wire_claim	 wc;
+	struct wire_lockstmt	 wc;
 	struct jlock		 l, own;
 	struct jhead		 h;
 	struct claim_view	 v;
 	char			 why[128], when[64], *cause = NULL;
 	int			 held;
 
-	if (wire_claim_decode(g->body, g->len, &wc) == -1) {
+	if (wire_lockstmt_decode(STMT_LOCK_CLAIM, g->body, g->len,
+	    &wc) == -1) {
 		lock_malformed(d, g);
 		return;
 	}
+	/* Only the claimant's own claim: a claim is never relayed. */
+	if (!lockstmt_check(d, &wc, g->host, g->host)) {
+		wire_lockstmt_free(&wc);
+		return;
+	}
 	k = xcalloc(1, sizeof *k);
-	k->branch = wc.branch;
-	k->clock = wc.clock;
-	k->base_seq = wc.base_seq;
-	k->author = wc.author;
-	k->message = wc.message;
-	k->time = wc.time;
-	k->host = xstrdup(g->host);
+	k->branch = wc.l.branch;
+	k->clock = wc.l.clock;
+	k->base_seq = wc.l.base_seq;
+	k->author = wc.l.author;
+	k->message = wc.l.message;
+	k->time = wc.l.time;
+	k->host = xstrdup(wc.st.issuer);
+	memset(&wc.l, 0, sizeof wc.l);
+	wire_lockstmt_free(&wc);
 	if (k->clock > d->lclock)
 		d->lclock = k->clock;
 	grants_prune(d, "", NULL);
@@ -735,22 +774,25 @@ locked_stale(struct isconfd *d, const char *branch, const struct jlock *l)
 	return strcmp(n->host, l->host) == 0 && l->time <= n->lock_time;
 }
 
-void
-lockd_locked(struct isconfd *d, const char *branch, const struct jlock *l)
+/* The lock held under the statement w, believed (lockstmt_check):
+ * recorded unless this host knows better.  from is the host that sent
+ * it, first-hand when it is the holder; NULL for a hello's. */
+static void
+locked_take(struct isconfd *d, const struct wire_lockstmt *w,
+    const char *from)
 {
-	lockd_locked_from(d, branch, l, NULL);
-}
-
-void
-lockd_locked_from(struct isconfd *d, const char *branch,
-    const struct jlock *l, const char *from)
-{
-	struct jlock	 cur;
+	const char	*branch = w->l.branch;
+	struct jlock	 cur, l;
 	char		*cause = NULL, when[64];
 	int		 held;
 
-	if ((from == NULL || strcmp(from, l->host) != 0) &&
-	    locked_stale(d, branch, l))
+	memset(&l, 0, sizeof l);
+	l.host = w->st.issuer;
+	l.author = w->l.author;
+	l.message = w->l.message;
+	l.time = w->l.time;
+	if ((from == NULL || strcmp(from, l.host) != 0) &&
+	    locked_stale(d, branch, &l))
 		return;
 
 	if ((held = journal_lock_get(d->journal, branch, &cur,
@@ -760,37 +802,48 @@ lockd_locked_from(struct isconfd *d, const char *branch,
 		return;
 	}
 	if (held) {
-		int same = strcmp(cur.host, l->host) == 0;
+		int same = strcmp(cur.host, l.host) == 0;
 		int mine = strcmp(cur.host, d->conf.hostname) == 0;
 		jlock_free(&cur);
 		if (same)
 			return;
 		if (mine) {
 			log_warnx("%s also claims the lock on %s that this "
-			    "host holds (a partition?)", l->host, branch);
+			    "host holds (a partition?)", l.host, branch);
 			return;
 		}
 	}
-	if (strcmp(l->host, d->conf.hostname) == 0)
+	if (strcmp(l.host, d->conf.hostname) == 0)
 		return;		/* an echo of a lock we no longer hold */
-	if (journal_lock_put(d->journal, branch, l, &cause) == -1) {
+	if (journal_lock_put(d->journal, branch, &l, &cause) == -1) {
 		log_warnx("recording the lock on %s: %s", branch, cause);
 		free(cause);
 		return;
 	}
+	lockstmt_put(d, branch, STMT_LOCK_HELD, w->st.raw, w->st.rawlen);
 	note_set(&d->lock_released, branch, NULL);
 	grants_prune(d, branch, NULL);
 	/* A claim still waiting for busy peers lost to this one. */
 	if (d->claim != NULL && strcmp(d->claim->branch, branch) == 0) {
-		fmt_time(when, sizeof when, l->time);
+		fmt_time(when, sizeof when, l.time);
 		claim_fail(d, EXIT_LOCKED, "branch %s is locked by %s@%s since "
-		    "%s: %s", branch, l->author, l->host, when, l->message);
+		    "%s: %s", branch, l.author, l.host, when, l.message);
 	}
 	/* Pass the news on as new entries are: the holder may not know
 	 * every host, and a LOCKED can be lost.  Our hello lists only the
 	 * lock on our own branch. */
 	if (strcmp(branch, d->branch) == 0)
 		mesh_announce(d, ANNOUNCE_NEWS);
+}
+
+/* 1 if the release w (holder, held statement) is of the lock cur on
+ * branch, held under (e, q): the same holder, and not a newer lock. */
+static int
+release_covers(const struct wire_lockstmt *w, const char *holder,
+    uint64_t e, uint64_t q)
+{
+	return strcmp(w->l.holder, holder) == 0 &&
+	    !stmt_after(e, q, w->l.held_epoch, w->l.held_seq);
 }
 
 /* Our lock was broken by host from: count the work thrown away and
@@ -817,19 +870,19 @@ release_broken(struct isconfd *d, const char *branch, const char *from)
 	note_set(&d->lock_broken, branch, n);
 }
 
-void
-lockd_release(struct isconfd *d, const char *branch, const char *holder)
-{
-	lockd_release_from(d, branch, holder, NULL);
-}
-
-void
-lockd_release_from(struct isconfd *d, const char *branch, const char *holder,
+/* A release, believed (lockstmt_check), sent or relayed by from: it
+ * clears the lock it names on its branch, and is passed on. */
+static void
+release_take(struct isconfd *d, const struct wire_lockstmt *w,
     const char *from)
 {
+	const char	*branch = w->l.branch, *holder = w->l.holder;
 	struct jlock	 cur;
+	struct buf	 raw;
+	uint64_t	 e, q;
 	char		*cause = NULL;
 
+	(void)from;
 	grants_prune(d, branch, holder);
 	switch (journal_lock_get(d->journal, branch, &cur, &cause)) {
 	case -1:
@@ -839,19 +892,31 @@ lockd_release_from(struct isconfd *d, const char *branch, const char *holder,
 	case 0:
 		return;
 	}
-	if (strcmp(cur.host, holder) == 0) {
+	buf_init(&raw);
+	lockstmt_held(d, branch, &cur, &raw, &e, &q);
+	if (strcmp(cur.host, holder) == 0 && release_covers(w, holder, e,
+	    q)) {
+		/* Broken by whoever signed the release, not by the host
+		 * that passed it on. */
 		if (strcmp(holder, d->conf.hostname) == 0)
-			release_broken(d, branch, from != NULL ? from :
-			    "another host");
+			release_broken(d, branch, w->st.issuer);
 		if (journal_lock_clear(d->journal, branch, &cause) == -1) {
 			log_warnx("%s", cause);
 			free(cause);
 		} else {
+			lockstmt_cleared(d, holder, e, q);
+			lockstmt_put(d, branch, STMT_LOCK_RELEASE, w->st.raw,
+			    w->st.rawlen);
 			note_set(&d->lock_released, branch,
 			    note_new(branch, holder, cur.time));
-			forward_release(d, branch, holder);
+			buf_add(&d->lock_released->stmt, w->st.raw,
+			    w->st.rawlen);
+			buf_reset(&raw);
+			buf_add(&raw, w->st.raw, w->st.rawlen);
+			forward_release(d, &raw, holder);
 		}
 	}
+	buf_free(&raw);
 	jlock_free(&cur);
 }
 
@@ -870,26 +935,35 @@ lockd_broken(struct isconfd *d, const char *branch, char **msg)
 	return 1;
 }
 
+/* A LOCKED or RELEASE: its statement, believed, taken. */
 static void
-on_locked(struct isconfd *d, const struct net_dgram *g)
+on_news(struct isconfd *d, const struct net_dgram *g)
 {
-	struct wire_lock	w;
-	struct jlock		l;
+	struct wire_lockstmt	w;
+	uint8_t			kind = g->type == MSG_LOCKED ?
+				    STMT_LOCK_HELD : STMT_LOCK_RELEASE;
 
-	if (wire_locked_decode(g->body, g->len, &w) == -1) {
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests: a host every RELEASE misses. */
+	if (g->type == MSG_RELEASE && fault_point("release-recv", NULL))
+		return;
+#endif
+	if (wire_lockstmt_decode(kind, g->body, g->len, &w) == -1) {
 		lock_malformed(d, g);
 		return;
 	}
-	wire_lock_jlock(&w, &l);
-	lockd_locked_from(d, w.branch, &l, g->host);
-	wire_lock_free(&w);
+	if (lockstmt_check(d, &w, NULL, g->host)) {
+		if (kind == STMT_LOCK_HELD)
+			locked_take(d, &w, g->host);
+		else
+			release_take(d, &w, g->host);
+	}
+	wire_lockstmt_free(&w);
 }
 
 void
 lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 {
-	char	*branch, *holder;
-
 	switch (g->type) {
 	case MSG_CLAIM:
 		on_claim(d, g);
@@ -899,43 +973,50 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 		on_answer(d, g);
 		break;
 	case MSG_LOCKED:
-		on_locked(d, g);
-		break;
 	case MSG_RELEASE:
-#ifdef ISCONF_CRASH_HOOKS
-		/* Tests: a host every RELEASE misses. */
-		if (fault_point("release-recv", NULL))
-			break;
-#endif
-		if (wire_release_decode(g->body, g->len, &branch,
-		    &holder) == 0) {
-			lockd_release_from(d, branch, holder, g->host);
-			free(branch);
-			free(holder);
-		} else
-			lock_malformed(d, g);
+		on_news(d, g);
 		break;
 	}
 }
 
+/*
+ * ci and unlock cleared the lock of holder on branch, taken at
+ * lock_time: sign its release (of the held statement kept for that
+ * lock; a break when holder is another host) and send it.
+ */
 void
 lockd_announce_release(struct isconfd *d, const char *branch,
     const char *holder, int64_t lock_time)
 {
-	announce_release(d, branch, holder);
+	struct jlock		 l;
+	struct buf		 raw;
+	struct lock_note	*n;
+	uint64_t		 e, q;
+
+	memset(&l, 0, sizeof l);
+	l.host = (char *)holder;
+	l.time = lock_time;
+	buf_init(&raw);
+	lockstmt_held(d, branch, &l, &raw, &e, &q);
+	buf_reset(&raw);
+	announce_release(d, branch, holder, d->lclock, e, q, &raw);
+	lockstmt_cleared(d, holder, e, q);
+	lockstmt_put(d, branch, STMT_LOCK_RELEASE, raw.data, raw.len);
 	/* Our hellos carry it too (lockd_hello_releases). */
-	note_set(&d->lock_released, branch, note_new(branch, holder,
-	    lock_time));
+	n = note_new(branch, holder, lock_time);
+	buf_add(&n->stmt, raw.data, raw.len);
+	note_set(&d->lock_released, branch, n);
+	buf_free(&raw);
 }
 
 /*
  * The releases this host made or applied in the last RELEASED_TTL_NS,
  * newest first, as many as fit (HELLO_MAX_RELEASES, and the hello up to
- * HELLO_RELEASES_UPTO bytes): a host that none of the forwarded
- * RELEASEs reached hears of it from the next hello of any host that
- * did, and each host that clears the lock so carries it on.  Every host
- * clears a lock once, so the news dies out RELEASED_TTL_NS after the
- * last host cleared it.
+ * HELLO_RELEASES_UPTO bytes), each as its signer signed it: a host that
+ * none of the forwarded RELEASEs reached hears of it from the next
+ * hello of any host that did, and each host that clears the lock so
+ * carries it on.  Every host clears a lock once, so the news dies out
+ * RELEASED_TTL_NS after the last host cleared it.
  */
 void
 lockd_hello_releases(struct isconfd *d, struct buf *b)
@@ -948,14 +1029,11 @@ lockd_hello_releases(struct isconfd *d, struct buf *b)
 	buf_init(&r);
 	for (n = d->lock_released; n != NULL && k < HELLO_MAX_RELEASES;
 	    n = n->next) {
-		if (now - n->at > RELEASED_TTL_NS)
+		if (now - n->at > RELEASED_TTL_NS || n->stmt.len == 0)
 			continue;
-		if (b->len + 4 + r.len + 4 + strlen(n->branch) + 4 +
-		    strlen(n->host) + 8 > HELLO_RELEASES_UPTO)
+		if (b->len + 4 + r.len + 4 + n->stmt.len > HELLO_RELEASES_UPTO)
 			break;
-		buf_add_str(&r, n->branch);
-		buf_add_str(&r, n->host);
-		buf_add_u64(&r, (uint64_t)n->lock_time);
+		buf_add_blob(&r, n->stmt.data, n->stmt.len);
 		k++;
 	}
 	buf_add_u32(b, k);
@@ -965,25 +1043,113 @@ lockd_hello_releases(struct isconfd *d, struct buf *b)
 
 /*
  * A release a peer's hello carried: it clears the lock we know of on
- * the branch when that is the same holder's and not newer.  Never our
- * own lock: that ends by our ci or unlock, or by a RELEASE from the
- * host that broke it (a hello's record could be of an earlier lock of
- * ours within the same second).
+ * the branch when that is the lock it releases.  Never our own lock:
+ * that ends by our ci or unlock, or by a RELEASE from the host that
+ * broke it.  Checked (a signature) only when it would clear a lock.
  */
 void
-lockd_release_heard(struct isconfd *d, const struct wire_release *w,
+lockd_release_heard(struct isconfd *d, const struct wire_lockstmt *w,
     const char *from)
 {
 	struct jlock	 cur;
-	int		 stale;
+	struct buf	 raw;
+	uint64_t	 e, q;
+	int		 match;
 
-	if (!name_valid(w->branch) || strcmp(w->holder,
-	    d->conf.hostname) == 0)
+	if (strcmp(w->l.holder, d->conf.hostname) == 0)
 		return;
-	if (journal_lock_get(d->journal, w->branch, &cur, NULL) != 1)
+	if (journal_lock_get(d->journal, w->l.branch, &cur, NULL) != 1)
 		return;
-	stale = strcmp(cur.host, w->holder) == 0 && cur.time <= w->lock_time;
+	buf_init(&raw);
+	lockstmt_held(d, w->l.branch, &cur, &raw, &e, &q);
+	match = strcmp(cur.host, w->l.holder) == 0 &&
+	    release_covers(w, cur.host, e, q);
+	buf_free(&raw);
 	jlock_free(&cur);
-	if (stale)
-		lockd_release_from(d, w->branch, w->holder, from);
+	if (match && lockstmt_check(d, w, NULL, from))
+		release_take(d, w, from);
+}
+
+/*
+ * A lock of ours that a peer's hello still lists but that we no longer
+ * hold (its release was lost, or never sent: ci crashed after clearing
+ * it): sign its release now, into raw.  1 if signed.
+ */
+static int
+release_own(struct isconfd *d, const struct wire_lockstmt *w,
+    struct buf *raw)
+{
+	struct stmt_lock	 sl;
+	struct jlock		 cur;
+	uint64_t		 e = 0, q = 0;
+	int			 r, ours = 0;
+
+	if (strcmp(w->st.issuer, d->conf.hostname) != 0 ||
+	    memcmp(w->st.pk, d->pk, STMT_PK_LEN) != 0 ||
+	    stmt_verify(&w->st, d->conf.domain) == -1)
+		return 0;
+	if ((r = journal_lock_get(d->journal, w->l.branch, &cur,
+	    NULL)) == -1)
+		return 0;
+	if (r == 1) {
+		ours = strcmp(cur.host, d->conf.hostname) == 0;
+		lockstmt_held(d, w->l.branch, &cur, raw, &e, &q);
+		jlock_free(&cur);
+	}
+	buf_reset(raw);
+	/* The lock we hold now (or one whose statement we lost) stays. */
+	if (ours && !stmt_after(e, q, w->st.epoch, w->st.seq))
+		return 0;
+	memset(&sl, 0, sizeof sl);
+	sl.branch = w->l.branch;
+	sl.clock = w->l.clock;
+	sl.holder = d->conf.hostname;
+	sl.held_epoch = w->st.epoch;
+	sl.held_seq = w->st.seq;
+	lockstmt_sign(d, STMT_LOCK_RELEASE, &sl, raw);
+	lockstmt_put(d, w->l.branch, STMT_LOCK_RELEASE, raw->data, raw->len);
+	return 1;
+}
+
+/*
+ * A lock a peer's hello lists (its held statement): recorded if we know
+ * of none on its branch; and if it is a lock this host saw released,
+ * the release is sent to that peer, which missed it (the holder's
+ * hellos no longer clear a lock unsigned); the holder signs one if it
+ * has none (release_own).
+ */
+void
+lockd_hello_lock(struct isconfd *d, const struct wire_lockstmt *w,
+    const struct sockaddr_in *to, const char *from)
+{
+	struct wire_lockstmt	 rel;
+	struct jlock		 mine;
+	struct buf		 raw, b;
+	int			 r;
+
+	buf_init(&raw);
+	r = 0;
+	if (lockstmt_get(d, w->l.branch, STMT_LOCK_RELEASE, &raw,
+	    &rel) == 1) {
+		r = release_covers(&rel, w->st.issuer, w->st.epoch,
+		    w->st.seq);
+		wire_lockstmt_free(&rel);
+	}
+	if (r || release_own(d, w, &raw)) {
+		stmt_msg(&b, &raw);
+		net_send(d->net, to, MSG_RELEASE, b.data, b.len);
+		buf_free(&b);
+		buf_free(&raw);
+		return;
+	}
+	buf_free(&raw);
+	switch (journal_lock_get(d->journal, w->l.branch, &mine, NULL)) {
+	case 1:
+		jlock_free(&mine);
+		/* FALLTHROUGH */
+	case -1:
+		return;
+	}
+	if (lockstmt_check(d, w, NULL, from))
+		locked_take(d, w, NULL);
 }

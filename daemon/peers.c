@@ -129,20 +129,23 @@ static int
 hello_lock(struct isconfd *d, struct buf *b, char **cause)
 {
 	struct jlock	l;
-	char		msg[201];
+	struct buf	raw;
+	uint64_t	e, q;
 	int		r;
 
 	if ((r = journal_lock_get(d->journal, d->branch, &l, cause)) != 1) {
 		buf_add_u32(b, 0);
 		return r;
 	}
-	xstrlcpy(msg, l.message, sizeof msg);
-	buf_add_u32(b, 1);
-	buf_add_str(b, d->branch);
-	buf_add_str(b, l.host);
-	buf_add_str(b, l.author);
-	buf_add_str(b, msg);
-	buf_add_u64(b, (uint64_t)l.time);
+	/* As its holder signed it; a lock kept without one (recorded
+	 * before statements) is not listed. */
+	buf_init(&raw);
+	if (lockstmt_held(d, d->branch, &l, &raw, &e, &q) == 1) {
+		buf_add_u32(b, 1);
+		buf_add_blob(b, raw.data, raw.len);
+	} else
+		buf_add_u32(b, 0);
+	buf_free(&raw);
 	jlock_free(&l);
 	return 0;
 }
@@ -349,34 +352,6 @@ fail:
 	free(cause);
 }
 
-/* Locks a peer's hello says it knows of, where we know of none. */
-static void
-hello_locks(struct isconfd *d, const struct wire_hello *h)
-{
-	struct jlock	 l, mine;
-	char		*cause = NULL;
-	size_t		 i;
-
-	for (i = 0; i < h->nlocks; i++) {
-		if (!name_valid(h->locks[i].branch))
-			continue;
-		/* mine is filled only when the lookup found a lock. */
-		switch (journal_lock_get(d->journal, h->locks[i].branch,
-		    &mine, &cause)) {
-		case -1:
-			log_warnx("gossip: %s; lock news skipped", cause);
-			free(cause);
-			cause = NULL;
-			continue;
-		case 1:
-			jlock_free(&mine);
-			continue;
-		}
-		wire_lock_jlock(&h->locks[i], &l);
-		lockd_locked(d, h->locks[i].branch, &l);
-	}
-}
-
 /* A new peer, or NULL when the table is full (counted). */
 static struct peer *
 peer_add(struct isconfd *d, const struct net_dgram *g)
@@ -439,16 +414,20 @@ hello_recv(struct isconfd *d, const struct net_dgram *g)
 		head_check(d, p, &p->heads[i]);
 	stmtd_hello(d, p);
 	if (h.nolocks) {
-		/* The holder says it holds nothing: its release reached us
-		 * only now, or we missed it. */
+		/* The holder says it holds nothing: we missed its release.
+		 * Unsigned, that does not clear the lock; our hello listing
+		 * it makes the holder send us the release it signed
+		 * (lockd_hello_lock). */
 		if (journal_lock_get(d->journal, p->branch, &mine,
 		    NULL) == 1) {
-			if (strcmp(mine.host, p->host) == 0)
-				lockd_release(d, p->branch, p->host);
+			if (strcmp(mine.host, p->host) == 0 && !fresh &&
+			    strcmp(p->branch, d->branch) == 0)
+				hello_to(d, &g->from);
 			jlock_free(&mine);
 		}
-	} else
-		hello_locks(d, &h);
+	}
+	for (i = 0; i < h.nlocks; i++)
+		lockd_hello_lock(d, &h.locks[i], &g->from, p->host);
 	for (i = 0; i < h.nreleases; i++)
 		lockd_release_heard(d, &h.releases[i], p->host);
 	if (fresh) {

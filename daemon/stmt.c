@@ -188,8 +188,12 @@ stmt_lock_encode(uint8_t kind, const struct stmt_lock *l, struct buf *b)
 	buf_add_u64(b, l->clock);
 	if (kind == STMT_LOCK_CLAIM)
 		buf_add_u64(b, l->base_seq);
-	if (kind == STMT_LOCK_RELEASE)
+	if (kind == STMT_LOCK_RELEASE) {
+		buf_add_str(b, l->holder);
+		buf_add_u64(b, l->held_epoch);
+		buf_add_u64(b, l->held_seq);
 		return;
+	}
 	buf_add_str(b, l->author);
 	buf_add_str(b, l->message);
 	buf_add_u64(b, (uint64_t)l->time);
@@ -211,10 +215,15 @@ stmt_lock_decode(uint8_t kind, const uint8_t *p, size_t len,
 		l->base_seq = rd_u64(&r);
 	if (kind != STMT_LOCK_RELEASE) {
 		l->author = rd_str(&r, 255);
-		l->message = rd_str(&r, 200);
+		l->message = rd_str(&r, STMT_LOCK_MSG_MAX);
 		l->time = (int64_t)rd_u64(&r);
+	} else {
+		l->holder = rd_str(&r, 255);
+		l->held_epoch = rd_u64(&r);
+		l->held_seq = rd_u64(&r);
 	}
-	if (rd_done(&r) == -1 || !name_valid(l->branch)) {
+	if (rd_done(&r) == -1 || !name_valid(l->branch) ||
+	    (l->holder != NULL && !host_name_valid(l->holder))) {
 		stmt_lock_free(l);
 		return -1;
 	}
@@ -227,6 +236,7 @@ stmt_lock_free(struct stmt_lock *l)
 	free(l->branch);
 	free(l->author);
 	free(l->message);
+	free(l->holder);
 	memset(l, 0, sizeof *l);
 }
 

@@ -98,9 +98,12 @@ void	 stmt_receipt_free(struct stmt_receipt *);
 /*
  * STMT_LOCK_CLAIM (branch, clock, base_seq, author, message, time),
  * STMT_LOCK_HELD (branch, clock, author, message, time) and
- * STMT_LOCK_RELEASE (branch, clock): the lock protocol's messages as
- * the claimant or holder signs them.  Not used by lockd yet.
+ * STMT_LOCK_RELEASE (branch, clock, holder, the (epoch, seq) of the
+ * holder's held statement released; 0 for a claim withdrawn): the lock
+ * protocol's messages as the claimant, the holder or the host that
+ * broke the lock (lockstmt.c) signs them.
  */
+#define STMT_LOCK_MSG_MAX	200
 struct stmt_lock {
 	char		*branch;
 	uint64_t	 clock;
@@ -108,6 +111,9 @@ struct stmt_lock {
 	char		*author;
 	char		*message;
 	int64_t		 time;
+	char		*holder;	/* release */
+	uint64_t	 held_epoch;
+	uint64_t	 held_seq;
 };
 void	 stmt_lock_encode(uint8_t kind, const struct stmt_lock *,
 	    struct buf *);

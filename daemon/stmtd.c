@@ -43,7 +43,8 @@ struct stmtd {
 
 static const char *const stmt_count_names[STMT_NCOUNTS] = {
 	"signed", "verified", "accepted", "malformed", "bad_signature",
-	"untrusted", "key_refused", "stale", "ignored_kind", "unknown_issuer"
+	"untrusted", "key_refused", "stale", "ignored_kind", "unknown_issuer",
+	"wrong_issuer"
 };
 
 static unsigned
@@ -80,6 +81,12 @@ void
 stmtd_accepted(struct isconfd *d)
 {
 	d->stmt->counts[STMT_C_ACCEPTED]++;
+}
+
+void
+stmtd_verified(struct isconfd *d)
+{
+	d->stmt->counts[STMT_C_VERIFIED]++;
 }
 
 void
@@ -429,8 +436,8 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		return;
 	}
 	if (st->kind != STMT_RECEIPT) {
-		/* Lock kinds wait for lockd to adopt them; others are a
-		 * newer peer's. */
+		/* Lock statements travel in the lock messages (lockstmt.c);
+		 * others are a newer peer's. */
 		stmtd_drop(d, STMT_C_IGNORED_KIND, "ignored a %s statement "
 		    "(kind %u) of %s", stmt_kind_name(st->kind), st->kind,
 		    st->issuer);

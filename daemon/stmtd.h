@@ -18,7 +18,9 @@ struct sockaddr_in;
 enum stmt_count {
 	STMT_C_SIGNED, STMT_C_VERIFIED, STMT_C_ACCEPTED, STMT_C_MALFORMED,
 	STMT_C_BAD_SIG, STMT_C_UNTRUSTED, STMT_C_KEY_REFUSED, STMT_C_STALE,
-	STMT_C_IGNORED_KIND, STMT_C_UNKNOWN_ISSUER, STMT_NCOUNTS
+	STMT_C_IGNORED_KIND, STMT_C_UNKNOWN_ISSUER,
+	STMT_C_WRONG_ISSUER,	/* a lock statement not of the host it is about */
+	STMT_NCOUNTS
 };
 
 /* One issuer as this host knows it (stmtd.c, pins.c). */
@@ -75,6 +77,34 @@ void	 stmtd_sign(struct isconfd *, uint8_t kind, const void *body,
 void	 stmtd_drop(struct isconfd *, enum stmt_count, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 stmtd_accepted(struct isconfd *);
+void	 stmtd_verified(struct isconfd *);
+
+/* lockstmt.c: the lock protocol's statements (lockd.c). */
+struct wire_lockstmt;
+struct jlock;
+/* Sign this host's lock statement of kind into out (message cut). */
+void	 lockstmt_sign(struct isconfd *, uint8_t kind,
+	    const struct stmt_lock *, struct buf *out);
+/* A lock statement received from host from, about host about (NULL:
+ * its issuer): 1 if it is to be believed (issuer, not older than the
+ * issuer's last, signature, trust, pin), else 0, counted and logged. */
+int	 lockstmt_check(struct isconfd *, const struct wire_lockstmt *,
+	    const char *about, const char *from);
+/* holder's lock, held under (e, q), was cleared here: older statements
+ * of holder are stale from now on. */
+void	 lockstmt_cleared(struct isconfd *, const char *holder, uint64_t e,
+	    uint64_t q);
+/* branch's held (kind STMT_LOCK_HELD) or last release statement, as
+ * kept here: 1 with raw and w (into raw; freed by the caller), 0. */
+int	 lockstmt_get(struct isconfd *, const char *branch, uint8_t kind,
+	    struct buf *raw, struct wire_lockstmt *w);
+/* Keep it (raw NULL: forget it). */
+void	 lockstmt_put(struct isconfd *, const char *branch, uint8_t kind,
+	    const uint8_t *raw, size_t len);
+/* The held statement of lock l on branch: 1 with raw and its (e, q);
+ * 0 (raw empty, e = q = 0) if none is kept for that lock. */
+int	 lockstmt_held(struct isconfd *, const char *branch,
+	    const struct jlock *l, struct buf *raw, uint64_t *e, uint64_t *q);
 /* The counters, in Prometheus text. */
 void	 stmtd_metrics(struct isconfd *, struct buf *);
 uint64_t stmtd_count(struct isconfd *, enum stmt_count);

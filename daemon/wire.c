@@ -32,46 +32,77 @@ wire_lock_free(struct wire_lock *l)
 	memset(l, 0, sizeof *l);
 }
 
-void
-wire_lock_jlock(const struct wire_lock *w, struct jlock *l)
+int
+wire_lockstmt_read(struct rd *r, uint8_t kind, struct wire_lockstmt *w)
 {
-	l->host = w->host;
-	l->author = w->author;
-	l->message = w->message;
-	l->time = w->time;
-	l->base_seq = 0;
+	const uint8_t	*p;
+	size_t		 len;
+
+	memset(w, 0, sizeof *w);
+	p = rd_blob(r, &len, STMT_MAX);
+	if (r->err)
+		return -1;
+	return wire_lockstmt_raw(kind, p, len, w);
 }
 
-/* The releases that end a hello, then nothing. */
-static int
-hello_releases_read(struct rd *r, struct wire_hello *h)
+int
+wire_lockstmt_raw(uint8_t kind, const uint8_t *p, size_t len,
+    struct wire_lockstmt *w)
 {
-	struct wire_release	*w;
-	uint32_t		 n = rd_u32(r);
-
-	if (r->err || n > HELLO_MAX_RELEASES)
+	memset(w, 0, sizeof *w);
+	if (stmt_decode(p, len, &w->st) == -1)
 		return -1;
-	h->releases = xcalloc(n ? n : 1, sizeof *h->releases);
-	while (n-- > 0) {
-		w = &h->releases[h->nreleases];
-		w->branch = rd_str(r, 255);
-		w->holder = rd_str(r, 255);
-		w->lock_time = (int64_t)rd_u64(r);
-		if (r->err) {
-			free(w->branch);
-			free(w->holder);
-			return -1;
-		}
-		h->nreleases++;
+	if (w->st.kind != kind || stmt_lock_decode(kind, w->st.body,
+	    w->st.blen, &w->l) == -1) {
+		stmt_free(&w->st);
+		return -1;
 	}
-	return rd_done(r);
+	return 0;
+}
+
+int
+wire_lockstmt_decode(uint8_t kind, const uint8_t *p, size_t len,
+    struct wire_lockstmt *w)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	if (wire_lockstmt_read(&r, kind, w) == -1)
+		return -1;
+	if (rd_done(&r) == -1) {
+		wire_lockstmt_free(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+wire_lockstmt_free(struct wire_lockstmt *w)
+{
+	stmt_free(&w->st);
+	stmt_lock_free(&w->l);
+}
+
+/* n (at most max) lock statements of kind into *out. */
+static int
+lockstmts_read(struct rd *r, uint8_t kind, uint32_t n, uint32_t max,
+    struct wire_lockstmt **out, size_t *nout)
+{
+	if (r->err || n > max)
+		return -1;
+	*out = xcalloc(n ? n : 1, sizeof **out);
+	while (n-- > 0) {
+		if (wire_lockstmt_read(r, kind, &(*out)[*nout]) == -1)
+			return -1;
+		(*nout)++;
+	}
+	return 0;
 }
 
 int
 wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 {
 	struct rd	 r;
-	struct wire_lock l;
 	uint32_t	 n, i;
 
 	memset(h, 0, sizeof *h);
@@ -97,22 +128,13 @@ wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h)
 		return -1;
 	/* The holder says it holds nothing: a u32 0 where locks go. */
 	n = rd_u32(&r);
-	if (n == 0)
-		h->nolocks = 1;
-	else if (n > HELLO_MAX_LOCKS)
+	h->nolocks = n == 0;
+	if (lockstmts_read(&r, STMT_LOCK_HELD, n, HELLO_MAX_LOCKS, &h->locks,
+	    &h->nlocks) == -1 || lockstmts_read(&r, STMT_LOCK_RELEASE,
+	    rd_u32(&r), HELLO_MAX_RELEASES, &h->releases,
+	    &h->nreleases) == -1)
 		return -1;
-	h->locks = xcalloc(n ? n : 1, sizeof *h->locks);
-	while (n-- > 0 && !r.err) {
-		memset(&l, 0, sizeof l);
-		l.branch = rd_str(&r, 255);
-		lock_read(&r, &l, 255);
-		if (r.err) {
-			wire_lock_free(&l);
-			break;
-		}
-		h->locks[h->nlocks++] = l;
-	}
-	return hello_releases_read(&r, h);
+	return rd_done(&r);
 }
 
 void
@@ -125,43 +147,12 @@ wire_hello_free(struct wire_hello *h)
 		free(h->heads[i].branch);
 	free(h->heads);
 	for (i = 0; i < h->nlocks; i++)
-		wire_lock_free(&h->locks[i]);
+		wire_lockstmt_free(&h->locks[i]);
 	free(h->locks);
-	for (i = 0; i < h->nreleases; i++) {
-		free(h->releases[i].branch);
-		free(h->releases[i].holder);
-	}
+	for (i = 0; i < h->nreleases; i++)
+		wire_lockstmt_free(&h->releases[i]);
 	free(h->releases);
 	memset(h, 0, sizeof *h);
-}
-
-int
-wire_claim_decode(const uint8_t *p, size_t len, struct wire_claim *c)
-{
-	struct rd	r;
-
-	memset(c, 0, sizeof *c);
-	rd_init(&r, p, len);
-	c->branch = rd_str(&r, 255);
-	c->clock = rd_u64(&r);
-	c->base_seq = rd_u64(&r);
-	c->author = rd_str(&r, 255);
-	c->message = rd_str(&r, 65536);
-	c->time = (int64_t)rd_u64(&r);
-	if (rd_done(&r) == -1 || !name_valid(c->branch)) {
-		wire_claim_free(c);
-		return -1;
-	}
-	return 0;
-}
-
-void
-wire_claim_free(struct wire_claim *c)
-{
-	free(c->branch);
-	free(c->author);
-	free(c->message);
-	memset(c, 0, sizeof *c);
 }
 
 int
@@ -195,41 +186,6 @@ wire_answer_free(struct wire_answer *a)
 	wire_lock_free(&a->holder);
 	free(a->reason);
 	memset(a, 0, sizeof *a);
-}
-
-int
-wire_locked_decode(const uint8_t *p, size_t len, struct wire_lock *l)
-{
-	struct rd	r;
-
-	memset(l, 0, sizeof *l);
-	rd_init(&r, p, len);
-	l->branch = rd_str(&r, 255);
-	lock_read(&r, l, 65536);
-	if (rd_done(&r) == -1 || !name_valid(l->branch) ||
-	    !host_name_valid(l->host)) {
-		wire_lock_free(l);
-		return -1;
-	}
-	return 0;
-}
-
-int
-wire_release_decode(const uint8_t *p, size_t len, char **branch,
-    char **holder)
-{
-	struct rd	r;
-
-	rd_init(&r, p, len);
-	*branch = rd_str(&r, 255);
-	*holder = rd_str(&r, 255);
-	if (rd_done(&r) == -1 || !name_valid(*branch)) {
-		free(*branch);
-		free(*holder);
-		*branch = *holder = NULL;
-		return -1;
-	}
-	return 0;
 }
 
 int

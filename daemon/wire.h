@@ -12,6 +12,7 @@
 
 #include "journal.h"
 #include "rules.h"
+#include "stmt.h"
 
 /* UDP message types (gossip and lock) and TCP frame types (sync). */
 enum {
@@ -38,22 +39,32 @@ struct peer_head {
 	uint8_t		 id[HASH_LEN];
 };
 
-/* A lock as a LOCKED datagram, a hello or a DENY describes it. */
+/* A lock as a DENY describes it. */
 struct wire_lock {
-	char		*branch;	/* not in a DENY */
+	char		*branch;	/* unused */
 	char		*host;
 	char		*author;
 	char		*message;
 	int64_t		 time;
 };
 
-/* A lock a hello says was released lately: its holder and its time
- * (lockd.c, lockd_release_heard). */
-struct wire_release {
-	char		*branch;
-	char		*holder;
-	int64_t		 lock_time;
+/*
+ * CLAIM, LOCKED and RELEASE, and the locks and releases a hello lists:
+ * a blob holding one host-signed lock statement of the kind given
+ * (stmt.h), decoded, its body too; not verified (lockstmt.c does).  st
+ * points into the input.  -1 and nothing to free if malformed.
+ */
+struct wire_lockstmt {
+	struct stmt	 st;
+	struct stmt_lock l;
 };
+int	wire_lockstmt_read(struct rd *, uint8_t kind, struct wire_lockstmt *);
+/* The statement alone, not in a blob. */
+int	wire_lockstmt_raw(uint8_t kind, const uint8_t *, size_t,
+	    struct wire_lockstmt *);
+int	wire_lockstmt_decode(uint8_t kind, const uint8_t *, size_t,
+	    struct wire_lockstmt *);
+void	wire_lockstmt_free(struct wire_lockstmt *);
 
 /*
  * MSG_HELLO: -1 unless the whole body is well formed with a valid
@@ -70,25 +81,13 @@ struct wire_hello {
 	struct peer_head	*heads;
 	size_t			 nheads;
 	int			 nolocks;
-	struct wire_lock	*locks;
+	struct wire_lockstmt	*locks;		/* held statements */
 	size_t			 nlocks;
-	struct wire_release	*releases;
+	struct wire_lockstmt	*releases;	/* release statements */
 	size_t			 nreleases;
 };
 int	wire_hello_decode(const uint8_t *, size_t, struct wire_hello *);
 void	wire_hello_free(struct wire_hello *);
-
-/* MSG_CLAIM: -1 if malformed or the branch name is not valid. */
-struct wire_claim {
-	char		*branch;
-	uint64_t	 clock;
-	uint64_t	 base_seq;
-	char		*author;
-	char		*message;
-	int64_t		 time;
-};
-int	wire_claim_decode(const uint8_t *, size_t, struct wire_claim *);
-void	wire_claim_free(struct wire_claim *);
 
 /* MSG_GRANT and MSG_DENY (type): the claim answered, and for a DENY
  * who holds the lock or why not.  A DENY with both a holder and a
@@ -106,17 +105,7 @@ int	wire_answer_decode(uint8_t type, const uint8_t *, size_t,
 	    struct wire_answer *);
 void	wire_answer_free(struct wire_answer *);
 
-/* The jlock a wire_lock describes (its strings borrowed). */
-void	wire_lock_jlock(const struct wire_lock *, struct jlock *);
-
-/* MSG_LOCKED: valid branch and host names. */
-int	wire_locked_decode(const uint8_t *, size_t, struct wire_lock *);
 void	wire_lock_free(struct wire_lock *);
-
-/* MSG_RELEASE: branch (valid) and holder, which the caller frees; -1
- * and neither. */
-int	wire_release_decode(const uint8_t *, size_t, char **branch,
-	    char **holder);
 
 /*
  * MSG_MEMBERS (wire_members.c): u8 n (at most MEMBERS_PER_DGRAM), n x

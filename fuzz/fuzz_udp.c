@@ -15,12 +15,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 {
 	struct net_hdr		 h;
 	struct wire_hello	 hello;
-	struct wire_claim	 claim;
+	struct wire_lockstmt	 ls;
 	struct wire_answer	 answer;
-	struct wire_lock	 lock;
 	struct sockaddr_in	 seen, reached;
 	uint64_t		 nonce;
-	char			*branch, *holder;
 	struct wire_member	 members[MEMBERS_PER_DGRAM];
 	size_t			 nmembers;
 
@@ -32,17 +30,18 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		wire_hello_free(&hello);
 		break;
 	case MSG_CLAIM:
-		if (wire_claim_decode(h.body, h.len, &claim) == 0)
-			wire_claim_free(&claim);
+	case MSG_LOCKED:
+	case MSG_RELEASE:
+		/* A lock statement of the kind the type names. */
+		if (wire_lockstmt_decode(h.type == MSG_CLAIM ?
+		    STMT_LOCK_CLAIM : h.type == MSG_LOCKED ? STMT_LOCK_HELD :
+		    STMT_LOCK_RELEASE, h.body, h.len, &ls) == 0)
+			wire_lockstmt_free(&ls);
 		break;
 	case MSG_GRANT:
 	case MSG_DENY:
 		if (wire_answer_decode(h.type, h.body, h.len, &answer) == 0)
 			wire_answer_free(&answer);
-		break;
-	case MSG_LOCKED:
-		if (wire_locked_decode(h.body, h.len, &lock) == 0)
-			wire_lock_free(&lock);
 		break;
 	case 7:		/* NET_CHALLENGE (net_int.h) */
 		net_challenge_parse(h.body, h.len, &nonce);
@@ -52,13 +51,6 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		break;
 	case MSG_MEMBERS:
 		wire_members_decode(h.body, h.len, members, &nmembers);
-		break;
-	case MSG_RELEASE:
-		if (wire_release_decode(h.body, h.len, &branch,
-		    &holder) == 0) {
-			free(branch);
-			free(holder);
-		}
 		break;
 	}
 	net_hdr_free(&h);

@@ -125,6 +125,10 @@ frame_seed(const char *name, uint8_t type, const struct buf *body)
 	buf_free(&b);
 }
 
+/* The lock statements signed (claim, held, release), for the lock
+ * datagrams and the hello (wire_seeds). */
+static struct buf	lock_stmts[3];
+
 /* Statements (fuzz_stmt): each kind signed in a MSG_STMT body, a want;
  * and the receipt as a whole datagram (fuzz_udp). */
 static void
@@ -144,6 +148,11 @@ stmt_seed(const char *name, uint8_t kind, const struct buf *body)
 	buf_add_u8(&list, 1);
 	buf_add_blob(&list, one.data, one.len);
 	seed("stmt", name, &list);
+	if (kind >= STMT_LOCK_CLAIM && kind <= STMT_LOCK_RELEASE) {
+		buf_init(&lock_stmts[kind - STMT_LOCK_CLAIM]);
+		buf_add(&lock_stmts[kind - STMT_LOCK_CLAIM], one.data,
+		    one.len);
+	}
 	if (strcmp(name, "receipt") == 0)
 		dgram_seed("stmt", MSG_STMT, &list);
 	buf_free(&one);
@@ -186,6 +195,9 @@ stmt_seeds(void)
 	l.author = "root";
 	l.message = "new ssh config";
 	l.time = 1700000000;
+	l.holder = "host2";
+	l.held_epoch = 1700000000;
+	l.held_seq = 1;
 	for (kind = STMT_LOCK_CLAIM; kind <= STMT_LOCK_RELEASE; kind++) {
 		buf_reset(&b);
 		stmt_lock_encode(kind, &l, &b);
@@ -228,24 +240,13 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "main");
 	buf_add_u64(&b, 3);
 	buf_add(&b, hash, HASH_LEN);
-	buf_add_u32(&b, 1);
-	buf_add_str(&b, "main");
-	buf_add_str(&b, "host2");
-	buf_add_str(&b, "bob");
-	buf_add_str(&b, "fixing ntp");
-	buf_add_u64(&b, 1700000000);
+	buf_add_u32(&b, 1);			/* a lock: held */
+	buf_add_blob(&b, lock_stmts[1].data, lock_stmts[1].len);
 	buf_add_u32(&b, 1);			/* a release */
-	buf_add_str(&b, "other");
-	buf_add_str(&b, "host3");
-	buf_add_u64(&b, 1690000000);
+	buf_add_blob(&b, lock_stmts[2].data, lock_stmts[2].len);
 	dgram_seed("hello", MSG_HELLO, &b);
 	buf_reset(&b);
-	buf_add_str(&b, "main");		/* claim */
-	buf_add_u64(&b, 12);
-	buf_add_u64(&b, 3);
-	buf_add_str(&b, "bob");
-	buf_add_str(&b, "fixing ntp");
-	buf_add_u64(&b, 1700000000);
+	buf_add_blob(&b, lock_stmts[0].data, lock_stmts[0].len);
 	dgram_seed("claim", MSG_CLAIM, &b);
 	buf_reset(&b);
 	buf_add_str(&b, "main");		/* grant, deny */
@@ -259,15 +260,10 @@ wire_seeds(const struct buf *entry)
 	buf_add_str(&b, "");
 	dgram_seed("deny", MSG_DENY, &b);
 	buf_reset(&b);
-	buf_add_str(&b, "main");		/* locked */
-	buf_add_str(&b, "host2");
-	buf_add_str(&b, "bob");
-	buf_add_str(&b, "fixing ntp");
-	buf_add_u64(&b, 1700000000);
+	buf_add_blob(&b, lock_stmts[1].data, lock_stmts[1].len);
 	dgram_seed("locked", MSG_LOCKED, &b);
 	buf_reset(&b);
-	buf_add_str(&b, "main");		/* release */
-	buf_add_str(&b, "host2");
+	buf_add_blob(&b, lock_stmts[2].data, lock_stmts[2].len);
 	dgram_seed("release", MSG_RELEASE, &b);
 	buf_reset(&b);
 	buf_add_u64(&b, 0x0102030405060708ULL);	/* challenge, echo */
@@ -531,6 +527,7 @@ main(void)
 	seed("sig", "ci", &b);
 	buf_init(&ent);
 	entry_seed("ci", ENTRY_CI, &b, &ent);
+	stmt_seeds();		/* first: the lock datagrams carry them */
 	wire_seeds(&ent);
 	members_seeds();
 	buf_free(&ent);
@@ -570,7 +567,6 @@ main(void)
 	buf_reset(&b);
 	disk_seeds(&b);
 	buf_free(&b);
-	stmt_seeds();
 	image_seeds();
 	netmsg_seeds();
 	return 0;

@@ -21,16 +21,34 @@ sub str { return pack('N', length $_[0]) . $_[0] }
 sub u64 { return pack('NN', int($_[0] / 2**32), $_[0] % 2**32) }
 
 # A hello body: branch, nothing applied (seq 0, id zeros), failed or
-# skipped, no heads, no locks (or those given as [branch, holder,
-# author, message, time]), no releases.
+# skipped, no heads, no locks (or the held statements given), no
+# releases.
 sub hello {
 	my ($branch, @locks) = @_;
 	my $b = str($branch) . u64(0) . ("\0" x 32) . u64(0) . pack('N', 0) .
 	    pack('N', 0) . pack('N', 0);
 	$b .= pack('N', scalar @locks);
-	$b .= str($_->[0]) . str($_->[1]) . str($_->[2]) . str($_->[3]) .
-	    u64($_->[4]) for @locks;
+	$b .= str($_) for @locks;
 	return $b . pack('N', 0);
+}
+
+# Lock statements' bodies (daemon/stmt.h): a claim (kind 2), held (3)
+# or release (4) of BRANCH; a release names HOLDER and the (epoch, seq)
+# of its held statement.
+sub claim_body {
+	my ($branch, $clock, $base, $author, $msg, $time) = @_;
+	return str($branch) . u64($clock) . u64($base) . str($author) .
+	    str($msg) . u64($time);
+}
+sub held_body {
+	my ($branch, $clock, $author, $msg, $time) = @_;
+	return str($branch) . u64($clock) . str($author) . str($msg) .
+	    u64($time);
+}
+sub release_body {
+	my ($branch, $clock, $holder, $epoch, $seq) = @_;
+	return str($branch) . u64($clock) . str($holder) . u64($epoch) .
+	    u64($seq);
 }
 
 # A hello that claims a position: branch, applied, failed entry and

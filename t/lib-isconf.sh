@@ -101,6 +101,16 @@ test_head_is() {
 	test "$(status_field "$1" head)" = "$2"
 }
 
+# stat_of N RESULT: isconf_statements_total{result=RESULT} on 127.0.0.N;
+# stat_above N RESULT COUNT: above COUNT.
+stat_of() {
+	curl -s "http://127.0.0.$1:65028/metrics" |
+	    sed -n "s/^isconf_statements_total{result=\"$2\"} //p"
+}
+stat_above() {
+	test "$(stat_of $1 $2)" -gt "$3"
+}
+
 peers_known() {
 	status_has "$1" "^peers: *$2 known"
 }

@@ -23,15 +23,6 @@ hosts_ok() {
 	json_eval hj.json "my %h = map { \$_->{host} => \$_ } @{\$j->{hosts}}; $2"
 }
 
-# stat_of HOST RESULT: isconf_statements_total{result=RESULT} on HOST.
-stat_of() {
-	curl -s "http://127.0.0.$1:65028/metrics" |
-	    sed -n "s/^isconf_statements_total{result=\"$2\"} //p"
-}
-stat_above() {
-	test "$(stat_of $1 $2)" -gt "$3"
-}
-
 # b_hex: the receipt of b that a holds, as hex.
 b_hex() {
 	isconf_on a hosts --verify --json >bh.json &&

@@ -309,6 +309,7 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_statements_total{result="stale"} N
 	isconf_statements_total{result="ignored_kind"} N
 	isconf_statements_total{result="unknown_issuer"} N
+	isconf_statements_total{result="wrong_issuer"} N
 	# HELP isconf_statement_epoch This daemon'\''s statement epoch.
 	# TYPE isconf_statement_epoch gauge
 	isconf_statement_epoch N

@@ -1,7 +1,7 @@
 /*
  * Unit tests: host-signed statements (daemon/stmt.c).  Each kind signs,
  * decodes and verifies; any change to a signed byte, another domain or
- * another key fails; the lock kinds (which lockd adopts next) round-trip.
+ * another key fails; the lock kinds (lockstmt.c) round-trip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,6 +172,9 @@ test_lock_kinds(void **state)
 	l.author = "root";
 	l.message = "upgrade ssh";
 	l.time = 1700000000;
+	l.holder = "host2";
+	l.held_epoch = 1700000001;
+	l.held_seq = 5;
 	for (kind = STMT_LOCK_CLAIM; kind <= STMT_LOCK_RELEASE; kind++) {
 		buf_init(&body);
 		stmt_lock_encode(kind, &l, &body);
@@ -187,8 +190,12 @@ test_lock_kinds(void **state)
 			assert_string_equal(out.author, "root");
 			assert_string_equal(out.message, "upgrade ssh");
 			assert_true(out.time == 1700000000);
-		} else
+		} else {
 			assert_null(out.author);
+			assert_string_equal(out.holder, "host2");
+			assert_true(out.held_epoch == 1700000001 &&
+			    out.held_seq == 5);
+		}
 		/* A body read as another lock kind does not decode. */
 		assert_int_equal(stmt_lock_decode(kind == STMT_LOCK_RELEASE ?
 		    STMT_LOCK_CLAIM : STMT_LOCK_RELEASE, st.body, st.blen,
