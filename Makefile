@@ -86,7 +86,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/stmtd.c daemon/pins.c daemon/sandbox.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
-	     daemon/upwaves.c daemon/holds.c \
+	     daemon/upwaves.c daemon/wavenews.c daemon/holds.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.

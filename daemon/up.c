@@ -82,6 +82,7 @@ up_record(struct up_job *job, const char *result, int status)
 static void
 up_end(struct up_job *job, int code)
 {
+	wavenews_own(job->c->d);
 	if (job->timer != NULL)
 		event_free(job->timer);
 	if (job->gate_timer != NULL)
@@ -474,9 +475,10 @@ up_gate_again(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Before a transaction: 0 go on; 1 the job waits or ended.  When the
- * waves hold it back, the hosts that could let it through are asked
- * for newer receipts first, and the verdict taken again once they had
+ * Before a transaction: 0 go on; 1 the job waits or ended.  The hosts
+ * of earlier waves whose receipts held do not cover the transaction
+ * are asked for newer ones first (whether the held ones let it
+ * through or not), and the verdict taken again once they had
  * UPWAVES_ASK_MS to answer.
  */
 static int
