@@ -19,11 +19,16 @@
  * tick (rules_tick_ms, rules_choose over all N - 1), each of which
  * asks it for its receipt (hello, want, answer: three datagrams of
  * sim.c's latency, each lost with LOSS, default 1%); up does not
- * announce.  An up that the gate holds back asks up to WAVES_ASK_MAX
- * hosts of the earlier waves not known to be past the transaction (in
- * its own peer-table order: a random rotation per host), decides again
- * WAVES_ASK_MS later and, still held, ends (status 223).  A host of
- * the last wave gates nobody: its receipts are not simulated.
+ * announce.  Before it starts the transaction, up asks up to
+ * WAVES_ASK_MAX hosts of the earlier waves whose receipts held do not
+ * cover it (waves_to_ask; in its own peer-table order: a random
+ * rotation per host), decides again WAVES_ASK_MS later and, held back,
+ * ends (status 223).  A failure is news (wavenews.c): the failing host
+ * sends its receipt to all N - 1 hosts at once, and a host hearing a
+ * failure new to it passes it on to rules_fanout(ANNOUNCE_NEWS) random
+ * hosts, at most WAVES_NEWS_PER_S a second (one datagram each, lost
+ * with LOSS).  A host of the last wave gates nobody: its receipts are
+ * not simulated.
  *
  * up runs from cron every 30 minutes (each host at a uniform random
  * phase, or all at the same moment as dist/isconf.cron's line has
@@ -73,6 +78,8 @@ struct whost {
 	int64_t		 start, done;
 	uint32_t	 rotation;	/* its peer table's order */
 	uint32_t	 wants_in;
+	int64_t		 news_sec;	/* news passed on: this second's */
+	uint32_t	 news_n;
 };
 
 static const char *const wave_names[NWAVES] = { "canary", "early", "rest" };
@@ -92,7 +99,7 @@ static int64_t		 cron_phase = -1;	/* cron-sync: every host's */
 enum { FAIL_NONE, FAIL_ALL, FAIL_ONE };
 static int		 fail;
 static uint32_t		 failing = UINT32_MAX, done_n;
-static uint64_t		 ups, waits, wants, dgrams;
+static uint64_t		 ups, waits, wants, asks, news, dgrams;
 static char		 why[256];
 static int		 why_failed;
 
@@ -118,6 +125,17 @@ exchange(int ndgrams, int64_t *t)
 	return 1;
 }
 
+/* The receipt of host i that pos says, into gate_in[i]. */
+static const struct wave_host *
+held_host(uint32_t i, uint8_t pos)
+{
+	gate_in[i].applied = pos == POS_APPLIED ? txn.last :
+	    pos == POS_FAILED ? txn.first : txn.first - 1;
+	gate_in[i].failed_seq = pos == POS_FAILED ? 3 : 0;
+	gate_in[i].failed_status = pos == POS_FAILED ? 1 : 0;
+	return &gate_in[i];
+}
+
 /* What host h's gate sees: the receipts it holds of the hosts of the
  * waves before its own; waves_gate ignores the others, so they are
  * left out (a host of rest would otherwise pass N of them). */
@@ -127,18 +145,14 @@ gate(uint32_t h, struct wave_gate *g)
 	uint32_t	 i, n = bound[W[h].wave];
 	const uint8_t	*row = held + (size_t)h * G;
 
-	for (i = 0; i < n; i++) {
-		gate_in[i].applied = row[i] == POS_APPLIED ? txn.last :
-		    row[i] == POS_FAILED ? txn.first : txn.first - 1;
-		gate_in[i].failed_seq = row[i] == POS_FAILED ? 3 : 0;
-		gate_in[i].failed_status = row[i] == POS_FAILED ? 1 : 0;
-	}
+	for (i = 0; i < n; i++)
+		held_host(i, row[i]);
 	return waves_gate(&txn, wave_names[W[h].wave], gate_in, n, wave_min,
 	    wave_pct, g);
 }
 
-/* upwaves.c txn_ask: the hosts of earlier waves not known past the
- * transaction, in h's peer order, at most WAVES_ASK_MAX. */
+/* upwaves.c txn_ask: the hosts of earlier waves whose receipts do not
+ * cover the transaction, in h's peer order, at most WAVES_ASK_MAX. */
 static size_t
 ask(uint32_t h)
 {
@@ -149,9 +163,11 @@ ask(uint32_t h)
 
 	for (i = 0; i < n && asked < WAVES_ASK_MAX; i++) {
 		j = (W[h].rotation + i) % n;
-		if (row[j] == POS_APPLIED)
+		if (!waves_to_ask(&txn, wave_names[W[h].wave],
+		    held_host(j, row[j])))
 			continue;
 		asked++;
+		asks++;
 		wants++;
 		if (exchange(1, &t))
 			sim_push(now + t, W_WANT, j, h, 0);
@@ -179,13 +195,20 @@ up(uint32_t h, int first)
 		return;
 	if (first)
 		ups++;
-	if (waves_index(&txn, wave_names[W[h].wave]) == 0 || gate(h, &g)) {
+	if (waves_index(&txn, wave_names[W[h].wave]) == 0) {
 		apply(h);
 		return;
 	}
-	if (first && ask(h) > 0) {
+	/* Go or wait, the first look asks, unless a failure held settles
+	 * it (upwaves_check). */
+	gate(h, &g);
+	if (first && !waves_settled(&g) && ask(h) > 0) {
 		W[h].asking = 1;
 		sim_push(now + WAVES_ASK_MS * 1000LL, W_AGAIN, h, 0, 0);
+		return;
+	}
+	if (g.go) {
+		apply(h);
 		return;
 	}
 	waits++;
@@ -196,13 +219,66 @@ up(uint32_t h, int first)
 	}
 }
 
+/* Send host from's receipt (pos) to host to: one datagram. */
+static void
+news_to(uint32_t to, uint32_t from, uint8_t pos)
+{
+	int64_t	t;
+
+	news++;
+	if (exchange(1, &t))
+		sim_push(now + t, W_STMT, to, from, pos);
+}
+
+/* rules_choose of a's fanout among h's N - 1 peers, as host numbers
+ * into out[64]: how many. */
+static size_t
+choose(uint32_t h, enum announce a, uint32_t *out)
+{
+	size_t	k = rules_fanout(a, N - 1), pick[64], i;
+
+	if (k > 64)
+		k = 64;
+	rules_choose(N - 1, k, pick, sim_rand);
+	for (i = 0; i < k; i++)
+		out[i] = (uint32_t)pick[i] < h ? (uint32_t)pick[i] :
+		    (uint32_t)pick[i] + 1;
+	return k;
+}
+
+/* wavenews_heard: h took a failure of from new to it; pass it on. */
+static void
+news_pass(uint32_t h, uint32_t from)
+{
+	uint32_t	p[64];
+	size_t		k, i;
+
+	if (now / 1000000 != W[h].news_sec) {
+		W[h].news_sec = now / 1000000;
+		W[h].news_n = 0;
+	}
+	if (W[h].news_n >= WAVES_NEWS_PER_S)
+		return;
+	W[h].news_n++;
+	k = choose(h, ANNOUNCE_NEWS, p);
+	for (i = 0; i < k; i++)
+		if (p[i] != from)
+			news_to(p[i], from, POS_FAILED);
+}
+
 static void
 on_done(uint32_t h)
 {
+	uint32_t	p;
+
 	W[h].pos = fail == FAIL_ALL || h == failing ? POS_FAILED :
 	    POS_APPLIED;
 	W[h].done = now;
 	done_n++;
+	/* wavenews_own: a failure goes to every peer at once. */
+	for (p = 0; W[h].pos == POS_FAILED && p < N; p++)
+		if (p != h)
+			news_to(p, h, POS_FAILED);
 	if (W[h].wave + 1 < NWAVES)	/* its next tick, at its phase */
 		sim_push(now + sim_rand(GOSSIP_MS * 1000), W_TICK, h, 0, 0);
 }
@@ -212,22 +288,17 @@ on_done(uint32_t h)
 static void
 on_tick(uint32_t h)
 {
-	size_t		k = rules_fanout(ANNOUNCE_TICK, N - 1), pick[64], i;
-	uint32_t	p;
+	uint32_t	p[64];
+	size_t		k = choose(h, ANNOUNCE_TICK, p), i;
 	int64_t		t;
 
-	if (k > 64)
-		k = 64;
-	rules_choose(N - 1, k, pick, sim_rand);
 	for (i = 0; i < k; i++) {
-		p = (uint32_t)pick[i] < h ? (uint32_t)pick[i] :
-		    (uint32_t)pick[i] + 1;
-		if (held[(size_t)p * G + h] == W[h].pos)
+		if (held[(size_t)p[i] * G + h] == W[h].pos)
 			continue;	/* agrees: nothing asked */
 		wants++;
 		W[h].wants_in++;
 		if (exchange(3, &t))
-			sim_push(now + t, W_STMT, p, h, W[h].pos);
+			sim_push(now + t, W_STMT, p[i], h, W[h].pos);
 	}
 	sim_push(now + rules_tick_ms(GOSSIP_MS, sim_rand) * 1000, W_TICK, h,
 	    0, 0);
@@ -241,6 +312,8 @@ on_stmt(uint32_t h, uint32_t from, uint8_t pos)
 	if (pos == *at)
 		return;
 	*at = pos;
+	if (pos == POS_FAILED)
+		news_pass(h, from);
 	/* On arrival: news that can let it through (a failure cannot). */
 	if (arrival && pos == POS_APPLIED && !W[h].asking &&
 	    W[from].wave < W[h].wave)
@@ -333,6 +406,7 @@ report(uint32_t n, const char *trigger, const char *min,
 {
 	int64_t		first[NWAVES], last[NWAVES];
 	uint32_t	h, bad[NWAVES] = { 0 }, knew = 0, later = 0, most = 0;
+	uint32_t	after = 0;
 	uint8_t		w, undone[NWAVES] = { 0 };
 
 	for (w = 0; w < NWAVES; w++)
@@ -346,6 +420,10 @@ report(uint32_t n, const char *trigger, const char *min,
 		else if (W[h].done > last[w])
 			last[w] = W[h].done;
 		bad[w] += W[h].started;
+		/* Later hosts that started once the failure was done. */
+		after += w > 0 && W[h].started && failing < n &&
+		    W[failing].pos == POS_FAILED &&
+		    W[h].start >= W[failing].done;
 		if (fail != FAIL_NONE && w > 0 && !W[h].started) {
 			later++;
 			knew += memchr(held + (size_t)h * G, POS_FAILED,
@@ -367,14 +445,17 @@ report(uint32_t n, const char *trigger, const char *min,
 	    secs(first[1]), secs(first[2]), secs(last[0]), secs(last[1]),
 	    secs(last[2]));
 	printf("\"ups_per_host\": %.2f, \"waits\": %llu, "
-	    "\"wants_per_host\": %.2f, \"most_wants_to_one_host\": %u, "
+	    "\"wants_per_host\": %.2f, \"asks_per_host\": %.2f, "
+	    "\"news_per_host\": %.2f, \"most_wants_to_one_host\": %u, "
 	    "\"datagrams\": %llu", (double)ups / n, (unsigned long long)waits,
-	    (double)wants / n, most, (unsigned long long)dgrams);
+	    (double)wants / n, (double)asks / n, (double)news / n, most,
+	    (unsigned long long)dgrams);
 	if (fail != FAIL_NONE)
 		printf(", \"horizon_s\": %.0f, \"applied_bad\": [%u, %u, %u], "
+		    "\"later_started_after_failure\": %u, "
 		    "\"later_hosts_stopped\": %u, \"of_them_hold_failure\": %u, "
 		    "\"why\": \"%s\"", secs(horizon), bad[0], bad[1], bad[2],
-		    later, knew, why);
+		    after, later, knew, why);
 	printf("}\n");
 }
 

@@ -615,7 +615,9 @@ int	up_info(struct isconfd *, long long *since, uint64_t *seq,
 int	up_stop(struct isconfd *);
 /* upwaves.c: this host's wave ("" if none is declared); whether up may
  * start the transaction lock opens: 0 go, 1 wait (why, caller-freed;
- * with asked, the hosts asked for newer receipts), -1 and cause. */
+ * with asked, the first look: *asked hosts were asked for newer
+ * receipts, and when it is not 0 the verdict is taken again after
+ * UPWAVES_ASK_MS without asked), -1 and cause. */
 /* holds.c: fleet-wide holds (STMT_HOLDS statements).  holds_why: why
  * branch is held (caller-freed), or NULL. */
 struct stmt;
@@ -632,6 +634,18 @@ void	upwaves_status(struct isconfd *, struct buf *, int json);
 int	upwaves_check(struct isconfd *, const char *branch,
 	    const struct entry *lock, size_t *asked, char **why,
 	    char **cause);
+/* Whether entry seq of branch is in a transaction checked in with
+ * waves: 1, 0 (or not held here), -1. */
+int	upwaves_waved(struct isconfd *, const char *branch, uint64_t seq,
+	    char **cause);
+/* wavenews.c: a new failure is news (doc/design.md "Canary waves"):
+ * after an up, send ours to every peer; a receipt just taken of h whose
+ * failure is new here (old_seq, old_status: the one held before), pass
+ * on once. */
+struct stmt_host;
+void	wavenews_own(struct isconfd *);
+void	wavenews_heard(struct isconfd *, const struct stmt_host *h,
+	    uint64_t old_seq, uint32_t old_status, const char *from);
 int	reboot_run(struct client *, child_cb, void *, char **cause);
 
 /* install.c: put a snapped file, directory or link in place; at

@@ -425,6 +425,8 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 	struct stmt_host	*h;
 	enum stmt_count		 why;
 	uint8_t			*raw;
+	uint64_t		 old_fseq;
+	uint32_t		 old_fstatus;
 	char			*cause = NULL;
 
 	if (st->kind == STMT_HOLDS) {
@@ -486,6 +488,8 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 	}
 	raw = xmalloc(st->rawlen);
 	memcpy(raw, st->raw, st->rawlen);
+	old_fseq = h->raw != NULL ? h->rc.failed_seq : 0;
+	old_fstatus = h->raw != NULL ? h->rc.failed_status : 0;
 	if (host_set(h, raw, st->rawlen) == -1) {
 		free(raw);
 		stmtd_drop(d, STMT_C_MALFORMED, "dropped a receipt of %s (from "
@@ -495,6 +499,7 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 	d->stmt->counts[STMT_C_ACCEPTED]++;
 	if (host_store(d, h, &cause) == -1)
 		goto fail;
+	wavenews_heard(d, h, old_fseq, old_fstatus, from);
 	return;
 fail:
 	log_warnx("statements: %s; a receipt of %s not kept", cause,

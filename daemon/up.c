@@ -85,6 +85,7 @@ up_end(struct up_job *job, int code)
 {
 	/* A wait that began or ended: peers show it (hosts, fleet view). */
 	stmtd_announce(job->c->d);
+	wavenews_own(job->c->d);
 	if (job->timer != NULL)
 		event_free(job->timer);
 	if (job->gate_timer != NULL)
@@ -477,9 +478,10 @@ up_gate_again(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Before a transaction: 0 go on; 1 the job waits or ended.  When the
- * waves hold it back, the hosts that could let it through are asked
- * for newer receipts first, and the verdict taken again once they had
+ * Before a transaction: 0 go on; 1 the job waits or ended.  The hosts
+ * of earlier waves whose receipts held do not cover the transaction
+ * are asked for newer ones first (whether the held ones let it
+ * through or not), and the verdict taken again once they had
  * UPWAVES_ASK_MS to answer.
  */
 static int

@@ -2,9 +2,10 @@
  * up's canary waves (issue 25, doc/design.md "Canary waves"): before a
  * transaction, the ci that closes it says the origin's IS_WAVES; the
  * receipts held of the other hosts say their waves and positions;
- * waves.c decides.  When the receipts held do not let it through, the
- * hosts they concern are asked for newer ones (stmtd's want), so a
- * wait rests on what they say now, not on when their hellos came.
+ * waves.c decides.  Before it starts one, up asks the hosts of earlier
+ * waves whose receipts held do not cover it yet for newer ones (stmtd's
+ * want), and decides on what they said: a host that already holds one
+ * canary's success must still hear of another's failure.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,10 @@ upwaves_status(struct isconfd *d, struct buf *b, int json)
 	buf_printf(b, ")\n");
 }
 
-/* The ci closing the transaction that lock opens, and its waves:
+/* The ci closing the transaction entry from is in, and its waves:
  * 1, 0 if it has none (or no ci closes it here), -1. */
 static int
-txn_waves(struct isconfd *d, const char *branch, const struct entry *lock,
+txn_waves(struct isconfd *d, const char *branch, uint64_t from,
     struct ci_waves *w, uint64_t *last, char **cause)
 {
 	struct entry	e;
@@ -61,7 +62,7 @@ txn_waves(struct isconfd *d, const char *branch, const struct entry *lock,
 	int		r, kind;
 
 	memset(w, 0, sizeof *w);
-	for (seq = lock->seq + 1;; seq++) {
+	for (seq = from;; seq++) {
 		if ((r = journal_get(d->journal, branch, seq, &e, cause)) != 1)
 			return r;
 		kind = e.kind;
@@ -75,6 +76,23 @@ txn_waves(struct isconfd *d, const char *branch, const struct entry *lock,
 		if (kind == ENTRY_LOCK || entry_signed_kind(kind))
 			return 0;
 	}
+}
+
+int
+upwaves_waved(struct isconfd *d, const char *branch, uint64_t seq,
+    char **cause)
+{
+	struct ci_waves	w;
+	uint64_t	last;
+	int		r;
+
+	if (seq == 0)
+		return 0;
+	r = txn_waves(d, branch, seq, &w, &last, cause);
+	if (r == 1)
+		r = w.n > 0;
+	ci_waves_free(&w);
+	return r;
 }
 
 /* Whether a checked-in skip skips entry seq of branch: 1, 0, -1. */
@@ -136,35 +154,55 @@ fail:
 	return -1;
 }
 
+/* Whether up asks p for a newer receipt in pass (0: the hosts of earlier
+ * waves whose receipts do not cover the transaction; 1: peers of which
+ * none is held, their wave unknown). */
+static int
+txn_asks(const struct wave_txn *t, const char *mine, const char *branch,
+    const struct stmt_host *sh, int pass)
+{
+	struct wave_host	h;
+
+	if (sh->raw == NULL)
+		return pass == 1;
+	if (pass != 0 || strcmp(sh->rc.branch, branch) != 0)
+		return 0;
+	memset(&h, 0, sizeof h);
+	h.wave = sh->rc.wave;
+	h.applied = sh->rc.applied;
+	h.failed_seq = sh->rc.failed_seq;
+	return waves_to_ask(t, mine, &h);
+}
+
 /* Ask the hosts whose receipts could change the verdict for newer
- * ones: those of an earlier wave not past the transaction, and peers
- * of which none is held.  The number asked. */
+ * ones, at most WAVES_ASK_MAX, those known of an earlier wave first.
+ * The number asked. */
 static size_t
-txn_ask(struct isconfd *d, const struct wave_txn *t, size_t mine,
+txn_ask(struct isconfd *d, const struct wave_txn *t, const char *mine,
     const char *branch)
 {
 	struct peer		*p;
 	struct stmt_host	*sh;
 	char			*cause = NULL;
 	size_t			 asked = 0;
+	int			 pass;
 
-	TAILQ_FOREACH(p, &d->peers, entry) {
-		if (asked >= WAVES_ASK_MAX)
-			break;
-		if (stmtd_host(d, p->host, &sh, &cause) == -1) {
-			log_warnx("up: %s", cause);
-			free(cause);
-			return asked;
+	for (pass = 0; pass < 2; pass++)
+		TAILQ_FOREACH(p, &d->peers, entry) {
+			if (asked >= WAVES_ASK_MAX)
+				return asked;
+			if (stmtd_host(d, p->host, &sh, &cause) == -1) {
+				log_warnx("up: %s", cause);
+				free(cause);
+				return asked;
+			}
+			if (!txn_asks(t, mine, branch, sh, pass))
+				continue;
+			/* Past the once-a-second bound of hellos' asks: one
+			 * up asks once per transaction it stops at. */
+			sh->want_ns = 0;
+			asked += stmtd_want(d, sh, &p->addr);
 		}
-		if (sh->raw != NULL && (strcmp(sh->rc.branch, branch) != 0 ||
-		    waves_index(t, sh->rc.wave) >= mine ||
-		    sh->rc.applied >= t->last))
-			continue;
-		/* Past the once-a-second bound of hellos' asks: one up
-		 * asks once per transaction it waits at. */
-		sh->want_ns = 0;
-		asked += stmtd_want(d, sh, &p->addr);
-	}
 	return asked;
 }
 
@@ -182,7 +220,8 @@ upwaves_check(struct isconfd *d, const char *branch,
 
 	*why = NULL;
 	memset(&t, 0, sizeof t);
-	if ((r = txn_waves(d, branch, lock, &w, &t.last, cause)) != 1)
+	if ((r = txn_waves(d, branch, lock->seq + 1, &w, &t.last,
+	    cause)) != 1)
 		return r;
 	t.waves = (const char *const *)w.names;
 	t.nwaves = w.n;
@@ -194,16 +233,22 @@ upwaves_check(struct isconfd *d, const char *branch,
 	}
 	if (txn_hosts(d, branch, t.first, t.last, &h, &n, cause) == -1)
 		goto out;
-	if ((r = waves_gate(&t, upwaves_mine(d), h, n, d->conf.wave_min,
-	    d->conf.wave_min_pct, &g)) == 1) {
+	if (waves_gate(&t, upwaves_mine(d), h, n, d->conf.wave_min,
+	    d->conf.wave_min_pct, &g) == 1)
+		snprintf(line, sizeof line, "asking the earlier waves about "
+		    "the transaction at %llu", (unsigned long long)t.first);
+	else
+		waves_why(&t, &g, line, sizeof line);
+	/* Go or wait, the first look asks: what is held may predate a
+	 * failure (a success held is no proof that none failed).  A
+	 * failure held needs no more. */
+	if (asked != NULL && !waves_settled(&g))
+		*asked = txn_ask(d, &t, upwaves_mine(d), branch);
+	if (g.go && (asked == NULL || *asked == 0)) {
 		r = 0;
 		goto out;
 	}
-	waves_why(&t, &g, line, sizeof line);
 	*why = xstrdup(line);
-	if (asked != NULL)
-		*asked = txn_ask(d, &t, waves_index(&t, upwaves_mine(d)),
-		    branch);
 	r = 1;
 out:
 	free(h);

@@ -82,6 +82,28 @@ waves_gate(const struct wave_txn *t, const char *mine,
 	return 1;
 }
 
+int
+waves_covers(const struct wave_txn *t, const struct wave_host *h)
+{
+	return h->applied >= t->last ||
+	    (h->failed_seq >= t->first && h->failed_seq <= t->last);
+}
+
+int
+waves_to_ask(const struct wave_txn *t, const char *mine,
+    const struct wave_host *h)
+{
+	return t->nwaves > 0 &&
+	    waves_index(t, h->wave) < waves_index(t, mine) &&
+	    !waves_covers(t, h);
+}
+
+int
+waves_settled(const struct wave_gate *g)
+{
+	return !g->go && g->failed_host != NULL;
+}
+
 void
 waves_why(const struct wave_txn *t, const struct wave_gate *g, char *out,
     size_t len)

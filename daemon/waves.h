@@ -10,11 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A waiting up asks at most WAVES_ASK_MAX hosts for newer receipts and
- * decides again WAVES_ASK_MS later (upwaves.c, up.c; the simulator's
- * up does the same). */
-#define WAVES_ASK_MAX	64
-#define WAVES_ASK_MS	2000
+/* Before a gated transaction, up asks at most WAVES_ASK_MAX hosts of
+ * the earlier waves whose receipts held do not cover it for newer ones
+ * and decides again WAVES_ASK_MS later (upwaves.c, up.c; the
+ * simulator's up does the same).  A new failure is news: its issuer
+ * sends it to every peer, and a host hearing it first passes it on to
+ * rules_fanout(ANNOUNCE_NEWS) peers, at most WAVES_NEWS_PER_S a second
+ * (wavenews.c; the simulator too). */
+#define WAVES_ASK_MAX		64
+#define WAVES_ASK_MS		2000
+#define WAVES_NEWS_PER_S	16
 
 /* One other host, as its latest verified receipt says. */
 struct wave_host {
@@ -63,6 +68,18 @@ size_t	 waves_need(size_t total, int min, int pct);
 int	 waves_gate(const struct wave_txn *, const char *mine,
 	    const struct wave_host *, size_t nhosts, int min, int pct,
 	    struct wave_gate *g);
+/* Whether a receipt covers the transaction: its host applied it
+ * whole, or failed in it.  1 or 0. */
+int	 waves_covers(const struct wave_txn *, const struct wave_host *);
+/* Whether up on a host of wave mine asks h for a newer receipt before
+ * deciding: h is of an earlier wave and its receipt does not cover the
+ * transaction yet (a failure there would stop this host).  1 or 0. */
+int	 waves_to_ask(const struct wave_txn *, const char *mine,
+	    const struct wave_host *h);
+/* Whether a verdict of waves_gate stands without asking anyone: a
+ * failure held in the transaction stops this host whatever else it
+ * would hear (only a skip, checked in, lets it pass).  1 or 0. */
+int	 waves_settled(const struct wave_gate *);
 /* The operator's line for a wait (waves_gate returned 0). */
 void	 waves_why(const struct wave_txn *, const struct wave_gate *,
 	    char *out, size_t len);

@@ -108,4 +108,19 @@ test_expect_success 'waves: with IS_WAVE_MIN 100%, one failing canary keeps ever
 	done
 '
 
+# IS_WAVE_MIN 1 and one canary failing (bench/README "Canary waves"):
+# the failure is news, so every later host that has not started holds
+# it and none starts after it; those that started on another canary's
+# success before the failing one's up ended applied it.
+test_expect_success 'waves: with IS_WAVE_MIN 1, no later host starts once one canary failed' '
+	for t in cron arrival; do
+		"$SIM" waves 1000 $t 1 one >w.json &&
+		test "$(arr applied_bad <w.json | cut -d, -f1)" = 10 &&
+		test "$(field later_started_after_failure <w.json)" = 0 &&
+		test "$(field later_hosts_stopped <w.json)" = \
+		    "$(field of_them_hold_failure <w.json)" ||
+		{ cat w.json; return 1; }
+	done
+'
+
 test_done
