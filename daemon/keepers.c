@@ -353,7 +353,8 @@ keepers_cover(struct isconfd *d, const char *branch, uint64_t *cov,
 		used[m] = h;
 		seqs[m++] = h->h.seq;
 	}
-	qsort(seqs, m, sizeof *seqs, seq_desc);
+	if (m > 0)
+		qsort(seqs, m, sizeof *seqs, seq_desc);
 	*n = m;
 	if (m >= k->need)
 		*cov = seqs[k->need - 1];
@@ -452,7 +453,8 @@ needed_branch(struct isconfd *d, const char *branch, struct hashset *hs,
 	if (journal_walk_kind(d->journal, branch, 0, h.seq, ENTRY_SNAP,
 	    snapwalk_one, &w, cause) == -1)
 		goto out;
-	qsort(w.v, w.n, sizeof *w.v, snaprec_cmp);
+	if (w.n > 0)		/* qsort(NULL, 0): undefined */
+		qsort(w.v, w.n, sizeof *w.v, snaprec_cmp);
 	for (i = 0; i < w.n; i++) {
 		/* Every snap yet to apply; of the applied, the last of a
 		 * path (the next one is another path's or unapplied). */
