@@ -144,7 +144,10 @@ sub recv_dgram {
 sub confirm {
 	my ($s, $to, %o) = @_;
 	$s->send($to, 1, hello('generic'), %o);
-	for (1 .. 20) {
+	# TO may gossip to every session it already believes here (the
+	# names confirmed before): skip those for up to 5 s, not 20 of them.
+	my $until = time + 5;
+	while (time < $until) {
 		my ($type, $body, $from) = $s->recv_dgram or last;
 		next unless $type == 7;
 		my ($port, $addr) = Socket::unpack_sockaddr_in($from);
