@@ -24,7 +24,8 @@
  * re-install stay local.  Chunk list objects are always kept (small;
  * they name the chunks).  A chunk may be pruned when it is held, not
  * needed, and in a snap of a covered entry; when a needed snap's chunk
- * list is not held, what is needed is unknown and nothing is pruned.
+ * list is not held (of this host's branch or the open transaction),
+ * what is needed is unknown and nothing is pruned.
  * Pruning (automatic on a non-keeper, above IS_CACHE_MAX if set, and
  * isconf cache prune) deletes the rows, then punches the pack's freed
  * space out (cache_drop).
@@ -68,6 +69,8 @@ struct keepers {
 	struct event		*tick;
 	int			 fetching;
 	int			 rest;
+	char			*fetched;	/* branch fetched last */
+	int			 retracted;
 	char			*pruned_at;	/* state of the last auto-prune */
 	uint64_t		 pruned_chunks, pruned_bytes;	/* totals */
 	uint64_t		 prune_failures;
@@ -432,7 +435,7 @@ snap_hashes(struct isconfd *d, struct snap_info *s, struct hashset *hs,
 }
 
 /* What branch needs here into hs; *complete 0 if a needed list object
- * is not held.  0 or -1. */
+ * of this host's branch is not held.  0 or -1. */
 static int
 needed_branch(struct isconfd *d, const char *branch, struct hashset *hs,
     int *complete, char **cause)
@@ -468,7 +471,11 @@ needed_branch(struct isconfd *d, const char *branch, struct hashset *hs,
 		if (r == 0) {
 			free(*cause);
 			*cause = NULL;
-			*complete = 0;
+			/* Another branch's list objects are fetched only by
+			 * its hosts and keepers: not held, its files were
+			 * never here, and it must not stop every prune. */
+			if (strcmp(branch, d->branch) == 0)
+				*complete = 0;
 		}
 	}
 	rv = 0;
@@ -806,12 +813,11 @@ keep_fetched(struct isconfd *d, void *arg, int got)
 		d->keepers->rest = KEEP_REST_TICKS;
 }
 
-/* One branch: 1 if it lacks chunks (a fetch started), 0, -1. */
+/* One branch, said as found: 1 if it lacks chunks, 0, -1. */
 static int
 keep_branch(struct isconfd *d, const char *name, char **cause)
 {
-	struct keepers		*k = d->keepers;
-	struct keep_branch	*kb = keep_branch_get(k, name);
+	struct keep_branch	*kb = keep_branch_get(d->keepers, name);
 	struct keepwalk		 w;
 	struct jhead		 h;
 	struct entry		 e;
@@ -844,19 +850,23 @@ keep_branch(struct isconfd *d, const char *name, char **cause)
 		entry_free(&e);
 	}
 	keep_say(d, kb);
-	if (!w.lacking)
-		return 0;
-	k->fetching = 1;
-	sync_chunks_from(d, name, kb->seq, NULL, keep_fetched, NULL);
-	return 1;
+	return w.lacking;
 }
 
+/*
+ * Every branch is walked and said each tick, not only those before the
+ * first that lacks chunks: after a restart with its cache lost, what
+ * this keeper said of a later branch must not stand while an earlier
+ * one is fetched (or never can be).  One fetch at a time, the lacking
+ * branches taking turns: one whose chunks no peer has must not starve
+ * the others.
+ */
 static void
 keep_tick(struct isconfd *d)
 {
 	struct keepers	*k = d->keepers;
 	char		**names = NULL, *cause = NULL;
-	size_t		 n = 0, i;
+	size_t		 n = 0, i, first = SIZE_MAX, after = SIZE_MAX;
 	int		 r = 0;
 
 	if (k->fetching)
@@ -867,8 +877,23 @@ keep_tick(struct isconfd *d)
 	}
 	if (journal_branches(d->journal, &names, &n, &cause) == -1)
 		goto fail;
-	for (i = 0; i < n && r == 0; i++)
-		r = keep_branch(d, names[i], &cause);
+	for (i = 0; i < n && r != -1; i++) {
+		if ((r = keep_branch(d, names[i], &cause)) != 1)
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		if (after == SIZE_MAX && (k->fetched == NULL ||
+		    strcmp(names[i], k->fetched) > 0))
+			after = i;
+	}
+	if (r != -1 && first != SIZE_MAX) {
+		i = after != SIZE_MAX ? after : first;
+		free(k->fetched);
+		k->fetched = xstrdup(names[i]);
+		k->fetching = 1;
+		sync_chunks_from(d, names[i], keep_branch_get(k,
+		    names[i])->seq, NULL, keep_fetched, NULL);
+	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -878,6 +903,29 @@ fail:
 	log_warnx("keepers: %s", cause);
 	free(cause);
 	k->rest = KEEP_REST_TICKS;
+}
+
+/*
+ * A host that is no longer a keeper takes back what it said as one:
+ * its statements would count on every peer (and be sent to each peer
+ * it meets) while it prunes, so two former keepers could each prune
+ * on the strength of the other's word.  "Through 0" counts nowhere.
+ */
+static void
+keepers_retract(struct isconfd *d)
+{
+	struct keepers		*k = d->keepers;
+	struct holding		*h;
+	struct keep_branch	*kb;
+
+	holdings_load(d);
+	for (h = k->list; h != NULL; h = h->next)
+		if (strcmp(h->st.issuer, d->conf.hostname) == 0 &&
+		    h->h.seq != 0)
+			(void)keep_branch_get(k, h->h.branch);
+	/* keep_say replaces list entries: said after the walk. */
+	for (kb = k->branches; kb != NULL; kb = kb->next)
+		keep_say(d, kb);
 }
 
 /* ---- a non-keeper ---- */
@@ -962,8 +1010,13 @@ keepers_tick(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (d->keepers->keep)
 		keep_tick(d);
-	else
+	else {
+		/* On a tick, as a keeper's first word: sessions are up. */
+		if (!d->keepers->retracted)
+			keepers_retract(d);
+		d->keepers->retracted = 1;
 		starve_tick(d);
+	}
 	tv.tv_sec = d->gossip_ms / 1000;
 	tv.tv_usec = (d->gossip_ms % 1000) * 1000;
 	evtimer_add(d->keepers->tick, &tv);
@@ -1047,6 +1100,7 @@ keepers_close(struct isconfd *d)
 		free(kb);
 	}
 	free(k->pruned_at);
+	free(k->fetched);
 	free(k);
 	d->keepers = NULL;
 }

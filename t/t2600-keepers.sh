@@ -6,25 +6,8 @@ KEY=key-of-the-mesh-0123456789
 HOSTS="a:1 k1:2 k2:3 n:4 m:5"
 A=$(host_dir a)/root
 
-# lay_out NAME N [VAR=VALUE...]: a host of the keyed mesh of $HOSTS.
-lay_out() {
-	_h=$1 _num=$2
-	shift 2
-	make_host $_h $_num IS_GOSSIP_MS=200 "$@" &&
-	echo $KEY >"$(host_dir $_h)/home/conf/hmac_keys" &&
-	for _o in $HOSTS; do
-		test "${_o#*:}" = $_num || echo "127.0.0.${_o#*:}"
-	done >"$(host_dir $_h)/home/conf/nets"
-}
-# cache_json HOST EXPR: HOST's cache --json satisfies EXPR ($j).
-cache_json() {
-	isconf_on $1 cache --json >"$SHARNESS_TRASH_DIRECTORY/cache.json" &&
-	json_eval "$SHARNESS_TRASH_DIRECTORY/cache.json" "$2"
-}
-cache_field() {
-	isconf_on $1 cache --json | perl -MJSON::PP -e \
-	    'local $/; print JSON::PP->new->decode(<STDIN>)->{$ARGV[0]}' "$2"
-}
+. "$SHARNESS_TEST_SRCDIR/lib-keepers.sh"
+
 # version N: check in a new 600 kB version of /f on a (3 entries).
 version() {
 	head -c 600000 /dev/urandom >"$A/f" && cp "$A/f" v$1 &&

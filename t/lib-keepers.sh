@@ -1,0 +1,23 @@
+# Helpers of the keeper tests (t26*-keepers*.sh), sourced after
+# lib-isconf.sh; they read $KEY and $HOSTS ("NAME:N ...").
+
+# lay_out NAME N [VAR=VALUE...]: a host of the keyed mesh of $HOSTS.
+lay_out() {
+	_h=$1 _num=$2
+	shift 2
+	make_host $_h $_num IS_GOSSIP_MS=200 "$@" &&
+	echo $KEY >"$(host_dir $_h)/home/conf/hmac_keys" &&
+	for _o in $HOSTS; do
+		test "${_o#*:}" = $_num || echo "127.0.0.${_o#*:}"
+	done >"$(host_dir $_h)/home/conf/nets"
+}
+# cache_json HOST EXPR: HOST's cache --json satisfies EXPR ($j).
+cache_json() {
+	isconf_on $1 cache --json >"$SHARNESS_TRASH_DIRECTORY/cache.json" &&
+	json_eval "$SHARNESS_TRASH_DIRECTORY/cache.json" "$2"
+}
+# cache_field HOST FIELD: one field of HOST's cache --json.
+cache_field() {
+	isconf_on $1 cache --json | perl -MJSON::PP -e \
+	    'local $/; print JSON::PP->new->decode(<STDIN>)->{$ARGV[0]}' "$2"
+}
