@@ -125,6 +125,16 @@ enum sync_refusal {
 };
 extern const char *const sync_refusal_names[REFUSED_NREASONS];
 
+/* wavenews.c: the failure last sent as news (sent set), and the rate
+ * limit's window (a second) and its use. */
+struct wavenews {
+	int		 sent;
+	uint64_t	 seq;
+	int		 status;
+	int64_t		 second;
+	unsigned	 n;
+};
+
 struct isconfd {
 	struct conf		 conf;
 	const char		*maincf;	/* -c, or NULL */
@@ -154,6 +164,7 @@ struct isconfd {
 	struct hold		*holds;		/* holds.c */
 	int			 holds_loaded;
 	struct keepers		*keepers;	/* keepers.c */
+	struct wavenews		 news;		/* wavenews.c */
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
@@ -643,7 +654,7 @@ int	upwaves_waved(struct isconfd *, const char *branch, uint64_t seq,
  * failure is new here (old_seq, old_status: the one held before), pass
  * on once. */
 struct stmt_host;
-void	wavenews_own(struct isconfd *);
+void	wavenews_own(struct isconfd *, int told);
 void	wavenews_heard(struct isconfd *, const struct stmt_host *h,
 	    uint64_t old_seq, uint32_t old_status, const char *from);
 int	reboot_run(struct client *, child_cb, void *, char **cause);

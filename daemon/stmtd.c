@@ -584,20 +584,21 @@ stmt_want_recv(struct isconfd *d, const struct net_dgram *g)
  * After an up: when what our receipt says of a wait changed, sign it
  * and send it to every peer.  Hellos carry no wait, so no peer would
  * ask for it; a later wave's waiting shows fleet-wide this way.
+ * Returns 1 when the fresh receipt went to every peer (wavenews_own
+ * need not send it again), else 0.
  */
-void
+int
 stmtd_announce(struct isconfd *d)
 {
 	struct stmtd		*s = d->stmt;
 	struct stmt_receipt	 was;
 	const struct stmt	*st;
-	struct peer		*p;
 	struct buf		 b;
 	char			*cause = NULL;
 	int			 same;
 
 	if (s == NULL || d->net == NULL)
-		return;
+		return 0;
 	memset(&was, 0, sizeof was);
 	if (s->own.len > 0) {
 		was.waiting = s->own_rc.waiting;
@@ -609,18 +610,18 @@ stmtd_announce(struct isconfd *d)
 		log_warnx("statements: %s; our receipt not sent", cause);
 		free(cause);
 		free(was.why);
-		return;
+		return 0;
 	}
 	same = same_wait(&was, &s->own_rc);
 	free(was.why);
 	if (same)
-		return;
+		return 0;
 	buf_init(&b);
 	buf_add_u8(&b, 0);
 	stmt_pack(&b, st);
-	TAILQ_FOREACH(p, &d->peers, entry)
-		net_send(d->net, &p->addr, MSG_STMT, b.data, b.len);
+	mesh_send_all(d, MSG_STMT, &b);
 	buf_free(&b);
+	return 1;
 }
 
 void

@@ -57,8 +57,8 @@ int	 stmtd_host(struct isconfd *, const char *issuer,
  * 0 and *st pointing at it, or -1. */
 int	 stmtd_own(struct isconfd *, const struct stmt **, char **cause);
 /* After an up: send our receipt to every peer if what it says of a
- * wait (waiting, held, why) changed. */
-void	 stmtd_announce(struct isconfd *);
+ * wait (waiting, held, why) changed; 1 if it was sent. */
+int	 stmtd_announce(struct isconfd *);
 /* Whether a held statement verifies now (signature, trust, pin): 1, or
  * 0 with why. */
 int	 stmtd_check(struct isconfd *, const struct stmt_host *,

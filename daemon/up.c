@@ -84,8 +84,7 @@ static void
 up_end(struct up_job *job, int code)
 {
 	/* A wait that began or ended: peers show it (hosts, fleet view). */
-	stmtd_announce(job->c->d);
-	wavenews_own(job->c->d);
+	wavenews_own(job->c->d, stmtd_announce(job->c->d));
 	if (job->timer != NULL)
 		event_free(job->timer);
 	if (job->gate_timer != NULL)

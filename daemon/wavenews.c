@@ -22,11 +22,6 @@
 #include "stmtd.h"
 #include "waves.h"
 
-static uint64_t	own_seq;	/* the failure last sent, with its status */
-static int	own_status = -1;
-static int64_t	fwd_second;	/* the rate limit's window, and its use */
-static unsigned	fwd_n;
-
 /* A MSG_STMT of st alone. */
 static void
 news_body(struct buf *b, const uint8_t *raw, size_t len)
@@ -36,9 +31,14 @@ news_body(struct buf *b, const uint8_t *raw, size_t len)
 	buf_add_blob(b, raw, len);
 }
 
+/*
+ * told: stmtd_announce has just sent this very receipt to every peer
+ * (its wait changed too), so it is only recorded as sent.
+ */
 void
-wavenews_own(struct isconfd *d)
+wavenews_own(struct isconfd *d, int told)
 {
+	struct wavenews		*n = &d->news;
 	const struct stmt	*st;
 	struct last_up		 u;
 	struct buf		 b;
@@ -52,17 +52,20 @@ wavenews_own(struct isconfd *d)
 		goto fail;
 	free(u.output);
 	if (strcmp(u.result, "failed") != 0 || u.seq == 0 ||
-	    (u.seq == own_seq && u.status == own_status))
+	    (n->sent && u.seq == n->seq && u.status == n->status))
 		return;
 	if ((r = upwaves_waved(d, d->branch, u.seq, &cause)) == 0)
 		return;
 	if (r == -1 || stmtd_own(d, &st, &cause) == -1)
 		goto fail;
-	own_seq = u.seq;
-	own_status = u.status;
-	news_body(&b, st->raw, st->rawlen);
-	mesh_send_all(d, MSG_STMT, &b);
-	buf_free(&b);
+	n->sent = 1;
+	n->seq = u.seq;
+	n->status = u.status;
+	if (!told) {
+		news_body(&b, st->raw, st->rawlen);
+		mesh_send_all(d, MSG_STMT, &b);
+		buf_free(&b);
+	}
 	log_info("waves: up failed on entry %llu; told all %zu peers",
 	    u.seq, d->npeers);
 	return;
@@ -73,17 +76,17 @@ fail:
 
 /* The rate limit: 1 if one more may be passed on this second. */
 static int
-news_room(void)
+news_room(struct wavenews *n)
 {
 	int64_t	s = now_ns() / 1000000000LL;
 
-	if (s != fwd_second) {
-		fwd_second = s;
-		fwd_n = 0;
+	if (s != n->second) {
+		n->second = s;
+		n->n = 0;
 	}
-	if (fwd_n >= WAVES_NEWS_PER_S)
+	if (n->n >= WAVES_NEWS_PER_S)
 		return 0;
-	fwd_n++;
+	n->n++;
 	return 1;
 }
 
@@ -110,7 +113,7 @@ wavenews_heard(struct isconfd *d, const struct stmt_host *h,
 		}
 		return;
 	}
-	if (d->net == NULL || d->npeers == 0 || !news_room())
+	if (d->net == NULL || d->npeers == 0 || !news_room(&d->news))
 		return;
 	k = rules_fanout(ANNOUNCE_NEWS, d->npeers);
 	pick = xcalloc(k ? k : 1, sizeof *pick);
