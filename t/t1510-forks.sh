@@ -282,6 +282,18 @@ resolved_for() {
 	status_has $1 "^resolved: fork at entry 12: $2 wins"
 }
 
+# decisions HOST: how many decisions HOST holds (status lists each).
+decisions() {
+	isconf_on $1 status | sed -n "s/^resolved: .*the latest wins: //p" |
+	    awk -F", " "{ print NF }"
+}
+
+# same_decisions HOST REF: HOST holds as many decisions as REF.  Each
+# is a branch of its own, so they need not arrive in the order made.
+same_decisions() {
+	test "$(decisions $1)" = "$(decisions $2)"
+}
+
 test_expect_success NETNS 'the later decision wins: several in one second, and one from a host whose clock is behind' '
 	read dside eside <eu-sides &&
 	for w in $dside $eside $dside $eside $dside $eside; do
@@ -289,8 +301,10 @@ test_expect_success NETNS 'the later decision wins: several in one second, and o
 		resolved_for f $w || return 1
 	done &&
 	for h in d e; do
-		wait_for 20 resolved_for $h $eside || return 1
+		wait_for 20 resolved_for $h $eside &&
+		wait_for 20 same_decisions $h f || return 1
 	done &&
+	test "$(decisions f)" = 8 &&
 	stop_host e &&
 	echo "ISCONF_CLOCK_OFFSET_S=-30; export ISCONF_CLOCK_OFFSET_S" \
 	    >>"$(host_dir e)/env" &&
