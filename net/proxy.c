@@ -1,7 +1,7 @@
 /*
  * The parent's end of the network process (doc/design.md, "Privilege
  * separation").  net_open_proxy binds the sockets (as root) and starts
- * isconfd again as "isconfd: network" (net/child.c) with them and one
+ * isconfd-net as "isconfd: network" (net/child.c) with them and one
  * end of a socketpair; from then on the struct net it returns is
  * remote: net.h's calls on it become messages (msg.h) to the child, and
  * the child's messages become the same callbacks the daemon registered.
@@ -178,6 +178,15 @@ net_proxy_keys(struct net *n)
 	px->sync_fd = -1;
 }
 
+/* isconfd-net, opened by the daemon (net_proxy_program). */
+static int	proxy_prog = -1;
+
+void
+net_proxy_program(int fd)
+{
+	proxy_prog = fd;
+}
+
 /* The child's command line: ps shows it as the title. */
 static void
 proxy_exec(struct net_proxy *px, int sp)
@@ -185,22 +194,25 @@ proxy_exec(struct net_proxy *px, int sp)
 	char	*argv[] = { (char *)NET_CHILD_TITLE, NULL };
 	sigset_t set;
 
-	int	 fd[3], i;
+	int	 fd[3], i, prog;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() == 1)
 		_exit(1);
-	/* Out of the way first: any of them may be 3, 4 or 5. */
+	/* Out of the way first: any of them may be 3, 4, 5 or 6. */
 	fd[0] = fcntl(sp, F_DUPFD, 10);
 	fd[1] = fcntl(px->fds[0], F_DUPFD, 10);
 	fd[2] = fcntl(px->fds[1], F_DUPFD, 10);
+	prog = fcntl(proxy_prog, F_DUPFD_CLOEXEC, 10);
 	for (i = 0; i < 3; i++)
 		if (fd[i] == -1 || dup2(fd[i], 3 + i) == -1)
 			_exit(1);
-	closefrom(6);
+	if (prog == -1 || dup3(prog, 6, O_CLOEXEC) == -1)
+		_exit(127);
+	closefrom(7);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	setenv(NET_CHILD_ENV, log_mode(), 1);
-	execv("/proc/self/exe", argv);
+	fexecve(6, argv, environ);
 	_exit(127);
 }
 
