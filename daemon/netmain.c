@@ -49,5 +49,10 @@ main(int argc, char **argv)
 		    "isconfd, which starts it\n");
 		return 1;
 	}
+#ifdef ISCONF_CRASH_HOOKS
+	/* Test builds: a network process that never gets ready (t2501). */
+	if (getenv("ISCONF_TEST_NET_EXIT") != NULL)
+		return 3;
+#endif
 	net_child_main(netproc_sandbox);
 }

@@ -167,6 +167,14 @@ int	 net_sockets(const char *bind, int port, int fds[2], char **cause);
  */
 void	 net_proxy_program(int fd);
 /*
+ * After the first net_set_keys on net_open_proxy's net: -1 and a cause
+ * if that first network process is not serving (it could not be
+ * started, exited or was silent before its READY), so that isconfd
+ * does not start at all rather than retry for ever; 0 otherwise, and
+ * for net_open's.  Later children are restarted with backoff.
+ */
+int	 net_proxy_started(struct net *, char **cause);
+/*
  * The network process: its program runs it, started with argv[0]
  * NET_CHILD_TITLE (and NET_CHILD_ENV set), on descriptors 3 (the
  * parent), 4 (UDP) and 5 (TCP).  sandbox drops its privileges once

@@ -53,6 +53,7 @@ struct net_proxy {
 	int			 sync_fd;	/* before the first READY */
 	int			 sync_failed;
 	pid_t			 pid;
+	int			 status;	/* the last one reaped's */
 	uint64_t		 gen;
 	uint32_t		 next_id;
 	struct proxy_conns	 conns;
@@ -176,6 +177,32 @@ net_proxy_keys(struct net *n)
 	}
 	proxy_attach(px, px->sync_fd);
 	px->sync_fd = -1;
+}
+
+int
+net_proxy_started(struct net *n, char **cause)
+{
+	struct net_proxy	*px = n->proxy;
+	int			 st;
+
+	/* Right after the first keys, before the loop runs: a child that
+	 * is not attached never said READY. */
+	if (px == NULL || px->bev != NULL)
+		return 0;
+	st = px->status;
+	if (px->gen == 0)
+		return set_cause(cause, "the network process could not be "
+		    "started (socketpair or fork failed)");
+	if (WIFEXITED(st))
+		return set_cause(cause, "the network process (isconfd-net) "
+		    "exited with status %d before it was ready (the log says "
+		    "why)", WEXITSTATUS(st));
+	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		return set_cause(cause, "the network process (isconfd-net) "
+		    "was killed by signal %d before it was ready",
+		    WTERMSIG(st));
+	return set_cause(cause, "the network process (isconfd-net) did not "
+	    "say it was ready within %d ms", PROXY_START_MS);
 }
 
 /* isconfd-net, opened by the daemon (net_proxy_program). */
@@ -347,6 +374,7 @@ proxy_lost(struct net_proxy *px, const char *why)
 		kill(px->pid, SIGKILL);
 		while (waitpid(px->pid, &status, 0) == -1 && errno == EINTR)
 			;
+		px->status = status;
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 			log_warnx("network process %ld %s (signal %d)",
 			    (long)px->pid, why, WTERMSIG(status));

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='the children are programs of their own (isconfd-net, isconfd-http): without SQLite, zlib or libmicrohttpd; isconf start fails without isconfd-net; a running daemon restarts the programs it started with'
+test_description='the children are programs of their own (isconfd-net, isconfd-http): without SQLite, zlib or libmicrohttpd; isconf start fails without isconfd-net or when the first network process does not get ready; a running daemon restarts the programs it started with'
 . "$(dirname "$0")/lib-isconf.sh"
 
 # child_net_pid HOST: the pid of HOST's network process (by its name).
@@ -46,6 +46,16 @@ test_expect_success 'without isconfd-net, isconf start fails, says why and leave
 	grep "isconfd-net not found (or not executable) in $BIN nor in" err &&
 	test_must_fail pgrep -f "^$BIN/isconfd" &&
 	flock -n "$(host_home a)/isconfd.pid" true
+'
+
+test_expect_success 'a network process that exits before it is ready: isconf start fails, says so, leaves no daemon' '
+	make_host n 7 &&
+	(ISCONF_TEST_NET_EXIT=1 && export ISCONF_TEST_NET_EXIT &&
+	test_must_fail isconf_on n -q start 2>err) &&
+	grep "network process (isconfd-net) exited with status 3 before it was ready" err &&
+	flock -n "$(host_home n)/isconfd.pid" true &&
+	isconf_on n -q start &&
+	isconf_on n -q stop
 '
 
 test_expect_success 'without isconfd-http, the daemon runs, without the HTTP API' '
