@@ -14,6 +14,8 @@
 # BUILD=dir (object and binary directory).
 
 PREFIX	?= /usr/local
+# The children's programs (isconfd-net, isconfd-http; daemon/helper.c).
+LIBEXECDIR ?= $(PREFIX)/libexec/isconf
 BUILD	?= build
 SANITIZE ?=
 PKGS	 = libsodium libevent sqlite3 libmicrohttpd zlib libseccomp
@@ -80,7 +82,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/chunklist.c daemon/refusal.c \
 	     daemon/peers.c daemon/serve.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
-	     daemon/http.c daemon/http_child.c daemon/http_msg.c \
+	     daemon/http.c daemon/http_msg.c daemon/helper.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
 	     daemon/dashboard.c \
 	     daemon/rules.c daemon/upexec.c daemon/check.c daemon/wire.c \
@@ -91,7 +93,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/imagerec.c daemon/preflight.c daemon/layout.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/wavenews.c daemon/holds.c \
-	     daemon/privdrop.c daemon/netproc.c daemon/keepers.c \
+	     daemon/netproc.c daemon/keepers.c \
 	     daemon/lockstmt.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
@@ -114,9 +116,27 @@ FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       chunklist members disk stmt image fleet http_msg netmsg
 FUZZ_S	   ?= 60
 
+# The children's programs link only what they run (daemon/helper.c says
+# why): net/ (its proxy.c unused there, but net/ calls it), or the
+# HTTP child's files; lib/; the privilege drop.  No SQLite, zlib, conf/
+# or journal/.
+NETD_SRC   = daemon/netmain.c daemon/privdrop.c $(NET_SRC) $(LIB_SRC)
+HTTPD_SRC  = daemon/http_child.c daemon/http_lib.c daemon/http_msg.c \
+	     daemon/http_limit.c daemon/privdrop.c $(LIB_SRC)
+NETD_LIBS  = $(shell pkg-config --libs libevent libsodium libseccomp \
+	     2>/dev/null)
+HTTPD_LIBS = $(shell pkg-config --libs libevent libseccomp \
+	     2>/dev/null)
+# isconfd itself: no libseccomp (only the children filter calls).
+DAEMON_LIBS = $(shell pkg-config --libs $(filter-out libseccomp,$(LINK_PKGS)) \
+	     2>/dev/null) -pthread
+
 CORE_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(CONF_SRC) \
 	     $(JOURNAL_SRC) $(CACHE_SRC))
-DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) $(NET_SRC))
+DAEMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC) \
+	     $(filter-out net/child.c,$(NET_SRC)))
+NETD_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(NETD_SRC))
+HTTPD_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(HTTPD_SRC))
 CMD_OBJ	   = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 UNIT_BIN   = $(patsubst %,$(BUILD)/t/unit/%,$(UNIT_TESTS))
 FUZZ_BIN   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -128,7 +148,7 @@ FUZZ_OBJ   = $(CORE_OBJ) $(BUILD)/fuzz/fuzz.o $(BUILD)/daemon/wire.o \
 	     $(BUILD)/daemon/imagerec.o $(BUILD)/daemon/http_msg.o \
 	     $(patsubst %.c,$(BUILD)/%.o,$(NET_SRC))
 
-.PHONY: dist-files install-units install-files bins deb check-package \
+.PHONY: FORCE dist-files install-units install-files bins deb check-package \
 	test-package
 .PHONY: bench bench-big bench-memory fuzz fuzz-build fuzz-bins fuzz-seeds test-fuzz
 .PHONY: all build deps check test test-unit test-e2e test-modules \
@@ -141,7 +161,8 @@ all: deps
 deps:
 	$(Q)sh mk/deps.sh
 
-build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN) $(BUILD)/bench/sim
+build: $(BUILD)/isconf $(BUILD)/isconfd $(BUILD)/isconfd-net \
+	    $(BUILD)/isconfd-http $(UNIT_BIN) $(BUILD)/bench/sim
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
@@ -158,7 +179,24 @@ $(BUILD)/daemon/dashboard.o: $(BUILD)/daemon/dashboard.inc
 $(BUILD)/daemon/dashboard.o: CPPFLAGS += -I$(BUILD)/daemon
 
 $(BUILD)/isconfd: $(DAEMON_OBJ) $(CORE_OBJ)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+$(BUILD)/isconfd-net: $(NETD_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(NETD_LIBS)
+
+$(BUILD)/isconfd-http: $(HTTPD_OBJ)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(HTTPD_LIBS)
+
+# Where isconfd looks for them after its own directory, as a header:
+# rewritten only when LIBEXECDIR changes, so make install PREFIX=...
+# rebuilds what names it.
+$(BUILD)/daemon/libexecdir.h: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '#define ISCONF_LIBEXECDIR "$(LIBEXECDIR)"' >$@.tmp && \
+	    { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+$(BUILD)/daemon/helper.o: $(BUILD)/daemon/libexecdir.h
+$(BUILD)/daemon/helper.o: CPPFLAGS += -I$(BUILD)/daemon
+FORCE:
 
 # The client is thin: lib/ and conf/ only, and libsodium (sodium_memzero)
 # of the libraries; t/t0010-thin-client.sh checks.
@@ -359,17 +397,21 @@ install: all
 	$(Q)DESTDIR="$(DESTDIR)" sh mk/install-user.sh
 
 # The two programs alone: no make deps, no tests (debian/rules uses it).
-bins: $(BUILD)/isconf $(BUILD)/isconfd
+bins: $(BUILD)/isconf $(BUILD)/isconfd $(BUILD)/isconfd-net \
+	    $(BUILD)/isconfd-http
 
 # What make install copies, without make deps or the tests' binaries
 # (the package's build uses it: debian/rules).
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 install-files: bins install-units
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(BUILD)/isconf $(DESTDIR)$(PREFIX)/bin/isconf
 	install -m 755 $(BUILD)/isconfd $(DESTDIR)$(PREFIX)/sbin/isconfd
+	install -m 755 $(BUILD)/isconfd-net $(BUILD)/isconfd-http \
+	    $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 doc/isconf.8 doc/isconfd.8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 doc/main.cf.5 $(DESTDIR)$(PREFIX)/share/man/man5/

@@ -3,7 +3,7 @@
  *
  * HTTP is served by an unprivileged child (http_child.c, doc/design.md
  * "The HTTP child"): the daemon binds the port, and at the first
- * connection starts the child, re-executing itself, which loads
+ * connection starts the child, isconfd-http (helper.c), which loads
  * libmicrohttpd, drops its privileges (privdrop.c) and accepts on the
  * socket.  For each request the child sends the method, path, query
  * values and Authorization header over a socketpair (http_msg.c) and
@@ -46,6 +46,7 @@
 
 #include "isconfd.h"
 #include "fleet.h"
+#include "helper.h"
 #include "http_msg.h"
 
 #define HTTP_BACKOFF_MAX	60	/* s */
@@ -62,6 +63,7 @@ struct http {
 	uint64_t		 stats_dead[4];	/* its predecessors' */
 	char			 token[65];
 	int			 need_token;
+	int			 prog;		/* isconfd-http (helper.c) */
 };
 
 static void
@@ -293,10 +295,10 @@ http_child_gone(struct isconfd *d, const char *why)
 	evtimer_add(h->restart, &tv);
 }
 
-/* In the forked child: isconfd again, as the HTTP child, with the
- * listening socket and its end of the pair at known descriptors and
- * nothing else of the parent's (http_child.c).  A fresh image: nothing
- * of the parent's memory (keys, SQLite's pages) comes along. */
+/* In the forked child: isconfd-http, with the listening socket and its
+ * end of the pair at known descriptors and nothing else of the
+ * parent's (http_child.c).  A fresh image: nothing of the parent's
+ * memory (keys, SQLite's pages) comes along. */
 static void __attribute__((noreturn))
 http_exec(struct isconfd *d, int sock, pid_t parent)
 {
@@ -304,16 +306,21 @@ http_exec(struct isconfd *d, int sock, pid_t parent)
 	char		*argv[] = { "isconfd: http", "--http-child",
 			    d->conf.home, mode, ppid, NULL };
 	sigset_t	 none;
+	int		 prog;
 
 	snprintf(ppid, sizeof ppid, "%ld", (long)parent);
 	xstrlcpy(mode, log_mode(), sizeof mode);
-	if (dup2(d->http->listen_fd, HTTP_CHILD_LISTEN_FD) == -1 ||
-	    dup2(sock, HTTP_CHILD_PARENT_FD) == -1)
+	/* Each out of the others' way first. */
+	if ((prog = fcntl(d->http->prog, F_DUPFD_CLOEXEC, 10)) == -1 ||
+	    (sock = fcntl(sock, F_DUPFD, 10)) == -1 ||
+	    dup2(d->http->listen_fd, HTTP_CHILD_LISTEN_FD) == -1 ||
+	    dup2(sock, HTTP_CHILD_PARENT_FD) == -1 ||
+	    dup3(prog, HTTP_CHILD_PARENT_FD + 1, O_CLOEXEC) == -1)
 		_exit(127);
-	close_range(HTTP_CHILD_PARENT_FD + 1, ~0U, 0);
+	close_range(HTTP_CHILD_PARENT_FD + 2, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv("/proc/self/exe", argv);
+	fexecve(HTTP_CHILD_PARENT_FD + 1, argv, environ);
 	_exit(127);
 }
 
@@ -428,7 +435,9 @@ http_open(struct isconfd *d, char **cause)
 	d->http->listen_fd = -1;
 	d->http->backoff = 1;
 	d->http->need_token = strncmp(bind, "127.", 4) != 0;
-	if (http_token(d, cause) == -1)
+	d->http->prog = -1;
+	if (http_token(d, cause) == -1 ||
+	    (d->http->prog = helper_open(HELPER_HTTP, cause)) == -1)
 		return -1;
 	if ((d->http->listen_fd = http_listen(&sin)) == -1)
 		return set_cause(cause, "HTTP on %s:%d: cannot listen: %s",
@@ -463,6 +472,8 @@ http_close(struct isconfd *d)
 		event_free(h->restart);
 	if (h->listen_fd != -1)
 		close(h->listen_fd);
+	if (h->prog != -1)
+		close(h->prog);
 	sodium_memzero(h->token, sizeof h->token);
 	free(h);
 	d->http = NULL;

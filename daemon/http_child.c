@@ -1,6 +1,8 @@
 /*
- * The HTTP child: isconfd re-executed as "isconfd: http" at the first
- * HTTP connection (http.c).  It loads libmicrohttpd, starts it on its
+ * The HTTP child: isconfd-http, started by the daemon as "isconfd: http"
+ * at the first HTTP connection (http.c).  Its own small binary (this
+ * file, http_lib.c, http_msg.c, http_limit.c, privdrop.c and lib/ with
+ * libevent and libseccomp; helper.c says why).  It loads libmicrohttpd, starts it on its
  * own libevent loop with the listening socket it was given, then drops
  * its privileges (privdrop.c: _isconf, chrooted to $IS_HOME/empty, no
  * capabilities, no-new-privs, seccomp) before it accepts a connection.
@@ -331,14 +333,17 @@ http_child_start(struct http_child *h, char **cause)
 }
 
 int
-http_child_main(int argc, char **argv)
+main(int argc, char **argv)
 {
 	struct http_child	 h;
 	struct privdrop		 pd;
 	char			*cause = NULL;
 
-	if (argc != 5)
+	if (argc != 5 || strcmp(argv[1], "--http-child") != 0) {
+		fprintf(stderr, "isconfd-http: the HTTP child of isconfd, "
+		    "which starts it\n");
 		return 1;
+	}
 	log_init_mode(argv[3], "isconfd");
 	memset(&h, 0, sizeof h);
 	h.home = xstrdup(argv[2]);

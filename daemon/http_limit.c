@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ struct http_conn {
 struct http_limit {
 	const struct mhd_lib	*lib;
 	struct event		*timer;
+	struct event		*trim;		/* once the last one is gone */
 	TAILQ_HEAD(, http_conn)	 conns;		/* oldest first */
 	uint64_t		 stats[4];	/* enum http_limit_reason */
 	int64_t			 log_next[4];
@@ -91,6 +93,20 @@ limit_tick(evutil_socket_t fd, short events, void *arg)
 			conn_close(l, hc, HTTP_HEADER_TIMEOUT);
 }
 
+/* No connection left: what their requests and replies used (MHD's
+ * pools, the bodies) goes back to the system, not kept resident in an
+ * idle child below glibc's trim threshold. */
+static void
+limit_trim(evutil_socket_t fd, short events, void *arg)
+{
+	struct http_limit	*l = arg;
+
+	(void)fd;
+	(void)events;
+	if (TAILQ_EMPTY(&l->conns))
+		malloc_trim(0);
+}
+
 struct http_limit *
 http_limit_new(struct event_base *base, const struct mhd_lib *lib)
 {
@@ -99,6 +115,7 @@ http_limit_new(struct event_base *base, const struct mhd_lib *lib)
 	l->lib = lib;
 	TAILQ_INIT(&l->conns);
 	l->timer = event_new(base, -1, EV_PERSIST, limit_tick, l);
+	l->trim = evtimer_new(base, limit_trim, l);
 	return l;
 }
 
@@ -114,6 +131,7 @@ http_limit_free(struct http_limit *l)
 		free(hc);
 	}
 	event_free(l->timer);
+	event_free(l->trim);
 	free(l);
 }
 
@@ -176,8 +194,13 @@ http_limit_notify(void *cls, struct MHD_Connection *conn, void **ctx,
 		TAILQ_REMOVE(&l->conns, hc, entry);
 		free(hc);
 		*ctx = NULL;
-		if (TAILQ_EMPTY(&l->conns))
+		if (TAILQ_EMPTY(&l->conns)) {
 			evtimer_del(l->timer);
+			/* After MHD has freed the connection. */
+			tv.tv_sec = 0;
+			tv.tv_usec = 100000;
+			evtimer_add(l->trim, &tv);
+		}
 		return;
 	}
 	fd = l->lib->get_connection_info(conn,

@@ -12,7 +12,8 @@
 
 struct buf;
 
-/* The HTTP child's descriptors, as isconfd re-executes it. */
+/* The HTTP child's descriptors, as isconfd starts isconfd-http (its
+ * program at HTTP_CHILD_PARENT_FD + 1, close-on-exec, for fexecve). */
 #define HTTP_CHILD_LISTEN_FD	3
 #define HTTP_CHILD_PARENT_FD	4
 

@@ -330,13 +330,6 @@ main(int argc, char **argv)
 	const char	*logfile;
 	int		 ch, check = 0, debug = 0, report = -1;
 
-	/* The HTTP child, re-executed by http.c. */
-	if (argc > 1 && strcmp(argv[1], "--http-child") == 0)
-		return http_child_main(argc, argv);
-	/* The network process: isconfd again, nothing of the daemon's. */
-	if (argv[0] != NULL && strcmp(argv[0], NET_CHILD_TITLE) == 0 &&
-	    getenv(NET_CHILD_ENV) != NULL)
-		net_child_main(netproc_sandbox);
 	memset(&d, 0, sizeof d);
 	d.ctl_fd = d.pid_fd = -1;
 	while ((ch = getopt_long(argc, argv, "c:dfhnV", longopts,

@@ -200,7 +200,6 @@ int	 mesh_open(struct isconfd *, char **cause);
 /* netproc.c */
 int	 netproc_open(struct isconfd *, net_dgram_cb, net_frame_cb,
 	    char **cause);
-int	 netproc_sandbox(const char *home, char **cause);
 void	 mesh_close(struct isconfd *);
 /* Tell peers our heads and locks now (after ci, unlock, sync). */
 void	 mesh_announce(struct isconfd *, enum announce);
@@ -769,8 +768,6 @@ void	http_close(struct isconfd *);
 /* Connections refused or closed by the HTTP limits: per address,
  * full, header time-out, evicted (all 0 before the first one). */
 void	http_stats(struct isconfd *, uint64_t stats[4]);
-/* http_child.c: isconfd --http-child, as http.c starts it. */
-int	http_child_main(int argc, char **argv);
 /* http_data.c: Prometheus metrics, as text, into b: 0, or -1 and cause. */
 int	http_metrics(struct isconfd *, struct buf *, char **cause)
 	    MUST_CHECK;

@@ -1,52 +1,32 @@
 /*
  * The daemon's side of the network process (net/proxy.c, net/child.c;
  * doc/design.md, "Privilege separation"): whether there is one
- * (IS_NET_PROCESS, "no" keeps net/ in the daemon), and the sandbox the
- * process enters once its sockets are served.
+ * (IS_NET_PROCESS, "no" keeps net/ in the daemon), and its program,
+ * isconfd-net (netmain.c).
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "isconfd.h"
-#include "privdrop.h"
-
-/* What net/ does once dropped, besides privdrop_base: accept and make
- * connections (libevent asks FIONREAD before a read), set their
- * options, send and receive on them. */
-static const char *const netproc_syscalls[] = {
-	"socket", "connect", "accept", "accept4", "getsockopt",
-	"setsockopt", "getsockname", "getpeername", "shutdown", "ioctl",
-	"sendmmsg", "recvmmsg", "epoll_create1", "pipe2", "eventfd2",
-	NULL
-};
+#include "helper.h"
 
 int
 netproc_open(struct isconfd *d, net_dgram_cb dcb, net_frame_cb fcb,
     char **cause)
 {
+	static int	 prog = -1;
 	const char	*v = env_get(&d->conf.env, "IS_NET_PROCESS");
 
 	if (v != NULL && strcmp(v, "no") == 0)
 		return net_open(d->base, d->conf.bind, d->conf.port,
 		    d->conf.domain, d->conf.hostname, netkeys_check, dcb, fcb,
 		    d, &d->net, cause);
+	/* Found now, or isconfd does not start: a daemon whose network
+	 * process can never start would only retry for ever. */
+	if (prog == -1 && (prog = helper_open(HELPER_NET, cause)) == -1)
+		return -1;
+	net_proxy_program(prog);
 	return net_open_proxy(d->base, d->conf.bind, d->conf.port,
 	    d->conf.domain, d->conf.hostname, d->conf.home, netkeys_check,
 	    dcb, fcb, d, &d->net, cause);
-}
-
-/* In the network process, before it serves anything it is sent: the
- * user, the empty chroot, no capabilities, no new privileges and the
- * filter (privdrop.c). */
-int
-netproc_sandbox(const char *home, char **cause)
-{
-	struct privdrop	pd;
-
-	memset(&pd, 0, sizeof pd);
-	pd.title = "network process";
-	pd.home = home;
-	pd.parent = getppid();
-	pd.syscalls = netproc_syscalls;
-	return privdrop_apply(&pd, cause);
 }

@@ -603,7 +603,8 @@ mesh_open(struct isconfd *d, char **cause)
 	if (load_statics(d, cause) == -1 || members_open(d, cause) == -1)
 		return -1;
 	if (netproc_open(d, on_dgram, serve_frame, cause) == -1 ||
-	    netkeys_open(d, cause) == -1)
+	    netkeys_open(d, cause) == -1 ||
+	    net_proxy_started(d->net, cause) == -1)
 		return -1;
 	if (!d->conf.nobroadcast)
 		net_broadcast_ok(d->net, 1);

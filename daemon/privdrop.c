@@ -22,10 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,29 +73,66 @@ static const char *const privdrop_sanitizer[] = {
 };
 #endif
 
+/*
+ * name's ids from /etc/passwd (files) or from the NSS (getpwnam): 1
+ * found, 0 not, -1 and a cause on error.  getpwnam loads the NSS
+ * modules (libnss_systemd: ~170 KiB of a child's PSS, for one look-up
+ * in a process that does nothing else with them).
+ */
+static int
+privdrop_lookup(const char *name, int files, uid_t *uid, gid_t *gid,
+    char **cause)
+{
+	struct passwd	*pw;
+	FILE		*f;
+
+	if (files) {
+		if ((f = fopen("/etc/passwd", "re")) == NULL)
+			return 0;
+		while ((pw = fgetpwent(f)) != NULL &&
+		    strcmp(pw->pw_name, name) != 0)
+			;
+		if (pw != NULL) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+		}
+		fclose(f);
+		return pw != NULL;
+	}
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			return set_cause(cause, "user %s: %s", name,
+			    strerror(errno));
+		return 0;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 1;
+}
+
+/* Both names in /etc/passwd before either through the NSS: make install
+ * and the package create _isconf there (useradd), and nobody is there
+ * on Debian; the NSS modules load only on a host that has neither. */
 int
 privdrop_user(uid_t *uid, gid_t *gid, char **cause)
 {
-	struct passwd	*pw;
+	const char	*name[] = { PRIVDROP_USER, PRIVDROP_FALLBACK };
+	int		 i, r = 0;
 
-	errno = 0;
-	if ((pw = getpwnam(PRIVDROP_USER)) == NULL) {
-		if (errno != 0 && errno != ENOENT && errno != ESRCH)
-			return set_cause(cause, "user %s: %s", PRIVDROP_USER,
-			    strerror(errno));
-		errno = 0;
-		if ((pw = getpwnam(PRIVDROP_FALLBACK)) == NULL)
-			return set_cause(cause, "no user %s nor %s%s%s",
-			    PRIVDROP_USER, PRIVDROP_FALLBACK,
-			    errno ? ": " : "", errno ? strerror(errno) : "");
+	for (i = 0; i < 4 && r == 0; i++)
+		r = privdrop_lookup(name[i % 2], i < 2, uid, gid, cause);
+	if (r == -1)
+		return -1;
+	if (r == 0)
+		return set_cause(cause, "no user %s nor %s", PRIVDROP_USER,
+		    PRIVDROP_FALLBACK);
+	if (i % 2 == 0)
 		log_warnx("no user %s (make install creates it): children "
 		    "run as %s", PRIVDROP_USER, PRIVDROP_FALLBACK);
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+	if (*uid == 0 || *gid == 0)
 		return set_cause(cause, "user %s has uid or gid 0",
-		    pw->pw_name);
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+		    name[(i - 1) % 2]);
 	return 0;
 }
 
@@ -308,5 +347,11 @@ privdrop_apply(const struct privdrop *pd, char **cause)
 	/* Dumps could hold what the parent sent; ptrace by the same
 	 * unprivileged user too. */
 	prctl(PR_SET_DUMPABLE, 0);
-	return privdrop_seccomp(pd->syscalls, cause);
+	if (privdrop_seccomp(pd->syscalls, cause) == -1)
+		return -1;
+	/* What start-up freed (the filter's compilation, the user look-up,
+	 * the libraries' set-up) stays resident below glibc's trim
+	 * threshold: give it back (brk and madvise are allowed). */
+	malloc_trim(0);
+	return 0;
 }

@@ -54,6 +54,10 @@ files() {
 	drwxr-xr-x root/root ./usr/
 	drwxr-xr-x root/root ./usr/bin/
 	-rwxr-xr-x root/root ./usr/bin/isconf
+	drwxr-xr-x root/root ./usr/libexec/
+	drwxr-xr-x root/root ./usr/libexec/isconf/
+	-rwxr-xr-x root/root ./usr/libexec/isconf/isconfd-http
+	-rwxr-xr-x root/root ./usr/libexec/isconf/isconfd-net
 	drwxr-xr-x root/root ./usr/sbin/
 	-rwxr-xr-x root/root ./usr/sbin/isconfd
 	drwxr-xr-x root/root ./usr/share/
@@ -115,6 +119,7 @@ unpack() {
 	dpkg-query --admindir="$root/var/lib/dpkg" -L isconf |
 	    grep -qx /usr/share/bash-completion/completions/isconf &&
 	"$root/usr/bin/isconf" -V | grep -qx "isconf $version" &&
+	grep -qa /usr/libexec/isconf "$root/usr/sbin/isconfd" &&
 	grep -qx "ExecStart=/usr/sbin/isconfd -f" \
 	    "$root/lib/systemd/system/isconfd.service" &&
 	grep -qxF "*/30 * * * * root { test -e /var/lib/isconf/conf/domain || test -e /var/is/conf/domain; } && /usr/bin/isconf -q start && /usr/bin/isconf -q up" \

@@ -161,7 +161,21 @@ int	 net_open_proxy(struct event_base *, const char *bind, int port,
 /* Bind the two sockets (UDP fds[0], TCP fds[1]) of bind:port. */
 int	 net_sockets(const char *bind, int port, int fds[2], char **cause);
 /*
- * The network process: isconfd runs it when started with argv[0]
+ * The network process's program (isconfd-net, whose main calls
+ * net_child_main), as an open descriptor: net_open_proxy's children
+ * are that descriptor fexecve'd.  Set before net_open_proxy.
+ */
+void	 net_proxy_program(int fd);
+/*
+ * After the first net_set_keys on net_open_proxy's net: -1 and a cause
+ * if that first network process is not serving (it could not be
+ * started, exited or was silent before its READY), so that isconfd
+ * does not start at all rather than retry for ever; 0 otherwise, and
+ * for net_open's.  Later children are restarted with backoff.
+ */
+int	 net_proxy_started(struct net *, char **cause);
+/*
+ * The network process: its program runs it, started with argv[0]
  * NET_CHILD_TITLE (and NET_CHILD_ENV set), on descriptors 3 (the
  * parent), 4 (UDP) and 5 (TCP).  sandbox drops its privileges once
  * its sockets are served (0, or -1 and a cause: it exits).  Does not

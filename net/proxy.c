@@ -1,7 +1,7 @@
 /*
  * The parent's end of the network process (doc/design.md, "Privilege
  * separation").  net_open_proxy binds the sockets (as root) and starts
- * isconfd again as "isconfd: network" (net/child.c) with them and one
+ * isconfd-net as "isconfd: network" (net/child.c) with them and one
  * end of a socketpair; from then on the struct net it returns is
  * remote: net.h's calls on it become messages (msg.h) to the child, and
  * the child's messages become the same callbacks the daemon registered.
@@ -53,6 +53,7 @@ struct net_proxy {
 	int			 sync_fd;	/* before the first READY */
 	int			 sync_failed;
 	pid_t			 pid;
+	int			 status;	/* the last one reaped's */
 	uint64_t		 gen;
 	uint32_t		 next_id;
 	struct proxy_conns	 conns;
@@ -178,6 +179,41 @@ net_proxy_keys(struct net *n)
 	px->sync_fd = -1;
 }
 
+int
+net_proxy_started(struct net *n, char **cause)
+{
+	struct net_proxy	*px = n->proxy;
+	int			 st;
+
+	/* Right after the first keys, before the loop runs: a child that
+	 * is not attached never said READY. */
+	if (px == NULL || px->bev != NULL)
+		return 0;
+	st = px->status;
+	if (px->gen == 0)
+		return set_cause(cause, "the network process could not be "
+		    "started (socketpair or fork failed)");
+	if (WIFEXITED(st))
+		return set_cause(cause, "the network process (isconfd-net) "
+		    "exited with status %d before it was ready (the log says "
+		    "why)", WEXITSTATUS(st));
+	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+		return set_cause(cause, "the network process (isconfd-net) "
+		    "was killed by signal %d before it was ready",
+		    WTERMSIG(st));
+	return set_cause(cause, "the network process (isconfd-net) did not "
+	    "say it was ready within %d ms", PROXY_START_MS);
+}
+
+/* isconfd-net, opened by the daemon (net_proxy_program). */
+static int	proxy_prog = -1;
+
+void
+net_proxy_program(int fd)
+{
+	proxy_prog = fd;
+}
+
 /* The child's command line: ps shows it as the title. */
 static void
 proxy_exec(struct net_proxy *px, int sp)
@@ -185,22 +221,25 @@ proxy_exec(struct net_proxy *px, int sp)
 	char	*argv[] = { (char *)NET_CHILD_TITLE, NULL };
 	sigset_t set;
 
-	int	 fd[3], i;
+	int	 fd[3], i, prog;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() == 1)
 		_exit(1);
-	/* Out of the way first: any of them may be 3, 4 or 5. */
+	/* Out of the way first: any of them may be 3, 4, 5 or 6. */
 	fd[0] = fcntl(sp, F_DUPFD, 10);
 	fd[1] = fcntl(px->fds[0], F_DUPFD, 10);
 	fd[2] = fcntl(px->fds[1], F_DUPFD, 10);
+	prog = fcntl(proxy_prog, F_DUPFD_CLOEXEC, 10);
 	for (i = 0; i < 3; i++)
 		if (fd[i] == -1 || dup2(fd[i], 3 + i) == -1)
 			_exit(1);
-	closefrom(6);
+	if (prog == -1 || dup3(prog, 6, O_CLOEXEC) == -1)
+		_exit(127);
+	closefrom(7);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 	setenv(NET_CHILD_ENV, log_mode(), 1);
-	execv("/proc/self/exe", argv);
+	fexecve(6, argv, environ);
 	_exit(127);
 }
 
@@ -335,6 +374,7 @@ proxy_lost(struct net_proxy *px, const char *why)
 		kill(px->pid, SIGKILL);
 		while (waitpid(px->pid, &status, 0) == -1 && errno == EINTR)
 			;
+		px->status = status;
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 			log_warnx("network process %ld %s (signal %d)",
 			    (long)px->pid, why, WTERMSIG(status));

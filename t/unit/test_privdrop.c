@@ -83,6 +83,23 @@ test_empty_dir(void **state)
 	free(dir);
 }
 
+/* 1 if a line of file has s in it. */
+static int
+file_has(const char *file, const char *s)
+{
+	char	 line[512];
+	FILE	*f = fopen(file, "r");
+	int	 found = 0;
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, s) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The user, and from /etc/passwd where it has one of the names: no NSS
+ * module loaded for it (libnss_systemd costs a child ~170 KiB). */
 static void
 test_user(void **state)
 {
@@ -93,6 +110,9 @@ test_user(void **state)
 	(void)state;
 	assert_int_equal(privdrop_user(&uid, &gid, &cause), 0);
 	assert_true(uid != 0 && gid != 0);
+	if (file_has("/etc/passwd", PRIVDROP_USER ":") ||
+	    file_has("/etc/passwd", PRIVDROP_FALLBACK ":"))
+		assert_false(file_has("/proc/self/maps", "/libnss_"));
 }
 
 /* The value of a "Name:\tvalue" line of /proc/PID/status. */
