@@ -75,7 +75,7 @@ JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c
 	      journal/stage.c
 CACHE_SRC  = cache/cache.c cache/chunker.c
 NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c net/msg.c \
-	     net/proxy.c net/child.c
+	     net/msgio.c net/proxy.c net/child.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/install.c \
 	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
@@ -220,7 +220,7 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 	    $(BUILD)/bench/simdist.o
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
-$(BUILD)/t/unit/test_netmsg: $(BUILD)/net/msg.o
+$(BUILD)/t/unit/test_netmsg: $(BUILD)/net/msg.o $(BUILD)/net/msgio.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 # test_waves reads (nm) the objects of up's gate and of the waves
 # simulation too: both call waves.c's gate.

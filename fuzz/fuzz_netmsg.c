@@ -3,7 +3,9 @@
  * the parent decodes the child's as it would a peer's.  Every prefix
  * of the input as a header, the whole as one message; a message that
  * decodes must encode back to the same bytes, and a keys message's
- * keys must be read to the end or refused.
+ * keys must be read to the end or refused.  The whole as a stream of
+ * messages, taken as a reader takes them (msgio.c's nmsg_in_next):
+ * each inside the input, one after the other, as it decodes alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,31 @@
 #include "util.h"
 #include "msg.h"
 #include "fuzz.h"
+
+static void
+stream(const uint8_t *p, size_t len)
+{
+	struct nmsg_in	in;
+	struct nmsg	m, alone;
+	size_t		at = 0;
+	int		r;
+
+	memset(&in, 0, sizeof in);
+	in.buf = xmalloc(len + 1);
+	memcpy(in.buf, p, len);
+	in.cap = len + 1;
+	in.end = len;
+	while ((r = nmsg_in_next(&in, &m)) == 1) {
+		if (in.start <= at || in.start > len ||
+		    nmsg_decode(p + at, in.start - at, &alone) != 0 ||
+		    alone.type != m.type || alone.len != m.len ||
+		    (m.len > 0 && (m.data != in.buf + (alone.data - p) ||
+		    memcmp(m.data, alone.data, m.len) != 0)))
+			abort();
+		at = in.start;
+	}
+	nmsg_in_free(&in);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
@@ -27,6 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		if (nmsg_hdr(p, have, &type, &id, &blen) == 0 &&
 		    blen > NMSG_MAX_BODY)
 			abort();
+	stream(p, len);
 	if (nmsg_decode(p, len, &m) == -1)
 		return 0;
 	if (m.data != NULL && (m.data < p || m.data + m.len > p + len))

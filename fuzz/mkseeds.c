@@ -37,7 +37,7 @@ netmsg_seeds(void)
 	static const uint8_t	 keys[] = "key-one\0key-two";
 	uint8_t			 data[NMSG_IDENT_LEN];
 	struct nmsg		 m;
-	struct buf		 b;
+	struct buf		 b, all;
 	static const uint8_t	 types[] = { NMSG_P_INIT, NMSG_P_KEYS,
 	    NMSG_P_SEND, NMSG_P_CONNECT, NMSG_P_CSEND, NMSG_P_FINISH,
 	    NMSG_P_ABORT, NMSG_P_DRAIN, NMSG_P_SIGNED, NMSG_P_TEST,
@@ -51,6 +51,7 @@ netmsg_seeds(void)
 	memset(data, 7, sizeof data);
 	memcpy(data, NMSG_AUTH_CONTEXT, 16);
 	buf_init(&b);
+	buf_init(&all);
 	for (i = 0; i < sizeof types; i++) {
 		t = types[i];
 		memset(&m, 0, sizeof m);
@@ -76,7 +77,11 @@ netmsg_seeds(void)
 		nmsg_encode(&b, &m);
 		snprintf(name, sizeof name, "type%u", t);
 		seed("netmsg", name, &b);
+		/* And all of them one after the other, as read. */
+		nmsg_encode(&all, &m);
 	}
+	seed("netmsg", "stream", &all);
+	buf_free(&all);
 	buf_free(&b);
 }
 

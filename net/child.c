@@ -34,7 +34,9 @@ struct cconn {
 
 static struct child {
 	struct event_base	*base;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* to the parent */
+	struct event		*read_ev;	/* from it (msgio.c) */
+	struct nmsg_in		 in;
 	struct net		*n;
 	uint64_t		 gen;
 	uint32_t		 next_id;
@@ -49,12 +51,7 @@ static struct child {
 static void
 child_put(const struct nmsg *m)
 {
-	struct buf	b;
-
-	buf_init(&b);
-	nmsg_encode(&b, m);
-	bufferevent_write(ch.bev, b.data, b.len);
-	buf_free(&b);
+	nmsg_write(bufferevent_get_output(ch.bev), 3, m);
 }
 
 static void
@@ -418,27 +415,20 @@ child_dispatch(const struct nmsg *m)
 }
 
 static void
-child_read(struct bufferevent *bev, void *arg)
+child_read(evutil_socket_t fd, short events, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	struct nmsg	 m;
-	uint8_t		 hdr[NMSG_HDR], type, *p;
-	uint32_t	 id;
-	size_t		 len;
+	struct nmsg	m;
+	int		r;
 
+	(void)events;
 	(void)arg;
-	while (evbuffer_get_length(in) >= NMSG_HDR) {
-		evbuffer_copyout(in, hdr, sizeof hdr);
-		if (nmsg_hdr(hdr, sizeof hdr, &type, &id, &len) == -1)
-			fatalx("network process: malformed message");
-		if (evbuffer_get_length(in) < NMSG_HDR + len)
-			return;
-		p = evbuffer_pullup(in, (ev_ssize_t)(NMSG_HDR + len));
-		if (nmsg_decode(p, NMSG_HDR + len, &m) == -1)
-			fatalx("network process: malformed message");
+	/* The parent is gone (end of file or error): so are we, at once. */
+	if (nmsg_in_read(&ch.in, fd) == -1)
+		_exit(0);
+	while ((r = nmsg_in_next(&ch.in, &m)) == 1)
 		child_dispatch(&m);
-		evbuffer_drain(in, NMSG_HDR + len);
-	}
+	if (r == -1)
+		fatalx("network process: malformed message");
 }
 
 static void
@@ -473,10 +463,12 @@ net_child_main(net_sandbox_fn sandbox)
 	ch.base = event_base_new();
 	evutil_make_socket_nonblocking(3);
 	ch.bev = bufferevent_socket_new(ch.base, 3, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(ch.bev, child_read, NULL, child_event, NULL);
-	bufferevent_set_max_single_read(ch.bev, 1 << 20);
-	bufferevent_set_max_single_write(ch.bev, 1 << 20);
-	bufferevent_enable(ch.bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(ch.bev, NULL, NULL, child_event, NULL);
+	bufferevent_set_max_single_write(ch.bev, NMSG_SOCKBUF);
+	bufferevent_enable(ch.bev, EV_WRITE);
+	ch.read_ev = event_new(ch.base, 3, EV_READ | EV_PERSIST, child_read,
+	    NULL);
+	event_add(ch.read_ev, NULL);
 	event_base_dispatch(ch.base);
 	_exit(0);
 }

@@ -56,6 +56,9 @@ enum nmsg_type {
 #define NMSG_AUTH_LEN		(16 + 2 * 32)
 #define NMSG_IDENT_LEN		(32 + 64 + NMSG_AUTH_LEN)
 #define NMSG_KEYS_MAX		65536
+/* The socketpair's buffers each way (SO_SNDBUF, SO_RCVBUF): a chunk's
+ * message goes in one write. */
+#define NMSG_SOCKBUF		(2 << 20)
 /* The longest body: a frame and its type. */
 #define NMSG_MAX_BODY		(NET_MAX_FRAME + 64)
 
@@ -84,5 +87,31 @@ void	nmsg_encode(struct buf *, const struct nmsg *);
 /* The key at *off of a NMSG_P_KEYS body, moving *off past it: 1 and a
  * copy (caller frees), 0 when there are no more, -1 if malformed. */
 int	nmsg_key(const struct nmsg *, size_t *off, char **key);
+
+/*
+ * One end's reading of the socketpair (msgio.c): the messages read
+ * straight into one buffer and decoded in place.
+ */
+struct nmsg_in {
+	uint8_t		*buf;
+	size_t		 cap;
+	size_t		 start;		/* of the first message not taken */
+	size_t		 end;		/* of what was read */
+};
+
+struct evbuffer;
+
+/* Read what fd has, up to the end of the message begun: 1 read (or a
+ * message is waiting), 0 nothing there (EAGAIN), -1 at end of file
+ * (errno 0) or on an error. */
+int	nmsg_in_read(struct nmsg_in *, int fd);
+/* The next whole message: 1 and m, pointing into in until the next
+ * nmsg_in_read; 0 if it is not all there yet; -1 if it is malformed
+ * (nmsg_hdr, nmsg_decode). */
+int	nmsg_in_next(struct nmsg_in *, struct nmsg *);
+void	nmsg_in_free(struct nmsg_in *);
+/* Send m: written to fd at once if out is empty (fd -1: never), and
+ * what it does not take appended to out (fd's bufferevent's output). */
+void	nmsg_write(struct evbuffer *out, int fd, const struct nmsg *);
 
 #endif

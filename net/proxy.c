@@ -42,6 +42,7 @@
 #define PROXY_BACKOFF_MAX 32
 #define PROXY_STABLE_NS	(60 * 1000000000LL)
 #define PROXY_START_MS	10000
+#define PROXY_READS	4	/* per event: the child cannot hold the loop */
 
 LIST_HEAD(proxy_conns, net_conn);
 
@@ -50,6 +51,8 @@ struct net_proxy {
 	int			 fds[2];	/* UDP, TCP: ours, lent */
 	char			*home;
 	struct bufferevent	*bev;		/* NULL while it is down */
+	struct event		*read_ev;	/* and its reading (msgio.c) */
+	struct nmsg_in		 in;
 	int			 sync_fd;	/* before the first READY */
 	int			 sync_failed;
 	pid_t			 pid;
@@ -65,7 +68,7 @@ struct net_proxy {
 	struct net_stats	 last;		/* of this one */
 };
 
-static void	proxy_read(struct bufferevent *, void *);
+static void	proxy_read(evutil_socket_t, short, void *);
 static void	proxy_event(struct bufferevent *, short, void *);
 static void	proxy_lost(struct net_proxy *, const char *);
 static void	proxy_attach(struct net_proxy *, int);
@@ -119,13 +122,16 @@ proxy_put(struct net_proxy *px, const struct nmsg *m)
 {
 	struct buf	b;
 
-	if (px->bev == NULL && px->sync_fd == -1)
+	if (px->bev != NULL) {
+		nmsg_write(bufferevent_get_output(px->bev),
+		    bufferevent_getfd(px->bev), m);
+		return;
+	}
+	if (px->sync_fd == -1)
 		return;
 	buf_init(&b);
 	nmsg_encode(&b, m);
-	if (px->bev != NULL)
-		bufferevent_write(px->bev, b.data, b.len);
-	else if (sync_write(px->sync_fd, b.data, b.len) == -1)
+	if (sync_write(px->sync_fd, b.data, b.len) == -1)
 		px->sync_failed = 1;
 	sodium_memzero(b.data, b.len);
 	buf_free(&b);
@@ -246,11 +252,14 @@ proxy_exec(struct net_proxy *px, int sp)
 static void
 proxy_attach(struct net_proxy *px, int fd)
 {
+	/* The bufferevent writes; proxy_read reads (msgio.c says why). */
 	px->bev = bufferevent_socket_new(px->n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(px->bev, proxy_read, NULL, proxy_event, px);
-	bufferevent_set_max_single_read(px->bev, 1 << 20);
-	bufferevent_set_max_single_write(px->bev, 1 << 20);
-	bufferevent_enable(px->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(px->bev, NULL, NULL, proxy_event, px);
+	bufferevent_set_max_single_write(px->bev, NMSG_SOCKBUF);
+	bufferevent_enable(px->bev, EV_WRITE);
+	px->read_ev = event_new(px->n->base, fd, EV_READ | EV_PERSIST,
+	    proxy_read, px);
+	event_add(px->read_ev, NULL);
 #ifdef ISCONF_CRASH_HOOKS
 	/* Test builds: ask the child to open a file it must not reach. */
 	if (getenv("ISCONF_NET_OPEN") != NULL && px->gen == 1) {
@@ -262,6 +271,31 @@ proxy_attach(struct net_proxy *px, int fd)
 		proxy_put(px, &m);
 	}
 #endif
+}
+
+static void
+proxy_detach(struct net_proxy *px)
+{
+	if (px->bev == NULL)
+		return;
+	event_free(px->read_ev);
+	px->read_ev = NULL;
+	nmsg_in_free(&px->in);
+	bufferevent_free(px->bev);
+	px->bev = NULL;
+}
+
+/* Room for a chunk's message and more each way: it goes in one write
+ * and out in one read, not in pieces of the default 208 KiB. */
+static void
+proxy_sockbuf(int fd)
+{
+	int	size = NMSG_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
 /* Start a child.  The first time (sync), the start message is written
@@ -280,6 +314,8 @@ proxy_start(struct net_proxy *px, int sync)
 		proxy_lost(px, "could not be started (socketpair)");
 		return;
 	}
+	proxy_sockbuf(sp[0]);
+	proxy_sockbuf(sp[1]);
 	if ((pid = fork()) == -1) {
 		close(sp[0]);
 		close(sp[1]);
@@ -366,10 +402,7 @@ proxy_lost(struct net_proxy *px, const char *why)
 	size_t		 i;
 	int		 status = 0;
 
-	if (px->bev != NULL) {
-		bufferevent_free(px->bev);
-		px->bev = NULL;
-	}
+	proxy_detach(px);
 	if (px->pid > 0) {
 		kill(px->pid, SIGKILL);
 		while (waitpid(px->pid, &status, 0) == -1 && errno == EINTR)
@@ -574,33 +607,35 @@ proxy_dispatch(struct net_proxy *px, const struct nmsg *m)
 }
 
 static void
-proxy_read(struct bufferevent *bev, void *arg)
+proxy_read(evutil_socket_t fd, short events, void *arg)
 {
 	struct net_proxy	*px = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 	struct nmsg		 m;
-	uint8_t			 hdr[NMSG_HDR], type, *p;
-	uint32_t		 id;
-	size_t			 len;
+	uint64_t		 gen = px->gen;
+	int			 i, r, rr;
 
-	while (px->bev == bev && evbuffer_get_length(in) >= NMSG_HDR) {
-		evbuffer_copyout(in, hdr, sizeof hdr);
-		if (nmsg_hdr(hdr, sizeof hdr, &type, &id, &len) == -1) {
+	(void)events;
+	for (i = 0; i < PROXY_READS; i++) {
+		if ((rr = nmsg_in_read(&px->in, fd)) == -1) {
+			proxy_lost(px, errno == 0 ? "exited" : "was lost");
+			return;
+		}
+		while ((r = nmsg_in_next(&px->in, &m)) == 1) {
+			if (proxy_dispatch(px, &m) == -1) {
+				proxy_lost(px, "sent a malformed message: "
+				    "ended");
+				return;
+			}
+			/* A callback may have lost the child meanwhile. */
+			if (px->bev == NULL || px->gen != gen)
+				return;
+		}
+		if (r == -1) {
 			proxy_lost(px, "sent a malformed message: ended");
 			return;
 		}
-		if (evbuffer_get_length(in) < NMSG_HDR + len)
+		if (rr == 0)
 			return;
-		p = evbuffer_pullup(in, (ev_ssize_t)(NMSG_HDR + len));
-		if (nmsg_decode(p, NMSG_HDR + len, &m) == -1 ||
-		    proxy_dispatch(px, &m) == -1) {
-			proxy_lost(px, "sent a malformed message: ended");
-			return;
-		}
-		/* A callback may have lost the child (and bev) meanwhile. */
-		if (px->bev != bev)
-			return;
-		evbuffer_drain(in, NMSG_HDR + len);
 	}
 }
 
@@ -647,8 +682,7 @@ net_proxy_close(struct net *n)
 
 	while ((c = LIST_FIRST(&px->conns)) != NULL)
 		conn_gone(c, NULL, 0);
-	if (px->bev != NULL)
-		bufferevent_free(px->bev);
+	proxy_detach(px);
 	if (px->sync_fd != -1)
 		close(px->sync_fd);
 	if (px->pid > 0) {
@@ -721,24 +755,24 @@ net_proxy_connect(struct net *n, const struct sockaddr_in *to,
 	return c;
 }
 
-/* A frame: header and type here, the payload added as it is (one copy,
- * into the buffer to the child). */
+/* A frame: its payload goes to the child as it is (nmsg_write). */
 int
 net_proxy_conn_send(struct net_conn *c, uint8_t type, const void *p,
     size_t len)
 {
 	struct net_proxy	*px = c->n->proxy;
-	uint8_t			 hdr[NMSG_HDR + 1];
+	struct nmsg		 m;
 
 	if (c->state == CS_DEAD || len > net_max_frame() || px->bev == NULL)
 		return -1;
-	put_u32(hdr, (uint32_t)(len + 1));
-	hdr[4] = NMSG_P_CSEND;
-	put_u32(hdr + 5, c->id);
-	hdr[NMSG_HDR] = type;
-	bufferevent_write(px->bev, hdr, sizeof hdr);
-	if (len > 0)
-		bufferevent_write(px->bev, p, len);
+	memset(&m, 0, sizeof m);
+	m.type = NMSG_P_CSEND;
+	m.id = c->id;
+	m.t = type;
+	m.data = p;
+	m.len = len;
+	nmsg_write(bufferevent_get_output(px->bev), bufferevent_getfd(px->bev),
+	    &m);
 	c->sent += len;
 	return 0;
 }

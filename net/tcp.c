@@ -16,7 +16,9 @@
  * address; a handshake has NET_HANDSHAKE_SECS, and when all slots are
  * taken the oldest connection still in its handshake makes room.
  */
+#include <sys/param.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -367,6 +369,40 @@ scratch(struct buf *b, size_t len)
 	return b->data;
 }
 
+/* The rest of a frame begun, as much of it as is there: libevent 2.1
+ * reads 4096 bytes per event (EVBUFFER_MAX_READ), and a chunk's frame
+ * took some 250 trips through the loop.  End of file and errors are
+ * left to the bufferevent's next read.  The bufferevent keeps the end of
+ * its input frozen but for its own reads: thawed for ours. */
+static void
+frame_fill(struct net_conn *c, struct evbuffer *in, size_t need)
+{
+	struct evbuffer_iovec	v[2];
+	struct iovec		iov[2];
+	ssize_t			r;
+	size_t			left;
+	int			i, n;
+
+	evbuffer_unfreeze(in, 0);
+	if ((n = evbuffer_reserve_space(in, (ev_ssize_t)need, v, 2)) <= 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	while ((r = readv(bufferevent_getfd(c->bev), iov, n)) == -1 &&
+	    errno == EINTR)
+		;
+	left = r > 0 ? (size_t)r : 0;
+	for (i = 0; i < n; i++) {
+		v[i].iov_len = MIN(v[i].iov_len, left);
+		left -= v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, n);
+out:
+	evbuffer_freeze(in, 0);
+}
+
 /* One decrypted frame; -1 closes.  Decrypted straight from the input
  * buffer into the connection's scratch buffer: a chunk is one frame,
  * and fresh buffers per frame cost page faults (make bench). */
@@ -385,6 +421,8 @@ frame_read(struct net_conn *c, struct evbuffer *in)
 	clen = get_u32(l);
 	if (clen < SS_ABYTES + 1 || clen > net_max_frame() + SS_ABYTES + 1)
 		return -1;
+	if (evbuffer_get_length(in) < 4 + clen)
+		frame_fill(c, in, 4 + clen - evbuffer_get_length(in));
 	if (evbuffer_get_length(in) < 4 + clen)
 		return 1;
 	if ((ct = evbuffer_pullup(in, (ev_ssize_t)(4 + clen))) == NULL)

@@ -2,15 +2,23 @@
  * Unit tests: the codec of the messages between isconfd and its network
  * process (net/msg.c).  What one side encodes the other decodes field
  * for field; anything out of a type's bounds is refused, as the parent
- * must refuse a hostile child's.
+ * must refuse a hostile child's.  Read from a socket (msgio.c), a
+ * message arriving in pieces decodes as it does whole.
  */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include <event2/buffer.h>
 
 #include "util.h"
 #include "msg.h"
@@ -172,6 +180,191 @@ test_keys(void **state)
 	buf_free(&b);
 }
 
+/* A non-blocking socketpair: [0] to write, [1] to read. */
+static void
+pair(int sp[2])
+{
+	int	size = 1 << 20;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	assert_int_equal(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
+}
+
+static void
+put(int fd, const uint8_t *p, size_t len)
+{
+	assert_int_equal(write(fd, p, len), (ssize_t)len);
+}
+
+/* Read what is there and take a message: nmsg_in_next's answer. */
+static int
+take(struct nmsg_in *in, int fd, struct nmsg *m)
+{
+	int	r;
+
+	while ((r = nmsg_in_next(in, m)) == 0)
+		if (nmsg_in_read(in, fd) != 1)
+			return 0;
+	return r;
+}
+
+/* nmsg_write sends the rest apart from the header, to the socket what
+ * it takes and to the buffer the rest, and to the buffer only once
+ * something waits there (or always, with no socket): the same bytes in
+ * the same order. */
+static void
+write_two(int direct)
+{
+	struct evbuffer	*out = evbuffer_new();
+	struct buf	 b, w, got;
+	struct nmsg	 m;
+	size_t		 len = 300 * 1024;
+	uint8_t		*big = xcalloc(1, len), chunk[65536];
+	ssize_t		 n;
+	int		 sp[2], size = 4096;
+
+	buf_init(&b);
+	buf_init(&w);
+	buf_init(&got);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	assert_int_equal(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
+	encode(&b, NMSG_C_FRAME, big, len);
+	buf_add(&w, b.data, b.len);
+	assert_int_equal(nmsg_decode(b.data, b.len, &m), 0);
+	nmsg_write(out, direct ? sp[0] : -1, &m);
+	encode(&b, NMSG_C_CLOSED, NULL, 0);
+	buf_add(&w, b.data, b.len);
+	assert_int_equal(nmsg_decode(b.data, b.len, &m), 0);
+	nmsg_write(out, direct ? sp[0] : -1, &m);
+	while ((n = read(sp[1], chunk, sizeof chunk)) > 0)
+		buf_add(&got, chunk, (size_t)n);
+	if (direct)
+		assert_true(got.len > 0 && got.len < len);
+	else
+		assert_int_equal(got.len, 0);
+	buf_add(&got, evbuffer_pullup(out, -1), evbuffer_get_length(out));
+	assert_int_equal(got.len, w.len);
+	assert_memory_equal(got.data, w.data, w.len);
+	close(sp[0]);
+	close(sp[1]);
+	evbuffer_free(out);
+	free(big);
+	buf_free(&b);
+	buf_free(&w);
+	buf_free(&got);
+}
+
+static void
+test_write(void **state)
+{
+	(void)state;
+	write_two(0);
+	write_two(1);
+}
+
+/* A chunk's message (bigger than the reader's first buffer) written
+ * header, fields and payload apart, then a small one behind it: each
+ * is whole only when its last byte is there, and decodes as the bytes
+ * do at once. */
+static void
+test_in_pieces(void **state)
+{
+	struct nmsg_in	 in;
+	struct nmsg	 m, want;
+	struct buf	 b, b2;
+	size_t		 len = 200 * 1024, cut = NMSG_HDR + 1 + 5000;
+	uint8_t		*big = xmalloc(len);
+	int		 sp[2];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < len; i++)
+		big[i] = (uint8_t)(i * 7);
+	pair(sp);
+	memset(&in, 0, sizeof in);
+	buf_init(&b);
+	buf_init(&b2);
+	encode(&b, NMSG_C_FRAME, big, len);
+	encode(&b2, NMSG_C_CLOSED, NULL, 0);
+	assert_int_equal(nmsg_in_read(&in, sp[1]), 0);	/* nothing yet */
+	put(sp[0], b.data, NMSG_HDR);
+	assert_int_equal(take(&in, sp[1], &m), 0);
+	put(sp[0], b.data + NMSG_HDR, cut - NMSG_HDR);
+	assert_int_equal(take(&in, sp[1], &m), 0);
+	put(sp[0], b.data + cut, b.len - cut - 1);
+	assert_int_equal(take(&in, sp[1], &m), 0);
+	put(sp[0], b.data + b.len - 1, 1);
+	put(sp[0], b2.data, b2.len);
+	assert_int_equal(take(&in, sp[1], &m), 1);
+	assert_int_equal(nmsg_decode(b.data, b.len, &want), 0);
+	assert_int_equal(m.type, NMSG_C_FRAME);
+	assert_int_equal(m.id, want.id);
+	assert_int_equal(m.t, want.t);
+	assert_int_equal(m.len, len);
+	assert_memory_equal(m.data, big, len);
+	assert_int_equal(take(&in, sp[1], &m), 1);
+	assert_int_equal(m.type, NMSG_C_CLOSED);
+	assert_string_equal(m.s, "host-a");
+	assert_int_equal(take(&in, sp[1], &m), 0);
+	/* The other end gone: end of file, errno 0. */
+	close(sp[0]);
+	assert_int_equal(nmsg_in_read(&in, sp[1]), -1);
+	assert_int_equal(errno, 0);
+	nmsg_in_free(&in);
+	close(sp[1]);
+	free(big);
+	buf_free(&b);
+	buf_free(&b2);
+}
+
+/* A header saying more than any message holds is refused as soon as it
+ * is there, not waited for; a message cut short waits for its end, and
+ * one whose fields overrun its length is refused. */
+static void
+test_in_refused(void **state)
+{
+	struct nmsg_in	in;
+	struct nmsg	m;
+	struct buf	b;
+	uint8_t		hdr[NMSG_HDR];
+	int		sp[2];
+
+	(void)state;
+	pair(sp);
+	memset(&in, 0, sizeof in);
+	put_u32(hdr, NMSG_MAX_BODY + 1);
+	hdr[4] = NMSG_C_FRAME;
+	put_u32(hdr + 5, 1);
+	put(sp[0], hdr, sizeof hdr);
+	assert_int_equal(take(&in, sp[1], &m), -1);
+	nmsg_in_free(&in);
+	close(sp[0]);
+	close(sp[1]);
+
+	pair(sp);
+	buf_init(&b);
+	encode(&b, NMSG_C_DGRAM, "abc", 3);
+	put(sp[0], b.data, b.len - 1);
+	assert_int_equal(take(&in, sp[1], &m), 0);
+	close(sp[0]);
+	assert_int_equal(nmsg_in_read(&in, sp[1]), -1);
+	nmsg_in_free(&in);
+	close(sp[1]);
+
+	pair(sp);
+	encode(&b, NMSG_C_CLOSED, NULL, 0);
+	put_u32(b.data, 3);	/* t, then a string longer than what is left */
+	put(sp[0], b.data, NMSG_HDR + 3);
+	assert_int_equal(take(&in, sp[1], &m), -1);
+	nmsg_in_free(&in);
+	close(sp[0]);
+	close(sp[1]);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -181,6 +374,9 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_in_pieces),
+		cmocka_unit_test(test_in_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
