@@ -113,6 +113,7 @@ struct up_job;
 struct http;
 struct stmtd;
 struct keepers;
+struct stmtlist;
 
 /* Why a sync run was refused (status, /metrics). */
 enum sync_refusal {
@@ -151,8 +152,7 @@ struct isconfd {
 	/* mesh */
 	struct net		*net;
 	struct stmtd		*stmt;		/* statements (stmtd.h) */
-	struct hold		*holds;		/* holds.c */
-	int			 holds_loaded;
+	struct stmtlist		*holds;		/* holds.c */
 	struct keepers		*keepers;	/* keepers.c */
 	struct netkeys		 netkeys;
 	struct peers		 peers;
