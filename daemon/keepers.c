@@ -5,17 +5,20 @@
  * A keeper walks every branch of its journal each tick: the entries
  * after the one it last found complete, until the first snap whose
  * chunks (or chunk list objects) it lacks.  Complete through a later
- * entry, it signs a STMT_HOLDINGS statement for the branch and sends it
- * to every peer; lacking something, it fetches the branch's chunks in
- * the background, one branch at a time.  A keeper never prunes.
+ * entry, and every few ticks, it signs a STMT_HOLDINGS statement for
+ * the branch and sends it to every peer; lacking something, it fetches
+ * the branch's chunks in the background, one branch at a time.  A
+ * keeper never prunes.
  *
- * Each issuer's latest holdings per branch are kept (memory and the
- * journal's state, "holdings") and passed on like holds (holds.c).  A
- * statement counts for a branch only while its signature verifies, its
- * key may speak for its issuer (pins, trusted_keys), its issuer is a
- * reachable peer (a keeper that stopped no longer counts), and the id
- * it names is the id this host holds for that entry: the chain below
- * that entry is then the same.  The branch is covered through the
+ * Each issuer's latest holdings per branch are kept (stmtlist.c) and
+ * passed on to a few peers.  A statement counts for a branch only
+ * while its signature verifies, its key may speak for its issuer
+ * (pins, trusted_keys), its issuer is a reachable peer (a keeper that
+ * stopped no longer counts), its time is recent (a replay does not
+ * keep it alive), the id it names is the id this host holds for that
+ * entry (the chain below that entry is then the same), and its key is
+ * in trusted_keys (or, with IS_CACHE_TRUST=pinned, there is no
+ * trusted_keys).  The branch is covered through the
  * IS_CACHE_KEEPERS-th highest such seq (distinct issuers and keys).
  *
  * Every other host needs, of each branch, the chunks of the latest snap
