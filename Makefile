@@ -94,6 +94,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/wavenews.c daemon/holds.c \
 	     daemon/netproc.c daemon/keepers.c \
+	     daemon/stmtlist.c \
 	     daemon/lockstmt.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is

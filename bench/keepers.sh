@@ -3,7 +3,9 @@
 # origin) checks in N versions of a SIZE MiB random file (/f, one
 # transaction each); hosts 2 and 3 are keepers (IS_CACHE_KEEP=1); host
 # 4 applies them (up after every 10) and prunes what the keepers hold.
-# Then the origin stops and a new host 5 builds from the keepers.
+# Then the origin stops and a new host 5 builds from the keepers.  The
+# hosts count keepers by their pinned keys (IS_CACHE_TRUST=pinned): a
+# bench mesh has no trusted_keys.
 #   keepers.sh BUILD [N [SIZE]]  ->  "n_disk_bytes latest_bytes ratio
 #       keeper_bytes keeper_versions new_host_up_s new_host_mb_s"
 # The ratio (n's cache.pack on disk, as du counts it, over the latest
@@ -22,7 +24,8 @@ host() {
 	shift
 	_k=
 	case $_i in 2|3) _k=1 ;; esac
-	bench_host k 127.0.5 64727 $_i IS_GOSSIP_MS=500 IS_CACHE_KEEP=$_k "$@"
+	bench_host k 127.0.5 64727 $_i IS_GOSSIP_MS=500 IS_CACHE_KEEP=$_k \
+	    IS_CACHE_TRUST=pinned "$@"
 }
 now() { date +%s.%N; }
 field() {

@@ -16,6 +16,14 @@ const struct verb_entry verb_cache_entry = {
 	.exec = verb_cache,
 };
 
+static const char *const off_why[KEEPERS_OFF_N] = {
+	[KEEPERS_OFF_TRUST] = "no conf/trusted_keys, and IS_CACHE_TRUST is "
+	    "not pinned: no keeper counts",
+	[KEEPERS_OFF_KEEPERS] = "fewer keepers count than IS_CACHE_KEEPERS",
+	[KEEPERS_OFF_INCOMPLETE] = "a chunk list of a needed snap is "
+	    "missing",
+};
+
 static void
 report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
     int json)
@@ -27,7 +35,8 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    "\"missing_chunks\":%llu,\"prunable_chunks\":%llu,"
 		    "\"prunable_bytes\":%llu,\"pruned_chunks\":%llu,"
 		    "\"pruned_bytes\":%llu,\"complete\":%s,\"max\":%llu,"
-		    "\"through\":%llu}\n",
+		    "\"through\":%llu,\"trust\":\"%s\","
+		    "\"keepers_untrusted\":%zu,\"prune_off\":\"%s\"}\n",
 		    keepers_keep(d) ? "true" : "false", keepers_needed(d),
 		    r->keepers, (unsigned long long)r->chunks,
 		    (unsigned long long)r->bytes, (unsigned long long)r->disk,
@@ -39,7 +48,9 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    (unsigned long long)r->pruned_bytes,
 		    r->incomplete ? "false" : "true",
 		    (unsigned long long)keepers_max(d),
-		    (unsigned long long)r->through);
+		    (unsigned long long)r->through, keepers_pinned(d) ?
+		    "pinned" : "keys", r->untrusted,
+		    keepers_off_names[r->off]);
 		return;
 	}
 	buf_printf(b, "role:      %s\n", keepers_keep(d) ? "keeper "
@@ -56,10 +67,16 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 	    (unsigned long long)r->prunable_chunks,
 	    (unsigned long long)r->prunable_bytes);
 	buf_printf(b, "keepers:   %zu reachable with verified holdings "
-	    "(%zu needed to prune)\n", r->keepers, keepers_needed(d));
+	    "(%zu needed to prune)", r->keepers, keepers_needed(d));
+	if (r->untrusted > 0)
+		buf_printf(b, "; %zu more not counted (not in trusted_keys)",
+		    r->untrusted);
+	buf_add_u8(b, '\n');
 	buf_printf(b, "through:   entry %llu of %s held by %s\n",
 	    (unsigned long long)r->through, d->branch, keepers_keep(d) ?
 	    "this keeper" : "enough keepers");
+	if (r->off != KEEPERS_OFF_NONE && r->off != KEEPERS_OFF_KEEPER)
+		buf_printf(b, "pruning:   off: %s\n", off_why[r->off]);
 	if (r->pruned_chunks > 0)
 		buf_printf(b, "pruned:    %llu chunks, %llu bytes\n",
 		    (unsigned long long)r->pruned_chunks,

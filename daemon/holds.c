@@ -15,13 +15,12 @@
 
 #include "isconfd.h"
 #include "stmtd.h"
+#include "stmtlist.h"
 
 #define HOLDS_MAX	256	/* statements kept: issuers x branches */
 
 struct hold {
-	struct hold		*next;
-	uint8_t			*raw;
-	struct stmt		 st;	/* raw, decoded */
+	struct stmtlist_item	 it;	/* first */
 	struct stmt_hold	 h;
 };
 
@@ -36,207 +35,60 @@ const struct verb_entry verb_release_entry = {
 	.exec = verb_hold,
 };
 
-static void
-hold_free(struct hold *h)
-{
-	stmt_free(&h->st);
-	stmt_hold_free(&h->h);
-	free(h->raw);
-	free(h);
-}
-
-/* A statement (raw, len) as a hold: NULL if it does not decode as one. */
-static struct hold *
-hold_new(const uint8_t *raw, size_t len)
-{
-	struct hold	*h = xcalloc(1, sizeof *h);
-
-	h->raw = xmalloc(len ? len : 1);
-	memcpy(h->raw, raw, len);
-	if (stmt_decode(h->raw, len, &h->st) == -1) {
-		free(h->raw);
-		free(h);
-		return NULL;
-	}
-	if (h->st.kind != STMT_HOLDS ||
-	    stmt_hold_decode(h->st.body, h->st.blen, &h->h) == -1) {
-		hold_free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* Keep h, in place of its issuer's older one for the branch: 1, or 0
- * (h freed) if the one kept is not older. */
 static int
-hold_put(struct isconfd *d, struct hold *h)
+hold_decode(struct stmtlist_item *it)
 {
-	struct hold	**pp, *o;
-	size_t		  n = 0;
-
-	for (pp = &d->holds; (o = *pp) != NULL; pp = &o->next, n++) {
-		if (strcmp(o->st.issuer, h->st.issuer) != 0 ||
-		    strcmp(o->h.branch, h->h.branch) != 0)
-			continue;
-		if (!stmt_after(h->st.epoch, h->st.seq, o->st.epoch,
-		    o->st.seq) && memcmp(o->st.pk, h->st.pk, STMT_PK_LEN) == 0) {
-			hold_free(h);
-			return 0;
-		}
-		h->next = o->next;
-		*pp = h;
-		hold_free(o);
-		return 1;
-	}
-	if (n >= HOLDS_MAX) {
-		log_warnx("holds: more than %d kept; a hold of %s ignored",
-		    HOLDS_MAX, h->st.issuer);
-		hold_free(h);
-		return 0;
-	}
-	h->next = d->holds;
-	d->holds = h;
-	return 1;
+	return stmt_hold_decode(it->st.body, it->st.blen,
+	    &((struct hold *)it)->h);
 }
 
 static void
-holds_load(struct isconfd *d)
+hold_free(struct stmtlist_item *it)
 {
-	struct hold	*h;
-	struct rd	 r;
-	const uint8_t	*p;
-	uint8_t		*raw;
-	char		*v, *cause = NULL;
-	size_t		 len, n;
-
-	if (d->holds_loaded)
-		return;
-	d->holds_loaded = 1;
-	if (journal_state_get(d->journal, "holds", &v, &cause) != 1) {
-		if (cause != NULL) {
-			log_warnx("holds: %s", cause);
-			free(cause);
-		}
-		return;
-	}
-	n = strlen(v) / 2;
-	raw = xmalloc(n ? n : 1);
-	if (hex_decode(raw, n, v) == 0) {
-		rd_init(&r, raw, n);
-		while (r.off < r.len && (p = rd_blob(&r, &len, STMT_MAX)) !=
-		    NULL && (h = hold_new(p, len)) != NULL)
-			hold_put(d, h);
-	}
-	free(raw);
-	free(v);
+	stmt_hold_free(&((struct hold *)it)->h);
 }
 
-static void
-holds_store(struct isconfd *d)
+static const char *
+hold_branch(const struct stmtlist_item *it)
 {
-	struct hold	*h;
-	struct buf	 b;
-	char		*v, *cause = NULL;
-
-	buf_init(&b);
-	for (h = d->holds; h != NULL; h = h->next)
-		buf_add_blob(&b, h->raw, h->st.rawlen);
-	v = xmalloc(2 * b.len + 1);
-	hex_encode(v, b.data, b.len);
-	if (journal_state_set(d->journal, "holds", v, &cause) == -1) {
-		log_warnx("holds: %s", cause);
-		free(cause);
-	}
-	free(v);
-	buf_free(&b);
+	return ((const struct hold *)it)->h.branch;
 }
 
-/* Send the held statements (or only one) to to, or to every peer. */
-static void
-holds_send(struct isconfd *d, const struct hold *only,
-    const struct sockaddr_in *to)
-{
-	const struct hold	*h = only != NULL ? only : d->holds;
-	struct peer		*p;
-	struct buf		 b;
+/* Holds are rare and must reach every host soon: news goes to every
+ * peer (fanout 0). */
+static const struct stmtlist_ops holds_ops = {
+	.name = "holds", .key = "holds", .what = "a hold",
+	.kind = STMT_HOLDS, .size = sizeof(struct hold), .max = HOLDS_MAX,
+	.fanout = 0, .decode = hold_decode, .free = hold_free,
+	.branch = hold_branch,
+};
 
-	if (d->net == NULL)
-		return;
-	while (h != NULL) {
-		buf_init(&b);
-		buf_add_u8(&b, 0);
-		for (; h != NULL && b.data[0] < STMT_PER_DGRAM &&
-		    b.len + 4 + h->st.rawlen < NET_MAX_DGRAM - 600;
-		    h = only != NULL ? NULL : h->next) {
-			buf_add_blob(&b, h->raw, h->st.rawlen);
-			b.data[0]++;
-		}
-		if (to != NULL)
-			net_send(d->net, to, MSG_STMT, b.data, b.len);
-		else
-			TAILQ_FOREACH(p, &d->peers, entry)
-				net_send(d->net, &p->addr, MSG_STMT, b.data,
-				    b.len);
-		buf_free(&b);
+static struct stmtlist *
+holds_list(struct isconfd *d)
+{
+	if (d->holds == NULL) {
+		d->holds = xcalloc(1, sizeof *d->holds);
+		d->holds->ops = &holds_ops;
 	}
+	return d->holds;
 }
 
 void
 holds_greet(struct isconfd *d, const struct sockaddr_in *to)
 {
-	holds_load(d);
-	if (d->holds != NULL)
-		holds_send(d, NULL, to);
+	stmtlist_greet(d, holds_list(d), to);
 }
 
 void
 holds_take(struct isconfd *d, const struct stmt *st, const char *from)
 {
-	struct stmt_host	*sh;
-	struct hold		*h;
-	enum stmt_count		 why;
-	char			*cause = NULL;
+	const struct hold	*h;
 
-	holds_load(d);
-	if (strcmp(st->issuer, d->conf.hostname) == 0)
-		return;		/* ours, back */
-	for (h = d->holds; h != NULL; h = h->next)
-		if (h->st.rawlen == st->rawlen &&
-		    memcmp(h->raw, st->raw, st->rawlen) == 0)
-			return;	/* the one we hold */
-	if (stmt_verify(st, d->conf.domain) == -1) {
-		stmtd_drop(d, STMT_C_BAD_SIG, "dropped a hold of %s (from %s): "
-		    "its signature does not verify", st->issuer, from);
-		return;
-	}
-	if (stmtd_host(d, st->issuer, &sh, &cause) == -1) {
-		log_warnx("holds: %s", cause);
-		free(cause);
-		return;
-	}
-	if (pins_check(d, sh, st->pk, &why) == -1) {
-		stmtd_drop(d, why, "dropped a hold of %s (from %s): %s",
-		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
-		    "not in trusted_keys" : "signed by another key than the "
-		    "one pinned for that name");
-		return;
-	}
-	if ((h = hold_new(st->raw, st->rawlen)) == NULL) {
-		stmtd_drop(d, STMT_C_MALFORMED, "dropped a hold of %s (from "
-		    "%s): its body does not decode", st->issuer, from);
-		return;
-	}
-	if (hold_put(d, h) == 0) {
-		stmtd_drop(d, STMT_C_STALE, "ignored a hold of %s (from %s) "
-		    "older than the one held", st->issuer, from);
-		return;
-	}
-	stmtd_accepted(d);
-	log_info("%s %s by %s (%s@%s): %s", h->h.branch, h->h.held ?
-	    "held" : "released", st->issuer, h->h.author, st->issuer,
-	    h->h.message);
-	holds_store(d);
-	holds_send(d, h, NULL);		/* passed on, once: news */
+	h = (const struct hold *)stmtlist_take(d, holds_list(d), st, from);
+	if (h != NULL)
+		log_info("%s %s by %s (%s@%s): %s", h->h.branch, h->h.held ?
+		    "held" : "released", st->issuer, h->h.author, st->issuer,
+		    h->h.message);
 }
 
 /* The statement that decides branch: the latest (in the same second,
@@ -244,15 +96,18 @@ holds_take(struct isconfd *d, const struct stmt *st, const char *from)
 static const struct hold *
 holds_latest(struct isconfd *d, const char *branch)
 {
-	const struct hold	*h, *best = NULL;
+	const struct stmtlist_item	*it;
+	const struct hold		*h, *best = NULL;
 
-	holds_load(d);
-	for (h = d->holds; h != NULL; h = h->next)
+	for (it = stmtlist_head(d, holds_list(d)); it != NULL;
+	    it = it->next) {
+		h = (const struct hold *)it;
 		if (strcmp(h->h.branch, branch) == 0 && (best == NULL ||
 		    h->h.time > best->h.time || (h->h.time == best->h.time &&
 		    (h->h.held < best->h.held || (h->h.held == best->h.held &&
-		    strcmp(h->st.issuer, best->st.issuer) > 0)))))
+		    strcmp(h->it.st.issuer, best->it.st.issuer) > 0)))))
 			best = h;
+	}
 	return best;
 }
 
@@ -266,7 +121,7 @@ holds_why(struct isconfd *d, const char *branch)
 		return NULL;
 	fmt_time(when, sizeof when, h->h.time / 1000);
 	xasprintf(&why, "%s is held by %s@%s since %s: %s", branch,
-	    h->h.author, h->st.issuer, when, h->h.message);
+	    h->h.author, h->it.st.issuer, when, h->h.message);
 	return why;
 }
 
@@ -283,7 +138,7 @@ holds_status(struct isconfd *d, struct buf *b, int json)
 			return;
 		}
 		buf_printf(b, "{\"host\":");
-		buf_add_json(b, h->st.issuer);
+		buf_add_json(b, h->it.st.issuer);
 		buf_printf(b, ",\"author\":");
 		buf_add_json(b, h->h.author);
 		buf_printf(b, ",\"message\":");
@@ -295,7 +150,7 @@ holds_status(struct isconfd *d, struct buf *b, int json)
 		return;
 	fmt_time(when, sizeof when, h->h.time / 1000);
 	buf_printf(b, "hold:     HELD by %s@%s since %s: ", h->h.author,
-	    h->st.issuer, when);
+	    h->it.st.issuer, when);
 	buf_add_esc(b, h->h.message);
 	buf_add_u8(b, '\n');
 }
@@ -307,7 +162,6 @@ verb_hold(struct client *c)
 	struct isconfd		*d = c->d;
 	struct stmt_hold	 sh;
 	struct buf		 body, out;
-	struct hold		*h;
 	int			 hold = strcmp(c->req.argv[0], "hold") == 0;
 	char			*msg = client_args(c, 1);
 
@@ -319,7 +173,6 @@ verb_hold(struct client *c)
 		free(msg);
 		return;
 	}
-	holds_load(d);
 	memset(&sh, 0, sizeof sh);
 	sh.branch = d->branch;
 	sh.held = hold;
@@ -330,12 +183,7 @@ verb_hold(struct client *c)
 	buf_init(&out);
 	stmt_hold_encode(&sh, &body);
 	stmtd_sign(d, STMT_HOLDS, body.data, body.len, &out);
-	h = hold_new(out.data, out.len);
-	if (h == NULL)
-		fatalx("holds: our own hold does not decode");
-	hold_put(d, h);
-	holds_store(d);
-	holds_send(d, h, NULL);
+	(void)stmtlist_own(d, holds_list(d), out.data, out.len);
 	log_info("%s %s by %s@%s: %s", d->branch, hold ? "held" : "released",
 	    c->req.author, d->conf.hostname, sh.message);
 	client_info(c, hold ? "%s held: every host's up stops before its "
@@ -350,10 +198,9 @@ verb_hold(struct client *c)
 void
 holds_free(struct isconfd *d)
 {
-	struct hold	*h;
-
-	while ((h = d->holds) != NULL) {
-		d->holds = h->next;
-		hold_free(h);
-	}
+	if (d->holds == NULL)
+		return;
+	stmtlist_clear(d->holds);
+	free(d->holds);
+	d->holds = NULL;
 }

@@ -113,6 +113,7 @@ struct up_job;
 struct http;
 struct stmtd;
 struct keepers;
+struct stmtlist;
 
 /* Why a sync run was refused (status, /metrics). */
 enum sync_refusal {
@@ -161,8 +162,7 @@ struct isconfd {
 	/* mesh */
 	struct net		*net;
 	struct stmtd		*stmt;		/* statements (stmtd.h) */
-	struct hold		*holds;		/* holds.c */
-	int			 holds_loaded;
+	struct stmtlist		*holds;		/* holds.c */
 	struct keepers		*keepers;	/* keepers.c */
 	struct wavenews		 news;		/* wavenews.c */
 	struct netkeys		 netkeys;

@@ -5,17 +5,20 @@
  * A keeper walks every branch of its journal each tick: the entries
  * after the one it last found complete, until the first snap whose
  * chunks (or chunk list objects) it lacks.  Complete through a later
- * entry, it signs a STMT_HOLDINGS statement for the branch and sends it
- * to every peer; lacking something, it fetches the branch's chunks in
- * the background, one branch at a time.  A keeper never prunes.
+ * entry, and every few ticks, it signs a STMT_HOLDINGS statement for
+ * the branch and sends it to every peer; lacking something, it fetches
+ * the branch's chunks in the background, one branch at a time.  A
+ * keeper never prunes.
  *
- * Each issuer's latest holdings per branch are kept (memory and the
- * journal's state, "holdings") and passed on like holds (holds.c).  A
- * statement counts for a branch only while its signature verifies, its
- * key may speak for its issuer (pins, trusted_keys), its issuer is a
- * reachable peer (a keeper that stopped no longer counts), and the id
- * it names is the id this host holds for that entry: the chain below
- * that entry is then the same.  The branch is covered through the
+ * Each issuer's latest holdings per branch are kept (stmtlist.c) and
+ * passed on to a few peers.  A statement counts for a branch only
+ * while its signature verifies, its key may speak for its issuer
+ * (pins, trusted_keys), its issuer is a reachable peer (a keeper that
+ * stopped no longer counts), its time is recent (a replay does not
+ * keep it alive), the id it names is the id this host holds for that
+ * entry (the chain below that entry is then the same), and its key is
+ * in trusted_keys (or, with IS_CACHE_TRUST=pinned, there is no
+ * trusted_keys).  The branch is covered through the
  * IS_CACHE_KEEPERS-th highest such seq (distinct issuers and keys).
  *
  * Every other host needs, of each branch, the chunks of the latest snap
@@ -36,15 +39,21 @@
 
 #include "isconfd.h"
 #include "stmtd.h"
+#include "stmtlist.h"
 #include "keepers.h"
 
 #define HOLDINGS_MAX	1024	/* statements kept: issuers x branches */
+#define HOLDINGS_FANOUT	4	/* peers a host passes news on to */
 #define KEEP_REST_TICKS	10	/* after a fetch that got nothing */
+/* A keeper signs its holdings anew every HOLDINGS_REFRESH_TICKS
+ * gossip ticks; they count for HOLDINGS_TTL_TICKS after the time they
+ * were signed (design.md): three refreshes may be lost, and clocks may
+ * be apart by the rest (9 ticks, 45 s at the default 5 s). */
+#define HOLDINGS_REFRESH_TICKS	3
+#define HOLDINGS_TTL_TICKS	12
 
 struct holding {
-	struct holding		*next;
-	uint8_t			*raw;
-	struct stmt		 st;	/* raw, decoded */
+	struct stmtlist_item	 it;	/* first */
 	struct stmt_holdings	 h;
 };
 
@@ -57,14 +66,15 @@ struct keep_branch {
 	uint64_t		 said;		/* seq last signed */
 	uint8_t			 said_id[HASH_LEN];
 	int			 spoke;		/* since this daemon started */
+	int64_t			 said_ms;	/* when */
 };
 
 struct keepers {
 	int			 keep;		/* IS_CACHE_KEEP */
 	size_t			 need;		/* IS_CACHE_KEEPERS */
 	uint64_t		 max;		/* IS_CACHE_MAX, 0: none */
-	struct holding		*list;
-	int			 loaded;
+	int			 pinned;	/* IS_CACHE_TRUST=pinned */
+	struct stmtlist		 list;
 	struct keep_branch	*branches;
 	struct event		*tick;
 	int			 fetching;
@@ -78,212 +88,74 @@ struct keepers {
 
 static struct keep_branch *keep_branch_get(struct keepers *, const char *);
 
-static void
-holding_free(struct holding *h)
-{
-	stmt_free(&h->st);
-	stmt_holdings_free(&h->h);
-	free(h->raw);
-	free(h);
-}
-
-/* A statement (raw, len) as holdings: NULL if it does not decode. */
-static struct holding *
-holding_new(const uint8_t *raw, size_t len)
-{
-	struct holding	*h = xcalloc(1, sizeof *h);
-
-	h->raw = xmalloc(len ? len : 1);
-	memcpy(h->raw, raw, len);
-	if (stmt_decode(h->raw, len, &h->st) == -1) {
-		free(h->raw);
-		free(h);
-		return NULL;
-	}
-	if (h->st.kind != STMT_HOLDINGS ||
-	    stmt_holdings_decode(h->st.body, h->st.blen, &h->h) == -1) {
-		holding_free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* Keep h in place of its issuer's older one for the branch: 1, or 0
- * (h freed) if the one kept is not older. */
 static int
-holding_put(struct keepers *k, struct holding *h)
+holding_decode(struct stmtlist_item *it)
 {
-	struct holding	**pp, *o;
-	size_t		  n = 0;
-
-	for (pp = &k->list; (o = *pp) != NULL; pp = &o->next, n++) {
-		if (strcmp(o->st.issuer, h->st.issuer) != 0 ||
-		    strcmp(o->h.branch, h->h.branch) != 0)
-			continue;
-		if (!stmt_after(h->st.epoch, h->st.seq, o->st.epoch,
-		    o->st.seq) && memcmp(o->st.pk, h->st.pk, STMT_PK_LEN) == 0) {
-			holding_free(h);
-			return 0;
-		}
-		h->next = o->next;
-		*pp = h;
-		holding_free(o);
-		return 1;
-	}
-	if (n >= HOLDINGS_MAX) {
-		log_warnx("keepers: more than %d holdings kept; one of %s "
-		    "ignored", HOLDINGS_MAX, h->st.issuer);
-		holding_free(h);
-		return 0;
-	}
-	h->next = k->list;
-	k->list = h;
-	return 1;
+	return stmt_holdings_decode(it->st.body, it->st.blen,
+	    &((struct holding *)it)->h);
 }
 
 static void
-holdings_load(struct isconfd *d)
+holding_free(struct stmtlist_item *it)
 {
-	struct keepers	*k = d->keepers;
-	struct holding	*h;
-	struct rd	 r;
-	const uint8_t	*p;
-	uint8_t		*raw;
-	char		*v, *cause = NULL;
-	size_t		 len, n;
-
-	if (k->loaded)
-		return;
-	k->loaded = 1;
-	if (journal_state_get(d->journal, "holdings", &v, &cause) != 1) {
-		if (cause != NULL) {
-			log_warnx("keepers: %s", cause);
-			free(cause);
-		}
-		return;
-	}
-	n = strlen(v) / 2;
-	raw = xmalloc(n ? n : 1);
-	if (hex_decode(raw, n, v) == 0) {
-		rd_init(&r, raw, n);
-		while (r.off < r.len && (p = rd_blob(&r, &len, STMT_MAX)) !=
-		    NULL && (h = holding_new(p, len)) != NULL)
-			holding_put(k, h);
-	}
-	free(raw);
-	free(v);
+	stmt_holdings_free(&((struct holding *)it)->h);
 }
 
-static void
-holdings_store(struct isconfd *d)
+static const char *
+holding_branch(const struct stmtlist_item *it)
 {
-	struct holding	*h;
-	struct buf	 b;
-	char		*v, *cause = NULL;
-
-	buf_init(&b);
-	for (h = d->keepers->list; h != NULL; h = h->next)
-		buf_add_blob(&b, h->raw, h->st.rawlen);
-	v = xmalloc(2 * b.len + 1);
-	hex_encode(v, b.data, b.len);
-	if (journal_state_set(d->journal, "holdings", v, &cause) == -1) {
-		log_warnx("keepers: %s", cause);
-		free(cause);
-	}
-	free(v);
-	buf_free(&b);
+	return ((const struct holding *)it)->h.branch;
 }
 
-/* Send the holdings kept (or only one) to to, or to every peer. */
-static void
-holdings_send(struct isconfd *d, const struct holding *only,
-    const struct sockaddr_in *to)
-{
-	const struct holding	*h = only != NULL ? only : d->keepers->list;
-	struct peer		*p;
-	struct buf		 b;
+/* Each keeper sends its own to every peer, every few ticks: relays
+ * only fill the gaps, so news goes on to a few peers, not to all. */
+static const struct stmtlist_ops holdings_ops = {
+	.name = "keepers", .key = "holdings", .what = "holdings",
+	.kind = STMT_HOLDINGS, .size = sizeof(struct holding),
+	.max = HOLDINGS_MAX, .fanout = HOLDINGS_FANOUT,
+	.decode = holding_decode, .free = holding_free,
+	.branch = holding_branch,
+};
 
-	if (d->net == NULL)
-		return;
-	while (h != NULL) {
-		buf_init(&b);
-		buf_add_u8(&b, 0);
-		for (; h != NULL && b.data[0] < STMT_PER_DGRAM &&
-		    b.len + 4 + h->st.rawlen < NET_MAX_DGRAM - 600;
-		    h = only != NULL ? NULL : h->next) {
-			buf_add_blob(&b, h->raw, h->st.rawlen);
-			b.data[0]++;
-		}
-		if (to != NULL)
-			net_send(d->net, to, MSG_STMT, b.data, b.len);
-		else
-			TAILQ_FOREACH(p, &d->peers, entry)
-				net_send(d->net, &p->addr, MSG_STMT, b.data,
-				    b.len);
-		buf_free(&b);
-	}
+static const struct holding *
+holdings_first(struct isconfd *d)
+{
+	return (const struct holding *)stmtlist_head(d, &d->keepers->list);
+}
+
+static const struct holding *
+holding_next(const struct holding *h)
+{
+	return (const struct holding *)h->it.next;
 }
 
 void
 keepers_greet(struct isconfd *d, const struct sockaddr_in *to)
 {
-	if (d->keepers == NULL)
-		return;
-	holdings_load(d);
-	if (d->keepers->list != NULL)
-		holdings_send(d, NULL, to);
+	if (d->keepers != NULL)
+		stmtlist_greet(d, &d->keepers->list, to);
 }
 
 void
 keepers_take(struct isconfd *d, const struct stmt *st, const char *from)
 {
-	struct stmt_host	*sh;
-	struct holding		*h;
-	enum stmt_count		 why;
-	char			*cause = NULL;
-
-	if (d->keepers == NULL)
-		return;
-	holdings_load(d);
-	if (strcmp(st->issuer, d->conf.hostname) == 0)
-		return;		/* ours, back */
-	for (h = d->keepers->list; h != NULL; h = h->next)
-		if (h->st.rawlen == st->rawlen &&
-		    memcmp(h->raw, st->raw, st->rawlen) == 0)
-			return;	/* the one we hold */
-	if (stmt_verify(st, d->conf.domain) == -1) {
-		stmtd_drop(d, STMT_C_BAD_SIG, "dropped holdings of %s (from "
-		    "%s): the signature does not verify", st->issuer, from);
-		return;
-	}
-	if (stmtd_host(d, st->issuer, &sh, &cause) == -1) {
-		log_warnx("keepers: %s", cause);
-		free(cause);
-		return;
-	}
-	if (pins_check(d, sh, st->pk, &why) == -1) {
-		stmtd_drop(d, why, "dropped holdings of %s (from %s): %s",
-		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
-		    "not in trusted_keys" : "signed by another key than the "
-		    "one pinned for that name");
-		return;
-	}
-	if ((h = holding_new(st->raw, st->rawlen)) == NULL) {
-		stmtd_drop(d, STMT_C_MALFORMED, "dropped holdings of %s (from "
-		    "%s): the body does not decode", st->issuer, from);
-		return;
-	}
-	if (holding_put(d->keepers, h) == 0) {
-		stmtd_drop(d, STMT_C_STALE, "ignored holdings of %s (from %s) "
-		    "older than those kept", st->issuer, from);
-		return;
-	}
-	stmtd_accepted(d);
-	holdings_store(d);
-	holdings_send(d, h, NULL);	/* passed on, once: news */
+	if (d->keepers != NULL)
+		(void)stmtlist_take(d, &d->keepers->list, st, from);
 }
 
-/* Does h count now?  1 yes, 0 no, -1 error. */
+/* Is h fresh now: signed less than the TTL ago (and not more than that
+ * ahead: a clock far ahead must not keep it alive)? */
+static int
+holding_fresh(struct isconfd *d, const struct holding *h)
+{
+	int64_t	now = now_ns() / 1000000, ttl;
+
+	ttl = (int64_t)HOLDINGS_TTL_TICKS * d->gossip_ms;
+	return h->h.time > now - ttl && h->h.time < now + ttl;
+}
+
+/* Does h vouch for what it says now?  1 yes, 0 no, -1 error.  Whether
+ * it counts for pruning is the trust rule's (keepers_cover). */
 static int
 holding_counts(struct isconfd *d, const struct holding *h, char **cause)
 {
@@ -293,12 +165,12 @@ holding_counts(struct isconfd *d, const struct holding *h, char **cause)
 	const char		*why;
 	int			 r;
 
-	if ((p = peer_find(d, h->st.issuer)) == NULL ||
-	    !peer_reachable(d, p))
+	if ((p = peer_find(d, h->it.st.issuer)) == NULL ||
+	    !peer_reachable(d, p) || !holding_fresh(d, h))
 		return 0;
-	if (stmtd_host(d, h->st.issuer, &sh, cause) == -1)
+	if (stmtd_host(d, h->it.st.issuer, &sh, cause) == -1)
 		return -1;
-	if (!stmtd_check(d, sh, &h->st, &why))
+	if (!stmtd_check(d, sh, &h->it.st, &why))
 		return 0;
 	if ((r = journal_get(d->journal, h->h.branch, h->h.seq, &e,
 	    cause)) != 1)
@@ -318,32 +190,34 @@ seq_desc(const void *a, const void *b)
 
 /*
  * How far IS_CACHE_KEEPERS keepers cover branch: *cov, 0 if not at all;
- * *n the keepers counted.  0 or -1.
+ * *n the keepers counted, *untrusted those that vouch but do not count:
+ * only a key in trusted_keys counts, or without trusted_keys the key
+ * pinned to the keeper's name with IS_CACHE_TRUST=pinned (a holder of
+ * the HMAC key can make up hosts and keys: design.md).  0 or -1.
  */
 static int
 keepers_cover(struct isconfd *d, const char *branch, uint64_t *cov,
-    size_t *n, char **cause)
+    size_t *n, size_t *untrusted, char **cause)
 {
 	struct keepers		 *k = d->keepers;
-	const struct holding	 *h, *o, **used;
+	const struct holding	 *h, **used;
 	uint64_t		 *seqs;
 	size_t			  i, m = 0;
 	int			  r, dup;
 
 	*cov = 0;
-	*n = 0;
-	holdings_load(d);
+	*n = *untrusted = 0;
 	used = xcalloc(HOLDINGS_MAX, sizeof *used);
 	seqs = xcalloc(HOLDINGS_MAX, sizeof *seqs);
-	for (h = k->list; h != NULL; h = h->next) {
+	for (h = holdings_first(d); h != NULL && m < HOLDINGS_MAX;
+	    h = holding_next(h)) {
 		if (strcmp(h->h.branch, branch) != 0)
 			continue;
 		/* One vote per host and per key. */
-		for (dup = 0, i = 0; i < m && !dup; i++) {
-			o = used[i];
-			dup = strcmp(o->st.issuer, h->st.issuer) == 0 ||
-			    memcmp(o->st.pk, h->st.pk, STMT_PK_LEN) == 0;
-		}
+		for (dup = 0, i = 0; i < m && !dup; i++)
+			dup = strcmp(used[i]->it.st.issuer,
+			    h->it.st.issuer) == 0 || memcmp(used[i]->it.st.pk,
+			    h->it.st.pk, STMT_PK_LEN) == 0;
 		if (dup)
 			continue;
 		if ((r = holding_counts(d, h, cause)) == -1) {
@@ -353,6 +227,11 @@ keepers_cover(struct isconfd *d, const char *branch, uint64_t *cov,
 		}
 		if (r == 0)
 			continue;
+		/* 0: listed in trusted_keys; 1: there is none. */
+		if (pins_trust(d, h->it.st.pk) != 0 && !k->pinned) {
+			(*untrusted)++;
+			continue;
+		}
 		used[m] = h;
 		seqs[m++] = h->h.seq;
 	}
@@ -615,6 +494,26 @@ needed_count(struct isconfd *d, const struct hashset *hs,
 	return 0;
 }
 
+const char *const keepers_off_names[KEEPERS_OFF_N] = { "none", "keeper",
+    "trust", "keepers", "incomplete" };
+
+/* Why this host prunes nothing now, if it is so for a reason the
+ * operator may want to change. */
+static enum keepers_off
+keepers_off(struct isconfd *d, const struct cache_report *rep)
+{
+	if (d->keepers->keep)
+		return KEEPERS_OFF_KEEPER;
+	/* Our own key is "not listed" (1) only without trusted_keys. */
+	if (!d->keepers->pinned && pins_trust(d, d->pk) == 1)
+		return KEEPERS_OFF_TRUST;
+	if (rep->keepers < d->keepers->need)
+		return KEEPERS_OFF_KEEPERS;
+	if (rep->incomplete)
+		return KEEPERS_OFF_INCOMPLETE;
+	return KEEPERS_OFF_NONE;
+}
+
 int
 keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
     uint64_t cap, char **cause)
@@ -623,7 +522,7 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	struct prunable	 p;
 	struct coverwalk w;
 	char		**names = NULL;
-	size_t		 nb = 0, i, n, most = 0, upto;
+	size_t		 nb = 0, i, n, most = 0, upto, untrusted;
 	uint64_t	 cov, bytes, dropped;
 	int		 complete = 1, rv = -1;
 
@@ -647,10 +546,13 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	w.needed = &needed;
 	w.p = &p;
 	for (i = 0; i < nb; i++) {
-		if (keepers_cover(d, names[i], &cov, &n, cause) == -1)
+		if (keepers_cover(d, names[i], &cov, &n, &untrusted,
+		    cause) == -1)
 			goto out;
 		if (n > most)
 			most = n;
+		if (untrusted > rep->untrusted)
+			rep->untrusted = untrusted;
 		if (strcmp(names[i], d->branch) == 0)
 			rep->through = cov;
 		if (cov > 0 && !d->keepers->keep && journal_walk_kind(d->journal,
@@ -666,6 +568,7 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	}
 	if (prunable_finish(d, &p, rep, cause) == -1)
 		goto out;
+	rep->off = keepers_off(d, rep);
 	/* needed_bytes: what is held, less what may go, is what stays. */
 	rep->needed_bytes = rep->bytes > rep->prunable_bytes ? rep->bytes -
 	    rep->prunable_bytes : 0;
@@ -761,43 +664,31 @@ static void
 keep_say(struct isconfd *d, struct keep_branch *kb)
 {
 	struct stmt_holdings	 sh;
-	struct holding		*h, **pp;
 	struct buf		 body, out;
+	int64_t			 now = now_ns() / 1000000;
 
 	/* The first time since start even "through 0": what an earlier
-	 * daemon said (its cache since lost?) must not stand. */
+	 * daemon said (its cache since lost?) must not stand.  Then when
+	 * it changed, and every few ticks: it counts only while fresh. */
 	if (kb->spoke && kb->said == kb->seq &&
-	    memcmp(kb->said_id, kb->id, HASH_LEN) == 0)
+	    memcmp(kb->said_id, kb->id, HASH_LEN) == 0 &&
+	    now - kb->said_ms < (int64_t)HOLDINGS_REFRESH_TICKS * d->gossip_ms)
 		return;
 	kb->spoke = 1;
 	memset(&sh, 0, sizeof sh);
 	sh.branch = kb->name;
 	sh.seq = kb->seq;
 	memcpy(sh.id, kb->id, HASH_LEN);
+	sh.time = now;
 	buf_init(&body);
 	buf_init(&out);
 	stmt_holdings_encode(&sh, &body);
 	stmtd_sign(d, STMT_HOLDINGS, body.data, body.len, &out);
-	if ((h = holding_new(out.data, out.len)) == NULL)
-		fatalx("keepers: our own holdings do not decode");
 	/* Ours are kept too, so that peers met anew hear them. */
-	for (pp = &d->keepers->list; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->st.issuer, h->st.issuer) == 0 &&
-		    strcmp((*pp)->h.branch, h->h.branch) == 0)
-			break;
-	if (*pp != NULL) {
-		struct holding *o = *pp;
-		h->next = o->next;
-		*pp = h;
-		holding_free(o);
-	} else if (holding_put(d->keepers, h) == 0)
-		h = NULL;
-	if (h != NULL) {
-		holdings_store(d);
-		holdings_send(d, h, NULL);
-	}
+	(void)stmtlist_own(d, &d->keepers->list, out.data, out.len);
 	kb->said = kb->seq;
 	memcpy(kb->said_id, kb->id, HASH_LEN);
+	kb->said_ms = now;
 	buf_free(&body);
 	buf_free(&out);
 }
@@ -915,12 +806,11 @@ static void
 keepers_retract(struct isconfd *d)
 {
 	struct keepers		*k = d->keepers;
-	struct holding		*h;
+	const struct holding	*h;
 	struct keep_branch	*kb;
 
-	holdings_load(d);
-	for (h = k->list; h != NULL; h = h->next)
-		if (strcmp(h->st.issuer, d->conf.hostname) == 0 &&
+	for (h = holdings_first(d); h != NULL; h = holding_next(h))
+		if (strcmp(h->it.st.issuer, d->conf.hostname) == 0 &&
 		    h->h.seq != 0)
 			(void)keep_branch_get(k, h->h.branch);
 	/* keep_say replaces list entries: said after the walk. */
@@ -939,7 +829,7 @@ prune_state(struct isconfd *d, char **cause)
 	struct jhead	 h;
 	uint64_t	 applied, cov;
 	char		**names = NULL, *s = NULL;
-	size_t		 nb = 0, i, n;
+	size_t		 nb = 0, i, n, untrusted;
 
 	if (journal_applied(d->journal, d->branch, &applied, cause) == -1 ||
 	    journal_branches(d->journal, &names, &nb, cause) == -1)
@@ -948,7 +838,8 @@ prune_state(struct isconfd *d, char **cause)
 	buf_printf(&b, "%s %llu", d->branch, (unsigned long long)applied);
 	for (i = 0; i < nb; i++) {
 		if (journal_head(d->journal, names[i], &h, cause) == -1 ||
-		    keepers_cover(d, names[i], &cov, &n, cause) == -1)
+		    keepers_cover(d, names[i], &cov, &n, &untrusted,
+		    cause) == -1)
 			goto out;
 		buf_printf(&b, " %s:%llu:%llu", names[i],
 		    (unsigned long long)h.seq, (unsigned long long)cov);
@@ -1052,8 +943,17 @@ keepers_open(struct isconfd *d, char **cause)
 	const char	*v;
 	struct timeval	 tv = { 1, 0 };
 
+	k->list.ops = &holdings_ops;
 	v = env_get(&d->conf.env, "IS_CACHE_KEEP");
 	k->keep = v != NULL && strcmp(v, "1") == 0;
+	v = env_get(&d->conf.env, "IS_CACHE_TRUST");
+	if (v != NULL && *v != '\0' && strcmp(v, "keys") != 0 &&
+	    strcmp(v, "pinned") != 0) {
+		free(k);
+		return set_cause(cause, "IS_CACHE_TRUST=%s: keys or pinned",
+		    v);
+	}
+	k->pinned = v != NULL && strcmp(v, "pinned") == 0;
 	k->need = 2;
 	if ((v = env_get(&d->conf.env, "IS_CACHE_KEEPERS")) != NULL &&
 	    *v != '\0') {
@@ -1083,17 +983,13 @@ void
 keepers_close(struct isconfd *d)
 {
 	struct keepers		*k = d->keepers;
-	struct holding		*h;
 	struct keep_branch	*kb;
 
 	if (k == NULL)
 		return;
 	if (k->tick != NULL)
 		event_free(k->tick);
-	while ((h = k->list) != NULL) {
-		k->list = h->next;
-		holding_free(h);
-	}
+	stmtlist_clear(&k->list);
 	while ((kb = k->branches) != NULL) {
 		k->branches = kb->next;
 		free(kb->name);
@@ -1109,6 +1005,12 @@ int
 keepers_keep(struct isconfd *d)
 {
 	return d->keepers != NULL && d->keepers->keep;
+}
+
+int
+keepers_pinned(struct isconfd *d)
+{
+	return d->keepers != NULL && d->keepers->pinned;
 }
 
 size_t
@@ -1204,10 +1106,10 @@ keepers_rank(struct isconfd *d, const char *branch, struct sockaddr_in *to,
 
 	if (d->keepers == NULL)
 		return;
-	holdings_load(d);
-	for (h = d->keepers->list; h != NULL && front < n; h = h->next) {
+	for (h = holdings_first(d); h != NULL && front < n;
+	    h = holding_next(h)) {
 		if (strcmp(h->h.branch, branch) != 0 ||
-		    (p = peer_find(d, h->st.issuer)) == NULL)
+		    (p = peer_find(d, h->it.st.issuer)) == NULL)
 			continue;
 		if ((r = holding_counts(d, h, &cause)) == -1) {
 			free(cause);
@@ -1228,6 +1130,26 @@ keepers_rank(struct isconfd *d, const char *branch, struct sockaddr_in *to,
 }
 
 /* ---- /metrics ---- */
+
+/* Why nothing is pruned (1 on the reason that holds now), and the
+ * keepers that vouch but do not count. */
+static void
+keepers_metrics_off(struct buf *b, const struct cache_report *r)
+{
+	int	i;
+
+	buf_printf(b, "# HELP isconf_cache_prune_off 1 on why this host "
+	    "prunes nothing now (none: it may).\n"
+	    "# TYPE isconf_cache_prune_off gauge\n");
+	for (i = 0; i < KEEPERS_OFF_N; i++)
+		buf_printf(b, "isconf_cache_prune_off{reason=\"%s\"} %d\n",
+		    keepers_off_names[i], (int)r->off == i);
+	buf_printf(b, "# HELP isconf_cache_keepers_untrusted Keepers whose "
+	    "holdings verify but do not count (no trusted_keys, "
+	    "IS_CACHE_TRUST not pinned).\n"
+	    "# TYPE isconf_cache_keepers_untrusted gauge\n"
+	    "isconf_cache_keepers_untrusted %zu\n", r->untrusted);
+}
 
 void
 keepers_metrics(struct isconfd *d, struct buf *b)
@@ -1271,4 +1193,5 @@ keepers_metrics(struct isconfd *d, struct buf *b)
 	    "isconf_cache_is_keeper %d\n", r.keepers,
 	    (unsigned long long)d->keepers->pruned_chunks,
 	    (unsigned long long)d->keepers->pruned_bytes, d->keepers->keep);
+	keepers_metrics_off(b, &r);
 }

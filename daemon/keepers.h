@@ -29,7 +29,19 @@ struct cache_report {
 					   held by enough keepers (on a
 					   keeper, by itself) */
 	int		incomplete;		/* needs unknown: no prune */
+	size_t		untrusted;	/* vouch, but the trust rule
+					   does not count them */
+	enum keepers_off {
+		KEEPERS_OFF_NONE,	/* may prune */
+		KEEPERS_OFF_KEEPER,	/* a keeper never prunes */
+		KEEPERS_OFF_TRUST,	/* no trusted_keys, not opted in */
+		KEEPERS_OFF_KEEPERS,	/* fewer than IS_CACHE_KEEPERS */
+		KEEPERS_OFF_INCOMPLETE,	/* needs unknown */
+		KEEPERS_OFF_N
+	}		off;			/* why nothing is pruned */
 };
+/* The reasons' names: "none", "keeper", "trust", ... */
+extern const char *const keepers_off_names[KEEPERS_OFF_N];
 
 int	 keepers_open(struct isconfd *, char **cause);
 void	 keepers_close(struct isconfd *);
@@ -38,8 +50,10 @@ void	 keepers_take(struct isconfd *, const struct stmt *,
 	    const char *from);
 /* A peer met anew: send it the holdings kept. */
 void	 keepers_greet(struct isconfd *, const struct sockaddr_in *);
-/* 1 if this host is a keeper; IS_CACHE_KEEPERS; IS_CACHE_MAX. */
+/* 1 if this host is a keeper; IS_CACHE_KEEPERS; IS_CACHE_MAX; 1 with
+ * IS_CACHE_TRUST=pinned. */
 int	 keepers_keep(struct isconfd *);
+int	 keepers_pinned(struct isconfd *);
 size_t	 keepers_needed(struct isconfd *);
 uint64_t keepers_max(struct isconfd *);
 /* The report; with prune, prune what may be (cap: stop once the cache

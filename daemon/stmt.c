@@ -284,6 +284,8 @@ stmt_holdings_encode(const struct stmt_holdings *h, struct buf *b)
 	buf_add_str(b, h->branch);
 	buf_add_u64(b, h->seq);
 	buf_add(b, h->id, sizeof h->id);
+	if (h->time != 0)
+		buf_add_u64(b, (uint64_t)h->time);
 }
 
 int
@@ -296,6 +298,9 @@ stmt_holdings_decode(const uint8_t *p, size_t len, struct stmt_holdings *h)
 	h->branch = rd_str(&r, 255);
 	h->seq = rd_u64(&r);
 	rd_bytes(&r, h->id, sizeof h->id);
+	/* The time trails (an older keeper's end before it). */
+	if (r.off < r.len && (h->time = (int64_t)rd_u64(&r)) == 0)
+		r.err = 1;
 	if (rd_done(&r) == -1 || !name_valid(h->branch)) {
 		stmt_holdings_free(h);
 		return -1;

@@ -140,15 +140,19 @@ int	 stmt_hold_decode(const uint8_t *, size_t, struct stmt_hold *);
 void	 stmt_hold_free(struct stmt_hold *);
 
 /*
- * STMT_HOLDINGS (branch, seq, id): the issuer, a cache keeper, holds
- * every chunk (and chunk list object) of entries 1..seq of branch,
- * whose entry seq has that id (which chains every entry before it).
- * One per branch, signed anew as the keeper completes more.
+ * STMT_HOLDINGS (branch, seq, id, time in epoch ms): the issuer, a
+ * cache keeper, holds every chunk (and chunk list object) of entries
+ * 1..seq of branch, whose entry seq has that id (which chains every
+ * entry before it), at that time.  One per branch, signed anew as the
+ * keeper completes more and every few ticks: it counts only while its
+ * time is recent (keepers.c), so a replay cannot keep it alive.  The
+ * time trails, absent (0) in an older keeper's, which never counts.
  */
 struct stmt_holdings {
 	char		*branch;
 	uint64_t	 seq;
 	uint8_t		 id[32];
+	int64_t		 time;
 };
 void	 stmt_holdings_encode(const struct stmt_holdings *, struct buf *);
 int	 stmt_holdings_decode(const uint8_t *, size_t,

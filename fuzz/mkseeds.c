@@ -214,7 +214,7 @@ stmt_seeds(void)
 	stmt_seed("hold", STMT_HOLDS, &b);
 	buf_reset(&b);
 	stmt_holdings_encode(&(struct stmt_holdings){ "main", 100,
-	    { 7, 7, 7 } }, &b);
+	    { 7, 7, 7 }, 1700000000000LL }, &b);
 	stmt_seed("holdings", STMT_HOLDINGS, &b);
 	memset(&w, 0, sizeof w);
 	w.issuer = "host3";

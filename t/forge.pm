@@ -67,6 +67,33 @@ sub receipt {
 	    pack('N', $status // 0) . pack('N', 0) . str('');
 }
 
+# A keeper's holdings (daemon/stmt.h, kind 5): BRANCH complete through
+# SEQ whose id is IDHEX, signed at TIME (epoch ms; now if not given).
+sub holdings {
+	my ($branch, $seq, $idhex, $time) = @_;
+	return str($branch) . u64($seq) . pack('H*', $idhex) .
+	    u64($time // int(time() * 1000));
+}
+
+# The statements a host keeps in its journal's state under a key
+# (hex of blobs, as daemon/stmtlist.c stores them), as raw strings.
+sub state_stmts {
+	my $raw = pack('H*', shift);
+	my @out;
+	while (length $raw >= 4) {
+		my $n = unpack('N', $raw);
+		push @out, substr($raw, 4, $n);
+		$raw = substr($raw, 4 + $n);
+	}
+	return @out;
+}
+
+# A statement's issuer.
+sub stmt_issuer {
+	my $s = shift;
+	return substr($s, 6, unpack('N', substr($s, 2, 4)));
+}
+
 # A statement of KIND by ISSUER, signed (openssl) with the Ed25519 key in
 # the PEM file KEY for DOMAIN: what only the holder of KEY can make.
 sub stmt {

@@ -21,3 +21,18 @@ cache_field() {
 	isconf_on $1 cache --json | perl -MJSON::PP -e \
 	    'local $/; print JSON::PP->new->decode(<STDIN>)->{$ARGV[0]}' "$2"
 }
+# check_in N SIZE: check in a new SIZE-byte version of /f on a (3
+# entries); $A is a's root.
+check_in() {
+	head -c $2 /dev/urandom >"$A/f" &&
+	isconf_on a -q lock "v$1" && isconf_on a -q snap "$A/f" &&
+	isconf_on a -q ci
+}
+# stat_of N RESULT: host 127.0.0.N's isconf_statements_total{result}.
+stat_of() {
+	curl -s "http://127.0.0.$1:65028/metrics" |
+	    sed -n "s/^isconf_statements_total{result=\"$2\"} //p"
+}
+stat_above() {
+	test "$(stat_of $1 $2)" -gt "$3"
+}

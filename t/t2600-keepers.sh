@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='cache keepers hold everything; other hosts prune only what enough verified, reachable keepers hold (issue 23)'
+test_description='cache keepers hold everything; other hosts prune only what enough verified, reachable, trusted keepers hold (issue 23)'
 . "$(dirname "$0")/lib-isconf.sh"
 
 KEY=key-of-the-mesh-0123456789
@@ -10,16 +10,7 @@ A=$(host_dir a)/root
 
 # version N: check in a new 600 kB version of /f on a (3 entries).
 version() {
-	head -c 600000 /dev/urandom >"$A/f" && cp "$A/f" v$1 &&
-	isconf_on a -q lock "v$1" && isconf_on a -q snap "$A/f" &&
-	isconf_on a -q ci
-}
-stat_of() {
-	curl -s "http://127.0.0.$1:65028/metrics" |
-	    sed -n "s/^isconf_statements_total{result=\"$2\"} //p"
-}
-stat_above() {
-	test "$(stat_of $1 $2)" -gt "$3"
+	check_in $1 600000 && cp "$A/f" v$1
 }
 # forge PERL: run PERL with $f, a key holder calling itself k2 without
 # k2's host key.
@@ -29,16 +20,24 @@ forge() {
 		    bind => q(127.0.0.9), port => 0);
 		$2"
 }
+# trust HOST...: n trusts (conf/trusted_keys) the keys of HOST... only.
+trust() {
+	for _h in "$@"; do cat "$(host_home $_h)/conf/host.pub" || return 1; done \
+	    >"$(host_home n)/conf/trusted_keys"
+}
 # The id of entry SEQ of generic on HOST, in hex.
 entry_id() {
 	sqlite3 "$(host_home $1)/journal.db" \
 	    "SELECT lower(hex(id)) FROM entries WHERE branch = 'generic' AND seq = $2"
 }
 
+# n lists the keys of the hosts in trusted_keys (k2's once it has one):
+# only keepers listed there count (t2620 has the other ways).
 test_expect_success 'setup: an origin, a keeper and a starved host; three versions' '
 	lay_out a 1 && lay_out k1 2 IS_CACHE_KEEP=1 &&
 	lay_out k2 3 IS_CACHE_KEEP=1 && lay_out n 4 && lay_out m 5 &&
 	isconf_on a -q start && isconf_on k1 -q start && isconf_on n -q start &&
+	trust a k1 n &&
 	wait_for 10 peers_known n 2 &&
 	version 1 && version 2 && version 3 &&
 	wait_head n 9 && isconf_on n -q up &&
@@ -56,7 +55,7 @@ test_expect_success 'one keeper is not enough: nothing is pruned' '
 '
 
 test_expect_success 'with a second keeper, the starved host prunes what it no longer needs' '
-	isconf_on k2 -q start &&
+	isconf_on k2 -q start && trust a k1 k2 n &&
 	wait_for 20 cache_json n "\$j->{keepers} == 2 && \$j->{chunks} < $held" &&
 	cache_json n "\$j->{prunable_chunks} == 0 && \$j->{missing_chunks} == 0" &&
 	isconf_on n -q verify &&
@@ -80,42 +79,34 @@ test_expect_success 'a stopped keeper no longer counts: pruning stops' '
 	cache_json n "\$j->{prunable_chunks} == 0"
 '
 
-test_expect_success 'a key holder posing as keeper k2 (not its key) cannot make a host prune' '
+test_expect_success 'a key holder posing as keeper k2 (a key not listed) cannot make a host prune' '
 	openssl genpkey -algorithm ed25519 -out forger.pem 2>/dev/null &&
 	id=$(entry_id a 12) && test -n "$id" &&
-	refused0=$(stat_of 4 key_refused) &&
+	untrusted0=$(stat_of 4 untrusted) &&
 	forge k2 "
 		\$f->confirm(q(127.0.0.4));
-		my \$body = forge::str(q(generic)) . forge::u64(12) . pack(q(H*), q($id));
 		my \$s = forge::stmt(kind => 5, issuer => q(k2), epoch => 2**40,
-		    seq => 1, key => q(forger.pem), body => \$body);
-		\$f->send(q(127.0.0.4), 24, forge::stmts(\$s));
-	" &&
-	wait_for 10 stat_above 4 key_refused $refused0 &&
-	isconf_on n -q cache prune &&
-	test "$(cache_field n chunks)" = "$held"
-'
-
-test_expect_success 'with trusted_keys, a keeper whose key is not listed does not count' '
-	for h in a k1 n; do cat "$(host_home $h)/conf/host.pub"; done \
-	    >"$(host_home n)/conf/trusted_keys" &&
-	untrusted0=$(stat_of 4 untrusted) &&
-	id=$(entry_id a 12) &&
-	forge k3 "
-		\$f->confirm(q(127.0.0.4));
-		my \$body = forge::str(q(generic)) . forge::u64(12) . pack(q(H*), q($id));
-		my \$s = forge::stmt(kind => 5, issuer => q(k3), epoch => 2**40,
-		    seq => 1, key => q(forger.pem), body => \$body);
+		    seq => 1, key => q(forger.pem),
+		    body => forge::holdings(q(generic), 12, q($id)));
 		\$f->send(q(127.0.0.4), 24, forge::stmts(\$s));
 	" &&
 	wait_for 10 stat_above 4 untrusted $untrusted0 &&
 	isconf_on n -q cache prune &&
-	test "$(cache_field n chunks)" = "$held" &&
-	rm "$(host_home n)/conf/trusted_keys"
+	test "$(cache_field n chunks)" = "$held"
 '
 
-test_expect_success 'k2 back: pruning resumes' '
+test_expect_success 'a keeper taken out of trusted_keys does not count' '
+	trust a k1 n &&
+	untrusted0=$(stat_of 4 untrusted) &&
 	isconf_on k2 -q start &&
+	wait_for 20 stat_above 4 untrusted $untrusted0 &&
+	isconf_on n -q cache prune &&
+	test "$(cache_field n chunks)" = "$held" &&
+	cache_json n "\$j->{keepers} == 1 && \$j->{prune_off} eq q(keepers)"
+'
+
+test_expect_success 'k2 listed again: pruning resumes' '
+	trust a k1 k2 n &&
 	wait_for 20 cache_json n "\$j->{keepers} == 2 && \$j->{chunks} < $held" &&
 	isconf_on n -q verify
 '

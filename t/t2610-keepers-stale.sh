@@ -11,9 +11,7 @@ X=$(host_dir x)/root
 
 # version N: check in a new 300 kB version of /f on a (3 entries).
 version() {
-	head -c 300000 /dev/urandom >"$A/f" &&
-	isconf_on a -q lock "v$1" && isconf_on a -q snap "$A/f" &&
-	isconf_on a -q ci
+	check_in $1 300000
 }
 pruned() {
 	curl -s http://127.0.0.1:65028/metrics |
@@ -26,10 +24,12 @@ keeper() {
 	isconf_on $1 -q start
 }
 
-# a trusts one keeper (IS_CACHE_KEEPERS=1); x checks in on branch
-# alpha, which sorts before generic.
+# a trusts one keeper (IS_CACHE_KEEPERS=1), by the key pinned to its
+# name (no trusted_keys); x checks in on branch alpha, which sorts
+# before generic.
 test_expect_success 'setup: a prunes its first version, which keeper k holds' '
-	lay_out a 1 IS_CACHE_KEEPERS=1 && lay_out k 2 IS_CACHE_KEEP=1 &&
+	lay_out a 1 IS_CACHE_KEEPERS=1 IS_CACHE_TRUST=pinned &&
+	lay_out k 2 IS_CACHE_KEEP=1 &&
 	lay_out x 3 && echo alpha >"$(host_home x)/conf/branch" &&
 	isconf_on a -q start && isconf_on k -q start && isconf_on x -q start &&
 	wait_for 10 peers_known a 2 &&

@@ -334,6 +334,16 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_cache_is_keeper 1 on a keeper (IS_CACHE_KEEP=1).
 	# TYPE isconf_cache_is_keeper gauge
 	isconf_cache_is_keeper N
+	# HELP isconf_cache_prune_off 1 on why this host prunes nothing now (none: it may).
+	# TYPE isconf_cache_prune_off gauge
+	isconf_cache_prune_off{reason="none"} N
+	isconf_cache_prune_off{reason="keeper"} N
+	isconf_cache_prune_off{reason="trust"} N
+	isconf_cache_prune_off{reason="keepers"} N
+	isconf_cache_prune_off{reason="incomplete"} N
+	# HELP isconf_cache_keepers_untrusted Keepers whose holdings verify but do not count (no trusted_keys, IS_CACHE_TRUST not pinned).
+	# TYPE isconf_cache_keepers_untrusted gauge
+	isconf_cache_keepers_untrusted N
 	EOF
 	get 3 /metrics | sed -E "s/^(isconf_[^ ]+) [0-9.]+$/\1 N/" >actual &&
 	test_cmp expect actual

@@ -245,6 +245,39 @@ test_hold(void **state)
 	buf_free(&b);
 }
 
+/* Holdings carry the time they were signed; an older keeper's, without
+ * it, decode with time 0 (never fresh); an explicit 0 is malformed. */
+static void
+test_holdings_time(void **state)
+{
+	struct stmt_holdings	in, out;
+	struct buf		b;
+
+	(void)state;
+	memset(&in, 0, sizeof in);
+	in.branch = "generic";
+	in.seq = 12;
+	in.id[0] = 9;
+	in.time = 1700000000123LL;
+	buf_init(&b);
+	stmt_holdings_encode(&in, &b);
+	assert_int_equal(stmt_holdings_decode(b.data, b.len, &out), 0);
+	assert_true(out.seq == 12 && out.id[0] == 9 &&
+	    out.time == 1700000000123LL);
+	stmt_holdings_free(&out);
+	/* Without the time (the old body): time 0. */
+	assert_int_equal(stmt_holdings_decode(b.data, b.len - 8, &out), 0);
+	assert_true(out.time == 0);
+	stmt_holdings_free(&out);
+	in.time = 0;
+	buf_reset(&b);
+	stmt_holdings_encode(&in, &b);
+	buf_add_u64(&b, 0);
+	assert_int_equal(stmt_holdings_decode(b.data, b.len, &out), -1);
+	assert_int_equal(stmt_holdings_decode(b.data, b.len - 4, &out), -1);
+	buf_free(&b);
+}
+
 static void
 test_order_and_lists(void **state)
 {
@@ -303,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_other_key),
 		cmocka_unit_test(test_lock_kinds),
 		cmocka_unit_test(test_hold),
+		cmocka_unit_test(test_holdings_time),
 		cmocka_unit_test(test_order_and_lists),
 	};
 

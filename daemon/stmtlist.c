@@ -1,0 +1,299 @@
+/*
+ * The newest statement of each issuer per branch (stmtlist.h).
+ * Passing news on to every peer costs N^2 datagrams for each statement
+ * in a mesh of N; a list with a fanout passes it on to that many
+ * random peers (not its sender, not its issuer) instead: each host
+ * still hears it from its issuer, which sends its own to every peer,
+ * and the relays reach those its issuer does not know.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isconfd.h"
+#include "stmtd.h"
+#include "stmtlist.h"
+
+void
+stmtlist_item_free(const struct stmtlist_ops *ops, struct stmtlist_item *it)
+{
+	ops->free(it);
+	stmt_free(&it->st);
+	free(it->raw);
+	free(it);
+}
+
+struct stmtlist_item *
+stmtlist_item_new(const struct stmtlist_ops *ops, const uint8_t *raw,
+    size_t len)
+{
+	struct stmtlist_item	*it = xcalloc(1, ops->size);
+
+	it->raw = xmalloc(len ? len : 1);
+	memcpy(it->raw, raw, len);
+	if (stmt_decode(it->raw, len, &it->st) == -1) {
+		free(it->raw);
+		free(it);
+		return NULL;
+	}
+	if (it->st.kind != ops->kind || ops->decode(it) == -1) {
+		stmt_free(&it->st);
+		free(it->raw);
+		free(it);
+		return NULL;
+	}
+	return it;
+}
+
+/* The issuer's statement for it's branch: its link, or where to add. */
+static struct stmtlist_item **
+stmtlist_find(struct stmtlist *l, const struct stmtlist_item *it, size_t *n)
+{
+	struct stmtlist_item	**pp, *o;
+
+	*n = 0;
+	for (pp = &l->head; (o = *pp) != NULL; pp = &o->next, (*n)++)
+		if (strcmp(o->st.issuer, it->st.issuer) == 0 &&
+		    strcmp(l->ops->branch(o), l->ops->branch(it)) == 0)
+			break;
+	return pp;
+}
+
+/* Keep it in place of its issuer's older one for the branch (or, with
+ * force, whatever was kept): 1, or 0 (it freed) if the one kept is not
+ * older, or the list is full. */
+static int
+stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
+{
+	struct stmtlist_item	**pp, *o;
+	size_t			  n;
+
+	pp = stmtlist_find(l, it, &n);
+	if ((o = *pp) != NULL) {
+		if (!force && !stmt_after(it->st.epoch, it->st.seq,
+		    o->st.epoch, o->st.seq) &&
+		    memcmp(o->st.pk, it->st.pk, STMT_PK_LEN) == 0) {
+			stmtlist_item_free(l->ops, it);
+			return 0;
+		}
+		it->next = o->next;
+		*pp = it;
+		stmtlist_item_free(l->ops, o);
+		return 1;
+	}
+	if (!force && n >= l->ops->max) {
+		log_warnx("%s: more than %zu statements kept; %s of %s "
+		    "ignored", l->ops->name, l->ops->max, l->ops->what,
+		    it->st.issuer);
+		stmtlist_item_free(l->ops, it);
+		return 0;
+	}
+	it->next = l->head;
+	l->head = it;
+	return 1;
+}
+
+struct stmtlist_item *
+stmtlist_head(struct isconfd *d, struct stmtlist *l)
+{
+	struct stmtlist_item	*it;
+	struct rd		 r;
+	const uint8_t		*p;
+	uint8_t			*raw;
+	char			*v, *cause = NULL;
+	size_t			 len, n;
+
+	if (l->loaded)
+		return l->head;
+	l->loaded = 1;
+	if (journal_state_get(d->journal, l->ops->key, &v, &cause) != 1) {
+		if (cause != NULL) {
+			log_warnx("%s: %s", l->ops->name, cause);
+			free(cause);
+		}
+		return l->head;
+	}
+	n = strlen(v) / 2;
+	raw = xmalloc(n ? n : 1);
+	if (hex_decode(raw, n, v) == 0) {
+		rd_init(&r, raw, n);
+		while (r.off < r.len && (p = rd_blob(&r, &len, STMT_MAX)) !=
+		    NULL && (it = stmtlist_item_new(l->ops, p, len)) != NULL)
+			stmtlist_put(l, it, 0);
+	}
+	free(raw);
+	free(v);
+	return l->head;
+}
+
+static void
+stmtlist_store(struct isconfd *d, struct stmtlist *l)
+{
+	struct stmtlist_item	*it;
+	struct buf		 b;
+	char			*v, *cause = NULL;
+
+	buf_init(&b);
+	for (it = l->head; it != NULL; it = it->next)
+		buf_add_blob(&b, it->raw, it->st.rawlen);
+	v = xmalloc(2 * b.len + 1);
+	hex_encode(v, b.data, b.len);
+	if (journal_state_set(d->journal, l->ops->key, v, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+	free(v);
+	buf_free(&b);
+}
+
+/* Those of the peers to send news of issuer to (from sent it; NULL:
+ * ours, to every peer): chosen[i] for the i-th peer. */
+static uint8_t *
+stmtlist_targets(struct isconfd *d, const struct stmtlist_ops *ops,
+    const char *issuer, const char *from)
+{
+	struct peer	*p;
+	uint8_t		*chosen = xcalloc(d->npeers ? d->npeers : 1, 1);
+	size_t		*idx, *pick, i = 0, n = 0, k;
+
+	idx = xcalloc(d->npeers ? d->npeers : 1, sizeof *idx);
+	TAILQ_FOREACH(p, &d->peers, entry) {
+		if (from == NULL || (strcmp(p->host, from) != 0 &&
+		    strcmp(p->host, issuer) != 0))
+			idx[n++] = i;
+		i++;
+	}
+	k = from == NULL || ops->fanout == 0 || ops->fanout > n ? n :
+	    ops->fanout;
+	pick = xcalloc(k ? k : 1, sizeof *pick);
+	rules_choose(n, k, pick, randombytes_uniform);
+	for (i = 0; i < k; i++)
+		chosen[idx[pick[i]]] = 1;
+	free(pick);
+	free(idx);
+	return chosen;
+}
+
+/* Send the statements kept (or only one) to to, or (news of from, or
+ * ours with from NULL) to the peers stmtlist_targets picks. */
+static void
+stmtlist_send(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *only, const struct sockaddr_in *to,
+    const char *from)
+{
+	const struct stmtlist_item	*it = only != NULL ? only : l->head;
+	struct peer			*p;
+	struct buf			 b;
+	uint8_t				*chosen = NULL;
+	size_t				 i;
+
+	if (d->net == NULL)
+		return;
+	if (to == NULL && only != NULL)
+		chosen = stmtlist_targets(d, l->ops, only->st.issuer, from);
+	while (it != NULL) {
+		buf_init(&b);
+		buf_add_u8(&b, 0);
+		for (; it != NULL && b.data[0] < STMT_PER_DGRAM &&
+		    b.len + 4 + it->st.rawlen < NET_MAX_DGRAM - 600;
+		    it = only != NULL ? NULL : it->next) {
+			buf_add_blob(&b, it->raw, it->st.rawlen);
+			b.data[0]++;
+		}
+		if (to != NULL)
+			net_send(d->net, to, MSG_STMT, b.data, b.len);
+		else {
+			i = 0;
+			TAILQ_FOREACH(p, &d->peers, entry)
+				if (chosen == NULL || chosen[i++])
+					net_send(d->net, &p->addr, MSG_STMT,
+					    b.data, b.len);
+		}
+		buf_free(&b);
+	}
+	free(chosen);
+}
+
+void
+stmtlist_greet(struct isconfd *d, struct stmtlist *l,
+    const struct sockaddr_in *to)
+{
+	if (stmtlist_head(d, l) != NULL)
+		stmtlist_send(d, l, NULL, to, NULL);
+}
+
+const struct stmtlist_item *
+stmtlist_take(struct isconfd *d, struct stmtlist *l, const struct stmt *st,
+    const char *from)
+{
+	const struct stmtlist_ops	*ops = l->ops;
+	struct stmtlist_item		*it;
+	struct stmt_host		*sh;
+	enum stmt_count			 why;
+	char				*cause = NULL;
+
+	if (strcmp(st->issuer, d->conf.hostname) == 0)
+		return NULL;	/* ours, back */
+	for (it = stmtlist_head(d, l); it != NULL; it = it->next)
+		if (it->st.rawlen == st->rawlen &&
+		    memcmp(it->raw, st->raw, st->rawlen) == 0)
+			return NULL;	/* the one we hold */
+	if (stmt_verify(st, d->conf.domain) == -1) {
+		stmtd_drop(d, STMT_C_BAD_SIG, "dropped %s of %s (from %s): "
+		    "its signature does not verify", ops->what, st->issuer,
+		    from);
+		return NULL;
+	}
+	if (stmtd_host(d, st->issuer, &sh, &cause) == -1) {
+		log_warnx("%s: %s", ops->name, cause);
+		free(cause);
+		return NULL;
+	}
+	if (pins_check(d, sh, st->pk, &why) == -1) {
+		stmtd_drop(d, why, "dropped %s of %s (from %s): %s", ops->what,
+		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
+		    "not in trusted_keys" : "signed by another key than the "
+		    "one pinned for that name");
+		return NULL;
+	}
+	if ((it = stmtlist_item_new(ops, st->raw, st->rawlen)) == NULL) {
+		stmtd_drop(d, STMT_C_MALFORMED, "dropped %s of %s (from %s): "
+		    "its body does not decode", ops->what, st->issuer, from);
+		return NULL;
+	}
+	if (stmtlist_put(l, it, 0) == 0) {
+		stmtd_drop(d, STMT_C_STALE, "ignored %s of %s (from %s) older "
+		    "than the one kept", ops->what, st->issuer, from);
+		return NULL;
+	}
+	stmtd_accepted(d);
+	stmtlist_store(d, l);
+	stmtlist_send(d, l, it, NULL, from);	/* passed on, once: news */
+	return it;
+}
+
+const struct stmtlist_item *
+stmtlist_own(struct isconfd *d, struct stmtlist *l, const uint8_t *raw,
+    size_t len)
+{
+	struct stmtlist_item	*it;
+
+	(void)stmtlist_head(d, l);
+	if ((it = stmtlist_item_new(l->ops, raw, len)) == NULL)
+		fatalx("%s: our own statement does not decode", l->ops->name);
+	stmtlist_put(l, it, 1);
+	stmtlist_store(d, l);
+	stmtlist_send(d, l, it, NULL, NULL);
+	return it;
+}
+
+void
+stmtlist_clear(struct stmtlist *l)
+{
+	struct stmtlist_item	*it;
+
+	while ((it = l->head) != NULL) {
+		l->head = it->next;
+		stmtlist_item_free(l->ops, it);
+	}
+	l->loaded = 0;
+}
