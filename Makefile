@@ -141,7 +141,8 @@ all: deps
 deps:
 	$(Q)sh mk/deps.sh
 
-build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN) $(BUILD)/bench/sim
+build: $(BUILD)/isconf $(BUILD)/isconfd $(UNIT_BIN) $(BUILD)/bench/sim \
+	    $(BUILD)/bench/simdist
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)

@@ -378,6 +378,17 @@ have_word(const uint8_t *b, size_t w, size_t nbytes)
 	return v;
 }
 
+/* How many chunks a connection may have in flight (HAVE_INFLIGHT). */
+static int
+have_window(const struct rules_fetch *r)
+{
+	int	w = r->open > 0 ? HAVE_INFLIGHT / r->open : FETCH_WINDOW;
+
+	if (w < 2)
+		return 2;
+	return w < FETCH_WINDOW ? w : FETCH_WINDOW;
+}
+
 ssize_t
 rules_have_next(struct rules_fetch *r, int c, const uint8_t *holds,
     const uint16_t *avail, int64_t now)
@@ -388,7 +399,8 @@ rules_have_next(struct rules_fetch *r, int c, const uint8_t *holds,
 	unsigned		 key, bestkey = UINT16_MAX + 1;
 	uint64_t		 m;
 
-	if (!fc->open || now < fc->rest_until || fc->inflight >= FETCH_WINDOW)
+	if (!fc->open || now < fc->rest_until ||
+	    fc->inflight >= have_window(r))
 		return -1;
 	hx = have_index(r);
 	/* The first pending chunk its peer holds with the fewest holders,

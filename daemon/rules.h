@@ -249,7 +249,7 @@ enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
  * Holdings (issue 24): peers tell each other which chunks they hold (a
  * bitfield when a connection is ready, a HAVE per chunk completed), and
  * a host asks each connection that announced for the rarest chunk its
- * peer holds (bench/simdist models it: 1,000 hosts in 1.31x the bound
+ * peer holds (bench/simdist models it: 1,000 hosts in 1.16x the bound
  * where rules_fetch_next took 1.88x).  The next chunk to ask connection
  * c for, given holds (a bit per chunk index of r: its peer has it) and
  * avail (per chunk, how many connected peers hold it): the pending one
@@ -260,6 +260,14 @@ enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
  * other peer (an index of the pending chunks in r, built at the first
  * call).
  */
+/* A host asking by announcements keeps about HAVE_INFLIGHT chunks in
+ * flight in all: HAVE_INFLIGHT over its open connections on each, at
+ * least 2 and at most FETCH_WINDOW.  With FETCH_WINDOW on every
+ * connection a host with 20 peers queued 160 requests on their
+ * uplinks and one with 11 peers 88, so the latter got the smaller
+ * share all along and finished last (bench/simdist, 1,000 hosts:
+ * 1.31x the bound -> 1.16x; bench/README has the figures). */
+#define HAVE_INFLIGHT		48
 ssize_t	rules_have_next(struct rules_fetch *, int c, const uint8_t *holds,
 	    const uint16_t *avail, int64_t now);
 

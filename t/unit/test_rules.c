@@ -318,8 +318,34 @@ test_have_next(void **state)
 	rules_fetch_free(&r);
 }
 
+/* With announcements a host keeps about HAVE_INFLIGHT chunks in flight:
+ * fewer on each of many connections, never under 2 or over
+ * FETCH_WINDOW. */
+static void
+test_have_window(void **state)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[16];
+	uint16_t		avail[128] = { 0 };
+	int			k, n, want[] = { 1, 8, 12, 4, 30, 2 };
+	size_t			t;
+
+	(void)state;
+	memset(holds, 0xff, sizeof holds);
+	for (t = 0; t < sizeof want / sizeof want[0]; t += 2) {
+		rules_fetch_init(&r, 128, 0);
+		for (k = 0; k < want[t]; k++)
+			(void)rules_fetch_conn_add(&r);
+		for (n = 0; rules_have_next(&r, 0, holds, avail, 0) != -1; n++)
+			;
+		assert_int_equal(n, want[t + 1]);
+		rules_fetch_free(&r);
+	}
+}
+
 /* rules_have_next before its index (issue 24): a scan over every chunk,
- * without taking the one it finds.  The reference the indexed one must
+ * without taking the one it finds (and with the window of HAVE_INFLIGHT,
+ * which came after).  The reference the indexed one must
  * agree with, call for call. */
 static ssize_t
 have_next_naive(const struct rules_fetch *r, int c, const uint8_t *holds,
@@ -327,8 +353,11 @@ have_next_naive(const struct rules_fetch *r, int c, const uint8_t *holds,
 {
 	const struct rules_fetch_conn	*fc = &r->conn[c];
 	size_t				 i, best = r->n;
+	int				 win;
 
-	if (!fc->open || now < fc->rest_until || fc->inflight >= FETCH_WINDOW)
+	win = r->open > 0 ? HAVE_INFLIGHT / r->open : FETCH_WINDOW;
+	win = win < 2 ? 2 : win > FETCH_WINDOW ? FETCH_WINDOW : win;
+	if (!fc->open || now < fc->rest_until || fc->inflight >= win)
 		return -1;
 	for (i = 0; i < r->n; i++) {
 		if ((i & 7) == 0 && holds[i >> 3] == 0) {
@@ -359,9 +388,11 @@ have_count(void)
  * counts changed between calls as the caller pleases (no consistency
  * between them), chunks arriving, lacked, connections closing, and
  * rules_fetch_next mixed in (fetch.c asks a peer that has not announced
- * that way); after every change both scans must pick the same chunk. */
+ * that way); after every change both scans must pick the same chunk.
+ * Of nconns connections (4 or 30: windows of 8 and of 2 to 8 as they
+ * close), the first 4 are asked. */
 static void
-have_random_fetch(size_t n, unsigned steps)
+have_random_fetch(size_t n, int nconns, unsigned steps)
 {
 	struct rules_fetch	r;
 	uint8_t			holds[4][160];
@@ -378,7 +409,7 @@ have_random_fetch(size_t n, unsigned steps)
 	for (i = 0; i < n; i++)
 		avail[i] = have_count();
 	rules_fetch_init(&r, n, now);
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < nconns; k++)
 		rules_fetch_conn_add(&r);
 	for (s = 0; s < steps; s++) {
 		c = (int)xrand(4);
@@ -442,7 +473,7 @@ test_have_next_same(void **state)
 	(void)state;
 	for (round = 0; round < 20; round++)
 		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-			have_random_fetch(sizes[i], 600);
+			have_random_fetch(sizes[i], round % 2 ? 4 : 30, 600);
 }
 
 int
@@ -462,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_claim_schedule),
 		cmocka_unit_test(test_have_next),
 		cmocka_unit_test(test_have_next_same),
+		cmocka_unit_test(test_have_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
