@@ -163,7 +163,8 @@ deps:
 	$(Q)sh mk/deps.sh
 
 build: $(BUILD)/isconf $(BUILD)/isconfd $(BUILD)/isconfd-net \
-	    $(BUILD)/isconfd-http $(UNIT_BIN) $(BUILD)/bench/sim
+	    $(BUILD)/isconfd-http $(UNIT_BIN) $(BUILD)/bench/sim \
+	    $(BUILD)/bench/simdist
 
 $(BUILD)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)

@@ -33,28 +33,29 @@
  *
  *   simdist N MIB GBPS [KEEPERS [LEAVE [LEAVE_AT [SEED]]]]
  * prints one line of JSON.  SIMDIST_COARSEN=K makes every chunk K
- * times as long (K times fewer chunks and events): 10,000 hosts at
- * full resolution would need ~1 GB and half an hour; bench/simdist.sh
- * runs 1,000 both ways to show what the coarsening changes.  Most
- * events are requests for chunks a peer lacks: one is asked that
- * lacks it when asked becomes one event at its answer (on_lack), not
- * two; that halved the run time.
+ * times as long (K times fewer chunks and events; it changes the
+ * dynamics, bench/README says how: make bench no longer uses it).
+ * Without announcements most events are requests for chunks a peer
+ * lacks: one is asked that lacks it when asked becomes one event at its
+ * answer (on_lack), not two; that halved the run time.
  *
- * SIMDIST_HAVE=1 is an experiment (the daemon does not do it yet; see
- * rules_have_next in daemon/rules.h): a server sends a connection its
+ * Peers announce what they hold, as the daemon's do (fetch.c calling
+ * rules_have_next, daemon/rules.h): a server sends a connection its
  * bitfield (HAVE_FRAME bytes and a bit per chunk of the file) once it
  * is ready, and a HAVE frame (HAVE_FRAME bytes) for every chunk it
  * completes while the connection is open; each goes out on its uplink
  * ahead of the chunks queued there (its bytes delay them) and takes
  * one latency on the way, and the bitfield says what the server holds
- * when it arrives.  The client asks each connection for the rarest
- * chunk its peer holds (rules_have_next) instead of rules_fetch_next.
- * SIMDIST_HAVE=2: the same, each announcement behind every chunk
- * already queued on the server's uplink (a FIFO per host, pessimistic).
- * SIMDIST_HAVE=3: as 1, and the origin seeds: its bitfield lists only
- * the chunks it has not sent yet, it takes a chunk back (a frame to
- * every connection) when it first sends it, and once it has sent every
- * chunk it sends each connection its whole bitfield.
+ * when it arrives.  The client asks each connection for the rarest chunk its
+ * peer holds (rules_have_next).  A HAVE for a chunk the client already
+ * has costs its bytes and no event.  SIMDIST_HAVE=0: the rule before
+ * announcements (rules_fetch_next, NOCHUNK when the peer lacks it), to
+ * compare.  SIMDIST_HAVE=2: the same as 1, each announcement behind
+ * every chunk already queued on the server's uplink (a FIFO per host,
+ * pessimistic).  SIMDIST_HAVE=3: as 1, and the origin seeds: its
+ * bitfield lists only the chunks it has not sent yet, it takes a chunk
+ * back (a frame to every connection) when it first sends it, and once
+ * it has sent every chunk it sends each connection its whole bitfield.
  */
 #include <math.h>
 #include <stdio.h>
@@ -90,10 +91,22 @@ struct ev {
 };
 
 struct shost {
+	/* What every event and every HAVE sent to the host reads, in the
+	 * first cache line (at 10,000 hosts nearly every event misses
+	 * it).  SIMDIST_HAVE: chunk -> plan index (NOPOS: held before the
+	 * fetch), a bit per plan index for each connection (its peer
+	 * holds it), how many connections hold each. */
 	uint8_t			*have;		/* bit per chunk */
+	uint32_t		*pos;
+	uint64_t		 openmask;	/* plan.conn[c].open */
+	uint8_t			 gen;
+	uint8_t			 fetching, gone, keeper;
+	uint8_t			*holds;
+	uint16_t		*avail;
+	size_t			 stride;
+	struct rules_fetch	 plan;		/* state in the second */
 	uint32_t		*got_us;	/* when, per chunk */
 	size_t			 nhave;
-	struct rules_fetch	 plan;
 	uint32_t		*order;		/* plan index -> chunk */
 	uint32_t		 speer[FETCH_MAX_PEERS];
 	int64_t			 ready[FETCH_MAX_PEERS];
@@ -105,20 +118,11 @@ struct shost {
 	int64_t			 upfree, downfree;
 	int64_t			 done_at;
 	uint64_t		 sent;
-	uint8_t			 gen;
-	uint8_t			 fetching, gone, keeper;
 	uint32_t		 fetches;
-	/* SIMDIST_HAVE: chunk -> plan index (NOPOS: held before the
-	 * fetch), a bit per plan index for each connection (its peer
-	 * holds it), how many connections hold each; and the
-	 * connections this host tells of the chunks it completes. */
-	uint32_t		*pos;
-	uint8_t			*holds;
-	uint16_t		*avail;
-	size_t			 stride;
+	/* The connections this host tells of the chunks it completes. */
 	struct client		*cl;
 	uint32_t		 ncl, capcl;
-};
+} __attribute__((aligned(64)));
 
 static struct shost	*H;
 static uint32_t		 N, C, coarsen;
@@ -131,13 +135,27 @@ static int64_t		*first_at;	/* the origin sent it first */
 static int64_t		*spread;	/* then half the hosts had it */
 static int64_t		 injected_at;	/* the last of them */
 static uint64_t		 nevents, nochunks, refusals, ended_short;
-static int		 have_mode;
+static int		 have_mode = 1;
 static uint64_t		 have_bytes;
 static uint32_t		 ninjected;
 
 SIMRADIX_DEFINE(struct ev)
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
+
+/*
+ * Nothing is scheduled less than MIN_DELAY_NS after the event that
+ * schedules it (one latency at least: 2 x 50 us), so the events of the
+ * next BATCH_NS are known before the first of them runs: main pops
+ * them together and asks for the memory each will touch before it runs
+ * the first (at 10,000 hosts nearly every event misses the cache; the
+ * same events in the same order, only sooner in memory).  push checks.
+ */
+#define MIN_DELAY_NS	100000
+#define BATCH_NS	50000
+#define BATCH		32
+_Static_assert(BATCH_NS <= MIN_DELAY_NS, "a batch within the least delay");
+static int64_t	 batch_end;
 
 static uint32_t
 rnd(uint32_t upper)
@@ -153,6 +171,8 @@ push(int64_t t, uint8_t type, uint32_t h, uint8_t c, uint32_t i)
 {
 	struct ev	e = { t, h, i, c, type, H[h].gen };
 
+	if (t < batch_end)
+		abort();	/* under MIN_DELAY_NS: not in batches */
 	simheap_push(&e);
 }
 
@@ -370,22 +390,33 @@ have_tell(uint32_t h, uint32_t k)
 	struct client	*cl;
 	uint32_t	 j;
 
+	/* At 10,000 hosts each client's host, its bit for k and its plan
+	 * index of k are misses: ask for them all at once, not one after
+	 * the other (this loop was a third of a run). */
+	for (j = 0; j < s->ncl; j++)
+		__builtin_prefetch(&H[s->cl[j].h]);
+	for (j = 0; k != NOPOS && j < s->ncl; j++) {
+		x = &H[s->cl[j].h];
+		__builtin_prefetch(&x->have[k >> 3]);
+		if (x->pos != NULL)
+			__builtin_prefetch(&x->pos[k]);
+	}
 	for (j = 0; j < s->ncl; j++) {
 		cl = &s->cl[j];
 		x = &H[cl->h];
 		if (x->gone || !x->fetching || x->gen != cl->gen ||
-		    !x->plan.conn[cl->c].open) {
+		    !(x->openmask & (1ULL << cl->c))) {
 			s->cl[j--] = s->cl[--s->ncl];	/* closed */
 			continue;
 		}
 		if (have_mode == 3 && h == 0 && k == NOPOS)
 			push(announce(h, cl->h, HAVE_FRAME + (C + 7) / 8),
 			    E_HAVE, cl->h, cl->c, NOPOS);
-		else if (x->pos[k] != NOPOS)
+		else if (!has(cl->h, k))	/* not done there */
 			push(announce(h, cl->h, HAVE_FRAME), have_mode == 3 &&
 			    h == 0 ? E_UNHAVE : E_HAVE, cl->h, cl->c,
 			    x->pos[k]);
-		else
+		else	/* it changes nothing there: no event */
 			(void)announce(h, cl->h, HAVE_FRAME);
 	}
 }
@@ -400,6 +431,7 @@ on_start(uint32_t h)
 	if (s->gone || s->fetching || s->nhave == C)
 		return;
 	s->gen++;
+	s->openmask = 0;
 	s->fetches++;
 	s->fetching = 1;
 	/* The chunks it lacks, in its own order (fetch_collect,
@@ -424,6 +456,7 @@ on_start(uint32_t h)
 		if ((c = rules_fetch_conn_add(&s->plan)) == -1)
 			break;
 		s->speer[c] = p;
+		s->openmask |= 1ULL << c;
 		s->refused[c] = 0;
 		s->ready[c] = now + CONNECT_RTTS * 2 * oneway(h, p);
 		if (H[p].gone || H[p].nin >= NET_MAX_CONNS) {
@@ -448,7 +481,7 @@ stale(const struct ev *e)
 	struct shost	*s = &H[e->h];
 
 	return s->gone || !s->fetching || e->gen != s->gen ||
-	    !s->plan.conn[e->c].open;
+	    !(s->openmask & (1ULL << e->c));
 }
 
 static void
@@ -534,7 +567,8 @@ on_arrive(const struct ev *e)
 		k = s->order[e->i];
 		if (!has(e->h, k)) {
 			s->have[k >> 3] |= 1 << (k & 7);
-			s->got_us[k] = (uint32_t)(now / 1000);
+			if (s->got_us != NULL)
+				s->got_us[k] = (uint32_t)(now / 1000);
 			s->nhave++;
 			if (++holders[k] == N / 2)
 				spread[k] = now - first_at[k];
@@ -563,6 +597,7 @@ on_close(const struct ev *e)
 			    (1 << (i & 7)))
 				s->avail[i]--;
 	rules_fetch_closed(&s->plan, e->c);
+	s->openmask &= ~(1ULL << e->c);
 	pump_all(e->h);
 	check(e->h);
 }
@@ -614,6 +649,57 @@ chunk_len(void)
 	return len > 1024 * 1024 ? 1024 * 1024 : (uint32_t)len;
 }
 
+static void
+run(const struct ev *e, uint32_t leave)
+{
+	now = e->t;
+	nevents++;
+	switch (e->type) {
+	case E_START: on_start(e->h); break;
+	case E_REQ: on_req(e); break;
+	case E_SENT: on_sent(e); break;
+	case E_ARRIVE:
+	case E_NOCHUNK: on_arrive(e); break;
+	case E_LACK: on_lack(e); break;
+	case E_CLOSE: on_close(e); break;
+	case E_TICK: on_tick(e); break;
+	case E_LEAVE: on_leave(leave); break;
+	case E_BITS: on_bits(e); break;
+	case E_HAVE: on_have(e); break;
+	case E_UNHAVE: on_unhave(e); break;
+	}
+}
+
+/* The next events, all within BATCH_NS of the first; their hosts' hot
+ * lines asked for, then what a HAVE will touch. */
+static size_t
+batch_take(struct ev *b)
+{
+	struct ev	*p;
+	struct shost	*x;
+	size_t		 n = 0, j;
+
+	b[n++] = simheap_pop();
+	batch_end = b[0].t + BATCH_NS;
+	while (n < BATCH && (p = simheap_peek()) != NULL && p->t < batch_end)
+		b[n++] = simheap_pop();
+	for (j = 0; j < n; j++) {
+		__builtin_prefetch(&H[b[j].h]);
+		__builtin_prefetch((char *)&H[b[j].h] + 64);
+	}
+	for (j = 0; j < n; j++) {
+		x = &H[b[j].h];
+		if (b[j].type != E_HAVE || b[j].i == NOPOS ||
+		    x->holds == NULL || b[j].c >= x->plan.nconns)
+			continue;
+		__builtin_prefetch(x->holds + (size_t)b[j].c * x->stride +
+		    (b[j].i >> 3));
+		__builtin_prefetch(&x->avail[b[j].i]);
+		__builtin_prefetch(&x->plan.state[b[j].i]);
+	}
+	return n;
+}
+
 static int
 cmp64(const void *a, const void *b)
 {
@@ -630,7 +716,8 @@ main(int argc, char **argv)
 	double		 gbps, bound_s, pipe_s, hops = 0;
 	int64_t		 leave_at, *t, last = 0;
 	int		 hold;
-	struct ev	 e;
+	struct ev	 b[BATCH];
+	size_t		 nb;
 	struct timespec	 w0, w1;
 
 	if (argc < 4) {
@@ -662,14 +749,19 @@ main(int argc, char **argv)
 			clen[C] = (uint32_t)(size - total);
 		total += clen[C];
 	}
-	H = calloc(N, sizeof *H);
+	if (posix_memalign((void **)&H, 64, N * sizeof *H) != 0)
+		abort();
+	memset(H, 0, N * sizeof *H);
 	injected = calloc(C, 1);
 	holders = calloc(C, sizeof *holders);
 	first_at = calloc(C, sizeof *first_at);
 	spread = calloc(C, sizeof *spread);
 	for (h = 0; h < N; h++) {
 		H[h].have = calloc((C + 7) / 8, 1);
-		H[h].got_us = calloc(C, sizeof *H[h].got_us);
+		/* Only on_lack reads it: with announcements, nobody is
+		 * asked for a chunk it lacks. */
+		if (!have_mode)
+			H[h].got_us = calloc(C, sizeof *H[h].got_us);
 		H[h].lat = 50000 + rnd(100000);
 		H[h].keeper = h >= 1 && h <= keepers;
 	}
@@ -717,23 +809,9 @@ main(int argc, char **argv)
 	if (leave)
 		push(leave_at, E_LEAVE, 0, 0, 0);
 	while (simheap_size() > 0) {
-		e = simheap_pop();
-		now = e.t;
-		nevents++;
-		switch (e.type) {
-		case E_START: on_start(e.h); break;
-		case E_REQ: on_req(&e); break;
-		case E_SENT: on_sent(&e); break;
-		case E_ARRIVE:
-		case E_NOCHUNK: on_arrive(&e); break;
-		case E_LACK: on_lack(&e); break;
-		case E_CLOSE: on_close(&e); break;
-		case E_TICK: on_tick(&e); break;
-		case E_LEAVE: on_leave(leave); break;
-		case E_BITS: on_bits(&e); break;
-		case E_HAVE: on_have(&e); break;
-		case E_UNHAVE: on_unhave(&e); break;
-		}
+		nb = batch_take(b);
+		for (j = 0; j < nb; j++)
+			run(&b[j], leave);
 	}
 	t = calloc(N, sizeof *t);
 	for (h = 1; h < N; h++) {

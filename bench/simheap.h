@@ -17,7 +17,7 @@
  * sequential passes.  simdist at 10,000 hosts queues over a million
  * events: the binary heap's sift-down missed the cache at every level
  * and took most of the run.  One scheduled before the last popped goes
- * to the lowest bucket and comes next.
+ * to the lowest bucket and comes before every later one there.
  */
 #ifndef SIMHEAP_H
 #define SIMHEAP_H
@@ -92,6 +92,7 @@ static void								\
 simheap_push(const type *e)						\
 {									\
 	uint64_t	x = (uint64_t)e->t ^ (uint64_t)simheap_last;	\
+	size_t		i;						\
 	int		b;						\
 									\
 	b = e->t < simheap_last || x == 0 ? 0 : 64 - __builtin_clzll(x); \
@@ -102,7 +103,15 @@ simheap_push(const type *e)						\
 		    simheap_b[b].cap * sizeof *e)) == NULL)		\
 			abort();					\
 	}								\
-	simheap_b[b].v[simheap_b[b].n++] = *e;				\
+	/* Bucket 0 pops from its end: kept in order of t, latest	\
+	 * first, so that several scheduled before the last popped	\
+	 * come in order too (simdist's batches peek past them). */	\
+	i = simheap_b[b].n++;						\
+	while (b == 0 && i > 0 && simheap_b[0].v[i - 1].t < e->t) {	\
+		simheap_b[0].v[i] = simheap_b[0].v[i - 1];		\
+		i--;							\
+	}								\
+	simheap_b[b].v[i] = *e;						\
 	simheap_n++;							\
 }									\
 									\

@@ -239,7 +239,6 @@ rules_fetch_init(struct rules_fetch *r, size_t n, int64_t now)
 	r->n = r->remaining = n;
 	r->state = xcalloc(n ? n : 1, sizeof *r->state);
 	r->owner = xcalloc(n ? n : 1, sizeof *r->owner);
-	r->tried = xcalloc(n ? n : 1, sizeof *r->tried);
 	r->progress_at = now;
 }
 
@@ -249,8 +248,10 @@ rules_fetch_free(struct rules_fetch *r)
 	free(r->state);
 	free(r->owner);
 	free(r->tried);
+	free(r->hx);
 	r->state = r->owner = NULL;
 	r->tried = NULL;
+	r->hx = NULL;
 }
 
 int
@@ -267,6 +268,8 @@ rules_fetch_conn_add(struct rules_fetch *r)
 	return r->nconns++;
 }
 
+static void	have_note(struct rules_fetch *, size_t);
+
 /* Past the chunks connection c cannot ask for now: in flight or done,
  * or lacked by its peer this round.  Only a chunk given back moves the
  * cursor back (fetch_back), so the scans of a fetch are O(n) in all. */
@@ -276,7 +279,7 @@ fetch_skip(struct rules_fetch *r, int c)
 	struct rules_fetch_conn	*fc = &r->conn[c];
 
 	while (fc->cursor < r->n && (r->state[fc->cursor] != FETCH_PENDING ||
-	    (r->tried[fc->cursor] & (1ULL << c))))
+	    (r->tried != NULL && (r->tried[fc->cursor] & (1ULL << c)))))
 		fc->cursor++;
 	return fc->cursor;
 }
@@ -286,6 +289,7 @@ static ssize_t
 fetch_take(struct rules_fetch *r, int c, size_t i)
 {
 	r->state[i] = FETCH_INFLIGHT;
+	have_note(r, i);
 	r->owner[i] = (uint8_t)c;
 	r->inflight++;
 	r->conn[c].inflight++;
@@ -306,7 +310,7 @@ rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
 		/* Its peer lacked all we still miss: ask again later. */
 		if (r->remaining == r->inflight)
 			return -1;
-		for (i = 0; i < r->n; i++)
+		for (i = 0; r->tried != NULL && i < r->n; i++)
 			r->tried[i] &= ~(1ULL << c);
 		fc->cursor = 0;
 		fc->rest_until = now + FETCH_REST_MS * 1000000LL;
@@ -315,45 +319,135 @@ rules_fetch_next(struct rules_fetch *r, int c, int64_t now)
 	return fetch_take(r, c, i);
 }
 
+/*
+ * rules_have_next's index: the pending chunks, a bit each, so that a
+ * call reads the peer's bitfield and this a word (64 chunks) at a time
+ * and the counts only of the chunks that are both.  Built at the first
+ * call from state[], then kept by the functions that change state[].
+ * holds and avail are the caller's and change between calls without
+ * telling us, so nothing is cached of them: the answer is the one the
+ * plain scan over every chunk gives (t/unit/test_rules.c compares
+ * them; in bench/simdist that scan was most of a run's time).
+ */
+struct rules_have_ix {
+	size_t		nw;
+	uint64_t	pend[];
+};
+
+static void
+have_note(struct rules_fetch *r, size_t i)
+{
+	uint64_t	bit = 1ULL << (i & 63);
+
+	if (r->hx == NULL)
+		return;
+	if (r->state[i] == FETCH_PENDING)
+		r->hx->pend[i >> 6] |= bit;
+	else
+		r->hx->pend[i >> 6] &= ~bit;
+}
+
+static struct rules_have_ix *
+have_index(struct rules_fetch *r)
+{
+	size_t	i, nw = (r->n + 63) / 64;
+
+	if (r->hx != NULL)
+		return r->hx;
+	r->hx = xcalloc(1, sizeof *r->hx + (nw ? nw : 1) * sizeof (uint64_t));
+	r->hx->nw = nw;
+	for (i = 0; i < r->n; i++)
+		have_note(r, i);
+	return r->hx;
+}
+
+/* Bits w*64 .. w*64+63 of a bitfield of nbytes (bit i&7 of byte i>>3). */
+static uint64_t
+have_word(const uint8_t *b, size_t w, size_t nbytes)
+{
+	uint64_t	v = 0;
+	size_t		j, o = w * 8, k = nbytes - o < 8 ? nbytes - o : 8;
+
+	if (k == 8) {
+		for (j = 0; j < 8; j++)	/* one load, where it can be */
+			v |= (uint64_t)b[o + j] << (8 * j);
+		return v;
+	}
+	for (j = 0; j < k; j++)
+		v |= (uint64_t)b[o + j] << (8 * j);
+	return v;
+}
+
+/* How many chunks a connection may have in flight (HAVE_INFLIGHT). */
+static int
+have_window(const struct rules_fetch *r)
+{
+	int	w = r->open > 0 ? HAVE_INFLIGHT / r->open : FETCH_WINDOW;
+
+	if (w < 2)
+		return 2;
+	return w < FETCH_WINDOW ? w : FETCH_WINDOW;
+}
+
 ssize_t
 rules_have_next(struct rules_fetch *r, int c, const uint8_t *holds,
     const uint16_t *avail, int64_t now)
 {
 	struct rules_fetch_conn	*fc = &r->conn[c];
-	size_t			 i, best = r->n;
+	struct rules_have_ix	*hx;
+	size_t			 w, i, best = r->n, nbytes = (r->n + 7) / 8;
+	unsigned		 key, bestkey = UINT16_MAX + 1;
+	uint64_t		 m;
 
-	if (!fc->open || now < fc->rest_until || fc->inflight >= FETCH_WINDOW)
+	if (!fc->open || now < fc->rest_until ||
+	    fc->inflight >= have_window(r))
 		return -1;
-	for (i = 0; i < r->n; i++) {
-		if ((i & 7) == 0 && holds[i >> 3] == 0) {
-			i += 7;		/* the peer holds none of these 8 */
+	hx = have_index(r);
+	/* The first pending chunk its peer holds with the fewest holders,
+	 * one holder or none counting as one: none is rarer. */
+	for (w = 0; w < hx->nw; w++) {
+		if ((m = hx->pend[w]) == 0 ||
+		    (m &= have_word(holds, w, nbytes)) == 0)
 			continue;
-		}
-		if (!(holds[i >> 3] & (1 << (i & 7))) ||
-		    r->state[i] != FETCH_PENDING)
-			continue;
-		if (best == r->n || avail[i] < avail[best])
-			best = i;
-		if (avail[best] <= 1)
-			break;		/* none is rarer */
+		do {
+			i = w * 64 + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			key = avail[i] > 1 ? avail[i] : 1;
+			if (key < bestkey) {
+				best = i;
+				bestkey = key;
+				if (key == 1)
+					goto out;
+			}
+		} while (m != 0);
 	}
+out:
 	if (best == r->n)
 		return -1;
 	return fetch_take(r, c, best);
 }
 
-/* Chunk i goes back in the pool, lacked by c. */
+/* Chunk i goes back in the pool, lacked by c if it is lacked.  tried[]
+ * is allocated at the first NOCHUNK: a fetch from peers that announce
+ * what they hold never has one.  A closed connection's bits are never
+ * read (it asks no more, and its index is not reused). */
 static void
-fetch_back(struct rules_fetch *r, int c, size_t i)
+fetch_back(struct rules_fetch *r, int c, size_t i, int lacked)
 {
 	int	j;
 
 	r->state[i] = FETCH_PENDING;
-	r->tried[i] |= 1ULL << c;
+	have_note(r, i);
+	if (lacked) {
+		if (r->tried == NULL)
+			r->tried = xcalloc(r->n, sizeof *r->tried);
+		r->tried[i] |= 1ULL << c;
+	}
 	r->inflight--;
 	r->conn[c].inflight--;
 	for (j = 0; j < r->nconns; j++)
-		if (!(r->tried[i] & (1ULL << j)) && r->conn[j].cursor > i)
+		if ((r->tried == NULL || !(r->tried[i] & (1ULL << j))) &&
+		    r->conn[j].cursor > i)
 			r->conn[j].cursor = i;
 }
 
@@ -361,6 +455,7 @@ void
 rules_fetch_got(struct rules_fetch *r, int c, size_t i, int64_t now)
 {
 	r->state[i] = FETCH_DONE;
+	have_note(r, i);
 	r->remaining--;
 	r->inflight--;
 	r->conn[c].inflight--;
@@ -373,7 +468,7 @@ rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
 {
 	struct rules_fetch_conn	*fc = &r->conn[c];
 
-	fetch_back(r, c, i);
+	fetch_back(r, c, i, 1);
 	/* It is probably fetching the same file: ask it again soon. */
 	fc->rest_until = now + FETCH_REST_MS * 1000000LL;
 	r->lacked_at = now;
@@ -390,7 +485,7 @@ rules_fetch_closed(struct rules_fetch *r, int c)
 	r->open--;
 	for (i = 0; i < r->n && r->conn[c].inflight > 0; i++)
 		if (r->state[i] == FETCH_INFLIGHT && r->owner[i] == c)
-			fetch_back(r, c, i);
+			fetch_back(r, c, i, 0);
 }
 
 enum fetch_verdict
@@ -411,7 +506,7 @@ rules_fetch_check(struct rules_fetch *r, int64_t now)
 		if (r->conn[c].open && fetch_skip(r, c) < r->n)
 			return FETCH_GO_ON;	/* someone to ask yet */
 	/* Every peer lacked every chunk still missing: a new round. */
-	for (i = 0; i < r->n; i++)
+	for (i = 0; r->tried != NULL && i < r->n; i++)
 		r->tried[i] = 0;
 	for (c = 0; c < r->nconns; c++)
 		r->conn[c].cursor = 0;

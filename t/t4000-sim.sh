@@ -123,4 +123,20 @@ test_expect_success 'waves: with IS_WAVE_MIN 1, no later host starts once one ca
 	done
 '
 
+# Chunk distribution (bench/simdist.c, the daemon's rules_have_next and
+# rules_fetch_*): small enough for the suite; make bench has the 1 GiB
+# figures.  Every host completes, with 10% leaving mid-transfer too,
+# and the origin sends at most 3 copies.
+test_expect_success 'distribution with announcements: every remaining host completes, the origin sends at most 3 copies' '
+	DIST="$ISCONF_BUILD/bench/simdist" &&
+	for args in "300 64 1" "300 64 1 0 10 300" "300 64 1 4"; do
+		"$DIST" $args >d.json &&
+		test "$(field have <d.json)" = 1 &&
+		test "$(field completed <d.json)" = \
+		    "$(field remaining_hosts <d.json)" &&
+		awk "BEGIN { exit !($(field origin_sent_x <d.json) <= 3) }" ||
+		{ cat d.json; return 1; }
+	done
+'
+
 test_done

@@ -318,6 +318,164 @@ test_have_next(void **state)
 	rules_fetch_free(&r);
 }
 
+/* With announcements a host keeps about HAVE_INFLIGHT chunks in flight:
+ * fewer on each of many connections, never under 2 or over
+ * FETCH_WINDOW. */
+static void
+test_have_window(void **state)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[16];
+	uint16_t		avail[128] = { 0 };
+	int			k, n, want[] = { 1, 8, 12, 4, 30, 2 };
+	size_t			t;
+
+	(void)state;
+	memset(holds, 0xff, sizeof holds);
+	for (t = 0; t < sizeof want / sizeof want[0]; t += 2) {
+		rules_fetch_init(&r, 128, 0);
+		for (k = 0; k < want[t]; k++)
+			(void)rules_fetch_conn_add(&r);
+		for (n = 0; rules_have_next(&r, 0, holds, avail, 0) != -1; n++)
+			;
+		assert_int_equal(n, want[t + 1]);
+		rules_fetch_free(&r);
+	}
+}
+
+/* rules_have_next before its index (issue 24): a scan over every chunk,
+ * without taking the one it finds (and with the window of HAVE_INFLIGHT,
+ * which came after).  The reference the indexed one must
+ * agree with, call for call. */
+static ssize_t
+have_next_naive(const struct rules_fetch *r, int c, const uint8_t *holds,
+    const uint16_t *avail, int64_t now)
+{
+	const struct rules_fetch_conn	*fc = &r->conn[c];
+	size_t				 i, best = r->n;
+	int				 win;
+
+	win = r->open > 0 ? HAVE_INFLIGHT / r->open : FETCH_WINDOW;
+	win = win < 2 ? 2 : win > FETCH_WINDOW ? FETCH_WINDOW : win;
+	if (!fc->open || now < fc->rest_until || fc->inflight >= win)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		if ((i & 7) == 0 && holds[i >> 3] == 0) {
+			i += 7;
+			continue;
+		}
+		if (!(holds[i >> 3] & (1 << (i & 7))) ||
+		    r->state[i] != FETCH_PENDING)
+			continue;
+		if (best == r->n || avail[i] < avail[best])
+			best = i;
+		if (avail[best] <= 1)
+			break;
+	}
+	return best == r->n ? -1 : (ssize_t)best;
+}
+
+static uint16_t
+have_count(void)
+{
+	/* Ties are the point: few distinct counts, and the edges. */
+	static const uint16_t odd[] = { 0, 1, 2, 65535, 65534 };
+
+	return xrand(8) == 0 ? odd[xrand(5)] : (uint16_t)xrand(4);
+}
+
+/* One fetch of n chunks driven at random: the caller's bitfields and
+ * counts changed between calls as the caller pleases (no consistency
+ * between them), chunks arriving, lacked, connections closing, and
+ * rules_fetch_next mixed in (fetch.c asks a peer that has not announced
+ * that way); after every change both scans must pick the same chunk.
+ * Of nconns connections (4 or 30: windows of 8 and of 2 to 8 as they
+ * close), the first 4 are asked. */
+static void
+have_random_fetch(size_t n, int nconns, unsigned steps)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[4][160];
+	uint16_t		avail[1200];
+	size_t			i, nb = (n + 7) / 8;
+	int64_t			now = 0;
+	ssize_t			want, got;
+	unsigned		s;
+	int			c, k;
+
+	assert_true(n <= sizeof avail / sizeof avail[0] &&
+	    nb <= sizeof holds[0]);
+	memset(holds, 0, sizeof holds);
+	for (i = 0; i < n; i++)
+		avail[i] = have_count();
+	rules_fetch_init(&r, n, now);
+	for (k = 0; k < nconns; k++)
+		rules_fetch_conn_add(&r);
+	for (s = 0; s < steps; s++) {
+		c = (int)xrand(4);
+		switch (xrand(10)) {
+		case 0:		/* counts change */
+			for (k = (int)xrand(8); k >= 0 && n > 0; k--)
+				avail[xrand((uint32_t)n)] = have_count();
+			break;
+		case 1:		/* a HAVE, a bitfield, a take-back */
+			if (nb == 0)
+				break;
+			if (xrand(4) == 0)
+				memset(holds[c], xrand(2) ? 0xff : 0, nb);
+			else
+				holds[c][xrand((uint32_t)nb)] ^=
+				    (uint8_t)(1 << xrand(8));
+			break;
+		case 2:		/* an answer to what is in flight */
+			for (i = 0; i < n; i++)
+				if (r.state[i] == FETCH_INFLIGHT &&
+				    r.owner[i] == c && xrand(3) == 0) {
+					if (xrand(4) == 0)
+						rules_fetch_lacked(&r, c, i,
+						    now);
+					else
+						rules_fetch_got(&r, c, i, now);
+				}
+			break;
+		case 3:
+			if (xrand(20) == 0)
+				rules_fetch_closed(&r, c);
+			else
+				(void)rules_fetch_next(&r, c, now);
+			break;
+		case 4:
+			now += (int64_t)xrand(3) * FETCH_REST_MS * 1000000LL;
+			(void)rules_fetch_check(&r, now);
+			break;
+		default:
+			want = have_next_naive(&r, c, holds[c], avail, now);
+			got = rules_have_next(&r, c, holds[c], avail, now);
+			if (want != got)
+				fail_msg("n %zu step %u conn %d: %zd, not %zd",
+				    n, s, c, got, want);
+			if (got != -1)
+				assert_int_equal(r.state[got], FETCH_INFLIGHT);
+			break;
+		}
+	}
+	rules_fetch_free(&r);
+}
+
+static void
+test_have_next_same(void **state)
+{
+	static const size_t	sizes[] = { 0, 1, 7, 8, 9, 63, 64, 65, 127,
+				    128, 129, 200, 1000, 1024, 1199 };
+	size_t			i;
+	unsigned		round;
+
+	(void)state;
+	for (round = 0; round < 20; round++)
+		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+			have_random_fetch(sizes[i], round % 2 ? 4 : 30, 600);
+}
+
 int
 main(void)
 {
@@ -334,6 +492,8 @@ main(void)
 		cmocka_unit_test(test_member_probe_due),
 		cmocka_unit_test(test_claim_schedule),
 		cmocka_unit_test(test_have_next),
+		cmocka_unit_test(test_have_next_same),
+		cmocka_unit_test(test_have_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
