@@ -92,7 +92,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/wavenews.c daemon/holds.c \
 	     daemon/privdrop.c daemon/netproc.c daemon/keepers.c \
-	     daemon/lockstmt.c \
+	     daemon/lockstmt.c daemon/cacheuse.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is
 # in lib/verbs.c, the helpers verbs share are in DAEMON_SRC above.

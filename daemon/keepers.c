@@ -37,6 +37,7 @@
 #include "isconfd.h"
 #include "stmtd.h"
 #include "keepers.h"
+#include "cacheuse.h"
 
 #define HOLDINGS_MAX	1024	/* statements kept: issuers x branches */
 #define KEEP_REST_TICKS	10	/* after a fetch that got nothing */
@@ -74,6 +75,7 @@ struct keepers {
 	char			*pruned_at;	/* state of the last auto-prune */
 	uint64_t		 pruned_chunks, pruned_bytes;	/* totals */
 	uint64_t		 prune_failures;
+	int			 prune_asked;	/* isconf cache prune, deferred */
 };
 
 static struct keep_branch *keep_branch_get(struct keepers *, const char *);
@@ -963,17 +965,45 @@ out:
 	return s;
 }
 
+/* A prune isconf cache prune asked for while the cache was read. */
+static void
+keepers_prune_asked(struct isconfd *d)
+{
+	struct cache_report	 rep;
+	char			*cause = NULL;
+
+	d->keepers->prune_asked = 0;
+	if (keepers_report(d, &rep, 1, 0, &cause) == -1) {
+		d->keepers->prune_failures++;
+		log_warnx("cache: the deferred prune failed: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("cache: deferred prune: pruned %llu chunks (%llu bytes)",
+	    (unsigned long long)rep.pruned_chunks,
+	    (unsigned long long)rep.pruned_bytes);
+}
+
+void
+keepers_prune_later(struct isconfd *d)
+{
+	d->keepers->prune_asked = 1;
+}
+
 static void
 starve_tick(struct isconfd *d)
 {
 	struct keepers		*k = d->keepers;
 	struct cache_report	 rep;
-	char			*s, *cause = NULL;
+	char			*s, *cause = NULL, what[64];
 
-	/* Nothing that reads the cache may be running. */
-	if (d->busy != NULL || d->up != NULL || d->bundle != NULL ||
-	    d->syncs != NULL)
+	/* Nothing that reads the cache may be running (cacheuse.c). */
+	if (cacheuse_reader(d, NULL, what, sizeof what))
 		return;
+	if (k->prune_asked) {
+		keepers_prune_asked(d);
+		return;
+	}
 	if ((s = prune_state(d, &cause)) == NULL)
 		goto fail;
 	if (k->pruned_at != NULL && strcmp(s, k->pruned_at) == 0) {

@@ -21,3 +21,11 @@ cache_field() {
 	isconf_on $1 cache --json | perl -MJSON::PP -e \
 	    'local $/; print JSON::PP->new->decode(<STDIN>)->{$ARGV[0]}' "$2"
 }
+# check_in HOST N: check in a new 600 kB version N of /f on HOST (3
+# entries), a copy kept as vN.
+check_in() {
+	head -c 600000 /dev/urandom >"$(host_dir $1)/root/f" &&
+	cp "$(host_dir $1)/root/f" v$2 &&
+	isconf_on $1 -q lock "v$2" && isconf_on $1 -q snap "$(host_dir $1)/root/f" &&
+	isconf_on $1 -q ci
+}
