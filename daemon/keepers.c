@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isconfd.h"
 #include "stmtd.h"
@@ -41,6 +42,7 @@
 
 #define HOLDINGS_MAX	1024	/* statements kept: issuers x branches */
 #define KEEP_REST_TICKS	10	/* after a fetch that got nothing */
+#define REPORT_AGE_S	30	/* /metrics: the report at most this old */
 
 struct holding {
 	struct holding		*next;
@@ -76,9 +78,22 @@ struct keepers {
 	uint64_t		 pruned_chunks, pruned_bytes;	/* totals */
 	uint64_t		 prune_failures;
 	int			 prune_asked;	/* isconf cache prune, deferred */
+	struct cache_report	 last;		/* the latest report */
+	int64_t			 last_ns;	/* when; 0: none yet */
+	uint64_t		 reports;	/* run since start */
 };
 
 static struct keep_branch *keep_branch_get(struct keepers *, const char *);
+
+/* A report's age: not the wall clock, which a test or an admin moves. */
+static int64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void
 holding_free(struct holding *h)
@@ -694,6 +709,9 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	}
 	if (cache_disk_bytes(d->cache, &rep->disk, cause) == -1)
 		goto out;
+	d->keepers->last = *rep;
+	d->keepers->last_ns = mono_ns();
+	d->keepers->reports++;
 	rv = 0;
 out:
 	for (i = 0; i < nb; i++)
@@ -1259,19 +1277,41 @@ keepers_rank(struct isconfd *d, const char *branch, struct sockaddr_in *to,
 
 /* ---- /metrics ---- */
 
+/*
+ * A report walks every branch's journal: run for each request, a client
+ * asking /metrics in a loop held the daemon.  So the figures are the
+ * latest report's (isconf cache, a prune, or this), rerun only when it
+ * is older than REPORT_AGE_S, and say their age.
+ */
 void
 keepers_metrics(struct isconfd *d, struct buf *b)
 {
+	struct keepers		*k = d->keepers;
 	struct cache_report	 r;
 	char			*cause = NULL;
+	int64_t			 now = mono_ns();
 
-	if (d->keepers == NULL)
+	if (k == NULL)
 		return;
-	if (keepers_report(d, &r, 0, 0, &cause) == -1) {
+	if ((k->last_ns == 0 || now - k->last_ns >= (int64_t)TEST_KNOB(
+	    "ISCONF_CACHE_REPORT_S", REPORT_AGE_S) * 1000000000LL) &&
+	    keepers_report(d, &r, 0, 0, &cause) == -1) {
 		log_warnx("metrics: %s", cause);
 		free(cause);
-		return;
 	}
+	if (k->last_ns == 0)
+		return;
+	r = k->last;
+	buf_printf(b, "# HELP isconf_cache_report_age_seconds How old the "
+	    "cache figures below are (a report is rerun when older than "
+	    "%d s).\n# TYPE isconf_cache_report_age_seconds gauge\n"
+	    "isconf_cache_report_age_seconds %.1f\n"
+	    "# HELP isconf_cache_reports_total Cache reports run (each "
+	    "walks the journal).\n"
+	    "# TYPE isconf_cache_reports_total counter\n"
+	    "isconf_cache_reports_total %llu\n", REPORT_AGE_S,
+	    (double)(mono_ns() - k->last_ns) / 1e9,
+	    (unsigned long long)k->reports);
 	buf_printf(b, "# HELP isconf_cache_chunks Chunks in the cache: held, "
 	    "needed here, needed but not held, prunable.\n"
 	    "# TYPE isconf_cache_chunks gauge\n"

@@ -6,6 +6,13 @@ KEY=key-of-the-mesh-0123456789
 HOSTS="a:1 k1:2 k2:3 n:4 b:5"
 . "$SHARNESS_TEST_SRCDIR/lib-keepers.sh"
 
+# metric NAME: its value in n's /metrics.
+metric() {
+	curl -s http://127.0.0.4:65028/metrics | sed -n "s/^$1 //p"
+}
+held_metric_not() {
+	test "$(metric "isconf_cache_chunks{state=\"held\"}")" != "$1"
+}
 chunks_above() {
 	test "$(cache_field n chunks)" -gt "$1"
 }
@@ -27,7 +34,8 @@ test_expect_success 'setup: two keepers hold four versions, n only the last' '
 
 test_expect_success 'cache prune during bundle create is deferred; the bundle is whole' '
 	stop_host a && stop_host n &&
-	echo "ISCONF_BUNDLE_DELAY_MS=3000; export ISCONF_BUNDLE_DELAY_MS" \
+	{ echo "ISCONF_BUNDLE_DELAY_MS=3000; export ISCONF_BUNDLE_DELAY_MS" &&
+	  echo "ISCONF_CACHE_REPORT_S=2; export ISCONF_CACHE_REPORT_S"; } \
 	    >>"$(host_dir n)/env" &&
 	isconf_on n -q start &&
 	wait_for 20 cache_json n "\$j->{keepers} == 2" &&
@@ -51,6 +59,26 @@ test_expect_success 'the bundle applies on a new host, and the deferred prune ra
 	wait_for 20 cache_json n "\$j->{chunks} == $starved" &&
 	grep "cache: deferred prune: pruned [1-9]" "$(host_dir n)/isconfd.log" &&
 	isconf_on n -q verify
+'
+
+test_expect_success '/metrics serves a recent report, not one per request' '
+	r0=$(metric isconf_cache_reports_total) && test -n "$r0" &&
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -s http://127.0.0.4:65028/metrics >m.$i || return 1
+	done &&
+	r1=$(metric isconf_cache_reports_total) &&
+	test $r1 -le $((r0 + 1)) &&
+	grep "^isconf_cache_report_age_seconds [0-9.]*$" m.8
+'
+
+# With a keeper stopped n keeps the new version beside the last.
+test_expect_success '/metrics figures follow a change within their age' '
+	stop_host k2 &&
+	held=$(metric "isconf_cache_chunks{state=\"held\"}") &&
+	test "$held" = "$(cache_field n chunks)" &&
+	check_in b 5 && wait_head n 15 && isconf_on n -q up &&
+	cmp v5 "$(host_dir n)/root/f" &&
+	wait_for 10 held_metric_not $held
 '
 
 test_done
