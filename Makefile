@@ -71,7 +71,7 @@ CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
 	      journal/stage.c
-CACHE_SRC  = cache/cache.c cache/chunker.c
+CACHE_SRC  = cache/cache.c cache/chunker.c cache/compact.c
 NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c net/msg.c \
 	     net/proxy.c net/child.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
