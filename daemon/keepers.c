@@ -709,8 +709,10 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	}
 	if (cache_disk_bytes(d->cache, &rep->disk, cause) == -1)
 		goto out;
+	/* A prune's counts of what may go are from before it: the next
+	 * /metrics runs its own. */
 	d->keepers->last = *rep;
-	d->keepers->last_ns = mono_ns();
+	d->keepers->last_ns = prune ? 0 : mono_ns();
 	d->keepers->reports++;
 	rv = 0;
 out:
