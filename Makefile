@@ -73,7 +73,7 @@ CONF_SRC   = conf/env.c conf/names.c conf/keys.c conf/nets.c \
 	     conf/maincf.c conf/conf.c conf/trusted.c conf/export.c
 JOURNAL_SRC = journal/entry.c journal/payload.c journal/disk.c journal/journal.c \
 	      journal/stage.c
-CACHE_SRC  = cache/cache.c cache/chunker.c
+CACHE_SRC  = cache/cache.c cache/chunker.c cache/compact.c
 NET_SRC	   = net/keys.c net/udp.c net/session.c net/tcp.c net/msg.c \
 	     net/msgio.c net/proxy.c net/child.c
 DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
@@ -94,7 +94,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/wip.c daemon/usage.c daemon/waves.c \
 	     daemon/upwaves.c daemon/wavenews.c daemon/holds.c \
 	     daemon/netproc.c daemon/keepers.c \
-	     daemon/stmtlist.c \
+	     daemon/stmtlist.c daemon/cacheuse.c \
 	     daemon/lockstmt.c \
 	     $(VERB_SRC)
 # One file per verb, named after it (doc/design.md); the verb's spec is

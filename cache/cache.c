@@ -17,7 +17,9 @@
  * named by no row and cut off when the cache is next opened.  Chunks
  * stored inline in the database by earlier versions (data column, no
  * offset) are still read.  Every chunk is checked against its hash when
- * it is read, wherever it lives.
+ * it is read, wherever it lives.  Pruned chunks' space is punched out of
+ * the pack, or, where that is not supported, the pack is compacted
+ * (compact.c).
  */
 #include <sys/stat.h>
 
@@ -33,20 +35,6 @@
 
 #include "cache_int.h"
 
-struct cache {
-	sqlite3		*db;
-	char		*pack_path;
-	int		 pack;		/* fd */
-	uint64_t	 end;		/* where the next chunk goes */
-	uint64_t	 tx_end;	/* end when the transaction began */
-	int		 in_tx;		/* the caller's transaction */
-	int		 batch;		/* our own, for puts outside one */
-	uint64_t	 batch_end;	/* end when the batch began */
-	int		 unsynced;	/* pack bytes not yet fdatasync'd */
-	uint64_t	 kicked;	/* writeback started up to here */
-};
-
-#define CACHE_BATCH	(8u << 20)
 
 #define SAMPLE_LEN	4096
 #define COMP_RAW	0
@@ -74,7 +62,7 @@ looks_random(const uint8_t *p, size_t n)
 	return sq * 128 < (uint64_t)n * n;	/* sum p^2 < 2^-7 */
 }
 
-static int
+int
 c_exec(struct cache *c, const char *sql, char **cause)
 {
 	char	*err = NULL;
@@ -92,7 +80,7 @@ c_exec(struct cache *c, const char *sql, char **cause)
  * Step a read of the index.  Test builds fail it with an I/O error when
  * $ISCONF_FAULT is "cache-read".
  */
-static int
+int
 c_step(sqlite3_stmt *st)
 {
 #ifdef ISCONF_CRASH_HOOKS
@@ -103,7 +91,7 @@ c_step(sqlite3_stmt *st)
 }
 
 /* A read that stepped to rc: "cache: reading WHAT: disk I/O error". */
-static int
+int
 c_read_fail(struct cache *c, sqlite3_stmt *st, int rc, char **cause,
     const char *what)
 {
@@ -189,8 +177,9 @@ cache_open(const char *path, struct cache **cp, char **cause)
 	    "CREATE TABLE IF NOT EXISTS chunks(id INTEGER PRIMARY KEY,"
 	    " hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,"
 	    " comp INTEGER NOT NULL, data BLOB NOT NULL, off INTEGER,"
-	    " len INTEGER);", cause) == -1 || cache_migrate(c, cause) == -1 ||
-	    pack_open(c, cause) == -1)
+	    " len INTEGER); CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY "
+	    "KEY, v);", cause) == -1 || cache_migrate(c, cause) == -1 ||
+	    compact_recover(c, cause) == -1 || pack_open(c, cause) == -1)
 		goto fail;
 	*cp = c;
 	return 0;
@@ -375,8 +364,6 @@ static int
 chunk_stored(struct cache *c, sqlite3_stmt *st, struct buf *raw)
 {
 	uint64_t	off, len;
-	ssize_t		n;
-	size_t		done = 0;
 
 	buf_reset(raw);
 	if (sqlite3_column_type(st, 3) == SQLITE_NULL) {
@@ -388,18 +375,32 @@ chunk_stored(struct cache *c, sqlite3_stmt *st, struct buf *raw)
 	len = (uint64_t)sqlite3_column_int64(st, 4);
 	if (len > 64u << 20 || off + len > c->end)
 		return -1;
-	raw->data = xreallocarray(raw->data, len ? len : 1, 1);
-	raw->cap = len ? len : 1;
+	return pack_read(c, off, len, raw);
+}
+
+int
+pack_read(struct cache *c, uint64_t off, uint64_t len, struct buf *out)
+{
+	ssize_t		n;
+	size_t		done = 0;
+
+	out->data = xreallocarray(out->data, len ? len : 1, 1);
+	out->cap = len ? len : 1;
+	out->len = 0;
 	while (done < len) {
-		n = pread(c->pack, raw->data + done, len - done,
+		n = pread(c->pack, out->data + done, len - done,
 		    (off_t)(off + done));
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1)
 			return -1;
+		if (n == 0) {
+			errno = EIO;	/* short: the file was cut */
+			return -1;
+		}
 		done += (size_t)n;
 	}
-	raw->len = len;
+	out->len = len;
 	return 0;
 }
 
@@ -576,10 +577,24 @@ cache_drop(struct cache *c, const uint8_t (*hashes)[CACHE_HASH_LEN],
 static int
 pack_punch(struct cache *c, uint64_t from, uint64_t to, char **cause)
 {
-	if (to <= from)
+	int	r;
+
+	if (to <= from || c->no_punch)
 		return 0;
-	if (fallocate(c->pack, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-	    (off_t)from, (off_t)(to - from)) == -1)
+	r = fallocate(c->pack, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)from, (off_t)(to - from));
+#ifdef ISCONF_CRASH_HOOKS
+	/* A test plays a file system without holes. */
+	if (fault_point("cache-punch", NULL)) {
+		r = -1;
+		errno = EOPNOTSUPP;
+	}
+#endif
+	if (r == -1 && errno == EOPNOTSUPP) {
+		c->no_punch = 1;	/* cache_reclaim compacts instead */
+		return 0;
+	}
+	if (r == -1)
 		return set_cause(cause, "cache: freeing space in %s: %s",
 		    c->pack_path, strerror(errno));
 	return 0;
@@ -589,7 +604,7 @@ int
 cache_reclaim(struct cache *c, char **cause)
 {
 	sqlite3_stmt	*st;
-	uint64_t	 at = 0, off, len;
+	uint64_t	 at = 0, off, len, live = 0;
 	int		 rc;
 
 	if (c->in_tx || c->batch)
@@ -599,6 +614,7 @@ cache_reclaim(struct cache *c, char **cause)
 	while ((rc = c_step(st)) == SQLITE_ROW) {
 		off = (uint64_t)sqlite3_column_int64(st, 0);
 		len = (uint64_t)sqlite3_column_int64(st, 1);
+		live += len;
 		if (off > at && pack_punch(c, at, off, cause) == -1) {
 			sqlite3_finalize(st);
 			return -1;
@@ -618,6 +634,11 @@ cache_reclaim(struct cache *c, char **cause)
 		if (c->kicked > at)
 			c->kicked = at;
 	}
+	/* No holes here: copy the live chunks to a new pack once a
+	 * quarter of this one is dead (each copy then frees at least a
+	 * third of what it writes). */
+	if (c->no_punch && (c->end - live) * 4 >= c->end && c->end > 0)
+		return cache_compact(c, cause);
 	return 0;
 }
 

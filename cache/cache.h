@@ -65,7 +65,9 @@ int	cache_stats(struct cache *, uint64_t *chunks, uint64_t *bytes,
 int	cache_drop(struct cache *, const uint8_t (*hashes)[CACHE_HASH_LEN],
 	    size_t n, uint64_t *dropped, char **cause);
 /* Punch out every pack byte no row names (idempotent: also what a crash
- * between a drop's commit and its punch left): 0 or -1. */
+ * between a drop's commit and its punch left), or where the file system
+ * has no holes, copy the live chunks to a new pack once a quarter of it
+ * is dead (compact.c): 0 or -1. */
 int	cache_reclaim(struct cache *, char **cause);
 /* What the pack occupies on disk (as du counts it), in bytes. */
 int	cache_disk_bytes(struct cache *, uint64_t *, char **cause);

@@ -240,14 +240,12 @@ bundle_lacking(struct client *c, const char *branch, int told)
 	return 1;
 }
 
-/* A starved host fetched what it lacked (from keepers first). */
 static void
-bundle_fetched(struct isconfd *d, void *arg, int got)
+bundle_fetched_write(struct client *c)
 {
-	struct client	*c = arg;
-	const char	*branch = c->req.argc > 3 ? c->req.argv[3] : d->branch;
+	const char	*branch = c->req.argc > 3 ? c->req.argv[3] :
+			    c->d->branch;
 
-	(void)got;
 	switch (bundle_lacking(c, branch, 1)) {
 	case 0:
 		bundle_create_write(c, branch);
@@ -255,6 +253,40 @@ bundle_fetched(struct isconfd *d, void *arg, int got)
 	default:
 		client_exit(c, 1);
 	}
+}
+
+#ifdef ISCONF_CRASH_HOOKS
+static void
+bundle_fetched_late(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	bundle_fetched_write(arg);
+}
+#endif
+
+/* A starved host fetched what it lacked (from keepers first). */
+static void
+bundle_fetched(struct isconfd *d, void *arg, int got)
+{
+	(void)got;
+#ifdef ISCONF_CRASH_HOOKS
+	/* A test widens the window between the fetch and the write, in
+	 * which a prune must not drop what was fetched (cacheuse.c). */
+	if (getenv("ISCONF_BUNDLE_DELAY_MS") != NULL) {
+		struct timeval	tv;
+		int		ms = atoi(getenv("ISCONF_BUNDLE_DELAY_MS"));
+
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		if (event_base_once(d->base, -1, EV_TIMEOUT,
+		    bundle_fetched_late, arg, &tv) == 0)
+			return;
+	}
+#else
+	(void)d;
+#endif
+	bundle_fetched_write(arg);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include "isconfd.h"
 #include "keepers.h"
+#include "cacheuse.h"
 
 static void	verb_cache(struct client *);
 
@@ -25,8 +26,8 @@ static const char *const off_why[KEEPERS_OFF_N] = {
 };
 
 static void
-report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
-    int json)
+report_print(struct isconfd *d, const struct cache_report *r,
+    const char *deferred, struct buf *b, int json)
 {
 	if (json) {
 		buf_printf(b, "{\"keeper\":%s,\"keepers_needed\":%zu,"
@@ -36,7 +37,8 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    "\"prunable_bytes\":%llu,\"pruned_chunks\":%llu,"
 		    "\"pruned_bytes\":%llu,\"complete\":%s,\"max\":%llu,"
 		    "\"through\":%llu,\"trust\":\"%s\","
-		    "\"keepers_untrusted\":%zu,\"prune_off\":\"%s\"}\n",
+		    "\"keepers_untrusted\":%zu,\"prune_off\":\"%s\","
+		    "\"deferred\":",
 		    keepers_keep(d) ? "true" : "false", keepers_needed(d),
 		    r->keepers, (unsigned long long)r->chunks,
 		    (unsigned long long)r->bytes, (unsigned long long)r->disk,
@@ -51,6 +53,11 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		    (unsigned long long)r->through, keepers_pinned(d) ?
 		    "pinned" : "keys", r->untrusted,
 		    keepers_off_names[r->off]);
+		if (deferred != NULL)
+			buf_add_json(b, deferred);
+		else
+			buf_printf(b, "null");
+		buf_printf(b, "}\n");
 		return;
 	}
 	buf_printf(b, "role:      %s\n", keepers_keep(d) ? "keeper "
@@ -81,6 +88,9 @@ report_print(struct isconfd *d, const struct cache_report *r, struct buf *b,
 		buf_printf(b, "pruned:    %llu chunks, %llu bytes\n",
 		    (unsigned long long)r->pruned_chunks,
 		    (unsigned long long)r->pruned_bytes);
+	if (deferred != NULL)
+		buf_printf(b, "pruned:    deferred: %s is reading the cache; "
+		    "pruned once it is done\n", deferred);
 }
 
 static void
@@ -89,7 +99,8 @@ verb_cache(struct client *c)
 	struct isconfd		*d = c->d;
 	struct cache_report	 r;
 	struct buf		 b;
-	char			*cause = NULL;
+	char			*cause = NULL, what[64];
+	const char		*deferred = NULL;
 	int			 prune = c->req.argc > 1, rv;
 
 	if (prune && strcmp(c->req.argv[1], "prune") != 0) {
@@ -103,10 +114,17 @@ verb_cache(struct client *c)
 		client_exit(c, 1);
 		return;
 	}
+	/* A chunk a reader found must not go before it is read: the
+	 * prune waits for the first keepers tick with no reader. */
+	if (prune && cacheuse_reader(d, c, what, sizeof what)) {
+		keepers_prune_later(d);
+		prune = 0;
+		deferred = what;
+	}
 	buf_init(&b);
 	rv = keepers_report(d, &r, prune, 0, &cause);
 	if (rv == 0)
-		report_print(d, &r, &b, c->req.flags & CTL_F_JSON);
+		report_print(d, &r, deferred, &b, c->req.flags & CTL_F_JSON);
 	client_reply_built(c, rv, &b, cause);
 }
 

@@ -34,6 +34,7 @@
 
 #include "isconfd.h"
 #include "keepers.h"
+#include "cacheuse.h"
 
 struct fetch_chunk {
 	uint8_t		hash[HASH_LEN];
@@ -62,6 +63,7 @@ struct fetch {
 	struct fetch_conn	 conns[FETCH_MAX_PEERS];
 	int			 nconns;
 	int			 finished;
+	int			 reading;	/* counted in cacheuse */
 	int64_t			 shown;		/* last progress, ns */
 	struct event		*tick;
 	char			*branch;
@@ -103,9 +105,19 @@ fetch_bytes(const struct fetch *f, uint64_t n, char *out, size_t len)
 	return out;
 }
 
+/* The fetch and its caller's callback no longer read the cache. */
+static void
+fetch_unuse(struct fetch *f)
+{
+	if (f->reading)
+		cacheuse_fetch(f->d, -1);
+	f->reading = 0;
+}
+
 static void
 fetch_free(struct fetch *f)
 {
+	fetch_unuse(f);
 	if (f->tick != NULL)
 		event_free(f->tick);
 	free(f->branch);
@@ -158,6 +170,7 @@ fetch_end(struct fetch *f)
 		    f->from);
 	else if (f->cb != NULL)
 		f->cb(f->d, f->arg, (int)(f->nchunks - f->plan.remaining));
+	fetch_unuse(f);
 	if (f->plan.open == 0)
 		fetch_free(f);
 }
@@ -484,6 +497,9 @@ fetch_start(struct isconfd *d, const char *branch, struct client *c,
 	f->branch = xstrdup(branch);
 	f->all = all;
 	f->from = from;
+	/* What it finds held must stay until its caller has read it. */
+	f->reading = 1;
+	cacheuse_fetch(d, 1);
 	fetch_collect(f, branch);
 	if (!first)
 		f->lists = 0;	/* a list still missing: do not loop */

@@ -184,6 +184,7 @@ struct isconfd {
 	struct sync_run		*syncs;		/* running entry syncs */
 	struct serve_run	*serves;	/* entries being served */
 	struct bundle_job	*bundle;	/* the bundle apply running */
+	unsigned int		 cache_fetches;	/* running (cacheuse.c) */
 	int			 quorum;	/* IS_LOCK_QUORUM */
 	struct http		*http;
 	uint64_t		 replay_failures;

@@ -36,11 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "isconfd.h"
 #include "stmtd.h"
 #include "stmtlist.h"
 #include "keepers.h"
+#include "cacheuse.h"
 
 #define HOLDINGS_MAX	1024	/* statements kept: issuers x branches */
 #define HOLDINGS_FANOUT	4	/* peers a host passes news on to */
@@ -51,6 +53,7 @@
  * be apart by the rest (9 ticks, 45 s at the default 5 s). */
 #define HOLDINGS_REFRESH_TICKS	3
 #define HOLDINGS_TTL_TICKS	12
+#define REPORT_AGE_S	30	/* /metrics: the report at most this old */
 
 struct holding {
 	struct stmtlist_item	 it;	/* first */
@@ -84,9 +87,23 @@ struct keepers {
 	char			*pruned_at;	/* state of the last auto-prune */
 	uint64_t		 pruned_chunks, pruned_bytes;	/* totals */
 	uint64_t		 prune_failures;
+	int			 prune_asked;	/* isconf cache prune, deferred */
+	struct cache_report	 last;		/* the latest report */
+	int64_t			 last_ns;	/* when; 0: none yet */
+	uint64_t		 reports;	/* run since start */
 };
 
 static struct keep_branch *keep_branch_get(struct keepers *, const char *);
+
+/* A report's age: not the wall clock, which a test or an admin moves. */
+static int64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int
 holding_decode(struct stmtlist_item *it)
@@ -595,6 +612,11 @@ keepers_report(struct isconfd *d, struct cache_report *rep, int prune,
 	}
 	if (cache_disk_bytes(d->cache, &rep->disk, cause) == -1)
 		goto out;
+	/* A prune's counts of what may go are from before it: the next
+	 * /metrics runs its own. */
+	d->keepers->last = *rep;
+	d->keepers->last_ns = prune ? 0 : mono_ns();
+	d->keepers->reports++;
 	rv = 0;
 out:
 	for (i = 0; i < nb; i++)
@@ -854,17 +876,45 @@ out:
 	return s;
 }
 
+/* A prune isconf cache prune asked for while the cache was read. */
+static void
+keepers_prune_asked(struct isconfd *d)
+{
+	struct cache_report	 rep;
+	char			*cause = NULL;
+
+	d->keepers->prune_asked = 0;
+	if (keepers_report(d, &rep, 1, 0, &cause) == -1) {
+		d->keepers->prune_failures++;
+		log_warnx("cache: the deferred prune failed: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("cache: deferred prune: pruned %llu chunks (%llu bytes)",
+	    (unsigned long long)rep.pruned_chunks,
+	    (unsigned long long)rep.pruned_bytes);
+}
+
+void
+keepers_prune_later(struct isconfd *d)
+{
+	d->keepers->prune_asked = 1;
+}
+
 static void
 starve_tick(struct isconfd *d)
 {
 	struct keepers		*k = d->keepers;
 	struct cache_report	 rep;
-	char			*s, *cause = NULL;
+	char			*s, *cause = NULL, what[64];
 
-	/* Nothing that reads the cache may be running. */
-	if (d->busy != NULL || d->up != NULL || d->bundle != NULL ||
-	    d->syncs != NULL)
+	/* Nothing that reads the cache may be running (cacheuse.c). */
+	if (cacheuse_reader(d, NULL, what, sizeof what))
 		return;
+	if (k->prune_asked) {
+		keepers_prune_asked(d);
+		return;
+	}
 	if ((s = prune_state(d, &cause)) == NULL)
 		goto fail;
 	if (k->pruned_at != NULL && strcmp(s, k->pruned_at) == 0) {
@@ -1151,19 +1201,41 @@ keepers_metrics_off(struct buf *b, const struct cache_report *r)
 	    "isconf_cache_keepers_untrusted %zu\n", r->untrusted);
 }
 
+/*
+ * A report walks every branch's journal: run for each request, a client
+ * asking /metrics in a loop held the daemon.  So the figures are the
+ * latest report's (isconf cache, a prune, or this), rerun only when it
+ * is older than REPORT_AGE_S, and say their age.
+ */
 void
 keepers_metrics(struct isconfd *d, struct buf *b)
 {
+	struct keepers		*k = d->keepers;
 	struct cache_report	 r;
 	char			*cause = NULL;
+	int64_t			 now = mono_ns();
 
-	if (d->keepers == NULL)
+	if (k == NULL)
 		return;
-	if (keepers_report(d, &r, 0, 0, &cause) == -1) {
+	if ((k->last_ns == 0 || now - k->last_ns >= (int64_t)TEST_KNOB(
+	    "ISCONF_CACHE_REPORT_S", REPORT_AGE_S) * 1000000000LL) &&
+	    keepers_report(d, &r, 0, 0, &cause) == -1) {
 		log_warnx("metrics: %s", cause);
 		free(cause);
-		return;
 	}
+	if (k->last_ns == 0)
+		return;
+	r = k->last;
+	buf_printf(b, "# HELP isconf_cache_report_age_seconds How old the "
+	    "cache figures below are (a report is rerun when older than "
+	    "%d s).\n# TYPE isconf_cache_report_age_seconds gauge\n"
+	    "isconf_cache_report_age_seconds %.1f\n"
+	    "# HELP isconf_cache_reports_total Cache reports run (each "
+	    "walks the journal).\n"
+	    "# TYPE isconf_cache_reports_total counter\n"
+	    "isconf_cache_reports_total %llu\n", REPORT_AGE_S,
+	    (double)(mono_ns() - k->last_ns) / 1e9,
+	    (unsigned long long)k->reports);
 	buf_printf(b, "# HELP isconf_cache_chunks Chunks in the cache: held, "
 	    "needed here, needed but not held, prunable.\n"
 	    "# TYPE isconf_cache_chunks gauge\n"

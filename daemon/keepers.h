@@ -60,6 +60,8 @@ uint64_t keepers_max(struct isconfd *);
  * holds at most cap bytes; 0: prune all it may): 0 or -1. */
 int	 keepers_report(struct isconfd *, struct cache_report *, int prune,
 	    uint64_t cap, char **cause);
+/* Prune on the first tick when nothing reads the cache (cacheuse.c). */
+void	 keepers_prune_later(struct isconfd *);
 /* isconf_cache_* metrics. */
 void	 keepers_metrics(struct isconfd *, struct buf *);
 /* What the cache lacks of branch's snaps (bundle create on a starved

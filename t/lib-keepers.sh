@@ -36,3 +36,11 @@ stat_of() {
 stat_above() {
 	test "$(stat_of $1 $2)" -gt "$3"
 }
+# check_in_on HOST N: check in a new 600 kB version N of /f on HOST (3
+# entries), a copy kept as vN.
+check_in_on() {
+	head -c 600000 /dev/urandom >"$(host_dir $1)/root/f" &&
+	cp "$(host_dir $1)/root/f" v$2 &&
+	isconf_on $1 -q lock "v$2" && isconf_on $1 -q snap "$(host_dir $1)/root/f" &&
+	isconf_on $1 -q ci
+}

@@ -313,6 +313,12 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_statement_epoch This daemon'\''s statement epoch.
 	# TYPE isconf_statement_epoch gauge
 	isconf_statement_epoch N
+	# HELP isconf_cache_report_age_seconds How old the cache figures below are (a report is rerun when older than 30 s).
+	# TYPE isconf_cache_report_age_seconds gauge
+	isconf_cache_report_age_seconds N
+	# HELP isconf_cache_reports_total Cache reports run (each walks the journal).
+	# TYPE isconf_cache_reports_total counter
+	isconf_cache_reports_total N
 	# HELP isconf_cache_chunks Chunks in the cache: held, needed here, needed but not held, prunable.
 	# TYPE isconf_cache_chunks gauge
 	isconf_cache_chunks{state="held"} N

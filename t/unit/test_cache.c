@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <cmocka.h>
 #include <sodium.h>
@@ -419,6 +420,142 @@ test_read_errors(void **state)
 }
 #endif
 
+#ifdef ISCONF_CRASH_HOOKS
+#define CLEN	(256 * 1024)
+
+/* 8 random chunks of CLEN in a closed cache at dbpath. */
+static void
+compact_fill(uint8_t h[8][32], uint8_t *d[8])
+{
+	struct cache	*c = open_tmp();
+	char		*cause = NULL;
+	int		 added, i;
+
+	for (i = 0; i < 8; i++) {
+		d[i] = xmalloc(CLEN);
+		randombytes_buf(d[i], CLEN);
+		assert_int_equal(cache_put(c, d[i], CLEN, h[i], &added,
+		    &cause), 0);
+	}
+	assert_int_equal(cache_flush(c, &cause), 0);
+	cache_close(c);
+}
+
+/* Drop chunks 0, 2, 4 and 6 (half the pack) from the cache at dbpath. */
+static int
+compact_drop(struct cache *c, uint8_t h[8][32], char **cause)
+{
+	uint8_t		gone[4][32];
+	uint64_t	dropped;
+	int		i;
+
+	for (i = 0; i < 4; i++)
+		memcpy(gone[i], h[2 * i], 32);
+	return cache_drop(c, (const uint8_t (*)[32])gone, 4, &dropped, cause);
+}
+
+/* Chunks 1, 3, 5, 7 read back whole, the others are gone, no PACK.new
+ * is left. */
+static void
+compact_check(struct cache *c, uint8_t h[8][32], uint8_t *d[8])
+{
+	struct buf	 out;
+	char		*cause = NULL, p[128];
+	int		 i;
+
+	buf_init(&out);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(cache_get(c, h[i], &out, &cause), i % 2);
+		if (i % 2)
+			assert_memory_equal(out.data, d[i], CLEN);
+	}
+	buf_free(&out);
+	snprintf(p, sizeof p, "%s.pack.new", dbpath);
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+/*
+ * Where holes cannot be punched (the cache-punch fault point), a drop
+ * compacts the pack: it shrinks to what is live, every chunk left reads
+ * back, and the cache reopens and appends as before.
+ */
+static void
+test_compact(void **state)
+{
+	struct cache	*c;
+	uint8_t		 h[8][32], *d[8], a[3000], ha[32];
+	struct buf	 out;
+	char		*cause = NULL;
+	int		 i, added;
+
+	(void)state;
+	compact_fill(h, d);
+	setenv("ISCONF_FAULT", "cache-punch", 1);
+	assert_int_equal(cache_open(dbpath, &c, &cause), 0);
+	assert_int_equal(compact_drop(c, h, &cause), 0);
+	assert_int_equal(pack_size(), 4 * CLEN);
+	compact_check(c, h, d);
+	randombytes_buf(a, sizeof a);
+	assert_int_equal(cache_put(c, a, sizeof a, ha, &added, &cause), 0);
+	assert_int_equal(cache_flush(c, &cause), 0);
+	cache_close(c);
+	unsetenv("ISCONF_FAULT");
+	assert_int_equal(cache_open(dbpath, &c, &cause), 0);
+	assert_int_equal(pack_size(), 4 * CLEN + sizeof a);
+	compact_check(c, h, d);
+	buf_init(&out);
+	assert_int_equal(cache_get(c, ha, &out, &cause), 1);
+	assert_memory_equal(out.data, a, sizeof a);
+	buf_free(&out);
+	for (i = 0; i < 8; i++)
+		free(d[i]);
+	close_tmp(c);
+}
+
+/*
+ * A compaction killed at each of its crash points (a child process,
+ * SIGKILLed there) loses nothing: reopened, every chunk left reads
+ * back, and the next drop compacts.
+ */
+static void
+test_compact_crash(void **state)
+{
+	const char	*points[] = { "compact-written", "compact-committed",
+			    "compact-renamed" };
+	struct cache	*c;
+	uint8_t		 h[8][32], *d[8];
+	char		*cause = NULL;
+	size_t		 k;
+	pid_t		 pid;
+	int		 i, status;
+
+	(void)state;
+	for (k = 0; k < sizeof points / sizeof points[0]; k++) {
+		compact_fill(h, d);
+		if ((pid = fork()) == 0) {
+			setenv("ISCONF_FAULT", "cache-punch", 1);
+			setenv("ISCONF_CRASH", points[k], 1);
+			if (cache_open(dbpath, &c, &cause) == 0)
+				(void)compact_drop(c, h, &cause);
+			_exit(0);
+		}
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(cache_open(dbpath, &c, &cause), 0);
+		compact_check(c, h, d);
+		setenv("ISCONF_FAULT", "cache-punch", 1);
+		assert_int_equal(cache_reclaim(c, &cause), 0);
+		unsetenv("ISCONF_FAULT");
+		assert_int_equal(pack_size(), 4 * CLEN);
+		compact_check(c, h, d);
+		for (i = 0; i < 8; i++)
+			free(d[i]);
+		close_tmp(c);
+	}
+}
+#endif
+
 int
 main(void)
 {
@@ -432,6 +569,8 @@ main(void)
 		cmocka_unit_test(test_put_fd_pipeline),
 #ifdef ISCONF_CRASH_HOOKS
 		cmocka_unit_test(test_read_errors),	/* a fault point */
+		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_compact_crash),	/* crash points */
 #endif
 	};
 
