@@ -242,16 +242,14 @@ void	rules_fetch_closed(struct rules_fetch *, int c);
 enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
 
 /*
- * An experiment, not used by the daemon yet (bench/simdist with
- * SIMDIST_HAVE=1; issue 24): peers tell each other which chunks they
- * hold (a bitfield when a connection is ready, a HAVE per chunk
- * completed), and a host asks each connection for the rarest chunk
- * its peer holds.  The daemon would need a new TCP frame type (HAVE,
- * a chunk's index in the file's list) and a bitfield frame sent by the
- * server after the stream headers.  The next chunk to ask connection c
- * for, given holds (a bit per chunk index of r: its peer has it) and
- * avail (per chunk, how many connected peers hold it): the pending one
- * with the least avail, ties in this host's order; -1 as
+ * Rarest first (issue 24): peers tell each other which chunks they hold
+ * (a F_BITFIELD answer when a fetching host asks, a F_HAVE per chunk
+ * stored after; have.c, doc/protocol.md), and a host asks each
+ * connection whose peer announced for the rarest chunk its peer holds
+ * (fetch.c; bench/simdist runs the same).  The next chunk to ask
+ * connection c for, given holds (a bit per chunk index of r: its peer
+ * has it) and avail (per chunk, how many connected peers hold it): the
+ * pending one with the least avail, ties in this host's order; -1 as
  * rules_fetch_next.
  */
 ssize_t	rules_have_next(struct rules_fetch *, int c, const uint8_t *holds,
