@@ -44,6 +44,7 @@ struct have_conn {
 	struct isconfd		*d;
 	struct net_conn		*c;
 	struct have_list	*list[HAVE_LISTS];	/* by tag */
+	int			 asked;		/* requests, known or not */
 	struct have_conn	*next;
 };
 
@@ -67,6 +68,18 @@ have_loaded(struct isconfd *d)
 	for (l = d->have_lists; l != NULL; l = l->next)
 		n += l->n;
 	return n;
+}
+
+/* 1 if s's chunk list (its count is in the entry: nothing is loaded to
+ * know it) fits beside the lists loaded. */
+static int
+have_fits(struct isconfd *d, const struct snap_info *s)
+{
+	size_t	i, n = s->nlists ? 0 : s->nchunks;
+
+	for (i = 0; i < s->nlists; i++)
+		n += s->lists[i].nchunks;
+	return n <= HAVE_LOADED_MAX - have_loaded(d);
 }
 
 /* A list from s's loaded chunks, with what the cache holds marked.
@@ -143,12 +156,12 @@ have_list_get(struct isconfd *d, const char *branch, uint64_t seq,
 	r = 0;
 	if (memcmp(e.id, id, HASH_LEN) == 0 && e.kind == ENTRY_SNAP &&
 	    snap_decode(&e.payload, &s) == 0) {
-		if ((r = chunklist_load(d, &s, cause)) == 0) {
+		if (have_fits(d, &s) && (r = chunklist_load(d, &s,
+		    cause)) == 0) {
 			free(*cause);
 			*cause = NULL;
 		}
-		if (r == 1 && (s.nchunks == 0 || s.nchunks > HAVE_LOADED_MAX -
-		    have_loaded(d)))
+		if (r == 1 && s.nchunks == 0)
 			r = 0;
 		if (r == 1 && (*out = have_list_new(d, id, &s, cause)) == NULL)
 			r = -1;
@@ -262,11 +275,12 @@ have_request(struct isconfd *d, struct net_conn *c, const uint8_t *p,
 		hc->next = d->have_conns;
 		d->have_conns = hc;
 		net_conn_set_drain(c, 0, have_drain, hc);
-	} else if (hc->list[tag] != NULL) {
+	} else if (hc->list[tag] != NULL || hc->asked == HAVE_LISTS) {
 		free(branch);
 		d->have.refused++;
 		return -1;	/* a tag once: HAVE_LISTS at most */
 	}
+	hc->asked++;
 	if ((r = have_list_get(d, branch, seq, id, &l, &cause)) == -1) {
 		log_warnx("holdings of %s %llu for a peer: %s", branch,
 		    (unsigned long long)seq, cause);
