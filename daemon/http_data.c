@@ -176,7 +176,7 @@ static const struct metric metrics[] = {
 	{ "have_asked_total", "counter", "Peers asked for their holdings "
 	    "of the chunks a fetch needs.", METRIC_PLAIN, MV(have[0]) },
 	{ "have_announced_total", "counter", "Of them, peers that announced "
-	    "holdings: asked rarest first.", METRIC_PLAIN, MV(have[1]) },
+	    "their holdings.", METRIC_PLAIN, MV(have[1]) },
 	{ "have_received_total", "counter", "HAVE frames received.",
 	    METRIC_PLAIN, MV(have[2]) },
 	{ "have_fallback_total", "counter", "Peers asked blind: they knew "
