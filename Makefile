@@ -80,7 +80,7 @@ DAEMON_SRC = daemon/isconfd.c daemon/control.c daemon/child.c \
 	     daemon/hostkey.c daemon/state.c daemon/install.c \
 	     daemon/branch.c daemon/print.c daemon/bundle_io.c \
 	     daemon/chunklist.c daemon/refusal.c \
-	     daemon/peers.c daemon/serve.c \
+	     daemon/peers.c daemon/serve.c daemon/have.c \
 	     daemon/sync.c daemon/fetch.c daemon/lockd.c daemon/notify.c \
 	     daemon/http.c daemon/http_msg.c daemon/helper.c \
 	     daemon/http_data.c daemon/http_lib.c daemon/http_limit.c \
@@ -110,7 +110,7 @@ CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
 	     test_session test_stmt test_shquote test_waves \
-	     test_privdrop test_http_msg test_netmsg
+	     test_privdrop test_http_msg test_netmsg test_have
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
@@ -223,6 +223,7 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_netmsg: $(BUILD)/net/msg.o $(BUILD)/net/msgio.o
+$(BUILD)/t/unit/test_have: $(BUILD)/daemon/wire.o $(BUILD)/daemon/stmt.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 # test_waves reads (nm) the objects of up's gate and of the waves
 # simulation too: both call waves.c's gate.

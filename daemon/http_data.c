@@ -92,6 +92,7 @@ struct metric_values {
 	uint64_t	 chunk_bytes[2], chunks[2];	/* fetched, served */
 	uint64_t	 lock[2];			/* held, mine */
 	uint64_t	 refused;
+	uint64_t	 have[7];	/* as d->have */
 	uint64_t	 streams_accepted;
 	uint64_t	 streams_refused[4];	/* see stream_reasons */
 	uint64_t	 http_refused[4];	/* see http_reasons */
@@ -172,6 +173,21 @@ static const struct metric metrics[] = {
 	    "this host.", METRIC_LOCK, MV(lock) },
 	{ "peer_refusals_total", "counter", "Streams on which a peer refused "
 	    "the entries this host served.", METRIC_PLAIN, MV(refused) },
+	{ "have_asked_total", "counter", "Peers asked for their holdings "
+	    "of the chunks a fetch needs.", METRIC_PLAIN, MV(have[0]) },
+	{ "have_announced_total", "counter", "Of them, peers that announced "
+	    "their holdings.", METRIC_PLAIN, MV(have[1]) },
+	{ "have_received_total", "counter", "HAVE frames received.",
+	    METRIC_PLAIN, MV(have[2]) },
+	{ "have_fallback_total", "counter", "Peers asked blind: they knew "
+	    "none of the lists, or refused the request.", METRIC_PLAIN,
+	    MV(have[3]) },
+	{ "have_requests_total", "counter", "Holdings requests this host "
+	    "answered.", METRIC_PLAIN, MV(have[4]) },
+	{ "have_sent_total", "counter", "HAVE frames sent.",
+	    METRIC_PLAIN, MV(have[5]) },
+	{ "have_refused_total", "counter", "Malformed or unasked holdings "
+	    "frames: the connection was closed.", METRIC_PLAIN, MV(have[6]) },
 	{ "streams_accepted_total", "counter", "Mesh TCP connections "
 	    "accepted.", METRIC_PLAIN, MV(streams_accepted) },
 	{ "streams_refused_total", "counter", "Mesh TCP connections refused "
@@ -307,6 +323,13 @@ metric_values_read(struct isconfd *d, struct metric_values *v,
 	v->chunks[0] = d->chunks_fetched;
 	v->chunks[1] = d->chunks_served;
 	v->refused = d->refused_total;
+	v->have[0] = d->have.asked;
+	v->have[1] = d->have.announced;
+	v->have[2] = d->have.haves_in;
+	v->have[3] = d->have.fallback;
+	v->have[4] = d->have.requests;
+	v->have[5] = d->have.haves_out;
+	v->have[6] = d->have.refused;
 	v->streams_accepted = ns->tcp_accepted;
 	v->streams_refused[0] = ns->tcp_refused_addr;
 	v->streams_refused[1] = ns->tcp_refused_full;

@@ -109,6 +109,8 @@ struct members;
 struct lock_note;
 struct sync_run;
 struct serve_run;
+struct have_list;
+struct have_conn;
 struct up_job;
 struct http;
 struct stmtd;
@@ -191,6 +193,17 @@ struct isconfd {
 	uint64_t		 entries_applied;	/* since start */
 	uint64_t		 chunks_served, chunk_bytes_served;
 	uint64_t		 chunks_fetched, chunk_bytes_fetched;
+	struct have_list	*have_lists;	/* have.c: lists loaded */
+	struct have_conn	*have_conns;	/* and who asked for them */
+	struct {
+		uint64_t	 asked;		/* bitfields we asked for */
+		uint64_t	 announced;	/* answered with a list */
+		uint64_t	 haves_in;
+		uint64_t	 fallback;	/* peers asked blind */
+		uint64_t	 requests;	/* bitfields we answered */
+		uint64_t	 haves_out;
+		uint64_t	 refused;	/* malformed, either way */
+	}			 have;
 	struct refusal		*refusals;	/* refusal.c */
 	uint64_t		 refused_total;
 	uint64_t		 sync_refused[REFUSED_NREASONS];
@@ -294,9 +307,22 @@ int	 refusal_note(struct isconfd *, struct net_conn *, const uint8_t *,
 	    size_t);
 void	 refusal_status(struct isconfd *, struct buf *, int json);
 
-/* serve.c: answer peers' sync requests. */
+/* serve.c: answer peers' sync requests.  streaming: 1 while c carries
+ * an entries stream (it and holdings both need c's drain callback). */
 int	 serve_frame(void *, struct net_conn *, uint8_t, const uint8_t *,
 	    size_t);
+int	 serve_streaming(struct isconfd *, struct net_conn *);
+
+/*
+ * have.c: holdings told to fetching peers (doc/protocol.md).  request:
+ * a F_BITFIELD request on c, answered (-1: malformed, close c).
+ * serving: 1 while c has lists.  stored: the cache has a new chunk,
+ * a F_HAVE to every connection whose lists name it.
+ */
+int	 have_request(struct isconfd *, struct net_conn *, const uint8_t *,
+	    size_t);
+int	 have_serving(struct isconfd *, struct net_conn *);
+void	 have_stored(struct isconfd *, const uint8_t *hash);
 
 /* sync.c: pull entries and chunks from peers. */
 typedef void (*sync_done_cb)(struct isconfd *, void *arg, int answered);

@@ -246,10 +246,11 @@ void	rules_fetch_closed(struct rules_fetch *, int c);
 enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
 
 /*
- * Holdings (issue 24): peers tell each other which chunks they hold (a
- * bitfield when a connection is ready, a HAVE per chunk completed), and
- * a host asks each connection that announced for the rarest chunk its
- * peer holds (bench/simdist models it: 1,000 hosts in 1.16x the bound
+ * Rarest first (issue 24): peers tell each other which chunks they hold
+ * (a F_BITFIELD answer when a fetching host asks, a F_HAVE per chunk
+ * stored after; have.c, doc/protocol.md), and a host asks each
+ * connection whose peer announced for the rarest chunk its peer holds
+ * (fetch.c; bench/simdist runs the same: 1,000 hosts in 1.16x the bound
  * where rules_fetch_next took 1.88x).  The next chunk to ask connection
  * c for, given holds (a bit per chunk index of r: its peer has it) and
  * avail (per chunk, how many connected peers hold it): the pending one

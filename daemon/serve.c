@@ -150,9 +150,8 @@ serve_entries(struct isconfd *d, struct net_conn *c, const uint8_t *p,
 	struct jhead		 h;
 	struct buf		 b;
 
-	for (r = d->serves; r != NULL; r = r->next_run)
-		if (r->c == c)
-			return -1;	/* one request a connection */
+	if (serve_streaming(d, c) || have_serving(d, c))
+		return -1;	/* one request a connection */
 	if (wire_get_entries_decode(p, len, &branch, &after) == -1)
 		return -1;
 	if (journal_head(d->journal, branch, &h, &cause) == -1 ||
@@ -215,6 +214,17 @@ serve_chunk(struct isconfd *d, struct net_conn *c, const uint8_t *p,
 }
 
 int
+serve_streaming(struct isconfd *d, struct net_conn *c)
+{
+	struct serve_run	*r;
+
+	for (r = d->serves; r != NULL; r = r->next_run)
+		if (r->c == c)
+			return 1;
+	return 0;
+}
+
+int
 serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
     size_t len)
 {
@@ -227,6 +237,10 @@ serve_frame(void *arg, struct net_conn *c, uint8_t type, const uint8_t *p,
 		return serve_chunk(d, c, p, len);
 	case F_ERROR:	/* the peer refused what we served */
 		return refusal_note(d, c, p, len);
+	case F_BITFIELD:	/* a test build can play a daemon before it */
+		if (TEST_KNOB("ISCONF_HAVE_OLD", 2) != 1)
+			return have_request(d, c, p, len);
+		/* FALLTHROUGH */
 	default:
 		serve_error(c, "unknown request");
 		return -1;

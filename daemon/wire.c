@@ -241,6 +241,64 @@ wire_get_chunk_decode(const uint8_t *p, size_t len, uint8_t *hash)
 }
 
 int
+wire_bitfield_req_decode(const uint8_t *p, size_t len, uint8_t *tag,
+    char **branch, uint64_t *seq, uint8_t *id)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*tag = rd_u8(&r);
+	*branch = rd_str(&r, 255);
+	*seq = rd_u64(&r);
+	rd_bytes(&r, id, HASH_LEN);
+	if (rd_done(&r) == -1 || *tag >= HAVE_LISTS || !name_valid(*branch)) {
+		free(*branch);
+		*branch = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_bitfield_decode(const uint8_t *p, size_t len, uint8_t *tag,
+    uint32_t *n, const uint8_t **bits)
+{
+	struct rd	r;
+	size_t		nbytes;
+
+	rd_init(&r, p, len);
+	*tag = rd_u8(&r);
+	*n = rd_u32(&r);
+	*bits = NULL;
+	if (r.err || *tag >= HAVE_LISTS)
+		return -1;
+	nbytes = ((size_t)*n + 7) / 8;
+	if (len - r.off != nbytes)
+		return -1;
+	if (*n == 0)
+		return 0;
+	*bits = p + r.off;
+	/* The spare bits of the last byte are clear: one encoding. */
+	if ((*n & 7) != 0 && ((*bits)[nbytes - 1] >> (*n & 7)) != 0)
+		return -1;
+	return 0;
+}
+
+int
+wire_have_decode(const uint8_t *p, size_t len, uint8_t *tag,
+    uint32_t *index)
+{
+	struct rd	r;
+
+	rd_init(&r, p, len);
+	*tag = rd_u8(&r);
+	*index = rd_u32(&r);
+	if (rd_done(&r) == -1 || *tag >= HAVE_LISTS)
+		return -1;
+	return 0;
+}
+
+int
 wire_entry_decode(const uint8_t *p, size_t len, struct entry *e)
 {
 	struct rd	 r;

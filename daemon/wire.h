@@ -24,6 +24,7 @@ enum { MSG_MEMBERS = 16 };	/* wire_members.c */
 enum {
 	F_GET_ENTRIES = 1, F_ENTRY, F_END, F_GET_CHUNK, F_CHUNK, F_NOCHUNK,
 	F_ERROR, F_ORIGIN,
+	F_HAVE = 9, F_BITFIELD = 10,	/* holdings (have.c, fetch.c) */
 };
 
 #define HELLO_MAX_HEADS		8
@@ -143,6 +144,28 @@ int	wire_entry_decode(const uint8_t *, size_t, struct entry *);
  * malformed F_CHUNK body, 0 whole (data, dlen set for F_CHUNK). */
 int	wire_chunk_decode(uint8_t type, const uint8_t *, size_t,
 	    uint8_t *hash, const uint8_t **data, size_t *dlen);
+
+/*
+ * Holdings (doc/protocol.md, "Holdings"): a fetching host asks a peer
+ * with a F_BITFIELD request naming a snap entry (tag: the client's
+ * number for it, below HAVE_LISTS; branch, seq and the entry's id);
+ * the peer answers with a F_BITFIELD (tag, the count n of the snap's
+ * chunk list, a bit per chunk, bit i of byte i/8 from the low end;
+ * n 0: it does not know that list) and then a F_HAVE (tag, index) for
+ * each chunk of it that it stores while the connection is open.
+ * Decoding fails (-1) unless the body is exactly that: a tag in range,
+ * a valid branch name, the bitfield's length n's bytes and its spare
+ * bits clear.  The caller checks n against the count it knows, and an
+ * index against n.
+ */
+#define HAVE_LISTS	4	/* lists per connection */
+int	wire_bitfield_req_decode(const uint8_t *, size_t, uint8_t *tag,
+	    char **branch, uint64_t *seq, uint8_t *id);
+/* bits points into the input (NULL when n is 0). */
+int	wire_bitfield_decode(const uint8_t *, size_t, uint8_t *tag,
+	    uint32_t *n, const uint8_t **bits);
+int	wire_have_decode(const uint8_t *, size_t, uint8_t *tag,
+	    uint32_t *index);
 
 /* The control protocol's CTL_REQUEST body. */
 struct request {

@@ -299,6 +299,21 @@ wire_seeds(const struct buf *entry)
 	buf_reset(&b);
 	buf_add_str(&b, "webserver");
 	frame_seed("origin", F_ORIGIN, &b);
+	buf_reset(&b);				/* holdings */
+	buf_add_u8(&b, 1);
+	buf_add_str(&b, "main");
+	buf_add_u64(&b, 7);
+	buf_add(&b, hash, HASH_LEN);
+	frame_seed("bitfield_req", F_BITFIELD, &b);
+	buf_reset(&b);
+	buf_add_u8(&b, 1);
+	buf_add_u32(&b, 11);
+	buf_add(&b, "\xfb\x05", 2);
+	frame_seed("bitfield", F_BITFIELD, &b);
+	buf_reset(&b);
+	buf_add_u8(&b, 3);
+	buf_add_u32(&b, 10);
+	frame_seed("have", F_HAVE, &b);
 
 	buf_reset(&b);				/* control request */
 	buf_add_u32(&b, CTL_REQUEST);

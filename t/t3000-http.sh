@@ -252,6 +252,27 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	# HELP isconf_peer_refusals_total Streams on which a peer refused the entries this host served.
 	# TYPE isconf_peer_refusals_total counter
 	isconf_peer_refusals_total N
+	# HELP isconf_have_asked_total Peers asked for their holdings of the chunks a fetch needs.
+	# TYPE isconf_have_asked_total counter
+	isconf_have_asked_total N
+	# HELP isconf_have_announced_total Of them, peers that announced their holdings.
+	# TYPE isconf_have_announced_total counter
+	isconf_have_announced_total N
+	# HELP isconf_have_received_total HAVE frames received.
+	# TYPE isconf_have_received_total counter
+	isconf_have_received_total N
+	# HELP isconf_have_fallback_total Peers asked blind: they knew none of the lists, or refused the request.
+	# TYPE isconf_have_fallback_total counter
+	isconf_have_fallback_total N
+	# HELP isconf_have_requests_total Holdings requests this host answered.
+	# TYPE isconf_have_requests_total counter
+	isconf_have_requests_total N
+	# HELP isconf_have_sent_total HAVE frames sent.
+	# TYPE isconf_have_sent_total counter
+	isconf_have_sent_total N
+	# HELP isconf_have_refused_total Malformed or unasked holdings frames: the connection was closed.
+	# TYPE isconf_have_refused_total counter
+	isconf_have_refused_total N
 	# HELP isconf_streams_accepted_total Mesh TCP connections accepted.
 	# TYPE isconf_streams_accepted_total counter
 	isconf_streams_accepted_total N
