@@ -15,7 +15,9 @@
  * make install and the package put it).  Opened once, at start, and run
  * with fexecve: a child restarted after an upgrade replaced the files
  * still runs the program of the daemon's own version.  -1 and a cause
- * naming both places if it is in neither.
+ * naming both places if it is in neither, or naming the file if the
+ * first found is not root's (or the caller's) or is writable by group
+ * or others.
  */
 int	helper_open(const char *name, char **cause);
 

@@ -149,7 +149,7 @@ lockstmt_check(struct isconfd *d, const struct wire_lockstmt *w,
 		return 0;
 	}
 	stmtd_verified(d);
-	if (pins_check(d, h, st->pk, &why) == -1) {
+	if (pins_check(d, h, st->pk, 1, &why) == -1) {
 		stmtd_drop(d, why, "dropped a %s of %s (from %s): %s", what,
 		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
 		    "not in trusted_keys" : "signed by another key than the "

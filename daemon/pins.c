@@ -86,7 +86,7 @@ pin_store(struct isconfd *d, struct stmt_host *h, const uint8_t *pk)
 
 int
 pins_check(struct isconfd *d, struct stmt_host *h, const uint8_t *pk,
-    enum stmt_count *why)
+    int pin, enum stmt_count *why)
 {
 	int	trust = pins_trust(d, pk);
 
@@ -98,7 +98,7 @@ pins_check(struct isconfd *d, struct stmt_host *h, const uint8_t *pk,
 	/* Nothing pinned yet, or (trusted_keys) the operator replaced the
 	 * pinned key there. */
 	if (!h->pinned || (trust == 0 && pins_trust(d, h->pin) == -1))
-		return pin_store(d, h, pk) == 0 ? 0 : -1;
+		return !pin || pin_store(d, h, pk) == 0 ? 0 : -1;
 	*why = STMT_C_KEY_REFUSED;
 	h->refused++;
 	memcpy(h->refused_pk, pk, STMT_PK_LEN);

@@ -470,7 +470,7 @@ stmt_take(struct isconfd *d, const struct stmt *st, const char *from)
 		return;
 	}
 	d->stmt->counts[STMT_C_VERIFIED]++;
-	if (pins_check(d, h, st->pk, &why) == -1) {
+	if (pins_check(d, h, st->pk, 1, &why) == -1) {
 		stmtd_drop(d, why, "dropped a receipt of %s (from %s): %s",
 		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
 		    "not in trusted_keys" : "signed by another key than the "

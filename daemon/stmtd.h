@@ -120,12 +120,14 @@ int	 stmtd_inject(struct isconfd *, uint8_t *raw, size_t len,
 int	 pins_trust(struct isconfd *, const uint8_t *pk);
 /* Load issuer's pin from the journal's state into h: 0 or -1. */
 int	 pins_load(struct isconfd *, struct stmt_host *, char **cause);
-/* May pk speak for h's issuer?  Pins it if nothing is pinned; with
- * trusted_keys, moves a pin off a key no longer trusted (the operator
- * re-keyed the host there).  0 yes; -1 no, with the count that says
- * why (STMT_C_UNTRUSTED or STMT_C_KEY_REFUSED). */
+/* May pk speak for h's issuer?  With pin, pins it if nothing is pinned;
+ * with trusted_keys, moves a pin off a key no longer trusted (the
+ * operator re-keyed the host there).  Without pin, nothing is stored (a
+ * name that is no peer's: a key holder could make up any number).  0
+ * yes; -1 no, with the count that says why (STMT_C_UNTRUSTED or
+ * STMT_C_KEY_REFUSED). */
 int	 pins_check(struct isconfd *, struct stmt_host *, const uint8_t *pk,
-	    enum stmt_count *why);
+	    int pin, enum stmt_count *why);
 /* Forget h's pin: 0 or -1. */
 int	 pins_forget(struct isconfd *, struct stmt_host *, char **cause);
 

@@ -248,7 +248,12 @@ stmtlist_take(struct isconfd *d, struct stmtlist *l, const struct stmt *st,
 		free(cause);
 		return NULL;
 	}
-	if (pins_check(d, sh, st->pk, &why) == -1) {
+	/* Only a peer's name is pinned: a key holder could make up names
+	 * without end, each a row of the state kept for ever.  Another's
+	 * is checked against trusted_keys and a pin already there; a
+	 * keeper's counts only as a peer's (keepers.c). */
+	if (pins_check(d, sh, st->pk, peer_find(d, st->issuer) != NULL,
+	    &why) == -1) {
 		stmtd_drop(d, why, "dropped %s of %s (from %s): %s", ops->what,
 		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
 		    "not in trusted_keys" : "signed by another key than the "

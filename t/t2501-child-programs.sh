@@ -48,6 +48,15 @@ test_expect_success 'without isconfd-net, isconf start fails, says why and leave
 	flock -n "$(host_home a)/isconfd.pid" true
 '
 
+test_expect_success 'an isconfd-net others may write is not run: isconf start fails, says why' '
+	cp "$ISCONF_BUILD/isconfd-net" "$BIN/" &&
+	chmod 0757 "$BIN/isconfd-net" &&
+	test_must_fail on a -q start 2>err &&
+	grep "$BIN/isconfd-net: not a regular file of root.s, or writable by group or others: not run" err &&
+	test_must_fail pgrep -f "^$BIN/isconfd" &&
+	rm "$BIN/isconfd-net"
+'
+
 test_expect_success 'a network process that exits before it is ready: isconf start fails, says so, leaves no daemon' '
 	make_host n 7 &&
 	(ISCONF_TEST_NET_EXIT=1 && export ISCONF_TEST_NET_EXIT &&
