@@ -8,7 +8,8 @@
 # (fetching the file like any host, or holding it before the fleet
 # asks).  About a minute each on the CI machine.  BENCH_BIG=1 (make
 # bench-big) runs 10,000 hosts instead, with and without 10% leaving:
-# ~9 CPU minutes and ~900 MB each, too long for make bench.  Prints
+# ~9 CPU minutes and ~900 MB each (make bench runs it last, unless
+# BENCH_SIM_BIG=0).  Prints
 # table rows on stdout and appends the JSON lines to $1.
 set -e
 SIM=$BUILD/bench/simdist
