@@ -115,8 +115,15 @@ char *
 holds_why(struct isconfd *d, const char *branch)
 {
 	const struct hold	*h = holds_latest(d, branch);
+	const char		*unread;
 	char			 when[64], *why;
 
+	/* A hold we cannot read may be there: up waits, as for one. */
+	if ((unread = stmtlist_unread(d, holds_list(d))) != NULL) {
+		xasprintf(&why, "cannot tell whether %s is held: the holds "
+		    "kept here cannot be read (%s)", branch, unread);
+		return why;
+	}
 	if (h == NULL || !h->h.held)
 		return NULL;
 	fmt_time(when, sizeof when, h->h.time / 1000);

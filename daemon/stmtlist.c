@@ -92,6 +92,29 @@ stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
 	return 1;
 }
 
+/*
+ * A stored list that does not decode: the statements read before the
+ * damage are kept, and the stored value is copied aside (KEY.damaged)
+ * before the next store replaces it, so nothing is lost unseen.  Peers
+ * send their lists again when they next meet this host.
+ */
+static void
+stmtlist_damaged(struct isconfd *d, struct stmtlist *l, const char *v,
+    const char *what)
+{
+	char	*k, *cause = NULL;
+
+	xasprintf(&k, "%s.damaged", l->ops->key);
+	if (journal_state_set(d->journal, k, v, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+	log_warnx("%s: the stored list is damaged (%s): the statements "
+	    "before the damage kept, the stored value copied to %s",
+	    l->ops->name, what, k);
+	free(k);
+}
+
 struct stmtlist_item *
 stmtlist_head(struct isconfd *d, struct stmtlist *l)
 {
@@ -99,30 +122,58 @@ stmtlist_head(struct isconfd *d, struct stmtlist *l)
 	struct rd		 r;
 	const uint8_t		*p;
 	uint8_t			*raw;
-	char			*v, *cause = NULL;
+	char			*v = NULL, *cause = NULL;
 	size_t			 len, n;
+	int			 rv;
 
 	if (l->loaded)
 		return l->head;
-	l->loaded = 1;
-	if (journal_state_get(d->journal, l->ops->key, &v, &cause) != 1) {
-		if (cause != NULL) {
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("stmtlist-read", l->ops->key)) {
+		rv = -1;
+		cause = xstrdup("reading the state: disk I/O error (fault)");
+	} else
+#endif
+	rv = journal_state_get(d->journal, l->ops->key, &v, &cause);
+	if (rv == -1) {
+		/* Not "nothing stored": tried again at the next use. */
+		if (l->unread == NULL)
 			log_warnx("%s: %s", l->ops->name, cause);
-			free(cause);
-		}
+		free(l->unread);
+		l->unread = cause;
 		return l->head;
 	}
+	l->loaded = 1;
+	free(l->unread);
+	l->unread = NULL;
+	if (rv == 0)
+		return l->head;
 	n = strlen(v) / 2;
 	raw = xmalloc(n ? n : 1);
-	if (hex_decode(raw, n, v) == 0) {
+	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
+		stmtlist_damaged(d, l, v, "not hex");
+	else {
 		rd_init(&r, raw, n);
-		while (r.off < r.len && (p = rd_blob(&r, &len, STMT_MAX)) !=
-		    NULL && (it = stmtlist_item_new(l->ops, p, len)) != NULL)
+		while (r.off < r.len) {
+			if ((p = rd_blob(&r, &len, STMT_MAX)) == NULL ||
+			    (it = stmtlist_item_new(l->ops, p, len)) == NULL) {
+				stmtlist_damaged(d, l, v, "a statement that "
+				    "does not decode");
+				break;
+			}
 			stmtlist_put(l, it, 0);
+		}
 	}
 	free(raw);
 	free(v);
 	return l->head;
+}
+
+const char *
+stmtlist_unread(struct isconfd *d, struct stmtlist *l)
+{
+	(void)stmtlist_head(d, l);
+	return l->unread;
 }
 
 static void
@@ -132,6 +183,12 @@ stmtlist_store(struct isconfd *d, struct stmtlist *l)
 	struct buf		 b;
 	char			*v, *cause = NULL;
 
+	if (!l->loaded) {
+		/* Storing now would replace what could not be read. */
+		log_warnx("%s: not stored: the stored list could not be read "
+		    "(%s)", l->ops->name, l->unread);
+		return;
+	}
 	buf_init(&b);
 	for (it = l->head; it != NULL; it = it->next)
 		buf_add_blob(&b, it->raw, it->st.rawlen);
@@ -301,4 +358,6 @@ stmtlist_clear(struct stmtlist *l)
 		stmtlist_item_free(l->ops, it);
 	}
 	l->loaded = 0;
+	free(l->unread);
+	l->unread = NULL;
 }

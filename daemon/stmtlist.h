@@ -40,10 +40,16 @@ struct stmtlist {
 	const struct stmtlist_ops	*ops;
 	struct stmtlist_item		*head;
 	int				 loaded;	/* from the state */
+	char				*unread;	/* why it could not be */
 };
 
-/* The list, loaded from the journal's state on first use. */
+/* The list, loaded from the journal's state on first use.  If the state
+ * cannot be read, what is in memory (tried again at the next use; see
+ * stmtlist_unread). */
 struct stmtlist_item *stmtlist_head(struct isconfd *, struct stmtlist *);
+/* Why the stored list could not be read (NULL: it was): a caller must
+ * not take the list in memory for all there is. */
+const char *stmtlist_unread(struct isconfd *, struct stmtlist *);
 /* A statement (raw, len) of the list's kind: NULL if it does not
  * decode as one. */
 struct stmtlist_item *stmtlist_item_new(const struct stmtlist_ops *,

@@ -128,4 +128,35 @@ test_expect_success 'a trusted host'\''s hold stops up; an untrusted release doe
 	test "$(status_field b applied)" = 9
 '
 
+# holds_stored HOST: the bytes of the holds list HOST keeps on disk.
+holds_stored() {
+	sqlite3 "$(host_dir $1)/home/journal.db" \
+	    "SELECT length(value) FROM state WHERE key = 'holds'"
+}
+
+test_expect_success 'holds kept here that cannot be read: up waits for them, nothing stored is lost' '
+	isconf_on a -q lock "four" &&
+	(cd "$(host_dir a)/root" && isconf_on a -q exec touch four) &&
+	isconf_on a -q ci &&
+	wait_head b 12 &&
+	stored=$(holds_stored b) && test "$stored" -gt 0 &&
+	stop_host b &&
+	echo "ISCONF_FAULT=stmtlist-read:holds; export ISCONF_FAULT" \
+	    >>"$(host_dir b)/env" &&
+	isconf_on b -q start &&
+	expect_code 224 isconf_on b up &&
+	grep "^isconf: error: cannot tell whether generic is held: the holds kept here cannot be read (reading the state: disk I/O error (fault))" err &&
+	test "$(status_field b applied)" = 9 &&
+	isconf_on a -q hold "while b cannot read" &&
+	wait_for 10 eval "grep -q \"holds: not stored: the stored list could not be read\" \"\$(host_dir b)/isconfd.log\"" &&
+	test "$(holds_stored b)" = "$stored" &&
+	isconf_on a -q release &&
+	stop_host b &&
+	sed -i "/^ISCONF_FAULT=/d" "$(host_dir b)/env" &&
+	isconf_on b -q start &&
+	wait_for 10 eval "! status_has b \"^hold:\"" &&
+	isconf_on b -q up &&
+	test "$(status_field b applied)" = 12
+'
+
 test_done
