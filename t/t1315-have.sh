@@ -36,12 +36,13 @@ head_of() {
 }
 
 # pair S SN C CN PEERS FILE BYTES VAR=VALUE: server S (127.0.0.SN,
-# peer of a, with VAR set) and client C (CN, nets PEERS) started; then a
-# snaps FILE of BYTES, which both know of.
+# peer of a, with VAR set) and client C (CN, nets PEERS) started, C
+# knowing all of PEERS (else its fetch may never meet S); then a snaps
+# FILE of BYTES, which both know of.
 pair() {
 	joiner $1 $2 "1" $8 &&
 	joiner $3 $4 "$5" &&
-	wait_for 10 knows $3 1 &&
+	wait_for 10 knows $3 $(echo $5 | wc -w) &&
 	snapfile $6 $7 &&
 	h=$(head_of) &&
 	wait_head $1 $h && wait_head $3 $h
