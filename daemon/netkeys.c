@@ -32,14 +32,26 @@ netkeys_changed(struct netkeys *k)
 	return 1;
 }
 
-/* On error the keys in force stay; there are none before the first. */
+/*
+ * On error the keys in force stay; there are none before the first.
+ * Once keys are in force, a file with none is taken for one being
+ * written (a shell's > truncates before it writes, and a check may fall
+ * between): loading it would cut the host off its mesh until the next
+ * change, so it is refused like a file that does not parse.
+ */
 static int
-netkeys_load(struct isconfd *d, char **cause)
+netkeys_load(struct isconfd *d, int reload, char **cause)
 {
 	struct hmac_keys	k;
 
 	if (hmac_keys_load(d->netkeys.path, &k, cause) == -1)
 		return -1;
+	if (reload && k.n == 0 && !k.any && d->netkeys.nkeys > 0) {
+		hmac_keys_free(&k);
+		xasprintf(cause, "%s: no key in it (being written?)",
+		    d->netkeys.path);
+		return -1;
+	}
 	net_set_keys(d->net, k.keys, k.n, k.any);
 	d->netkeys.nkeys = k.n;
 	log_info("hmac_keys %s: %zu key(s)%s", d->netkeys.st.st_ino ?
@@ -54,7 +66,7 @@ netkeys_open(struct isconfd *d, char **cause)
 	memset(&d->netkeys, 0, sizeof d->netkeys);
 	d->netkeys.path = xstrdup(d->conf.hmac_keys);
 	netkeys_changed(&d->netkeys);
-	return netkeys_load(d, cause);
+	return netkeys_load(d, 0, cause);
 }
 
 void
@@ -67,7 +79,7 @@ netkeys_check(void *arg)
 	    now_ns() - d->netkeys.checked < 1000000000LL ||
 	    !netkeys_changed(&d->netkeys))
 		return;
-	if (netkeys_load(d, &cause) == -1) {
+	if (netkeys_load(d, 1, &cause) == -1) {
 		log_warnx("keeping the old HMAC keys: %s", cause);
 		free(cause);
 	}

@@ -117,4 +117,13 @@ test_expect_success 'and a peer signing with another key is still rejected' '
 	test "$(status_field b head)" = 21
 '
 
+test_expect_success 'an hmac_keys emptied (being written) leaves the keys in force' '
+	set_keys a newkey-0123456789 &&
+	wait_head b 24 &&
+	: >"$(host_dir b)/home/conf/hmac_keys" &&
+	wait_for 10 grep -F "keeping the old HMAC keys: $(host_dir b)/home/conf/hmac_keys: no key in it (being written?)" "$(host_dir b)/isconfd.log" &&
+	commit_on a "after an empty hmac_keys" &&
+	wait_head b 27
+'
+
 test_done
