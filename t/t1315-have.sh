@@ -101,7 +101,8 @@ test_expect_success "a malformed ${evil#*:} closes the connection, counted" '
 	isconf_on x$n -q up && isconf_on y$n -q up &&
 	cmp "$A/evil$n" "$(host_dir y$n)/root/evil$n" &&
 	test "$(have $((n + 3)) refused)" -ge 1 &&
-	isconf_on x$n -q status && isconf_on y$n -q status
+	isconf_on x$n -q status && isconf_on y$n -q status &&
+	stop_host x$n && stop_host y$n
 '
 done
 
