@@ -339,6 +339,7 @@ have_set(struct shost *s, int c, uint32_t i)
 		return;
 	b[i >> 3] |= 1 << (i & 7);
 	s->avail[i]++;
+	rules_fetch_held(&s->plan, c, i);	/* as fetch_said */
 }
 
 /* A HAVE (e->i, a plan index) or the bitfield (NOPOS) arrives. */

@@ -283,12 +283,14 @@ fetch_said(struct fetch_conn *fc, size_t i)
 	fc->said[i >> 3] |= 1 << (i & 7);
 	fc->holds[i >> 3] |= 1 << (i & 7);
 	fc->f->avail[i]++;
+	rules_fetch_held(&fc->f->plan, fc->idx, i);
 }
 
 /* fc's peer lacks chunk i after all (NOCHUNK), or is gone: an announced
  * chunk is asked of it no more (until a HAVE); one it may hold (of no
- * list it announced) is asked again after the rest, as a peer is asked
- * that announces nothing. */
+ * list it announced) is asked again only once every peer lacked every
+ * chunk still missing (rules_have_next skips what it lacked), as a
+ * peer is asked that announces nothing. */
 static void
 fetch_unsaid(struct fetch_conn *fc, size_t i)
 {

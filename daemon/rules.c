@@ -412,6 +412,8 @@ rules_have_next(struct rules_fetch *r, int c, const uint8_t *holds,
 		do {
 			i = w * 64 + (size_t)__builtin_ctzll(m);
 			m &= m - 1;
+			if (r->tried != NULL && (r->tried[i] & (1ULL << c)))
+				continue;	/* it lacked it (NOCHUNK) */
 			key = avail[i] > 1 ? avail[i] : 1;
 			if (key < bestkey) {
 				best = i;
@@ -472,6 +474,13 @@ rules_fetch_lacked(struct rules_fetch *r, int c, size_t i, int64_t now)
 	/* It is probably fetching the same file: ask it again soon. */
 	fc->rest_until = now + FETCH_REST_MS * 1000000LL;
 	r->lacked_at = now;
+}
+
+void
+rules_fetch_held(struct rules_fetch *r, int c, size_t i)
+{
+	if (r->tried != NULL)
+		r->tried[i] &= ~(1ULL << c);
 }
 
 void

@@ -239,6 +239,9 @@ void	rules_fetch_got(struct rules_fetch *, int c, size_t i, int64_t now);
  * rests. */
 void	rules_fetch_lacked(struct rules_fetch *, int c, size_t i,
 	    int64_t now);
+/* Connection c's peer announced chunk i (after lacking it, perhaps):
+ * rules_have_next may ask it again. */
+void	rules_fetch_held(struct rules_fetch *, int c, size_t i);
 void	rules_fetch_closed(struct rules_fetch *, int c);
 /* FETCH_END when all is here, no connection is left, or nothing came
  * for FETCH_STALL_MS while nothing was in flight or peers said they
@@ -254,8 +257,13 @@ enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
  * where rules_fetch_next took 1.88x).  The next chunk to ask connection
  * c for, given holds (a bit per chunk index of r: its peer has it) and
  * avail (per chunk, how many connected peers hold it): the pending one
- * with the least avail (0 counting as 1), ties in this host's order;
- * -1 as rules_fetch_next.  holds and avail are the caller's and may
+ * with the least avail (0 counting as 1), ties in this host's order,
+ * and not one c's peer lacked (NOCHUNK) since it last announced it
+ * (rules_fetch_held) or since the last round of asking every peer
+ * again; -1 as rules_fetch_next.  (A peer that did not know a chunk's
+ * list is taken to hold it: asked again at once after its NOCHUNK, it
+ * took the last chunk from the peers that hold it, tick after tick,
+ * until the fetch stalled.)  holds and avail are the caller's and may
  * change as it likes between calls; a call costs a word per 64 chunks
  * plus the pending chunks the peer holds up to the first held by no
  * other peer (an index of the pending chunks in r, built at the first

@@ -318,6 +318,50 @@ test_have_next(void **state)
 	rules_fetch_free(&r);
 }
 
+/* A peer taken to hold a chunk (it did not know the chunk's list) that
+ * says NOCHUNK is not asked for it again while another peer holds it,
+ * until it announces it: before, it was asked again after its 5 ms
+ * rest, ahead of the peers that hold the chunk whenever it came first
+ * in the pumping order, and the fetch's last chunk went back and forth
+ * until the fetch stalled (t1315, CI). */
+static void
+test_have_lacked(void **state)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[2][1] = { { 0x0f }, { 0x0f } };
+	uint16_t		avail[4] = { 2, 2, 2, 2 };
+	int64_t			now = 0;
+	ssize_t			i;
+	int			lacker, holder;
+
+	(void)state;
+	rules_fetch_init(&r, 4, now);
+	lacker = rules_fetch_conn_add(&r);
+	holder = rules_fetch_conn_add(&r);
+	for (int k = 0; k < 3; k++)
+		rules_fetch_got(&r, holder, (size_t)rules_have_next(&r,
+		    holder, holds[holder], avail, now), now);
+	assert_int_equal(r.remaining, 1);
+	i = rules_have_next(&r, lacker, holds[lacker], avail, now);
+	assert_int_equal(i, 3);
+	rules_fetch_lacked(&r, lacker, (size_t)i, now);
+	now += 4 * FETCH_REST_MS * 1000000LL;	/* a tick later */
+	assert_int_equal(rules_fetch_check(&r, now), FETCH_GO_ON);
+	assert_int_equal(rules_have_next(&r, lacker, holds[lacker], avail,
+	    now), -1);
+	assert_int_equal(rules_have_next(&r, holder, holds[holder], avail,
+	    now), 3);
+	/* Announced since: asked again. */
+	rules_fetch_lacked(&r, holder, 3, now);
+	rules_fetch_held(&r, lacker, 3);
+	now += 4 * FETCH_REST_MS * 1000000LL;
+	assert_int_equal(rules_have_next(&r, holder, holds[holder], avail,
+	    now), -1);
+	assert_int_equal(rules_have_next(&r, lacker, holds[lacker], avail,
+	    now), 3);
+	rules_fetch_free(&r);
+}
+
 /* With announcements a host keeps about HAVE_INFLIGHT chunks in flight:
  * fewer on each of many connections, never under 2 or over
  * FETCH_WINDOW. */
@@ -365,7 +409,8 @@ have_next_naive(const struct rules_fetch *r, int c, const uint8_t *holds,
 			continue;
 		}
 		if (!(holds[i >> 3] & (1 << (i & 7))) ||
-		    r->state[i] != FETCH_PENDING)
+		    r->state[i] != FETCH_PENDING ||
+		    (r->tried != NULL && (r->tried[i] & (1ULL << c))))
 			continue;
 		if (best == r->n || avail[i] < avail[best])
 			best = i;
@@ -426,6 +471,8 @@ have_random_fetch(size_t n, int nconns, unsigned steps)
 			else
 				holds[c][xrand((uint32_t)nb)] ^=
 				    (uint8_t)(1 << xrand(8));
+			if (xrand(2) == 0)
+				rules_fetch_held(&r, c, xrand((uint32_t)n));
 			break;
 		case 2:		/* an answer to what is in flight */
 			for (i = 0; i < n; i++)
@@ -493,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_claim_schedule),
 		cmocka_unit_test(test_have_next),
 		cmocka_unit_test(test_have_next_same),
+		cmocka_unit_test(test_have_lacked),
 		cmocka_unit_test(test_have_window),
 	};
 
