@@ -58,11 +58,89 @@ stmtlist_find(struct stmtlist *l, const struct stmtlist_item *it, size_t *n)
 	return pp;
 }
 
-/* Keep it in place of its issuer's older one for the branch (or, with
- * force, whatever was kept): 1, or 0 (it freed) if the one kept is not
- * older, or the list is full. */
+/* The statements kept at most (tests lower it). */
+static size_t
+stmtlist_max(const struct stmtlist *l)
+{
+#ifdef ISCONF_CRASH_HOOKS
+	const char	*v;
+
+	if ((v = getenv("ISCONF_STMTLIST_MAX")) != NULL && atoi(v) > 0)
+		return (size_t)atoi(v);
+#endif
+	return l->ops->max;
+}
+
+/*
+ * What a statement is worth keeping when the list is full: -1 expired
+ * (the kind says it no longer counts), 0 of a name that is no peer's,
+ * 1 of a peer (or, with trusted_keys, of a listed key), 2 ours.
+ * Without trusted_keys a key holder can sign in any name; names it
+ * makes up are no peers until it says hellos in them.
+ */
 static int
-stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
+stmtlist_rank(struct isconfd *d, const struct stmtlist *l,
+    const struct trusted_keys *t, const struct stmtlist_item *it)
+{
+	if (strcmp(it->st.issuer, d->conf.hostname) == 0)
+		return 2;
+	if (l->ops->expired != NULL && l->ops->expired(d, it))
+		return -1;
+	if (t->present)
+		return trusted_keys_find(t, it->st.pk) ? 1 : 0;
+	return peer_find(d, it->st.issuer) != NULL;
+}
+
+/* Room for the newcomer it in a full list: its link is dropped (the
+ * stalest of the statements worth least, and less than it): 1, or 0
+ * if every one is worth as much (established issuers stay). */
+static int
+stmtlist_evict(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	struct stmtlist_item	**pp, **victim = NULL, *o;
+	struct trusted_keys	  t;
+	char			 *path, *cause = NULL;
+	int			  r, worst = 0, rank;
+
+	path = path_join(d->conf.home, "conf/trusted_keys");
+	if (trusted_keys_load(path, &t, &cause) == -1) {
+		/* Broken: no statement is taken (pins.c); nothing to rank. */
+		free(cause);
+		free(path);
+		return 0;
+	}
+	free(path);
+	rank = stmtlist_rank(d, l, &t, it);
+	for (pp = &l->head; (o = *pp) != NULL; pp = &o->next) {
+		if ((r = stmtlist_rank(d, l, &t, o)) >= rank)
+			continue;
+		if (victim == NULL || r < worst || (r == worst &&
+		    o->heard_ms < (*victim)->heard_ms)) {
+			victim = pp;
+			worst = r;
+		}
+	}
+	trusted_keys_free(&t);
+	if (victim == NULL)
+		return 0;
+	o = *victim;
+	*victim = o->next;
+	log_warnx("%s: more than %zu statements kept; %s of %s on %s "
+	    "dropped for %s of %s", l->ops->name, stmtlist_max(l),
+	    l->ops->what, o->st.issuer, l->ops->branch(o), l->ops->what,
+	    it->st.issuer);
+	stmtlist_item_free(l->ops, o);
+	return 1;
+}
+
+/* Keep it in place of its issuer's older one for the branch (or, with
+ * force, whatever was kept; with d, making room in a full list): 1, or
+ * 0 (it freed) if the one kept is not older, -1 (it freed) if the list
+ * is full. */
+static int
+stmtlist_put(struct isconfd *d, struct stmtlist *l, struct stmtlist_item *it,
+    int force)
 {
 	struct stmtlist_item	**pp, *o;
 	size_t			  n;
@@ -80,12 +158,10 @@ stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
 		stmtlist_item_free(l->ops, o);
 		return 1;
 	}
-	if (!force && n >= l->ops->max) {
-		log_warnx("%s: more than %zu statements kept; %s of %s "
-		    "ignored", l->ops->name, l->ops->max, l->ops->what,
-		    it->st.issuer);
+	if (!force && n >= stmtlist_max(l) &&
+	    (d == NULL || !stmtlist_evict(d, l, it))) {
 		stmtlist_item_free(l->ops, it);
-		return 0;
+		return -1;
 	}
 	it->next = l->head;
 	l->head = it;
@@ -161,7 +237,10 @@ stmtlist_head(struct isconfd *d, struct stmtlist *l)
 				    "does not decode");
 				break;
 			}
-			stmtlist_put(l, it, 0);
+			if (stmtlist_put(NULL, l, it, 0) == -1)
+				log_warnx("%s: more than %zu statements "
+				    "stored; the rest ignored", l->ops->name,
+				    stmtlist_max(l));
 		}
 	}
 	free(raw);
@@ -322,9 +401,16 @@ stmtlist_take(struct isconfd *d, struct stmtlist *l, const struct stmt *st,
 		    "its body does not decode", ops->what, st->issuer, from);
 		return NULL;
 	}
-	if (stmtlist_put(l, it, 0) == 0) {
+	it->heard_ms = now_ns() / 1000000;
+	switch (stmtlist_put(d, l, it, 0)) {
+	case 0:
 		stmtd_drop(d, STMT_C_STALE, "ignored %s of %s (from %s) older "
 		    "than the one kept", ops->what, st->issuer, from);
+		return NULL;
+	case -1:
+		stmtd_drop(d, STMT_C_FULL, "ignored %s of %s (from %s): more "
+		    "than %zu statements kept, none worth less", ops->what,
+		    st->issuer, from, stmtlist_max(l));
 		return NULL;
 	}
 	stmtd_accepted(d);
@@ -342,7 +428,8 @@ stmtlist_own(struct isconfd *d, struct stmtlist *l, const uint8_t *raw,
 	(void)stmtlist_head(d, l);
 	if ((it = stmtlist_item_new(l->ops, raw, len)) == NULL)
 		fatalx("%s: our own statement does not decode", l->ops->name);
-	stmtlist_put(l, it, 1);
+	it->heard_ms = now_ns() / 1000000;
+	stmtlist_put(d, l, it, 1);
 	stmtlist_store(d, l);
 	stmtlist_send(d, l, it, NULL, NULL);
 	return it;
