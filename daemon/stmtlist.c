@@ -58,6 +58,64 @@ stmtlist_find(struct stmtlist *l, const struct stmtlist_item *it, size_t *n)
 	return pp;
 }
 
+/* Where it is stored: KEY:ISSUER:BRANCH, both names in hex (any bytes
+ * a statement carries make one key, and no other). */
+static char *
+stmtlist_row(const struct stmtlist *l, const struct stmtlist_item *it)
+{
+	const char	*branch = l->ops->branch(it);
+	size_t		 ni = strlen(it->st.issuer), nb = strlen(branch);
+	size_t		 nk = strlen(l->ops->key);
+	char		*k = xmalloc(nk + 2 * ni + 2 * nb + 3);
+
+	memcpy(k, l->ops->key, nk);
+	k[nk] = ':';
+	hex_encode(k + nk + 1, (const uint8_t *)it->st.issuer, ni);
+	k[nk + 1 + 2 * ni] = ':';
+	hex_encode(k + nk + 2 + 2 * ni, (const uint8_t *)branch, nb);
+	return k;
+}
+
+/* Store it, or (raw NULL) forget it: one row, whatever the list holds. */
+static void
+stmtlist_row_set(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it, int keep)
+{
+	char	*k, *v = NULL, *cause = NULL;
+
+	if (!l->loaded) {
+		/* A row stored now could replace a newer one not read. */
+		log_warnx("%s: not stored: the stored list could not be read "
+		    "(%s)", l->ops->name, l->unread);
+		return;
+	}
+	k = stmtlist_row(l, it);
+	if (keep) {
+		v = xmalloc(2 * it->st.rawlen + 1);
+		hex_encode(v, it->raw, it->st.rawlen);
+	}
+	if (journal_state_set(d->journal, k, v, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+	free(v);
+	free(k);
+}
+
+static void
+stmtlist_unstore(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	stmtlist_row_set(d, l, it, 0);
+}
+
+static void
+stmtlist_store(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	stmtlist_row_set(d, l, it, 1);
+}
+
 /* The statements kept at most (tests lower it). */
 static size_t
 stmtlist_max(const struct stmtlist *l)
@@ -126,6 +184,7 @@ stmtlist_evict(struct isconfd *d, struct stmtlist *l,
 		return 0;
 	o = *victim;
 	*victim = o->next;
+	stmtlist_unstore(d, l, o);
 	log_warnx("%s: more than %zu statements kept; %s of %s on %s "
 	    "dropped for %s of %s", l->ops->name, stmtlist_max(l),
 	    l->ops->what, o->st.issuer, l->ops->branch(o), l->ops->what,
@@ -169,10 +228,9 @@ stmtlist_put(struct isconfd *d, struct stmtlist *l, struct stmtlist_item *it,
 }
 
 /*
- * A stored list that does not decode: the statements read before the
- * damage are kept, and the stored value is copied aside (KEY.damaged)
- * before the next store replaces it, so nothing is lost unseen.  Peers
- * send their lists again when they next meet this host.
+ * A stored statement that does not decode: the others are kept, and
+ * the stored value is copied aside (KEY.damaged) so nothing is lost
+ * unseen.  Peers send their lists again when they next meet this host.
  */
 static void
 stmtlist_damaged(struct isconfd *d, struct stmtlist *l, const char *v,
@@ -186,32 +244,120 @@ stmtlist_damaged(struct isconfd *d, struct stmtlist *l, const char *v,
 		free(cause);
 	}
 	log_warnx("%s: the stored list is damaged (%s): the statements "
-	    "before the damage kept, the stored value copied to %s",
+	    "that decode kept, the stored value copied to %s",
 	    l->ops->name, what, k);
 	free(k);
 }
 
-struct stmtlist_item *
-stmtlist_head(struct isconfd *d, struct stmtlist *l)
+static void
+stmtlist_load_one(struct stmtlist *l, const uint8_t *p, size_t len,
+    int *damaged)
+{
+	struct stmtlist_item	*it;
+
+	if ((it = stmtlist_item_new(l->ops, p, len)) == NULL) {
+		*damaged = 1;
+		return;
+	}
+	if (stmtlist_put(NULL, l, it, 0) == -1)
+		log_warnx("%s: more than %zu statements stored; the rest "
+		    "ignored", l->ops->name, stmtlist_max(l));
+}
+
+/*
+ * The list as an older daemon stored it, whole under KEY (blobs, hex):
+ * taken in, stored a row each, then deleted.  A crash between the two
+ * reads both again: the rows and the list say the same.
+ */
+static void
+stmtlist_migrate(struct isconfd *d, struct stmtlist *l, const char *v)
 {
 	struct stmtlist_item	*it;
 	struct rd		 r;
 	const uint8_t		*p;
 	uint8_t			*raw;
-	char			*v = NULL, *cause = NULL;
-	size_t			 len, n;
-	int			 rv;
+	char			*cause = NULL;
+	size_t			 n = strlen(v) / 2, len;
+	int			 damaged = 0;
+
+	raw = xmalloc(n ? n : 1);
+	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
+		stmtlist_damaged(d, l, v, "not hex");
+	else {
+		rd_init(&r, raw, n);
+		while (r.off < r.len && !damaged) {
+			if ((p = rd_blob(&r, &len, STMT_MAX)) == NULL)
+				damaged = 1;
+			else
+				stmtlist_load_one(l, p, len, &damaged);
+		}
+		if (damaged)
+			stmtlist_damaged(d, l, v, "a statement that does not "
+			    "decode");
+	}
+	free(raw);
+	for (it = l->head; it != NULL; it = it->next)
+		stmtlist_store(d, l, it);
+	if (journal_state_set(d->journal, l->ops->key, NULL, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+}
+
+/* Read the rows (KEY:...) and an older daemon's list (KEY): 0, or -1
+ * and cause (nothing taken). */
+static int
+stmtlist_load(struct isconfd *d, struct stmtlist *l, char **cause)
+{
+	char	**keys, **vals, *old, *prefix;
+	uint8_t	 *raw;
+	size_t	  n, i, len;
+	int	  rv, damaged;
+
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("stmtlist-read", l->ops->key)) {
+		*cause = xstrdup("reading the state: disk I/O error (fault)");
+		return -1;
+	}
+#endif
+	if ((rv = journal_state_get(d->journal, l->ops->key, &old,
+	    cause)) == -1)
+		return -1;
+	xasprintf(&prefix, "%s:", l->ops->key);
+	if (journal_state_list(d->journal, prefix, &keys, &vals, &n,
+	    cause) == -1) {
+		free(prefix);
+		free(old);
+		return -1;
+	}
+	free(prefix);
+	l->loaded = 1;
+	for (i = 0; i < n; i++) {
+		len = strlen(vals[i]) / 2;
+		raw = xmalloc(len ? len : 1);
+		damaged = strlen(vals[i]) % 2 != 0 ||
+		    hex_decode(raw, len, vals[i]) != 0;
+		if (!damaged)
+			stmtlist_load_one(l, raw, len, &damaged);
+		if (damaged)
+			stmtlist_damaged(d, l, vals[i], keys[i]);
+		free(raw);
+	}
+	journal_state_list_free(keys, vals, n);
+	if (rv == 1)
+		stmtlist_migrate(d, l, old);
+	free(old);
+	return 0;
+}
+
+struct stmtlist_item *
+stmtlist_head(struct isconfd *d, struct stmtlist *l)
+{
+	char	*cause = NULL;
 
 	if (l->loaded)
 		return l->head;
-#ifdef ISCONF_CRASH_HOOKS
-	if (fault_point("stmtlist-read", l->ops->key)) {
-		rv = -1;
-		cause = xstrdup("reading the state: disk I/O error (fault)");
-	} else
-#endif
-	rv = journal_state_get(d->journal, l->ops->key, &v, &cause);
-	if (rv == -1) {
+	if (stmtlist_load(d, l, &cause) == -1) {
 		/* Not "nothing stored": tried again at the next use. */
 		if (l->unread == NULL)
 			log_warnx("%s: %s", l->ops->name, cause);
@@ -219,32 +365,8 @@ stmtlist_head(struct isconfd *d, struct stmtlist *l)
 		l->unread = cause;
 		return l->head;
 	}
-	l->loaded = 1;
 	free(l->unread);
 	l->unread = NULL;
-	if (rv == 0)
-		return l->head;
-	n = strlen(v) / 2;
-	raw = xmalloc(n ? n : 1);
-	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
-		stmtlist_damaged(d, l, v, "not hex");
-	else {
-		rd_init(&r, raw, n);
-		while (r.off < r.len) {
-			if ((p = rd_blob(&r, &len, STMT_MAX)) == NULL ||
-			    (it = stmtlist_item_new(l->ops, p, len)) == NULL) {
-				stmtlist_damaged(d, l, v, "a statement that "
-				    "does not decode");
-				break;
-			}
-			if (stmtlist_put(NULL, l, it, 0) == -1)
-				log_warnx("%s: more than %zu statements "
-				    "stored; the rest ignored", l->ops->name,
-				    stmtlist_max(l));
-		}
-	}
-	free(raw);
-	free(v);
 	return l->head;
 }
 
@@ -253,32 +375,6 @@ stmtlist_unread(struct isconfd *d, struct stmtlist *l)
 {
 	(void)stmtlist_head(d, l);
 	return l->unread;
-}
-
-static void
-stmtlist_store(struct isconfd *d, struct stmtlist *l)
-{
-	struct stmtlist_item	*it;
-	struct buf		 b;
-	char			*v, *cause = NULL;
-
-	if (!l->loaded) {
-		/* Storing now would replace what could not be read. */
-		log_warnx("%s: not stored: the stored list could not be read "
-		    "(%s)", l->ops->name, l->unread);
-		return;
-	}
-	buf_init(&b);
-	for (it = l->head; it != NULL; it = it->next)
-		buf_add_blob(&b, it->raw, it->st.rawlen);
-	v = xmalloc(2 * b.len + 1);
-	hex_encode(v, b.data, b.len);
-	if (journal_state_set(d->journal, l->ops->key, v, &cause) == -1) {
-		log_warnx("%s: %s", l->ops->name, cause);
-		free(cause);
-	}
-	free(v);
-	buf_free(&b);
 }
 
 /* Those of the peers to send news of issuer to (from sent it; NULL:
@@ -414,7 +510,7 @@ stmtlist_take(struct isconfd *d, struct stmtlist *l, const struct stmt *st,
 		return NULL;
 	}
 	stmtd_accepted(d);
-	stmtlist_store(d, l);
+	stmtlist_store(d, l, it);
 	stmtlist_send(d, l, it, NULL, from);	/* passed on, once: news */
 	return it;
 }
@@ -430,7 +526,7 @@ stmtlist_own(struct isconfd *d, struct stmtlist *l, const uint8_t *raw,
 		fatalx("%s: our own statement does not decode", l->ops->name);
 	it->heard_ms = now_ns() / 1000000;
 	stmtlist_put(d, l, it, 1);
-	stmtlist_store(d, l);
+	stmtlist_store(d, l, it);
 	stmtlist_send(d, l, it, NULL, NULL);
 	return it;
 }
