@@ -185,10 +185,16 @@ stmtlist_evict(struct isconfd *d, struct stmtlist *l,
 	o = *victim;
 	*victim = o->next;
 	stmtlist_unstore(d, l, o);
-	log_warnx("%s: more than %zu statements kept; %s of %s on %s "
-	    "dropped for %s of %s", l->ops->name, stmtlist_max(l),
-	    l->ops->what, o->st.issuer, l->ops->branch(o), l->ops->what,
-	    it->st.issuer);
+	l->evicted++;
+	if (now_ns() >= l->log_next) {
+		/* A key holder can make newcomers: once per 10 s. */
+		l->log_next = now_ns() + 10 * 1000000000LL;
+		log_warnx("%s: more than %zu statements kept; %s of %s on %s "
+		    "dropped for %s of %s (%llu so far)", l->ops->name,
+		    stmtlist_max(l), l->ops->what, o->st.issuer,
+		    l->ops->branch(o), l->ops->what, it->st.issuer,
+		    (unsigned long long)l->evicted);
+	}
 	stmtlist_item_free(l->ops, o);
 	return 1;
 }

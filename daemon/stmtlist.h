@@ -46,6 +46,8 @@ struct stmtlist {
 	struct stmtlist_item		*head;
 	int				 loaded;	/* from the state */
 	char				*unread;	/* why it could not be */
+	uint64_t			 evicted;	/* for newcomers */
+	int64_t				 log_next;	/* of an eviction */
 };
 
 /* The list, loaded from the journal's state on first use.  If the state
