@@ -116,6 +116,7 @@ struct http;
 struct stmtd;
 struct keepers;
 struct stmtlist;
+struct lockfloors;
 
 /* Why a sync run was refused (status, /metrics). */
 enum sync_refusal {
@@ -165,6 +166,7 @@ struct isconfd {
 	struct net		*net;
 	struct stmtd		*stmt;		/* statements (stmtd.h) */
 	struct stmtlist		*holds;		/* holds.c */
+	struct lockfloors	*lock_floors;	/* lockstmt.c */
 	struct keepers		*keepers;	/* keepers.c */
 	struct wavenews		 news;		/* wavenews.c */
 	struct netkeys		 netkeys;

@@ -124,6 +124,15 @@ holding_branch(const struct stmtlist_item *it)
 	return ((const struct holding *)it)->h.branch;
 }
 
+static int	holding_fresh(struct isconfd *, const struct holding *);
+
+/* Past its time it counts for nothing: a full list drops it first. */
+static int
+holding_expired(struct isconfd *d, const struct stmtlist_item *it)
+{
+	return !holding_fresh(d, (const struct holding *)it);
+}
+
 /* Each keeper sends its own to every peer, every few ticks: relays
  * only fill the gaps, so news goes on to a few peers, not to all. */
 static const struct stmtlist_ops holdings_ops = {
@@ -131,7 +140,7 @@ static const struct stmtlist_ops holdings_ops = {
 	.kind = STMT_HOLDINGS, .size = sizeof(struct holding),
 	.max = HOLDINGS_MAX, .fanout = HOLDINGS_FANOUT,
 	.decode = holding_decode, .free = holding_free,
-	.branch = holding_branch,
+	.branch = holding_branch, .expired = holding_expired,
 };
 
 static const struct holding *

@@ -61,6 +61,35 @@ lockstmt_sign(struct isconfd *d, uint8_t kind, const struct stmt_lock *l,
 	buf_free(&body);
 }
 
+/*
+ * The floor table: issuer, floor, when it last rose, in that order
+ * (oldest first).  At most LOCK_FLOORS_MAX issuers (doc/design.md,
+ * "Host-signed statements"): a key holder can sign lock statements in
+ * as many names as it likes, and each would otherwise be a row kept for
+ * ever.  A newcomer to a full table takes the place of the issuer that
+ * rose longest ago and is no peer; one that is a peer (or this host)
+ * may take a peer's if none is left; else its statement is refused.
+ */
+#define LOCK_FLOORS_MAX	4096
+
+struct lock_floor {
+	char		*issuer;
+	uint64_t	 e, q;
+	int64_t		 ms;	/* last risen; 0: before it was kept */
+};
+
+struct lockfloors {
+	struct lock_floor	*v;
+	size_t			 n, max;
+	int			 loaded;
+	uint64_t		 evicted;
+	int64_t			 log_next;
+	/* No issuer but peers (and this host) in the full table, as a
+	 * walk found until then: a newcomer that is no peer is refused
+	 * without a walk (each looks every issuer up among the peers). */
+	int64_t			 peers_only_until;
+};
+
 static char *
 floor_key(const char *issuer)
 {
@@ -70,25 +99,163 @@ floor_key(const char *issuer)
 	return k;
 }
 
+static int
+floor_cmp(const void *a, const void *b)
+{
+	const struct lock_floor	*x = a, *y = b;
+
+	return x->ms < y->ms ? -1 : x->ms > y->ms;
+}
+
+static struct lockfloors *
+floors_table(struct isconfd *d)
+{
+	struct lockfloors	*t;
+#ifdef ISCONF_CRASH_HOOKS
+	const char		*v;
+#endif
+
+	if ((t = d->lock_floors) != NULL)
+		return t;
+	t = d->lock_floors = xcalloc(1, sizeof *t);
+	t->max = LOCK_FLOORS_MAX;
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests fill the table without signing 4,096 statements. */
+	if ((v = getenv("ISCONF_LOCK_FLOORS_MAX")) != NULL && atoi(v) > 0)
+		t->max = (size_t)atoi(v);
+#endif
+	return t;
+}
+
+static int	floors_evict(struct isconfd *, struct lockfloors *, int);
+
+/* The table, read from the journal's state on first use: it, or NULL
+ * and cause (read again at the next use). */
+static struct lockfloors *
+floors_load(struct isconfd *d, char **cause)
+{
+	struct lockfloors	*t = floors_table(d);
+	struct lock_floor	*f;
+	unsigned long long	 a, b, c;
+	char			**keys, **vals;
+	size_t			 n, i, len;
+
+	if (t->loaded)
+		return t;
+	if (journal_state_list(d->journal, "stmt:", &keys, &vals, &n,
+	    cause) == -1)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		len = strlen(keys[i]);
+		if (len <= 10 || strcmp(keys[i] + len - 5, ":lock") != 0)
+			continue;
+		/* A damaged value is no floor, as it always read. */
+		a = b = c = 0;
+		if (sscanf(vals[i], "%llu %llu %llu", &a, &b, &c) < 2)
+			a = b = c = 0;
+		t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
+		f = &t->v[t->n++];
+		f->issuer = xstrndup(keys[i] + 5, len - 10);
+		f->e = a;
+		f->q = b;
+		f->ms = (int64_t)c;
+	}
+	journal_state_list_free(keys, vals, n);
+	if (t->n > 0)
+		qsort(t->v, t->n, sizeof *t->v, floor_cmp);
+	t->loaded = 1;
+	/* Kept by an older daemon, or under a larger cap. */
+	while (t->n > t->max && floors_evict(d, t, 1))
+		;
+	return t;
+}
+
+static struct lock_floor *
+floor_find(struct lockfloors *t, const char *issuer)
+{
+	size_t	i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].issuer, issuer) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+/* Drop the floor of the issuer that rose longest ago and is no peer
+ * (nor this host); with peers, a peer's if there is none: 1, or 0 if
+ * every one is kept. */
+static int
+floors_evict(struct isconfd *d, struct lockfloors *t, int peers)
+{
+	size_t	 i, victim = t->n, oldest_peer = t->n;
+	int64_t	 now = now_ns() / 1000000;
+	char	*k, *cause = NULL;
+
+	if (peers || now >= t->peers_only_until) {
+		for (i = 0; i < t->n && victim == t->n; i++) {
+			if (strcmp(t->v[i].issuer, d->conf.hostname) == 0)
+				continue;
+			if (peer_find(d, t->v[i].issuer) == NULL)
+				victim = i;
+			else if (oldest_peer == t->n)
+				oldest_peer = i;
+		}
+		if (victim == t->n)
+			t->peers_only_until = now + d->gossip_ms;
+	}
+	if (victim == t->n && peers)
+		victim = oldest_peer;
+	if (victim == t->n)
+		return 0;
+	k = floor_key(t->v[victim].issuer);
+	if (journal_state_set(d->journal, k, NULL, &cause) == -1) {
+		log_warnx("lock: %s; the statement floor of %s kept", cause,
+		    t->v[victim].issuer);
+		free(cause);
+		free(k);
+		return 0;
+	}
+	free(k);
+	t->evicted++;
+	if (now >= t->log_next) {
+		t->log_next = now + 10000;
+		log_warnx("lock: the lock floor table is full (%zu issuers): "
+		    "the floor of %s dropped for a newcomer (%llu so far)",
+		    t->max, t->v[victim].issuer,
+		    (unsigned long long)t->evicted);
+	}
+	free(t->v[victim].issuer);
+	memmove(&t->v[victim], &t->v[victim + 1],
+	    (t->n - victim - 1) * sizeof *t->v);
+	t->n--;
+	return 1;
+}
+
+/* Room for issuer's floor: 1 (it has one, or room was made), 0. */
+static int
+floor_room(struct isconfd *d, struct lockfloors *t, const char *issuer)
+{
+	if (floor_find(t, issuer) != NULL || t->n < t->max)
+		return 1;
+	return floors_evict(d, t, strcmp(issuer, d->conf.hostname) == 0 ||
+	    peer_find(d, issuer) != NULL);
+}
+
 /* issuer's floor: 0, or -1 and cause. */
 static int
 floor_get(struct isconfd *d, const char *issuer, uint64_t *e, uint64_t *q,
     char **cause)
 {
-	char			*k = floor_key(issuer), *v;
-	unsigned long long	 a = 0, b = 0;
-	int			 r;
+	struct lockfloors	*t;
+	struct lock_floor	*f;
 
 	*e = *q = 0;
-	r = journal_state_get(d->journal, k, &v, cause);
-	free(k);
-	if (r != 1)
-		return r;
-	if (sscanf(v, "%llu %llu", &a, &b) == 2) {
-		*e = a;
-		*q = b;
+	if ((t = floors_load(d, cause)) == NULL)
+		return -1;
+	if ((f = floor_find(t, issuer)) != NULL) {
+		*e = f->e;
+		*q = f->q;
 	}
-	free(v);
 	return 0;
 }
 
@@ -96,23 +263,85 @@ floor_get(struct isconfd *d, const char *issuer, uint64_t *e, uint64_t *q,
 static void
 floor_raise(struct isconfd *d, const char *issuer, uint64_t e, uint64_t q)
 {
-	char		*k, v[48], *cause = NULL;
-	uint64_t	 fe, fq;
+	struct lockfloors	*t;
+	struct lock_floor	 f;
+	struct lock_floor	*o;
+	char			*k, v[80], *cause = NULL;
 
-	if (floor_get(d, issuer, &fe, &fq, &cause) == 0 &&
-	    !stmt_after(e, q, fe, fq))
+	if ((t = floors_load(d, &cause)) == NULL) {
+		log_warnx("lock: %s; the statement floor of %s not kept",
+		    cause, issuer);
+		free(cause);
 		return;
-	free(cause);
-	cause = NULL;
+	}
+	if ((o = floor_find(t, issuer)) != NULL &&
+	    !stmt_after(e, q, o->e, o->q))
+		return;
+	if (o == NULL && !floor_room(d, t, issuer)) {
+		log_warnx("lock: the lock floor table is full (%zu issuers, "
+		    "each a peer); the statement floor of %s not kept",
+		    t->max, issuer);
+		return;
+	}
+	memset(&f, 0, sizeof f);
+	f.e = e;
+	f.q = q;
+	f.ms = now_ns() / 1000000;
 	k = floor_key(issuer);
-	snprintf(v, sizeof v, "%llu %llu", (unsigned long long)e,
-	    (unsigned long long)q);
+	snprintf(v, sizeof v, "%llu %llu %lld", (unsigned long long)e,
+	    (unsigned long long)q, (long long)f.ms);
 	if (journal_state_set(d->journal, k, v, &cause) == -1) {
 		log_warnx("lock: %s; the statement floor of %s not kept",
 		    cause, issuer);
 		free(cause);
+		free(k);
+		return;
 	}
 	free(k);
+	/* Risen now: to the end of the table, the newest. */
+	if ((o = floor_find(t, issuer)) != NULL) {
+		f.issuer = o->issuer;
+		memmove(o, o + 1, (size_t)(&t->v[t->n] - (o + 1)) * sizeof *o);
+		t->n--;
+	} else
+		f.issuer = xstrdup(issuer);
+	t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
+	t->v[t->n++] = f;
+}
+
+void
+lockstmt_metrics(struct isconfd *d, struct buf *b)
+{
+	struct lockfloors	*t;
+	char			*cause = NULL;
+
+	if ((t = floors_load(d, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	buf_printf(b, "# HELP isconf_lock_floors Issuers whose lock "
+	    "statement floor is kept (at most %zu).\n"
+	    "# TYPE isconf_lock_floors gauge\nisconf_lock_floors %zu\n"
+	    "# HELP isconf_lock_floors_evicted_total Floors dropped from the "
+	    "full table for a newcomer.\n"
+	    "# TYPE isconf_lock_floors_evicted_total counter\n"
+	    "isconf_lock_floors_evicted_total %llu\n", t->max, t->n,
+	    (unsigned long long)t->evicted);
+}
+
+void
+lockstmt_free(struct isconfd *d)
+{
+	struct lockfloors	*t = d->lock_floors;
+	size_t			 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->v[i].issuer);
+	free(t->v);
+	free(t);
+	d->lock_floors = NULL;
 }
 
 int
@@ -149,11 +378,21 @@ lockstmt_check(struct isconfd *d, const struct wire_lockstmt *w,
 		return 0;
 	}
 	stmtd_verified(d);
-	if (pins_check(d, h, st->pk, 1, &why) == -1) {
+	/* Only a peer's name (or ours) is pinned: a key holder could make
+	 * up names without end, each a row kept for ever. */
+	if (pins_check(d, h, st->pk, peer_find(d, st->issuer) != NULL ||
+	    strcmp(st->issuer, d->conf.hostname) == 0, &why) == -1) {
 		stmtd_drop(d, why, "dropped a %s of %s (from %s): %s", what,
 		    st->issuer, from, why == STMT_C_UNTRUSTED ? "its key is "
 		    "not in trusted_keys" : "signed by another key than the "
 		    "one pinned for that name");
+		return 0;
+	}
+	if (st->kind != STMT_LOCK_CLAIM &&
+	    !floor_room(d, d->lock_floors, st->issuer)) {
+		stmtd_drop(d, STMT_C_FULL, "dropped a %s of %s (from %s): the "
+		    "lock floor table is full (%zu issuers, each a peer)", what,
+		    st->issuer, from, d->lock_floors->max);
 		return 0;
 	}
 	stmtd_accepted(d);

@@ -115,24 +115,49 @@ privdrop_lookup(const char *name, int files, uid_t *uid, gid_t *gid,
  * and the package create _isconf there (useradd), and nobody is there
  * on Debian; the NSS modules load only on a host that has neither. */
 int
-privdrop_user(uid_t *uid, gid_t *gid, char **cause)
+privdrop_user_pick(int (*lookup)(const char *, int, uid_t *, gid_t *,
+    char **), uid_t *uid, gid_t *gid, char **warning, char **cause)
 {
 	const char	*name[] = { PRIVDROP_USER, PRIVDROP_FALLBACK };
 	int		 i, r = 0;
 
+	*warning = NULL;
 	for (i = 0; i < 4 && r == 0; i++)
-		r = privdrop_lookup(name[i % 2], i < 2, uid, gid, cause);
+		r = lookup(name[i % 2], i < 2, uid, gid, cause);
 	if (r == -1)
 		return -1;
 	if (r == 0)
-		return set_cause(cause, "no user %s nor %s", PRIVDROP_USER,
+		return set_cause(cause, "no user %s nor %s in /etc/passwd or "
+		    "through the NSS (getpwnam)", PRIVDROP_USER,
 		    PRIVDROP_FALLBACK);
-	if (i % 2 == 0)
-		log_warnx("no user %s (make install creates it): children "
-		    "run as %s", PRIVDROP_USER, PRIVDROP_FALLBACK);
 	if (*uid == 0 || *gid == 0)
 		return set_cause(cause, "user %s has uid or gid 0",
 		    name[(i - 1) % 2]);
+	/* Say what was asked where: found in /etc/passwd (i == 2), nobody
+	 * was chosen before the NSS was asked for _isconf. */
+	if (i == 2)
+		xasprintf(warning, "no user %s in /etc/passwd (make install "
+		    "creates it there; the NSS is not asked while /etc/passwd "
+		    "has %s): children run as %s, from /etc/passwd",
+		    PRIVDROP_USER, PRIVDROP_FALLBACK, PRIVDROP_FALLBACK);
+	else if (i == 4)
+		xasprintf(warning, "no user %s in /etc/passwd or through the "
+		    "NSS (getpwnam; make install creates it): children run "
+		    "as %s, from the NSS", PRIVDROP_USER, PRIVDROP_FALLBACK);
+	return 0;
+}
+
+int
+privdrop_user(uid_t *uid, gid_t *gid, char **cause)
+{
+	char	*warning;
+
+	if (privdrop_user_pick(privdrop_lookup, uid, gid, &warning,
+	    cause) == -1)
+		return -1;
+	if (warning != NULL)
+		log_warnx("%s", warning);
+	free(warning);
 	return 0;
 }
 

@@ -30,6 +30,12 @@ extern const char *const privdrop_base[];
 /* The user children run as: _isconf, or nobody with a warning.  -1 and
  * a cause if neither exists or the lookup fails. */
 int	privdrop_user(uid_t *, gid_t *, char **cause);
+/* privdrop_user's choice, through lookup (name, from /etc/passwd or the
+ * NSS: 1 found, 0 not, -1 with cause): 0, with *warning (the caller
+ * frees it) naming what was looked up where when nobody was chosen,
+ * else NULL; or -1 and cause. */
+int	privdrop_user_pick(int (*lookup)(const char *, int, uid_t *,
+	    gid_t *, char **), uid_t *, gid_t *, char **warning, char **cause);
 
 /* Make dir if missing: an empty directory, owned by root (by us when
  * not root), mode 0755.  -1 and a cause if it is anything else. */

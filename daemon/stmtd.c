@@ -44,7 +44,7 @@ struct stmtd {
 static const char *const stmt_count_names[STMT_NCOUNTS] = {
 	"signed", "verified", "accepted", "malformed", "bad_signature",
 	"untrusted", "key_refused", "stale", "ignored_kind", "unknown_issuer",
-	"wrong_issuer"
+	"wrong_issuer", "list_full"
 };
 
 static unsigned
@@ -282,6 +282,7 @@ stmtd_close(struct isconfd *d)
 	size_t			 i;
 
 	holds_free(d);
+	lockstmt_free(d);
 	if (s == NULL)
 		return;
 	for (i = 0; i < STMT_BUCKETS; i++)
@@ -763,4 +764,5 @@ stmtd_metrics(struct isconfd *d, struct buf *b)
 	    "epoch.\n# TYPE isconf_statement_epoch gauge\n"
 	    "isconf_statement_epoch %llu\n", (unsigned long long)
 	    (d->stmt != NULL ? d->stmt->epoch : 0));
+	lockstmt_metrics(d, b);
 }

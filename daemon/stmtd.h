@@ -20,6 +20,7 @@ enum stmt_count {
 	STMT_C_BAD_SIG, STMT_C_UNTRUSTED, STMT_C_KEY_REFUSED, STMT_C_STALE,
 	STMT_C_IGNORED_KIND, STMT_C_UNKNOWN_ISSUER,
 	STMT_C_WRONG_ISSUER,	/* a lock statement not of the host it is about */
+	STMT_C_FULL,		/* no room kept for a newcomer's statement */
 	STMT_NCOUNTS
 };
 
@@ -105,6 +106,9 @@ void	 lockstmt_put(struct isconfd *, const char *branch, uint8_t kind,
  * 0 (raw empty, e = q = 0) if none is kept for that lock. */
 int	 lockstmt_held(struct isconfd *, const char *branch,
 	    const struct jlock *l, struct buf *raw, uint64_t *e, uint64_t *q);
+/* The lock floor table's figures, in Prometheus text. */
+void	 lockstmt_metrics(struct isconfd *, struct buf *);
+void	 lockstmt_free(struct isconfd *);
 /* The counters, in Prometheus text. */
 void	 stmtd_metrics(struct isconfd *, struct buf *);
 uint64_t stmtd_count(struct isconfd *, enum stmt_count);

@@ -58,11 +58,154 @@ stmtlist_find(struct stmtlist *l, const struct stmtlist_item *it, size_t *n)
 	return pp;
 }
 
-/* Keep it in place of its issuer's older one for the branch (or, with
- * force, whatever was kept): 1, or 0 (it freed) if the one kept is not
- * older, or the list is full. */
+/* Where it is stored: KEY:ISSUER:BRANCH, both names in hex (any bytes
+ * a statement carries make one key, and no other). */
+static char *
+stmtlist_row(const struct stmtlist *l, const struct stmtlist_item *it)
+{
+	const char	*branch = l->ops->branch(it);
+	size_t		 ni = strlen(it->st.issuer), nb = strlen(branch);
+	size_t		 nk = strlen(l->ops->key);
+	char		*k = xmalloc(nk + 2 * ni + 2 * nb + 3);
+
+	memcpy(k, l->ops->key, nk);
+	k[nk] = ':';
+	hex_encode(k + nk + 1, (const uint8_t *)it->st.issuer, ni);
+	k[nk + 1 + 2 * ni] = ':';
+	hex_encode(k + nk + 2 + 2 * ni, (const uint8_t *)branch, nb);
+	return k;
+}
+
+/* Store it, or (raw NULL) forget it: one row, whatever the list holds. */
+static void
+stmtlist_row_set(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it, int keep)
+{
+	char	*k, *v = NULL, *cause = NULL;
+
+	if (!l->loaded) {
+		/* A row stored now could replace a newer one not read. */
+		log_warnx("%s: not stored: the stored list could not be read "
+		    "(%s)", l->ops->name, l->unread);
+		return;
+	}
+	k = stmtlist_row(l, it);
+	if (keep) {
+		v = xmalloc(2 * it->st.rawlen + 1);
+		hex_encode(v, it->raw, it->st.rawlen);
+	}
+	if (journal_state_set(d->journal, k, v, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+	free(v);
+	free(k);
+}
+
+static void
+stmtlist_unstore(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	stmtlist_row_set(d, l, it, 0);
+}
+
+static void
+stmtlist_store(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	stmtlist_row_set(d, l, it, 1);
+}
+
+/* The statements kept at most (tests lower it). */
+static size_t
+stmtlist_max(const struct stmtlist *l)
+{
+#ifdef ISCONF_CRASH_HOOKS
+	const char	*v;
+
+	if ((v = getenv("ISCONF_STMTLIST_MAX")) != NULL && atoi(v) > 0)
+		return (size_t)atoi(v);
+#endif
+	return l->ops->max;
+}
+
+/*
+ * What a statement is worth keeping when the list is full: -1 expired
+ * (the kind says it no longer counts), 0 of a name that is no peer's,
+ * 1 of a peer (or, with trusted_keys, of a listed key), 2 ours.
+ * Without trusted_keys a key holder can sign in any name; names it
+ * makes up are no peers until it says hellos in them.
+ */
 static int
-stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
+stmtlist_rank(struct isconfd *d, const struct stmtlist *l,
+    const struct trusted_keys *t, const struct stmtlist_item *it)
+{
+	if (strcmp(it->st.issuer, d->conf.hostname) == 0)
+		return 2;
+	if (l->ops->expired != NULL && l->ops->expired(d, it))
+		return -1;
+	if (t->present)
+		return trusted_keys_find(t, it->st.pk) ? 1 : 0;
+	return peer_find(d, it->st.issuer) != NULL;
+}
+
+/* Room for the newcomer it in a full list: its link is dropped (the
+ * stalest of the statements worth least, and less than it): 1, or 0
+ * if every one is worth as much (established issuers stay). */
+static int
+stmtlist_evict(struct isconfd *d, struct stmtlist *l,
+    const struct stmtlist_item *it)
+{
+	struct stmtlist_item	**pp, **victim = NULL, *o;
+	struct trusted_keys	  t;
+	char			 *path, *cause = NULL;
+	int			  r, worst = 0, rank;
+
+	path = path_join(d->conf.home, "conf/trusted_keys");
+	if (trusted_keys_load(path, &t, &cause) == -1) {
+		/* Broken: no statement is taken (pins.c); nothing to rank. */
+		free(cause);
+		free(path);
+		return 0;
+	}
+	free(path);
+	rank = stmtlist_rank(d, l, &t, it);
+	for (pp = &l->head; (o = *pp) != NULL; pp = &o->next) {
+		if ((r = stmtlist_rank(d, l, &t, o)) >= rank)
+			continue;
+		if (victim == NULL || r < worst || (r == worst &&
+		    o->heard_ms < (*victim)->heard_ms)) {
+			victim = pp;
+			worst = r;
+		}
+	}
+	trusted_keys_free(&t);
+	if (victim == NULL)
+		return 0;
+	o = *victim;
+	*victim = o->next;
+	stmtlist_unstore(d, l, o);
+	l->evicted++;
+	if (now_ns() >= l->log_next) {
+		/* A key holder can make newcomers: once per 10 s. */
+		l->log_next = now_ns() + 10 * 1000000000LL;
+		log_warnx("%s: more than %zu statements kept; %s of %s on %s "
+		    "dropped for %s of %s (%llu so far)", l->ops->name,
+		    stmtlist_max(l), l->ops->what, o->st.issuer,
+		    l->ops->branch(o), l->ops->what, it->st.issuer,
+		    (unsigned long long)l->evicted);
+	}
+	stmtlist_item_free(l->ops, o);
+	return 1;
+}
+
+/* Keep it in place of its issuer's older one for the branch (or, with
+ * force, whatever was kept; with d, making room in a full list): 1, or
+ * 0 (it freed) if the one kept is not older, -1 (it freed) if the list
+ * is full. */
+static int
+stmtlist_put(struct isconfd *d, struct stmtlist *l, struct stmtlist_item *it,
+    int force)
 {
 	struct stmtlist_item	**pp, *o;
 	size_t			  n;
@@ -80,12 +223,10 @@ stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
 		stmtlist_item_free(l->ops, o);
 		return 1;
 	}
-	if (!force && n >= l->ops->max) {
-		log_warnx("%s: more than %zu statements kept; %s of %s "
-		    "ignored", l->ops->name, l->ops->max, l->ops->what,
-		    it->st.issuer);
+	if (!force && n >= stmtlist_max(l) &&
+	    (d == NULL || !stmtlist_evict(d, l, it))) {
 		stmtlist_item_free(l->ops, it);
-		return 0;
+		return -1;
 	}
 	it->next = l->head;
 	l->head = it;
@@ -93,10 +234,9 @@ stmtlist_put(struct stmtlist *l, struct stmtlist_item *it, int force)
 }
 
 /*
- * A stored list that does not decode: the statements read before the
- * damage are kept, and the stored value is copied aside (KEY.damaged)
- * before the next store replaces it, so nothing is lost unseen.  Peers
- * send their lists again when they next meet this host.
+ * A stored statement that does not decode: the others are kept, and
+ * the stored value is copied aside (KEY.damaged) so nothing is lost
+ * unseen.  Peers send their lists again when they next meet this host.
  */
 static void
 stmtlist_damaged(struct isconfd *d, struct stmtlist *l, const char *v,
@@ -110,32 +250,120 @@ stmtlist_damaged(struct isconfd *d, struct stmtlist *l, const char *v,
 		free(cause);
 	}
 	log_warnx("%s: the stored list is damaged (%s): the statements "
-	    "before the damage kept, the stored value copied to %s",
+	    "that decode kept, the stored value copied to %s",
 	    l->ops->name, what, k);
 	free(k);
 }
 
-struct stmtlist_item *
-stmtlist_head(struct isconfd *d, struct stmtlist *l)
+static void
+stmtlist_load_one(struct stmtlist *l, const uint8_t *p, size_t len,
+    int *damaged)
+{
+	struct stmtlist_item	*it;
+
+	if ((it = stmtlist_item_new(l->ops, p, len)) == NULL) {
+		*damaged = 1;
+		return;
+	}
+	if (stmtlist_put(NULL, l, it, 0) == -1)
+		log_warnx("%s: more than %zu statements stored; the rest "
+		    "ignored", l->ops->name, stmtlist_max(l));
+}
+
+/*
+ * The list as an older daemon stored it, whole under KEY (blobs, hex):
+ * taken in, stored a row each, then deleted.  A crash between the two
+ * reads both again: the rows and the list say the same.
+ */
+static void
+stmtlist_migrate(struct isconfd *d, struct stmtlist *l, const char *v)
 {
 	struct stmtlist_item	*it;
 	struct rd		 r;
 	const uint8_t		*p;
 	uint8_t			*raw;
-	char			*v = NULL, *cause = NULL;
-	size_t			 len, n;
-	int			 rv;
+	char			*cause = NULL;
+	size_t			 n = strlen(v) / 2, len;
+	int			 damaged = 0;
+
+	raw = xmalloc(n ? n : 1);
+	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
+		stmtlist_damaged(d, l, v, "not hex");
+	else {
+		rd_init(&r, raw, n);
+		while (r.off < r.len && !damaged) {
+			if ((p = rd_blob(&r, &len, STMT_MAX)) == NULL)
+				damaged = 1;
+			else
+				stmtlist_load_one(l, p, len, &damaged);
+		}
+		if (damaged)
+			stmtlist_damaged(d, l, v, "a statement that does not "
+			    "decode");
+	}
+	free(raw);
+	for (it = l->head; it != NULL; it = it->next)
+		stmtlist_store(d, l, it);
+	if (journal_state_set(d->journal, l->ops->key, NULL, &cause) == -1) {
+		log_warnx("%s: %s", l->ops->name, cause);
+		free(cause);
+	}
+}
+
+/* Read the rows (KEY:...) and an older daemon's list (KEY): 0, or -1
+ * and cause (nothing taken). */
+static int
+stmtlist_load(struct isconfd *d, struct stmtlist *l, char **cause)
+{
+	char	**keys, **vals, *old, *prefix;
+	uint8_t	 *raw;
+	size_t	  n, i, len;
+	int	  rv, damaged;
+
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("stmtlist-read", l->ops->key)) {
+		*cause = xstrdup("reading the state: disk I/O error (fault)");
+		return -1;
+	}
+#endif
+	if ((rv = journal_state_get(d->journal, l->ops->key, &old,
+	    cause)) == -1)
+		return -1;
+	xasprintf(&prefix, "%s:", l->ops->key);
+	if (journal_state_list(d->journal, prefix, &keys, &vals, &n,
+	    cause) == -1) {
+		free(prefix);
+		free(old);
+		return -1;
+	}
+	free(prefix);
+	l->loaded = 1;
+	for (i = 0; i < n; i++) {
+		len = strlen(vals[i]) / 2;
+		raw = xmalloc(len ? len : 1);
+		damaged = strlen(vals[i]) % 2 != 0 ||
+		    hex_decode(raw, len, vals[i]) != 0;
+		if (!damaged)
+			stmtlist_load_one(l, raw, len, &damaged);
+		if (damaged)
+			stmtlist_damaged(d, l, vals[i], keys[i]);
+		free(raw);
+	}
+	journal_state_list_free(keys, vals, n);
+	if (rv == 1)
+		stmtlist_migrate(d, l, old);
+	free(old);
+	return 0;
+}
+
+struct stmtlist_item *
+stmtlist_head(struct isconfd *d, struct stmtlist *l)
+{
+	char	*cause = NULL;
 
 	if (l->loaded)
 		return l->head;
-#ifdef ISCONF_CRASH_HOOKS
-	if (fault_point("stmtlist-read", l->ops->key)) {
-		rv = -1;
-		cause = xstrdup("reading the state: disk I/O error (fault)");
-	} else
-#endif
-	rv = journal_state_get(d->journal, l->ops->key, &v, &cause);
-	if (rv == -1) {
+	if (stmtlist_load(d, l, &cause) == -1) {
 		/* Not "nothing stored": tried again at the next use. */
 		if (l->unread == NULL)
 			log_warnx("%s: %s", l->ops->name, cause);
@@ -143,29 +371,8 @@ stmtlist_head(struct isconfd *d, struct stmtlist *l)
 		l->unread = cause;
 		return l->head;
 	}
-	l->loaded = 1;
 	free(l->unread);
 	l->unread = NULL;
-	if (rv == 0)
-		return l->head;
-	n = strlen(v) / 2;
-	raw = xmalloc(n ? n : 1);
-	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
-		stmtlist_damaged(d, l, v, "not hex");
-	else {
-		rd_init(&r, raw, n);
-		while (r.off < r.len) {
-			if ((p = rd_blob(&r, &len, STMT_MAX)) == NULL ||
-			    (it = stmtlist_item_new(l->ops, p, len)) == NULL) {
-				stmtlist_damaged(d, l, v, "a statement that "
-				    "does not decode");
-				break;
-			}
-			stmtlist_put(l, it, 0);
-		}
-	}
-	free(raw);
-	free(v);
 	return l->head;
 }
 
@@ -174,32 +381,6 @@ stmtlist_unread(struct isconfd *d, struct stmtlist *l)
 {
 	(void)stmtlist_head(d, l);
 	return l->unread;
-}
-
-static void
-stmtlist_store(struct isconfd *d, struct stmtlist *l)
-{
-	struct stmtlist_item	*it;
-	struct buf		 b;
-	char			*v, *cause = NULL;
-
-	if (!l->loaded) {
-		/* Storing now would replace what could not be read. */
-		log_warnx("%s: not stored: the stored list could not be read "
-		    "(%s)", l->ops->name, l->unread);
-		return;
-	}
-	buf_init(&b);
-	for (it = l->head; it != NULL; it = it->next)
-		buf_add_blob(&b, it->raw, it->st.rawlen);
-	v = xmalloc(2 * b.len + 1);
-	hex_encode(v, b.data, b.len);
-	if (journal_state_set(d->journal, l->ops->key, v, &cause) == -1) {
-		log_warnx("%s: %s", l->ops->name, cause);
-		free(cause);
-	}
-	free(v);
-	buf_free(&b);
 }
 
 /* Those of the peers to send news of issuer to (from sent it; NULL:
@@ -322,13 +503,20 @@ stmtlist_take(struct isconfd *d, struct stmtlist *l, const struct stmt *st,
 		    "its body does not decode", ops->what, st->issuer, from);
 		return NULL;
 	}
-	if (stmtlist_put(l, it, 0) == 0) {
+	it->heard_ms = now_ns() / 1000000;
+	switch (stmtlist_put(d, l, it, 0)) {
+	case 0:
 		stmtd_drop(d, STMT_C_STALE, "ignored %s of %s (from %s) older "
 		    "than the one kept", ops->what, st->issuer, from);
 		return NULL;
+	case -1:
+		stmtd_drop(d, STMT_C_FULL, "ignored %s of %s (from %s): more "
+		    "than %zu statements kept, none worth less", ops->what,
+		    st->issuer, from, stmtlist_max(l));
+		return NULL;
 	}
 	stmtd_accepted(d);
-	stmtlist_store(d, l);
+	stmtlist_store(d, l, it);
 	stmtlist_send(d, l, it, NULL, from);	/* passed on, once: news */
 	return it;
 }
@@ -342,8 +530,9 @@ stmtlist_own(struct isconfd *d, struct stmtlist *l, const uint8_t *raw,
 	(void)stmtlist_head(d, l);
 	if ((it = stmtlist_item_new(l->ops, raw, len)) == NULL)
 		fatalx("%s: our own statement does not decode", l->ops->name);
-	stmtlist_put(l, it, 1);
-	stmtlist_store(d, l);
+	it->heard_ms = now_ns() / 1000000;
+	stmtlist_put(d, l, it, 1);
+	stmtlist_store(d, l, it);
 	stmtlist_send(d, l, it, NULL, NULL);
 	return it;
 }

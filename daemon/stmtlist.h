@@ -20,6 +20,7 @@ struct stmtlist_item {
 	struct stmtlist_item	*next;
 	uint8_t			*raw;
 	struct stmt		 st;	/* raw, decoded */
+	int64_t			 heard_ms;	/* taken (0: read back) */
 };
 
 struct stmtlist_ops {
@@ -34,6 +35,10 @@ struct stmtlist_ops {
 	int		(*decode)(struct stmtlist_item *);
 	void		(*free)(struct stmtlist_item *);
 	const char	*(*branch)(const struct stmtlist_item *);
+	/* NULL, or whether it no longer counts: the first a full list
+	 * drops for a newcomer. */
+	int		(*expired)(struct isconfd *,
+			    const struct stmtlist_item *);
 };
 
 struct stmtlist {
@@ -41,6 +46,8 @@ struct stmtlist {
 	struct stmtlist_item		*head;
 	int				 loaded;	/* from the state */
 	char				*unread;	/* why it could not be */
+	uint64_t			 evicted;	/* for newcomers */
+	int64_t				 log_next;	/* of an eviction */
 };
 
 /* The list, loaded from the journal's state on first use.  If the state
@@ -58,7 +65,10 @@ void	 stmtlist_item_free(const struct stmtlist_ops *,
 	    struct stmtlist_item *);
 /* A statement from a peer (host from): verified, pinned and kept if it
  * is its issuer's newest for the branch, then stored and passed on;
- * the item kept, or NULL (dropped, counted and logged, or not news). */
+ * the item kept, or NULL (dropped, counted and logged, or not news).
+ * A full list takes a newcomer (issuer and branch) only in place of a
+ * statement worth less (expired; not a peer's; not a trusted key's:
+ * stmtlist.c), never of ours. */
 const struct stmtlist_item *stmtlist_take(struct isconfd *,
 	    struct stmtlist *, const struct stmt *, const char *from);
 /* One of this host's own, signed (raw, len): kept in place of its

@@ -802,6 +802,57 @@ journal_state_set(struct journal *j, const char *key, const char *value,
 	return 0;
 }
 
+void
+journal_state_list_free(char **keys, char **values, size_t n)
+{
+	while (n > 0) {
+		n--;
+		free(keys[n]);
+		free(values[n]);
+	}
+	free(keys);
+	free(values);
+}
+
+int
+journal_state_list(struct journal *j, const char *prefix, char ***keys,
+    char ***values, size_t *n, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		*end = xstrdup(prefix);
+	size_t		 len = strlen(end);
+	int		 rc;
+
+	*keys = *values = NULL;
+	*n = 0;
+	/* The range [prefix, prefix with its last byte one up): the
+	 * primary key's index, not a scan of every key. */
+	if (len == 0 || (unsigned char)end[len - 1] == 0xff)
+		fatalx("journal: state prefix \"%s\" cannot be a range", prefix);
+	end[len - 1]++;
+	st = db_prep(j, "SELECT key, value FROM state WHERE key >= ? AND "
+	    "key < ? ORDER BY key");
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
+	while ((rc = db_step(st, "state")) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;
+		*keys = xreallocarray(*keys, *n + 1, sizeof **keys);
+		*values = xreallocarray(*values, *n + 1, sizeof **values);
+		(*keys)[*n] = col_text(st, 0);
+		(*values)[(*n)++] = col_text(st, 1);
+	}
+	free(end);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	journal_state_list_free(*keys, *values, *n);
+	*keys = *values = NULL;
+	*n = 0;
+	return db_read_fail(j, st, rc, cause, "the state under %s", prefix);
+}
+
 int
 journal_history_matches(struct journal *j, const char *hist_branch,
     const char *branch, uint64_t upto, uint64_t *first_bad, char **cause)

@@ -459,5 +459,11 @@ int	 journal_state_get(struct journal *, const char *key, char **value,
 /* Set key to a copy of value, replacing it: 0 or -1. */
 int	 journal_state_set(struct journal *, const char *key,
 	    const char *value, char **cause);
+/* Every key starting with prefix (not empty), in key order, and its
+ * value: 0 with n pairs in *keys and *values (the caller frees them
+ * with journal_state_list_free), or -1. */
+int	 journal_state_list(struct journal *, const char *prefix,
+	    char ***keys, char ***values, size_t *n, char **cause) MUST_CHECK;
+void	 journal_state_list_free(char **keys, char **values, size_t n);
 
 #endif

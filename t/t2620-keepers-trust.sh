@@ -80,7 +80,9 @@ test_expect_success 'with IS_CACHE_TRUST=pinned, the keepers count and the host 
 # than 12 gossip ticks (2.4 s here) they count no more.
 test_expect_success 'a stopped keeper whose hellos and holdings are replayed stops counting' '
 	sqlite3 "$(host_home n)/journal.db" \
-	    "SELECT value FROM state WHERE key = '\''holdings'\''" >held.hex &&
+	    "SELECT group_concat(printf('\''%08X'\'', length(value) / 2) ||
+	    value, '\'''\'') FROM state WHERE key LIKE '\''holdings:%'\''" \
+	    >held.hex &&
 	stop_host k2 &&
 	forge_bg "
 		my (\$last) = grep { forge::stmt_issuer(\$_) eq q(k2) }

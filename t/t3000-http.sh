@@ -331,9 +331,16 @@ test_expect_success '/metrics: every metric, its help, type and labels' '
 	isconf_statements_total{result="ignored_kind"} N
 	isconf_statements_total{result="unknown_issuer"} N
 	isconf_statements_total{result="wrong_issuer"} N
+	isconf_statements_total{result="list_full"} N
 	# HELP isconf_statement_epoch This daemon'\''s statement epoch.
 	# TYPE isconf_statement_epoch gauge
 	isconf_statement_epoch N
+	# HELP isconf_lock_floors Issuers whose lock statement floor is kept (at most 4096).
+	# TYPE isconf_lock_floors gauge
+	isconf_lock_floors N
+	# HELP isconf_lock_floors_evicted_total Floors dropped from the full table for a newcomer.
+	# TYPE isconf_lock_floors_evicted_total counter
+	isconf_lock_floors_evicted_total N
 	# HELP isconf_cache_report_age_seconds How old the cache figures below are (a report is rerun when older than 30 s).
 	# TYPE isconf_cache_report_age_seconds gauge
 	isconf_cache_report_age_seconds N

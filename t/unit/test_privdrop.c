@@ -115,6 +115,72 @@ test_user(void **state)
 		assert_false(file_has("/proc/self/maps", "/libnss_"));
 }
 
+/* Where the fake lookup finds each name: 'f' /etc/passwd, 'n' only
+ * through the NSS, '-' nowhere. */
+static char	fake_isconf, fake_nobody;
+
+static int
+fake_lookup(const char *name, int files, uid_t *uid, gid_t *gid,
+    char **cause)
+{
+	char	where = strcmp(name, PRIVDROP_USER) == 0 ? fake_isconf :
+		    fake_nobody;
+
+	(void)cause;
+	if (where == '-' || (files && where != 'f'))
+		return 0;
+	*uid = *gid = strcmp(name, PRIVDROP_USER) == 0 ? 100 : 65534;
+	return 1;
+}
+
+/* pick ISCONF NOBODY: the uid chosen (0: none) and the warning. */
+static uid_t
+pick(char isconf, char nobody, char **warning)
+{
+	uid_t	 uid = 0;
+	gid_t	 gid = 0;
+	char	*cause = NULL;
+
+	fake_isconf = isconf;
+	fake_nobody = nobody;
+	*warning = NULL;
+	if (privdrop_user_pick(fake_lookup, &uid, &gid, warning,
+	    &cause) == -1) {
+		*warning = cause;
+		return 0;
+	}
+	return uid;
+}
+
+/* The warning names what was looked up where (review: _isconf through
+ * the NSS, nobody in /etc/passwd, read "no user _isconf"). */
+static void
+test_user_warning(void **state)
+{
+	char	*w;
+
+	(void)state;
+	assert_int_equal(pick('f', 'f', &w), 100);
+	assert_null(w);
+	assert_int_equal(pick('n', '-', &w), 100);
+	assert_null(w);
+	assert_int_equal(pick('n', 'f', &w), 65534);
+	assert_string_equal(w, "no user _isconf in /etc/passwd (make "
+	    "install creates it there; the NSS is not asked while "
+	    "/etc/passwd has nobody): children run as nobody, from "
+	    "/etc/passwd");
+	free(w);
+	assert_int_equal(pick('-', 'n', &w), 65534);
+	assert_string_equal(w, "no user _isconf in /etc/passwd or through "
+	    "the NSS (getpwnam; make install creates it): children run as "
+	    "nobody, from the NSS");
+	free(w);
+	assert_int_equal(pick('-', '-', &w), 0);
+	assert_string_equal(w, "no user _isconf nor nobody in /etc/passwd "
+	    "or through the NSS (getpwnam)");
+	free(w);
+}
+
 /* The value of a "Name:\tvalue" line of /proc/PID/status. */
 static void
 status_field(pid_t pid, const char *name, char *out, size_t len)
@@ -203,6 +269,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_dir),
 		cmocka_unit_test(test_user),
+		cmocka_unit_test(test_user_warning),
 		cmocka_unit_test(test_apply),
 	};
 
