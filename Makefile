@@ -110,7 +110,7 @@ CMD_SRC	   = cmd/isconf.c
 UNIT_TESTS = test_conf test_names test_keys test_entry test_cache test_rules \
 	     test_samerules test_inroot test_time test_path test_hashset test_verbs \
 	     test_session test_stmt test_shquote test_waves \
-	     test_privdrop test_http_msg test_netmsg test_have
+	     test_privdrop test_http_msg test_netmsg test_have test_tcp
 # Fuzz targets: fuzz/fuzz_<name>.c, corpus and regressions t/fuzz/<name>/.
 FUZZ_TARGETS = entry snap exec sig resolve maincf hmac_keys nets names \
 	       trusted_keys udp frame ctl http handshake bundle upexec skip \
@@ -223,6 +223,9 @@ $(BUILD)/t/unit/test_samerules: | $(BUILD)/daemon/fetch.o \
 $(BUILD)/t/unit/test_hashset: $(BUILD)/daemon/bundle_io.o
 $(BUILD)/t/unit/test_session: $(BUILD)/net/session.o
 $(BUILD)/t/unit/test_netmsg: $(BUILD)/net/msg.o $(BUILD)/net/msgio.o
+# test_tcp: a stream's client end, with the rest of net/ it calls.
+$(BUILD)/t/unit/test_tcp: $(patsubst %.c,$(BUILD)/%.o,\
+	    $(filter-out net/child.c,$(NET_SRC)))
 $(BUILD)/t/unit/test_have: $(BUILD)/daemon/wire.o $(BUILD)/daemon/stmt.o
 $(BUILD)/t/unit/test_stmt: $(BUILD)/daemon/stmt.o
 # test_waves reads (nm) the objects of up's gate and of the waves

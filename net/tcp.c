@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -123,15 +125,16 @@ static void	push_auth(struct net_conn *, const uint8_t *);
 
 /* Start our direction of the stream: header, our identity (signed
  * here, or by whoever holds the host key: sign_cb), then what was
- * queued. */
+ * queued.  All in one write once the identity is signed: a header sent
+ * alone before a signature the network process asks of the daemon
+ * left the identity and the request after it to Nagle, held for the
+ * peer's delayed ACK (40 ms; bench/README, issue 19). */
 static void
 push_start(struct net_conn *c)
 {
-	uint8_t	hdr[SS_HDR], msg[AUTH_MSG_LEN];
+	uint8_t	msg[AUTH_MSG_LEN];
 	uint8_t	auth[32 + crypto_sign_BYTES];
 
-	crypto_secretstream_xchacha20poly1305_init_push(&c->push, hdr, c->tx);
-	bufferevent_write(c->bev, hdr, sizeof hdr);
 	memset(auth, 0, sizeof auth);
 	auth_message(c->pk, c->peer_pk, msg);
 	if (c->n->have_id) {
@@ -162,8 +165,11 @@ net_conn_signed(struct net_conn *c, const uint8_t *pk, const uint8_t *sig)
 static void
 push_auth(struct net_conn *c, const uint8_t *auth)
 {
+	uint8_t	hdr[SS_HDR];
 	size_t	len;
 
+	crypto_secretstream_xchacha20poly1305_init_push(&c->push, hdr, c->tx);
+	bufferevent_write(c->bev, hdr, sizeof hdr);
 	frame_push(c, 0, auth, 32 + crypto_sign_BYTES);
 	c->push_ready = 1;
 	while ((len = evbuffer_get_length(c->pending)) >= 4) {
@@ -586,6 +592,21 @@ frame_push(struct net_conn *c, uint8_t type, const void *p, size_t len)
 	evbuffer_commit_space(out, &v, 1);
 }
 
+/*
+ * No Nagle: each loop iteration's frames already go in one write, and
+ * in the network process a handshake's steps wait on the daemon's
+ * signature and check, so one side's writes come apart in time; Nagle
+ * then held the second for the ACK of the first, which the peer,
+ * waiting on it, delayed (40 ms; bench/README, issue 19).
+ */
+static void
+conn_nodelay(int fd)
+{
+	int	one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 struct net_conn *
 net_connect(struct net *n, const struct sockaddr_in *to, net_frame_cb fcb,
     net_close_cb ccb, void *arg)
@@ -608,6 +629,7 @@ net_connect(struct net *n, const struct sockaddr_in *to, net_frame_cb fcb,
 		conn_free(c, "connect failed");
 		return NULL;
 	}
+	conn_nodelay(bufferevent_getfd(bev));
 	hs_send(c);
 	return c;
 }
@@ -704,6 +726,7 @@ tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	n->stats.tcp_accepted++;
 	n->nconns++;
+	conn_nodelay(fd);
 	net_keys_check(n);
 	bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c = conn_new(n, bev, 1);
