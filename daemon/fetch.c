@@ -288,9 +288,10 @@ fetch_said(struct fetch_conn *fc, size_t i)
 
 /* fc's peer lacks chunk i after all (NOCHUNK), or is gone: an announced
  * chunk is asked of it no more (until a HAVE); one it may hold (of no
- * list it announced) is asked again only once every peer lacked every
- * chunk still missing (rules_have_next skips what it lacked), as a
- * peer is asked that announces nothing. */
+ * list it announced) is asked again only at a new round (rules_fetch_check:
+ * every peer lacked every chunk still missing, or a tick asked nobody
+ * anything; rules_have_next skips what it lacked), as a peer is asked
+ * that announces nothing. */
 static void
 fetch_unsaid(struct fetch_conn *fc, size_t i)
 {

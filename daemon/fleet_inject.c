@@ -86,8 +86,7 @@ inject_one(struct isconfd *d, const uint8_t *pk, const uint8_t *sk,
 	p->addr.sin_addr.s_addr = htonl(0x7ffffffe);	/* 127.255.255.254 */
 	p->addr.sin_port = htons(9);			/* discard */
 	p->last_seen = now_ns();
-	TAILQ_INSERT_TAIL(&d->peers, p, entry);
-	d->npeers++;
+	peer_link(d, p);
 	return 0;
 }
 

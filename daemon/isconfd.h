@@ -73,6 +73,7 @@ struct peer {
 	size_t			 nheads;
 	int64_t			 clock_off_ms;	/* its clock minus ours */
 	TAILQ_ENTRY(peer)	 entry;
+	struct peer		*hnext;		/* its peer_find bucket */
 };
 /* A peer's clock this far off ours is shown by status. */
 #define PEER_CLOCK_OFF_MS	(60 * 1000)
@@ -172,6 +173,8 @@ struct isconfd {
 	struct netkeys		 netkeys;
 	struct peers		 peers;
 	size_t			 npeers;
+	struct peer		**peer_ix;	/* peer_find's buckets */
+	uint8_t			 peer_ix_key[crypto_shorthash_KEYBYTES];
 	size_t			 max_peers;	/* PEERS_MAX; lower in tests */
 	struct sockaddr_in	*statics;	/* from the nets file */
 	size_t			 nstatics;
@@ -224,6 +227,8 @@ int	 peer_reachable(struct isconfd *, const struct peer *);
 size_t	 mesh_targets(struct isconfd *, struct sockaddr_in **);
 size_t	 peers_reachable(struct isconfd *);
 struct peer *peer_find(struct isconfd *, const char *host);
+/* Add p to the peer table (peers.c; fleet_inject.c). */
+void	 peer_link(struct isconfd *, struct peer *);
 
 /*
  * members.c: fleet-wide membership (doc/protocol.md, "Membership").

@@ -43,15 +43,65 @@ peer_free(struct peer *p)
 	free(p);
 }
 
+/*
+ * peer_find's index: buckets by a keyed hash of the name.  Whole lists
+ * look every issuer of theirs up (stmtlist.c, lockstmt.c), and a key
+ * holder can make 65,536 peers with hellos: a walk of the table each
+ * made a datagram cost seconds.  The key is random, so that names
+ * cannot be chosen to fill one bucket.
+ */
+#define PEER_BUCKETS		4096
+
+static struct peer **
+peer_bucket(struct isconfd *d, const char *host)
+{
+	uint8_t		h[crypto_shorthash_BYTES];
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (d->peer_ix == NULL) {
+		d->peer_ix = xcalloc(PEER_BUCKETS, sizeof *d->peer_ix);
+		randombytes_buf(d->peer_ix_key, sizeof d->peer_ix_key);
+	}
+	crypto_shorthash(h, (const unsigned char *)host, strlen(host),
+	    d->peer_ix_key);
+	for (i = 0; i < sizeof h; i++)
+		v = v << 8 | h[i];
+	return &d->peer_ix[v % PEER_BUCKETS];
+}
+
 struct peer *
 peer_find(struct isconfd *d, const char *host)
 {
 	struct peer	*p;
 
-	TAILQ_FOREACH(p, &d->peers, entry)
+	for (p = *peer_bucket(d, host); p != NULL; p = p->hnext)
 		if (strcmp(p->host, host) == 0)
 			return p;
 	return NULL;
+}
+
+void
+peer_link(struct isconfd *d, struct peer *p)
+{
+	struct peer	**b = peer_bucket(d, p->host);
+
+	p->hnext = *b;
+	*b = p;
+	TAILQ_INSERT_TAIL(&d->peers, p, entry);
+	d->npeers++;
+}
+
+static void
+peer_unlink(struct isconfd *d, struct peer *p)
+{
+	struct peer	**pp;
+
+	for (pp = peer_bucket(d, p->host); *pp != p; pp = &(*pp)->hnext)
+		;
+	*pp = p->hnext;
+	TAILQ_REMOVE(&d->peers, p, entry);
+	d->npeers--;
 }
 
 int
@@ -366,8 +416,7 @@ peer_add(struct isconfd *d, const struct net_dgram *g)
 	}
 	p = xcalloc(1, sizeof *p);
 	p->host = xstrdup(g->host);
-	TAILQ_INSERT_TAIL(&d->peers, p, entry);
-	d->npeers++;
+	peer_link(d, p);
 	members_peer_added(d, p->host);
 	log_info("peer %s at %s", p->host, inet_ntoa(g->from.sin_addr));
 	return p;
@@ -506,8 +555,7 @@ peers_forget(struct isconfd *d)
 			continue;
 		log_info("peer %s: not heard from for %lld s, forgotten",
 		    p->host, (long long)(d->forget_ms / 1000));
-		TAILQ_REMOVE(&d->peers, p, entry);
-		d->npeers--;
+		peer_unlink(d, p);
 		peer_free(p);
 	}
 }
@@ -624,9 +672,11 @@ mesh_close(struct isconfd *d)
 		event_free(d->gossip_ev);
 	members_close(d);
 	while ((p = TAILQ_FIRST(&d->peers)) != NULL) {
-		TAILQ_REMOVE(&d->peers, p, entry);
+		peer_unlink(d, p);
 		peer_free(p);
 	}
+	free(d->peer_ix);
+	d->peer_ix = NULL;
 	net_close(d->net);
 	netkeys_close(d);
 	d->net = NULL;

@@ -511,10 +511,16 @@ rules_fetch_check(struct rules_fetch *r, int64_t now)
 		return FETCH_END;
 	if (r->inflight > 0)
 		return FETCH_GO_ON;
+	/* A peer that announced its holdings is asked only for those: it
+	 * may never lack (nor be asked) a chunk it does not hold.  Once a
+	 * tick has offered every connection a chunk since the last NOCHUNK
+	 * and none took one, nobody is left to ask either. */
 	for (c = 0; c < r->nconns; c++)
-		if (r->conn[c].open && fetch_skip(r, c) < r->n)
+		if (r->conn[c].open && fetch_skip(r, c) < r->n &&
+		    now - r->lacked_at < 2 * FETCH_TICK_MS * 1000000LL)
 			return FETCH_GO_ON;	/* someone to ask yet */
-	/* Every peer lacked every chunk still missing: a new round. */
+	/* Every peer lacked every chunk still missing it may hold: a new
+	 * round. */
 	for (i = 0; r->tried != NULL && i < r->n; i++)
 		r->tried[i] = 0;
 	for (c = 0; c < r->nconns; c++)

@@ -245,7 +245,12 @@ void	rules_fetch_held(struct rules_fetch *, int c, size_t i);
 void	rules_fetch_closed(struct rules_fetch *, int c);
 /* FETCH_END when all is here, no connection is left, or nothing came
  * for FETCH_STALL_MS while nothing was in flight or peers said they
- * lacked what we asked; may start a new round. */
+ * lacked what we asked; may start a new round (tried[] cleared): when
+ * nothing is in flight and every peer lacked every chunk still
+ * missing, or no NOCHUNK came for 2 * FETCH_TICK_MS (a tick offered
+ * every connection a chunk and none took one: rules_have_next's
+ * peers are asked only what they hold, so they may never lack the
+ * rest). */
 enum fetch_verdict rules_fetch_check(struct rules_fetch *, int64_t now);
 
 /*

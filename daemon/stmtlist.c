@@ -76,44 +76,54 @@ stmtlist_row(const struct stmtlist *l, const struct stmtlist_item *it)
 	return k;
 }
 
-/* Store it, or (raw NULL) forget it: one row, whatever the list holds. */
-static void
+/* Store it, or (raw NULL) forget it: one row, whatever the list holds.
+ * 0, or -1 (logged). */
+static int
 stmtlist_row_set(struct isconfd *d, struct stmtlist *l,
     const struct stmtlist_item *it, int keep)
 {
 	char	*k, *v = NULL, *cause = NULL;
+	int	 rv = 0;
 
 	if (!l->loaded) {
 		/* A row stored now could replace a newer one not read. */
 		log_warnx("%s: not stored: the stored list could not be read "
 		    "(%s)", l->ops->name, l->unread);
-		return;
+		return -1;
 	}
 	k = stmtlist_row(l, it);
 	if (keep) {
 		v = xmalloc(2 * it->st.rawlen + 1);
 		hex_encode(v, it->raw, it->st.rawlen);
 	}
-	if (journal_state_set(d->journal, k, v, &cause) == -1) {
+#ifdef ISCONF_CRASH_HOOKS
+	if (fault_point("stmtlist-write", l->ops->key)) {
+		cause = xstrdup("writing the state: disk I/O error (fault)");
+		rv = -1;
+	} else
+#endif
+	rv = journal_state_set(d->journal, k, v, &cause);
+	if (rv == -1) {
 		log_warnx("%s: %s", l->ops->name, cause);
 		free(cause);
 	}
 	free(v);
 	free(k);
+	return rv;
 }
 
-static void
+static int
 stmtlist_unstore(struct isconfd *d, struct stmtlist *l,
     const struct stmtlist_item *it)
 {
-	stmtlist_row_set(d, l, it, 0);
+	return stmtlist_row_set(d, l, it, 0);
 }
 
-static void
+static int
 stmtlist_store(struct isconfd *d, struct stmtlist *l,
     const struct stmtlist_item *it)
 {
-	stmtlist_row_set(d, l, it, 1);
+	return stmtlist_row_set(d, l, it, 1);
 }
 
 /* The statements kept at most (tests lower it). */
@@ -273,7 +283,9 @@ stmtlist_load_one(struct stmtlist *l, const uint8_t *p, size_t len,
 /*
  * The list as an older daemon stored it, whole under KEY (blobs, hex):
  * taken in, stored a row each, then deleted.  A crash between the two
- * reads both again: the rows and the list say the same.
+ * reads both again: the rows and the list say the same.  A row that
+ * could not be stored keeps the list (migrated again at the next
+ * start), else its statement would be lost with it.
  */
 static void
 stmtlist_migrate(struct isconfd *d, struct stmtlist *l, const char *v)
@@ -284,7 +296,7 @@ stmtlist_migrate(struct isconfd *d, struct stmtlist *l, const char *v)
 	uint8_t			*raw;
 	char			*cause = NULL;
 	size_t			 n = strlen(v) / 2, len;
-	int			 damaged = 0;
+	int			 damaged = 0, failed = 0;
 
 	raw = xmalloc(n ? n : 1);
 	if (strlen(v) % 2 != 0 || hex_decode(raw, n, v) != 0)
@@ -303,7 +315,13 @@ stmtlist_migrate(struct isconfd *d, struct stmtlist *l, const char *v)
 	}
 	free(raw);
 	for (it = l->head; it != NULL; it = it->next)
-		stmtlist_store(d, l, it);
+		failed |= stmtlist_store(d, l, it) == -1;
+	if (failed) {
+		log_warnx("%s: the list an older daemon stored kept under %s "
+		    "until every statement is stored as a row", l->ops->name,
+		    l->ops->key);
+		return;
+	}
 	if (journal_state_set(d->journal, l->ops->key, NULL, &cause) == -1) {
 		log_warnx("%s: %s", l->ops->name, cause);
 		free(cause);

@@ -44,3 +44,25 @@ check_in_on() {
 	isconf_on $1 -q lock "v$2" && isconf_on $1 -q snap "$(host_dir $1)/root/f" &&
 	isconf_on $1 -q ci
 }
+# holds FIRST LAST TIMES: send 127.0.0.2 holds of branch elsewhere by
+# made-up-FIRST .. made-up-LAST, names no host has, each TIMES times (4
+# to a datagram), signed by a key holder's own key (forger.pem, $KEY).
+holds() {
+	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
+		my \$f = forge->new(key => q($KEY), host => q(forger),
+		    bind => q(127.0.0.9), port => 0);
+		\$f->confirm(q(127.0.0.2));
+		for my \$i ($1 .. $2) {
+			my \$body = forge::str(q(elsewhere)) . chr(1) .
+			    forge::str(q(root)) . forge::str(q(made up)) .
+			    forge::u64(int(time * 1000));
+			my \$s = forge::stmt(kind => 6, issuer => qq(made-up-\$i),
+			    epoch => 2**40, seq => 1, key => q(forger.pem),
+			    body => \$body);
+			for (my \$n = 0; \$n < $3; \$n += 4) {
+				\$f->send(q(127.0.0.2), 24, forge::stmts((\$s) x ($3 < 4 ? $3 : 4)));
+				select(undef, undef, undef, 0.002);
+			}
+		}
+	"
+}

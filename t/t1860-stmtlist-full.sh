@@ -3,25 +3,7 @@ test_description='a full list of statements (holds, holdings) keeps its establis
 . "$(dirname "$0")/lib-isconf.sh"
 
 KEY=key-of-the-mesh-0123456789
-. "$SHARNESS_TEST_SRCDIR/lib-keepers.sh"	# stat_of, stat_above
-
-# holds FIRST LAST: send b holds of branch elsewhere by made-up-FIRST ..
-# made-up-LAST, names no host has, signed by a key holder's own key.
-holds() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(forger),
-		    bind => q(127.0.0.9), port => 0);
-		\$f->confirm(q(127.0.0.2));
-		for my \$i ($1 .. $2) {
-			my \$body = forge::str(q(elsewhere)) . chr(1) .
-			    forge::str(q(root)) . forge::str(q(made up)) .
-			    forge::u64(int(time * 1000));
-			\$f->send(q(127.0.0.2), 24, forge::stmts(forge::stmt(kind => 6,
-			    issuer => qq(made-up-\$i), epoch => 2**40, seq => 1,
-			    key => q(forger.pem), body => \$body)));
-		}
-	"
-}
+. "$SHARNESS_TEST_SRCDIR/lib-keepers.sh"	# stat_of, stat_above, holds
 
 test_expect_success 'setup: a, b, c; b keeps 4 statements of a kind at most' '
 	keyed_mesh a:1 b:2 c:3 &&
@@ -35,7 +17,7 @@ test_expect_success 'setup: a, b, c; b keeps 4 statements of a kind at most' '
 
 test_expect_success 'made-up names fill the list; beyond it they are refused as list_full' '
 	accepted0=$(stat_of 2 accepted) &&
-	holds 1 6 &&
+	holds 1 6 1 &&
 	wait_for 10 stat_above 2 list_full 1 &&
 	test "$(stat_of 2 accepted)" = $((${accepted0:-0} + 4)) &&
 	grep "none worth less" "$(host_dir b)/isconfd.log"
@@ -53,7 +35,7 @@ test_expect_success 'a made-up newcomer does not push out an established stateme
 	full0=$(stat_of 2 list_full) &&
 	isconf_on a -q release &&
 	wait_for 10 eval "! status_has b \"^hold:\"" &&
-	holds 7 9 &&
+	holds 7 9 1 &&
 	wait_for 10 stat_above 2 list_full $((full0 + 2)) &&
 	! status_has b "^hold:"
 '

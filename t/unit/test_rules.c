@@ -362,6 +362,50 @@ test_have_lacked(void **state)
 	rules_fetch_free(&r);
 }
 
+/* A peer that did not know the list is taken to hold its chunks and
+ * cannot announce one it gets later.  It lacked the last chunk, and the
+ * other peer, which announced its holdings, holds none of it: after a
+ * tick in which no connection took anything, a new round asks the
+ * first again (c365128 skipped it until FETCH_STALL_MS ended the fetch,
+ * since the other had not "lacked" the chunk it never held). */
+static void
+test_have_lacked_unannounced(void **state)
+{
+	struct rules_fetch	r;
+	uint8_t			holds[2][1] = { { 0x01 }, { 0x00 } };
+	uint16_t		avail[1] = { 0 };
+	int64_t			now = 0, tick = FETCH_TICK_MS * 1000000LL;
+	ssize_t			i = -1;
+	int			maybe, other, k;
+
+	(void)state;
+	rules_fetch_init(&r, 1, now);
+	maybe = rules_fetch_conn_add(&r);
+	other = rules_fetch_conn_add(&r);
+	assert_int_equal(rules_have_next(&r, maybe, holds[maybe], avail, now),
+	    0);
+	rules_fetch_lacked(&r, maybe, 0, now);
+	/* Not at the next tick: a holder would take it first. */
+	now += tick;
+	assert_int_equal(rules_fetch_check(&r, now), FETCH_GO_ON);
+	assert_int_equal(rules_have_next(&r, maybe, holds[maybe], avail,
+	    now), -1);
+	assert_int_equal(rules_have_next(&r, other, holds[other], avail,
+	    now), -1);
+	/* Ticks (check, then every connection pumped) until it is asked. */
+	for (k = 0; k < 10 && i == -1; k++) {
+		now += tick;
+		assert_int_equal(rules_fetch_check(&r, now), FETCH_GO_ON);
+		i = rules_have_next(&r, maybe, holds[maybe], avail, now);
+		assert_int_equal(rules_have_next(&r, other, holds[other],
+		    avail, now), -1);
+	}
+	assert_int_equal(i, 0);
+	rules_fetch_got(&r, maybe, 0, now);
+	assert_int_equal(rules_fetch_check(&r, now), FETCH_END);
+	rules_fetch_free(&r);
+}
+
 /* With announcements a host keeps about HAVE_INFLIGHT chunks in flight:
  * fewer on each of many connections, never under 2 or over
  * FETCH_WINDOW. */
@@ -541,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_have_next),
 		cmocka_unit_test(test_have_next_same),
 		cmocka_unit_test(test_have_lacked),
+		cmocka_unit_test(test_have_lacked_unannounced),
 		cmocka_unit_test(test_have_window),
 	};
 
