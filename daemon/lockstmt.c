@@ -420,20 +420,32 @@ branch_key(const char *branch, const char *what)
 
 int
 lockstmt_get(struct isconfd *d, const char *branch, uint8_t kind,
-    struct buf *raw, struct wire_lockstmt *w)
+    struct buf *raw, struct wire_lockstmt *w, char **cause)
 {
 	uint8_t	 p[STMT_MAX];
 	char	*k, *v;
 	size_t	 len;
 	int	 r;
 
+	buf_reset(raw);
 	k = branch_key(branch, kind == STMT_LOCK_HELD ? "held" : "release");
-	r = journal_state_get(d->journal, k, &v, NULL);
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests: ISCONF_FAULT=lockstmt-read:held (or :release). */
+	if (fault_point("lockstmt-read", kind == STMT_LOCK_HELD ? "held" :
+	    "release")) {
+		xasprintf(cause, "reading the state %s: disk I/O error "
+		    "(fault)", k);
+		free(k);
+		return -1;
+	}
+#endif
+	/* A failed read is no "none kept": a release of the lock, or a
+	 * lock seen released, would be taken on it (lockd.c). */
+	r = journal_state_get(d->journal, k, &v, cause);
 	free(k);
 	if (r != 1)
-		return 0;
+		return r;
 	len = strlen(v) / 2;
-	buf_reset(raw);
 	r = 0;
 	if (len > 0 && len <= STMT_MAX && hex_decode(p, len, v) == 0) {
 		buf_add(raw, p, len);
@@ -467,14 +479,15 @@ lockstmt_put(struct isconfd *d, const char *branch, uint8_t kind,
 
 int
 lockstmt_held(struct isconfd *d, const char *branch, const struct jlock *l,
-    struct buf *raw, uint64_t *e, uint64_t *q)
+    struct buf *raw, uint64_t *e, uint64_t *q, char **cause)
 {
 	struct wire_lockstmt	w;
 	int			r;
 
 	*e = *q = 0;
-	if (lockstmt_get(d, branch, STMT_LOCK_HELD, raw, &w) == 0)
-		return 0;
+	if ((r = lockstmt_get(d, branch, STMT_LOCK_HELD, raw, &w,
+	    cause)) != 1)
+		return r;
 	r = strcmp(w.st.issuer, l->host) == 0 && w.l.time == l->time;
 	if (r) {
 		*e = w.st.epoch;
