@@ -110,12 +110,14 @@ ci_commit(struct client *c)
 	struct jhead	 h;
 	struct entry	*wip = NULL, *es = NULL;
 	size_t		 n = 0;
+	uint64_t	 he, hq;
 	char		*cause = NULL, idhex[13];
 	int		 applied_flag;
 
 	if (state_need_lock(c, &l) == -1)
 		return;
-	if (journal_head(d->journal, d->branch, &h, &cause) == -1)
+	if (journal_head(d->journal, d->branch, &h, &cause) == -1 ||
+	    lockd_release_prepare(d, d->branch, &l, &he, &hq, &cause) == -1)
 		goto fail;
 	if (h.seq != l.base_seq) {
 		client_err(c, "ci refused: %s moved from entry %llu to %llu "
@@ -131,7 +133,7 @@ ci_commit(struct client *c)
 	if (n <= 1) {
 		if (journal_lock_clear(d->journal, d->branch, &cause) == -1)
 			goto fail;
-		lockd_announce_release(d, d->branch, l.host, l.time);
+		lockd_announce_release(d, d->branch, l.host, l.time, he, hq);
 		client_info(c, "nothing to check in; lock on %s released",
 		    d->branch);
 		client_exit(c, 0);
@@ -164,7 +166,7 @@ ci_commit(struct client *c)
 		    "this transaction too)", d->branch);
 	CRASH_POINT("ci-release");	/* published, release not sent */
 	/* Push: the release and the new head reach online peers now. */
-	lockd_announce_release(d, d->branch, l.host, l.time);
+	lockd_announce_release(d, d->branch, l.host, l.time, he, hq);
 	mesh_announce(d, ANNOUNCE_CHANGE);
 	client_exit(c, 0);
 	goto out;

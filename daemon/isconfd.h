@@ -404,10 +404,16 @@ void	 lockd_claim(struct client *, const char *msg, uint64_t base_seq);
 void	 lockd_claim_first(struct client *, const char *msg,
 	    uint64_t base_seq, const struct entry *first);
 void	 lockd_dgram(struct isconfd *, const struct net_dgram *);
-/* ci and unlock: the signed RELEASE to every peer, and in our hellos
- * for a while. */
+/* ci and unlock, before they clear lock l on branch: the held
+ * statement it was taken under, (e, q) (0: none kept); 0, or -1 and
+ * cause if it cannot be read (the lock then stays: a release of
+ * "none" would not end it elsewhere, nor raise the holder's floor). */
+int	 lockd_release_prepare(struct isconfd *, const char *branch,
+	    const struct jlock *l, uint64_t *e, uint64_t *q, char **cause);
+/* ci and unlock: the signed RELEASE of that lock to every peer, and in
+ * our hellos for a while. */
 void	 lockd_announce_release(struct isconfd *, const char *branch,
-	    const char *holder, int64_t lock_time);
+	    const char *holder, int64_t lock_time, uint64_t e, uint64_t q);
 /* A hello's releases (u32 n, n x blob release statement), and one a
  * peer's hello carried. */
 void	 lockd_hello_releases(struct isconfd *, struct buf *);

@@ -893,9 +893,13 @@ release_take(struct isconfd *d, const struct wire_lockstmt *w,
 		return;
 	}
 	buf_init(&raw);
-	lockstmt_held(d, branch, &cur, &raw, &e, &q);
-	if (strcmp(cur.host, holder) == 0 && release_covers(w, holder, e,
-	    q)) {
+	/* Unread, the held statement is not "none": any release of the
+	 * holder would cover it.  Skipped; hellos carry it again. */
+	if (lockstmt_held(d, branch, &cur, &raw, &e, &q, &cause) == -1) {
+		log_warnx("release of %s skipped: %s", branch, cause);
+		free(cause);
+	} else if (strcmp(cur.host, holder) == 0 && release_covers(w, holder,
+	    e, q)) {
 		/* Broken by whoever signed the release, not by the host
 		 * that passed it on. */
 		if (strcmp(holder, d->conf.hostname) == 0)
@@ -979,26 +983,34 @@ lockd_dgram(struct isconfd *d, const struct net_dgram *g)
 	}
 }
 
+/* Read before the lock is cleared: a read that fails refuses ci and
+ * unlock, the lock kept (isconfd.h). */
+int
+lockd_release_prepare(struct isconfd *d, const char *branch,
+    const struct jlock *l, uint64_t *e, uint64_t *q, char **cause)
+{
+	struct buf	raw;
+	int		r;
+
+	buf_init(&raw);
+	r = lockstmt_held(d, branch, l, &raw, e, q, cause);
+	buf_free(&raw);
+	return r == -1 ? -1 : 0;
+}
+
 /*
  * ci and unlock cleared the lock of holder on branch, taken at
- * lock_time: sign its release (of the held statement kept for that
- * lock; a break when holder is another host) and send it.
+ * lock_time under the held statement (e, q): sign its release (of that
+ * statement; a break when holder is another host) and send it.
  */
 void
 lockd_announce_release(struct isconfd *d, const char *branch,
-    const char *holder, int64_t lock_time)
+    const char *holder, int64_t lock_time, uint64_t e, uint64_t q)
 {
-	struct jlock		 l;
 	struct buf		 raw;
 	struct lock_note	*n;
-	uint64_t		 e, q;
 
-	memset(&l, 0, sizeof l);
-	l.host = (char *)holder;
-	l.time = lock_time;
 	buf_init(&raw);
-	lockstmt_held(d, branch, &l, &raw, &e, &q);
-	buf_reset(&raw);
 	announce_release(d, branch, holder, d->lclock, e, q, &raw);
 	lockstmt_cleared(d, holder, e, q);
 	lockstmt_put(d, branch, STMT_LOCK_RELEASE, raw.data, raw.len);
@@ -1054,6 +1066,7 @@ lockd_release_heard(struct isconfd *d, const struct wire_lockstmt *w,
 	struct jlock	 cur;
 	struct buf	 raw;
 	uint64_t	 e, q;
+	char		*cause = NULL;
 	int		 match;
 
 	if (strcmp(w->l.holder, d->conf.hostname) == 0)
@@ -1061,9 +1074,15 @@ lockd_release_heard(struct isconfd *d, const struct wire_lockstmt *w,
 	if (journal_lock_get(d->journal, w->l.branch, &cur, NULL) != 1)
 		return;
 	buf_init(&raw);
-	lockstmt_held(d, w->l.branch, &cur, &raw, &e, &q);
-	match = strcmp(cur.host, w->l.holder) == 0 &&
-	    release_covers(w, cur.host, e, q);
+	if ((match = lockstmt_held(d, w->l.branch, &cur, &raw, &e, &q,
+	    &cause)) == -1) {
+		log_warnx("a release of %s heard from %s skipped: %s",
+		    w->l.branch, from, cause);
+		free(cause);
+		match = 0;
+	} else
+		match = strcmp(cur.host, w->l.holder) == 0 &&
+		    release_covers(w, cur.host, e, q);
 	buf_free(&raw);
 	jlock_free(&cur);
 	if (match && lockstmt_check(d, w, NULL, from))
@@ -1082,6 +1101,7 @@ release_own(struct isconfd *d, const struct wire_lockstmt *w,
 	struct stmt_lock	 sl;
 	struct jlock		 cur;
 	uint64_t		 e = 0, q = 0;
+	char			*cause = NULL;
 	int			 r, ours = 0;
 
 	if (strcmp(w->st.issuer, d->conf.hostname) != 0 ||
@@ -1093,8 +1113,16 @@ release_own(struct isconfd *d, const struct wire_lockstmt *w,
 		return 0;
 	if (r == 1) {
 		ours = strcmp(cur.host, d->conf.hostname) == 0;
-		lockstmt_held(d, w->l.branch, &cur, raw, &e, &q);
+		r = lockstmt_held(d, w->l.branch, &cur, raw, &e, &q, &cause);
 		jlock_free(&cur);
+		if (r == -1) {
+			/* The lock we hold may be the one listed. */
+			log_warnx("no release of our lock on %s signed: %s",
+			    w->l.branch, cause);
+			free(cause);
+			buf_reset(raw);
+			return 0;
+		}
 	}
 	buf_reset(raw);
 	/* The lock we hold now (or one whose statement we lost) stays. */
@@ -1125,12 +1153,21 @@ lockd_hello_lock(struct isconfd *d, const struct wire_lockstmt *w,
 	struct wire_lockstmt	 rel;
 	struct jlock		 mine;
 	struct buf		 raw, b;
+	char			*cause = NULL;
 	int			 r;
 
 	buf_init(&raw);
-	r = 0;
-	if (lockstmt_get(d, w->l.branch, STMT_LOCK_RELEASE, &raw,
-	    &rel) == 1) {
+	/* Unread, the release kept is not "none": the lock it ended
+	 * would be recorded again.  The next hello retries. */
+	if ((r = lockstmt_get(d, w->l.branch, STMT_LOCK_RELEASE, &raw,
+	    &rel, &cause)) == -1) {
+		log_warnx("the lock on %s that %s lists skipped: %s",
+		    w->l.branch, from, cause);
+		free(cause);
+		buf_free(&raw);
+		return;
+	}
+	if (r == 1) {
 		r = release_covers(&rel, w->st.issuer, w->st.epoch,
 		    w->st.seq);
 		wire_lockstmt_free(&rel);

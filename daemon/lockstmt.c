@@ -9,7 +9,7 @@
  * name.
  *
  * Of each issuer, the lock statements are ordered by (epoch, seq): a
- * floor kept in the journal's state ("stmt:HOST:lock") rises with each
+ * floor kept in the journal's state ("lockfloor:HOST") rises with each
  * held or release statement taken, and past the held statement of a
  * lock when it is cleared, so an older statement replayed, even after a
  * restart, is stale.  The held statement of the lock recorded on a
@@ -90,13 +90,66 @@ struct lockfloors {
 	int64_t			 peers_only_until;
 };
 
+/* The floors' rows, under a prefix of their own: read whole, a range
+ * holding the receipts too ("stmt:HOST:receipt", as many as there ever
+ * were peers) would be read with them. */
+#define FLOOR_PREFIX	"lockfloor:"
+
 static char *
 floor_key(const char *issuer)
 {
 	char	*k;
 
+	xasprintf(&k, FLOOR_PREFIX "%s", issuer);
+	return k;
+}
+
+/* Where an older daemon kept issuer's floor. */
+static char *
+floor_old_key(const char *issuer)
+{
+	char	*k;
+
 	xasprintf(&k, "stmt:%s:lock", issuer);
 	return k;
+}
+
+/* A floor's value, "E Q MS": a damaged one is no floor, as it always
+ * read. */
+static void
+floor_parse(const char *v, uint64_t *e, uint64_t *q, int64_t *ms)
+{
+	unsigned long long	a = 0, b = 0, c = 0;
+
+	if (sscanf(v, "%llu %llu %llu", &a, &b, &c) < 2)
+		a = b = c = 0;
+	*e = a;
+	*q = b;
+	*ms = (int64_t)c;
+}
+
+/*
+ * The floor an older daemon kept for issuer, one it has not risen past
+ * here (doc/design.md): read by its key wherever the table has none, so
+ * never gone backwards, and never read with every other "stmt:" row.
+ * 1 with (e, q), 0 if none, -1 and cause.
+ */
+static int
+floor_old(struct isconfd *d, const char *issuer, uint64_t *e, uint64_t *q,
+    char **cause)
+{
+	char	*k = floor_old_key(issuer), *v;
+	int64_t	 ms;
+	int	 r;
+
+	*e = *q = 0;
+	r = journal_state_get(d->journal, k, &v, cause);
+	free(k);
+	if (r != 1)
+		return r;
+	floor_parse(v, e, q, &ms);
+	free(v);
+	return 1;
 }
 
 static int
@@ -136,35 +189,30 @@ floors_load(struct isconfd *d, char **cause)
 {
 	struct lockfloors	*t = floors_table(d);
 	struct lock_floor	*f;
-	unsigned long long	 a, b, c;
 	char			**keys, **vals;
-	size_t			 n, i, len;
+	size_t			 n, i;
 
 	if (t->loaded)
 		return t;
-	if (journal_state_list(d->journal, "stmt:", &keys, &vals, &n,
+	if (journal_state_list(d->journal, FLOOR_PREFIX, &keys, &vals, &n,
 	    cause) == -1)
 		return NULL;
+#ifdef ISCONF_CRASH_HOOKS
+	log_warnx("lock: the floor table read from %zu rows", n);
+#endif
 	for (i = 0; i < n; i++) {
-		len = strlen(keys[i]);
-		if (len <= 10 || strcmp(keys[i] + len - 5, ":lock") != 0)
+		if (keys[i][strlen(FLOOR_PREFIX)] == '\0')
 			continue;
-		/* A damaged value is no floor, as it always read. */
-		a = b = c = 0;
-		if (sscanf(vals[i], "%llu %llu %llu", &a, &b, &c) < 2)
-			a = b = c = 0;
 		t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
 		f = &t->v[t->n++];
-		f->issuer = xstrndup(keys[i] + 5, len - 10);
-		f->e = a;
-		f->q = b;
-		f->ms = (int64_t)c;
+		f->issuer = xstrdup(keys[i] + strlen(FLOOR_PREFIX));
+		floor_parse(vals[i], &f->e, &f->q, &f->ms);
 	}
 	journal_state_list_free(keys, vals, n);
 	if (t->n > 0)
 		qsort(t->v, t->n, sizeof *t->v, floor_cmp);
 	t->loaded = 1;
-	/* Kept by an older daemon, or under a larger cap. */
+	/* Kept under a larger cap. */
 	while (t->n > t->max && floors_evict(d, t, 1))
 		;
 	return t;
@@ -252,10 +300,10 @@ floor_get(struct isconfd *d, const char *issuer, uint64_t *e, uint64_t *q,
 	*e = *q = 0;
 	if ((t = floors_load(d, cause)) == NULL)
 		return -1;
-	if ((f = floor_find(t, issuer)) != NULL) {
-		*e = f->e;
-		*q = f->q;
-	}
+	if ((f = floor_find(t, issuer)) == NULL)
+		return floor_old(d, issuer, e, q, cause) == -1 ? -1 : 0;
+	*e = f->e;
+	*q = f->q;
 	return 0;
 }
 
@@ -266,16 +314,22 @@ floor_raise(struct isconfd *d, const char *issuer, uint64_t e, uint64_t q)
 	struct lockfloors	*t;
 	struct lock_floor	 f;
 	struct lock_floor	*o;
+	uint64_t		 oe, oq;
 	char			*k, v[80], *cause = NULL;
+	int			 old = 0;
 
-	if ((t = floors_load(d, &cause)) == NULL) {
+	if ((t = floors_load(d, &cause)) == NULL ||
+	    ((o = floor_find(t, issuer)) == NULL &&
+	    (old = floor_old(d, issuer, &oe, &oq, &cause)) == -1)) {
+		/* Unread, an older daemon's floor could be above (e, q). */
 		log_warnx("lock: %s; the statement floor of %s not kept",
 		    cause, issuer);
 		free(cause);
 		return;
 	}
-	if ((o = floor_find(t, issuer)) != NULL &&
-	    !stmt_after(e, q, o->e, o->q))
+	if (o != NULL && !stmt_after(e, q, o->e, o->q))
+		return;
+	if (old == 1 && !stmt_after(e, q, oe, oq))
 		return;
 	if (o == NULL && !floor_room(d, t, issuer)) {
 		log_warnx("lock: the lock floor table is full (%zu issuers, "
@@ -298,6 +352,16 @@ floor_raise(struct isconfd *d, const char *issuer, uint64_t e, uint64_t q)
 		return;
 	}
 	free(k);
+	/* Risen past it here (the row above is found first from now on):
+	 * left by a crash or a failed delete, it is only ever below. */
+	if (old == 1) {
+		k = floor_old_key(issuer);
+		if (journal_state_set(d->journal, k, NULL, &cause) == -1) {
+			log_warnx("lock: %s", cause);
+			free(cause);
+		}
+		free(k);
+	}
 	/* Risen now: to the end of the table, the newest. */
 	if ((o = floor_find(t, issuer)) != NULL) {
 		f.issuer = o->issuer;
@@ -420,20 +484,32 @@ branch_key(const char *branch, const char *what)
 
 int
 lockstmt_get(struct isconfd *d, const char *branch, uint8_t kind,
-    struct buf *raw, struct wire_lockstmt *w)
+    struct buf *raw, struct wire_lockstmt *w, char **cause)
 {
 	uint8_t	 p[STMT_MAX];
 	char	*k, *v;
 	size_t	 len;
 	int	 r;
 
+	buf_reset(raw);
 	k = branch_key(branch, kind == STMT_LOCK_HELD ? "held" : "release");
-	r = journal_state_get(d->journal, k, &v, NULL);
+#ifdef ISCONF_CRASH_HOOKS
+	/* Tests: ISCONF_FAULT=lockstmt-read:held (or :release). */
+	if (fault_point("lockstmt-read", kind == STMT_LOCK_HELD ? "held" :
+	    "release")) {
+		xasprintf(cause, "reading the state %s: disk I/O error "
+		    "(fault)", k);
+		free(k);
+		return -1;
+	}
+#endif
+	/* A failed read is no "none kept": a release of the lock, or a
+	 * lock seen released, would be taken on it (lockd.c). */
+	r = journal_state_get(d->journal, k, &v, cause);
 	free(k);
 	if (r != 1)
-		return 0;
+		return r;
 	len = strlen(v) / 2;
-	buf_reset(raw);
 	r = 0;
 	if (len > 0 && len <= STMT_MAX && hex_decode(p, len, v) == 0) {
 		buf_add(raw, p, len);
@@ -467,14 +543,15 @@ lockstmt_put(struct isconfd *d, const char *branch, uint8_t kind,
 
 int
 lockstmt_held(struct isconfd *d, const char *branch, const struct jlock *l,
-    struct buf *raw, uint64_t *e, uint64_t *q)
+    struct buf *raw, uint64_t *e, uint64_t *q, char **cause)
 {
 	struct wire_lockstmt	w;
 	int			r;
 
 	*e = *q = 0;
-	if (lockstmt_get(d, branch, STMT_LOCK_HELD, raw, &w) == 0)
-		return 0;
+	if ((r = lockstmt_get(d, branch, STMT_LOCK_HELD, raw, &w,
+	    cause)) != 1)
+		return r;
 	r = strcmp(w.st.issuer, l->host) == 0 && w.l.time == l->time;
 	if (r) {
 		*e = w.st.epoch;

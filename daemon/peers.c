@@ -190,14 +190,17 @@ hello_lock(struct isconfd *d, struct buf *b, char **cause)
 	/* As its holder signed it; a lock kept without one (recorded
 	 * before statements) is not listed. */
 	buf_init(&raw);
-	if (lockstmt_held(d, d->branch, &l, &raw, &e, &q) == 1) {
+	/* One that cannot be read sends no hello: without the lock it
+	 * would tell every peer the branch is free. */
+	if ((r = lockstmt_held(d, d->branch, &l, &raw, &e, &q,
+	    cause)) == 1) {
 		buf_add_u32(b, 1);
 		buf_add_blob(b, raw.data, raw.len);
 	} else
 		buf_add_u32(b, 0);
 	buf_free(&raw);
 	jlock_free(&l);
-	return 0;
+	return r == -1 ? -1 : 0;
 }
 
 /*

@@ -96,16 +96,19 @@ int	 lockstmt_check(struct isconfd *, const struct wire_lockstmt *,
 void	 lockstmt_cleared(struct isconfd *, const char *holder, uint64_t e,
 	    uint64_t q);
 /* branch's held (kind STMT_LOCK_HELD) or last release statement, as
- * kept here: 1 with raw and w (into raw; freed by the caller), 0. */
+ * kept here: 1 with raw and w (into raw; freed by the caller), 0 (none,
+ * or damaged), -1 and cause (the state cannot be read: not "none"). */
 int	 lockstmt_get(struct isconfd *, const char *branch, uint8_t kind,
-	    struct buf *raw, struct wire_lockstmt *w);
+	    struct buf *raw, struct wire_lockstmt *w, char **cause);
 /* Keep it (raw NULL: forget it). */
 void	 lockstmt_put(struct isconfd *, const char *branch, uint8_t kind,
 	    const uint8_t *raw, size_t len);
 /* The held statement of lock l on branch: 1 with raw and its (e, q);
- * 0 (raw empty, e = q = 0) if none is kept for that lock. */
+ * 0 (raw empty, e = q = 0) if none is kept for that lock; -1 and cause
+ * if it cannot be read. */
 int	 lockstmt_held(struct isconfd *, const char *branch,
-	    const struct jlock *l, struct buf *raw, uint64_t *e, uint64_t *q);
+	    const struct jlock *l, struct buf *raw, uint64_t *e, uint64_t *q,
+	    char **cause);
 /* The lock floor table's figures, in Prometheus text. */
 void	 lockstmt_metrics(struct isconfd *, struct buf *);
 void	 lockstmt_free(struct isconfd *);

@@ -18,6 +18,7 @@ verb_unlock(struct client *c)
 {
 	struct isconfd	*d = c->d;
 	struct jlock	 l;
+	uint64_t	 e, q;
 	char		*cause = NULL;
 
 	switch (journal_lock_get(d->journal, d->branch, &l, &cause)) {
@@ -30,11 +31,12 @@ verb_unlock(struct client *c)
 		client_exit(c, EXIT_NOT_LOCKED);
 		return;
 	}
-	if (journal_lock_clear(d->journal, d->branch, &cause) == -1) {
+	if (lockd_release_prepare(d, d->branch, &l, &e, &q, &cause) == -1 ||
+	    journal_lock_clear(d->journal, d->branch, &cause) == -1) {
 		client_err(c, "%s", cause);
 		client_exit(c, 1);
 	} else {
-		lockd_announce_release(d, d->branch, l.host, l.time);
+		lockd_announce_release(d, d->branch, l.host, l.time, e, q);
 		client_info(c, "unlocked %s; the uncommitted work of %s@%s "
 		    "(%s) is discarded", d->branch, l.author, l.host,
 		    l.message);

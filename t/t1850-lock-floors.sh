@@ -30,7 +30,7 @@ releases() {
 # keeps in its journal's state.
 floors() {
 	sqlite3 "$(host_home $1)/journal.db" "SELECT key FROM state WHERE
-	    key LIKE 'stmt:%:lock' ORDER BY key" | sed "s/^stmt:\(.*\):lock$/\1/"
+	    key LIKE 'lockfloor:%' ORDER BY key" | sed "s/^lockfloor://"
 }
 pins() {
 	sqlite3 "$(host_home $1)/journal.db" \
