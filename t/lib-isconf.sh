@@ -261,6 +261,15 @@ starve_fds() {
 	test $(( $_cpu1 - ($_cpu0) )) -lt 50
 }
 
+# forge_as HOST PERL: run PERL with $f, a holder of the mesh key $KEY
+# without any host key, saying hellos as HOST from 127.0.0.9 (t/forge.pm).
+forge_as() {
+	perl -I"$ISCONF_TESTS" -Mforge -e "
+		my \$f = forge->new(key => q($KEY), host => q($1),
+		    bind => q(127.0.0.9), port => 0);
+		$2"
+}
+
 # Copy host FROM's branch to host TO with a bundle.
 bundle_copy() {
 	isconf_on "$1" -q bundle create "$SHARNESS_TRASH_DIRECTORY/copy.bundle" &&

@@ -48,9 +48,7 @@ check_in_on() {
 # made-up-FIRST .. made-up-LAST, names no host has, each TIMES times (4
 # to a datagram), signed by a key holder's own key (forger.pem, $KEY).
 holds() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(forger),
-		    bind => q(127.0.0.9), port => 0);
+	forge_as forger "
 		\$f->confirm(q(127.0.0.2));
 		for my \$i ($1 .. $2) {
 			my \$body = forge::str(q(elsewhere)) . chr(1) .

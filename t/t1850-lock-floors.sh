@@ -6,10 +6,7 @@ KEY=key-of-the-mesh-0123456789
 
 # forge PERL: run PERL with $f, a key holder without any host key.
 forge() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(forger),
-		    bind => q(127.0.0.9), port => 0);
-		$1"
+	forge_as forger "$1"
 }
 # releases FIRST LAST: send b the release of a lock on generic (which
 # none holds) by made-up-FIRST .. made-up-LAST, each signed with a key

@@ -7,9 +7,7 @@ KEY=key-of-the-mesh-0123456789
 # release ISSUER SEQ: forge, as a key holder signing as ISSUER, the
 # release at (2^40, SEQ) of a lock on generic (which none holds), to b.
 release() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(forger),
-		    bind => q(127.0.0.9), port => 0);
+	forge_as forger "
 		\$f->confirm(q(127.0.0.2));
 		my \$s = forge::stmt(kind => 4, issuer => q($1),
 		    epoch => 2**40, seq => $2, key => q(forger.pem),

@@ -15,10 +15,7 @@ version() {
 # forge PERL: run PERL with $f, a key holder calling itself k2 without
 # k2's host key.
 forge() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q($1),
-		    bind => q(127.0.0.9), port => 0);
-		$2"
+	forge_as "$1" "$2"
 }
 # trust HOST...: n trusts (conf/trusted_keys) the keys of HOST... only.
 trust() {

@@ -22,10 +22,7 @@ reachable() {
 # 127.0.0.9) without k2's host key.  forge_bg: in the background, its
 # pid in forge.pid.
 forge() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(k2),
-		    bind => q(127.0.0.9), port => 0);
-		$1"
+	forge_as k2 "$1"
 }
 forge_bg() {
 	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "

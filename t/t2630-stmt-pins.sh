@@ -7,10 +7,7 @@ KEY=key-of-the-mesh-0123456789
 
 # forge PERL: run PERL with $f, a key holder without any host key.
 forge() {
-	perl -I"$SHARNESS_TEST_SRCDIR" -Mforge -e "
-		my \$f = forge->new(key => q($KEY), host => q(forger),
-		    bind => q(127.0.0.9), port => 0);
-		$1"
+	forge_as forger "$1"
 }
 # pins HOST: the names HOST has pinned a key to.
 pins() {
